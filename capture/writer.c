@@ -1,0 +1,173 @@
+/* Capture file writer: pcap (nanosecond) or pcapng, host byte order.
+ * libc only. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dfuscope/capture.h"
+
+struct dfs_capwriter {
+    FILE *fp;
+    bool own;
+    enum dfs_capformat format;
+    bool failed;
+};
+
+static void put(dfs_capwriter *w, const void *p, size_t n)
+{
+    if (!w->failed && n && fwrite(p, 1, n, w->fp) != n)
+        w->failed = true;
+}
+
+static void put32(dfs_capwriter *w, uint32_t v) { put(w, &v, 4); }
+static void put16(dfs_capwriter *w, uint16_t v) { put(w, &v, 2); }
+
+static void write_header(dfs_capwriter *w, int linktype)
+{
+    if (w->format == DFS_CAPFMT_PCAP) {
+        put32(w, 0xa1b23c4du); /* nanosecond pcap */
+        put16(w, 2);
+        put16(w, 4);
+        put32(w, 0);
+        put32(w, 0);
+        put32(w, 262144);
+        put32(w, (uint32_t)linktype);
+        return;
+    }
+    static const char app[] = "dfuscope " "0.1.0";
+    uint32_t app_pad = (uint32_t)((sizeof app - 1 + 3) & ~3u);
+    uint32_t shb_len = 28 + 4 + app_pad + 4;
+    put32(w, 0x0A0D0D0Au);
+    put32(w, shb_len);
+    put32(w, 0x1A2B3C4Du);
+    put16(w, 1);
+    put16(w, 0);
+    put32(w, 0xffffffffu); /* section length unknown */
+    put32(w, 0xffffffffu);
+    put16(w, 4); /* shb_userappl */
+    put16(w, (uint16_t)(sizeof app - 1));
+    char pad[64] = {0};
+    memcpy(pad, app, sizeof app - 1);
+    put(w, pad, app_pad);
+    put32(w, 0); /* opt_endofopt */
+    put32(w, shb_len);
+    /* IDB with if_tsresol = 9 (nanoseconds) */
+    uint32_t idb_len = 20 + 8 + 4;
+    put32(w, 1);
+    put32(w, idb_len);
+    put16(w, (uint16_t)linktype);
+    put16(w, 0);
+    put32(w, 262144);
+    put16(w, 9);
+    put16(w, 1);
+    uint8_t res[4] = {9, 0, 0, 0};
+    put(w, res, 4);
+    put32(w, 0);
+    put32(w, idb_len);
+}
+
+dfs_result dfs_capwriter_open_stream(FILE *fp, enum dfs_capformat format, int linktype,
+                                     dfs_capwriter **out)
+{
+    if (!fp || !out || (format != DFS_CAPFMT_PCAP && format != DFS_CAPFMT_PCAPNG))
+        return DFS_E_INVAL;
+    dfs_capwriter *w = calloc(1, sizeof *w);
+    if (!w)
+        return DFS_E_NOMEM;
+    w->fp = fp;
+    w->format = format;
+    write_header(w, linktype);
+    if (w->failed) {
+        free(w);
+        return DFS_E_IO;
+    }
+    *out = w;
+    return DFS_OK;
+}
+
+dfs_result dfs_capwriter_open(const char *path, int linktype, dfs_capwriter **out, char *err,
+                              size_t err_size)
+{
+    if (!path || !out)
+        return DFS_E_INVAL;
+    FILE *fp;
+    enum dfs_capformat fmt = DFS_CAPFMT_PCAP;
+    bool own = true;
+    if (strcmp(path, "-") == 0) {
+        fp = stdout;
+        own = false;
+    } else {
+        size_t n = strlen(path);
+        if (n >= 7 && strcmp(path + n - 7, ".pcapng") == 0)
+            fmt = DFS_CAPFMT_PCAPNG;
+        fp = fopen(path, "wb");
+        if (!fp) {
+            if (err)
+                snprintf(err, err_size, "%s: cannot create: %s", path, strerror(errno));
+            return DFS_E_IO;
+        }
+    }
+    dfs_result r = dfs_capwriter_open_stream(fp, fmt, linktype, out);
+    if (r != DFS_OK) {
+        if (err)
+            snprintf(err, err_size, "%s: cannot write: %s", path, strerror(errno));
+        if (own)
+            fclose(fp);
+        return r;
+    }
+    (*out)->own = own;
+    return DFS_OK;
+}
+
+dfs_result dfs_capwriter_write(dfs_capwriter *w, struct dfs_time ts, const uint8_t *data,
+                               uint32_t caplen, uint32_t origlen)
+{
+    if (!w || (!data && caplen))
+        return DFS_E_INVAL;
+    if (w->format == DFS_CAPFMT_PCAP) {
+        put32(w, (uint32_t)ts.sec);
+        put32(w, ts.nsec);
+        put32(w, caplen);
+        put32(w, origlen);
+        put(w, data, caplen);
+    } else {
+        uint32_t pad = (4 - caplen % 4) % 4;
+        uint32_t len = 28 + caplen + pad + 4;
+        uint64_t t = (uint64_t)ts.sec * 1000000000ull + ts.nsec;
+        put32(w, 6);
+        put32(w, len);
+        put32(w, 0);
+        put32(w, (uint32_t)(t >> 32));
+        put32(w, (uint32_t)t);
+        put32(w, caplen);
+        put32(w, origlen);
+        put(w, data, caplen);
+        static const uint8_t zeros[4] = {0};
+        put(w, zeros, pad);
+        put32(w, len);
+    }
+    return w->failed ? DFS_E_IO : DFS_OK;
+}
+
+dfs_result dfs_capwriter_flush(dfs_capwriter *w)
+{
+    if (!w)
+        return DFS_E_INVAL;
+    if (fflush(w->fp) != 0)
+        w->failed = true;
+    return w->failed ? DFS_E_IO : DFS_OK;
+}
+
+dfs_result dfs_capwriter_close(dfs_capwriter *w)
+{
+    if (!w)
+        return DFS_E_INVAL;
+    if (fflush(w->fp) != 0)
+        w->failed = true;
+    if (w->own && fclose(w->fp) != 0)
+        w->failed = true;
+    bool failed = w->failed;
+    free(w);
+    return failed ? DFS_E_IO : DFS_OK;
+}

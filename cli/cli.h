@@ -1,0 +1,101 @@
+/* dfuscope command line: shared helpers. */
+#ifndef DFS_CLI_H
+#define DFS_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dfuscope/capture.h"
+#include "dfuscope/dfuscope.h"
+
+/* Exit codes shared by every subcommand. */
+enum {
+    EXIT_OK_ = 0,
+    EXIT_FINDINGS = 1, /* diagnose: error findings; run: a check failed */
+    EXIT_USAGE = 2,    /* unusable input or usage error */
+};
+
+extern const char *cli_prog;
+
+/* "dfuscope decode: message" on stderr. */
+void cli_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- output ---------------------------------------------------------------- */
+/* Write s as a JSON string (with quotes), escaping as needed. */
+void json_str(FILE *f, const char *s);
+void json_strn(FILE *f, const char *s, size_t n);
+/* Write bytes as a JSON string of lowercase hex digits. */
+void json_hex(FILE *f, const uint8_t *p, size_t n);
+/* Copy s into out with control characters shown as \xNN (for terminals). */
+void text_safe(char *out, size_t size, const char *s);
+/* "1.234567" seconds since the first record */
+void fmt_reltime(char *buf, size_t size, struct dfs_time t, struct dfs_time base);
+void fmt_abstime(char *buf, size_t size, struct dfs_time t);
+const char *status_str(int32_t status, char *buf, size_t size);
+
+/* Colour on a terminal unless NO_COLOR is set or --color=never. */
+struct color {
+    bool on;
+};
+void color_init(struct color *c, FILE *f, const char *mode);
+const char *c_red(const struct color *c);
+const char *c_yellow(const struct color *c);
+const char *c_cyan(const struct color *c);
+const char *c_bold(const struct color *c);
+const char *c_dim(const struct color *c);
+const char *c_off(const struct color *c);
+
+/* ---- device filter ---------------------------------------------------------- */
+struct dev_filter {
+    bool active;
+    bool by_addr;       /* BUS.DEV */
+    uint16_t bus;
+    uint8_t devnum;
+    uint16_t vid, pid;  /* VID:PID */
+    /* instance ids matching a VID:PID filter, learnt in a first pass */
+    uint32_t *ids;
+    size_t n_ids;
+    bool learnt;
+};
+/* Parse "BUS.DEV" or "VID:PID" (hex); false with a message on error. */
+bool dev_filter_parse(struct dev_filter *f, const char *arg, char *err, size_t err_size);
+bool dev_filter_match(const struct dev_filter *f, uint16_t bus, uint8_t devnum, uint32_t device);
+void dev_filter_free(struct dev_filter *f);
+
+/* ---- running a capture through the decoder ----------------------------------- */
+struct run_opts {
+    const char *cmd;              /* for messages */
+    const char *path;             /* file or "-" */
+    struct dfs_options dopt;
+    bool follow;                  /* growing file or pipe */
+    bool quiet_capture_findings;  /* do not print capture.* findings on stderr */
+    struct dev_filter *filter;    /* VID:PID filters get a first pass on files */
+};
+
+struct run_result {
+    uint64_t records;
+    uint64_t reader_damaged;
+    uint64_t skipped_bytes;
+    uint64_t linktype_skipped;
+    int linktype;
+    bool read_error;   /* the reader gave up before the end */
+    bool aborted;
+    char error[600];
+};
+
+/* Feed the whole capture to a new decoder built with sink. The decoder is
+ * returned in *out (finished) for queries; free it with dfs_decoder_free.
+ * Returns 0, or EXIT_USAGE when the file could not be used at all (message
+ * already printed). */
+int run_capture(const struct run_opts *ro, const struct dfs_sink *sink, dfs_decoder **out,
+                struct run_result *res);
+
+/* Print a capture.* finding as "FILE: frame N: explanation" on stderr. */
+void print_capture_finding(const char *path, const struct dfs_finding *f);
+
+/* Subcommands */
+int cmd_decode(int argc, char **argv);
+int cmd_descriptors(int argc, char **argv);
+
+#endif

@@ -1,0 +1,400 @@
+/* Shared helpers of the dfuscope command line. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+const char *cli_prog = "dfuscope";
+
+void cli_err(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (cmd)
+        fprintf(stderr, "%s %s: ", cli_prog, cmd);
+    else
+        fprintf(stderr, "%s: ", cli_prog);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* ---- output ----------------------------------------------------------------- */
+
+void json_strn(FILE *f, const char *s, size_t n)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (c < 0x20 || c == 0x7f)
+                fprintf(f, "\\u%04x", c);
+            else
+                fputc(c, f);
+        }
+    }
+    fputc('"', f);
+}
+
+void json_str(FILE *f, const char *s)
+{
+    if (!s)
+        fputs("null", f);
+    else
+        json_strn(f, s, strlen(s));
+}
+
+void json_hex(FILE *f, const uint8_t *p, size_t n)
+{
+    static const char hx[] = "0123456789abcdef";
+    fputc('"', f);
+    for (size_t i = 0; i < n; i++) {
+        fputc(hx[p[i] >> 4], f);
+        fputc(hx[p[i] & 15], f);
+    }
+    fputc('"', f);
+}
+
+void text_safe(char *out, size_t size, const char *s)
+{
+    size_t o = 0;
+    if (!size)
+        return;
+    for (; *s && o + 1 < size; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7f) {
+            if (o + 5 >= size)
+                break;
+            o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o] = '\0';
+}
+
+void fmt_reltime(char *buf, size_t size, struct dfs_time t, struct dfs_time base)
+{
+    int64_t ns = (t.sec - base.sec) * 1000000000 + ((int64_t)t.nsec - (int64_t)base.nsec);
+    const char *sign = "";
+    if (ns < 0) {
+        sign = "-";
+        ns = -ns;
+    }
+    snprintf(buf, size, "%s%" PRId64 ".%06" PRId64, sign, (int64_t)(ns / 1000000000),
+             (int64_t)((ns % 1000000000) / 1000));
+}
+
+void fmt_abstime(char *buf, size_t size, struct dfs_time t)
+{
+    snprintf(buf, size, "%" PRId64 ".%09u", t.sec, t.nsec);
+}
+
+const char *status_str(int32_t status, char *buf, size_t size)
+{
+    if (status == 0)
+        snprintf(buf, size, "OK");
+    else if (status == -32)
+        snprintf(buf, size, "STALL (-32 EPIPE)");
+    else if (dfs_errno_name(status))
+        snprintf(buf, size, "%d %s", (int)status, dfs_errno_name(status));
+    else
+        snprintf(buf, size, "%d", (int)status);
+    return buf;
+}
+
+void color_init(struct color *c, FILE *f, const char *mode)
+{
+    if (mode && strcmp(mode, "always") == 0)
+        c->on = true;
+    else if (mode && strcmp(mode, "never") == 0)
+        c->on = false;
+    else
+        c->on = isatty(fileno(f)) && !getenv("NO_COLOR") &&
+                !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
+}
+const char *c_red(const struct color *c) { return c->on ? "\033[1;31m" : ""; }
+const char *c_yellow(const struct color *c) { return c->on ? "\033[1;33m" : ""; }
+const char *c_cyan(const struct color *c) { return c->on ? "\033[36m" : ""; }
+const char *c_bold(const struct color *c) { return c->on ? "\033[1m" : ""; }
+const char *c_dim(const struct color *c) { return c->on ? "\033[2m" : ""; }
+const char *c_off(const struct color *c) { return c->on ? "\033[0m" : ""; }
+
+/* ---- device filter ------------------------------------------------------------ */
+
+bool dev_filter_parse(struct dev_filter *f, const char *arg, char *err, size_t err_size)
+{
+    memset(f, 0, sizeof *f);
+    unsigned a, b;
+    char tail;
+    if (sscanf(arg, "%x:%x%c", &a, &b, &tail) == 2 && strchr(arg, ':') && a <= 0xffff &&
+        b <= 0xffff) {
+        f->active = true;
+        f->vid = (uint16_t)a;
+        f->pid = (uint16_t)b;
+        return true;
+    }
+    if (sscanf(arg, "%u.%u%c", &a, &b, &tail) == 2 && strchr(arg, '.') && a <= 0xffff &&
+        b <= 255) {
+        f->active = true;
+        f->by_addr = true;
+        f->bus = (uint16_t)a;
+        f->devnum = (uint8_t)b;
+        return true;
+    }
+    snprintf(err, err_size,
+             "--device '%s': expected BUS.DEV (decimal, e.g. 1.6) or VID:PID (hex, e.g. "
+             "0483:df11)",
+             arg);
+    return false;
+}
+
+bool dev_filter_match(const struct dev_filter *f, uint16_t bus, uint8_t devnum, uint32_t device)
+{
+    if (!f || !f->active)
+        return true;
+    if (f->by_addr)
+        return f->bus == bus && f->devnum == devnum;
+    for (size_t i = 0; i < f->n_ids; i++)
+        if (f->ids[i] == device)
+            return true;
+    return false;
+}
+
+void dev_filter_free(struct dev_filter *f)
+{
+    free(f->ids);
+    f->ids = NULL;
+    f->n_ids = 0;
+}
+
+/* ---- running a capture ----------------------------------------------------------- */
+
+struct reader_ctx {
+    const char *path;
+};
+
+static void reader_warn(void *user, uint64_t frame, const char *msg)
+{
+    const struct reader_ctx *rc = user;
+    char safe[600];
+    text_safe(safe, sizeof safe, msg);
+    if (frame)
+        fprintf(stderr, "%s: frame %" PRIu64 ": %s\n", rc->path, frame, safe);
+    else
+        fprintf(stderr, "%s: %s\n", rc->path, safe);
+}
+
+void print_capture_finding(const char *path, const struct dfs_finding *f)
+{
+    char safe[DFS_FINDING_TEXT_SIZE + 64];
+    text_safe(safe, sizeof safe, f->explanation);
+    fprintf(stderr, "%s: %s [%s]\n", path, safe, f->id);
+}
+
+struct tee {
+    const struct dfs_sink *inner;
+    const struct run_opts *ro;
+};
+
+static int tee_finding(void *user, const struct dfs_finding *f)
+{
+    struct tee *t = user;
+    if (!t->ro->quiet_capture_findings && f->group == DFS_GROUP_MALFORMED &&
+        strncmp(f->id, "capture.", 8) == 0)
+        print_capture_finding(t->ro->path, f);
+    return t->inner->on_finding ? t->inner->on_finding(t->inner->user, f) : 0;
+}
+static int tee_urb(void *u, const struct dfs_urb *x)
+{
+    struct tee *t = u;
+    return t->inner->on_urb(t->inner->user, x);
+}
+static int tee_control(void *u, const struct dfs_control *x)
+{
+    struct tee *t = u;
+    return t->inner->on_control(t->inner->user, x);
+}
+static void filter_learn(struct dev_filter *f, const struct dfs_device_event *ev)
+{
+    if (!f || !f->active || f->by_addr || ev->change != DFS_DEV_IDENTIFIED ||
+        ev->vid != f->vid || ev->pid != f->pid)
+        return;
+    for (size_t i = 0; i < f->n_ids; i++)
+        if (f->ids[i] == ev->device)
+            return;
+    uint32_t *n = realloc(f->ids, (f->n_ids + 1) * sizeof *n);
+    if (n) {
+        f->ids = n;
+        f->ids[f->n_ids++] = ev->device;
+    }
+}
+
+static int tee_device(void *u, const struct dfs_device_event *x)
+{
+    struct tee *t = u;
+    filter_learn(t->ro->filter, x);
+    return t->inner->on_device ? t->inner->on_device(t->inner->user, x) : 0;
+}
+static int tee_dfu(void *u, const struct dfs_dfu_txn *x)
+{
+    struct tee *t = u;
+    return t->inner->on_dfu(t->inner->user, x);
+}
+
+
+static bool is_regular_file(const char *path)
+{
+    struct stat st;
+    return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int feed_all(const struct run_opts *ro, const struct dfs_sink *sink, dfs_decoder **out,
+                    struct run_result *res, bool quiet)
+{
+    struct reader_ctx rc = {.path = ro->path};
+    struct dfs_capreader_options copt = {.follow = ro->follow,
+                                         .warn = quiet ? NULL : reader_warn,
+                                         .warn_user = &rc};
+    char err[600];
+    dfs_capreader *r = NULL;
+    if (dfs_capreader_open(ro->path, &copt, &r, err, sizeof err) != DFS_OK) {
+        char safe[700];
+        text_safe(safe, sizeof safe, err);
+        fprintf(stderr, "%s %s: %s\n", cli_prog, ro->cmd, safe);
+        return EXIT_USAGE;
+    }
+    int lt = dfs_capreader_linktype(r);
+    res->linktype = lt;
+    if (dfs_capreader_format(r) == DFS_CAPFMT_PCAP && lt != DFS_LINKTYPE_USB_LINUX &&
+        lt != DFS_LINKTYPE_USB_LINUX_MMAPPED) {
+        const char *name = dfs_linktype_name(lt);
+        fprintf(stderr,
+                "%s %s: %s: link type %d%s%s%s is not a Linux usbmon capture; dfuscope reads "
+                "link types 189 (USB_LINUX) and 220 (USB_LINUX_MMAPPED)%s\n",
+                cli_prog, ro->cmd, ro->path, lt, name ? " (" : "", name ? name : "",
+                name ? ")" : "",
+                lt == 249 ? " (this is a USBPcap capture from Windows)" : "");
+        dfs_capreader_close(r);
+        return EXIT_USAGE;
+    }
+    dfs_decoder *d = NULL;
+    struct tee t = {.inner = sink, .ro = ro};
+    struct dfs_sink ts = {
+        .user = &t,
+        .on_urb = sink->on_urb ? tee_urb : NULL,
+        .on_control = sink->on_control ? tee_control : NULL,
+        .on_device = tee_device,
+        .on_dfu = sink->on_dfu ? tee_dfu : NULL,
+        .on_finding = tee_finding,
+    };
+    if (quiet)
+        ts.on_finding = sink->on_finding ? tee_finding : NULL;
+    dfs_result dr = dfs_decoder_new(&ro->dopt, &ts, &d);
+    if (dr != DFS_OK) {
+        cli_err(ro->cmd, "cannot create the decoder: %s", dfs_result_str(dr));
+        dfs_capreader_close(r);
+        return EXIT_USAGE;
+    }
+    int warned_lt[8] = {0};
+    size_t n_warned = 0;
+    struct dfs_record rec;
+    for (;;) {
+        enum dfs_capnext n = dfs_capreader_next(r, &rec);
+        if (n == DFS_CAP_AGAIN) {
+            struct timespec ts_sleep = {0, 50 * 1000 * 1000};
+            nanosleep(&ts_sleep, NULL);
+            continue;
+        }
+        if (n == DFS_CAP_EOF)
+            break;
+        if (n == DFS_CAP_ERROR) {
+            res->read_error = true;
+            snprintf(res->error, sizeof res->error, "%s", dfs_capreader_error(r));
+            if (!quiet)
+                fprintf(stderr, "%s\n", res->error);
+            break;
+        }
+        res->records++;
+        dr = dfs_decoder_feed(d, &rec);
+        if (dr == DFS_E_LINKTYPE) {
+            res->linktype_skipped++;
+            bool seen = false;
+            for (size_t i = 0; i < n_warned; i++)
+                seen |= warned_lt[i] == rec.linktype;
+            if (!seen && !quiet) {
+                if (n_warned < 8)
+                    warned_lt[n_warned++] = rec.linktype;
+                const char *name = dfs_linktype_name(rec.linktype);
+                fprintf(stderr,
+                        "%s: frame %" PRIu64 ": link type %d%s%s%s is not usbmon; records of "
+                        "this link type are skipped\n",
+                        ro->path, rec.frame, rec.linktype, name ? " (" : "", name ? name : "",
+                        name ? ")" : "");
+            }
+            continue;
+        }
+        if (dr == DFS_E_ABORTED) {
+            res->aborted = true;
+            break;
+        }
+        if (dr != DFS_OK) {
+            const char *msg;
+            dfs_decoder_error(d, &msg);
+            cli_err(ro->cmd, "%s: frame %" PRIu64 ": %s%s%s", ro->path, rec.frame,
+                    dfs_result_str(dr), *msg ? ": " : "", msg);
+            res->read_error = true;
+            break;
+        }
+    }
+    if (!res->aborted) {
+        dr = dfs_decoder_finish(d);
+        if (dr == DFS_E_ABORTED)
+            res->aborted = true;
+    }
+    res->reader_damaged = dfs_capreader_damaged(r);
+    res->skipped_bytes = dfs_capreader_skipped_bytes(r);
+    dfs_capreader_close(r);
+    if (out)
+        *out = d;
+    else
+        dfs_decoder_free(d);
+    return 0;
+}
+
+int run_capture(const struct run_opts *ro, const struct dfs_sink *sink, dfs_decoder **out,
+                struct run_result *res)
+{
+    memset(res, 0, sizeof *res);
+    if (ro->filter && ro->filter->active && !ro->filter->by_addr && !ro->filter->learnt) {
+        if (is_regular_file(ro->path)) {
+            /* first pass: which device instances carry the VID:PID, so that
+             * their records before the device descriptor match too */
+            struct dfs_sink none = {0};
+            struct run_result tmp;
+            memset(&tmp, 0, sizeof tmp);
+            int rc = feed_all(ro, &none, NULL, &tmp, true);
+            if (rc)
+                return rc;
+        } else {
+            fprintf(stderr,
+                    "%s %s: note: reading a stream, so --device VID:PID matches a device only "
+                    "from the moment its device descriptor is seen\n",
+                    cli_prog, ro->cmd);
+        }
+        ro->filter->learnt = true;
+    }
+    return feed_all(ro, sink, out, res, false);
+}

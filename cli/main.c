@@ -1,0 +1,52 @@
+/* dfuscope: USB DFU / DfuSe protocol analyzer and conformance tester. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"decode", cmd_decode, "decode a usbmon capture: control transfers or usbmon records"},
+    {"descriptors", cmd_descriptors, "the descriptors of every device in a capture (lsusb -v)"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: %s COMMAND [OPTIONS] [ARGS]\n\n"
+               "USB DFU 1.1 and ST DfuSe protocol analyzer for Linux usbmon captures.\n\n"
+               "Commands:\n",
+            cli_prog);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nRun '%s COMMAND --help' for a command's options.\n"
+               "Options: -h, --help  this help;  -V, --version  the version\n",
+            cli_prog);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("dfuscope %s\n", DFS_VERSION_STRING);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    cli_err(NULL, "unknown command '%s'", cmd);
+    usage(stderr);
+    return EXIT_USAGE;
+}

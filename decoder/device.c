@@ -1,0 +1,408 @@
+/* Device instances: one per bus/device-number lifetime, with the descriptors
+ * seen for it, followed across address assignment and re-enumeration. */
+#include <stdio.h>
+#include <string.h>
+
+#include "state.h"
+
+static struct dfs__bus *bus_get(dfs_decoder *d, uint16_t bus, bool create)
+{
+    if (d->last_bus < DFS__MAX_BUSES && d->buses[d->last_bus].used &&
+        d->buses[d->last_bus].bus == bus)
+        return &d->buses[d->last_bus];
+    uint32_t free_slot = DFS__NONE;
+    for (uint32_t i = 0; i < DFS__MAX_BUSES; i++) {
+        if (d->buses[i].used && d->buses[i].bus == bus) {
+            d->last_bus = i;
+            return &d->buses[i];
+        }
+        if (!d->buses[i].used && free_slot == DFS__NONE)
+            free_slot = i;
+    }
+    if (!create)
+        return NULL;
+    if (free_slot == DFS__NONE) {
+        if (dfs__limited(d, DFS_F_CAPTURE_LIMIT, d->cur_frame))
+            dfs__emit_finding(d, DFS_F_CAPTURE_LIMIT, 0, d->cur_frame, NULL, NULL,
+                              "frame %llu: more than %d USB buses in one capture; records of "
+                              "bus %u are decoded without device tracking",
+                              (unsigned long long)d->cur_frame, DFS__MAX_BUSES, bus);
+        return NULL;
+    }
+    d->buses[free_slot] = (struct dfs__bus){.bus = bus, .used = true};
+    d->last_bus = free_slot;
+    return &d->buses[free_slot];
+}
+
+static void device_destroy(dfs_decoder *d, struct dfs__device *dev)
+{
+    dfs__dfu_device_free(d, dev);
+    dfs__free(d, dev->config);
+    dfs__free(d, dev->bos);
+    dfs__free(d, dev->strings);
+    dfs__free(d, dev);
+}
+
+static void unmap(dfs_decoder *d, struct dfs__device *dev)
+{
+    if (!dev->mapped)
+        return;
+    struct dfs__bus *b = bus_get(d, dev->bus, false);
+    if (b && b->by_addr[dev->devnum] == dev)
+        b->by_addr[dev->devnum] = NULL;
+    dev->mapped = false;
+}
+
+/* Make room for one more device: drop the oldest unmapped (gone) one, else
+ * the oldest one. */
+static bool make_room(dfs_decoder *d)
+{
+    if (d->n_devs < d->opt.max_devices)
+        return true;
+    uint32_t victim = 0;
+    for (uint32_t i = 0; i < d->n_devs; i++)
+        if (!d->devs[i]->mapped) {
+            victim = i;
+            break;
+        }
+    struct dfs__device *dev = d->devs[victim];
+    if (dfs__limited(d, DFS_F_CAPTURE_LIMIT, d->cur_frame))
+        dfs__emit_finding(d, DFS_F_CAPTURE_LIMIT, dev->id, d->cur_frame, NULL,
+                          "Raise the device limit (--max-devices) if you need every device.",
+                          "frame %llu: more than %u devices; forgetting device %u.%u (first "
+                          "seen at frame %llu)",
+                          (unsigned long long)d->cur_frame, d->opt.max_devices, dev->bus,
+                          dev->devnum, (unsigned long long)dev->first_frame);
+    unmap(d, dev);
+    device_destroy(d, dev);
+    memmove(&d->devs[victim], &d->devs[victim + 1],
+            (d->n_devs - victim - 1) * sizeof d->devs[0]);
+    d->n_devs--;
+    return true;
+}
+
+static struct dfs__device *device_new(dfs_decoder *d, struct dfs__bus *b, uint16_t bus,
+                                      uint8_t devnum)
+{
+    if (!make_room(d))
+        return NULL;
+    struct dfs__device *dev = dfs__calloc(d, 1, sizeof *dev);
+    if (!dev)
+        return NULL;
+    dev->id = ++d->next_dev_id;
+    dev->lane = dev->id;
+    dev->bus = bus;
+    dev->devnum = devnum;
+    dev->first_frame = dev->last_frame = d->cur_frame;
+    dev->first_ts = dev->last_ts = d->cur_ts;
+    d->devs[d->n_devs++] = dev;
+    d->stats.devices++;
+    if (b) {
+        if (b->by_addr[devnum])
+            b->by_addr[devnum]->mapped = false;
+        b->by_addr[devnum] = dev;
+        dev->mapped = true;
+    }
+    dfs__emit_device(d, DFS_DEV_NEW, dev, d->cur_frame);
+    return dev;
+}
+
+struct dfs__device *dfs__device_get(dfs_decoder *d, uint16_t bus, uint8_t devnum, bool create)
+{
+    struct dfs__bus *b = bus_get(d, bus, create);
+    struct dfs__device *dev = b ? b->by_addr[devnum] : NULL;
+    if (dev || !create)
+        return dev;
+    return device_new(d, b, bus, devnum);
+}
+
+struct dfs__device *dfs__device_by_id(dfs_decoder *d, uint32_t id)
+{
+    /* devices are kept oldest first with increasing ids: binary search */
+    uint32_t lo = 0, hi = d->n_devs;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (d->devs[mid]->id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < d->n_devs && d->devs[lo]->id == id ? d->devs[lo] : NULL;
+}
+
+void dfs__device_touch(struct dfs__device *dev, uint64_t frame, struct dfs_time ts)
+{
+    dev->last_frame = frame;
+    dev->last_ts = ts;
+}
+
+int dfs__emit_device(dfs_decoder *d, enum dfs_device_change change,
+                     const struct dfs__device *dev, uint64_t frame)
+{
+    dfs__dfu_on_device(d, (struct dfs__device *)dev, change, frame);
+    if (!d->sink.on_device)
+        return 0;
+    struct dfs_device_event ev = {
+        .change = change,
+        .frame = frame,
+        .device = dev->id,
+        .lane = dev->lane,
+        .previous = dev->previous,
+        .bus = dev->bus,
+        .devnum = dev->devnum,
+        .vid = dev->vid,
+        .pid = dev->pid,
+    };
+    return dfs__stop(d, d->sink.on_device(d->sink.user, &ev));
+}
+
+void dfs__device_mark_gone(dfs_decoder *d, struct dfs__device *dev, uint64_t frame,
+                           struct dfs_time ts, const char *why)
+{
+    if (dev->gone)
+        return;
+    dev->gone = true;
+    dev->gone_frame = frame;
+    dev->gone_ts = ts;
+    dfs__emit_device(d, DFS_DEV_GONE, dev, frame);
+    struct dfs__frames fr = {0};
+    dfs__frames_add(&fr, frame);
+    char ident[32] = "";
+    if (dev->identified)
+        snprintf(ident, sizeof ident, " (%04x:%04x)", dev->vid, dev->pid);
+    dfs__emit_finding(d, DFS_F_USB_DEVICE_DISCONNECTED, dev->id, frame, &fr, NULL,
+                      "Device %u.%u%s left the bus at frame %llu: %s.", dev->bus, dev->devnum,
+                      ident, (unsigned long long)frame, why);
+}
+
+void dfs__device_link(dfs_decoder *d, struct dfs__device *newer, struct dfs__device *older,
+                      uint64_t frame)
+{
+    if (newer->previous || older->successor || newer == older)
+        return;
+    if (!older->gone) {
+        char why[96];
+        snprintf(why, sizeof why, "it enumerated again as device %u.%u", newer->bus,
+                 newer->devnum);
+        dfs__device_mark_gone(d, older, newer->first_frame, newer->first_ts, why);
+    }
+    newer->previous = older->id;
+    newer->lane = older->lane;
+    older->successor = newer->id;
+    dfs__emit_device(d, DFS_DEV_REENUMERATED, newer, frame);
+}
+
+/* A newly identified device continues an earlier instance with the same
+ * VID:PID on the same bus that is gone or has gone quiet (dfu-facts 5:
+ * re-enumeration gives a new device number). */
+static void link_reenumeration(dfs_decoder *d, struct dfs__device *dev, uint64_t frame)
+{
+    for (uint32_t i = d->n_devs; i-- > 0;) {
+        struct dfs__device *old = d->devs[i];
+        if (old == dev || old->bus != dev->bus || !old->identified || old->successor)
+            continue;
+        if (old->vid != dev->vid || old->pid != dev->pid)
+            continue;
+        if (old->devnum == dev->devnum && old->mapped)
+            continue;
+        if (!old->gone && old->last_frame > dev->first_frame)
+            continue;
+        dfs__device_link(d, dev, old, frame);
+        return;
+    }
+}
+
+static void store_string(dfs_decoder *d, struct dfs__device *dev, uint8_t index, uint16_t langid,
+                         const uint8_t *data, uint32_t len)
+{
+    if (len < 2)
+        return;
+    if (len > 255)
+        len = 255;
+    for (uint16_t i = 0; i < dev->n_strings; i++) {
+        struct dfs__string *s = &dev->strings[i];
+        if (s->index == index && s->langid == langid) {
+            if (len >= s->len) { /* keep the longest read */
+                s->len = (uint8_t)len;
+                memcpy(s->bytes, data, len);
+            }
+            return;
+        }
+    }
+    if (dev->n_strings >= DFS__MAX_STRINGS)
+        return;
+    if (!dev->strings) {
+        dev->strings = dfs__calloc(d, DFS__MAX_STRINGS, sizeof *dev->strings);
+        if (!dev->strings)
+            return;
+    }
+    struct dfs__string *s = &dev->strings[dev->n_strings++];
+    s->index = index;
+    s->langid = langid;
+    s->len = (uint8_t)len;
+    memcpy(s->bytes, data, len);
+}
+
+const uint8_t *dfs__device_string(const struct dfs__device *dev, uint8_t index, uint16_t langid,
+                                  size_t *len)
+{
+    const struct dfs__string *best = NULL;
+    for (uint16_t i = 0; i < dev->n_strings; i++) {
+        const struct dfs__string *s = &dev->strings[i];
+        if (s->index != index)
+            continue;
+        if (s->langid == langid) {
+            best = s;
+            break;
+        }
+        if (!best && (langid == 0 || index == 0))
+            best = s;
+    }
+    if (!best)
+        return NULL;
+    *len = best->len;
+    return best->bytes;
+}
+
+static void store_blob(dfs_decoder *d, uint8_t **dst, size_t *dst_len, const uint8_t *data,
+                       uint32_t len)
+{
+    if (len <= *dst_len && *dst)
+        return; /* keep the longest read */
+    uint8_t *p = dfs__realloc(d, *dst, len);
+    if (!p)
+        return;
+    memcpy(p, data, len);
+    *dst = p;
+    *dst_len = len;
+}
+
+/* Enumeration on address 0 ends with SET_ADDRESS: the instance moves to its
+ * new number, keeping its id. */
+static void on_set_address(dfs_decoder *d, struct dfs__device *dev, uint8_t addr,
+                           uint64_t frame)
+{
+    if (dev->devnum != 0 || addr == 0 || addr > 127)
+        return;
+    struct dfs__bus *b = bus_get(d, dev->bus, false);
+    if (!b)
+        return;
+    struct dfs__device *prev = b->by_addr[addr];
+    if (prev && prev != dev) {
+        if (!prev->gone)
+            dfs__device_mark_gone(d, prev, frame, d->cur_ts,
+                                  "a new device was given its address");
+        prev->mapped = false;
+    }
+    if (b->by_addr[0] == dev)
+        b->by_addr[0] = NULL;
+    dev->devnum = addr;
+    b->by_addr[addr] = dev;
+    dev->mapped = true;
+}
+
+void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl)
+{
+    struct dfs__device *dev = dfs__device_by_id(d, ctl->device);
+    if (!dev || !ctl->has_setup)
+        return;
+    const struct dfs_setup *s = &ctl->setup;
+    if ((s->bmRequestType & DFS_REQTYPE_TYPE_MASK) != DFS_REQTYPE_STANDARD)
+        return;
+    bool ok = ctl->end == DFS_CTL_COMPLETED && ctl->status == 0;
+    bool in = s->bmRequestType & DFS_REQTYPE_DIR_IN;
+    uint8_t recip = s->bmRequestType & DFS_REQTYPE_RECIP_MASK;
+
+    if (in && s->bRequest == DFS_REQ_GET_DESCRIPTOR && recip == DFS_REQTYPE_RECIP_DEVICE) {
+        uint8_t type = (uint8_t)(s->wValue >> 8), index = (uint8_t)s->wValue;
+        if (type == DFS_DT_DEVICE_QUALIFIER && ctl->end == DFS_CTL_COMPLETED &&
+            ctl->status == -DFS_LINUX_EPIPE)
+            dev->qual_stalled = true;
+        if (!ok || !ctl->data_len)
+            return;
+        const uint8_t *p = ctl->data;
+        uint32_t n = ctl->data_len;
+        switch (type) {
+        case DFS_DT_DEVICE: {
+            struct dfs_desc_device dd;
+            bool complete = false;
+            if (n > DFS_DEVICE_DESC_LEN)
+                n = DFS_DEVICE_DESC_LEN;
+            if (n < dev->devdesc_len)
+                return;
+            if (dfs_desc_parse_device(p, n, &dd, &complete, NULL) != DFS_OK)
+                return;
+            memcpy(dev->devdesc, p, n);
+            dev->devdesc_len = (uint8_t)n;
+            if (complete && !dev->identified) {
+                dev->identified = true;
+                dev->vid = dd.idVendor;
+                dev->pid = dd.idProduct;
+                dfs__emit_device(d, DFS_DEV_IDENTIFIED, dev, ctl->complete_frame);
+                link_reenumeration(d, dev, ctl->complete_frame);
+            }
+            break;
+        }
+        case DFS_DT_CONFIGURATION:
+            if (index != 0 || n < DFS_CONFIG_DESC_LEN || p[1] != DFS_DT_CONFIGURATION)
+                return;
+            if (n > dev->config_len) {
+                store_blob(d, &dev->config, &dev->config_len, p, n);
+                uint16_t total = dfs__le16(p + 2);
+                dev->config_partial = dev->config_len < total;
+                if (!dev->config_partial)
+                    dfs__emit_device(d, DFS_DEV_CONFIGURED, dev, ctl->complete_frame);
+            }
+            break;
+        case DFS_DT_BOS:
+            if (n >= DFS_BOS_DESC_LEN && p[1] == DFS_DT_BOS)
+                store_blob(d, &dev->bos, &dev->bos_len, p, n);
+            break;
+        case DFS_DT_DEVICE_QUALIFIER:
+            if (n > sizeof dev->qual)
+                n = sizeof dev->qual;
+            memcpy(dev->qual, p, n);
+            dev->qual_len = (uint8_t)n;
+            break;
+        case DFS_DT_STRING:
+            store_string(d, dev, index, s->wIndex, p, n);
+            if (index == 0 && n >= 4 && !dev->langid)
+                dev->langid = dfs__le16(p + 2);
+            break;
+        default:
+            break;
+        }
+        return;
+    }
+    if (!ok || in)
+        return;
+    switch (s->bRequest) {
+    case DFS_REQ_SET_ADDRESS:
+        if (recip == DFS_REQTYPE_RECIP_DEVICE)
+            on_set_address(d, dev, (uint8_t)s->wValue, ctl->complete_frame);
+        break;
+    case DFS_REQ_SET_CONFIGURATION:
+        if (recip == DFS_REQTYPE_RECIP_DEVICE)
+            dev->configuration = (uint8_t)s->wValue;
+        break;
+    case DFS_REQ_SET_INTERFACE:
+        if (recip == DFS_REQTYPE_RECIP_INTERFACE && s->wIndex < DFS__MAX_IFACES)
+            dev->alt[s->wIndex] = (uint8_t)s->wValue;
+        break;
+    default:
+        break;
+    }
+}
+
+void dfs__devices_free(dfs_decoder *d)
+{
+    for (uint32_t i = 0; i < d->n_devs; i++)
+        device_destroy(d, d->devs[i]);
+    d->n_devs = 0;
+    memset(d->buses, 0, sizeof d->buses);
+}
+
+struct dfs__device *dfs__device_new_at(dfs_decoder *d, uint16_t bus, uint8_t devnum)
+{
+    return device_new(d, bus_get(d, bus, true), bus, devnum);
+}

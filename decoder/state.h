@@ -1,0 +1,124 @@
+/* The decoder's own state. Internal. */
+#ifndef DFS_DECODER_STATE_H
+#define DFS_DECODER_STATE_H
+
+#include "internal.h"
+#include "urb.h"
+
+#define DFS__MAX_STRINGS 64     /* string descriptors kept per device */
+#define DFS__MAX_BUSES 64
+#define DFS__MAX_CONFIG 65535   /* wTotalLength is 16 bits */
+#define DFS__MAX_IFACES 32
+#define DFS__RATE_LIMIT 20      /* individual reports of one capture.* code */
+
+struct dfs__string {
+    uint8_t index;
+    uint16_t langid;
+    uint8_t len;
+    uint8_t bytes[255];
+};
+
+struct dfs__dfu_dev; /* dfu.c */
+
+struct dfs__device {
+    uint32_t id, lane, previous, successor;
+    uint16_t bus;
+    uint8_t devnum;
+    bool mapped;            /* reachable through its bus/devnum */
+    uint64_t first_frame, last_frame;
+    struct dfs_time first_ts, last_ts;
+    bool gone;
+    uint64_t gone_frame;
+    struct dfs_time gone_ts;
+    uint8_t devdesc[DFS_DEVICE_DESC_LEN];
+    uint8_t devdesc_len;
+    bool identified;        /* VID:PID known */
+    uint16_t vid, pid;
+    uint8_t *config;
+    size_t config_len;
+    bool config_partial;
+    uint8_t *bos;
+    size_t bos_len;
+    uint8_t qual[DFS_QUALIFIER_DESC_LEN];
+    uint8_t qual_len;
+    bool qual_stalled;
+    struct dfs__string *strings;
+    uint16_t n_strings;
+    uint16_t langid;
+    uint8_t configuration;
+    uint8_t alt[DFS__MAX_IFACES];
+    struct dfs__dfu_dev *dfu;
+};
+
+struct dfs__bus {
+    uint16_t bus;
+    bool used;
+    struct dfs__device *by_addr[256];
+    uint64_t first_paired_frame; /* 0 until a submit/complete pair was seen */
+};
+
+struct dfs__limited {
+    uint64_t count;      /* occurrences */
+    uint64_t first_frame, last_frame;
+};
+
+struct dfs_decoder {
+    struct dfs_options opt;
+    struct dfs_sink sink;
+    struct dfs_stats stats;
+    dfs_result error;
+    char errmsg[256];
+    bool finished;
+    struct dfs__urb_table urbs;
+    size_t payload_used;
+    struct dfs__device **devs; /* oldest first */
+    uint32_t n_devs, next_dev_id;
+    struct dfs__bus buses[DFS__MAX_BUSES];
+    uint32_t last_bus;
+    struct dfs__limited limited[DFS_F__COUNT];
+    /* completions without submit, for capture.starts-mid-transfer */
+    struct dfs__frames unmatched_frames;
+    uint64_t unmatched_at_start, unmatched_later;
+    uint64_t cur_frame;
+    struct dfs_time cur_ts;
+    struct dfs__dfu_ctx *dfu;
+};
+
+/* device.c */
+struct dfs__device *dfs__device_get(dfs_decoder *d, uint16_t bus, uint8_t devnum,
+                                    bool create);
+struct dfs__device *dfs__device_by_id(dfs_decoder *d, uint32_t id);
+void dfs__device_touch(struct dfs__device *dev, uint64_t frame, struct dfs_time ts);
+/* Mark a device as having left the bus; `why` completes the sentence
+ * "device 1.6 left the bus: ..." of the usb.device-disconnected note. */
+void dfs__device_mark_gone(dfs_decoder *d, struct dfs__device *dev, uint64_t frame,
+                           struct dfs_time ts, const char *why);
+/* Standard-request bookkeeping for one completed control transfer. */
+void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl);
+void dfs__device_link(dfs_decoder *d, struct dfs__device *newer, struct dfs__device *older,
+                      uint64_t frame);
+void dfs__devices_free(dfs_decoder *d);
+/* A fresh instance at bus/devnum (the old one there, if any, is unmapped). */
+struct dfs__device *dfs__device_new_at(dfs_decoder *d, uint16_t bus, uint8_t devnum);
+int dfs__emit_device(dfs_decoder *d, enum dfs_device_change change,
+                     const struct dfs__device *dev, uint64_t frame);
+const uint8_t *dfs__device_string(const struct dfs__device *dev, uint8_t index, uint16_t langid,
+                                  size_t *len);
+
+/* dfu.c */
+dfs_result dfs__dfu_init(dfs_decoder *d);
+void dfs__dfu_free(dfs_decoder *d);
+/* Is this control transfer a DFU class request (to a DFU interface)? */
+bool dfs__dfu_classify(dfs_decoder *d, struct dfs__device *dev, const struct dfs_control *ctl);
+void dfs__dfu_on_control(dfs_decoder *d, struct dfs__device *dev, const struct dfs_control *ctl);
+void dfs__dfu_on_device(dfs_decoder *d, struct dfs__device *dev, enum dfs_device_change change,
+                        uint64_t frame);
+void dfs__dfu_finish(dfs_decoder *d);
+void dfs__dfu_device_free(dfs_decoder *d, struct dfs__device *dev);
+
+/* Record a callback's stop request. Returns the same value. */
+int dfs__stop(dfs_decoder *d, int rc);
+/* Count a rate-limited finding; true when it should be reported now. */
+bool dfs__limited(dfs_decoder *d, enum dfs_finding_code code, uint64_t frame);
+
+#endif

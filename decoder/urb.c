@@ -1,0 +1,132 @@
+#include <string.h>
+
+#include "urb.h"
+
+static uint32_t hash_key(uint16_t bus, uint64_t id)
+{
+    /* splitmix64 finaliser over id mixed with bus */
+    uint64_t x = id ^ ((uint64_t)bus * 0x9E3779B97F4A7C15ull);
+    x ^= x >> 30;
+    x *= 0xBF58476D1CE4E5B9ull;
+    x ^= x >> 27;
+    x *= 0x94D049BB133111EBull;
+    x ^= x >> 31;
+    return (uint32_t)x;
+}
+
+dfs_result dfs__urb_table_init(dfs_decoder *d, struct dfs__urb_table *t, uint32_t cap)
+{
+    memset(t, 0, sizeof *t);
+    if (cap == 0 || cap > (1u << 28))
+        return DFS_E_INVAL;
+    uint32_t isize = 1;
+    while (isize < cap * 2)
+        isize <<= 1;
+    t->slots = dfs__calloc(d, cap, sizeof *t->slots);
+    t->index = dfs__malloc(d, (size_t)isize * sizeof *t->index);
+    if (!t->slots || !t->index) {
+        dfs__free(d, t->slots);
+        dfs__free(d, t->index);
+        memset(t, 0, sizeof *t);
+        return DFS_E_NOMEM;
+    }
+    t->cap = cap;
+    t->index_mask = isize - 1;
+    dfs__urb_table_clear(d, t);
+    return DFS_OK;
+}
+
+void dfs__urb_table_clear(dfs_decoder *d, struct dfs__urb_table *t)
+{
+    if (!t->slots)
+        return;
+    for (uint32_t i = 0; i < t->cap; i++) {
+        if (t->slots[i].used)
+            dfs__free(d, t->slots[i].payload);
+        t->slots[i] = (struct dfs__urb_slot){.newer = i + 1 < t->cap ? i + 1 : DFS__NONE,
+                                            .older = DFS__NONE};
+    }
+    memset(t->index, 0xff, ((size_t)t->index_mask + 1) * sizeof *t->index);
+    t->count = 0;
+    t->free_head = 0;
+    t->oldest = t->newest = DFS__NONE;
+}
+
+void dfs__urb_table_free(dfs_decoder *d, struct dfs__urb_table *t)
+{
+    if (t->slots)
+        for (uint32_t i = 0; i < t->cap; i++)
+            if (t->slots[i].used)
+                dfs__free(d, t->slots[i].payload);
+    dfs__free(d, t->slots);
+    dfs__free(d, t->index);
+    memset(t, 0, sizeof *t);
+}
+
+uint32_t dfs__urb_find(const struct dfs__urb_table *t, uint16_t bus, uint64_t id)
+{
+    if (!t->count)
+        return DFS__NONE;
+    for (uint32_t h = hash_key(bus, id) & t->index_mask;; h = (h + 1) & t->index_mask) {
+        uint32_t s = t->index[h];
+        if (s == DFS__NONE)
+            return DFS__NONE;
+        if (t->slots[s].id == id && t->slots[s].bus == bus)
+            return s;
+    }
+}
+
+uint32_t dfs__urb_insert(struct dfs__urb_table *t, uint16_t bus, uint64_t id)
+{
+    uint32_t s = t->free_head;
+    struct dfs__urb_slot *e = &t->slots[s];
+    t->free_head = e->newer;
+    *e = (struct dfs__urb_slot){.id = id, .bus = bus, .used = true, .older = t->newest,
+                                .newer = DFS__NONE};
+    if (t->newest != DFS__NONE)
+        t->slots[t->newest].newer = s;
+    t->newest = s;
+    if (t->oldest == DFS__NONE)
+        t->oldest = s;
+    uint32_t h = hash_key(bus, id) & t->index_mask;
+    while (t->index[h] != DFS__NONE)
+        h = (h + 1) & t->index_mask;
+    t->index[h] = s;
+    t->count++;
+    return s;
+}
+
+void dfs__urb_remove(dfs_decoder *d, struct dfs__urb_table *t, uint32_t s)
+{
+    struct dfs__urb_slot *e = &t->slots[s];
+    /* find and delete its index entry with backward-shift deletion */
+    uint32_t h = hash_key(e->bus, e->id) & t->index_mask;
+    while (t->index[h] != s)
+        h = (h + 1) & t->index_mask;
+    uint32_t hole = h;
+    for (uint32_t j = (hole + 1) & t->index_mask; t->index[j] != DFS__NONE;
+         j = (j + 1) & t->index_mask) {
+        uint32_t js = t->index[j];
+        uint32_t home = hash_key(t->slots[js].bus, t->slots[js].id) & t->index_mask;
+        /* move j into the hole when its home is not within (hole, j] */
+        bool between = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (!between) {
+            t->index[hole] = js;
+            hole = j;
+        }
+    }
+    t->index[hole] = DFS__NONE;
+
+    if (e->older != DFS__NONE)
+        t->slots[e->older].newer = e->newer;
+    else
+        t->oldest = e->newer;
+    if (e->newer != DFS__NONE)
+        t->slots[e->newer].older = e->older;
+    else
+        t->newest = e->older;
+    dfs__free(d, e->payload);
+    *e = (struct dfs__urb_slot){.newer = t->free_head, .older = DFS__NONE};
+    t->free_head = s;
+    t->count--;
+}

@@ -1,0 +1,45 @@
+/* Fixed-capacity table of outstanding URBs, keyed by (bus, URB id).
+ * O(1) insert, lookup and removal; the oldest entry can be evicted when the
+ * table is full, so memory is bounded by capacity, never by capture size. */
+#ifndef DFS_DECODER_URB_H
+#define DFS_DECODER_URB_H
+
+#include "internal.h"
+
+#define DFS__NONE UINT32_MAX
+
+struct dfs__urb_slot {
+    uint64_t id;
+    uint16_t bus;
+    bool used;
+    uint8_t xfer_type, endpoint, devnum;
+    bool has_setup;
+    uint8_t setup[8];
+    uint64_t frame;
+    struct dfs_time ts;
+    uint32_t length;   /* requested length */
+    uint32_t device;
+    uint8_t *payload;  /* OUT data of a control submit, or NULL */
+    uint32_t payload_len;
+    bool payload_partial;
+    uint32_t older, newer; /* age list; free list uses `newer` */
+};
+
+struct dfs__urb_table {
+    struct dfs__urb_slot *slots;
+    uint32_t cap, count;
+    uint32_t *index;   /* hash -> slot, DFS__NONE when empty */
+    uint32_t index_mask;
+    uint32_t free_head, oldest, newest;
+};
+
+dfs_result dfs__urb_table_init(dfs_decoder *d, struct dfs__urb_table *t, uint32_t cap);
+void dfs__urb_table_free(dfs_decoder *d, struct dfs__urb_table *t);
+void dfs__urb_table_clear(dfs_decoder *d, struct dfs__urb_table *t);
+uint32_t dfs__urb_find(const struct dfs__urb_table *t, uint16_t bus, uint64_t id);
+/* Caller ensures there is room (count < cap) and the key is not present. */
+uint32_t dfs__urb_insert(struct dfs__urb_table *t, uint16_t bus, uint64_t id);
+/* Frees the payload too. */
+void dfs__urb_remove(dfs_decoder *d, struct dfs__urb_table *t, uint32_t slot);
+
+#endif

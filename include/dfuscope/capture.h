@@ -1,0 +1,85 @@
+/* dfuscope: capture files (pcap and pcapng) in and out.
+ *
+ * The reader is dfuscope's own: bounded (no record over max_record bytes is
+ * ever allocated), it takes the byte order and time resolution from each
+ * file/section/interface, handles pcapng files whose interfaces have
+ * different link types, and when a record or block is damaged it says so,
+ * naming the frame, and resynchronises on the next plausible record instead
+ * of giving up on the rest of the file. Live capture uses libpcap (live.h).
+ */
+#ifndef DFUSCOPE_CAPTURE_H
+#define DFUSCOPE_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "decoder.h"
+#include "result.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dfs_capreader dfs_capreader;
+
+enum dfs_capformat { DFS_CAPFMT_PCAP = 1, DFS_CAPFMT_PCAPNG = 2 };
+
+/* Called for each problem found in the file; frame is the frame the problem
+ * is about (0 for the file header). */
+typedef void (*dfs_capreader_warn_fn)(void *user, uint64_t frame, const char *msg);
+
+struct dfs_capreader_options {
+    uint32_t max_record;   /* largest record accepted (default 16 MiB) */
+    bool follow;           /* a growing file or pipe: EOF in a record is AGAIN, not truncation */
+    dfs_capreader_warn_fn warn;
+    void *warn_user;
+};
+
+enum dfs_capnext {
+    DFS_CAP_RECORD = 1, /* *rec is filled; valid until the next call */
+    DFS_CAP_EOF = 0,    /* clean end of file */
+    DFS_CAP_AGAIN = -1, /* follow mode: no complete record yet, try later */
+    DFS_CAP_ERROR = -2, /* cannot go on; dfs_capreader_error() says why */
+};
+
+/* Open a file ("-" for standard input). On failure returns DFS_E_IO or
+ * DFS_E_FORMAT and writes a message naming the file into err. */
+DFS_API dfs_result dfs_capreader_open(const char *path, const struct dfs_capreader_options *opt,
+                                      dfs_capreader **out, char *err, size_t err_size);
+/* Same over an open stream; name is used in messages. The stream is not closed. */
+DFS_API dfs_result dfs_capreader_open_stream(FILE *fp, const char *name,
+                                             const struct dfs_capreader_options *opt,
+                                             dfs_capreader **out, char *err, size_t err_size);
+DFS_API enum dfs_capnext dfs_capreader_next(dfs_capreader *r, struct dfs_record *rec);
+DFS_API const char *dfs_capreader_error(const dfs_capreader *r);
+DFS_API enum dfs_capformat dfs_capreader_format(const dfs_capreader *r);
+/* Link type of the first interface (pcapng) or of the file (pcap). */
+DFS_API int dfs_capreader_linktype(const dfs_capreader *r);
+/* Records with problems the reader recovered from, and bytes skipped. */
+DFS_API uint64_t dfs_capreader_damaged(const dfs_capreader *r);
+DFS_API uint64_t dfs_capreader_skipped_bytes(const dfs_capreader *r);
+DFS_API void dfs_capreader_close(dfs_capreader *r);
+
+/* Name of a link type ("USB_LINUX_MMAPPED", "ETHERNET"), or NULL. */
+DFS_API const char *dfs_linktype_name(int linktype);
+
+/* ---- writer ---------------------------------------------------------------- */
+typedef struct dfs_capwriter dfs_capwriter;
+
+/* Open path for writing (pcapng when it ends in ".pcapng", else pcap with
+ * nanosecond time stamps), or "-" for standard output (pcap). */
+DFS_API dfs_result dfs_capwriter_open(const char *path, int linktype, dfs_capwriter **out,
+                                      char *err, size_t err_size);
+DFS_API dfs_result dfs_capwriter_open_stream(FILE *fp, enum dfs_capformat format, int linktype,
+                                             dfs_capwriter **out);
+DFS_API dfs_result dfs_capwriter_write(dfs_capwriter *w, struct dfs_time ts, const uint8_t *data,
+                                       uint32_t caplen, uint32_t origlen);
+DFS_API dfs_result dfs_capwriter_flush(dfs_capwriter *w);
+/* Flushes and closes; returns DFS_E_IO if anything failed on the way. */
+DFS_API dfs_result dfs_capwriter_close(dfs_capwriter *w);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

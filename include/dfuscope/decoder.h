@@ -1,0 +1,168 @@
+/* dfuscope: the streaming usbmon decoder.
+ *
+ * Push style: create a decoder with options and a sink, feed it one record at
+ * a time, then finish. It never reads files, keeps memory bounded by its
+ * options, and never stops on bad input: a malformed record becomes a finding
+ * naming its frame and decoding goes on with the next one.
+ *
+ *   struct dfs_options opt;  dfs_options_init(&opt);
+ *   struct dfs_sink sink = { .user = me, .on_control = print_control };
+ *   dfs_decoder *d;
+ *   if (dfs_decoder_new(&opt, &sink, &d) != DFS_OK) ...
+ *   for each record: dfs_decoder_feed(d, &rec);
+ *   dfs_decoder_finish(d);
+ *   dfs_decoder_free(d);
+ */
+#ifndef DFUSCOPE_DECODER_H
+#define DFUSCOPE_DECODER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "descriptors.h"
+#include "events.h"
+#include "findings.h"
+#include "result.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dfs_decoder dfs_decoder;
+
+/* One capture record. The decoder never keeps the data pointer. */
+enum dfs_byte_order {
+    DFS_ORDER_HOST = 0, /* what libpcap and Wireshark deliver */
+    DFS_ORDER_LITTLE,
+    DFS_ORDER_BIG,
+};
+
+struct dfs_record {
+    uint64_t frame;       /* 1-based, as Wireshark numbers frames */
+    struct dfs_time ts;
+    int linktype;         /* DFS_LINKTYPE_USB_LINUX or ..._MMAPPED */
+    enum dfs_byte_order order; /* of the multi-byte usbmon header fields:
+                                  the capturing host's order */
+    uint32_t caplen;      /* bytes at data */
+    uint32_t origlen;     /* length on the wire */
+    const uint8_t *data;
+};
+
+/* Optional allocator hook (for out-of-memory tests and embedding). */
+struct dfs_allocator {
+    void *(*malloc)(void *ctx, size_t size);
+    void *(*realloc)(void *ctx, void *ptr, size_t size);
+    void (*free)(void *ctx, void *ptr);
+    void *ctx;
+};
+
+struct dfs_options {
+    size_t size;                 /* sizeof(struct dfs_options), set by init */
+    uint32_t max_urbs;           /* outstanding URBs kept (default 4096) */
+    uint32_t max_devices;        /* device instances kept (default 256) */
+    size_t max_payload;          /* payload bytes kept for outstanding URBs (default 16 MiB) */
+    const struct dfs_allocator *alloc; /* NULL: malloc/realloc/free */
+};
+
+DFS_API void dfs_options_init(struct dfs_options *opt);
+
+/* Callbacks; NULL means not interested. Return 0 to go on, non-zero to stop:
+ * the feed or finish call then returns DFS_E_ABORTED. */
+struct dfs_sink {
+    void *user;
+    int (*on_urb)(void *user, const struct dfs_urb *urb);
+    int (*on_control)(void *user, const struct dfs_control *ctl);
+    int (*on_device)(void *user, const struct dfs_device_event *ev);
+    int (*on_dfu)(void *user, const struct dfs_dfu_txn *txn);
+    int (*on_finding)(void *user, const struct dfs_finding *f);
+};
+
+/* Counters, for summaries. */
+struct dfs_stats {
+    uint64_t records;         /* records fed */
+    uint64_t records_skipped; /* records that could not be decoded at all */
+    uint64_t records_damaged; /* decoded, but truncated or inconsistent */
+    uint64_t urbs_paired;
+    uint64_t urbs_unmatched;  /* completions without their submit */
+    uint64_t urbs_evicted;    /* dropped because max_urbs was reached */
+    uint64_t urbs_open;       /* submits without completion (after finish) */
+    uint64_t controls;
+    uint64_t dfu_txns;
+    uint64_t findings[3];     /* by severity */
+    uint32_t devices;
+};
+
+/* Returns DFS_OK (and *out), DFS_E_INVAL (NULL or bad options) or DFS_E_NOMEM. */
+DFS_API dfs_result dfs_decoder_new(const struct dfs_options *opt, const struct dfs_sink *sink,
+                                   dfs_decoder **out);
+
+/* Decode one record. Returns DFS_OK also for malformed records (they become
+ * findings); DFS_E_LINKTYPE for a link type other than 189/220 (the record is
+ * skipped, decoding may go on); DFS_E_ABORTED when a callback asked to stop;
+ * DFS_E_NOMEM; DFS_E_STATE after finish or a sticky error. */
+DFS_API dfs_result dfs_decoder_feed(dfs_decoder *d, const struct dfs_record *rec);
+
+/* End of capture: report what is still open, run end-of-capture rules. */
+DFS_API dfs_result dfs_decoder_finish(dfs_decoder *d);
+
+/* Forget everything fed so far (options and sink stay). */
+DFS_API void dfs_decoder_reset(dfs_decoder *d);
+DFS_API void dfs_decoder_free(dfs_decoder *d);
+
+DFS_API const struct dfs_stats *dfs_decoder_stats(const dfs_decoder *d);
+
+/* Last API error: code and a message naming the frame when there is one. */
+DFS_API dfs_result dfs_decoder_error(const dfs_decoder *d, const char **msg);
+
+/* Devices seen so far. Pointers stay valid until the next feed/finish/reset. */
+struct dfs_device_info {
+    uint32_t id, lane, previous;
+    uint16_t bus;
+    uint8_t devnum;
+    uint64_t first_frame, last_frame;
+    struct dfs_time first_ts, last_ts;
+    bool gone;
+    uint64_t gone_frame;
+    bool has_device_desc;        /* desc parsed from at least 8 bytes */
+    bool device_desc_complete;   /* all 18 bytes seen */
+    struct dfs_desc_device desc;
+    const uint8_t *config;       /* raw configuration descriptor set, or NULL */
+    size_t config_len;
+    bool config_partial;         /* fewer bytes than wTotalLength */
+    const uint8_t *bos;
+    size_t bos_len;
+    const uint8_t *qualifier;    /* device qualifier, or NULL */
+    size_t qualifier_len;
+    bool qualifier_stalled;      /* GET_DESCRIPTOR(DEVICE_QUALIFIER) stalled */
+    uint8_t configuration;       /* from SET_CONFIGURATION, 0 = unknown/unconfigured */
+    uint16_t langid;             /* first LANGID of string 0, 0 if unknown */
+};
+
+DFS_API size_t dfs_decoder_device_count(const dfs_decoder *d);
+/* Returns DFS_OK, DFS_E_NOTFOUND (index out of range). */
+DFS_API dfs_result dfs_decoder_device_info(const dfs_decoder *d, size_t index,
+                                           struct dfs_device_info *out);
+/* Raw bytes of string descriptor `index` of device instance `device` (any
+ * language when langid is 0). Returns DFS_OK or DFS_E_NOTFOUND. */
+DFS_API dfs_result dfs_decoder_device_string(const dfs_decoder *d, uint32_t device,
+                                             uint8_t index, uint16_t langid,
+                                             const uint8_t **raw, size_t *len);
+
+/* Human-readable one-line summary of a control transfer's request and data
+ * ("GET_DESCRIPTOR DEVICE", "SET_ADDRESS 6", "DFU GETSTATUS"), written into
+ * buf (always NUL-terminated). Returns the length written. */
+DFS_API size_t dfs_control_request_str(const struct dfs_control *ctl, char *buf, size_t size);
+DFS_API size_t dfs_control_data_str(const struct dfs_control *ctl, char *buf, size_t size);
+
+/* Encode one usbmon record (header then data) as usbmon writes it, header
+ * fields in the given byte order (DFS_ORDER_HOST for host order). Uses the
+ * setup bytes when u->flag_setup is 0, the iso fields otherwise; for the
+ * 64-byte form writes u->ndesc zeroed iso descriptors. Returns the record
+ * length, or 0 when out_size is too small or the link type is not usbmon. */
+DFS_API size_t dfs_usbmon_encode(const struct dfs_urb *u, int linktype, enum dfs_byte_order order,
+                                 uint8_t *out, size_t out_size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

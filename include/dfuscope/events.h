@@ -1,0 +1,155 @@
+/* dfuscope: the typed events the decoder hands to its sink.
+ *
+ * Events live only for the duration of the callback: copy what you keep.
+ * Every event names its frame(s) with Wireshark's 1-based frame numbers.
+ */
+#ifndef DFUSCOPE_EVENTS_H
+#define DFUSCOPE_EVENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "findings.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct dfs_time {
+    int64_t sec;
+    uint32_t nsec; /* 0..999999999 */
+};
+
+/* a - b in microseconds */
+static inline int64_t dfs_time_diff_us(struct dfs_time a, struct dfs_time b)
+{
+    return (a.sec - b.sec) * 1000000 + ((int64_t)a.nsec - (int64_t)b.nsec) / 1000;
+}
+
+/* One usbmon record (URB event), header fields as usbmon wrote them. */
+struct dfs_urb {
+    uint64_t frame;
+    struct dfs_time ts;    /* capture timestamp of the record */
+    uint64_t id;           /* URB id (kernel address), pairs S with C/E */
+    char type;             /* 'S', 'C' or 'E' */
+    uint8_t xfer_type;     /* enum dfs_xfer_type */
+    uint8_t endpoint;      /* with direction bit 0x80 */
+    uint8_t devnum;
+    uint16_t bus;
+    char flag_setup;       /* 0 when setup bytes are present */
+    char flag_data;        /* 0 when data is present */
+    int64_t urb_ts_sec;    /* the usbmon header's own time stamp */
+    int32_t urb_ts_usec;
+    int32_t status;        /* negative errno, -115 (EINPROGRESS) on submit */
+    uint32_t length;       /* URB length (requested on S, actual on C) */
+    uint32_t len_cap;      /* bytes of data the record claims to hold */
+    bool has_setup;
+    uint8_t setup[8];      /* wire order */
+    int32_t iso_error_count, iso_numdesc; /* iso only, in place of setup */
+    bool mmapped;          /* 64-byte header: the four fields below are valid */
+    int32_t interval, start_frame;
+    uint32_t xfer_flags, ndesc;
+    const uint8_t *data;   /* data bytes present in the record */
+    uint32_t data_len;     /* may be < len_cap when the record is truncated */
+    uint64_t link_frame;   /* frame of the matching S (for C/E) or 0 */
+    uint32_t device;       /* device instance id, 0 when unknown */
+};
+
+struct dfs_setup {
+    uint8_t bmRequestType, bRequest;
+    uint16_t wValue, wIndex, wLength;
+};
+
+enum dfs_ctl_end {
+    DFS_CTL_COMPLETED = 0,   /* submit and completion both seen */
+    DFS_CTL_SUBMIT_ERROR,    /* 'E' record: the submission itself failed */
+    DFS_CTL_NO_SUBMIT,       /* completion without its submit (capture start) */
+    DFS_CTL_NEVER_COMPLETED, /* submit without completion (end of capture or evicted) */
+};
+
+/* A control transfer rebuilt from its submit and completion. */
+struct dfs_control {
+    uint32_t device;
+    uint16_t bus;
+    uint8_t devnum, endpoint;
+    uint64_t urb_id;
+    uint64_t submit_frame, complete_frame; /* 0 when not seen */
+    struct dfs_time submit_ts, complete_ts;
+    bool has_setup;
+    struct dfs_setup setup;
+    enum dfs_ctl_end end;
+    int32_t status;          /* completion status (negative errno), 0 = OK */
+    uint32_t actual_length;  /* URB actual length at completion */
+    const uint8_t *data;     /* OUT: data of the submit; IN: data of the completion */
+    uint32_t data_len;       /* bytes available at data */
+    bool data_partial;       /* fewer bytes captured than transferred */
+    bool dfu;                /* a DFU class request to a DFU interface */
+};
+
+/* A device instance: one bus/device-number lifetime. */
+enum dfs_device_change {
+    DFS_DEV_NEW,          /* first seen */
+    DFS_DEV_IDENTIFIED,   /* device descriptor known */
+    DFS_DEV_CONFIGURED,   /* configuration descriptor known */
+    DFS_DEV_GONE,         /* left the bus (disconnect evidence) */
+    DFS_DEV_REENUMERATED, /* a new instance continues an earlier one */
+};
+
+struct dfs_device_event {
+    enum dfs_device_change change;
+    uint64_t frame;
+    uint32_t device;   /* instance id */
+    uint32_t lane;     /* id of the first instance of its re-enumeration chain */
+    uint32_t previous; /* for REENUMERATED: the instance it continues */
+    uint16_t bus;
+    uint8_t devnum;
+    uint16_t vid, pid; /* 0 until identified */
+};
+
+/* One DFU class request with its reply, and what it did. */
+enum dfs_dfu_outcome {
+    DFS_DFU_ACK = 0,    /* completed with status 0 */
+    DFS_DFU_STALLED,    /* -EPIPE */
+    DFS_DFU_BUS_ERROR,  /* -EPROTO, -EILSEQ, -ETIME, ... */
+    DFS_DFU_CANCELLED,  /* -ENOENT, -ECONNRESET */
+    DFS_DFU_NO_DEVICE,  /* -ENODEV, -ESHUTDOWN */
+    DFS_DFU_NO_REPLY,   /* no completion in the capture */
+};
+
+struct dfs_dfu_txn {
+    uint32_t device, lane;
+    uint16_t bus;
+    uint8_t devnum;
+    uint8_t interface;
+    uint8_t alt;             /* current alternate setting, 0 when unknown */
+    bool dfuse;              /* DfuSe (bcdDFUVersion 0x011A) semantics applied */
+    uint64_t frame;          /* request (submit) frame, or reply frame if no submit */
+    uint64_t reply_frame;    /* completion frame, 0 if none */
+    struct dfs_time ts, reply_ts;
+    uint8_t request;         /* enum dfs_dfu_request */
+    uint16_t wValue, wLength;
+    uint32_t length;         /* bytes actually transferred */
+    int32_t usb_status;
+    enum dfs_dfu_outcome outcome;
+    /* DfuSe */
+    int cmd;                 /* enum dfs_dfuse_cmd, or -1 */
+    bool has_address;
+    uint32_t address;        /* command argument, or address of a data block */
+    bool mass_erase, leave;
+    /* GETSTATUS / GETSTATE replies */
+    bool has_status;         /* a GETSTATUS reply was decoded */
+    uint8_t bStatus;
+    uint32_t poll_timeout_ms;
+    bool has_state;          /* GETSTATUS or GETSTATE told the state */
+    uint8_t bState;
+    uint8_t iString;
+    int64_t poll_wait_us;    /* GETSTATUS: time since the previous busy reply, -1 if none */
+    uint32_t poll_asked_ms;  /* ... and the bwPollTimeout that reply asked for */
+    uint8_t state_before, state_after; /* tracked; DFS_STATE_UNKNOWN when unknown */
+    const uint8_t *data;
+    uint32_t data_len;
+};
+
+#ifdef __cplusplus
+}
+#endif
+#endif

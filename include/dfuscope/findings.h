@@ -1,0 +1,114 @@
+/* dfuscope: findings, the one table of what the diagnosis can say.
+ *
+ * Each finding has a stable id ("dfuse.option-bytes-reset"), a severity, a
+ * Wireshark-style group, a one-line title and a page docs/findings/<id>.md.
+ * A reported finding also carries the frames that prove it, an explanation
+ * with the concrete values seen, and a remedy.
+ */
+#ifndef DFUSCOPE_FINDINGS_H
+#define DFUSCOPE_FINDINGS_H
+
+#include <stdint.h>
+#include "result.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum dfs_severity {
+    DFS_SEV_NOTE = 0,
+    DFS_SEV_WARNING = 1,
+    DFS_SEV_ERROR = 2,
+};
+
+/* Map 1:1 onto Wireshark's expert groups */
+enum dfs_group {
+    DFS_GROUP_PROTOCOL = 0,  /* PI_PROTOCOL */
+    DFS_GROUP_SEQUENCE,      /* PI_SEQUENCE */
+    DFS_GROUP_MALFORMED,     /* PI_MALFORMED */
+    DFS_GROUP_RESPONSE_CODE, /* PI_RESPONSE_CODE */
+    DFS_GROUP_COMMENT,       /* PI_COMMENTS_GROUP */
+};
+
+/* X(ENUM, "id", severity, group, "title") */
+#define DFS_FINDING_MAP(X)                                                                     \
+    /* capture file and usbmon record problems */                                              \
+    X(CAPTURE_RECORD_SHORT, "capture.record-short", WARNING, MALFORMED,                        \
+      "Record shorter than its usbmon header")                                                 \
+    X(CAPTURE_RECORD_TRUNCATED, "capture.record-truncated", WARNING, MALFORMED,                \
+      "Record data cut short")                                                                 \
+    X(CAPTURE_BAD_HEADER, "capture.bad-header", WARNING, MALFORMED,                            \
+      "usbmon header field out of range")                                                      \
+    X(CAPTURE_URB_ID_REUSED, "capture.urb-id-reused", NOTE, SEQUENCE,                          \
+      "URB id submitted again before it completed")                                            \
+    X(CAPTURE_STARTS_MID_TRANSFER, "capture.starts-mid-transfer", NOTE, SEQUENCE,              \
+      "Capture starts in the middle of transfers")                                             \
+    X(CAPTURE_URB_NEVER_COMPLETED, "capture.urb-never-completed", NOTE, SEQUENCE,              \
+      "Transfers submitted but never completed in the capture")                                \
+    X(CAPTURE_LIMIT, "capture.limit-reached", WARNING, COMMENT,                                \
+      "A decoder limit was reached; some state was dropped")                                   \
+    /* USB level */                                                                            \
+    X(USB_DEVICE_DISCONNECTED, "usb.device-disconnected", NOTE, SEQUENCE,                      \
+      "Device left the bus")                                                                   \
+    X(USB_TRANSFER_CANCELLED, "usb.transfer-cancelled", NOTE, SEQUENCE,                        \
+      "Transfer cancelled by the host")                                                        \
+    X(USB_TRANSFER_ERROR, "usb.transfer-error", WARNING, RESPONSE_CODE,                        \
+      "Transfer failed on the bus")                                                            \
+    /* descriptors */                                                                          \
+    X(DESC_INVALID_LENGTH, "desc.invalid-length", WARNING, MALFORMED,                          \
+      "Descriptor length invalid")                                                             \
+    X(DESC_FUNCTIONAL_MISSING, "desc.functional-missing", WARNING, PROTOCOL,                   \
+      "DFU interface without a DFU functional descriptor")                                     \
+    X(DESC_FUNCTIONAL_SHORT, "desc.functional-short", WARNING, MALFORMED,                      \
+      "DFU functional descriptor shorter than DFU 1.1 requires")                               \
+    X(DESC_LAYOUT_INVALID, "desc.layout-invalid", WARNING, MALFORMED,                          \
+      "DfuSe memory layout string does not parse")                                             \
+    X(DESC_DUPLICATE_ALT_LAYOUTS, "desc.duplicate-alt-layouts", WARNING, PROTOCOL,             \
+      "Several alternate settings advertise the same memory layout")
+
+enum dfs_finding_code {
+#define DFS_FINDING_ENUM(name, id, sev, group, title) DFS_F_##name,
+    DFS_FINDING_MAP(DFS_FINDING_ENUM)
+#undef DFS_FINDING_ENUM
+    DFS_F__COUNT
+};
+
+#define DFS_FINDING_MAX_FRAMES 16
+#define DFS_FINDING_TEXT_SIZE 1024
+
+struct dfs_finding {
+    enum dfs_finding_code code;
+    const char *id;    /* "dfuse.option-bytes-reset" (static) */
+    enum dfs_severity severity;
+    enum dfs_group group;
+    const char *title; /* static one-line title */
+    uint32_t device;   /* device instance (0 when not about one device) */
+    uint64_t frame;    /* the frame it is reported on (the decisive one) */
+    uint64_t frames[DFS_FINDING_MAX_FRAMES]; /* every frame that proves it, ascending */
+    unsigned n_frames;
+    char explanation[DFS_FINDING_TEXT_SIZE]; /* concrete values seen */
+    char remedy[DFS_FINDING_TEXT_SIZE];      /* what to do; may be empty */
+};
+
+/* Static description of one finding code. */
+struct dfs_finding_info {
+    enum dfs_finding_code code;
+    const char *id;
+    enum dfs_severity severity;
+    enum dfs_group group;
+    const char *title;
+};
+
+/* Table entry for a code, or NULL when out of range. */
+DFS_API const struct dfs_finding_info *dfs_finding_info(enum dfs_finding_code code);
+/* Table entry for an id string, or NULL. */
+DFS_API const struct dfs_finding_info *dfs_finding_lookup(const char *id);
+/* "error", "warning", "note" */
+DFS_API const char *dfs_severity_name(enum dfs_severity sev);
+/* "protocol", "sequence", "malformed", "response-code", "comment" */
+DFS_API const char *dfs_group_name(enum dfs_group group);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
