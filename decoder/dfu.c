@@ -89,6 +89,7 @@ struct dfu_if {
     bool size_reported;
     bool proto_reported;
     uint32_t outside[MAX_OUTSIDE];
+    uint8_t outside_need[MAX_OUTSIDE];
     unsigned n_outside;
 };
 
@@ -593,11 +594,13 @@ static void check_layout(dfs_decoder *d, struct dfs__device *dev, struct dfs__df
     const struct alt *a = layout_alt(dd, dev, f->ifnum);
     if (!a || dfs_layout_allows(&a->layout, addr, len, need))
         return;
+    /* one report per address and kind of access */
     for (unsigned i = 0; i < f->n_outside; i++)
-        if (f->outside[i] == addr)
+        if (f->outside[i] == addr && f->outside_need[i] == need)
             return;
     if (f->n_outside >= MAX_OUTSIDE)
         return;
+    f->outside_need[f->n_outside] = need;
     f->outside[f->n_outside++] = addr;
     /* another alternate setting that advertises it? */
     const struct alt *other = NULL;
@@ -779,9 +782,16 @@ static void lost_report(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu
                  after, back->bus, back->devnum, id, as);
     } else {
         after = (double)dfs__time_diff_us(d->cur_ts, l->fail_ts) / 1e6;
-        snprintf(comeback, sizeof comeback,
-                 "It did not come back within the capture, which ends %.1f s after the failure",
-                 after);
+        if (after < 2.0)
+            snprintf(comeback, sizeof comeback,
+                     "The capture ends %.1f s after the failure, too soon to see whether it "
+                     "comes back (a reset and re-enumeration take about a second)",
+                     after);
+        else
+            snprintf(comeback, sizeof comeback,
+                     "It did not come back within the capture, which ends %.1f s after the "
+                     "failure",
+                     after);
     }
     char gone[96] = "";
     if (l->gone_frame)
