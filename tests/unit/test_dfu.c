@@ -188,7 +188,11 @@ static void seed_session(struct sess *s, uint64_t *dnload, uint64_t *fail)
     static const uint8_t sec[4] = {0x10, 0x00, 0x00, 0x00};
     *dnload = sess_dnload(s, 2, sec, 4, 0);
     *fail = sess_getstatus_fail(s, -32);
+    /* the capture goes on for 10 s: the root hub's port status polls */
     sess_advance_us(s, 10 * 1000000);
+    uint8_t st[8], ps[4] = {0x00, 0x01, 0x00, 0x00};
+    setup8(st, 0xA3, 0, 0, 1, 4);
+    sess_ctl_at(s, 1, st, NULL, 0, 0, ps, 4);
 }
 
 static void seed_never_came_back(void **state)
