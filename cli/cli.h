@@ -107,5 +107,6 @@ int cmd_decode(int argc, char **argv);
 int cmd_descriptors(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif
