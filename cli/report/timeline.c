@@ -242,7 +242,7 @@ struct labels {
 };
 
 /* A free label row for [x - width/2, x + width/2]: 0 or 1, -1 if none. */
-static int label_room(struct labels *l, double x, double width)
+static int label_room_at(struct labels *l, double x, double width)
 {
     double a = x - width / 2, b = x + width / 2;
     for (int row = 0; row < 2; row++) {
@@ -260,6 +260,31 @@ static int label_room(struct labels *l, double x, double width)
         return row;
     }
     return -1;
+}
+
+/* The same, moving the label up to 36 px away from x when it does not fit;
+ * *x is updated to the centre used. */
+static int label_room_near(struct labels *l, double *x, double width, bool only_right)
+{
+    static const double shift[] = {0, 12, -12, 24, -24, 36, -36};
+    for (size_t i = 0; i < sizeof shift / sizeof shift[0]; i++) {
+        if (only_right && shift[i] < 0)
+            continue;
+        double c = *x + shift[i];
+        if (c - width / 2 < PX0 - 20 || c + width / 2 > W - 2)
+            continue;
+        int row = label_room_at(l, c, width);
+        if (row >= 0) {
+            *x = c;
+            return row;
+        }
+    }
+    return -1;
+}
+
+static int label_room(struct labels *l, double x, double width)
+{
+    return label_room_at(l, x, width);
 }
 
 static double label_y(int row)
@@ -346,9 +371,10 @@ static void event_mark(FILE *o, struct lane_draw *ld, const char *cls, double x,
     else if (!strcmp(cls, "ev-early"))
         fprintf(o, "<path d=\"M%.1f %.1f l5 9 h-10 z\" style=\"fill:var(--warn)\"/>", x, y + 29);
     double tw = 6.2 * (double)strlen(label) + 4;
-    int row = label_room(&ld->lab, x, tw);
+    double lx = x;
+    int row = label_room_near(&ld->lab, &lx, tw, false);
     if (row >= 0)
-        fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>", x,
+        fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>", lx,
                 y + label_y(row), label);
 
     if (href)
@@ -668,9 +694,10 @@ static void lane_events(FILE *o, const struct rp_page *p, struct lane_draw *ld, 
             char label[48];
             snprintf(label, sizeof label, "back as %u.%u", d->ev.bus, devnum);
             double tw = 6.2 * (double)strlen(label) + 4;
-            int row = label_room(&ld->lab, x + tw / 2 + 2, tw);
+            double lc = x + tw / 2 + 2;
+            int row = label_room_near(&ld->lab, &lc, tw, true);
             if (row >= 0) {
-                fprintf(o, "<text x=\"%.1f\" y=\"%.1f\">", x + 4, y + label_y(row));
+                fprintf(o, "<text x=\"%.1f\" y=\"%.1f\">", lc - tw / 2 + 2, y + label_y(row));
                 html_text(o, label);
                 fputs("</text>", o);
             }
@@ -681,10 +708,11 @@ static void lane_events(FILE *o, const struct rp_page *p, struct lane_draw *ld, 
             html_text(o, title);
             fprintf(o, "</title><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x, y + 16, x,
                     y + POLL_Y + 9);
-            int row = label_room(&ld->lab, x, 70);
+            double lc = x;
+            int row = label_room_near(&ld->lab, &lc, 70, false);
             if (row >= 0)
-                fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">left the bus</text>", x,
-                        y + label_y(row));
+                fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">left the bus</text>",
+                        lc, y + label_y(row));
             fputs("</g>", o);
         }
     }
