@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import htmlcheck  # noqa: E402
 
 DFUSCOPE, GENCAP = sys.argv[1], sys.argv[2]
+SRC = os.environ.get("DFS_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 DATA = os.environ.get("DFS_TEST_DATA", os.path.join(os.path.dirname(__file__), "..", "data"))
 BUILD = os.environ.get("DFS_BUILD_DIR", tempfile.gettempdir())
 WORK = os.path.join(BUILD, "test-artefacts", "report")
@@ -101,6 +102,15 @@ def test_seed():
         check(links == [str(x) for x in f["frames"]], f"seed: {f['id']} links every frame {links}")
         check(f"docs/findings/{f['id']}.md" in a.find(cls="doclink").text(),
               f"seed: {f['id']} names its doc page")
+        page = os.path.join(SRC, "docs", "findings", f["id"] + ".md")
+        if os.path.exists(page):
+            # the page travels with the report, and the link goes to it
+            anchor = "doc-" + re.sub(r"[^a-z0-9-]", "-", f["id"])
+            link = a.find(cls="doclink")
+            check(link.attrs.get("href") == "#" + anchor, f"seed: {f['id']} links its embedded page")
+            doc = root.find(id=anchor)
+            first = open(page, encoding="utf-8").readline().lstrip("# ").strip()
+            check(doc is not None and first in doc.text(), f"seed: {f['id']} page embedded")
     # the STALLs on the timeline: exactly the stalled requests decode reports
     stalls = {str(t["reply_frame"]) for t in dfu_txns(cap) if t["outcome"] == "stall"}
     tl = svg(root, "timeline")
