@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../diag.h"
 #include "report.h"
@@ -338,9 +339,9 @@ static void write_verdict(struct rp_page *p)
         char w[32], r[32];
         rp_bytes(w, sizeof w, bytes_w);
         rp_bytes(r, sizeof r, bytes_r);
-        fputs("<div class=\"verdict sev-ok\" id=\"verdict\" role=\"status\"><h1>"
-              "<span class=\"badge ok\">OK</span> ",
-              o);
+        fprintf(o, "<section class=\"verdict sev-ok\" id=\"verdict\" aria-label=\"Verdict\"><h1>"
+                   "<span class=\"badge ok\">%s</span> ",
+                m->n_dfu ? "OK" : "NO DFU");
         if (m->n_dfu)
             html_fmt(o, "No problem found: %" PRIu64 " DFU transactions, %s written, %s read", m->n_dfu,
                      w, r);
@@ -352,13 +353,13 @@ static void write_verdict(struct rp_page *p)
             html_fmt(o, "%" PRIu64 " note%s below.", m->sev[0], m->sev[0] == 1 ? "" : "s");
             fputs("</p>", o);
         }
-        fputs("</div>\n", o);
+        fputs("</section>\n", o);
         return;
     }
     const char *sev = dfs_severity_name(v->severity);
     char dev[64];
     rp_device_label(p->dec, v->device, dev, sizeof dev);
-    fprintf(o, "<div class=\"verdict sev-%s\" id=\"verdict\" role=\"alert\"><h1>"
+    fprintf(o, "<section class=\"verdict sev-%s\" id=\"verdict\" aria-label=\"Verdict\"><h1>"
                "<span class=\"badge\">%s</span> ",
             sev, v->severity == DFS_SEV_ERROR ? "ERROR" : "WARNING");
     html_text(o, v->title);
@@ -368,7 +369,7 @@ static void write_verdict(struct rp_page *p)
         html_fmt(o, " \xE2\x80\x94 frame %" PRIu64, v->frame);
     fputs("</h1><p>", o);
     html_textn(o, v->explanation, first_sentence(v->explanation));
-    fputs(" <a href=\"#finding-1\">Details</a></p></div>\n", o);
+    fputs(" <a href=\"#finding-1\">Details</a></p></section>\n", o);
 }
 
 static void write_devices(struct rp_page *p)
@@ -1027,7 +1028,16 @@ void rp_write_page(struct rp_page *p)
     char dur[32];
     rp_secs(dur, sizeof dur, m->end_t);
     fputs("</span> \xC2\xB7 ", o);
-    html_fmt(o, "%" PRIu64 " records over %s", m->records, dur);
+    if (m->records) {
+        html_fmt(o, "%" PRIu64 " records over %s", m->records, dur);
+        time_t t0 = (time_t)m->start.sec;
+        struct tm tm;
+        char when[40];
+        if (gmtime_r(&t0, &tm) && strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm))
+            html_fmt(o, ", from %s", when);
+    } else {
+        fputs("no records", o);
+    }
     fputs("</p>\n", o);
     write_verdict(p);
     fprintf(o, "<p class=\"counts\">%" PRIu64 " error%s, %" PRIu64 " warning%s, %" PRIu64

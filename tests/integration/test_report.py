@@ -273,6 +273,24 @@ def test_hostile():
     check("</svg><script>" not in text and "<img" not in text, "hostile: nothing unescaped in the source")
 
 
+def test_two():
+    cap = gencap("two")
+    _, text = report(cap)
+    root = parsed(text, "two")
+    tl = svg(root, "timeline")[0]
+    lanes = tl.find_all("g", cls="lane")
+    labels = [l.find("g", cls="lane-label").text() for l in lanes]
+    check(len(lanes) == 2 and "1.6" in labels[0] and "1.9" in labels[1], f"two: a lane per device {labels}")
+    per_dev = {}
+    for t in dfu_txns(cap):
+        per_dev[t["device"]] = per_dev.get(t["device"], 0) + 1
+    ticks = [len(l.find_all("line", cls="tick")) for l in lanes]
+    check(ticks == [per_dev[6], per_dev[9]], f"two: each lane has its device's requests {ticks} {per_dev}")
+    maps = svg(root, "memmap")
+    check(len(maps) == 2, "two: a memory map per device")
+    check(len(root.find_all("div", cls="device")) == 2, "two: two device cards")
+
+
 # ---- a 10,000-transaction session ------------------------------------------------------------
 
 def test_large():
@@ -303,6 +321,14 @@ def test_large():
 # ---- the real dfu-util capture ---------------------------------------------------------------------
 
 def test_real():
+    # every real capture gives a sound page, DFU or not
+    for name in sorted(os.listdir(os.path.join(DATA, "real"))):
+        if not name.endswith((".pcap", ".pcapng")):
+            continue
+        out = os.path.join(WORK, "real-" + name + ".html")
+        _, text = report(os.path.join(DATA, "real", name), out=out)
+        root = parsed(text, name)
+        check(root.find(id="verdict") is not None, f"{name}: has a verdict")
     cap = os.path.join(DATA, "real", "stm32_dfu_install.pcap")
     out = os.path.join(WORK, "stm32_dfu_install.html")
     _, text = report(cap, out=out)
@@ -366,7 +392,7 @@ def test_cli():
 
 
 def main():
-    for t in (test_seed, test_seed_back, test_clean, test_dfu11, test_faults, test_hostile, test_large,
+    for t in (test_seed, test_seed_back, test_clean, test_dfu11, test_faults, test_hostile, test_two, test_large,
               test_real, test_cli):
         before = len(failures)
         t()

@@ -13,6 +13,8 @@
  *   faults      early GETSTATUS polls, a GETSTATUS stall with the device
  *               staying on the bus, and CLRSTATUS
  *   hostile     device strings with markup, quotes and control characters
+ *   two         two devices at once: a DfuSe download on 1.6 and a DFU 1.1
+ *               download on 1.9, their requests interleaved
  *   large       a DfuSe download of 680 KiB: more than 10,000 transactions
  *
  * The records go through the decoder as they are written, so a scenario that
@@ -189,6 +191,39 @@ static void hostile(struct sess *s)
     sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
 }
 
+static void two(struct sess *s)
+{
+    s->dev = 6;
+    begin(s, &GOOD_DFUSE, 0);
+    s->dev = 9;
+    begin(s, &GOOD_DFU11, 0);
+    s->dev = 6;
+    sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0x08000000, true);
+    sess_execute(s, 25);
+    sess_dfuse_cmd(s, DFS_DFUSE_SET_ADDRESS, 0x08000000, true);
+    sess_execute(s, 5);
+    for (uint16_t b = 0; b < 3; b++) {
+        s->dev = 6;
+        fill_block(b, 2048);
+        sess_dnload(s, (uint16_t)(2 + b), block, 2048, 0);
+        sess_execute(s, 20);
+        s->dev = 9;
+        fill_block(b, 256);
+        sess_dnload(s, b, block, 256, 0);
+        sess_getstatus(s, 0, 10, DFS_STATE_DNBUSY);
+        sess_advance_us(s, 10000);
+        sess_getstatus(s, 0, 0, DFS_STATE_DNLOAD_IDLE);
+    }
+    s->dev = 9;
+    sess_dnload(s, 3, NULL, 0, 0);
+    sess_getstatus(s, 0, 20, DFS_STATE_MANIFEST);
+    sess_advance_us(s, 20000);
+    sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
+    s->dev = 6;
+    sess_simple(s, DFS_DFU_ABORT, 0);
+    sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
+}
+
 static void large(struct sess *s)
 {
     static const struct sess_dev_desc big = {
@@ -218,7 +253,7 @@ static const struct {
     void (*run)(struct sess *s);
 } scenarios[] = {
     {"seed", NULL},  {"seed-back", NULL}, {"clean", clean},  {"dfu11", dfu11},
-    {"faults", faults}, {"hostile", hostile}, {"large", large},
+    {"faults", faults}, {"hostile", hostile}, {"two", two}, {"large", large},
 };
 
 int main(int argc, char **argv)
