@@ -1075,6 +1075,10 @@ void rp_write_page(struct rp_page *p)
           o);
     if (m->oom)
         fputs(" Memory ran short while collecting: some details may be missing.", o);
+    if (m->kept_missed || m->ext_missed || m->devev_missed)
+        fprintf(o, " To keep the page bounded, %" PRIu64 " notable rows, %" PRIu64
+                   " memory operations and %" PRIu64 " device events were left out.",
+                m->kept_missed, m->ext_missed, m->devev_missed);
     fputs("</p></footer>\n", o);
     fputs(SCRIPT, o);
     fputs("</body>\n</html>\n", o);

@@ -942,6 +942,10 @@ void rp_write_timeline(struct rp_page *p)
             exact ? "Every DFU request is a tick."
                   : "The session is dense, so requests are aggregated into columns; STALLs, "
                     "errors and early polls are still marked one by one.");
+    if (m->txns_without_lane)
+        fprintf(o, "<p class=\"note\">%" PRIu64 " DFU transactions of further devices are not drawn: "
+                   "the timeline shows the first %d devices (use --device to pick one).</p>",
+                m->txns_without_lane, RP_MAX_LANES);
     legend(o, !exact);
     fputs("</figure>\n", o);
     free(ld);

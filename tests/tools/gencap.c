@@ -1,7 +1,7 @@
 /* dfs-gencap: write scripted DFU/DfuSe sessions as usbmon captures, for the
  * integration tests of the commands that read whole captures (report).
  *
- *   dfs-gencap SCENARIO OUT.pcap
+ *   dfs-gencap SCENARIO OUT.pcap [N]
  *
  * Scenarios (dfu-facts.md section 4 for the seed):
  *   seed        STM32CubeProgrammer writing SEC_SIZE at 0x1FFF7870 on the
@@ -15,7 +15,8 @@
  *   hostile     device strings with markup, quotes and control characters
  *   two         two devices at once: a DfuSe download on 1.6 and a DFU 1.1
  *               download on 1.9, their requests interleaved
- *   large       a DfuSe download of 680 KiB: more than 10,000 transactions
+ *   large [N]   a DfuSe download of N 2 KiB pages (default 340, 680 KiB):
+ *               30 transactions a page, so more than 10,000 by default
  *
  * The records go through the decoder as they are written, so a scenario that
  * the decoder would reject aborts here. */
@@ -224,15 +225,17 @@ static void two(struct sess *s)
     sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
 }
 
+static uint32_t large_pages = 340;
+
 static void large(struct sess *s)
 {
     static const struct sess_dev_desc big = {
         .vid = 0x0483, .pid = 0xdf11, .bcd_dfu = 0x011a, .xfer = 256, .attrs = 0x0b, .proto = 2,
-        .alt_names = {"@Internal Flash /0x08000000/512*02Kg", "@Option Bytes /0x1FFF7800/01*128 e",
+        .alt_names = {"@Internal Flash /0x08000000/8192*02Kg", "@Option Bytes /0x1FFF7800/01*128 e",
                       NULL},
     };
     begin(s, &big, 0);
-    for (uint32_t p = 0; p < 340; p++) {
+    for (uint32_t p = 0; p < large_pages; p++) {
         uint32_t page = 0x08000000 + p * 2048;
         sess_dfuse_cmd(s, DFS_DFUSE_ERASE, page, true);
         sess_execute(s, 25);
@@ -258,8 +261,18 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "large") == 0) {
+        char *end;
+        unsigned long n = strtoul(argv[3], &end, 10);
+        if (*end || !n || n > 8192) {
+            fprintf(stderr, "%s: large: pages between 1 and 8192\n", argv[0]);
+            return 2;
+        }
+        large_pages = (uint32_t)n;
+        argc = 3;
+    }
     if (argc != 3) {
-        fprintf(stderr, "usage: %s SCENARIO OUT.pcap\nscenarios:", argv[0]);
+        fprintf(stderr, "usage: %s SCENARIO OUT.pcap [N]\nscenarios:", argv[0]);
         for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
             fprintf(stderr, " %s", scenarios[i].name);
         fputc('\n', stderr);
