@@ -913,9 +913,9 @@ static void lost_stayed(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu
         dfs__emit_finding(
             d, DFS_F_DFU_GETSTATUS_STALL, dev->id, l->fail_frame, &fr,
             l->kind == LOST_OB
-                ? "The bootloader refused the option-byte write: write the whole option-byte "
-                  "area from its base address, with values valid for the chip, and read the "
-                  "status with GETSTATUS after a CLRSTATUS."
+                ? "The bootloader refused the option-byte write: read the status with another "
+                  "GETSTATUS first (bStatus says why), then CLRSTATUS; write the whole "
+                  "option-byte area from its base address, with values valid for the chip."
                 : "Read the status with another GETSTATUS first (bStatus says why), then send "
                   "CLRSTATUS to return to dfuIDLE; check that the request before it was valid "
                   "in the device's state.",

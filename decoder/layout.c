@@ -131,7 +131,7 @@ dfs_result dfs_layout_parse(const char *s, size_t len, struct dfs_layout *out, c
                 c.pos++;
             } else {
                 return failf(why, why_size,
-                             "sector size unit missing at offset %zu (expected ' ', 'K' or 'M', "
+                             "sector size unit missing at offset %zu (expected ' ', 'B', 'K' or 'M', "
                              "found %s)",
                              c.pos, unit < 0 ? "the end" : "another character");
             }
