@@ -27,6 +27,8 @@ static void usage(FILE *f)
             "                     only this device (and its re-enumerations)\n"
             "  --docs-base PREFIX link each finding to PREFIX<id>.md instead of the copy of\n"
             "                     its doc page inside the report\n"
+            "  --all-docs         append the doc page of every finding dfuscope knows, not\n"
+            "                     only of those found (a reference to read offline)\n"
             "  --max-urbs N, --max-payload BYTES\n"
             "                     decoder limits (see dfuscope decode --help)\n"
             "  -h, --help         this help\n"
@@ -39,14 +41,16 @@ int cmd_report(int argc, char **argv)
 {
     const char *out_path = "-";
     const char *docs_base = NULL;
+    bool all_docs = false;
     struct dev_filter filter = {0};
     struct run_opts ro = {.cmd = "report"};
     dfs_options_init(&ro.dopt);
-    enum { OPT_DEVICE = 256, OPT_DOCS, OPT_MAXURBS, OPT_MAXPAYLOAD };
+    enum { OPT_DEVICE = 256, OPT_DOCS, OPT_ALLDOCS, OPT_MAXURBS, OPT_MAXPAYLOAD };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"device", required_argument, NULL, OPT_DEVICE},
         {"docs-base", required_argument, NULL, OPT_DOCS},
+        {"all-docs", no_argument, NULL, OPT_ALLDOCS},
         {"max-urbs", required_argument, NULL, OPT_MAXURBS},
         {"max-payload", required_argument, NULL, OPT_MAXPAYLOAD},
         {"help", no_argument, NULL, 'h'},
@@ -65,6 +69,7 @@ int cmd_report(int argc, char **argv)
             }
             break;
         case OPT_DOCS: docs_base = optarg; break;
+        case OPT_ALLDOCS: all_docs = true; break;
         case OPT_MAXURBS:
         case OPT_MAXPAYLOAD:
             if (!parse_limit(&ro.dopt, opt == OPT_MAXURBS, optarg, "report"))
@@ -124,7 +129,7 @@ int cmd_report(int argc, char **argv)
         }
     }
     struct rp_page page = {.out = f, .m = m, .dec = dec, .path = ro.path, .res = &res,
-                           .docs_base = docs_base};
+                           .docs_base = docs_base, .all_docs = all_docs};
     page.rows = rp_rows(m, &page.n_rows);
     rp_write_page(&page);
     free(page.rows);

@@ -861,138 +861,47 @@ static void write_table(struct rp_page *p)
 
 /* ---- the doc pages ------------------------------------------------------------------------------- */
 
-/* A small Markdown subset: headings, paragraphs, lists, code blocks, inline code. */
-static void md_inline(FILE *o, const char *s, size_t n)
+static void write_doc(struct rp_page *p, const char *id, const char *title, const char *md, bool *any)
 {
-    size_t i = 0;
-    while (i < n) {
-        const char *tick = memchr(s + i, '`', n - i);
-        if (!tick) {
-            html_textn(o, s + i, n - i);
-            return;
-        }
-        size_t t = (size_t)(tick - s);
-        const char *end = memchr(s + t + 1, '`', n - t - 1);
-        if (!end) {
-            html_textn(o, s + i, n - i);
-            return;
-        }
-        html_textn(o, s + i, t - i);
-        fputs("<code>", o);
-        html_textn(o, s + t + 1, (size_t)(end - s) - t - 1);
-        fputs("</code>", o);
-        i = (size_t)(end - s) + 1;
-    }
-}
-
-static void md_render(FILE *o, const char *md)
-{
-    enum { NONE, PARA, LIST, CODE } blk = NONE;
-    const char *s = md;
-    while (*s) {
-        const char *nl = strchr(s, '\n');
-        size_t len = nl ? (size_t)(nl - s) : strlen(s);
-        const char *next = nl ? nl + 1 : s + len;
-        if (blk == CODE) {
-            if (len >= 3 && strncmp(s, "```", 3) == 0) {
-                fputs("</code></pre>", o);
-                blk = NONE;
-            } else {
-                html_textn(o, s, len);
-                fputc('\n', o);
-            }
-            s = next;
-            continue;
-        }
-        bool blank = true;
-        for (size_t k = 0; k < len; k++)
-            blank &= s[k] == ' ' || s[k] == '\t' || s[k] == '\r';
-        bool item = len >= 2 && (s[0] == '-' || s[0] == '*') && s[1] == ' ';
-        if (blank || item || (len && s[0] == '#') || (len >= 3 && strncmp(s, "```", 3) == 0)) {
-            if (blk == PARA)
-                fputs("</p>", o);
-            if (blk == LIST && !item)
-                fputs("</ul>", o);
-            if (blk != LIST || !item)
-                blk = NONE;
-        }
-        if (blank) {
-        } else if (len >= 3 && strncmp(s, "```", 3) == 0) {
-            fputs("<pre><code>", o);
-            blk = CODE;
-        } else if (s[0] == '#') {
-            size_t h = 0;
-            while (h < len && s[h] == '#')
-                h++;
-            int level = h + 2 > 6 ? 6 : (int)h + 2;
-            fprintf(o, "<h%d>", level);
-            size_t k = h;
-            while (k < len && s[k] == ' ')
-                k++;
-            md_inline(o, s + k, len - k);
-            fprintf(o, "</h%d>", level);
-        } else if (item) {
-            if (blk != LIST)
-                fputs("<ul>", o);
-            blk = LIST;
-            fputs("<li>", o);
-            md_inline(o, s + 2, len - 2);
-            fputs("</li>", o);
-        } else {
-            if (blk == LIST) {
-                /* continuation of the last item */
-                fputc(' ', o);
-                md_inline(o, s, len);
-            } else {
-                if (blk != PARA)
-                    fputs("<p>", o);
-                else
-                    fputc(' ', o);
-                blk = PARA;
-                md_inline(o, s, len);
-            }
-        }
-        s = next;
-    }
-    if (blk == PARA)
-        fputs("</p>", o);
-    else if (blk == LIST)
-        fputs("</ul>", o);
-    else if (blk == CODE)
-        fputs("</code></pre>", o);
+    FILE *o = p->out;
+    if (!*any)
+        fprintf(o, "<section id=\"docs\" aria-labelledby=\"h-docs\"><h2 id=\"h-docs\">%s</h2>\n",
+                p->all_docs ? "The findings dfuscope knows" : "About these findings");
+    *any = true;
+    fputs("<details class=\"doc\" id=\"doc-", o);
+    html_id(o, id);
+    fputs("\"><summary>", o);
+    html_text(o, id);
+    fputs(" \xE2\x80\x94 ", o);
+    html_text(o, title);
+    fputs("</summary>", o);
+    rp_markdown(o, md);
+    fputs("</details>\n", o);
 }
 
 static void write_docs(struct rp_page *p)
 {
-    FILE *o = p->out;
     const struct rp_model *m = p->m;
     bool any = false;
-    for (size_t i = 0; i < m->n_f; i++) {
-        const char *md = rp_doc_find(m->f[i].id);
-        if (!md)
-            continue;
-        bool seen = false;
-        for (size_t k = 0; k < i; k++)
-            seen |= m->f[k].code == m->f[i].code;
-        if (seen)
-            continue;
-        if (!any)
-            fputs("<section id=\"docs\" aria-labelledby=\"h-docs\"><h2 id=\"h-docs\">About these "
-                  "findings</h2>\n",
-                  o);
-        any = true;
-        fputs("<details class=\"doc\" id=\"doc-", o);
-        html_id(o, m->f[i].id);
-        fputs("\"><summary>", o);
-        html_text(o, m->f[i].id);
-        fputs(" \xE2\x80\x94 ", o);
-        html_text(o, m->f[i].title);
-        fputs("</summary>", o);
-        md_render(o, md);
-        fputs("</details>\n", o);
+    if (p->all_docs) {
+        for (int c = 0; c < DFS_F__COUNT; c++) {
+            const struct dfs_finding_info *fi = dfs_finding_info((enum dfs_finding_code)c);
+            const char *md = fi ? rp_doc_find(fi->id) : NULL;
+            if (md)
+                write_doc(p, fi->id, fi->title, md, &any);
+        }
+    } else {
+        for (size_t i = 0; i < m->n_f; i++) {
+            const char *md = rp_doc_find(m->f[i].id);
+            bool seen = false;
+            for (size_t k = 0; k < i; k++)
+                seen |= m->f[k].code == m->f[i].code;
+            if (md && !seen)
+                write_doc(p, m->f[i].id, m->f[i].title, md, &any);
+        }
     }
     if (any)
-        fputs("</section>\n", o);
+        fputs("</section>\n", p->out);
 }
 
 /* ---- the page ---------------------------------------------------------------------------------- */

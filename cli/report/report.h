@@ -187,6 +187,7 @@ struct rp_page {
     const char *path;          /* capture file name, as given */
     const struct run_result *res;
     const char *docs_base;     /* prefix of the finding doc links, or NULL */
+    bool all_docs;             /* append the page of every finding, not only those found */
     /* row index, for frame links */
     const struct rp_row **rows;
     size_t n_rows;
@@ -196,6 +197,8 @@ struct rp_page {
 bool rp_frame_anchor(const struct rp_page *p, uint64_t frame, char *buf, size_t size);
 
 void rp_write_page(struct rp_page *p);
+/* Markdown (the finding doc pages) as HTML */
+void rp_markdown(FILE *o, const char *md);
 void rp_write_timeline(struct rp_page *p);
 void rp_write_closeup(struct rp_page *p);
 void rp_write_memmap(struct rp_page *p);

@@ -368,6 +368,22 @@ def test_cli():
     links = [a.attrs["href"] for a in root.find_all("a", cls="doclink")]
     check(links and all(re.fullmatch(r"\.\./docs/findings/[a-z0-9.-]+\.md", h) for h in links),
           f"cli: --docs-base links {links[:2]}")
+    # --all-docs: every finding's page, rendered from its Markdown
+    _, text = report(cap, "--all-docs", out=os.path.join(WORK, "all-docs.html"))
+    root = parsed(text, "all-docs")
+    table = open(os.path.join(SRC, "include", "dfuscope", "findings.h")).read()
+    ids = re.findall(r'X\(\s*\w+,\s*"([a-z0-9.-]+)"', table)
+    pages = [i for i in ids if os.path.exists(os.path.join(SRC, "docs", "findings", i + ".md"))]
+    docs = {d.attrs["id"]: d for d in root.find_all("details", cls="doc")}
+    check(len(docs) == len(pages), f"cli: --all-docs embeds the {len(pages)} pages ({len(docs)})")
+    for i in pages:
+        d = docs.get("doc-" + re.sub(r"[^a-z0-9-]", "-", i))
+        md = open(os.path.join(SRC, "docs", "findings", i + ".md"), encoding="utf-8").read()
+        heads = [h.lstrip("#").strip() for h in md.splitlines() if h.startswith("## ")]
+        shown = [h.text() for h in d.find_all("h4")] if d else []
+        check(d is not None and shown == heads, f"cli: {i} page with its sections {shown}")
+        check(d is not None and "**" not in d.text() and "```" not in d.text(),
+              f"cli: {i} page has no Markdown left over")
     # errors
     p = subprocess.run([DFUSCOPE, "report", os.path.join(WORK, "missing.pcap"), "-o", os.path.join(WORK, "x.html")],
                        capture_output=True, text=True)
