@@ -543,13 +543,12 @@ static void kv_str(FILE *o, dfs_decoder *dec, const struct dfs_device_info *info
     fputs("<li><span class=\"k\">", o);
     html_text(o, k);
     fprintf(o, "</span> <span class=\"v\">%u</span>", idx);
-    if (idx) {
+    if (idx && *s) {
         fputs(" <q class=\"str\">", o);
-        if (*s)
-            html_text(o, s);
-        else
-            fputs("<i>not in the capture</i>", o);
+        html_text(o, s);
         fputs("</q>", o);
+    } else if (idx) {
+        fputs(" <i class=\"note\">not in the capture</i>", o);
     }
     fputs("</li>", o);
 }

@@ -666,7 +666,7 @@ static void lane_events(FILE *o, const struct rp_page *p, struct lane_draw *ld, 
             rp_secs(d, sizeof d, m->end_t - ld->lost_t);
             fprintf(o, "<text class=\"muted\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">"
                        "not back after %s</text>",
-                    xe - 2, y + BAND_Y + 5, d);
+                    xe - 2, y + TICK_BASE - 3, d);
         }
     }
     /* device events of the lane */
