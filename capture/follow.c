@@ -23,6 +23,8 @@
 #define MAX_INSTANCES 1024     /* instances remembered (kept ones are never forgotten) */
 #define MAX_LANE_IDS 4         /* VID:PIDs one device may show (run-time, DFU mode) */
 #define SWITCH_WINDOW_SEC 60   /* unconfirmed DFU mode switch: how soon it must return */
+#define PROBE_RECORDS 64       /* records of a device seen without its enumeration that are
+                                  held while waiting for its descriptor (VID:PID only) */
 
 enum verdict { V_PENDING, V_KEEP, V_DROP };
 
@@ -30,19 +32,23 @@ struct inst {
     uint32_t id;
     enum verdict v;
     bool provisional;  /* dropped for now, may be kept once identified */
-    bool born_enum;    /* first seen at address 0: enumerated in the capture */
+    bool born_enum;    /* enumerated in the capture (first seen at address 0) */
+    uint32_t from;     /* the address-0 instance it continues (SET_ADDRESS not seen) */
+    uint32_t same_as;  /* a kept instance at the same address it continues */
+    bool claimed;      /* an address-0 instance another one continues */
     bool identified;
     bool configured;   /* configuration descriptor known */
     bool set_config;   /* SET_CONFIGURATION completed: enumeration is over */
     bool gone;
+    bool ctl_done;     /* a control transfer of it completed */
     bool dirty;        /* something changed: decide again */
     uint16_t bus;
     uint8_t devnum;
     uint16_t vid, pid;
-    uint32_t previous; /* the decoder linked it to this earlier instance */
     uint64_t first_seq;
     struct dfs_time first_ts;
     uint64_t held;     /* its records held back right now */
+    uint64_t records;  /* its records so far */
 };
 
 struct held {
@@ -57,6 +63,7 @@ struct lane {
     uint32_t n_kept;
     bool leaving;           /* its last DFU transaction means it is about to leave */
     bool gone;              /* the latest kept instance left the bus */
+    uint64_t gone_seq;      /* record at which that was reported */
     struct dfs_time left_ts;
     struct dfs_time last_ts;
     uint64_t last_seq;      /* input record number of its latest record */
@@ -163,6 +170,29 @@ static struct inst *inst_new(dfs_follower *f, const struct dfs_device_event *ev)
     in->first_seq = f->seq;
     in->first_ts = f->cur_ts;
     in->dirty = true;
+    if (ev->devnum == 0)
+        return in;
+    /* A device that appears at a new address without its SET_ADDRESS in the
+     * capture (xHCI hosts assign the address with a controller command,
+     * usbmon never sees it) continues the latest enumeration at address 0. */
+    for (size_t i = f->n_insts - 1; i-- > 0;) {
+        struct inst *z = &f->insts[i];
+        if (z->bus == in->bus && z->born_enum && z->devnum == 0 && !z->gone && !z->claimed) {
+            z->claimed = true;
+            in->from = z->id;
+            in->born_enum = true;
+            return in;
+        }
+    }
+    /* A kept device at the same address that the decoder started a new
+     * instance for (it took the device for gone) is still that device. */
+    for (size_t i = f->n_insts - 1; i-- > 0;) {
+        struct inst *k = &f->insts[i];
+        if (k->bus == in->bus && k->devnum == in->devnum && k->v == V_KEEP) {
+            in->same_as = k->id;
+            break;
+        }
+    }
     return in;
 }
 
@@ -235,10 +265,13 @@ static bool inst_has_dfu_iface(const dfs_follower *f, uint32_t id, const char **
 
 static void fmt_dev(char *buf, size_t size, const struct inst *in)
 {
+    char id[16] = "";
     if (in->identified)
-        snprintf(buf, size, "%u.%u (%04x:%04x)", in->bus, in->devnum, in->vid, in->pid);
+        snprintf(id, sizeof id, " (%04x:%04x)", in->vid, in->pid);
+    if (in->devnum)
+        snprintf(buf, size, "%u.%u%s", in->bus, in->devnum, id);
     else
-        snprintf(buf, size, "%u.%u", in->bus, in->devnum);
+        snprintf(buf, size, "the device enumerating on bus %u%s", in->bus, id);
 }
 
 /* ---- verdicts ---------------------------------------------------------------- */
@@ -260,15 +293,17 @@ static void keep(dfs_follower *f, struct inst *in, const char *why)
     char serial[128];
     if (!l->serial[0] && inst_serial(f, in->id, serial, sizeof serial) == SERIAL_KNOWN)
         snprintf(l->serial, sizeof l->serial, "%s", serial);
-    char now[48];
+    char now[64];
     fmt_dev(now, sizeof now, in);
     if (first) {
         if (why)
-            notef(f, "following device %s: %s", now, why);
+            notef(f, "found %s: %s", now, why);
         return;
     }
+    if (!why)
+        return; /* the same device, seen again under a new instance */
     const struct inst *prev = inst_find(f, before);
-    char was[48] = "the device";
+    char was[64] = "the device";
     if (prev)
         fmt_dev(was, sizeof was, prev);
     notef(f, "following %s -> %s: %s", was, now, why ? why : "the same device");
@@ -306,7 +341,12 @@ static void decide_first(dfs_follower *f, struct inst *in)
     if (!in->identified) {
         if (in->born_enum && !in->gone)
             return;
-        /* seen without its enumeration: kept only if its descriptor shows up */
+        /* Seen without its enumeration: its descriptor may still be read
+         * (libpcap reads every device's when a live capture starts, lsusb
+         * does): wait for its first control transfer, then keep it only
+         * if its descriptor shows up later. */
+        if (!in->gone && !in->ctl_done && in->records < PROBE_RECORDS)
+            return;
         in->v = V_DROP;
         in->provisional = !in->gone;
         return;
@@ -341,13 +381,6 @@ static void decide_successor(dfs_follower *f, struct inst *in)
     if (in->provisional) {
         in->provisional = false; /* only the first match can be a late one */
         return;
-    }
-    if (in->previous) {
-        const struct inst *p = inst_find(f, in->previous);
-        if (p && p->v == V_KEEP) {
-            keep(f, in, "re-enumerated with the same VID:PID");
-            return;
-        }
     }
     if (!in->born_enum) {
         in->v = V_DROP; /* was there before: not the device coming back */
@@ -406,15 +439,55 @@ static void decide_successor(dfs_follower *f, struct inst *in)
     in->v = V_DROP;
 }
 
+/* An instance that continues an address-0 enumeration: the same device if
+ * its descriptor agrees. Returns true when that settled it. */
+static bool decide_from(dfs_follower *f, struct inst *in)
+{
+    struct inst *z = inst_find(f, in->from);
+    if (!z) {
+        in->from = 0;
+        return false;
+    }
+    if (!in->identified && !in->ctl_done && !in->gone)
+        return true; /* wait for its first descriptor */
+    if (!in->identified || (z->identified && (z->vid != in->vid || z->pid != in->pid))) {
+        in->from = 0; /* something else after all */
+        z->claimed = false;
+        return false;
+    }
+    if (z->v == V_KEEP) {
+        keep(f, in, NULL);
+        return true;
+    }
+    if (z->v == V_DROP) {
+        in->v = V_DROP;
+        return true;
+    }
+    return false; /* decided below, and the enumeration with it */
+}
+
 static void decide(dfs_follower *f, struct inst *in)
 {
     in->dirty = false;
     if (in->v == V_KEEP || (in->v == V_DROP && !in->provisional))
         return;
+    if (in->same_as) {
+        const struct inst *k = inst_find(f, in->same_as);
+        if (k && k->v == V_KEEP) {
+            keep(f, in, NULL);
+            return;
+        }
+        in->same_as = 0;
+    }
+    if (in->from && decide_from(f, in))
+        return;
     if (!f->lane.found)
         decide_first(f, in);
     else
         decide_successor(f, in);
+    struct inst *z = in->from ? inst_find(f, in->from) : NULL;
+    if (z && z->v == V_PENDING && in->v != V_PENDING)
+        z->v = in->v; /* its enumeration at address 0 goes with it */
 }
 
 /* The hold-back limit or the end of the input: an instance that never got far
@@ -426,20 +499,27 @@ static void decide_forced(dfs_follower *f, struct inst *in, const char *when)
     if (in->v != V_PENDING)
         return;
     f->st.forced++;
-    char d[48];
+    char d[64];
     fmt_dev(d, sizeof d, in);
-    if (f->lane.found && in->born_enum && lane_quiet(f, in)) {
-        keep(f, in, "it started enumerating after the followed device left, but never "
-                    "finished, so it is kept as the device's attempt to come back");
+    if (f->lane.found && in->born_enum && (f->lane.gone || f->lane.leaving) &&
+        lane_quiet(f, in)) {
+        char why[200];
+        snprintf(why, sizeof why,
+                 "%s before it could be confirmed; it started enumerating after the followed "
+                 "device left, so it is taken for the device coming back",
+                 when);
+        keep(f, in, why);
         return;
     }
     in->v = V_DROP;
-    notef(f, "%s: device %s never finished enumerating; its %" PRIu64
+    notef(f, "%s before device %s could be told apart (still enumerating); its %" PRIu64
              " record%s held so far %s not kept",
           when, d, in->held, in->held == 1 ? "" : "s", in->held == 1 ? "is" : "are");
 }
 
 /* ---- tracking decoder sink ---------------------------------------------------- */
+
+static void dfu_request(dfs_follower *f, const struct dfs_control *ctl);
 
 static int on_urb(void *user, const struct dfs_urb *u)
 {
@@ -475,12 +555,22 @@ static int on_device(void *user, const struct dfs_device_event *ev)
         in->gone = true;
         if (in->v == V_KEEP && f->lane.last == in->id && !f->lane.gone) {
             f->lane.gone = true;
+            f->lane.gone_seq = f->seq;
             if (!f->lane.leaving)
                 f->lane.left_ts = f->cur_ts;
         }
         break;
     case DFS_DEV_REENUMERATED:
-        in->previous = ev->previous;
+        /* The decoder links same-VID:PID instances when the older one went
+         * quiet, and then takes the older one for gone. The rules here also
+         * compare serial numbers, so that a second identical board is not
+         * taken for the first one coming back: that inference is undone. */
+        if (ev->previous == f->lane.last && f->lane.gone && f->lane.gone_seq == f->seq) {
+            f->lane.gone = false;
+            struct inst *old = inst_find(f, ev->previous);
+            if (old)
+                old->gone = false;
+        }
         break;
     }
     return 0;
@@ -489,13 +579,17 @@ static int on_device(void *user, const struct dfs_device_event *ev)
 static int on_control(void *user, const struct dfs_control *ctl)
 {
     dfs_follower *f = user;
-    if (!ctl->has_setup || ctl->end != DFS_CTL_COMPLETED || ctl->status != 0)
-        return 0;
     struct inst *in = inst_find(f, ctl->device);
     if (!in)
         return 0;
-    if (ctl->dfu && in->v == V_KEEP)
-        f->lane.had_dfu = true;
+    if (ctl->end != DFS_CTL_NEVER_COMPLETED) {
+        in->ctl_done = true;
+        in->dirty = true;
+    }
+    if (!ctl->has_setup || ctl->end != DFS_CTL_COMPLETED || ctl->status != 0)
+        return 0;
+    if (ctl->dfu && in->v == V_KEEP && in->id == f->lane.last)
+        dfu_request(f, ctl);
     const struct dfs_setup *s = &ctl->setup;
     if ((s->bmRequestType & (DFS_REQTYPE_TYPE_MASK | DFS_REQTYPE_RECIP_MASK)) !=
         (DFS_REQTYPE_STANDARD | DFS_REQTYPE_RECIP_DEVICE))
@@ -520,33 +614,47 @@ static int on_control(void *user, const struct dfs_control *ctl)
     return 0;
 }
 
-/* The followed device's last DFU transaction says whether it is about to
- * leave the bus: DETACH, a zero-length DNLOAD (manifestation or DfuSe leave),
- * a manifestation or detach state, or a request that failed (an option-byte
- * write resets the chip before GETSTATUS completes: dfu-facts.md 3). */
+static void set_leaving(struct lane *l, bool leaving, struct dfs_time ts)
+{
+    if (leaving && !l->leaving)
+        l->left_ts = ts;
+    l->leaving = leaving;
+}
+
+/* The followed device's last DFU request says whether it is about to leave
+ * the bus: DETACH, a zero-length DNLOAD (manifestation or DfuSe leave), or a
+ * request that failed (an option-byte write resets the chip before the
+ * GETSTATUS that follows completes: dfu-facts.md 3). */
+static void dfu_request(dfs_follower *f, const struct dfs_control *ctl)
+{
+    struct lane *l = &f->lane;
+    l->had_dfu = true;
+    bool ack = ctl->end == DFS_CTL_COMPLETED && ctl->status == 0;
+    bool cancelled = ctl->status == -DFS_LINUX_ENOENT || ctl->status == -DFS_LINUX_ECONNRESET;
+    uint8_t req = ctl->setup.bRequest;
+    bool leaving = (ack && req == DFS_DFU_DETACH) ||
+                   (ack && req == DFS_DFU_DNLOAD && ctl->setup.wLength == 0) ||
+                   (!ack && !cancelled);
+    set_leaving(l, leaving, ctl->complete_frame ? ctl->complete_ts : ctl->submit_ts);
+}
+
+/* ... and the state it reports: manifestation and detach states lead off the
+ * bus too. Comes after dfu_request() for the same transfer. */
 static int on_dfu(void *user, const struct dfs_dfu_txn *txn)
 {
     dfs_follower *f = user;
     struct lane *l = &f->lane;
     const struct inst *in = inst_find(f, txn->device);
-    if (!in || in->v != V_KEEP)
+    if (!in || in->v != V_KEEP || in->id != l->last)
         return 0;
     l->had_dfu = true;
     uint8_t state = txn->has_state ? txn->bState : txn->state_after;
     if (state != DFS_STATE_UNKNOWN)
         l->dfu_state = state;
-    bool ack = txn->outcome == DFS_DFU_ACK;
-    bool leaving = (ack && txn->request == DFS_DFU_DETACH) ||
-                   (ack && txn->request == DFS_DFU_DNLOAD && txn->wLength == 0) ||
-                   txn->leave ||
-                   (txn->has_state &&
-                    (txn->bState == DFS_STATE_MANIFEST ||
-                     txn->bState == DFS_STATE_MANIFEST_WAIT_RESET ||
-                     txn->bState == DFS_STATE_APP_DETACH)) ||
-                   (txn->outcome != DFS_DFU_ACK && txn->outcome != DFS_DFU_CANCELLED);
-    if (leaving && !l->leaving)
-        l->left_ts = txn->reply_frame ? txn->reply_ts : txn->ts;
-    l->leaving = leaving;
+    if (txn->leave || (txn->has_state && (txn->bState == DFS_STATE_MANIFEST ||
+                                          txn->bState == DFS_STATE_MANIFEST_WAIT_RESET ||
+                                          txn->bState == DFS_STATE_APP_DETACH)))
+        set_leaving(l, true, txn->reply_frame ? txn->reply_ts : txn->ts);
     return 0;
 }
 
@@ -692,6 +800,10 @@ dfs_result dfs_follower_push(dfs_follower *f, const struct dfs_record *rec)
     if (r != DFS_OK && r != DFS_E_LINKTYPE)
         return r;
     struct inst *in = f->cur_attributed ? inst_find(f, f->cur_dev) : NULL;
+    if (in) {
+        in->records++;
+        in->dirty = true;
+    }
     decide_dirty(f);
     if (!in) {
         f->st.unattributed++;
