@@ -99,6 +99,10 @@ dfs_result dfs_source_open_file(const char *path, bool follow, dfs_capreader_war
     }
     struct stat st;
     s->regular = s->fp ? fstat(fileno(s->fp), &st) == 0 && S_ISREG(st.st_mode) : true;
+    /* A pipe is always read record by record, so that each one is handed on
+     * (and a signal noticed) without waiting for a buffer to fill. */
+    if (!s->regular)
+        s->follow = true;
     *out = s;
     return DFS_OK;
 }

@@ -13,6 +13,7 @@
 
 #include "capture.h"
 #include "cli.h"
+#include "diag.h"
 #include "dfuscope/live.h"
 
 #define POLL_MS 200          /* longest wait for a record before looking around */
@@ -49,6 +50,7 @@ struct tap {
     dfs_capwriter *w;
     const char *out_name;
     int out_linktype;
+    bool w_opened;
     /* state */
     bool have_direct;        /* no follower: the record read, not yet handed on */
     struct dfs_record direct;
@@ -163,6 +165,7 @@ static bool open_writer(struct tap *t, int linktype)
         return false;
     }
     t->out_linktype = linktype;
+    t->w_opened = true;
     return true;
 }
 
@@ -541,6 +544,17 @@ int capture_run(const struct capture_cfg *c)
     dfs_options_init(&ro.dopt);
     struct watch wt = {.t = &t};
     struct dfs_sink sink = {0};
+    struct diag *dg = NULL;
+    if (c->diagnose) {
+        dg = diag_new(stdout, c->json, c->color, true);
+        if (!dg) {
+            say(&t, "out of memory");
+            dfs_follower_free(t.fol);
+            dfs_source_close(t.src);
+            return EXIT_USAGE;
+        }
+        diag_sink(dg, &sink);
+    }
     wt.inner = sink;
     struct dfs_sink outer = {.user = &wt,
                              .on_dfu = w_dfu,
@@ -564,7 +578,18 @@ int capture_run(const struct capture_cfg *c)
     if (!rc)
         summary(&t);
     int exit_code = rc;
-    if (!exit_code && t.failed)
+    if (!rc && dg) {
+        /* frame numbers are those of the kept records: of the written file */
+        exit_code = diag_finish(dg, dec, c->write_path && t.w_opened ? t.out_name
+                                                                     : dfs_source_name(t.src),
+                                &res);
+        if (ferror(stdout)) {
+            say(&t, "error writing the output");
+            exit_code = EXIT_USAGE;
+        }
+    }
+    diag_free(dg);
+    if (t.failed)
         exit_code = EXIT_USAGE;
     dfs_decoder_free(dec);
     free(t.swap_buf);

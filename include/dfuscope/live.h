@@ -55,7 +55,8 @@ DFS_API dfs_result dfs_source_open_live(const struct dfs_live_options *opt, dfs_
  * nothing is parsed until the first dfs_source_next(), so privileges can be
  * dropped in between. With follow, a file that another program is still
  * writing is read as it grows (a missing or still empty file is waited for),
- * and a pipe is read record by record until its writer closes it.
+ * and a pipe is read record by record until its writer closes it (a pipe
+ * is always read that way, follow or not).
  * warn gets the reader's messages about damaged records. */
 DFS_API dfs_result dfs_source_open_file(const char *path, bool follow,
                                         dfs_capreader_warn_fn warn, void *warn_user,
