@@ -71,6 +71,25 @@ static dfs_source *source_alloc(const char *name)
 
 /* ---- files ------------------------------------------------------------------ */
 
+/* Does the directory a file would be created in exist (a file to follow may
+ * not exist yet; its directory must)? */
+static bool dir_exists(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return true; /* the current directory */
+    size_t n = (size_t)(slash - path);
+    char dir[4096];
+    if (n >= sizeof dir)
+        return false;
+    memcpy(dir, path, n);
+    dir[n ? n : 1] = '\0';
+    if (!n)
+        dir[0] = '/';
+    struct stat st;
+    return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 dfs_result dfs_source_open_file(const char *path, bool follow, dfs_capreader_warn_fn warn,
                                 void *warn_user, dfs_source **out, char *err, size_t err_size)
 {
@@ -90,7 +109,7 @@ dfs_result dfs_source_open_file(const char *path, bool follow, dfs_capreader_war
         s->fp = stdin;
     } else {
         s->fp = fopen(path, "rb");
-        if (!s->fp && !(follow && errno == ENOENT)) {
+        if (!s->fp && !(follow && errno == ENOENT && dir_exists(path))) {
             snprintf(err, err_size, "%s: cannot open: %s", path, strerror(errno));
             dfs_source_close(s);
             return DFS_E_IO;

@@ -210,7 +210,7 @@ dfs_result dfs_sysfs_find(const char *root, bool by_id, uint16_t a, uint16_t b,
         int w = by_id ? snprintf(err, err_size, "no such device: no USB device %04x:%04x is "
                                                 "connected", a, b)
                       : snprintf(err, err_size, "no such device: nothing is connected as USB "
-                                                "device %u.%u (bus %u, device %u)", a, b, a, b);
+                                                "device %u.%u", a, b);
         list_devices(err, err_size, w < 0 ? 0 : (size_t)w, devs, n);
         free(devs);
         return DFS_E_NOTFOUND;
@@ -237,6 +237,12 @@ static bool exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+static int cmp_unsigned(const void *a, const void *b)
+{
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    return (x > y) - (x < y);
+}
+
 /* The usbmon device nodes present, as "usbmon0, usbmon1" (for messages). */
 static size_t list_usbmon(const char *root, char *out, size_t size)
 {
@@ -246,18 +252,27 @@ static size_t list_usbmon(const char *root, char *out, size_t size)
     DIR *dir = opendir(dev);
     if (!dir)
         return 0;
-    size_t count = 0, pos = 0;
+    unsigned buses[64];
+    size_t count = 0;
     struct dirent *de;
     while ((de = readdir(dir)) != NULL) {
-        if (strncmp(de->d_name, "usbmon", 6) != 0)
+        char *end;
+        if (strncmp(de->d_name, "usbmon", 6) != 0 || !de->d_name[6])
             continue;
+        unsigned long b = strtoul(de->d_name + 6, &end, 10);
+        if (*end || b > 65535)
+            continue;
+        if (count < sizeof buses / sizeof buses[0])
+            buses[count] = (unsigned)b;
         count++;
-        if (pos < size) {
-            int w = snprintf(out + pos, size - pos, "%s%.16s", pos ? ", " : "", de->d_name);
-            pos += w < 0 ? 0 : (size_t)w;
-        }
     }
     closedir(dir);
+    size_t listed = count < 64 ? count : 64, pos = 0;
+    qsort(buses, listed, sizeof buses[0], cmp_unsigned);
+    for (size_t i = 0; i < listed && pos < size; i++) {
+        int w = snprintf(out + pos, size - pos, "%susbmon%u", i ? ", " : "", buses[i]);
+        pos += w < 0 ? 0 : (size_t)w;
+    }
     return count;
 }
 

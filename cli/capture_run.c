@@ -504,6 +504,9 @@ int capture_run(const struct capture_cfg *c)
                                  sizeof err) != DFS_OK) {
             say(&t, "%s", err);
             rc = EXIT_USAGE;
+        } else if (c->follow && strcmp(c->read_path, "-") != 0 &&
+                   access(c->read_path, F_OK) != 0) {
+            say(&t, "waiting for %s to be created", c->read_path);
         }
         if (c->device) {
             target.by_addr = df.by_addr;
