@@ -135,8 +135,9 @@ static void show_status(struct tap *t, double now)
         pos += n < 0 ? 0 : (size_t)n;
     }
     if ((t->findings[DFS_SEV_ERROR] || t->findings[DFS_SEV_WARNING]) && pos < sizeof line)
-        snprintf(line + pos, sizeof line - pos, ", %" PRIu64 " errors, %" PRIu64 " warnings",
-                 t->findings[DFS_SEV_ERROR], t->findings[DFS_SEV_WARNING]);
+        snprintf(line + pos, sizeof line - pos, ", %" PRIu64 " error%s, %" PRIu64 " warning%s",
+                 t->findings[DFS_SEV_ERROR], t->findings[DFS_SEV_ERROR] == 1 ? "" : "s",
+                 t->findings[DFS_SEV_WARNING], t->findings[DFS_SEV_WARNING] == 1 ? "" : "s");
     fprintf(stderr, "\r\033[K%s", line);
     fflush(stderr);
     t->status_shown = true;
@@ -475,7 +476,7 @@ static void summary(struct tap *t)
 int capture_run(const struct capture_cfg *c)
 {
     struct tap t = {.cfg = c, .dfu_state = DFS_STATE_UNKNOWN};
-    t.tty = c->status && isatty(STDERR_FILENO) && !getenv("NO_STATUS");
+    t.tty = c->status && isatty(STDERR_FILENO);
     t.out_name = c->write_path && strcmp(c->write_path, "-") == 0 ? "<stdout>" : c->write_path;
     struct dev_filter df = {0};
     char err[600];

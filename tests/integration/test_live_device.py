@@ -29,9 +29,8 @@ def check(cond, what):
 
 
 def capture(dfuscope, args):
-    env = dict(os.environ, NO_STATUS="1")
     return subprocess.run([dfuscope, "capture", "--no-status"] + args, capture_output=True,
-                          text=True, env=env)
+                          text=True)
 
 
 def same_records(got, want, what):
