@@ -582,7 +582,7 @@ int capture_run(const struct capture_cfg *c)
     if (!rc)
         summary(&t);
     int exit_code = rc;
-    if (!rc && dg) {
+    if (!rc && dg && !(t.failed && !res.records)) { /* not when nothing could be read */
         /* frame numbers are those of the kept records: of the written file */
         exit_code = diag_finish(dg, dec, c->write_path && t.w_opened ? t.out_name
                                                                      : dfs_source_name(t.src),
