@@ -36,6 +36,25 @@ struct capture_cfg {
  * findings, 2 when the capture could not be made). */
 int capture_run(const struct capture_cfg *cfg);
 
+/* Options capture and follow share (getopt_long values). */
+enum {
+    CAPOPT_DEVICE = 256, CAPOPT_JSON, CAPOPT_COLOR, CAPOPT_DURATION, CAPOPT_MAXHELD,
+    CAPOPT_NOSTATUS, CAPOPT_FIRST_OWN /* a command's own options start here */
+};
+#define CAPTURE_COMMON_OPTIONS                                                  \
+    {"device", required_argument, NULL, CAPOPT_DEVICE},                         \
+    {"write", required_argument, NULL, 'w'},                                    \
+    {"json", no_argument, NULL, CAPOPT_JSON},                                   \
+    {"color", required_argument, NULL, CAPOPT_COLOR},                           \
+    {"duration", required_argument, NULL, CAPOPT_DURATION},                     \
+    {"max-held", required_argument, NULL, CAPOPT_MAXHELD},                      \
+    {"no-status", no_argument, NULL, CAPOPT_NOSTATUS},                          \
+    {"help", no_argument, NULL, 'h'}
+
+/* Take one of the shared options into *c. Returns 1 when it was one, 0 when
+ * it is not, -1 on a bad value (message printed). */
+int capture_option(struct capture_cfg *c, int opt, const char *arg);
+
 /* Parse a positive number option (at most max); false with a message. */
 bool capture_parse_number(const char *cmd, const char *opt, const char *arg, double max,
                           double *out);

@@ -58,7 +58,7 @@ struct tap {
     const char *end_reason;
     bool failed;             /* the source or the writer failed */
     uint64_t written;
-    uint64_t not_written_lt; /* records of another link type than the file's */
+    uint64_t skipped_lt;     /* records not usbmon, or not of the file's link type */
     uint8_t *swap_buf;       /* a record rewritten into this host's byte order */
     size_t swap_cap;
     double start, last_record, last_status, last_flush;
@@ -194,12 +194,25 @@ static void warn_record(void *user, uint64_t frame, const char *msg)
         say(t, "%s: %s", dfs_source_name(t->src), msg);
 }
 
-/* Hand one kept record on: number it, write it, return it to the decoder. */
+/* Hand one kept record on: number it, write it, return it to the decoder.
+ * AGAIN: the record is not usbmon (or not of the written file's link type)
+ * and is skipped, so that the decoder's frame numbers stay the file's. */
 static enum dfs_capnext emit(struct tap *t, struct dfs_record *rec)
 {
-    rec->frame = t->written + 1;
+    bool usbmon = rec->linktype == DFS_LINKTYPE_USB_LINUX ||
+                  rec->linktype == DFS_LINKTYPE_USB_LINUX_MMAPPED;
+    if (!usbmon || (t->w && rec->linktype != t->out_linktype)) {
+        if (!t->skipped_lt++) {
+            const char *name = dfs_linktype_name(rec->linktype);
+            say(t, "%s: frame %" PRIu64 ": link type %d%s%s%s is %s; such records are skipped",
+                dfs_source_name(t->src), rec->frame, rec->linktype, name ? " (" : "",
+                name ? name : "", name ? ")" : "",
+                usbmon ? "not the written file's" : "not Linux usbmon (189 or 220)");
+        }
+        return DFS_CAP_AGAIN;
+    }
     if (t->cfg->write_path && !t->w && !open_writer(t, rec->linktype)) {
-        t->ended = true;
+        end_input(t, NULL);
         return DFS_CAP_EOF;
     }
     if (t->w && rec->order != DFS_ORDER_HOST) {
@@ -219,21 +232,14 @@ static enum dfs_capnext emit(struct tap *t, struct dfs_record *rec)
         rec->data = t->swap_buf;
         rec->order = DFS_ORDER_HOST;
     }
-    if (t->w) {
-        if (rec->linktype != t->out_linktype) {
-            if (!t->not_written_lt++)
-                say(t, "%s: records of link type %d are not written to %s (its link type is "
-                       "%d)",
-                    dfs_source_name(t->src), rec->linktype, t->out_name, t->out_linktype);
-        } else if (dfs_capwriter_write(t->w, rec->ts, rec->data, rec->caplen, rec->origlen) !=
-                   DFS_OK) {
-            say(t, "%s: cannot write: %s", t->out_name, strerror(errno));
-            t->failed = true;
-            end_input(t, NULL);
-            return DFS_CAP_EOF;
-        }
+    if (t->w && dfs_capwriter_write(t->w, rec->ts, rec->data, rec->caplen, rec->origlen) !=
+                    DFS_OK) {
+        say(t, "%s: cannot write: %s", t->out_name, strerror(errno));
+        t->failed = true;
+        end_input(t, NULL);
+        return DFS_CAP_EOF;
     }
-    t->written++;
+    rec->frame = ++t->written;
     return DFS_CAP_RECORD;
 }
 
@@ -246,12 +252,16 @@ static enum dfs_capnext tap_next(void *user, struct dfs_record *rec)
             end_input(t, "--count reached");
             return DFS_CAP_EOF;
         }
-        if (t->fol && dfs_follower_pop(t->fol, rec))
-            return emit(t, rec);
-        if (t->have_direct) {
-            t->have_direct = false;
-            *rec = t->direct;
-            return emit(t, rec);
+        bool have = t->fol ? dfs_follower_pop(t->fol, rec) : t->have_direct;
+        if (have) {
+            if (!t->fol) {
+                t->have_direct = false;
+                *rec = t->direct;
+            }
+            enum dfs_capnext n = emit(t, rec);
+            if (n == DFS_CAP_AGAIN)
+                continue;
+            return n;
         }
         if (t->ended)
             return DFS_CAP_EOF;
@@ -466,9 +476,10 @@ static void summary(struct tap *t)
                  ss.kernel_dropped,
                  ss.kernel_dropped ? " (the capture has gaps: raise --buffer-size)" : "");
     char out[700] = "";
-    if (t->cfg->write_path)
-        snprintf(out, sizeof out, "; %" PRIu64 " written to %s", t->written - t->not_written_lt,
-                 t->out_name);
+    if (t->cfg->write_path && t->w_opened)
+        snprintf(out, sizeof out, "; %" PRIu64 " written to %s", t->written, t->out_name);
+    else if (t->cfg->write_path)
+        snprintf(out, sizeof out, "; nothing written");
     say(t, "%" PRIu64 " records from %s%s%s%s (%s)", ss.records, dfs_source_name(t->src), what,
         out, kernel, t->end_reason ? t->end_reason : "stopped on an error");
 }
@@ -570,9 +581,17 @@ int capture_run(const struct capture_cfg *c)
     dfs_decoder *dec = NULL;
     rc = run_capture(&ro, &outer, &dec, &res);
     clear_status(&t);
+    if (!rc && !t.written && t.skipped_lt) {
+        say(&t, "%s: not a Linux usbmon capture: dfuscope reads link types 189 (USB_LINUX) "
+                "and 220 (USB_LINUX_MMAPPED)",
+            dfs_source_name(t.src));
+        t.failed = true;
+    }
     /* a file that held no record still gets a valid (empty) capture */
-    if (!rc && c->write_path && !t.w && dfs_source_linktype(t.src) >= 0)
-        open_writer(&t, dfs_source_linktype(t.src));
+    int lt = dfs_source_linktype(t.src);
+    if (!rc && !t.failed && c->write_path && !t.w &&
+        (lt == DFS_LINKTYPE_USB_LINUX || lt == DFS_LINKTYPE_USB_LINUX_MMAPPED))
+        open_writer(&t, lt);
     if (t.w && dfs_capwriter_close(t.w) != DFS_OK) {
         say(&t, "%s: cannot write: %s", t.out_name, strerror(errno));
         t.failed = true;

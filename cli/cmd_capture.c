@@ -62,51 +62,58 @@ bool capture_parse_number(const char *cmd, const char *opt, const char *arg, dou
     return true;
 }
 
+int capture_option(struct capture_cfg *c, int opt, const char *arg)
+{
+    double v = 0;
+    switch (opt) {
+    case CAPOPT_DEVICE: c->device = arg; return 1;
+    case 'w': c->write_path = arg; return 1;
+    case CAPOPT_JSON: c->json = true; return 1;
+    case CAPOPT_COLOR:
+        if (strcmp(arg, "auto") && strcmp(arg, "always") && strcmp(arg, "never")) {
+            cli_err(c->cmd, "--color '%s': expected auto, always or never", arg);
+            return -1;
+        }
+        c->color = arg;
+        return 1;
+    case CAPOPT_DURATION:
+        return capture_parse_number(c->cmd, "--duration", arg, 1e9, &c->duration) ? 1 : -1;
+    case CAPOPT_MAXHELD:
+        if (!capture_parse_number(c->cmd, "--max-held", arg, 1 << 24, &v))
+            return -1;
+        c->max_held = (uint32_t)v;
+        return 1;
+    case CAPOPT_NOSTATUS: c->status = false; return 1;
+    default: return 0;
+    }
+}
+
 int cmd_capture(int argc, char **argv)
 {
     struct capture_cfg c = {.cmd = "capture", .status = true};
-    enum {
-        OPT_DEVICE = 256, OPT_DIAGNOSE, OPT_JSON, OPT_COLOR, OPT_DURATION, OPT_COUNT,
-        OPT_BUFFER, OPT_MAXHELD, OPT_NOSTATUS
-    };
+    enum { OPT_DIAGNOSE = CAPOPT_FIRST_OWN, OPT_COUNT, OPT_BUFFER };
     static const struct option longopts[] = {
+        CAPTURE_COMMON_OPTIONS,
         {"interface", required_argument, NULL, 'i'},
-        {"device", required_argument, NULL, OPT_DEVICE},
-        {"write", required_argument, NULL, 'w'},
         {"read", required_argument, NULL, 'r'},
         {"diagnose", no_argument, NULL, OPT_DIAGNOSE},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"color", required_argument, NULL, OPT_COLOR},
-        {"duration", required_argument, NULL, OPT_DURATION},
         {"count", required_argument, NULL, OPT_COUNT},
         {"buffer-size", required_argument, NULL, OPT_BUFFER},
-        {"max-held", required_argument, NULL, OPT_MAXHELD},
-        {"no-status", no_argument, NULL, OPT_NOSTATUS},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int opt;
     double v = 0;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "i:w:r:h", longopts, NULL)) != -1) {
+        int taken = capture_option(&c, opt, optarg);
+        if (taken < 0)
+            return EXIT_USAGE;
+        if (taken)
+            continue;
         switch (opt) {
         case 'i': c.iface = optarg; break;
-        case OPT_DEVICE: c.device = optarg; break;
-        case 'w': c.write_path = optarg; break;
         case 'r': c.read_path = optarg; break;
         case OPT_DIAGNOSE: c.diagnose = true; break;
-        case OPT_JSON: c.json = true; break;
-        case OPT_COLOR:
-            if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
-                cli_err("capture", "--color '%s': expected auto, always or never", optarg);
-                return EXIT_USAGE;
-            }
-            c.color = optarg;
-            break;
-        case OPT_DURATION:
-            if (!capture_parse_number("capture", "--duration", optarg, 1e9, &c.duration))
-                return EXIT_USAGE;
-            break;
         case OPT_COUNT:
             if (!capture_parse_number("capture", "--count", optarg, 1e15, &v))
                 return EXIT_USAGE;
@@ -121,12 +128,6 @@ int cmd_capture(int argc, char **argv)
                 return EXIT_USAGE;
             c.buffer_size = (int)v;
             break;
-        case OPT_MAXHELD:
-            if (!capture_parse_number("capture", "--max-held", optarg, 1 << 24, &v))
-                return EXIT_USAGE;
-            c.max_held = (uint32_t)v;
-            break;
-        case OPT_NOSTATUS: c.status = false; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }

@@ -41,49 +41,25 @@ static void usage(FILE *f)
 int cmd_follow(int argc, char **argv)
 {
     struct capture_cfg c = {.cmd = "follow", .follow = true, .diagnose = true, .status = true};
-    enum { OPT_DEVICE = 256, OPT_JSON, OPT_COLOR, OPT_IDLE, OPT_DURATION, OPT_MAXHELD,
-           OPT_NOSTATUS };
+    enum { OPT_IDLE = CAPOPT_FIRST_OWN };
     static const struct option longopts[] = {
-        {"device", required_argument, NULL, OPT_DEVICE},
-        {"write", required_argument, NULL, 'w'},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"color", required_argument, NULL, OPT_COLOR},
+        CAPTURE_COMMON_OPTIONS,
         {"idle", required_argument, NULL, OPT_IDLE},
-        {"duration", required_argument, NULL, OPT_DURATION},
-        {"max-held", required_argument, NULL, OPT_MAXHELD},
-        {"no-status", no_argument, NULL, OPT_NOSTATUS},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int opt;
-    double v = 0;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "w:h", longopts, NULL)) != -1) {
+        int taken = capture_option(&c, opt, optarg);
+        if (taken < 0)
+            return EXIT_USAGE;
+        if (taken)
+            continue;
         switch (opt) {
-        case OPT_DEVICE: c.device = optarg; break;
-        case 'w': c.write_path = optarg; break;
-        case OPT_JSON: c.json = true; break;
-        case OPT_COLOR:
-            if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
-                cli_err("follow", "--color '%s': expected auto, always or never", optarg);
-                return EXIT_USAGE;
-            }
-            c.color = optarg;
-            break;
         case OPT_IDLE:
             if (!capture_parse_number("follow", "--idle", optarg, 1e9, &c.idle))
                 return EXIT_USAGE;
             break;
-        case OPT_DURATION:
-            if (!capture_parse_number("follow", "--duration", optarg, 1e9, &c.duration))
-                return EXIT_USAGE;
-            break;
-        case OPT_MAXHELD:
-            if (!capture_parse_number("follow", "--max-held", optarg, 1 << 24, &v))
-                return EXIT_USAGE;
-            c.max_held = (uint32_t)v;
-            break;
-        case OPT_NOSTATUS: c.status = false; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }

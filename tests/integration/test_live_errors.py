@@ -8,6 +8,7 @@ and dropping root privileges when run through sudo (SUDO_UID/SUDO_GID).
 usage: test_live_errors.py DFUSCOPE"""
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -159,6 +160,18 @@ def main():
             f.write(b"this is not a capture file at all")
         expect(run(dfuscope, ["capture", "-r", bad, "--diagnose"]), 2,
                ["bad.pcap", "not a pcap or pcapng capture"], "capture -r on a non-capture")
+
+        eth = os.path.join(tmp, "ethernet.pcap")
+        with open(eth, "wb") as f:
+            f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+            for i in range(3):
+                f.write(struct.pack("<IIII", 1000 + i, 0, 60, 60) + bytes(60))
+        r = run(dfuscope, ["capture", "-r", eth, "-w", os.path.join(tmp, "e.pcap")])
+        expect(r, 2, ["link type 1 (ETHERNET) is not Linux usbmon",
+                      "not a Linux usbmon capture", "nothing written"],
+               "capture -r on an Ethernet capture")
+        check(not os.path.exists(os.path.join(tmp, "e.pcap")),
+              "capture -r on an Ethernet capture: no file written")
 
         # dropping root privileges when started through sudo
         capture = os.path.join(DATA, "real", "stm32_dfu_install.pcap")
