@@ -35,7 +35,7 @@ struct inst {
     bool born_enum;    /* enumerated in the capture (first seen at address 0) */
     uint32_t from;     /* the address-0 instance it continues (SET_ADDRESS not seen) */
     uint32_t same_as;  /* a kept instance at the same address it continues */
-    bool claimed;      /* an address-0 instance another one continues */
+    uint32_t claimed_by; /* an address-0 instance another one continues: its verdict */
     bool identified;
     bool configured;   /* configuration descriptor known */
     bool set_config;   /* SET_CONFIGURATION completed: enumeration is over */
@@ -177,15 +177,17 @@ static struct inst *inst_new(dfs_follower *f, const struct dfs_device_event *ev)
      * usbmon never sees it) continues the latest enumeration at address 0. */
     for (size_t i = f->n_insts - 1; i-- > 0;) {
         struct inst *z = &f->insts[i];
-        if (z->bus == in->bus && z->born_enum && z->devnum == 0 && !z->gone && !z->claimed) {
-            z->claimed = true;
+        if (z->bus == in->bus && z->born_enum && z->devnum == 0 && !z->gone &&
+            !z->claimed_by && z->v != V_DROP) {
+            z->claimed_by = in->id;
             in->from = z->id;
             in->born_enum = true;
-            return in;
+            break;
         }
     }
     /* A kept device at the same address that the decoder started a new
-     * instance for (it took the device for gone) is still that device. */
+     * instance for (it took the device for gone) is still that device,
+     * unless the new instance turns out to be that enumeration. */
     for (size_t i = f->n_insts - 1; i-- > 0;) {
         struct inst *k = &f->insts[i];
         if (k->bus == in->bus && k->devnum == in->devnum && k->v == V_KEEP) {
@@ -306,7 +308,7 @@ static void keep(dfs_follower *f, struct inst *in, const char *why)
     char was[64] = "the device";
     if (prev)
         fmt_dev(was, sizeof was, prev);
-    notef(f, "following %s -> %s: %s", was, now, why ? why : "the same device");
+    notef(f, "following %s -> %s: %s", was, now, why);
 }
 
 /* Is the followed device out of the picture, so that a device enumerating now
@@ -452,18 +454,28 @@ static bool decide_from(dfs_follower *f, struct inst *in)
         return true; /* wait for its first descriptor */
     if (!in->identified || (z->identified && (z->vid != in->vid || z->pid != in->pid))) {
         in->from = 0; /* something else after all */
-        z->claimed = false;
+        in->born_enum = false;
+        z->claimed_by = 0;
+        z->dirty = true;
         return false;
     }
     if (z->v == V_KEEP) {
         keep(f, in, NULL);
         return true;
     }
-    if (z->v == V_DROP) {
-        in->v = V_DROP;
-        return true;
-    }
     return false; /* decided below, and the enumeration with it */
+}
+
+/* The instance whose verdict counts for in: an address-0 enumeration that a
+ * later instance continues goes with that one. */
+static const struct inst *resolve(dfs_follower *f, const struct inst *in)
+{
+    if (in && in->v == V_PENDING && in->claimed_by) {
+        const struct inst *x = inst_find(f, in->claimed_by);
+        if (x)
+            return x;
+    }
+    return in;
 }
 
 static void decide(dfs_follower *f, struct inst *in)
@@ -471,7 +483,11 @@ static void decide(dfs_follower *f, struct inst *in)
     in->dirty = false;
     if (in->v == V_KEEP || (in->v == V_DROP && !in->provisional))
         return;
-    if (in->same_as) {
+    if (in->claimed_by && in->v == V_PENDING)
+        return; /* decided with the instance that continues it */
+    if (in->from && decide_from(f, in))
+        return;
+    if (in->same_as && !in->from) {
         const struct inst *k = inst_find(f, in->same_as);
         if (k && k->v == V_KEEP) {
             keep(f, in, NULL);
@@ -479,15 +495,10 @@ static void decide(dfs_follower *f, struct inst *in)
         }
         in->same_as = 0;
     }
-    if (in->from && decide_from(f, in))
-        return;
     if (!f->lane.found)
         decide_first(f, in);
     else
         decide_successor(f, in);
-    struct inst *z = in->from ? inst_find(f, in->from) : NULL;
-    if (z && z->v == V_PENDING && in->v != V_PENDING)
-        z->v = in->v; /* its enumeration at address 0 goes with it */
 }
 
 /* The hold-back limit or the end of the input: an instance that never got far
@@ -496,7 +507,7 @@ static void decide(dfs_follower *f, struct inst *in)
  * back: kept. Otherwise dropped. Both are reported. */
 static void decide_forced(dfs_follower *f, struct inst *in, const char *when)
 {
-    if (in->v != V_PENDING)
+    if (in->v != V_PENDING || in->claimed_by)
         return;
     f->st.forced++;
     char d[64];
@@ -698,7 +709,7 @@ static dfs_result q_push(dfs_follower *f, const struct dfs_record *rec, uint32_t
 
 static enum verdict verdict_of(dfs_follower *f, uint32_t id)
 {
-    const struct inst *in = inst_find(f, id);
+    const struct inst *in = resolve(f, inst_find(f, id));
     return in ? in->v : V_DROP;
 }
 
@@ -772,7 +783,7 @@ static void decide_dirty(dfs_follower *f)
 static void enforce_limits(dfs_follower *f)
 {
     while (f->q_len && (f->q_len > f->opt.max_held || f->q_bytes > f->opt.max_held_bytes)) {
-        struct inst *in = inst_find(f, q_at(f, 0)->inst);
+        struct inst *in = (struct inst *)resolve(f, inst_find(f, q_at(f, 0)->inst));
         if (!in || in->v != V_PENDING)
             break;
         char when[96];

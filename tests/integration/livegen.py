@@ -15,6 +15,9 @@ Scenarios (see SCENARIOS below):
           mouse enumerates at 1.4 while the DFU device is busy, and a second
           board with the same VID:PID but another serial enumerates at 1.7 after
           the first one is back. Keep: the board 205F3548 (1.5, 0->6, 1.6).
+  xhci    the reset scenario on an xHCI host, where usbmon never shows
+          SET_ADDRESS: devices appear at their new address after the
+          descriptor read at address 0. Keep: 205F3548 (1.5, 0, 1.6).
   switch  a run-time device 0483:5740 (CDC + DFU run-time interface, serial
           ABC123) at 1.8 gets DFU_DETACH, leaves, and comes back at 1.9 as
           0483:df11 with the same serial. Keep: ABC123 (1.8, 0->9, 1.9).
@@ -134,15 +137,17 @@ class Capture:
         if serial is not None:
             self.control(tag, dev, 0x80, 6, 0x0303, 0x0409, 255, string_desc(serial))
 
-    def enumerate(self, tag, addr, vid, pid, cfg, serial, product, port=1):
+    def enumerate(self, tag, addr, vid, pid, cfg, serial, product, port=1, xhci=False):
         """Linux enumeration: hub port reset, descriptors at address 0,
-        SET_ADDRESS, descriptors, strings, SET_CONFIGURATION."""
+        SET_ADDRESS, descriptors, strings, SET_CONFIGURATION. On xHCI the
+        controller assigns the address itself: no SET_ADDRESS record."""
         self.control("hub", 1, 0x23, 3, 4, port, 0)          # SET_FEATURE PORT_RESET
         self.tick(10000)
         self.control("hub", 1, 0xA3, 0, 0, port, 4, b"\x03\x05\x10\x00")  # GET_STATUS port
         self.control(tag, 0, 0x80, 6, 0x0100, 0, 64,
                      device_desc(vid, pid, 3 if serial is not None else 0))
-        self.control(tag, 0, 0x00, 5, addr, 0, 0)            # SET_ADDRESS
+        if not xhci:
+            self.control(tag, 0, 0x00, 5, addr, 0, 0)        # SET_ADDRESS
         self.tick(2000)
         self.control(tag, addr, 0x80, 6, 0x0100, 0, 18,
                      device_desc(vid, pid, 3 if serial is not None else 0))
@@ -224,7 +229,35 @@ def scenario_switch():
     return c
 
 
-SCENARIOS = {"reset": scenario_reset, "switch": scenario_switch}
+def scenario_xhci():
+    """The reset scenario on an xHCI host: no SET_ADDRESS in the capture."""
+    c = Capture()
+    c.probe("hub", 1, 0x1d6b, 0x0002, 1)
+    c.probe("target", 5, 0x0483, 0xdf11)
+    c.strings("target", 5, "205F3548", "DFU in FS Mode")
+    c.noise()
+    c.enumerate("mouse", 4, 0x046d, 0xc077, MOUSE_CONFIG, None, "USB Optical Mouse", port=2,
+                xhci=True)
+    c.dnload("target", 5, 0, b"\x21\x00\x78\xff\x1f")
+    c.getstatus("target", 5, 4, poll=10)
+    c.getstatus("target", 5, 5)
+    c.dnload("target", 5, 2, bytes(range(16)))
+    c.getstatus("target", 5, 0, usb_status=-32)
+    c.control("target", 5, 0xA1, 3, 0, 0, 6, status=-108)
+    c.noise()
+    c.tick(400000)
+    c.enumerate("target", 6, 0x0483, 0xdf11, DFU_MODE_CONFIG, "205F3548", "DFU in FS Mode",
+                xhci=True)
+    c.getstatus("target", 6, 2)
+    c.enumerate("board2", 7, 0x0483, 0xdf11, DFU_MODE_CONFIG, "3A7E2211", "DFU in FS Mode",
+                port=3, xhci=True)
+    c.getstatus("board2", 7, 2)
+    c.getstatus("target", 6, 2)
+    c.noise()
+    return c
+
+
+SCENARIOS = {"reset": scenario_reset, "switch": scenario_switch, "xhci": scenario_xhci}
 
 
 def write(path, records):

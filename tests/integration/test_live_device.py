@@ -48,6 +48,7 @@ def scenario_tests(dfuscope, tmp):
     cases = [
         ("reset", ["0483:df11", "1.5"], "same serial number \"205F3548\""),
         ("switch", ["0483:5740", "1.8"], "same serial number \"ABC123\""),
+        ("xhci", ["0483:df11", "1.5"], "same serial number \"205F3548\""),
     ]
     for name, devices, note in cases:
         src = os.path.join(tmp, f"{name}.pcap")
