@@ -326,6 +326,9 @@ void dfs_source_stats(dfs_source *s, struct dfs_source_stats *st)
             st->kernel_dropped = ps.ps_drop;
             st->kernel_queued = ps.ps_recv;
         }
+    } else if (s->r) {
+        st->damaged = dfs_capreader_damaged(s->r);
+        st->skipped_bytes = dfs_capreader_skipped_bytes(s->r);
     }
 }
 

@@ -581,6 +581,10 @@ int capture_run(const struct capture_cfg *c)
     dfs_decoder *dec = NULL;
     rc = run_capture(&ro, &outer, &dec, &res);
     clear_status(&t);
+    struct dfs_source_stats ss;
+    dfs_source_stats(t.src, &ss);
+    res.reader_damaged = ss.damaged; /* as diagnose counts them on a file */
+    res.skipped_bytes = ss.skipped_bytes;
     if (!rc && !t.written && t.skipped_lt) {
         say(&t, "%s: not a Linux usbmon capture: dfuscope reads link types 189 (USB_LINUX) "
                 "and 220 (USB_LINUX_MMAPPED)",

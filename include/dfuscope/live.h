@@ -79,6 +79,8 @@ struct dfs_source_stats {
     bool have_kernel;        /* the two counters below are known (live) */
     uint64_t kernel_dropped; /* records the kernel dropped (pcap_stats ps_drop) */
     uint64_t kernel_queued;  /* records received by the kernel (ps_recv) */
+    uint64_t damaged;        /* file: records the reader recovered from */
+    uint64_t skipped_bytes;  /* file: bytes skipped to find the next record */
 };
 DFS_API void dfs_source_stats(dfs_source *s, struct dfs_source_stats *st);
 DFS_API void dfs_source_close(dfs_source *s);
