@@ -52,6 +52,10 @@ DFS_API dfs_result dfs_capreader_open_stream(FILE *fp, const char *name,
                                              const struct dfs_capreader_options *opt,
                                              dfs_capreader **out, char *err, size_t err_size);
 DFS_API enum dfs_capnext dfs_capreader_next(dfs_capreader *r, struct dfs_record *rec);
+/* Switch follow mode on or off on an open reader. When the program writing a
+ * pipe or a growing file has finished, switching it off makes the next call
+ * report a partial last record as truncated instead of waiting for the rest. */
+DFS_API void dfs_capreader_set_follow(dfs_capreader *r, bool follow);
 DFS_API const char *dfs_capreader_error(const dfs_capreader *r);
 DFS_API enum dfs_capformat dfs_capreader_format(const dfs_capreader *r);
 /* Link type of the first interface (pcapng) or of the file (pcap). */
