@@ -377,6 +377,13 @@ static bool starts_device(const struct dfs_urb *u)
            (u->setup[0] & DFS_REQTYPE_TYPE_MASK) == DFS_REQTYPE_STANDARD;
 }
 
+static bool reads_device_descriptor(const struct dfs_urb *u)
+{
+    return u->type == DFS_URB_SUBMIT && starts_device(u) &&
+           u->setup[0] == (DFS_REQTYPE_DIR_IN | DFS_REQTYPE_STANDARD | DFS_REQTYPE_RECIP_DEVICE) &&
+           u->setup[1] == DFS_REQ_GET_DESCRIPTOR && u->setup[3] == DFS_DT_DEVICE;
+}
+
 static void keep_payload(dfs_decoder *d, struct dfs__urb_slot *s, const struct dfs_urb *u)
 {
     if (!u->has_setup || u->xfer_type != DFS_XFER_CONTROL)
@@ -517,9 +524,9 @@ dfs_result dfs_decoder_feed(dfs_decoder *d, const struct dfs_record *rec)
     if (s != DFS__NONE) {
         dev = dfs__device_by_id(d, d->urbs.slots[s].device);
     } else {
-        dev = dfs__device_get(d, u.bus, u.devnum, true);
-        if (dev && dev->gone && u.type == DFS_URB_SUBMIT && starts_device(&u))
-            dev = dfs__device_new_at(d, u.bus, u.devnum); /* address reused */
+        dev = dfs__device_get(d, u.bus, u.devnum, false);
+        if (!dev || (dev->gone && u.type == DFS_URB_SUBMIT && starts_device(&u)))
+            dev = dfs__device_arrive(d, u.bus, u.devnum, reads_device_descriptor(&u));
     }
     if (d->error)
         return d->error;

@@ -691,6 +691,39 @@ static void enumeration_on_address_0(void **state)
     stop(&t);
 }
 
+/* With xHCI the controller assigns the address (no SET_ADDRESS record):
+ * the device read on address 0 reappears on its number, where the hub
+ * driver reads the device descriptor again (umockdev-usbkbd frames 114-123). */
+static void enumeration_without_set_address(void **state)
+{
+    (void)state;
+    struct t t = start(NULL);
+    FEED(&t, get_descriptor(0x100, 0, DFS_DT_DEVICE, 0, 0, 64), 1);
+    FEED(&t, done_in(0x100, 0, 0, dev_desc_df11, 18), 2);
+    /* another device already on the bus, seen for the first time */
+    FEED(&t, bulk('S', 0x300, 5, 0x81, EINPROGRESS_), 3);
+    FEED(&t, get_descriptor(0x101, 9, DFS_DT_DEVICE, 0, 0, 18), 4);
+    FEED(&t, done_in(0x101, 9, 0, dev_desc_df11, 18), 5);
+    assert_int_equal(dfs_decoder_finish(t.d), DFS_OK);
+    assert_int_equal(dfs_decoder_device_count(t.d), 2);
+    struct dfs_device_info info;
+    assert_int_equal(dfs_decoder_device_info(t.d, 0, &info), DFS_OK);
+    assert_int_equal(info.id, 1);
+    assert_int_equal(info.devnum, 9);
+    assert_int_equal(info.first_frame, 1);
+    assert_int_equal(info.last_frame, 5);
+    assert_false(info.gone);
+    assert_int_equal(dfs_decoder_device_info(t.d, 1, &info), DFS_OK);
+    assert_int_equal(info.devnum, 5);
+    assert_int_equal(t.r->urbs[2].u.device, 2);
+    assert_int_equal(t.r->urbs[3].u.device, 1);
+    assert_int_equal(rec_dev_count(t.r, DFS_DEV_REENUMERATED), 0);
+    assert_int_equal(rec_count(t.r, DFS_F_USB_DEVICE_DISCONNECTED), 0);
+    /* identified once, on its new number */
+    assert_int_equal(rec_dev_count(t.r, DFS_DEV_IDENTIFIED), 1);
+    stop(&t);
+}
+
 static void device_gone(void **state)
 {
     (void)state;
@@ -927,6 +960,7 @@ int main(void)
         cmocka_unit_test(callback_abort_is_sticky),
         cmocka_unit_test(callback_abort_in_finish),
         cmocka_unit_test(enumeration_on_address_0),
+        cmocka_unit_test(enumeration_without_set_address),
         cmocka_unit_test(device_gone),
         cmocka_unit_test(reenumeration_linked),
         cmocka_unit_test(reenumeration_after_quiet),
