@@ -67,7 +67,8 @@ def exact_lines():
     ])
     rc, _, err = run("decode", nuttx)
     # tshark counts 47 frames
-    check(f"{nuttx}: 47 records, 13 control transfers, 0 records skipped, 0 damaged"
+    check(f"{nuttx}: 47 records, 13 control transfers, 0 DFU transactions, 0 records skipped, "
+          "0 damaged"
           in err.splitlines(), f"decode summary: {err!r}")
     # URB id 0xffff9689a8b2cc00, setup 80 06 0001 0000 1200 (wire order),
     # frame 2 data 1201000200000040d118114e010101020301
@@ -100,12 +101,12 @@ def exact_lines():
     ])
 
     stm32 = real("stm32_dfu_install.pcap")
+    # frame 11: bmRequestType 0xa1, bRequest 3, wLength 6 to interface 0 (GETSTATUS);
     # frame 12 holds 0a 00 00 00 0a 00 (bStatus errFIRMWARE, state dfuERROR);
     # frame 253 is SET_ADDRESS (bRequest 5) to device 0 at 4.793363 s;
     # frame 286 bString "@Internal Flash  /0x08000000/032*0001Kg"
     expect_lines(["decode", stm32], [
-        "        11-12     0.000780   0.28  CLASS interface IN req 0x03 wValue 0x0000 "
-        "wIndex 0x0000 wLength 6 -> OK, 6 B: 0a 00 00 00 0a 00",
+        "        11-12     0.000780   0.28  DFU GETSTATUS if 0 -> OK, 6 B: 0a 00 00 00 0a 00",
         "      253-254     4.793363   0.0   SET_ADDRESS 29 -> OK, 0 B",
         "      285-286     4.812202   0.29  GET_DESCRIPTOR STRING 4 lang 0x0409 len 255 -> OK, "
         "80 B: \"@Internal Flash  /0x08000000/032*0001Kg\"",
@@ -297,7 +298,8 @@ def other_link_types(tmp):
                       "link type are skipped") == 1, f"mixed link types: {lines}")
     check(lines.count(f"{path}: frame 5: link type 113 (LINUX_SLL) is not usbmon; records of "
                       "this link type are skipped") == 1, f"mixed link types: {lines}")
-    check(f"{path}: 6 records, 1 control transfers, 4 records skipped, 0 damaged" in lines,
+    check(f"{path}: 6 records, 1 control transfers, 0 DFU transactions, 4 records skipped, "
+          "0 damaged" in lines,
           f"mixed link types summary: {lines}")
     rc, out, _ = run("decode", "--urbs", "--json", path)
     check([json.loads(l)["frame"] for l in out.splitlines()] == [2, 4],
