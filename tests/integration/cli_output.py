@@ -304,6 +304,10 @@ def other_link_types(tmp):
     rc, out, _ = run("decode", "--urbs", "--json", path)
     check([json.loads(l)["frame"] for l in out.splitlines()] == [2, 4],
           "mixed link types: usbmon frames")
+    rc, out, _ = run("diagnose", "--json", path)
+    summary = json.loads(out)["summary"]
+    check(summary["records"] == 6 and summary["records_skipped"] == 4,
+          f"mixed link types: diagnose summary {summary}")
     # a whole file of another link type is refused
     for lt, text in ((1, "link type 1 (ETHERNET) is not a Linux usbmon capture"),
                      (249, "link type 249 (USBPCAP) is not a Linux usbmon capture; dfuscope "
