@@ -87,7 +87,7 @@ struct run_result {
     uint64_t records;
     uint64_t reader_damaged;
     uint64_t skipped_bytes;
-    uint64_t linktype_skipped;
+    uint64_t linktype_skipped; /* also in the decoder's records_skipped */
     int linktype;
     bool read_error;   /* the reader gave up before the end */
     bool aborted;

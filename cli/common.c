@@ -327,7 +327,7 @@ static int feed_all(const struct run_opts *ro, const struct dfs_sink *sink, dfs_
         dfs_capreader_close(r);
         return EXIT_USAGE;
     }
-    int warned_lt[8] = {0};
+    int warned_lt[32] = {0}; /* link types already warned about */
     size_t n_warned = 0;
     struct dfs_record rec;
     for (;;) {
@@ -356,12 +356,13 @@ static int feed_all(const struct run_opts *ro, const struct dfs_sink *sink, dfs_
         dr = dfs_decoder_feed(d, &rec);
         if (dr == DFS_E_LINKTYPE) {
             res->linktype_skipped++;
-            bool seen = false;
+            /* once per link type; past 32 of them, no more warnings (the
+             * summary still counts the records skipped) */
+            bool seen = n_warned == sizeof warned_lt / sizeof warned_lt[0];
             for (size_t i = 0; i < n_warned; i++)
                 seen |= warned_lt[i] == rec.linktype;
             if (!seen && !quiet) {
-                if (n_warned < 8)
-                    warned_lt[n_warned++] = rec.linktype;
+                warned_lt[n_warned++] = rec.linktype;
                 const char *name = dfs_linktype_name(rec.linktype);
                 fprintf(stderr,
                         "%s: frame %" PRIu64 ": link type %d%s%s%s is not usbmon; records of "

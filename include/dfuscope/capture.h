@@ -77,6 +77,12 @@ DFS_API dfs_result dfs_capwriter_open(const char *path, int linktype, dfs_capwri
                                       char *err, size_t err_size);
 DFS_API dfs_result dfs_capwriter_open_stream(FILE *fp, enum dfs_capformat format, int linktype,
                                              dfs_capwriter **out);
+/* Same in a chosen byte order (DFS_ORDER_HOST, _LITTLE or _BIG). Readers
+ * take the usbmon headers to be in the file's order, so records written here
+ * should be encoded in the same one (dfs_usbmon_encode). */
+DFS_API dfs_result dfs_capwriter_open_stream_order(FILE *fp, enum dfs_capformat format,
+                                                   int linktype, enum dfs_byte_order order,
+                                                   dfs_capwriter **out);
 DFS_API dfs_result dfs_capwriter_write(dfs_capwriter *w, struct dfs_time ts, const uint8_t *data,
                                        uint32_t caplen, uint32_t origlen);
 DFS_API dfs_result dfs_capwriter_flush(dfs_capwriter *w);
