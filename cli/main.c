@@ -13,6 +13,7 @@ struct command {
 static const struct command commands[] = {
     {"decode", cmd_decode, "decode a usbmon capture: control transfers or usbmon records"},
     {"descriptors", cmd_descriptors, "the descriptors of every device in a capture (lsusb -v)"},
+    {"emulate", cmd_emulate, "run a program against an emulated DFU device, record a capture"},
 };
 
 static void usage(FILE *f)
