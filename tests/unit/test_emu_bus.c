@@ -158,15 +158,19 @@ static void on_detached(void *user, uint8_t address)
     w->last_address = address;
 }
 
-static struct world *world_new(void)
+/* Most tests look at the device's traffic only: no root hub records. */
+static struct world *world_new_hub(bool hub)
 {
     struct world *w = calloc(1, sizeof *w);
     assert_non_null(w);
     w->dev.model = &test_model;
     struct dfs_emu_bus_ops ops = {on_record, on_complete, on_attached, on_detached, w};
-    assert_int_equal(dfs_emu_bus_new(NULL, &w->dev, &ops, &w->bus), DFS_OK);
+    struct dfs_emu_bus_config cfg = {.no_hub = !hub};
+    assert_int_equal(dfs_emu_bus_new(&cfg, &w->dev, &ops, &w->bus), DFS_OK);
     return w;
 }
+
+static struct world *world_new(void) { return world_new_hub(false); }
 
 static void world_free(struct world *w)
 {
@@ -317,7 +321,7 @@ static void enumeration(void **state)
         assert_int_equal(s->flag_data, (s->setup[0] & 0x80) ? '<' : 0);
         assert_int_equal(c->flag_setup, '-');
     }
-    assert_true(vt(&w->recs[0].u) == DFS_EMU_DEFAULT_START_US);
+    assert_true(vt(&w->recs[0].u) == DFS_EMU_DEFAULT_START_US + 60000); /* after a port reset */
     struct seen s;
     decode(w, &s);
     assert_int_equal(s.identified, 1);
@@ -502,6 +506,84 @@ static void kernel_requests(void **state)
     world_free(w);
 }
 
+
+/* The root hub's port traffic around a connect and a disconnect
+ * (hub_port_connect_change, hub_port_debounce, hub_port_reset). */
+static void root_hub_traffic(void **state)
+{
+    (void)state;
+    struct world *w = world_new_hub(true);
+    dfs_emu_bus_plug(w->bus, 0);
+    /* first the pending status-change URB, then its completion for port 1 */
+    assert_int_equal(w->recs[0].u.type, 'S');
+    assert_int_equal(w->recs[0].u.xfer_type, DFS_XFER_INTERRUPT);
+    assert_int_equal(w->recs[0].u.endpoint, 0x81);
+    assert_int_equal(w->recs[0].u.devnum, 1);
+    assert_int_equal(w->recs[1].u.type, 'C');
+    assert_int_equal(w->recs[1].u.data_len, 1);
+    assert_int_equal(w->recs[1].data[0], 0x02);
+    assert_true(w->recs[1].u.id == w->recs[0].u.id);
+    assert_int_equal(w->recs[2].u.type, 'S'); /* resubmitted */
+    /* GET_STATUS(port 1): connected, powered, connection changed */
+    const struct dfs_urb *gs = &w->recs[3].u;
+    assert_int_equal(gs->setup[0], 0xa3);
+    assert_int_equal(gs->setup[1], DFS_REQ_GET_STATUS);
+    assert_int_equal(gs->setup[4], 1);
+    static const uint8_t connected[4] = {0x01, 0x01, 0x01, 0x00};
+    assert_memory_equal(w->recs[4].data, connected, 4);
+    /* the device's first request comes after a port reset */
+    size_t first = 0;
+    while (first < w->n && w->recs[first].u.devnum != 0)
+        first++;
+    assert_true(first < w->n);
+    const struct dfs_urb *reset_status = &w->recs[first - 3].u; /* GET_STATUS after the reset */
+    assert_int_equal(reset_status->type, 'C');
+    static const uint8_t enabled[4] = {0x03, 0x01, 0x10, 0x00};
+    assert_memory_equal(w->recs[first - 3].data, enabled, 4);
+    assert_int_equal(w->recs[first - 2].u.setup[2], 20); /* CLEAR_FEATURE C_PORT_RESET */
+
+    /* now it leaves with an URB pending */
+    assert_int_equal(vendor(w, 1000000, 61, V_RESET_GONE, false), DFS_OK);
+    assert_int_equal(vendor(w, 1000100, 62, V_SILENT, true), DFS_OK);
+    size_t before = w->n;
+    int64_t due = dfs_emu_bus_poll(w->bus, 1000200);
+    dfs_emu_bus_poll(w->bus, due);
+    assert_int_equal(w->detached, 1);
+    /* status change, GET_STATUS: not connected, connection and enable changed */
+    assert_int_equal(w->recs[before].u.xfer_type, DFS_XFER_INTERRUPT);
+    static const uint8_t gone[4] = {0x00, 0x01, 0x03, 0x00};
+    assert_memory_equal(w->recs[before + 3].data, gone, 4);
+    /* then the device's URB is flushed: -ESHUTDOWN */
+    size_t flushed = before;
+    while (flushed < w->n && w->recs[flushed].u.status != -108)
+        flushed++;
+    assert_true(flushed < w->n);
+    assert_true(flushed > before + 3);
+    assert_int_equal(w->recs[flushed].u.devnum, 5);
+    assert_int_equal(w->last_status, -108);
+    struct seen s;
+    decode(w, &s);
+    assert_true(s.gone >= 1);
+    world_free(w);
+}
+
+
+/* After the host program ends, what the device started still happens. */
+static void finish_runs_what_is_scheduled(void **state)
+{
+    (void)state;
+    struct world *w = world_new();
+    dfs_emu_bus_plug(w->bus, 0);
+    assert_int_equal(vendor(w, 1000000, 71, V_RESET_BACK, false), DFS_OK);
+    assert_int_equal(w->detached, 0);
+    dfs_emu_bus_finish(w->bus, 1000100); /* real time has not come yet */
+    assert_int_equal(w->detached, 1);
+    assert_int_equal(w->attached, 2);
+    assert_int_equal(dfs_emu_bus_address(w->bus), 6);
+    assert_int_equal(dfs_emu_bus_poll(w->bus, 99000000), -1);
+    world_free(w);
+}
+
 /* The same host behaviour with different real timings gives the same bytes. */
 static void run_script(struct world *w, int64_t jitter)
 {
@@ -525,7 +607,7 @@ static void run_script(struct world *w, int64_t jitter)
 static void deterministic(void **state)
 {
     (void)state;
-    struct world *a = world_new(), *b = world_new();
+    struct world *a = world_new_hub(true), *b = world_new_hub(true);
     run_script(a, 1);
     run_script(b, 1500);
     assert_int_equal(a->n, b->n);
@@ -555,6 +637,8 @@ int main(void)
         cmocka_unit_test(leave_and_return),
         cmocka_unit_test(leave_by_virtual_time),
         cmocka_unit_test(kernel_requests),
+        cmocka_unit_test(root_hub_traffic),
+        cmocka_unit_test(finish_runs_what_is_scheduled),
         cmocka_unit_test(deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
