@@ -34,7 +34,8 @@ static void usage(FILE *f)
             "  -l, --list               list the models and their options\n"
             "  -h, --help               this help\n\n"
             "Exit status: COMMAND's (128+N if it died of signal N); 2 for a usage error,\n"
-            "125 if the emulation could not be set up, 127 if COMMAND was not found.\n",
+            "125 if the emulation could not be set up or the capture not written, 127 if\n"
+            "COMMAND was not found.\n",
             cli_prog, cli_prog);
 }
 

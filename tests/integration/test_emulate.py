@@ -51,6 +51,9 @@ def exit_status(tmp):
     assert r.returncode == 127, r.returncode
     assert_in("/nonexistent/program", r.stderr, "command not found")
     assert emulate("dfu11-device", ["sh", "-c", "kill -TERM $$"]).returncode == 128 + 15
+    r = emulate("dfu11-device", ["true"], pcap="/dev/full")
+    assert r.returncode == 125, r.returncode
+    assert_in("/dev/full: cannot write the capture", r.stderr, "capture error")
 
 
 def dfu_util_list(tmp):
