@@ -207,9 +207,10 @@ int cmd_emulate(int argc, char **argv)
 #else
     (void)pcap;
     (void)trace;
-    cli_err(cmd, "this dfuscope was built without the emulation bridge: install the Debian "
-                 "packages umockdev, libumockdev-dev and libglib2.0-dev, then configure and "
-                 "build again");
+    cli_err(cmd, "this dfuscope was built without the emulation bridge (umockdev or glib "
+                 "missing at configure time, or DFS_BUILD_FIXTURES=OFF): install the Debian "
+                 "packages umockdev, libumockdev-dev and libglib2.0-dev, then configure with "
+                 "-DDFS_BUILD_FIXTURES=ON and build again");
     return EXIT_EMU_FAILED;
 #endif
 }
