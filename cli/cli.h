@@ -116,5 +116,6 @@ int cmd_extract(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_follow(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_emulate(int argc, char **argv);
 
 #endif

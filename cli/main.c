@@ -18,6 +18,7 @@ static const struct command commands[] = {
     {"capture", cmd_capture, "capture from usbmon, follow one device, diagnose it live"},
     {"follow", cmd_follow, "diagnose a capture while it is being written (pipe or file)"},
     {"report", cmd_report, "the session as one self-contained HTML page (timeline, memory map)"},
+    {"emulate", cmd_emulate, "run a program against an emulated DFU device, record a capture"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""The reference captures in fixtures/captures/:
+ - regenerating them (fixtures/captures/generate.sh) gives the same bytes;
+ - tshark reads each without a malformed packet, and with Wireshark's DFU
+   dissector forced on (Decode As) flags only what that dissector cannot
+   parse in any real capture either (data-less error completions and the
+   zero-length DNLOAD that ends a download);
+ - `dfuscope decode --urbs --json` agrees with tshark on every record;
+ - each is small, and listed in fixtures/captures/README.md.
+
+usage: test_emulate_captures.py DFUSCOPE"""
+import glob
+import os
+import subprocess
+import sys
+
+import emu
+import tshark_compare
+
+MAX_BYTES = 64 * 1024
+
+
+def captures():
+    found = sorted(glob.glob(os.path.join(emu.CAPTURES_DIR, "*.pcapng")))
+    assert found, "no captures in " + emu.CAPTURES_DIR
+    return found
+
+
+def every_cmd_has_a_capture(tmp):
+    cmds = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(emu.CAPTURES_DIR, "*.cmd")))
+    caps = sorted(os.path.basename(p)[:-7] for p in captures())
+    assert cmds == caps, (cmds, caps)
+    readme = open(os.path.join(emu.CAPTURES_DIR, "README.md")).read()
+    for name in caps:
+        emu.assert_in(f"{name}.pcapng", readme, "README.md")
+        assert os.path.getsize(os.path.join(emu.CAPTURES_DIR, name + ".pcapng")) <= MAX_BYTES, name
+
+
+def regenerate_same_bytes(tmp):
+    out = os.path.join(tmp, "out")
+    r = subprocess.run(["bash", os.path.join(emu.CAPTURES_DIR, "generate.sh"), "--build",
+                        emu.BUILD_DIR, "--out", out], capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    differ = []
+    for path in captures():
+        name = os.path.basename(path)
+        if open(path, "rb").read() != open(os.path.join(out, name), "rb").read():
+            differ.append(name)
+    assert not differ, f"regenerated captures differ: {differ}\n{r.stdout}"
+
+
+def tshark_fields(path, fields, extra=()):
+    cmd = ["tshark", "-n", "-r", path, "-T", "fields", "-E", "separator=\t"] + list(extra)
+    for f in fields:
+        cmd += ["-e", f]
+    r = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return [line.split("\t") for line in r.stdout.splitlines()]
+
+
+def tshark_not_malformed(tmp):
+    for path in captures():
+        bad = tshark_fields(path, ["frame.number"],
+                            ["-Y", "_ws.malformed || _ws.expert.severity == \"Error\""])
+        assert not bad, f"{path}: frames tshark finds malformed or in error: {bad}"
+        # and tshark sees every record
+        n = len(tshark_fields(path, ["frame.number"]))
+        ours = subprocess.run([emu.dfuscope(), "decode", "--urbs", "--json", path],
+                              capture_output=True, text=True, check=True).stdout.count("\n")
+        assert n == ours and n > 0, (path, n, ours)
+
+
+def tshark_dfu_dissector(tmp):
+    decode_as = ["-d", "usb.product==0x0483df11,usbdfu", "-d", "usb.product==0x12090001,usbdfu"]
+    for path in captures():
+        rows = tshark_fields(path, ["frame.number", "usb.urb_id", "usb.urb_type", "usb.urb_status",
+                                    "usb.bmRequestType", "usbdfu.command", "usbdfu.length",
+                                    "usbdfu.response"], decode_as)
+        malformed = {r[0] for r in tshark_fields(path, ["frame.number"],
+                                                 decode_as + ["-Y", "_ws.malformed"])}
+        submits = {}
+        dfu_frames = 0
+        for frame, urb, typ, status, rtype, req, wlen, resp in ((r + [""] * 8)[:8] for r in rows):
+            typ = typ.strip("'")
+            if typ == "S":
+                submits[urb] = (rtype, req, wlen)
+            if req:
+                dfu_frames += 1
+            if frame not in malformed:
+                continue
+            zero_dnload = submits.get(urb) == ("0x21", "1", "0")  # DNLOAD, wLength 0
+            error_completion = typ == "C" and status not in ("0", "")
+            assert zero_dnload or error_completion, (
+                f"{os.path.basename(path)} frame {frame}: Wireshark's DFU dissector finds it "
+                f"malformed (status {status}, request {submits.get(urb)})")
+        # the same DFU requests as dfuscope finds
+        ours = subprocess.run([emu.dfuscope(), "decode", "--json", path], capture_output=True,
+                              text=True, check=True).stdout.count('"dfu":true')
+        assert dfu_frames == ours, f"{path}: tshark {dfu_frames} DFU requests, dfuscope {ours}"
+
+
+def decode_agrees_with_tshark(tmp):
+    bad = {}
+    for path in captures():
+        diffs = tshark_compare.compare(emu.dfuscope(), path)
+        if diffs:
+            bad[os.path.basename(path)] = diffs[:5]
+    assert not bad, bad
+
+
+def main():
+    emu.need("tshark")
+    checks = [every_cmd_has_a_capture, tshark_not_malformed, tshark_dfu_dissector,
+              decode_agrees_with_tshark]
+    if "--no-regenerate" not in sys.argv:
+        emu.need("dfu-util", "lsusb")
+        emu.need_bridge()
+        checks.insert(1, regenerate_same_bytes)
+    emu.run_checks(checks)
+
+
+if __name__ == "__main__":
+    main()
