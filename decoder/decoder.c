@@ -41,6 +41,15 @@ void dfs__free(dfs_decoder *d, void *p)
         free(p);
 }
 
+void dfs__nomem(dfs_decoder *d, const char *what)
+{
+    if (d->error != DFS_OK)
+        return;
+    d->error = DFS_E_NOMEM;
+    snprintf(d->errmsg, sizeof d->errmsg, "out of memory at frame %llu: %s",
+             (unsigned long long)d->cur_frame, what);
+}
+
 /* ---- formatting ---------------------------------------------------------- */
 
 size_t dfs__vappendf(char *buf, size_t size, size_t pos, const char *fmt, va_list ap)
@@ -388,7 +397,7 @@ static void keep_payload(dfs_decoder *d, struct dfs__urb_slot *s, const struct d
     }
     s->payload = dfs__malloc(d, n);
     if (!s->payload) {
-        s->payload_partial = true;
+        dfs__nomem(d, "cannot keep the OUT data of a control transfer");
         return;
     }
     memcpy(s->payload, u->data, n);

@@ -87,8 +87,10 @@ static struct dfs__device *device_new(dfs_decoder *d, struct dfs__bus *b, uint16
     if (!make_room(d))
         return NULL;
     struct dfs__device *dev = dfs__calloc(d, 1, sizeof *dev);
-    if (!dev)
+    if (!dev) {
+        dfs__nomem(d, "cannot track a new device");
         return NULL;
+    }
     dev->id = ++d->next_dev_id;
     dev->lane = dev->id;
     dev->bus = bus;
@@ -233,8 +235,10 @@ static void store_string(dfs_decoder *d, struct dfs__device *dev, uint8_t index,
         return;
     if (!dev->strings) {
         dev->strings = dfs__calloc(d, DFS__MAX_STRINGS, sizeof *dev->strings);
-        if (!dev->strings)
+        if (!dev->strings) {
+            dfs__nomem(d, "cannot keep a string descriptor");
             return;
+        }
     }
     struct dfs__string *s = &dev->strings[dev->n_strings++];
     s->index = index;
@@ -270,8 +274,10 @@ static void store_blob(dfs_decoder *d, uint8_t **dst, size_t *dst_len, const uin
     if (len <= *dst_len && *dst)
         return; /* keep the longest read */
     uint8_t *p = dfs__realloc(d, *dst, len);
-    if (!p)
+    if (!p) {
+        dfs__nomem(d, "cannot keep a descriptor");
         return;
+    }
     memcpy(p, data, len);
     *dst = p;
     *dst_len = len;
@@ -348,6 +354,8 @@ void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl)
                 return;
             if (n > dev->config_len) {
                 store_blob(d, &dev->config, &dev->config_len, p, n);
+                if (d->error)
+                    return;
                 uint16_t total = dfs__le16(p + 2);
                 dev->config_partial = dev->config_len < total;
                 if (!dev->config_partial)
