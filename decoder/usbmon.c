@@ -181,10 +181,14 @@ size_t dfs_usbmon_encode(const struct dfs_urb *u, int linktype, enum dfs_byte_or
         return 0;
     uint32_t ndesc = linktype == DFS_LINKTYPE_USB_LINUX_MMAPPED ? u->ndesc : 0;
     uint64_t total = hdr + (uint64_t)ndesc * DFS_USBMON_ISODESC_LEN + u->data_len;
-    /* len_cap counts the iso descriptors too */
-    uint64_t len_cap = (uint64_t)ndesc * DFS_USBMON_ISODESC_LEN + u->data_len;
-    if (u->len_cap > len_cap)
-        len_cap = u->len_cap; /* keep a truncated record's claim */
+    /* len_cap counts the iso descriptors too. Keep a truncated record's
+     * claim of data bytes, without the descriptors of the header it came
+     * from (a 48-byte header has none). */
+    uint64_t desc_in = u->mmapped ? (uint64_t)u->ndesc * DFS_USBMON_ISODESC_LEN : 0;
+    uint64_t claim = u->len_cap > desc_in ? u->len_cap - desc_in : 0;
+    if (claim < u->data_len)
+        claim = u->data_len;
+    uint64_t len_cap = (uint64_t)ndesc * DFS_USBMON_ISODESC_LEN + claim;
     if (len_cap > UINT32_MAX)
         return 0;
     if (total > out_size || (u->data_len && !u->data))
