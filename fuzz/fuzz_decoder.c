@@ -139,6 +139,15 @@ static int on_dfu(void *user, const struct dfs_dfu_txn *t)
     return count_event(c);
 }
 
+static int on_mem(void *user, const struct dfs_mem_op *op)
+{
+    struct ctx *c = user;
+    FUZZ_CHECK(op->frame <= c->frame && op->exec_frame <= c->frame);
+    FUZZ_CHECK(op->kind <= DFS_MEM_OP_MASS_ERASE);
+    touch(c, op->data, op->data_len);
+    return count_event(c);
+}
+
 static int on_finding(void *user, const struct dfs_finding *f)
 {
     struct ctx *c = user;
@@ -164,6 +173,15 @@ static void query_devices(struct ctx *c, const dfs_decoder *d)
         touch(c, di.config, (uint32_t)di.config_len);
         touch(c, di.bos, (uint32_t)di.bos_len);
         touch(c, di.qualifier, (uint32_t)di.qualifier_len);
+        struct dfs_dfu_info dfu;
+        FUZZ_CHECK(dfs_decoder_dfu_info(d, di.id, &dfu) == DFS_OK);
+        FUZZ_CHECK(dfu.n_alts <= DFS_DFU_MAX_ALTS);
+        for (unsigned a = 0; a < dfu.n_alts; a++) {
+            FUZZ_CHECK(fuzz_terminated(dfu.alts[a].name, sizeof dfu.alts[a].name));
+            FUZZ_CHECK(fuzz_terminated(dfu.alts[a].layout_error,
+                                       sizeof dfu.alts[a].layout_error));
+            FUZZ_CHECK(dfu.alts[a].layout.n_regions <= DFS_LAYOUT_MAX_REGIONS);
+        }
         for (unsigned idx = 0; idx < 256; idx++) {
             const uint8_t *raw;
             size_t len;
@@ -208,7 +226,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         c.order = b ? DFS_ORDER_BIG : DFS_ORDER_LITTLE;
     }
     int base_lt = (mode & 1) ? DFS_LINKTYPE_USB_LINUX_MMAPPED : DFS_LINKTYPE_USB_LINUX;
-    struct dfs_sink sink = {&c, on_urb, on_control, on_device, on_dfu, on_finding};
+    struct dfs_sink sink = {.user = &c,
+                            .on_urb = on_urb,
+                            .on_control = on_control,
+                            .on_device = on_device,
+                            .on_dfu = on_dfu,
+                            .on_mem = on_mem,
+                            .on_finding = on_finding};
 
     dfs_decoder *d = NULL;
     dfs_result r = dfs_decoder_new(&opt, &sink, &d);

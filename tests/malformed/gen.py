@@ -36,7 +36,9 @@ LT_USB_LINUX_MMAPPED = 220
 HDR48 = 48
 HDR64 = 64
 MAX_RECORD = 16 << 20          # the reader's default record limit
-SUMMARY = "FILE: {records} records, {controls} control transfers, {skipped} records skipped, {damaged} damaged"
+# (the capture holds no DFU traffic)
+SUMMARY = ("FILE: {records} records, {controls} control transfers, 0 DFU transactions, "
+           "{skipped} records skipped, {damaged} damaged")
 
 # ---- the clean capture --------------------------------------------------------------
 

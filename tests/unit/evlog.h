@@ -149,6 +149,20 @@ static inline int evlog_dfu(void *user, const struct dfs_dfu_txn *t)
     return 0;
 }
 
+static inline int evlog_mem(void *user, const struct dfs_mem_op *m)
+{
+    struct evlog *l = user;
+    evlog_printf(l,
+                 "mem frame=%" PRIu64 " exec=%" PRIu64 " instance=%u lane=%u if=%u alt=%u "
+                 "kind=%d dfuse=%d addr=%08x length=%u ok=%d status=%u block=%u",
+                 m->frame, m->exec_frame, m->device, m->lane, m->interface, m->alt,
+                 (int)m->kind, m->dfuse, m->address, m->length, m->ok, m->bStatus, m->block);
+    evlog_hex(l, m->data, m->data_len);
+    evlog_printf(l, "\n");
+    l->lines++;
+    return 0;
+}
+
 static inline int evlog_finding(void *user, const struct dfs_finding *f)
 {
     struct evlog *l = user;
@@ -163,7 +177,13 @@ static inline int evlog_finding(void *user, const struct dfs_finding *f)
 
 static inline struct dfs_sink evlog_sink(struct evlog *l)
 {
-    struct dfs_sink s = {l, evlog_urb, evlog_control, evlog_device, evlog_dfu, evlog_finding};
+    struct dfs_sink s = {.user = l,
+                         .on_urb = evlog_urb,
+                         .on_control = evlog_control,
+                         .on_device = evlog_device,
+                         .on_dfu = evlog_dfu,
+                         .on_mem = evlog_mem,
+                         .on_finding = evlog_finding};
     return s;
 }
 
@@ -193,6 +213,18 @@ static inline unsigned long evlog_first_diff(const char *a, const char *b)
         if (a[i] == '\n')
             line++;
     }
+}
+
+/* Line `line` (1-based) of a log, without its newline, into buf. */
+static inline const char *evlog_line(const char *log, unsigned long line, char *buf, size_t size)
+{
+    const char *p = log ? log : "";
+    for (unsigned long i = 1; i < line && *p; i++) {
+        const char *nl = strchr(p, '\n');
+        p = nl ? nl + 1 : p + strlen(p);
+    }
+    snprintf(buf, size, "%.*s", (int)strcspn(p, "\n"), p);
+    return buf;
 }
 
 #endif
