@@ -142,8 +142,8 @@ int dfs__emit_device(dfs_decoder *d, enum dfs_device_change change,
                      const struct dfs__device *dev, uint64_t frame)
 {
     dfs__dfu_on_device(d, (struct dfs__device *)dev, change, frame);
-    if (!d->sink.on_device)
-        return 0;
+    if (!d->sink.on_device || d->error)
+        return 0; /* nothing more is emitted after an error */
     struct dfs_device_event ev = {
         .change = change,
         .frame = frame,

@@ -146,9 +146,12 @@ static struct dfs__dfu_dev *dfu_dev(dfs_decoder *d, struct dfs__device *dev, boo
 {
     if (!dev->dfu && create) {
         dev->dfu = dfs__calloc(d, 1, sizeof *dev->dfu);
-        if (dev->dfu)
-            for (int i = 0; i < MAX_DFU_IFS; i++)
-                dev->dfu->ifs[i].state = DFS_STATE_UNKNOWN;
+        if (!dev->dfu) {
+            dfs__nomem(d, "cannot track the DFU state of a device");
+            return NULL;
+        }
+        for (int i = 0; i < MAX_DFU_IFS; i++)
+            dev->dfu->ifs[i].state = DFS_STATE_UNKNOWN;
     }
     return dev->dfu;
 }
@@ -1362,10 +1365,12 @@ void dfs__dfu_on_control(dfs_decoder *d, struct dfs__device *dev, const struct d
                         f->dl_offset += ctl->data_len ? ctl->data_len : s->wLength;
                     if (ctl->data_len) {
                         pd->data = dfs__malloc(d, ctl->data_len);
-                        if (pd->data) {
-                            memcpy(pd->data, ctl->data, ctl->data_len);
-                            pd->data_len = ctl->data_len;
+                        if (!pd->data) {
+                            dfs__nomem(d, "cannot keep the data of a DFU download");
+                            return;
                         }
+                        memcpy(pd->data, ctl->data, ctl->data_len);
+                        pd->data_len = ctl->data_len;
                     }
                     if (f->dfuse && t.has_address) {
                         check_layout(d, dev, dd, f, t.address, s->wLength, DFS_MEM_WRITABLE,
