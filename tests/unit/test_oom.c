@@ -194,10 +194,14 @@ static void oom_loop(const char *path, bool fail_all)
             fail_msg("%s: allocation %lu: message \"%s\" does not say out of memory", path, n,
                      run.msg);
         /* what was emitted before the failure is what a normal run emits */
-        if (log.len && strncmp(ref.buf, log.buf, log.len) != 0)
+        if (log.len && strncmp(ref.buf, log.buf, log.len) != 0) {
+            unsigned long line = evlog_first_diff(ref.buf, log.buf);
+            char want[600], got[600];
             fail_msg("%s: allocation %lu: events before the failure differ from a normal run "
-                     "at event %lu",
-                     path, n, evlog_first_diff(ref.buf, log.buf));
+                     "at event %lu\n  normal: %s\n  failed: %s",
+                     path, n, line, evlog_line(ref.buf, line, want, sizeof want),
+                     evlog_line(log.buf, line, got, sizeof got));
+        }
     }
     /* every allocation of a normal run was failed once */
     assert_int_equal(n, ref_c.calls + 1);
