@@ -233,12 +233,18 @@ static void store_string(dfs_decoder *d, struct dfs__device *dev, uint8_t index,
     }
     if (dev->n_strings >= DFS__MAX_STRINGS)
         return;
-    if (!dev->strings) {
-        dev->strings = dfs__calloc(d, DFS__MAX_STRINGS, sizeof *dev->strings);
-        if (!dev->strings) {
+    if (dev->n_strings == dev->cap_strings) {
+        /* most devices have a handful of strings: grow, do not reserve 64 */
+        uint16_t cap = dev->cap_strings ? (uint16_t)(dev->cap_strings * 2) : 4;
+        if (cap > DFS__MAX_STRINGS)
+            cap = DFS__MAX_STRINGS;
+        struct dfs__string *n = dfs__realloc(d, dev->strings, cap * sizeof *n);
+        if (!n) {
             dfs__nomem(d, "cannot keep a string descriptor");
             return;
         }
+        dev->strings = n;
+        dev->cap_strings = cap;
     }
     struct dfs__string *s = &dev->strings[dev->n_strings++];
     s->index = index;

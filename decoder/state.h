@@ -42,8 +42,8 @@ struct dfs__device {
     uint8_t qual[DFS_QUALIFIER_DESC_LEN];
     uint8_t qual_len;
     bool qual_stalled;
-    struct dfs__string *strings;
-    uint16_t n_strings;
+    struct dfs__string *strings; /* grown as needed, up to DFS__MAX_STRINGS */
+    uint16_t n_strings, cap_strings;
     uint16_t langid;
     uint8_t configuration;
     uint8_t alt[DFS__MAX_IFACES];
