@@ -117,8 +117,8 @@ struct lost {
 
 struct dfs__dfu_dev {
     struct dfu_if ifs[MAX_DFU_IFS];
-    struct alt alts[MAX_ALTS];
-    unsigned n_alts;
+    struct alt *alts;          /* grown as the configuration needs, up to MAX_ALTS */
+    unsigned n_alts, cap_alts;
     bool config_parsed;
     bool dup_reported[MAX_DFU_IFS];
     struct lost lost;
@@ -353,6 +353,19 @@ static void parse_config(dfs_decoder *d, struct dfs__device *dev, struct dfs__df
             }
             if (dd->n_alts < MAX_ALTS && !find_alt(dd, it.u.interface.bInterfaceNumber,
                                                    it.u.interface.bAlternateSetting)) {
+                if (dd->n_alts == dd->cap_alts) {
+                    /* most devices have a few: grow, do not reserve MAX_ALTS */
+                    unsigned cap = dd->cap_alts ? dd->cap_alts * 2 : 4;
+                    if (cap > MAX_ALTS)
+                        cap = MAX_ALTS;
+                    struct alt *n = dfs__realloc(d, dd->alts, cap * sizeof *n);
+                    if (!n) {
+                        dfs__nomem(d, "cannot keep the alternate settings of a DFU interface");
+                        return;
+                    }
+                    dd->alts = n;
+                    dd->cap_alts = cap;
+                }
                 struct alt *a = &dd->alts[dd->n_alts++];
                 memset(a, 0, sizeof *a);
                 a->ifnum = it.u.interface.bInterfaceNumber;
@@ -1671,6 +1684,7 @@ void dfs__dfu_device_free(dfs_decoder *d, struct dfs__device *dev)
         return;
     for (int i = 0; i < MAX_DFU_IFS; i++)
         dfs__free(d, dev->dfu->ifs[i].pend.data);
+    dfs__free(d, dev->dfu->alts);
     dfs__free(d, dev->dfu);
     dev->dfu = NULL;
 }
