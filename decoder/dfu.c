@@ -506,7 +506,7 @@ static enum dfs_dfu_outcome outcome_of(const struct dfs_control *ctl)
 {
     if (ctl->end == DFS_CTL_NEVER_COMPLETED)
         return DFS_DFU_NO_REPLY;
-    switch (-ctl->status) {
+    switch (-(int64_t)ctl->status) { /* 64 bits: the status may be INT32_MIN */
     case 0: return DFS_DFU_ACK;
     case DFS_LINUX_EPIPE: return DFS_DFU_STALLED;
     case DFS_LINUX_ENODEV:
