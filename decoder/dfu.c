@@ -194,13 +194,50 @@ static void pend_clear(dfs_decoder *d, struct dfu_if *f)
     memset(&f->pend, 0, sizeof f->pend);
 }
 
+static size_t put_dec(char *p, unsigned v)
+{
+    char t[10];
+    size_t n = 0;
+    do
+        t[n++] = (char)('0' + v % 10);
+    while (v /= 10);
+    for (size_t i = 0; i < n; i++)
+        p[i] = t[n - 1 - i];
+    return n;
+}
+
+static size_t put_hex4(char *p, unsigned v)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (int i = 0; i < 4; i++)
+        p[i] = hx[(v >> (12 - 4 * i)) & 15];
+    return 4;
+}
+
+/* "device 1.6 (0483:df11)". Written by hand: it runs for every DFU request,
+ * and snprintf here was a tenth of the time diagnose takes. */
 static void dev_label(const struct dfs__device *dev, char *buf, size_t size)
 {
-    if (dev->identified)
-        snprintf(buf, size, "device %u.%u (%04x:%04x)", dev->bus, dev->devnum, dev->vid,
-                 dev->pid);
-    else
-        snprintf(buf, size, "device %u.%u", dev->bus, dev->devnum);
+    char t[40];
+    size_t n = 7;
+    memcpy(t, "device ", 7);
+    n += put_dec(t + n, dev->bus);
+    t[n++] = '.';
+    n += put_dec(t + n, dev->devnum);
+    if (dev->identified) {
+        t[n++] = ' ';
+        t[n++] = '(';
+        n += put_hex4(t + n, dev->vid);
+        t[n++] = ':';
+        n += put_hex4(t + n, dev->pid);
+        t[n++] = ')';
+    }
+    if (!size)
+        return;
+    if (n >= size)
+        n = size - 1;
+    memcpy(buf, t, n);
+    buf[n] = '\0';
 }
 
 /* ---- descriptors ------------------------------------------------------------- */
