@@ -14,9 +14,11 @@
 #   tshark    tshark -r FILE -d usb.product==0x0483df11,usbdfu -T fields
 #             -e usbdfu.command -e usbdfu.state > /dev/null
 # Each is run once to warm the page cache, then RUNS times (TSHARK_RUNS for
-# tshark); the median wall time is reported with the peak RSS (GNU time).
-# Ratios: speed relative to the loop (loop time / tool time: 1.0 = as fast
-# as reading), and tshark time / dfuscope time.
+# tshark) under bench/measure (wall clock, and user + system CPU time and
+# peak RSS from getrusage). Reported: the medians of wall and CPU time, the
+# largest peak RSS, and the ratios: speed relative to the loop (loop time /
+# dfuscope time; 1.00 = as fast as reading the file) and tshark time /
+# diagnose time. CPU time is the steadier figure when the machine is shared.
 #
 # Environment: RUNS (default 5), TSHARK_RUNS (default 3), BENCH_BUILD
 # (default build-bench, a Release build), BENCH_DIR (where captures are
@@ -32,15 +34,17 @@ sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(10 250 1000)
 
 source "$root/scripts/lib/setup.sh"
-ensure_packages "${BUILD_PACKAGES[@]}" tshark time
+ensure_packages "${BUILD_PACKAGES[@]}" tshark
 
 if [ ! -f "$build/CMakeCache.txt" ]; then
     cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DDFS_BUILD_TESTS=OFF >/dev/null
 fi
-cmake --build "$build" --parallel 2 --target dfuscope bench_gen bench_pcap_loop -- \
+cmake --build "$build" --parallel 2 --target dfuscope bench_gen bench_pcap_loop \
+    bench_measure -- \
     --no-print-directory >/dev/null
 dfuscope=$build/cli/dfuscope
 mkdir -p "$data"
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # disk: the largest capture must fit, with room to spare
 need_mb=$(printf '%s\n' "${sizes[@]}" | sort -n | tail -1)
@@ -50,35 +54,35 @@ if [ "$free_mb" -lt $((need_mb * 2)) ]; then
     exit 2
 fi
 
-# measure NAME CMD...: median wall time (s) and peak RSS (KiB) of RUNS runs
-# (after one warm-up run), into $t and $rss
+# measure N CMD...: one warm-up run, then N runs; sets $t (median wall time,
+# s), $c (median CPU time, user + system, s) and $rss (largest peak RSS, KiB)
 measure() {
-    local n=$1 times=() rsss=() i start end
+    local n=$1 times=() cpus=() rsss=() i wall cpu maxrss
     shift
     "$@" >/dev/null 2>&1 || { echo "bench/run.sh: failed: $*" >&2; exit 1; }
     for ((i = 0; i < n; i++)); do
-        start=$EPOCHREALTIME
-        /usr/bin/time -f %M -o "$build/time.out" "$@" >/dev/null 2>&1
-        end=$EPOCHREALTIME
-        times+=("$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.6f", b - a }')")
-        rsss+=("$(tail -1 "$build/time.out")")
+        "$build/bench/bench_measure" "$build/time.out" "$@" 2>/dev/null
+        read -r wall cpu maxrss <"$build/time.out"
+        times+=("$wall")
+        cpus+=("$cpu")
+        rsss+=("$maxrss")
     done
-    t=$(printf '%s\n' "${times[@]}" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+    t=$(median "${times[@]}")
+    c=$(median "${cpus[@]}")
     rss=$(printf '%s\n' "${rsss[@]}" | sort -n | tail -1)
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 out=$build/results.md
-{
-    echo "| capture | records | loop s | dfu s | diagnose s | tshark s | dfu speed (x loop) | diagnose speed (x loop) | tshark time / diagnose time | RSS loop | RSS dfu | RSS diagnose | RSS tshark |"
-    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-} >"$out"
-cat "$out"
+: >"$out"
+rows_time=() rows_ratio=() rows_rss=()
 for mb in "${sizes[@]}"; do
     f=$data/bench-$mb.pcap
     "$build/bench/bench_gen" "$mb" "$f" >&2
+    sync # no write-back of the new file while timing
     records=$("$build/bench/bench_pcap_loop" "$f" | awk '{ print $1 }')
     # tshark must really decode the DFU requests, or the comparison is void
     dfu_lines=$(tshark -r "$f" -d usb.product==0x0483df11,usbdfu -T fields \
@@ -86,23 +90,45 @@ for mb in "${sizes[@]}"; do
     [ "$dfu_lines" -gt 0 ] || { echo "bench/run.sh: tshark decoded no DFU field" >&2; exit 1; }
 
     measure "$runs" "$build/bench/bench_pcap_loop" "$f"
-    t_loop=$t rss_loop=$rss
+    t_loop=$t c_loop=$c rss_loop=$rss
     measure "$runs" "$dfuscope" decode --dfu "$f"
-    t_dfu=$t rss_dfu=$rss
+    t_dfu=$t c_dfu=$c rss_dfu=$rss
     measure "$runs" "$dfuscope" diagnose "$f"
-    t_diag=$t rss_diag=$rss
+    t_diag=$t c_diag=$c rss_diag=$rss
     measure "$tshark_runs" tshark -r "$f" -d usb.product==0x0483df11,usbdfu -T fields \
         -e usbdfu.command -e usbdfu.state
-    t_tshark=$t rss_tshark=$rss
-    size=$(du -m "$f" | cut -f1)
-    line=$(printf '| %s MB | %s | %.3f | %.3f | %.3f | %.2f | %s | %s | %s | %s MiB | %s MiB | %s MiB | %s MiB |' \
-        "$size" "$records" "$t_loop" "$t_dfu" "$t_diag" "$t_tshark" \
-        "$(ratio "$t_loop" "$t_dfu")" "$(ratio "$t_loop" "$t_diag")" \
-        "$(ratio "$t_tshark" "$t_diag")" \
-        "$(mib "$rss_loop")" "$(mib "$rss_dfu")" "$(mib "$rss_diag")" "$(mib "$rss_tshark")")
-    echo "$line" | tee -a "$out"
+    t_tshark=$t c_tshark=$c rss_tshark=$rss
+    size="$(du -m "$f" | cut -f1) MB, $records records, $dfu_lines DFU requests"
+    rows_time+=("$(printf '| %s | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f | %.2f / %.2f |' "$size" \
+        "$t_loop" "$c_loop" "$t_dfu" "$c_dfu" "$t_diag" "$c_diag" "$t_tshark" "$c_tshark")")
+    rows_ratio+=("| $size | $(ratio "$t_loop" "$t_dfu") / $(ratio "$c_loop" "$c_dfu") | $(ratio "$t_loop" "$t_diag") / $(ratio "$c_loop" "$c_diag") | $(ratio "$t_tshark" "$t_diag") / $(ratio "$c_tshark" "$c_diag") |")
+    rows_rss+=("| $size | $(mib "$rss_loop") | $(mib "$rss_dfu") | $(mib "$rss_diag") | $(mib "$rss_tshark") |")
+    echo "${rows_time[-1]}" >&2
     rm -f "$f"
 done
-echo >&2
-echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(free -g | awk '/^Mem/ { print $2 }') GiB RAM, $(uname -sr)" | tee -a "$out"
-echo "runs: $runs (tshark $tshark_runs), median wall time; RSS is the largest of the runs" | tee -a "$out"
+{
+    echo "Time, median wall seconds / CPU seconds (user + system):"
+    echo
+    echo "| capture | libpcap loop | decode --dfu | diagnose | tshark |"
+    echo "|---|---|---|---|---|"
+    printf '%s\n' "${rows_time[@]}"
+    echo
+    echo "Ratios, wall / CPU: speed relative to the libpcap loop (loop time / dfuscope time;"
+    echo "1.00 = as fast as reading the file), and tshark time / diagnose time:"
+    echo
+    echo "| capture | decode --dfu vs loop | diagnose vs loop | tshark / diagnose |"
+    echo "|---|---|---|---|"
+    printf '%s\n' "${rows_ratio[@]}"
+    echo
+    echo "Peak RSS, MiB (largest of the runs):"
+    echo
+    echo "| capture | libpcap loop | decode --dfu | diagnose | tshark |"
+    echo "|---|---|---|---|---|"
+    printf '%s\n' "${rows_rss[@]}"
+    echo
+} >>"$out"
+{
+    echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(free -g | awk '/^Mem/ { print $2 }') GiB RAM, $(uname -sr); load average before the run: $load."
+    echo "Runs: $runs each (tshark: $tshark_runs) after one warm-up run; $(date -u +%Y-%m-%d)."
+} >>"$out"
+cat "$out"
