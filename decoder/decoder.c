@@ -535,10 +535,7 @@ dfs_result dfs_decoder_feed(dfs_decoder *d, const struct dfs_record *rec)
 
     /* completion or submission error */
     if (s != DFS__NONE) {
-        struct dfs__bus *b = NULL;
-        for (uint32_t i = 0; i < DFS__MAX_BUSES; i++)
-            if (d->buses[i].used && d->buses[i].bus == u.bus)
-                b = &d->buses[i];
+        struct dfs__bus *b = dfs__bus_find(d, u.bus);
         if (b && !b->first_paired_frame)
             b->first_paired_frame = u.frame;
         u.link_frame = d->urbs.slots[s].frame;
@@ -546,10 +543,8 @@ dfs_result dfs_decoder_feed(dfs_decoder *d, const struct dfs_record *rec)
     } else {
         d->stats.urbs_unmatched++;
         dfs__frames_add(&d->unmatched_frames, u.frame);
-        bool at_start = true;
-        for (uint32_t i = 0; i < DFS__MAX_BUSES; i++)
-            if (d->buses[i].used && d->buses[i].bus == u.bus && d->buses[i].first_paired_frame)
-                at_start = false;
+        const struct dfs__bus *b = dfs__bus_find(d, u.bus);
+        bool at_start = !b || !b->first_paired_frame;
         if (at_start)
             d->unmatched_at_start++;
         else

@@ -34,6 +34,11 @@ static struct dfs__bus *bus_get(dfs_decoder *d, uint16_t bus, bool create)
     return &d->buses[free_slot];
 }
 
+struct dfs__bus *dfs__bus_find(dfs_decoder *d, uint16_t bus)
+{
+    return bus_get(d, bus, false);
+}
+
 static void device_destroy(dfs_decoder *d, struct dfs__device *dev)
 {
     dfs__dfu_device_free(d, dev);

@@ -85,6 +85,9 @@ struct dfs_decoder {
 };
 
 /* device.c */
+/* The bus entry of a bus number, or NULL when none was seen (cached: the
+ * last bus looked up is checked first). */
+struct dfs__bus *dfs__bus_find(dfs_decoder *d, uint16_t bus);
 struct dfs__device *dfs__device_get(dfs_decoder *d, uint16_t bus, uint8_t devnum,
                                     bool create);
 struct dfs__device *dfs__device_by_id(dfs_decoder *d, uint32_t id);
