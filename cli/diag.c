@@ -553,7 +553,8 @@ static void print_json(struct diag *d, dfs_decoder *dec, const char *path,
 
 int diag_finish(struct diag *d, dfs_decoder *dec, const char *path, const struct run_result *res)
 {
-    qsort(d->f, d->n, sizeof *d->f, cmp_finding);
+    if (d->n) /* qsort(NULL, 0, ...) is undefined */
+        qsort(d->f, d->n, sizeof *d->f, cmp_finding);
     uint64_t sev[3] = {0, 0, 0};
     for (size_t i = 0; i < d->n; i++)
         sev[d->f[i].severity]++;

@@ -73,7 +73,7 @@ static bool make_room(dfs_decoder *d)
     struct dfs__device *dev = d->devs[victim];
     if (dfs__limited(d, DFS_F_CAPTURE_LIMIT, d->cur_frame))
         dfs__emit_finding(d, DFS_F_CAPTURE_LIMIT, dev->id, d->cur_frame, NULL,
-                          "Raise the device limit (--max-devices) if you need every device.",
+                          "Raise the device limit (--max-devices) if every device matters.",
                           "frame %llu: more than %u devices; forgetting device %u.%u (first "
                           "seen at frame %llu)",
                           (unsigned long long)d->cur_frame, d->opt.max_devices, dev->bus,
@@ -189,8 +189,9 @@ void dfs__device_link(dfs_decoder *d, struct dfs__device *newer, struct dfs__dev
         return;
     if (!older->gone) {
         char why[96];
-        snprintf(why, sizeof why, "it enumerated again as device %u.%u", newer->bus,
-                 newer->devnum);
+        snprintf(why, sizeof why,
+                 "the same device (%04x:%04x) enumerated again on bus %u at frame %llu",
+                 newer->vid, newer->pid, newer->bus, (unsigned long long)newer->first_frame);
         dfs__device_mark_gone(d, older, newer->first_frame, newer->first_ts, why);
     }
     newer->previous = older->id;
@@ -199,9 +200,21 @@ void dfs__device_link(dfs_decoder *d, struct dfs__device *newer, struct dfs__dev
     dfs__emit_device(d, DFS_DEV_REENUMERATED, newer, frame);
 }
 
+/* The serial string of a device, when its descriptor names one and the
+ * capture holds it; NULL otherwise. */
+static const uint8_t *serial_of(const struct dfs__device *dev, size_t *len)
+{
+    if (dev->devdesc_len < DFS_DEVICE_DESC_LEN || !dev->devdesc[16])
+        return NULL;
+    return dfs__device_string(dev, dev->devdesc[16], dev->langid, len);
+}
+
 /* A newly identified device continues an earlier instance with the same
- * VID:PID on the same bus that is gone or has gone quiet (dfu-facts 5:
- * re-enumeration gives a new device number). */
+ * VID:PID on the same bus that has gone quiet (dfu-facts 5: re-enumeration
+ * gives a new device number). Two boards of one model look alike: when the
+ * earlier one has a serial number in the capture and did not visibly leave
+ * or fail, wait for the new one's serial number and link only if it is the
+ * same. */
 static void link_reenumeration(dfs_decoder *d, struct dfs__device *dev, uint64_t frame)
 {
     for (uint32_t i = d->n_devs; i-- > 0;) {
@@ -214,9 +227,30 @@ static void link_reenumeration(dfs_decoder *d, struct dfs__device *dev, uint64_t
             continue;
         if (!old->gone && old->last_frame > dev->first_frame)
             continue;
+        size_t len;
+        if (!old->gone && !old->last_failed && serial_of(old, &len)) {
+            dev->link_candidate = old->id;
+            return;
+        }
         dfs__device_link(d, dev, old, frame);
         return;
     }
+}
+
+/* The new device's serial number arrived: link it to its candidate when
+ * the two serial numbers are the same. */
+static void check_serial_link(dfs_decoder *d, struct dfs__device *dev, uint8_t index,
+                              uint64_t frame)
+{
+    if (!dev->link_candidate || dev->previous || dev->devdesc_len < DFS_DEVICE_DESC_LEN ||
+        index != dev->devdesc[16])
+        return;
+    struct dfs__device *old = dfs__device_by_id(d, dev->link_candidate);
+    dev->link_candidate = 0;
+    size_t a, b;
+    const uint8_t *sa = old ? serial_of(old, &a) : NULL, *sb = serial_of(dev, &b);
+    if (old && !old->successor && sa && sb && a == b && memcmp(sa, sb, a) == 0)
+        dfs__device_link(d, dev, old, frame);
 }
 
 static void store_string(dfs_decoder *d, struct dfs__device *dev, uint8_t index, uint16_t langid,
@@ -294,16 +328,11 @@ static void store_blob(dfs_decoder *d, uint8_t **dst, size_t *dst_len, const uin
     *dst_len = len;
 }
 
-/* Enumeration on address 0 ends with SET_ADDRESS: the instance moves to its
- * new number, keeping its id. */
-static void on_set_address(dfs_decoder *d, struct dfs__device *dev, uint8_t addr,
-                           uint64_t frame)
+/* Move an instance enumerating on address 0 to its new number, keeping its
+ * id; a device still holding that number is taken as gone. */
+static void move_to_address(dfs_decoder *d, struct dfs__bus *b, struct dfs__device *dev,
+                            uint8_t addr, uint64_t frame)
 {
-    if (dev->devnum != 0 || addr == 0 || addr > 127)
-        return;
-    struct dfs__bus *b = bus_get(d, dev->bus, false);
-    if (!b)
-        return;
     struct dfs__device *prev = b->by_addr[addr];
     if (prev && prev != dev) {
         if (!prev->gone)
@@ -316,6 +345,37 @@ static void on_set_address(dfs_decoder *d, struct dfs__device *dev, uint8_t addr
     dev->devnum = addr;
     b->by_addr[addr] = dev;
     dev->mapped = true;
+}
+
+/* Enumeration on address 0 ends with SET_ADDRESS. */
+static void on_set_address(dfs_decoder *d, struct dfs__device *dev, uint8_t addr,
+                           uint64_t frame)
+{
+    if (dev->devnum != 0 || addr == 0 || addr > 127)
+        return;
+    struct dfs__bus *b = bus_get(d, dev->bus, false);
+    if (b)
+        move_to_address(d, b, dev, addr, frame);
+}
+
+/* xHCI controllers give a device its address themselves (the Address Device
+ * command), so no SET_ADDRESS appears in the capture: the device read on
+ * address 0 next shows up on its new number, where the hub driver asks for
+ * its device descriptor. USB core enumerates one device per bus at a time,
+ * so that first request on an unknown number belongs to the device waiting
+ * on address 0. */
+struct dfs__device *dfs__device_arrive(dfs_decoder *d, uint16_t bus, uint8_t devnum,
+                                       bool reads_device_descriptor)
+{
+    struct dfs__bus *b = bus_get(d, bus, true);
+    if (b && devnum != 0 && reads_device_descriptor) {
+        struct dfs__device *waiting = b->by_addr[0];
+        if (waiting && !waiting->gone && waiting->devnum == 0) {
+            move_to_address(d, b, waiting, devnum, d->cur_frame);
+            return waiting;
+        }
+    }
+    return device_new(d, b, bus, devnum);
 }
 
 void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl)
@@ -385,6 +445,7 @@ void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl)
             break;
         case DFS_DT_STRING:
             store_string(d, dev, index, s->wIndex, p, n);
+            check_serial_link(d, dev, index, ctl->complete_frame);
             if (index == 0 && n >= 4 && !dev->langid)
                 dev->langid = dfs__le16(p + 2);
             break;

@@ -54,7 +54,7 @@ static void touch(struct ctx *c, const uint8_t *p, uint32_t n)
 /* Encode the URB again and parse it back: same fields. */
 static void check_reencode(const struct ctx *c, const struct dfs_urb *u)
 {
-    uint64_t desc = u->mmapped ? (uint64_t)u->ndesc * DFS_USBMON_ISODESC_LEN : 0;
+    uint64_t desc = (uint64_t)u->ndesc * DFS_USBMON_ISODESC_LEN;
     uint64_t need = DFS_USBMON_MMAPPED_HDR_LEN + desc + u->data_len;
     if (need > (1u << 20))
         return;

@@ -74,7 +74,7 @@ static inline void evlog_hex(struct evlog *l, const uint8_t *p, uint32_t n)
 static inline int evlog_urb(void *user, const struct dfs_urb *u)
 {
     struct evlog *l = user;
-    uint32_t desc = u->mmapped ? u->ndesc * DFS_USBMON_ISODESC_LEN : 0;
+    uint32_t desc = u->ndesc * DFS_USBMON_ISODESC_LEN; /* both forms count them */
     evlog_printf(l,
                  "urb frame=%" PRIu64 " ts=%" PRId64 ".%09u id=%" PRIx64 " %c xfer=%u ep=%02x "
                  "dev=%u.%u setup_flag=%d data_flag=%d urbts=%" PRId64 ".%06d status=%d "

@@ -237,6 +237,7 @@ struct sess_dev_desc {
     const char *alt_names[8]; /* NULL-terminated */
     bool no_functional;
     uint8_t functional_len;   /* 9 (default) or 7 */
+    const char *serial;       /* read as string 3 when set */
 };
 
 static inline size_t sess_string(uint8_t *out, const char *s)
@@ -298,6 +299,11 @@ static inline void sess_enumerate(struct sess *s, const struct sess_dev_desc *dd
     size_t n = sess_string(buf, "DFU in FS Mode");
     setup8(st, 0x80, 6, 0x0302, 0x0409, 255);
     sess_ctl(s, st, NULL, 0, 0, buf, (uint32_t)n);
+    if (dd->serial) {
+        n = sess_string(buf, dd->serial);
+        setup8(st, 0x80, 6, 0x0303, 0x0409, 255);
+        sess_ctl(s, st, NULL, 0, 0, buf, (uint32_t)n);
+    }
     setup8(st, 0x00, 9, 1, 0, 0);
     sess_ctl(s, st, NULL, 0, 0, NULL, 0);
     for (unsigned a = 0; a < nalt; a++) {
