@@ -247,7 +247,7 @@ static void check_serial_link(dfs_decoder *d, struct dfs__device *dev, uint8_t i
         return;
     struct dfs__device *old = dfs__device_by_id(d, dev->link_candidate);
     dev->link_candidate = 0;
-    size_t a, b;
+    size_t a = 0, b = 0; /* set by serial_of; initialised for gcc -O3 -Werror */
     const uint8_t *sa = old ? serial_of(old, &a) : NULL, *sb = serial_of(dev, &b);
     if (old && !old->successor && sa && sb && a == b && memcmp(sa, sb, a) == 0)
         dfs__device_link(d, dev, old, frame);
