@@ -5,6 +5,8 @@
  *        OUTDIR/descriptors/seed-NAME-* every distinct descriptor a device
  *                                       returned to GET_DESCRIPTOR
  *        OUTDIR/capture/seed-NAME       the capture file, cut to 64 KiB
+ *        OUTDIR/follow/seed-NAME-*      the first window, following the
+ *                                       first device identified
  * Run by fuzz/make_seeds.sh; the output is committed under fuzz/corpus/. */
 #include <errno.h>
 #include <stdio.h>
@@ -70,8 +72,14 @@ static void put(struct buf *b, const void *p, size_t n)
     b->n += n;
 }
 
+/* The follow target (fuzz_follow.c) takes 6 more bytes naming the device. */
+struct follow_hdr {
+    bool on;
+    uint8_t b[6];
+};
+
 static int window_seed(const char *path, const struct rec *r, size_t n, uint8_t mode,
-                       uint8_t arg)
+                       uint8_t arg, const struct follow_hdr *fh)
 {
     struct buf b = {0};
     if (r[0].linktype == DFS_LINKTYPE_USB_LINUX_MMAPPED)
@@ -79,6 +87,8 @@ static int window_seed(const char *path, const struct rec *r, size_t n, uint8_t 
     mode |= r[0].order == DFS_ORDER_BIG ? 0x04 : 0x02;
     put(&b, &mode, 1);
     put(&b, &arg, 1);
+    if (fh && fh->on)
+        put(&b, fh->b, sizeof fh->b);
     for (size_t i = 0; i < n; i++) {
         uint32_t len = r[i].caplen > 0xffff ? 0xffff : r[i].caplen;
         int64_t dt_us = i ? dfs_time_diff_us(r[i].ts, r[i - 1].ts) : 0;
@@ -110,7 +120,23 @@ struct desc_ctx {
     uint64_t seen[512];
     size_t n_seen;
     int rc;
+    struct follow_hdr follow; /* the first device identified */
 };
+
+static int on_device(void *user, const struct dfs_device_event *ev)
+{
+    struct desc_ctx *x = user;
+    if (ev->change != DFS_DEV_IDENTIFIED || x->follow.on)
+        return 0;
+    x->follow.on = true;
+    x->follow.b[0] = (uint8_t)(0x03 | (ev->bus << 4)); /* by address and by VID:PID */
+    x->follow.b[1] = ev->devnum;
+    x->follow.b[2] = (uint8_t)ev->vid;
+    x->follow.b[3] = (uint8_t)(ev->vid >> 8);
+    x->follow.b[4] = (uint8_t)ev->pid;
+    x->follow.b[5] = (uint8_t)(ev->pid >> 8);
+    return 0;
+}
 
 static uint64_t fnv1a(const uint8_t *p, size_t n)
 {
@@ -204,7 +230,7 @@ static int one_capture(const char *out, const char *capture)
         for (size_t i = 0; i < windows && !rc; i++) {
             size_t start = windows > 1 ? i * (n - w) / (windows - 1) : 0;
             snprintf(path, sizeof path, "%s/decoder/seed-%s-%zu", out, name, start + 1);
-            rc = window_seed(path, recs + start, w, 0, 0);
+            rc = window_seed(path, recs + start, w, 0, 0, NULL);
         }
         /* the first window again with the option bits set */
         static const struct { const char *what; uint8_t mode, arg; } variants[] = {
@@ -213,14 +239,14 @@ static int one_capture(const char *out, const char *capture)
         };
         for (size_t i = 0; i < sizeof variants / sizeof variants[0] && !rc; i++) {
             snprintf(path, sizeof path, "%s/decoder/seed-%s-1-%s", out, name, variants[i].what);
-            rc = window_seed(path, recs, w, variants[i].mode, variants[i].arg);
+            rc = window_seed(path, recs, w, variants[i].mode, variants[i].arg, NULL);
         }
     }
 
     /* descriptors */
     snprintf(path, sizeof path, "%s/descriptors", out);
     struct desc_ctx x = {.dir = path, .name = name};
-    struct dfs_sink sink = {.user = &x, .on_control = on_control};
+    struct dfs_sink sink = {.user = &x, .on_control = on_control, .on_device = on_device};
     dfs_decoder *d;
     if (dfs_decoder_new(NULL, &sink, &d) != DFS_OK)
         return 1;
@@ -232,6 +258,19 @@ static int one_capture(const char *out, const char *capture)
     }
     dfs_decoder_finish(d);
     dfs_decoder_free(d);
+
+    /* follow: the first window, following the first device identified (or
+     * device 1.1 when none is), and the same with small hold-back limits */
+    if (n && !rc) {
+        if (!x.follow.on)
+            x.follow = (struct follow_hdr){true, {0x11, 1, 0, 0, 0, 0}};
+        size_t w = n < WINDOW ? n : WINDOW;
+        snprintf(path, sizeof path, "%s/follow/seed-%s-1", out, name);
+        rc = window_seed(path, recs, w, 0, 0, &x.follow);
+        snprintf(path, sizeof path, "%s/follow/seed-%s-1-small-limits", out, name);
+        if (!rc)
+            rc = window_seed(path, recs, w, 0x08, 0x13, &x.follow);
+    }
     for (size_t i = 0; i < n; i++)
         free(recs[i].data);
     free(recs);

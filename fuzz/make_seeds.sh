@@ -12,7 +12,7 @@ for f in "$root"/tests/data/real/*.pcap "$root"/tests/data/real/*.pcapng \
          "$root"/fixtures/captures/*.pcap "$root"/fixtures/captures/*.pcapng; do
     [ -f "$f" ] && captures+=("$f")
 done
-for t in decoder descriptors capture; do  # (layout/ seeds are written by hand)
+for t in decoder descriptors capture follow; do  # (layout/ seeds are written by hand)
     mkdir -p "$root/fuzz/corpus/$t"
     rm -f "$root/fuzz/corpus/$t"/seed-*
 done
