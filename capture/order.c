@@ -48,22 +48,35 @@ size_t dfs_usbmon_host_order(const struct dfs_record *rec, uint8_t *out, size_t 
     swap_at(out, len, 28, 4); /* status */
     swap_at(out, len, 32, 4); /* length */
     swap_at(out, len, 36, 4); /* len_cap */
-    bool iso = len > 9 && out[9] == DFS_XFER_ISO;
+    /* The iso fields share their place with the setup bytes: they are there
+     * when flag_setup says no setup follows, as the header parser reads them
+     * (setup bytes are in wire order and never swapped). */
+    bool iso = len > 14 && out[9] == DFS_XFER_ISO && out[14] != 0;
     if (iso) {
         swap_at(out, len, 40, 4); /* error_count */
         swap_at(out, len, 44, 4); /* numdesc */
     }
-    if (!mmapped)
+    size_t off = DFS_USBMON_HDR_LEN;
+    if (mmapped) {
+        swap_at(out, len, 48, 4); /* interval */
+        swap_at(out, len, 52, 4); /* start_frame */
+        swap_at(out, len, 56, 4); /* xfer_flags */
+        swap_at(out, len, 60, 4); /* ndesc */
+        off = DFS_USBMON_MMAPPED_HDR_LEN;
+    }
+    if (!iso || len < off)
         return len;
-    swap_at(out, len, 48, 4); /* interval */
-    swap_at(out, len, 52, 4); /* start_frame */
-    swap_at(out, len, 56, 4); /* xfer_flags */
-    swap_at(out, len, 60, 4); /* ndesc */
-    if (!iso || len < DFS_USBMON_MMAPPED_HDR_LEN)
-        return len;
+    /* the descriptors before the data: ndesc of them in the 64-byte form;
+     * in the 48-byte form one per packet (numdesc), at most 128, as the
+     * header parser counts them (decoder/usbmon.c) */
     uint32_t ndesc;
-    memcpy(&ndesc, out + 60, 4); /* now in host order */
-    size_t off = DFS_USBMON_MMAPPED_HDR_LEN;
+    if (mmapped) {
+        memcpy(&ndesc, out + 60, 4); /* now in host order */
+    } else {
+        int32_t numdesc;
+        memcpy(&numdesc, out + 44, 4);
+        ndesc = numdesc <= 0 ? 0 : numdesc > 128 ? 128 : (uint32_t)numdesc;
+    }
     for (uint32_t i = 0; i < ndesc && off + DFS_USBMON_ISODESC_LEN <= len; i++) {
         for (size_t k = 0; k < DFS_USBMON_ISODESC_LEN; k += 4)
             swap_at(out, len, off + k, 4); /* status, offset, length, padding */

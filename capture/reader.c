@@ -58,6 +58,12 @@ struct dfs_capreader {
     uint64_t damaged, skipped;
     bool last_ts_valid;
     int64_t last_ts_sec;
+    /* Resynchronisation after a damaged record or block. In follow mode it
+     * can run out of data half way; it then resumes on the next call. */
+    bool resyncing;
+    uint64_t rs_frame, rs_bad_at;
+    size_t rs_skipped;
+    char rs_why[200];
 };
 
 static bool host_little(void)
@@ -350,46 +356,74 @@ static bool pcap_plausible(dfs_capreader *r, size_t off, size_t avail)
     return true;
 }
 
-static enum dfs_capnext pcap_resync(dfs_capreader *r, uint64_t frame, const char *why)
+static void resync_begin(dfs_capreader *r, uint64_t frame, const char *why)
 {
-    uint64_t bad_at = offset_now(r);
-    size_t scanned = 0;
-    consume(r, 1);
+    r->resyncing = true;
+    r->rs_frame = frame;
+    r->rs_bad_at = offset_now(r);
+    r->rs_skipped = 0;
+    snprintf(r->rs_why, sizeof r->rs_why, "%s", why);
+}
+
+/* Scan for the next plausible pcap record. DFS_CAP_RECORD: one starts at
+ * buf[start]; DFS_CAP_AGAIN (follow mode): out of data, resume later. */
+static enum dfs_capnext pcap_resync_go(dfs_capreader *r)
+{
+    bool usbmon = r->linktype == DFS_LINKTYPE_USB_LINUX ||
+                  r->linktype == DFS_LINKTYPE_USB_LINUX_MMAPPED;
     for (;;) {
         size_t avail = ensure(r, 16 + 64);
+        if (r->opt.follow && avail < (usbmon ? 16u + 10u : 16u))
+            return DFS_CAP_AGAIN; /* too little to judge yet */
         if (avail < 16) {
-            r->skipped += scanned + 1 + avail;
-            warnf(r, frame,
+            r->resyncing = false;
+            r->skipped += r->rs_skipped + avail;
+            warnf(r, r->rs_frame,
                   "%s at offset %llu; no further record found before the end of the file "
                   "(%zu bytes skipped)",
-                  why, (unsigned long long)bad_at, scanned + 1 + avail);
+                  r->rs_why, (unsigned long long)r->rs_bad_at, r->rs_skipped + avail);
             consume(r, avail);
             return DFS_CAP_EOF;
         }
         if (pcap_plausible(r, 0, avail)) {
-            r->skipped += scanned + 1;
+            r->resyncing = false;
+            r->skipped += r->rs_skipped;
             r->damaged++;
-            warnf(r, frame,
+            warnf(r, r->rs_frame,
                   "%s at offset %llu; resuming at the next plausible record, offset %llu "
                   "(%zu bytes skipped)",
-                  why, (unsigned long long)bad_at, (unsigned long long)offset_now(r),
-                  scanned + 1);
+                  r->rs_why, (unsigned long long)r->rs_bad_at,
+                  (unsigned long long)offset_now(r), r->rs_skipped);
             return DFS_CAP_RECORD;
         }
         consume(r, 1);
-        if (++scanned > RESYNC_LIMIT) {
-            r->skipped += scanned;
+        if (++r->rs_skipped > RESYNC_LIMIT) {
+            r->resyncing = false;
+            r->skipped += r->rs_skipped;
             return fail(r, "%s: frame %llu: %s at offset %llu, and no plausible record in the "
                            "next %u bytes; giving up",
-                        r->name, (unsigned long long)frame, why, (unsigned long long)bad_at,
-                        RESYNC_LIMIT);
+                        r->name, (unsigned long long)r->rs_frame, r->rs_why,
+                        (unsigned long long)r->rs_bad_at, RESYNC_LIMIT);
         }
     }
+}
+
+static enum dfs_capnext pcap_resync(dfs_capreader *r, uint64_t frame, const char *why)
+{
+    resync_begin(r, frame, why);
+    consume(r, 1);
+    r->rs_skipped = 1;
+    return pcap_resync_go(r);
 }
 
 static enum dfs_capnext pcap_next(dfs_capreader *r, struct dfs_record *rec)
 {
     for (;;) {
+        if (r->resyncing) {
+            enum dfs_capnext n = pcap_resync_go(r);
+            if (n != DFS_CAP_RECORD)
+                return n;
+        }
         size_t avail = ensure(r, 16);
         if (avail == 0)
             return r->opt.follow ? DFS_CAP_AGAIN : DFS_CAP_EOF;
@@ -473,12 +507,13 @@ static bool ng_known_type(uint32_t t)
 static uint32_t ng_limit(const dfs_capreader *r) { return r->opt.max_record + BLOCK_SLACK; }
 
 /* Plausible block at buf[start + off]: known type, sane length and the
- * trailing copy of the length matches. */
-static bool ng_plausible(dfs_capreader *r, size_t off)
+ * trailing copy of the length matches. Returns 1 (plausible), 0 (not), or
+ * -1 when the header looks right but the block is not all there yet. */
+static int ng_plausible(dfs_capreader *r, size_t off)
 {
     size_t avail = ensure(r, off + 12);
     if (avail < off + 12)
-        return false;
+        return -1;
     const uint8_t *b = r->buf + r->start + off;
     uint32_t type = g32(r, b), len = g32(r, b + 4);
     if (type == PCAPNG_SHB) {
@@ -486,59 +521,77 @@ static bool ng_plausible(dfs_capreader *r, size_t off)
         memcpy(&bom, b + 8, 4);
         bool sw = bom != PCAPNG_BOM;
         if (sw && sw32(bom) != PCAPNG_BOM)
-            return false;
+            return 0;
         memcpy(&len, b + 4, 4);
         if (sw)
             len = sw32(len);
         if (len < 28 || len % 4 || len > ng_limit(r))
-            return false;
+            return 0;
         avail = ensure(r, off + len);
         if (avail < off + len)
-            return false;
+            return -1;
         uint32_t trail;
         memcpy(&trail, r->buf + r->start + off + len - 4, 4);
         return (sw ? sw32(trail) : trail) == len;
     }
     if (!ng_known_type(type) || len < 12 || len % 4 || len > ng_limit(r))
-        return false;
+        return 0;
     avail = ensure(r, off + len);
     if (avail < off + len)
-        return false;
+        return -1;
     return g32(r, r->buf + r->start + off + len - 4) == len;
+}
+
+/* Scan (in steps of 4 bytes, blocks are 4-aligned) for the next valid
+ * block; returns as pcap_resync_go() does. */
+static enum dfs_capnext ng_resync_go(dfs_capreader *r)
+{
+    for (;;) {
+        size_t avail = ensure(r, 12);
+        if (avail < 12) {
+            if (r->opt.follow)
+                return DFS_CAP_AGAIN;
+            r->resyncing = false;
+            r->skipped += r->rs_skipped + avail;
+            warnf(r, r->rs_frame,
+                  "%s at offset %llu; no further block before the end of the file (%zu bytes "
+                  "skipped)",
+                  r->rs_why, (unsigned long long)r->rs_bad_at, r->rs_skipped + avail);
+            consume(r, avail);
+            return DFS_CAP_EOF;
+        }
+        int p = ng_plausible(r, 0);
+        if (p < 0 && r->opt.follow)
+            return DFS_CAP_AGAIN; /* may be a block still being written */
+        if (p > 0) {
+            r->resyncing = false;
+            r->skipped += r->rs_skipped;
+            r->damaged++;
+            warnf(r, r->rs_frame,
+                  "%s at offset %llu; resuming at the next valid block, offset %llu (%zu bytes "
+                  "skipped)",
+                  r->rs_why, (unsigned long long)r->rs_bad_at,
+                  (unsigned long long)offset_now(r), r->rs_skipped);
+            return DFS_CAP_RECORD;
+        }
+        consume(r, 4);
+        r->rs_skipped += 4;
+        if (r->rs_skipped > RESYNC_LIMIT) {
+            r->resyncing = false;
+            return fail(r, "%s: frame %llu: %s at offset %llu, and no valid block in the next %u "
+                           "bytes; giving up",
+                        r->name, (unsigned long long)r->rs_frame, r->rs_why,
+                        (unsigned long long)r->rs_bad_at, RESYNC_LIMIT);
+        }
+    }
 }
 
 static enum dfs_capnext ng_resync(dfs_capreader *r, uint64_t frame, const char *why)
 {
-    uint64_t bad_at = offset_now(r);
-    size_t skipped = 0;
-    for (;;) {
-        consume(r, 4);
-        skipped += 4;
-        size_t avail = ensure(r, 12);
-        if (avail < 12) {
-            r->skipped += skipped + avail;
-            warnf(r, frame,
-                  "%s at offset %llu; no further block before the end of the file (%zu bytes "
-                  "skipped)",
-                  why, (unsigned long long)bad_at, skipped + avail);
-            consume(r, avail);
-            return DFS_CAP_EOF;
-        }
-        if (ng_plausible(r, 0)) {
-            r->skipped += skipped;
-            r->damaged++;
-            warnf(r, frame,
-                  "%s at offset %llu; resuming at the next valid block, offset %llu (%zu bytes "
-                  "skipped)",
-                  why, (unsigned long long)bad_at, (unsigned long long)offset_now(r), skipped);
-            return DFS_CAP_RECORD;
-        }
-        if (skipped > RESYNC_LIMIT)
-            return fail(r, "%s: frame %llu: %s at offset %llu, and no valid block in the next %u "
-                           "bytes; giving up",
-                        r->name, (unsigned long long)frame, why, (unsigned long long)bad_at,
-                        RESYNC_LIMIT);
-    }
+    resync_begin(r, frame, why);
+    consume(r, 4);
+    r->rs_skipped = 4;
+    return ng_resync_go(r);
 }
 
 static void ng_ts(const struct iface *ifc, uint64_t t, struct dfs_time *out)
@@ -629,6 +682,11 @@ static void ng_parse_idb(dfs_capreader *r, const uint8_t *b, uint32_t len, uint6
 static enum dfs_capnext ng_next(dfs_capreader *r, struct dfs_record *rec)
 {
     for (;;) {
+        if (r->resyncing) {
+            enum dfs_capnext n = ng_resync_go(r);
+            if (n != DFS_CAP_RECORD)
+                return n;
+        }
         size_t avail = ensure(r, 12);
         if (avail == 0)
             return r->opt.follow ? DFS_CAP_AGAIN : DFS_CAP_EOF;

@@ -63,6 +63,13 @@ static void fbcd(struct desc_ctx *c, int indent, const char *name, unsigned v)
     field(c, indent, name, b, NULL);
 }
 
+static void problem(struct desc_ctx *c, int indent, const char *msg)
+{
+    char safe[300];
+    text_safe(safe, sizeof safe, msg);
+    fprintf(c->f, "%*s** %s\n", indent, "", safe);
+}
+
 static void fstr(struct desc_ctx *c, int indent, const char *name, uint8_t index)
 {
     char s[300];
@@ -70,13 +77,20 @@ static void fstr(struct desc_ctx *c, int indent, const char *name, uint8_t index
     if (index && !*s)
         snprintf(s, sizeof s, "(not in the capture)");
     fu(c, indent, name, index, s);
-}
-
-static void problem(struct desc_ctx *c, int indent, const char *msg)
-{
-    char safe[300];
-    text_safe(safe, sizeof safe, msg);
-    fprintf(c->f, "%*s** %s\n", indent, "", safe);
+    /* what is wrong with the string descriptor, if anything */
+    const uint8_t *raw;
+    size_t len;
+    if (!index ||
+        dfs_decoder_device_string(c->d, c->dev->id, index, c->dev->langid, &raw, &len) != DFS_OK)
+        return;
+    char utf8[512];
+    struct dfs_desc_problem pr;
+    dfs_desc_string_utf8(raw, len, utf8, sizeof utf8, &pr);
+    if (pr.code != DFS_DESC_OK) {
+        char m[200];
+        snprintf(m, sizeof m, "string %u: %s", index, pr.msg);
+        problem(c, indent, m);
+    }
 }
 
 static const char *dfu_proto_name(uint8_t cls, uint8_t sub, uint8_t proto)
@@ -287,6 +301,11 @@ static void print_device_text(struct desc_ctx *c)
     fprintf(c->f, "Device Descriptor:\n");
     int in = 2;
     fu(c, in, "bLength", dd->bLength, NULL);
+    if (dd->bLength != DFS_DEVICE_DESC_LEN) {
+        char m[80];
+        snprintf(m, sizeof m, "device descriptor bLength %u; it must be 18", dd->bLength);
+        problem(c, in, m);
+    }
     fu(c, in, "bDescriptorType", dd->bDescriptorType, NULL);
     fbcd(c, in, "bcdUSB", dd->bcdUSB);
     fu(c, in, "bDeviceClass", dd->bDeviceClass, dfs_class_name(dd->bDeviceClass));

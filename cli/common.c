@@ -219,7 +219,8 @@ struct tee {
 static int tee_finding(void *user, const struct dfs_finding *f)
 {
     struct tee *t = user;
-    if (!t->ro->quiet_capture_findings && f->group == DFS_GROUP_MALFORMED &&
+    /* damaged records and limits reached: what the output itself cannot show */
+    if (!t->ro->quiet_capture_findings && f->severity >= DFS_SEV_WARNING &&
         strncmp(f->id, "capture.", 8) == 0)
         print_capture_finding(t->ro->path, f);
     return t->inner->on_finding ? t->inner->on_finding(t->inner->user, f) : 0;

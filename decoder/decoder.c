@@ -41,6 +41,15 @@ void dfs__free(dfs_decoder *d, void *p)
         free(p);
 }
 
+void dfs__nomem(dfs_decoder *d, const char *what)
+{
+    if (d->error != DFS_OK)
+        return;
+    d->error = DFS_E_NOMEM;
+    snprintf(d->errmsg, sizeof d->errmsg, "out of memory at frame %llu: %s",
+             (unsigned long long)d->cur_frame, what);
+}
+
 /* ---- formatting ---------------------------------------------------------- */
 
 size_t dfs__vappendf(char *buf, size_t size, size_t pos, const char *fmt, va_list ap)
@@ -407,7 +416,7 @@ static void keep_payload(dfs_decoder *d, struct dfs__urb_slot *s, const struct d
     }
     s->payload = dfs__malloc(d, n);
     if (!s->payload) {
-        s->payload_partial = true;
+        dfs__nomem(d, "cannot keep the OUT data of a control transfer");
         return;
     }
     memcpy(s->payload, u->data, n);
@@ -545,10 +554,7 @@ dfs_result dfs_decoder_feed(dfs_decoder *d, const struct dfs_record *rec)
 
     /* completion or submission error */
     if (s != DFS__NONE) {
-        struct dfs__bus *b = NULL;
-        for (uint32_t i = 0; i < DFS__MAX_BUSES; i++)
-            if (d->buses[i].used && d->buses[i].bus == u.bus)
-                b = &d->buses[i];
+        struct dfs__bus *b = dfs__bus_find(d, u.bus);
         if (b && !b->first_paired_frame)
             b->first_paired_frame = u.frame;
         u.link_frame = d->urbs.slots[s].frame;
@@ -556,10 +562,8 @@ dfs_result dfs_decoder_feed(dfs_decoder *d, const struct dfs_record *rec)
     } else {
         d->stats.urbs_unmatched++;
         dfs__frames_add(&d->unmatched_frames, u.frame);
-        bool at_start = true;
-        for (uint32_t i = 0; i < DFS__MAX_BUSES; i++)
-            if (d->buses[i].used && d->buses[i].bus == u.bus && d->buses[i].first_paired_frame)
-                at_start = false;
+        const struct dfs__bus *b = dfs__bus_find(d, u.bus);
+        bool at_start = !b || !b->first_paired_frame;
         if (at_start)
             d->unmatched_at_start++;
         else

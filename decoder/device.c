@@ -34,6 +34,11 @@ static struct dfs__bus *bus_get(dfs_decoder *d, uint16_t bus, bool create)
     return &d->buses[free_slot];
 }
 
+struct dfs__bus *dfs__bus_find(dfs_decoder *d, uint16_t bus)
+{
+    return bus_get(d, bus, false);
+}
+
 static void device_destroy(dfs_decoder *d, struct dfs__device *dev)
 {
     dfs__dfu_device_free(d, dev);
@@ -87,8 +92,10 @@ static struct dfs__device *device_new(dfs_decoder *d, struct dfs__bus *b, uint16
     if (!make_room(d))
         return NULL;
     struct dfs__device *dev = dfs__calloc(d, 1, sizeof *dev);
-    if (!dev)
+    if (!dev) {
+        dfs__nomem(d, "cannot track a new device");
         return NULL;
+    }
     dev->id = ++d->next_dev_id;
     dev->lane = dev->id;
     dev->bus = bus;
@@ -140,8 +147,8 @@ int dfs__emit_device(dfs_decoder *d, enum dfs_device_change change,
                      const struct dfs__device *dev, uint64_t frame)
 {
     dfs__dfu_on_device(d, (struct dfs__device *)dev, change, frame);
-    if (!d->sink.on_device)
-        return 0;
+    if (!d->sink.on_device || d->error)
+        return 0; /* nothing more is emitted after an error */
     struct dfs_device_event ev = {
         .change = change,
         .frame = frame,
@@ -240,7 +247,7 @@ static void check_serial_link(dfs_decoder *d, struct dfs__device *dev, uint8_t i
         return;
     struct dfs__device *old = dfs__device_by_id(d, dev->link_candidate);
     dev->link_candidate = 0;
-    size_t a, b;
+    size_t a = 0, b = 0; /* set by serial_of; initialised for gcc -O3 -Werror */
     const uint8_t *sa = old ? serial_of(old, &a) : NULL, *sb = serial_of(dev, &b);
     if (old && !old->successor && sa && sb && a == b && memcmp(sa, sb, a) == 0)
         dfs__device_link(d, dev, old, frame);
@@ -265,10 +272,18 @@ static void store_string(dfs_decoder *d, struct dfs__device *dev, uint8_t index,
     }
     if (dev->n_strings >= DFS__MAX_STRINGS)
         return;
-    if (!dev->strings) {
-        dev->strings = dfs__calloc(d, DFS__MAX_STRINGS, sizeof *dev->strings);
-        if (!dev->strings)
+    if (dev->n_strings == dev->cap_strings) {
+        /* most devices have a handful of strings: grow, do not reserve 64 */
+        uint16_t cap = dev->cap_strings ? (uint16_t)(dev->cap_strings * 2) : 4;
+        if (cap > DFS__MAX_STRINGS)
+            cap = DFS__MAX_STRINGS;
+        struct dfs__string *n = dfs__realloc(d, dev->strings, cap * sizeof *n);
+        if (!n) {
+            dfs__nomem(d, "cannot keep a string descriptor");
             return;
+        }
+        dev->strings = n;
+        dev->cap_strings = cap;
     }
     struct dfs__string *s = &dev->strings[dev->n_strings++];
     s->index = index;
@@ -304,8 +319,10 @@ static void store_blob(dfs_decoder *d, uint8_t **dst, size_t *dst_len, const uin
     if (len <= *dst_len && *dst)
         return; /* keep the longest read */
     uint8_t *p = dfs__realloc(d, *dst, len);
-    if (!p)
+    if (!p) {
+        dfs__nomem(d, "cannot keep a descriptor");
         return;
+    }
     memcpy(p, data, len);
     *dst = p;
     *dst_len = len;
@@ -408,6 +425,8 @@ void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl)
                 return;
             if (n > dev->config_len) {
                 store_blob(d, &dev->config, &dev->config_len, p, n);
+                if (d->error)
+                    return;
                 uint16_t total = dfs__le16(p + 2);
                 dev->config_partial = dev->config_len < total;
                 if (!dev->config_partial)

@@ -123,8 +123,8 @@ struct lost {
 
 struct dfs__dfu_dev {
     struct dfu_if ifs[MAX_DFU_IFS];
-    struct alt alts[MAX_ALTS];
-    unsigned n_alts;
+    struct alt *alts;          /* grown as the configuration needs, up to MAX_ALTS */
+    unsigned n_alts, cap_alts;
     bool config_parsed;
     bool dup_reported[MAX_DFU_IFS];
     struct lost lost;
@@ -152,9 +152,12 @@ static struct dfs__dfu_dev *dfu_dev(dfs_decoder *d, struct dfs__device *dev, boo
 {
     if (!dev->dfu && create) {
         dev->dfu = dfs__calloc(d, 1, sizeof *dev->dfu);
-        if (dev->dfu)
-            for (int i = 0; i < MAX_DFU_IFS; i++)
-                dev->dfu->ifs[i].state = DFS_STATE_UNKNOWN;
+        if (!dev->dfu) {
+            dfs__nomem(d, "cannot track the DFU state of a device");
+            return NULL;
+        }
+        for (int i = 0; i < MAX_DFU_IFS; i++)
+            dev->dfu->ifs[i].state = DFS_STATE_UNKNOWN;
     }
     return dev->dfu;
 }
@@ -197,13 +200,50 @@ static void pend_clear(dfs_decoder *d, struct dfu_if *f)
     memset(&f->pend, 0, sizeof f->pend);
 }
 
+static size_t put_dec(char *p, unsigned v)
+{
+    char t[10];
+    size_t n = 0;
+    do
+        t[n++] = (char)('0' + v % 10);
+    while (v /= 10);
+    for (size_t i = 0; i < n; i++)
+        p[i] = t[n - 1 - i];
+    return n;
+}
+
+static size_t put_hex4(char *p, unsigned v)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (int i = 0; i < 4; i++)
+        p[i] = hx[(v >> (12 - 4 * i)) & 15];
+    return 4;
+}
+
+/* "device 1.6 (0483:df11)". Written by hand: it runs for every DFU request,
+ * and snprintf here was a tenth of the time diagnose takes. */
 static void dev_label(const struct dfs__device *dev, char *buf, size_t size)
 {
-    if (dev->identified)
-        snprintf(buf, size, "device %u.%u (%04x:%04x)", dev->bus, dev->devnum, dev->vid,
-                 dev->pid);
-    else
-        snprintf(buf, size, "device %u.%u", dev->bus, dev->devnum);
+    char t[40];
+    size_t n = 7;
+    memcpy(t, "device ", 7);
+    n += put_dec(t + n, dev->bus);
+    t[n++] = '.';
+    n += put_dec(t + n, dev->devnum);
+    if (dev->identified) {
+        t[n++] = ' ';
+        t[n++] = '(';
+        n += put_hex4(t + n, dev->vid);
+        t[n++] = ':';
+        n += put_hex4(t + n, dev->pid);
+        t[n++] = ')';
+    }
+    if (!size)
+        return;
+    if (n >= size)
+        n = size - 1;
+    memcpy(buf, t, n);
+    buf[n] = '\0';
 }
 
 /* ---- descriptors ------------------------------------------------------------- */
@@ -357,6 +397,19 @@ static void parse_config(dfs_decoder *d, struct dfs__device *dev, struct dfs__df
             }
             if (dd->n_alts < MAX_ALTS && !find_alt(dd, it.u.interface.bInterfaceNumber,
                                                    it.u.interface.bAlternateSetting)) {
+                if (dd->n_alts == dd->cap_alts) {
+                    /* most devices have a few: grow, do not reserve MAX_ALTS */
+                    unsigned cap = dd->cap_alts ? dd->cap_alts * 2 : 4;
+                    if (cap > MAX_ALTS)
+                        cap = MAX_ALTS;
+                    struct alt *n = dfs__realloc(d, dd->alts, cap * sizeof *n);
+                    if (!n) {
+                        dfs__nomem(d, "cannot keep the alternate settings of a DFU interface");
+                        return;
+                    }
+                    dd->alts = n;
+                    dd->cap_alts = cap;
+                }
                 struct alt *a = &dd->alts[dd->n_alts++];
                 memset(a, 0, sizeof *a);
                 a->ifnum = it.u.interface.bInterfaceNumber;
@@ -497,7 +550,7 @@ static enum dfs_dfu_outcome outcome_of(const struct dfs_control *ctl)
 {
     if (ctl->end == DFS_CTL_NEVER_COMPLETED)
         return DFS_DFU_NO_REPLY;
-    switch (-ctl->status) {
+    switch (-(int64_t)ctl->status) { /* 64 bits: the status may be INT32_MIN */
     case 0: return DFS_DFU_ACK;
     case DFS_LINUX_EPIPE: return DFS_DFU_STALLED;
     case DFS_LINUX_ENODEV:
@@ -1426,10 +1479,12 @@ void dfs__dfu_on_control(dfs_decoder *d, struct dfs__device *dev, const struct d
                         f->dl_offset += ctl->data_len ? ctl->data_len : s->wLength;
                     if (ctl->data_len) {
                         pd->data = dfs__malloc(d, ctl->data_len);
-                        if (pd->data) {
-                            memcpy(pd->data, ctl->data, ctl->data_len);
-                            pd->data_len = ctl->data_len;
+                        if (!pd->data) {
+                            dfs__nomem(d, "cannot keep the data of a DFU download");
+                            return;
                         }
+                        memcpy(pd->data, ctl->data, ctl->data_len);
+                        pd->data_len = ctl->data_len;
                     }
                     if (f->dfuse && t.has_address) {
                         check_layout(d, dev, dd, f, t.address, s->wLength, DFS_MEM_WRITABLE,
@@ -1743,6 +1798,7 @@ void dfs__dfu_device_free(dfs_decoder *d, struct dfs__device *dev)
         return;
     for (int i = 0; i < MAX_DFU_IFS; i++)
         dfs__free(d, dev->dfu->ifs[i].pend.data);
+    dfs__free(d, dev->dfu->alts);
     dfs__free(d, dev->dfu);
     dev->dfu = NULL;
 }

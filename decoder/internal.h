@@ -50,6 +50,10 @@ void *dfs__malloc(dfs_decoder *d, size_t size);
 void *dfs__calloc(dfs_decoder *d, size_t n, size_t size);
 void *dfs__realloc(dfs_decoder *d, void *p, size_t size);
 void dfs__free(dfs_decoder *d, void *p);
+/* An allocation failed: make DFS_E_NOMEM the decoder's sticky error, with a
+ * message naming the frame and what could not be stored. Never dropped
+ * silently: every feed/finish after this returns DFS_E_NOMEM. */
+void dfs__nomem(dfs_decoder *d, const char *what);
 
 /* ---- findings ------------------------------------------------------------ */
 struct dfs__frames {

@@ -109,6 +109,7 @@ dfs_result dfs_layout_parse(const char *s, size_t len, struct dfs_layout *out, c
         for (;;) {
             uint64_t count, size;
             at = c.pos;
+            size_t count_at = at;
             if (!read_dec(&c, &count))
                 return failf(why, why_size, "sector count missing at offset %zu", at);
             if (peek(&c) != '*')
@@ -144,6 +145,13 @@ dfs_result dfs_layout_parse(const char *s, size_t len, struct dfs_layout *out, c
             if (count == 0 || size == 0)
                 return failf(why, why_size, "zero sector %s at offset %zu",
                              count == 0 ? "count" : "size", at);
+            /* both are kept in 32 bits; then count * size cannot overflow */
+            if (count > UINT32_MAX || size > UINT32_MAX / mult)
+                return failf(why, why_size,
+                             "sector %s %llu at offset %zu does not fit the 32-bit address space",
+                             count > UINT32_MAX ? "count" : "size",
+                             (unsigned long long)(count > UINT32_MAX ? count : size),
+                             count > UINT32_MAX ? count_at : at);
             uint64_t bytes = count * size * mult;
             if (addr + bytes > 0x100000000ull)
                 return failf(why, why_size,

@@ -58,9 +58,7 @@ const char *dfs_desc_type_name(uint8_t type)
 
 const char *dfs_errno_name(int32_t err)
 {
-    if (err < 0)
-        err = -err;
-    switch (err) {
+    switch (err < 0 ? -(int64_t)err : err) { /* 64 bits: err may be INT32_MIN */
 #define X(name, value)                                                        \
     case value:                                                               \
         return #name;
@@ -78,7 +76,7 @@ const char *dfs_xfer_type_name(uint8_t xfer_type)
 
 const char *dfs_status_meaning(int32_t status)
 {
-    switch (-status) {
+    switch (-(int64_t)status) {
     case 0: return "OK";
     case DFS_LINUX_EPIPE: return "STALL";
     case DFS_LINUX_ENOENT: return "killed (synchronous timeout or unlink)";

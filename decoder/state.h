@@ -44,8 +44,8 @@ struct dfs__device {
     uint8_t qual[DFS_QUALIFIER_DESC_LEN];
     uint8_t qual_len;
     bool qual_stalled;
-    struct dfs__string *strings;
-    uint16_t n_strings;
+    struct dfs__string *strings; /* grown as needed, up to DFS__MAX_STRINGS */
+    uint16_t n_strings, cap_strings;
     uint16_t langid;
     uint8_t configuration;
     uint8_t alt[DFS__MAX_IFACES];
@@ -87,6 +87,9 @@ struct dfs_decoder {
 };
 
 /* device.c */
+/* The bus entry of a bus number, or NULL when none was seen (cached: the
+ * last bus looked up is checked first). */
+struct dfs__bus *dfs__bus_find(dfs_decoder *d, uint16_t bus);
 struct dfs__device *dfs__device_get(dfs_decoder *d, uint16_t bus, uint8_t devnum,
                                     bool create);
 struct dfs__device *dfs__device_by_id(dfs_decoder *d, uint32_t id);

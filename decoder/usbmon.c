@@ -201,10 +201,14 @@ size_t dfs_usbmon_encode(const struct dfs_urb *u, int linktype, enum dfs_byte_or
         return 0;
     uint32_t ndesc = linktype == DFS_LINKTYPE_USB_LINUX_MMAPPED ? u->ndesc : iso_desc_count_48(u);
     uint64_t total = hdr + (uint64_t)ndesc * DFS_USBMON_ISODESC_LEN + u->data_len;
-    /* len_cap counts the iso descriptors too */
-    uint64_t len_cap = (uint64_t)ndesc * DFS_USBMON_ISODESC_LEN + u->data_len;
-    if (u->len_cap > len_cap)
-        len_cap = u->len_cap; /* keep a truncated record's claim */
+    /* len_cap counts the iso descriptors too. Keep a truncated record's
+     * claim of data bytes: len_cap without the descriptors of the record it
+     * came from, whose number may differ from what this form carries. */
+    uint64_t desc_in = (uint64_t)u->ndesc * DFS_USBMON_ISODESC_LEN;
+    uint64_t claim = u->len_cap > desc_in ? u->len_cap - desc_in : 0;
+    if (claim < u->data_len)
+        claim = u->data_len;
+    uint64_t len_cap = (uint64_t)ndesc * DFS_USBMON_ISODESC_LEN + claim;
     if (len_cap > UINT32_MAX)
         return 0;
     if (total > out_size || (u->data_len && !u->data))

@@ -1,0 +1,786 @@
+#!/usr/bin/env python3
+"""Generate the malformed-capture corpus (tests/malformed/).
+
+Every file here is a real capture (tests/data/real/nuttx-adb.pcapng: a Linux
+usbmon capture of an ADB gadget enumerating, then bulk traffic) with one
+thing broken on purpose. Beside each NAME.pcap / NAME.pcapng this writes
+NAME.expect, which says what is wrong and what dfuscope must do about it:
+
+    what:    what is wrong in the file (the first lines)
+    args:    the dfuscope command line (FILE stands for the path)
+    exit:    the exit status
+    stderr:  every line dfuscope writes on standard error, exactly
+    stdout:  lines that must appear on standard output (optional)
+    good:    MALFORMED_FRAME=BASE_FRAME for each record that was not touched:
+             decoded (`decode --urbs --json`) exactly as in the clean capture
+
+The expected messages are built here from the values planted in the file,
+not copied from dfuscope's output. Usage:
+
+    gen.py [OUTDIR]        write the corpus (default: beside this script)
+    gen.py --big OUTDIR    write outstanding-100k.pcap (8 MB; check.py makes it
+                           at test time, it is not kept in git)
+
+check.py imports this file for the cases it makes at test time.
+"""
+
+import os
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REAL = os.path.join(HERE, "..", "data", "real", "nuttx-adb.pcapng")
+
+LT_USB_LINUX = 189
+LT_USB_LINUX_MMAPPED = 220
+HDR48 = 48
+HDR64 = 64
+MAX_RECORD = 16 << 20          # the reader's default record limit
+# (the capture holds no DFU traffic)
+SUMMARY = ("FILE: {records} records, {controls} control transfers, 0 DFU transactions, "
+           "{skipped} records skipped, {damaged} damaged")
+
+# ---- the clean capture --------------------------------------------------------------
+
+
+class Rec:
+    """One capture record: time stamp, lengths and the usbmon bytes."""
+
+    def __init__(self, sec, usec, data, origlen=None, linktype=LT_USB_LINUX_MMAPPED):
+        self.sec, self.usec, self.data = sec, usec, bytes(data)
+        self.origlen = len(data) if origlen is None else origlen
+        self.linktype = linktype
+
+    def copy(self, **kw):
+        r = Rec(self.sec, self.usec, self.data, self.origlen, self.linktype)
+        for k, v in kw.items():
+            setattr(r, k, v)
+        return r
+
+    # usbmon header fields (little-endian: the capture was made on x86)
+    def u64(self, off):
+        return struct.unpack_from("<Q", self.data, off)[0]
+
+    def u32(self, off):
+        return struct.unpack_from("<I", self.data, off)[0]
+
+    @property
+    def urb_id(self):
+        return self.u64(0)
+
+    @property
+    def type(self):
+        return chr(self.data[8])
+
+    @property
+    def xfer(self):
+        return self.data[9]
+
+    @property
+    def len_cap(self):
+        return self.u32(36)
+
+    def with_u32(self, off, value):
+        d = bytearray(self.data)
+        struct.pack_into("<I", d, off, value & 0xFFFFFFFF)
+        return self.copy(data=bytes(d))
+
+    def with_u8(self, off, value):
+        d = bytearray(self.data)
+        d[off] = value
+        return self.copy(data=bytes(d))
+
+
+def read_base():
+    """The records of the real pcapng (one interface, link type 220, usec)."""
+    d = open(REAL, "rb").read()
+    off, recs = 0, []
+    while off < len(d):
+        btype, blen = struct.unpack_from("<II", d, off)
+        if btype == 6:
+            ifid, hi, lo, caplen, origlen = struct.unpack_from("<IIIII", d, off + 8)
+            assert ifid == 0
+            t = (hi << 32) | lo
+            recs.append(Rec(t // 1000000, t % 1000000, d[off + 28:off + 28 + caplen], origlen))
+        elif btype == 1:
+            assert struct.unpack_from("<H", d, off + 8)[0] == LT_USB_LINUX_MMAPPED
+        off += blen
+    assert len(recs) == 47
+    return recs
+
+
+# ---- writers -------------------------------------------------------------------------
+
+
+def pcap_file_header(linktype=LT_USB_LINUX_MMAPPED, snaplen=262144, major=2, minor=4):
+    return struct.pack("<IHHiIII", 0xA1B2C3D4, major, minor, 0, 0, snaplen, linktype)
+
+
+def pcap_record(r, caplen=None, origlen=None, usec=None):
+    caplen = len(r.data) if caplen is None else caplen
+    origlen = r.origlen if origlen is None else origlen
+    return struct.pack("<IIII", r.sec, r.usec if usec is None else usec, caplen, origlen) + r.data
+
+
+def pcap(recs, **hdr):
+    return pcap_file_header(**hdr) + b"".join(pcap_record(r) for r in recs)
+
+
+def pad4(b):
+    return b + b"\0" * (-len(b) % 4)
+
+
+def ng_block(btype, body, length=None, trailer=None):
+    n = 12 + len(body)
+    return struct.pack("<II", btype, n if length is None else length) + body + \
+        struct.pack("<I", n if trailer is None else trailer)
+
+
+def ng_shb():
+    return ng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+
+
+def ng_idb(linktype, snaplen=262144):
+    opts = struct.pack("<HH", 9, 1) + pad4(b"\x06") + struct.pack("<HH", 0, 0)  # if_tsresol=6
+    return ng_block(1, struct.pack("<HHI", linktype, 0, snaplen) + opts)
+
+
+def ng_epb(r, ifid=0, caplen=None, **kw):
+    t = r.sec * 1000000 + r.usec
+    body = struct.pack("<IIIII", ifid, t >> 32, t & 0xFFFFFFFF,
+                       len(r.data) if caplen is None else caplen, r.origlen) + pad4(r.data)
+    return ng_block(6, body, **kw)
+
+
+def pcapng(recs, linktypes=(LT_USB_LINUX_MMAPPED,)):
+    return ng_shb() + b"".join(ng_idb(lt) for lt in linktypes) + \
+        b"".join(ng_epb(r) for r in recs)
+
+
+def as_48(r):
+    """The same URB as a 48-byte (link type 189) record."""
+    assert r.linktype == LT_USB_LINUX_MMAPPED and r.u32(60) == 0  # no iso descriptors
+    data = r.data[:HDR48] + r.data[HDR64:]
+    return r.copy(data=data, origlen=r.origlen - 16, linktype=LT_USB_LINUX)
+
+
+# ---- an independent model of what `dfuscope decode` counts --------------------------
+
+
+def controls(recs):
+    """Control transfers the decoder will report: each submit (paired, never
+    completed or replaced by a reused id) plus each completion without its
+    submit. Only for records whose header is intact."""
+    open_, n = set(), 0
+    for r in recs:
+        if r.xfer != 2:
+            continue
+        if r.type == "S":
+            if r.urb_id in open_:
+                n += 1        # the earlier one never completes
+            open_.add(r.urb_id)
+        else:
+            n += 1            # paired, or completion without submit
+            open_.discard(r.urb_id)
+    return n + len(open_)
+
+
+# ---- the cases ------------------------------------------------------------------------
+
+CASES = []
+
+
+def case(fn):
+    CASES.append(fn)
+    return fn
+
+
+def ident(n, skip=(), shift_after=None, shift=0):
+    """good: MALFORMED=BASE pairs for frames 1..n except skip."""
+    out = []
+    for f in range(1, n + 1):
+        if f in skip:
+            continue
+        out.append((f + (shift if shift_after is not None and f > shift_after else 0), f))
+    return out
+
+
+def ctl(base, frames, rec, text):
+    """A line of `dfuscope decode` (control transfers) for device 1.35:
+    frames, time since the first record, device, request -> result."""
+    us = (rec.sec - base[0].sec) * 1000000 + rec.usec - base[0].usec
+    return "%13s %12s %3u.%-3u %s" % (frames, "%d.%06d" % (us // 1000000, us % 1000000), 1, 35,
+                                      text)
+
+
+def summary(records, controls_, skipped=0, damaged=0):
+    return SUMMARY.format(records=records, controls=controls_, skipped=skipped, damaged=damaged)
+
+
+@case
+def not_a_capture(base):
+    data = b"this is a text file, not a capture\n"
+    return "not-a-capture.pcap", data, dict(
+        what=["A text file with a .pcap name."],
+        exit=2,
+        stderr=["dfuscope decode: FILE: not a pcap or pcapng capture (starts with bytes "
+                "74 68 69 73)"])
+
+
+@case
+def empty(base):
+    return "empty.pcap", b"", dict(
+        what=["An empty file."],
+        exit=2, stderr=["dfuscope decode: FILE: empty file, not a capture"])
+
+
+@case
+def global_header_truncated(base):
+    data = pcap(base)[:14]
+    return "global-header-truncated.pcap", data, dict(
+        what=["The pcap file header is cut after 14 of its 24 bytes (no records)."],
+        exit=2, stderr=["dfuscope decode: FILE: pcap file header truncated (14 of 24 bytes)"])
+
+
+@case
+def pcap_version_3(base):
+    data = pcap_file_header(major=3, minor=0) + b"".join(pcap_record(r) for r in base)
+    return "pcap-version-3.pcap", data, dict(
+        what=["The pcap file header says version 3.0; only 2.x exists."],
+        exit=2, stderr=["dfuscope decode: FILE: pcap version 3.0 is not supported (only 2.x)"])
+
+
+@case
+def unknown_linktype(base):
+    data = pcap(base, linktype=1)
+    return "unknown-linktype.pcap", data, dict(
+        what=["The file header says link type 1 (Ethernet); the records are usbmon."],
+        exit=2,
+        stderr=["dfuscope decode: FILE: link type 1 (ETHERNET) is not a Linux usbmon capture; "
+                "dfuscope reads link types 189 (USB_LINUX) and 220 (USB_LINUX_MMAPPED)"])
+
+
+@case
+def usbpcap_linktype(base):
+    data = pcap(base, linktype=249)
+    return "usbpcap-linktype.pcap", data, dict(
+        what=["The file header says link type 249 (USBPcap, Windows)."],
+        exit=2,
+        stderr=["dfuscope decode: FILE: link type 249 (USBPCAP) is not a Linux usbmon capture; "
+                "dfuscope reads link types 189 (USB_LINUX) and 220 (USB_LINUX_MMAPPED) "
+                "(this is a USBPcap capture from Windows)"])
+
+
+@case
+def caplen_over_snaplen(base):
+    snap = 80  # smaller than every record with data (64-byte header + data)
+    data = pcap(base, snaplen=snap)
+    over = [i + 1 for i, r in enumerate(base) if len(r.data) > snap]
+    assert over
+    err = ["FILE: frame %d: captured length %d exceeds the file's snapshot length %d"
+           % (f, len(base[f - 1].data), snap) for f in over]
+    return "caplen-over-snaplen.pcap", data, dict(
+        what=["The file header's snapshot length is %d; %d records are longer "
+              "(up to %d bytes)." % (snap, len(over), max(len(r.data) for r in base)),
+              "Each is reported and decoded whole."],
+        exit=0,
+        stderr=err + [summary(47, controls(base), damaged=len(over))],
+        good=ident(47))
+
+
+@case
+def caplen_over_origlen(base):
+    k = 2  # device descriptor completion
+    recs = pcap_file_header() + b"".join(
+        pcap_record(r, origlen=(10 if i + 1 == k else None)) for i, r in enumerate(base))
+    return "caplen-over-origlen.pcap", recs, dict(
+        what=["Frame %d's record header says it captured %d bytes of an original 10."
+              % (k, len(base[k - 1].data))],
+        exit=0,
+        stderr=["FILE: frame %d: captured length %d exceeds the original length 10"
+                % (k, len(base[k - 1].data)),
+                summary(47, controls(base), damaged=1)],
+        good=ident(47))
+
+
+@case
+def caplen_below_usbmon_header(base):
+    k = 12  # the configuration descriptor completion
+    recs = list(base)
+    recs[k - 1] = base[k - 1].copy(data=base[k - 1].data[:40])
+    data = pcap(recs)
+    return "caplen-below-usbmon-header.pcap", data, dict(
+        what=["Frame %d (a completion) holds 40 bytes: less than the 64-byte usbmon "
+              "header of link type 220." % k],
+        exit=0,
+        stderr=["FILE: frame %d: record of 40 bytes is shorter than the 64-byte usbmon "
+                "header; record skipped [capture.record-short]" % k,
+                # the submit of frame 11 then never completes
+                summary(47, controls(base), skipped=1)],
+        stdout=[ctl(base, "11-", base[10], "GET_DESCRIPTOR CONFIGURATION index 0 len 32 -> "
+                    "no completion in the capture")],
+        args=["decode", "FILE"],
+        good=ident(47, skip={k}))
+
+
+@case
+def len_cap_beyond_record(base):
+    k = 12
+    r = base[k - 1]
+    assert r.len_cap == 32
+    recs = list(base)
+    recs[k - 1] = r.with_u32(36, 200)
+    return "len-cap-beyond-record.pcap", pcap(recs), dict(
+        what=["Frame %d's usbmon header says len_cap 200; the record holds the 32 bytes of "
+              "the configuration descriptor." % k],
+        exit=0,
+        stderr=["FILE: frame %d: usbmon header announces 200 data bytes (len_cap) but the "
+                "record holds 32; decoding what is there [capture.record-truncated]" % k,
+                summary(47, controls(base), damaged=1)],
+        good=ident(47, skip={k}))
+
+
+@case
+def len_cap_huge(base):
+    k = 2
+    recs = list(base)
+    recs[k - 1] = base[k - 1].with_u32(36, 0xFFFFFFFF)
+    return "len-cap-huge.pcap", pcap(recs), dict(
+        what=["Frame %d's usbmon header says len_cap 0xffffffff (-1 as a signed number)." % k],
+        exit=0,
+        stderr=["FILE: frame %d: usbmon header announces 4294967295 data bytes (len_cap) but "
+                "the record holds 18; decoding what is there [capture.record-truncated]" % k,
+                summary(47, controls(base), damaged=1)],
+        good=ident(47, skip={k}))
+
+
+@case
+def caplen_huge(base):
+    k = 5
+    parts = [pcap_file_header()]
+    bad_at = None
+    for i, r in enumerate(base):
+        if i + 1 == k:
+            bad_at = sum(len(p) for p in parts)
+            parts.append(pcap_record(r, caplen=0xFFFFFFF0))
+        else:
+            parts.append(pcap_record(r))
+    # the reader skips the bad header byte by byte up to the next record
+    skipped = 16 + len(base[k - 1].data)
+    return "caplen-huge.pcap", b"".join(parts), dict(
+        what=["Frame %d's record header says caplen 0xfffffff0 (negative as a signed "
+              "number); the record's real bytes follow." % k,
+              "The reader cannot tell a damaged record header from junk: the next record it "
+              "finds is numbered %d." % k],
+        exit=0,
+        stderr=["FILE: frame %d: record header claims 4294967280 captured bytes (more than "
+                "the %d accepted): damaged record header at offset %d; resuming at the next "
+                "plausible record, offset %d (%d bytes skipped)"
+                % (k, MAX_RECORD, bad_at, bad_at + skipped, skipped),
+                summary(46, controls(base[:k - 1] + base[k:]), damaged=1)],
+        good=ident(47, skip={k}, shift_after=k, shift=-1))
+
+
+@case
+def ts_fraction_out_of_range(base):
+    k = 3
+    data = pcap_file_header() + b"".join(
+        pcap_record(r, usec=(2500000 if i + 1 == k else None)) for i, r in enumerate(base))
+    return "ts-fraction-out-of-range.pcap", data, dict(
+        what=["Frame %d's time stamp has 2500000 microseconds." % k],
+        exit=0,
+        stderr=["FILE: frame %d: time stamp fraction 2500000 out of range" % k,
+                summary(47, controls(base), damaged=1)],
+        good=ident(47, skip={k}))
+
+
+@case
+def garbage_between_records(base):
+    k = 20
+    junk = bytes((i * 37 + 11) & 0xFF for i in range(37))
+    parts, bad_at = [pcap_file_header()], None
+    for i, r in enumerate(base):
+        if i + 1 == k:
+            bad_at = sum(len(p) for p in parts)
+            parts.append(junk)
+        parts.append(pcap_record(r))
+    hdr = struct.unpack_from("<IIII", junk, 0)
+    return "garbage-between-records.pcap", b"".join(parts), dict(
+        what=["37 bytes of junk between frames %d and %d." % (k - 1, k)],
+        exit=0,
+        stderr=["FILE: frame %d: record header claims %d captured bytes (more than the %d "
+                "accepted): damaged record header at offset %d; resuming at the next "
+                "plausible record, offset %d (37 bytes skipped)"
+                % (k, hdr[2], MAX_RECORD, bad_at, bad_at + 37),
+                summary(47, controls(base), damaged=1)],
+        good=ident(47))
+
+
+@case
+def bad_event_type(base):
+    k = 9
+    recs = list(base)
+    recs[k - 1] = base[k - 1].with_u8(8, ord("X"))
+    return "bad-event-type.pcap", pcap(recs), dict(
+        what=["Frame %d's usbmon event type is 'X' (only S, C and E exist)." % k],
+        exit=0,
+        stderr=["FILE: frame %d: usbmon event type 0x58 is none of 'S', 'C', 'E'; record "
+                "skipped [capture.bad-header]" % k,
+                summary(47, controls(base[:k - 1] + base[k:]), skipped=1)],
+        good=ident(47, skip={k}))
+
+
+@case
+def bad_transfer_type(base):
+    k = 27
+    recs = list(base)
+    recs[k - 1] = base[k - 1].with_u8(9, 7)
+    return "bad-transfer-type.pcap", pcap(recs), dict(
+        what=["Frame %d's usbmon transfer type is 7 (only 0-3 exist)." % k],
+        exit=0,
+        stderr=["FILE: frame %d: usbmon transfer type 7 is none of iso (0), interrupt (1), "
+                "control (2), bulk (3); record skipped [capture.bad-header]" % k,
+                summary(47, controls(base), skipped=1)],
+        good=ident(47, skip={k}))
+
+
+@case
+def ndesc_too_large(base):
+    k = 30  # a bulk OUT submit with 99 bytes
+    r = base[k - 1]
+    assert r.len_cap == 99
+    recs = list(base)
+    recs[k - 1] = r.with_u32(60, 1000)
+    return "ndesc-too-large.pcap", pcap(recs), dict(
+        what=["Frame %d's header says ndesc 1000 (16000 bytes of isochronous descriptors) "
+              "on a record with 99 bytes of data." % k],
+        exit=0,
+        stderr=["FILE: frame %d: ndesc 1000 announces 16000 bytes of isochronous descriptors "
+                "but len_cap is 99 and 99 bytes follow the header; decoding what is there "
+                "[capture.record-truncated]" % k,
+                summary(47, controls(base), damaged=1)],
+        good=ident(47, skip={k}))
+
+
+@case
+def data_flag_contradiction(base):
+    k = 2
+    recs = list(base)
+    recs[k - 1] = base[k - 1].with_u8(15, ord("<"))
+    return "data-flag-contradiction.pcap", pcap(recs), dict(
+        what=["Frame %d carries 18 bytes of data but its data flag is '<' (no data)." % k],
+        exit=0,
+        stderr=["FILE: frame %d: len_cap 18 although the data flag '<' says no data follows; "
+                "decoding what is there [capture.record-truncated]" % k,
+                summary(47, controls(base), damaged=1)],
+        good=ident(47, skip={k}))
+
+
+@case
+def urb_id_collision(base):
+    # frame 13 (GET_DESCRIPTOR STRING submit) gets the URB id of frame 11, which
+    # is still outstanding when 13 comes (its completion, 12, is moved after 13)
+    recs = list(base)
+    recs[11], recs[12] = base[12], base[11]  # frames 12 and 13 swap
+    s13 = recs[11]
+    d = bytearray(s13.data)
+    d[0:8] = base[10].data[0:8]
+    recs[11] = s13.copy(data=bytes(d))
+    return "urb-id-collision.pcap", pcap(recs), dict(
+        what=["Frame 12 submits with URB id 0x%x, the id of frame 11's submit, which has not "
+              "completed yet (records lost, or a broken capture tool)." % base[10].urb_id,
+              "Then frame 13 completes that id: it pairs with frame 12, and frame 11 never "
+              "completes."],
+        args=["decode", "FILE"],
+        exit=0,
+        stderr=[summary(47, controls(recs))],
+        stdout=[ctl(base, "11-", base[10], "GET_DESCRIPTOR CONFIGURATION index 0 len 32 -> "
+                    "no completion in the capture"),
+                ctl(base, "12-13", base[12], "GET_DESCRIPTOR STRING len 255 -> OK, 32 B: "
+                    "09 02 20 00 01 01 04 c0 32 09 04 00 00 02 ff 42 ..."),
+                ctl(base, "-14", base[13], "(setup not captured) -> OK, 4 B (submit not "
+                    "captured): 04 03 09 04")],
+        good=[(f, f) for f in range(1, 48) if f not in (12, 13)])
+
+
+@case
+def completion_before_submit(base):
+    # frames 15 and 16 (a string descriptor request) in the wrong order
+    recs = list(base)
+    recs[14], recs[15] = base[15], base[14]
+    return "completion-before-submit.pcap", pcap(recs), dict(
+        what=["The completion of a GET_DESCRIPTOR STRING comes before its submit (frames 15 "
+              "and 16 swapped)."],
+        args=["decode", "FILE"],
+        exit=0,
+        stderr=[summary(47, controls(recs))],
+        stdout=[ctl(base, "-15", base[15], "(setup not captured) -> OK, 26 B (submit not "
+                    "captured): 1a 03 44 00 65 00 62 00 75 00 67 00 20 00 42 00 ..."),
+                ctl(base, "16-", base[14], "GET_DESCRIPTOR STRING 2 lang 0x0409 len 255 -> "
+                    "no completion in the capture")],
+        good=[(15, 16), (16, 15)] + [(f, f) for f in range(1, 48) if f not in (15, 16)])
+
+
+@case
+def submit_never_completed(base):
+    recs = base[:9] + base[10:]  # frame 10 (completion of 9) dropped
+    return "submit-never-completed.pcap", pcap(recs), dict(
+        what=["The completion of frame 9 (GET_DESCRIPTOR CONFIGURATION, 9 bytes) is missing."],
+        args=["decode", "FILE"],
+        exit=0,
+        stderr=[summary(46, controls(recs))],
+        stdout=[ctl(base, "9-", base[8], "GET_DESCRIPTOR CONFIGURATION index 0 len 9 -> "
+                    "no completion in the capture"),
+                ctl(base, "10-11", base[10], "GET_DESCRIPTOR CONFIGURATION index 0 len 32 -> "
+                    "OK, 32 B: wTotalLength 32, 1 interface, config 1")],
+        good=ident(47, skip={10}, shift_after=10, shift=-1))
+
+
+@case
+def absurd_descriptor_lengths(base):
+    # the configuration descriptor (frame 12): wTotalLength 0xffff, and the
+    # interface descriptor's bLength 0 (nothing after it can be walked)
+    k = 12
+    r = base[k - 1]
+    d = bytearray(r.data)
+    struct.pack_into("<H", d, HDR64 + 2, 0xFFFF)
+    d[HDR64 + 9] = 0
+    recs = list(base)
+    recs[k - 1] = r.copy(data=bytes(d))
+    return "absurd-descriptor-lengths.pcap", pcap(recs), dict(
+        what=["The configuration descriptor (frame 12) says wTotalLength 65535 for 32 bytes, "
+              "and its interface descriptor has bLength 0."],
+        args=["descriptors", "FILE"],
+        exit=0,
+        stderr=[],
+        stdout=["    wTotalLength        0xffff",
+                "    ** descriptor at offset 9 has bLength 0; the rest (23 bytes) cannot be "
+                "walked",
+                "    ** wTotalLength is 65535 but 32 bytes were captured (the full read is not "
+                "in the capture)",
+                "    ** bNumInterfaces is 1 but 0 interface numbers are described"],
+        good=[(f, f) for f in range(1, 48) if f != k])
+
+
+@case
+def absurd_device_descriptor_length(base):
+    # the device descriptor (frame 2) with bLength 255, and the string
+    # descriptor of the product name (frame 16) with bLength 200 for 26 bytes
+    recs = list(base)
+    recs[1] = base[1].with_u8(HDR64, 255)
+    recs[15] = base[15].with_u8(HDR64, 200)
+    return "absurd-device-descriptor-length.pcap", pcap(recs), dict(
+        what=["The device descriptor (frame 2) has bLength 255 (it must be 18), and the "
+              "product string (frame 16) bLength 200 for the 26 bytes returned."],
+        args=["descriptors", "FILE"],
+        exit=0,
+        stderr=[],
+        stdout=["  bLength                  255",
+                "  ** device descriptor bLength 255; it must be 18",
+                "  iProduct                   2 Debug Bridge",
+                "  ** string 2: string descriptor bLength 200 but only 26 bytes were returned"],
+        good=[(f, f) for f in range(1, 48) if f not in (2, 16)])
+
+
+@case
+def pcapng_bad_block_length(base):
+    k = 7
+    parts = [ng_shb(), ng_idb(LT_USB_LINUX_MMAPPED)]
+    bad_at = None
+    for i, r in enumerate(base):
+        if i + 1 == k:
+            bad_at = sum(len(p) for p in parts)
+            blk = ng_epb(r, trailer=0x12345678)
+            skipped = len(blk)
+            parts.append(blk)
+        else:
+            parts.append(ng_epb(r))
+    n = 12 + 20 + len(pad4(base[k - 1].data))
+    return "pcapng-bad-block-length.pcapng", b"".join(parts), dict(
+        what=["Frame %d's packet block says total length %d at its start and 0x12345678 at "
+              "its end." % (k, n),
+              "A damaged packet block still counts as a frame: later frames keep their "
+              "numbers."],
+        exit=0,
+        stderr=["FILE: frame %d: block of type 0x00000006: total length %d at its start but "
+                "305419896 at its end at offset %d; resuming at the next valid block, offset "
+                "%d (%d bytes skipped)" % (k, n, bad_at, bad_at + skipped, skipped),
+                summary(46, controls(base[:k - 1] + base[k:]), damaged=1)],
+        good=ident(47, skip={k}))
+
+
+@case
+def pcapng_block_length_not_aligned(base):
+    k = 25
+    parts = [ng_shb(), ng_idb(LT_USB_LINUX_MMAPPED)]
+    bad_at = None
+    for i, r in enumerate(base):
+        if i + 1 == k:
+            bad_at = sum(len(p) for p in parts)
+            blk = ng_epb(r)
+            n = len(blk)
+            blk = blk[:4] + struct.pack("<I", n + 2) + blk[8:]
+            parts.append(blk)
+        else:
+            parts.append(ng_epb(r))
+    return "pcapng-block-length-not-aligned.pcapng", b"".join(parts), dict(
+        what=["Frame %d's packet block says total length %d, not a multiple of 4." % (k, n + 2),
+              "A damaged packet block still counts as a frame: later frames keep their "
+              "numbers."],
+        exit=0,
+        stderr=["FILE: frame %d: packet block of type 0x00000006 has an invalid total length %d "
+                "at offset %d; resuming at the next valid block, offset %d (%d bytes skipped)"
+                % (k, n + 2, bad_at, bad_at + n, n),
+                summary(46, controls(base[:k - 1] + base[k:]), damaged=1)],
+        good=ident(47, skip={k}))
+
+
+@case
+def pcapng_block_length_huge(base):
+    k = 40
+    parts = [ng_shb(), ng_idb(LT_USB_LINUX_MMAPPED)]
+    bad_at = None
+    for i, r in enumerate(base):
+        if i + 1 == k:
+            bad_at = sum(len(p) for p in parts)
+            blk = ng_epb(r, length=0xFFFFFFF0)
+            n = len(blk)
+            parts.append(blk)
+        else:
+            parts.append(ng_epb(r))
+    return "pcapng-block-length-huge.pcapng", b"".join(parts), dict(
+        what=["Frame %d's packet block says total length 0xfffffff0." % k,
+              "A damaged packet block still counts as a frame: later frames keep their "
+              "numbers."],
+        exit=0,
+        stderr=["FILE: frame %d: packet block of type 0x00000006 has an invalid total length "
+                "4294967280 at offset %d; resuming at the next valid block, offset %d (%d bytes "
+                "skipped)" % (k, bad_at, bad_at + n, n),
+                summary(46, controls(base[:k - 1] + base[k:]), damaged=1)],
+        good=ident(47, skip={k}))
+
+
+@case
+def pcapng_epb_caplen_huge(base):
+    k = 2
+    parts = [ng_shb(), ng_idb(LT_USB_LINUX_MMAPPED)]
+    for i, r in enumerate(base):
+        parts.append(ng_epb(r, caplen=(0xFFFFFFFF if i + 1 == k else None)))
+    room = len(pad4(base[k - 1].data))
+    return "pcapng-epb-caplen-huge.pcapng", b"".join(parts), dict(
+        what=["Frame %d's packet block says it captured 0xffffffff bytes; it has room for %d."
+              % (k, room)],
+        exit=0,
+        stderr=["FILE: frame %d: packet block claims 4294967295 captured bytes but has room for "
+                "%d; using %d" % (k, room, room),
+                "FILE: frame %d: captured length %d exceeds the original length %d"
+                % (k, room, base[k - 1].origlen),
+                summary(47, controls(base), damaged=2)],
+        good=ident(47, skip={k}))
+
+
+@case
+def pcapng_unknown_interface(base):
+    k = 33
+    parts = [ng_shb(), ng_idb(LT_USB_LINUX_MMAPPED)]
+    for i, r in enumerate(base):
+        parts.append(ng_epb(r, ifid=(5 if i + 1 == k else 0)))
+    return "pcapng-unknown-interface.pcapng", b"".join(parts), dict(
+        what=["Frame %d's packet block names interface 5; the section describes one." % k],
+        exit=0,
+        stderr=["FILE: frame %d: packet block refers to interface 5, but the section describes "
+                "1; record skipped" % k,
+                summary(46, controls(base[:k - 1] + base[k:]), damaged=1)],
+        good=ident(47, skip={k}))
+
+
+@case
+def pcapng_interfaces_mixed(base):
+    # interface 0: usbmon 64-byte, 1: usbmon 48-byte, 2: Ethernet. Frames from
+    # 20 on alternate between interfaces 0 and 1; an Ethernet frame after 30.
+    parts = [ng_shb(), ng_idb(LT_USB_LINUX_MMAPPED), ng_idb(LT_USB_LINUX), ng_idb(1)]
+    good, frame = [], 0
+    eth = Rec(base[29].sec, base[29].usec, bytes(range(60)), linktype=1)
+    for i, r in enumerate(base):
+        f = i + 1
+        if f >= 20 and f % 2:
+            parts.append(ng_epb(as_48(r), ifid=1))
+        else:
+            parts.append(ng_epb(r, ifid=0))
+        frame += 1
+        good.append((frame, f))
+        if f == 30:
+            parts.append(ng_epb(eth, ifid=2))
+            frame += 1
+            eth_frame = frame
+    return "pcapng-interfaces-mixed.pcapng", b"".join(parts), dict(
+        what=["One section, three interfaces: usbmon with 64-byte headers (link type 220), "
+              "usbmon with 48-byte headers (189) and Ethernet (1). From frame 20 on the usbmon "
+              "records alternate between the first two; frame %d is an Ethernet frame." % eth_frame],
+        exit=0,
+        stderr=["FILE: frame %d: link type 1 (ETHERNET) is not usbmon; records of this link "
+                "type are skipped" % eth_frame,
+                summary(48, controls(base), skipped=1)],
+        good=good, portable=True)
+
+
+def write_case(outdir, name, data, exp):
+    path = os.path.join(outdir, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    stem = os.path.splitext(name)[0]
+    lines = []
+    for i, w in enumerate(exp["what"]):
+        lines.append(("what: " if i == 0 else "      ") + w)
+    args = exp.get("args", ["decode", "--urbs", "--json", "FILE"])
+    lines.append("args: " + " ".join(args))
+    lines.append("exit: %d" % exp["exit"])
+    lines.append("stderr:")
+    lines += ["  " + s for s in exp["stderr"]]
+    if exp.get("stdout"):
+        lines.append("stdout:")
+        lines += ["  " + s for s in exp["stdout"]]
+    if exp.get("good"):
+        lines.append("good: " + " ".join("%d=%d" % p for p in exp["good"]))
+    if exp.get("portable"):
+        lines.append("portable: yes")
+    with open(os.path.join(outdir, stem + ".expect"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+# ---- test-time files ----------------------------------------------------------------
+
+
+def write_big(outdir, base, n=100000):
+    """100000 control submits that never complete, each with its own URB id."""
+    s = base[0]
+    parts = [pcap_file_header()]
+    for i in range(n):
+        d = bytearray(s.data)
+        struct.pack_into("<Q", d, 0, 0xffff900000000000 + i * 0x100)
+        usec = s.usec + i * 10
+        parts.append(struct.pack("<IIII", s.sec + usec // 1000000, usec % 1000000,
+                                 len(d), len(d)) + bytes(d))
+    path = os.path.join(outdir, "outstanding-100k.pcap")
+    with open(path, "wb") as f:
+        f.write(b"".join(parts))
+    return path
+
+
+def main(argv):
+    base = read_base()
+    if len(argv) > 1 and argv[1] == "--big":
+        print(write_big(argv[2], base))
+        return 0
+    outdir = argv[1] if len(argv) > 1 else HERE
+    os.makedirs(outdir, exist_ok=True)
+    with open(os.path.join(outdir, "base.pcap"), "wb") as f:
+        f.write(pcap(base))
+    for fn in CASES:
+        name, data, exp = fn(base)
+        write_case(outdir, name, data, exp)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
