@@ -15,12 +15,15 @@ static const struct command commands[] = {
     {"descriptors", cmd_descriptors, "the descriptors of every device in a capture (lsusb -v)"},
     {"diagnose", cmd_diagnose, "explain what went wrong in a DFU/DfuSe session"},
     {"extract", cmd_extract, "rebuild the memory a session wrote or read (bin, ihex, srec)"},
+    {"run", cmd_run, "run a script or the conformance suites against a DFU device"},
+    {"script-from", cmd_script_from, "turn a captured session into a script that replays it"},
 };
 
 static void usage(FILE *f)
 {
     fprintf(f, "Usage: %s COMMAND [OPTIONS] [ARGS]\n\n"
-               "USB DFU 1.1 and ST DfuSe protocol analyzer for Linux usbmon captures.\n\n"
+               "USB DFU 1.1 and ST DfuSe protocol analyzer for Linux usbmon captures, and\n"
+               "conformance tester for DFU devices.\n\n"
                "Commands:\n",
             cli_prog);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
