@@ -97,7 +97,8 @@ dfs_result dfs_script_print_plan(const dfs_script *s, const struct dfs_device_fa
             fprintf(out, "  %s", name);
             if (!(su->bmRequestType & DFS_REQTYPE_DIR_IN))
                 put_data(out, data, st->data_len);
-            if (st->kind != DFS__SK_GETSTATUS && st->setup_iface && !st->nowait)
+            if (st->kind != DFS__SK_GETSTATUS && st->setup_iface && !st->nowait &&
+                (su->bmRequestType & DFS_REQTYPE_TYPE_MASK) == DFS_REQTYPE_CLASS)
                 fputs(" (after bwPollTimeout if the device said dfuDNBUSY)", out);
             fputc('\n', out);
             break;

@@ -353,13 +353,21 @@ unsigned dfs_script_needs(const dfs_script *s, const struct dfs_device_facts *fa
     for (size_t i = 0; i < s->n_steps; i++) {
         const struct dfs__step *st = &s->steps[i];
         char w[600];
+        struct dfs__ptr_state before = ps;
         unsigned need = step_needs(s, st, facts, dfuse, &ps, w, sizeof w);
         unsigned miss = need & ~allow;
         if (miss && !missing && why && why_size) {
-            char flags[160];
+            char flags[160], more[160] = "";
             dfs_allow_str(miss, flags, sizeof flags);
-            dfs__fmt(why, why_size, "%s:%u: '%s' %s: needs %s", dfs__step_file(s, st), st->line,
-                     st->text, w, flags);
+            if (dfuse < 0) {
+                /* say now what a DfuSe device will need as well */
+                char w2[600];
+                unsigned d = step_needs(s, st, facts, 1, &before, w2, sizeof w2);
+                dfs_allow_str(d & ~need & ~allow, more, sizeof more);
+            }
+            dfs__fmt(why, why_size, "%s:%u: '%s' %s: needs %s%s%s%s", dfs__step_file(s, st),
+                     st->line, st->text, w, flags, more[0] ? " (on a DfuSe device also " : "",
+                     more, more[0] ? ")" : "");
         }
         missing |= miss;
     }

@@ -563,12 +563,16 @@ dfs_result dfs_scriptgen_finish(dfs_scriptgen *g, FILE *out, char *msg, size_t m
         dfs_script_error_str(&err, e, sizeof e);
         fprintf(out, "# warning: the generated steps do not parse: %s\n", e);
     }
-    if (flags[0])
-        fprintf(out, "# replay: dfuscope run SCRIPT --device %04x:%04x %s\n", dev ? dev->vid : 0,
-                dev ? dev->pid : 0, flags);
+    char devarg[32];
+    if (dev && dev->identified)
+        dfs__fmt(devarg, sizeof devarg, "%04x:%04x", dev->vid, dev->pid);
     else
-        fprintf(out, "# replay: dfuscope run SCRIPT --device %04x:%04x (read-only)\n",
-                dev ? dev->vid : 0, dev ? dev->pid : 0);
+        dfs__fmt(devarg, sizeof devarg, "VID:PID");
+    fprintf(out, "# replay: dfuscope run SCRIPT --device %s %s\n", devarg,
+            flags[0] ? flags : "(read-only)");
+    if (!(dev && dev->identified))
+        fputs("# (the capture does not show the device descriptor, so VID:PID is not known)\n",
+              out);
     fwrite(body, 1, body_len, out);
     free(body);
     if (fflush(out) != 0 || ferror(out)) {
