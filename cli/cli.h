@@ -76,13 +76,18 @@ struct run_opts {
     bool follow;                  /* growing file or pipe */
     bool quiet_capture_findings;  /* do not print capture.* findings on stderr */
     struct dev_filter *filter;    /* VID:PID filters get a first pass on files */
+    /* Records come from here instead of from path (live capture, device
+     * following): RECORD, AGAIN (call again), EOF or ERROR (message already
+     * printed). The record stays valid until the next call. */
+    enum dfs_capnext (*next)(void *user, struct dfs_record *rec);
+    void *next_user;
 };
 
 struct run_result {
     uint64_t records;
     uint64_t reader_damaged;
     uint64_t skipped_bytes;
-    uint64_t linktype_skipped;
+    uint64_t linktype_skipped; /* also in the decoder's records_skipped */
     int linktype;
     bool read_error;   /* the reader gave up before the end */
     bool aborted;
@@ -96,8 +101,9 @@ struct run_result {
 int run_capture(const struct run_opts *ro, const struct dfs_sink *sink, dfs_decoder **out,
                 struct run_result *res);
 
-/* Parse --max-urbs (urbs) or --max-payload into *o; prints the error. */
-bool parse_limit(struct dfs_options *o, bool urbs, const char *arg, const char *cmd);
+/* Parse --max-urbs, --max-payload or --max-devices into *o; prints the error. */
+enum limit_kind { LIMIT_URBS, LIMIT_PAYLOAD, LIMIT_DEVICES };
+bool parse_limit(struct dfs_options *o, enum limit_kind kind, const char *arg, const char *cmd);
 
 /* Print a capture.* finding as "FILE: frame N: explanation" on stderr. */
 void print_capture_finding(const char *path, const struct dfs_finding *f);
@@ -107,6 +113,8 @@ int cmd_decode(int argc, char **argv);
 int cmd_descriptors(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
+int cmd_follow(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_script_from(int argc, char **argv);
 
