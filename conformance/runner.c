@@ -1530,7 +1530,7 @@ dfs_result dfs_run_script(const dfs_script *sc, const struct dfs_run_options *o,
         goto done;
     run_script_steps(s, sc, name);
 done:
-    if (dfs_report_outcome(rep) == DFS_RUN_NOT_MADE && dfs_report_check_count(rep) == 0) {
+    if (dfs_report_outcome(rep) != DFS_RUN_COMPLETE && dfs_report_check_count(rep) == 0) {
         /* every step is still listed, as not run */
         for (size_t i = 0; i < sc->n_steps; i++) {
             const struct dfs__step *st = &sc->steps[i];
@@ -1546,7 +1546,7 @@ done:
             struct dfs_check_result *cr = dfs__report_check_mut(rep, c);
             if (cr) {
                 cr->verdict = DFS_VERDICT_ERROR;
-                dfs__fmt(cr->msg, sizeof cr->msg, "not run: the run could not be made");
+                dfs__fmt(cr->msg, sizeof cr->msg, "not run: %s", dfs_report_message(rep));
             }
         }
     }
@@ -1600,10 +1600,10 @@ dfs_result dfs_run_suites(unsigned suites, const struct dfs_run_options *o,
             }
         }
     }
-    if (dfs_report_outcome(rep) == DFS_RUN_NOT_MADE)
+    if (dfs_report_outcome(rep) != DFS_RUN_COMPLETE && dfs_report_check_count(rep) == 0)
         for (int k = 0; k < DFS_SUITE__COUNT; k++)
             if (suites & (1u << k))
-                dfs__suite_list_not_run(s, (enum dfs_suite)k, "the run could not be made");
+                dfs__suite_list_not_run(s, (enum dfs_suite)k, dfs_report_message(rep));
     finish(s, s->stopping ? where : NULL);
     free(s);
     if (dfs__report_nomem(rep)) {
