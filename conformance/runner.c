@@ -1238,6 +1238,7 @@ static enum dfs_verdict judge(struct dfs__sess *s, const dfs_script *sc, const s
             dfs__fmt(msg, msg_size, "left the bus and came %s", m);
             return DFS_VERDICT_PASS;
         }
+        dfs__fmt(msg, msg_size, "the device left the bus, as expected");
     }
     return DFS_VERDICT_PASS;
 }

@@ -109,14 +109,15 @@ unsigned dfs__area_needs(const struct dfs_device_facts *f, uint32_t addr, uint32
     if (ob) {
         need |= DFS_ALLOW_OPTION_BYTES;
         if (area)
-            dfs__catf(area, area_size, "%soption bytes 0x%08x-0x%08x (%s)", area[0] ? ", " : "",
-                      (unsigned)ob->start, (unsigned)(ob->end - 1), ob->families);
+            dfs__catf(area, area_size, "%sthe option bytes 0x%08x-0x%08x of the %s",
+                      area[0] ? ", " : "", (unsigned)ob->start, (unsigned)(ob->end - 1),
+                      ob->families);
     }
     const struct dfs__otp_area *otp = dfs__otp_area_find(addr, (uint32_t)(end - addr));
     if (otp) {
         need |= DFS_ALLOW_OTP;
         if (area)
-            dfs__catf(area, area_size, "%sOTP 0x%08x-0x%08x (%s)", area[0] ? ", " : "",
+            dfs__catf(area, area_size, "%sOTP 0x%08x-0x%08x, the %s", area[0] ? ", " : "",
                       (unsigned)otp->start, (unsigned)(otp->end - 1), otp->families);
     }
     if (f) {

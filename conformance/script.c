@@ -403,8 +403,8 @@ static dfs_result num(struct parser *ps, const struct token *t, const char *p, s
     uint64_t v;
     char b[80];
     if (t->quoted || !parse_u64(p, n, &v))
-        return failat(ps, t->col, "expected %s (a number, decimal or 0x hex), found '%s'", what,
-                      tokstr(t, b, sizeof b));
+        return failat(ps, t->col, "expected %s, found '%s' (numbers are decimal or 0x hex)",
+                      what, tokstr(t, b, sizeof b));
     if (v > max)
         return failat(ps, t->col, "%s %llu is out of range (at most %llu)", what,
                       (unsigned long long)v, (unsigned long long)max);
