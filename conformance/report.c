@@ -721,7 +721,8 @@ dfs_result dfs_report_write_junit(const dfs_report *r, FILE *f, const char *suit
                 continue;
             fputs("    <testcase classname=\"", f);
             xml_s(f, "dfuscope.");
-            xml_s(f, sname[0] ? sname : "run");
+            const char *base = strrchr(sname, '/');
+            xml_s(f, base ? base + 1 : sname[0] ? sname : "run");
             fputs("\" name=\"", f);
             xml_s(f, c->id);
             fputs("\">\n", f);

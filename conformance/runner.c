@@ -481,8 +481,18 @@ enum dfs_xfer_status dfs__poll_idle(struct dfs__sess *s, uint32_t max_polls, uin
 bool dfs__ensure_idle(struct dfs__sess *s, uint32_t floor_ms)
 {
     struct dfs__getstatus gs;
-    for (int round = 0; round < 3; round++) {
+    unsigned failures = 0;
+    for (int round = 0; round < 8; round++) {
         enum dfs_xfer_status st = dfs__poll_idle(s, MAX_POLLS, floor_ms, &gs);
+        if (st == DFS_XFER_STALL || st == DFS_XFER_IO) {
+            /* a device still at work may refuse GETSTATUS (the STM32L4
+             * does, dfu-quirks R2): give it time, as dfu-util does */
+            if (++failures > 4 || s->gone)
+                return false;
+            s->busy = false;
+            dfs__sleep_ms(s, 500);
+            continue;
+        }
         if (st != DFS_XFER_OK)
             return false;
         switch (gs.bState) {

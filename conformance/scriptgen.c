@@ -42,8 +42,8 @@ struct dfs_scriptgen {
     size_t n_ctls, cap_ctls;
     struct gen_dev *devs;
     size_t n_devs, cap_devs;
-    uint64_t *lost_frames; /* frames named by findings that say the device reset/left */
-    size_t n_lost, cap_lost;
+    uint32_t *reset_devs; /* devices the decoder found reset (option bytes, leave) */
+    size_t n_reset, cap_reset;
     bool have_dfu;
     uint32_t dfu_lane;
     uint8_t dfu_iface;
@@ -168,22 +168,21 @@ static int on_dfu(void *user, const struct dfs_dfu_txn *t)
 static int on_finding(void *user, const struct dfs_finding *f)
 {
     dfs_scriptgen *g = user;
-    if (f->code != DFS_F_DFUSE_OPTION_BYTES_RESET && f->code != DFS_F_DFU_DEVICE_LOST &&
-        f->code != DFS_F_DFUSE_LEAVE_RESET)
+    /* only findings that say the device reset; dfu.device-lost is also
+     * given when a capture merely ends, which is no proof */
+    if (f->code != DFS_F_DFUSE_OPTION_BYTES_RESET && f->code != DFS_F_DFUSE_LEAVE_RESET)
         return 0;
-    for (unsigned i = 0; i < f->n_frames; i++) {
-        if (g->n_lost == g->cap_lost) {
-            size_t cap = g->cap_lost ? g->cap_lost * 2 : 16;
-            uint64_t *n = realloc(g->lost_frames, cap * sizeof *n);
-            if (!n) {
-                g->nomem = true;
-                return 0;
-            }
-            g->lost_frames = n;
-            g->cap_lost = cap;
+    if (g->n_reset == g->cap_reset) {
+        size_t cap = g->cap_reset ? g->cap_reset * 2 : 8;
+        uint32_t *n = realloc(g->reset_devs, cap * sizeof *n);
+        if (!n) {
+            g->nomem = true;
+            return 0;
         }
-        g->lost_frames[g->n_lost++] = f->frames[i];
+        g->reset_devs = n;
+        g->cap_reset = cap;
     }
+    g->reset_devs[g->n_reset++] = f->device;
     return 0;
 }
 
@@ -220,7 +219,7 @@ void dfs_scriptgen_free(dfs_scriptgen *g)
         free(g->ctls[i].data);
     free(g->ctls);
     free(g->devs);
-    free(g->lost_frames);
+    free(g->reset_devs);
     free(g);
 }
 
@@ -249,31 +248,28 @@ static void put_hex(FILE *f, const uint8_t *p, size_t n)
     }
 }
 
-static bool frame_lost(const dfs_scriptgen *g, uint64_t frame)
+static bool device_reset(const dfs_scriptgen *g, uint32_t device)
 {
-    for (size_t i = 0; i < g->n_lost; i++)
-        if (g->lost_frames[i] == frame)
+    for (size_t i = 0; i < g->n_reset; i++)
+        if (g->reset_devs[i] == device)
             return true;
     return false;
 }
 
-/* Did the device leave after control i (a failure), without answering
- * anything else first? */
+/* Did the device leave after control i, a failure, with no other request
+ * to it after that one? (When several requests fail before it is gone, the
+ * last of them is the one that expects the disconnect.) */
 static bool left_after(const dfs_scriptgen *g, size_t i)
 {
     const struct gen_ctl *x = &g->ctls[i];
     if (x->status == -DFS_LINUX_ENODEV || x->status == -DFS_LINUX_ESHUTDOWN)
         return true;
-    if (frame_lost(g, x->frame) || (x->complete_frame && frame_lost(g, x->complete_frame)))
-        return true;
-    const struct gen_dev *d = dev_find(g, x->device);
-    if (!d || !d->gone)
-        return false;
     for (size_t k = i + 1; k < g->n_ctls; k++)
-        if (g->ctls[k].device == x->device && g->ctls[k].status == 0 &&
-            g->ctls[k].end == DFS_CTL_COMPLETED)
+        if (g->ctls[k].device == x->device && g->ctls[k].devnum != 0 &&
+            g->ctls[k].end != DFS_CTL_NO_SUBMIT)
             return false;
-    return true;
+    const struct gen_dev *d = dev_find(g, x->device);
+    return (d && d->gone) || device_reset(g, x->device);
 }
 
 /* The first instance after `device` in its lane, with the time of its first request. */

@@ -161,9 +161,10 @@ static const struct dfs_check_info dfuse_checks[] = {
                        0},
     [S_READ_OB] = {"dfuse.read-option-bytes", "ST AN3156 (Read memory); RM0444 option bytes",
                    "The option bytes can be read (read only)", 0},
-    [S_OUTSIDE] = {"dfuse.address-outside", "ST AN3156 (errADDRESS)",
-                   "An address outside every advertised region is refused (dfuERROR/errADDRESS "
-                   "or a STALL), not answered with data",
+    [S_OUTSIDE] = {"dfuse.address-outside",
+                   "ST AN3156 (Set Address Pointer: errTARGET; Read memory: errADDRESS)",
+                   "An address outside every advertised region is refused (dfuERROR with "
+                   "errTARGET or errADDRESS, or a STALL), not answered with data",
                    0},
 };
 
@@ -900,9 +901,32 @@ static enum dfs_xfer_status set_address(struct ctx *c, const struct dfs_check_in
  * plain DFU device a download of its own first block (needs WRITE). The
  * DNLOAD only; the caller sends the GETSTATUS. */
 static bool start_busy(struct ctx *c, const struct dfs_check_info *ci, const uint8_t *image,
-                       uint32_t image_len, char *why, size_t why_size)
+                       uint32_t image_len, bool real_work, char *why, size_t why_size)
 {
     struct dfs__sess *s = c->s;
+    if (s->facts.dfuse == 1 && real_work && (s->o->allow & DFS_ALLOW_ERASE)) {
+        /* real work: erase the last page of the first erasable region
+         * (a set-address may take no time at all) */
+        const struct dfs__alt *a = dfs__alt_info(s, s->alt_known ? s->alt : 0);
+        for (unsigned r = 0; a && a->layout_ok && r < a->layout.n_regions; r++) {
+            const struct dfs_layout_region *rg = &a->layout.regions[r];
+            if ((rg->flags & (DFS_MEM_ERASABLE | DFS_MEM_WRITABLE)) !=
+                (DFS_MEM_ERASABLE | DFS_MEM_WRITABLE))
+                continue;
+            uint32_t page = (uint32_t)(rg->end - rg->size);
+            if (dfs__area_needs(&s->facts, page, rg->size, NULL, 0) & ~s->o->allow)
+                continue; /* option bytes or OTP: not for a timing check */
+            uint8_t cmd[5] = {DFS_DFUSE_ERASE, (uint8_t)page, (uint8_t)(page >> 8),
+                              (uint8_t)(page >> 16), (uint8_t)(page >> 24)};
+            char t[60];
+            dfs__fmt(t, sizeof t, "erase 0x%08x (the region's last page)", (unsigned)page);
+            if (out_step(c, ci, DFS_DFU_DNLOAD, 0, cmd, 5, t) != DFS_XFER_OK) {
+                dfs__fmt(why, why_size, "the erase DNLOAD failed");
+                return false;
+            }
+            return true;
+        }
+    }
     if (s->facts.dfuse == 1) {
         uint32_t addr, len;
         if (!first_readable(s, s->alt_known ? s->alt : 0, &addr, &len)) {
@@ -1280,11 +1304,87 @@ static void suite_dfu11(struct ctx *c)
         goto lost_free;
     to_idle(c, NULL);
 
+    /* bwPollTimeout: honoured exactly here */
+    dfs__check_begin(s, c->suite, &T[F_POLL_SUFFICIENT], NULL);
+    long chk_busy = dfs__report_add_check(s->rep, c->suite, T[F_BUSY_POLL].id, T[F_BUSY_POLL].clause,
+                                          T[F_BUSY_POLL].title);
+    {
+        char why[300] = "";
+        struct dfs_check_result *cb;
+        if (!start_busy(c, &T[F_POLL_SUFFICIENT], image, image_len, true, why, sizeof why)) {
+            dfs__check_end(s, DFS_VERDICT_SKIP, "%s", why);
+            if ((cb = dfs__report_check_mut(s->rep, chk_busy)) != NULL) {
+                cb->verdict = DFS_VERDICT_SKIP;
+                dfs__fmt(cb->msg, sizeof cb->msg, "%s", why);
+            }
+        } else {
+            enum dfs_verdict v_suff = DFS_VERDICT_PASS, v_busy = DFS_VERDICT_PASS;
+            char m_suff[300] = "", m_busy[300] = "";
+            unsigned polls = 0, busy_replies = 0;
+            bool prev_zero_busy = false;
+            uint64_t started = dfs__now(s);
+            for (;;) {
+                st = gs_step(c, &T[F_POLL_SUFFICIENT], true, &gs);
+                polls++;
+                if (st == DFS_XFER_STALL && polls > 1) {
+                    v_suff = DFS_VERDICT_FAIL;
+                    dfs__fmt(m_suff, sizeof m_suff, "GETSTATUS %u, sent %u ms after a dfuDNBUSY "
+                             "reply that asked for %u ms, STALLed: the announced time is too "
+                             "short (dfu-quirks R2/R3)", polls,
+                             (unsigned)((dfs__now(s) - s->busy_at_us) / 1000),
+                             (unsigned)s->busy_poll_ms);
+                    break;
+                }
+                if (st != DFS_XFER_OK) {
+                    v_suff = DFS_VERDICT_FAIL;
+                    dfs__fmt(m_suff, sizeof m_suff, "GETSTATUS %u: %s", polls,
+                             dfs_xfer_status_name(st));
+                    break;
+                }
+                if (gs.bState != DFS_STATE_DNBUSY)
+                    break;
+                busy_replies++;
+                if (prev_zero_busy && v_busy == DFS_VERDICT_PASS) {
+                    v_busy = DFS_VERDICT_FAIL;
+                    dfs__fmt(m_busy, sizeof m_busy, "a dfuDNBUSY reply asked for 0 ms, and the "
+                             "GETSTATUS sent right after it found the device still busy "
+                             "(dfu-quirks R4)");
+                }
+                prev_zero_busy = gs.poll_ms == 0;
+                if (polls >= 2000 || dfs__now(s) - started > 60000000u) {
+                    v_suff = DFS_VERDICT_FAIL;
+                    dfs__fmt(m_suff, sizeof m_suff, "still dfuDNBUSY after %u GETSTATUS and "
+                             "%.1f s", polls, (double)(dfs__now(s) - started) / 1e6);
+                    break;
+                }
+                dfs__wait_poll(s, 0); /* exactly the time asked for */
+            }
+            if (v_suff == DFS_VERDICT_PASS)
+                dfs__fmt(m_suff, sizeof m_suff, "%u GETSTATUS, %u busy repl%s, then %s", polls,
+                         busy_replies, busy_replies == 1 ? "y" : "ies",
+                         dfs_dfu_state_name(gs.bState) ? dfs_dfu_state_name(gs.bState) : "?");
+            dfs__check_end(s, v_suff, "%s", m_suff);
+            if ((cb = dfs__report_check_mut(s->rep, chk_busy)) != NULL) {
+                if (v_busy == DFS_VERDICT_PASS && v_suff == DFS_VERDICT_FAIL && busy_replies == 0)
+                    v_busy = DFS_VERDICT_SKIP;
+                cb->verdict = v_busy;
+                if (v_busy == DFS_VERDICT_SKIP)
+                    dfs__fmt(m_busy, sizeof m_busy, "no dfuDNBUSY reply to judge");
+                dfs__fmt(cb->msg, sizeof cb->msg, "%s", m_busy);
+            }
+        }
+        if (s->o->on_check)
+            s->o->on_check(s->o->user, s->rep, (size_t)chk_busy);
+    }
+    if (device_lost(c))
+        goto lost_free;
+    to_idle(c, NULL);
+
     /* ABORT from dfuDNLOAD-IDLE */
     dfs__check_begin(s, c->suite, &T[F_ABORT_DNLOAD], NULL);
     {
         char why[300] = "";
-        if (!start_busy(c, &T[F_ABORT_DNLOAD], image, image_len, why, sizeof why)) {
+        if (!start_busy(c, &T[F_ABORT_DNLOAD], image, image_len, false, why, sizeof why)) {
             dfs__check_end(s, DFS_VERDICT_SKIP, "%s", why);
         } else {
             step(c, &T[F_ABORT_DNLOAD], "poll");
@@ -1315,82 +1415,6 @@ static void suite_dfu11(struct ctx *c)
         goto lost_free;
     to_idle(c, NULL);
 
-    /* bwPollTimeout: honoured exactly here */
-    dfs__check_begin(s, c->suite, &T[F_POLL_SUFFICIENT], NULL);
-    long chk_busy = dfs__report_add_check(s->rep, c->suite, T[F_BUSY_POLL].id, T[F_BUSY_POLL].clause,
-                                          T[F_BUSY_POLL].title);
-    {
-        char why[300] = "";
-        struct dfs_check_result *cb;
-        if (!start_busy(c, &T[F_POLL_SUFFICIENT], image, image_len, why, sizeof why)) {
-            dfs__check_end(s, DFS_VERDICT_SKIP, "%s", why);
-            if ((cb = dfs__report_check_mut(s->rep, chk_busy)) != NULL) {
-                cb->verdict = DFS_VERDICT_SKIP;
-                dfs__fmt(cb->msg, sizeof cb->msg, "%s", why);
-            }
-        } else {
-            enum dfs_verdict v_suff = DFS_VERDICT_PASS, v_busy = DFS_VERDICT_PASS;
-            char m_suff[300] = "", m_busy[300] = "";
-            unsigned polls = 0, busy_replies = 0;
-            bool prev_zero_busy = false;
-            for (;;) {
-                st = gs_step(c, &T[F_POLL_SUFFICIENT], true, &gs);
-                polls++;
-                if (st == DFS_XFER_STALL && polls > 1) {
-                    v_suff = DFS_VERDICT_FAIL;
-                    dfs__fmt(m_suff, sizeof m_suff, "GETSTATUS %u, sent %u ms after a dfuDNBUSY "
-                             "reply that asked for %u ms, STALLed: the announced time is too "
-                             "short (dfu-quirks R2/R3)", polls,
-                             (unsigned)((dfs__now(s) - s->busy_at_us) / 1000),
-                             (unsigned)s->busy_poll_ms);
-                    break;
-                }
-                if (st != DFS_XFER_OK) {
-                    v_suff = DFS_VERDICT_FAIL;
-                    dfs__fmt(m_suff, sizeof m_suff, "GETSTATUS %u: %s", polls,
-                             dfs_xfer_status_name(st));
-                    break;
-                }
-                if (gs.bState != DFS_STATE_DNBUSY)
-                    break;
-                busy_replies++;
-                if (prev_zero_busy && v_busy == DFS_VERDICT_PASS) {
-                    v_busy = DFS_VERDICT_FAIL;
-                    dfs__fmt(m_busy, sizeof m_busy, "a dfuDNBUSY reply asked for 0 ms, and the "
-                             "GETSTATUS sent right after it found the device still busy "
-                             "(dfu-quirks R4)");
-                }
-                prev_zero_busy = gs.poll_ms == 0;
-                if (polls >= 100) {
-                    v_suff = DFS_VERDICT_FAIL;
-                    dfs__fmt(m_suff, sizeof m_suff, "still dfuDNBUSY after 100 GETSTATUS");
-                    break;
-                }
-                /* exactly the time asked for; once a zero wait has been seen to be
-                 * wrong, no need to keep hammering the device */
-                dfs__wait_poll(s, v_busy == DFS_VERDICT_FAIL ? floor : 0);
-            }
-            if (v_suff == DFS_VERDICT_PASS)
-                dfs__fmt(m_suff, sizeof m_suff, "%u GETSTATUS, %u busy repl%s, then %s", polls,
-                         busy_replies, busy_replies == 1 ? "y" : "ies",
-                         dfs_dfu_state_name(gs.bState) ? dfs_dfu_state_name(gs.bState) : "?");
-            dfs__check_end(s, v_suff, "%s", m_suff);
-            if ((cb = dfs__report_check_mut(s->rep, chk_busy)) != NULL) {
-                if (v_busy == DFS_VERDICT_PASS && v_suff == DFS_VERDICT_FAIL && busy_replies == 0)
-                    v_busy = DFS_VERDICT_SKIP;
-                cb->verdict = v_busy;
-                if (v_busy == DFS_VERDICT_SKIP)
-                    dfs__fmt(m_busy, sizeof m_busy, "no dfuDNBUSY reply to judge");
-                dfs__fmt(cb->msg, sizeof cb->msg, "%s", m_busy);
-            }
-        }
-        if (s->o->on_check)
-            s->o->on_check(s->o->user, s->rep, (size_t)chk_busy);
-    }
-    if (device_lost(c))
-        goto lost_free;
-    to_idle(c, NULL);
-
     /* GETSTATUS before the time: only when asked for */
     if (!(s->o->allow & DFS_ALLOW_TIMING_ABUSE)) {
         dfs__check_skip(s, c->suite, &T[F_GETSTATUS_EARLY],
@@ -1398,7 +1422,7 @@ static void suite_dfu11(struct ctx *c)
     } else {
         dfs__check_begin(s, c->suite, &T[F_GETSTATUS_EARLY], NULL);
         char why[300] = "";
-        if (!start_busy(c, &T[F_GETSTATUS_EARLY], image, image_len, why, sizeof why)) {
+        if (!start_busy(c, &T[F_GETSTATUS_EARLY], image, image_len, true, why, sizeof why)) {
             dfs__check_end(s, DFS_VERDICT_SKIP, "%s", why);
         } else {
             st = gs_step(c, &T[F_GETSTATUS_EARLY], true, &gs);
@@ -1722,12 +1746,13 @@ static void suite_dfuse(struct ctx *c)
             bool refused_gs = n == -1 && st == DFS_XFER_OK && gs.bState == DFS_STATE_ERROR;
             if (n == -1 && st == DFS_XFER_STALL)
                 dfs__check_end(s, DFS_VERDICT_PASS, "set-address 0x%08x: STALL", (unsigned)addr);
-            else if (refused_gs && gs.bStatus == DFS_STATUS_ERR_ADDRESS)
-                dfs__check_end(s, DFS_VERDICT_PASS, "set-address 0x%08x: dfuERROR/errADDRESS",
-                               (unsigned)addr);
+            else if (refused_gs && (gs.bStatus == DFS_STATUS_ERR_TARGET ||
+                                    gs.bStatus == DFS_STATUS_ERR_ADDRESS))
+                dfs__check_end(s, DFS_VERDICT_PASS, "set-address 0x%08x: dfuERROR/%s",
+                               (unsigned)addr, dfs_dfu_status_name(gs.bStatus));
             else if (refused_gs)
                 dfs__check_end(s, DFS_VERDICT_WARN, "set-address 0x%08x refused with %s rather "
-                               "than errADDRESS", (unsigned)addr,
+                               "than errTARGET", (unsigned)addr,
                                dfs_dfu_status_name(gs.bStatus) ? dfs_dfu_status_name(gs.bStatus)
                                                                : "an undefined status");
             else if (n == -2 && st == DFS_XFER_STALL)
