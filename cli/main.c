@@ -17,6 +17,7 @@ static const struct command commands[] = {
     {"extract", cmd_extract, "rebuild the memory a session wrote or read (bin, ihex, srec)"},
     {"capture", cmd_capture, "capture from usbmon, follow one device, diagnose it live"},
     {"follow", cmd_follow, "diagnose a capture while it is being written (pipe or file)"},
+    {"report", cmd_report, "the session as one self-contained HTML page (timeline, memory map)"},
     {"run", cmd_run, "run a script or the conformance suites against a DFU device"},
     {"script-from", cmd_script_from, "turn a captured session into a script that replays it"},
 };
