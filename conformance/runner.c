@@ -1469,8 +1469,9 @@ static void finish(struct dfs__sess *s, const char *where)
             note(s, "not sending ABORT: the device is in %s, where DFU 1.1 does not allow it",
                  n ? n : "an unknown state");
         }
-        dfs__report_set_outcome(s->rep, DFS_RUN_INTERRUPTED, "stopped by the user%s%s",
-                                where ? " after " : "", where ? where : "");
+        dfs__report_set_outcome(s->rep, DFS_RUN_INTERRUPTED, "stopped by the user%s%s%s",
+                                where ? " during the " : "", where ? where : "",
+                                where ? " suite" : "");
     }
     if (s->open)
         s->t->ops->close(s->t->ctx);
@@ -1606,8 +1607,9 @@ dfs_result dfs_run_suites(unsigned suites, const struct dfs_run_options *o,
                                                         : dfs_report_message(rep));
                     continue;
                 }
+                if (!s->stopping)
+                    where = dfs_suite_name((enum dfs_suite)k);
                 dfs__suite_run(s, (enum dfs_suite)k);
-                where = dfs_suite_name((enum dfs_suite)k);
             }
         }
     }

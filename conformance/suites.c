@@ -316,10 +316,12 @@ static bool to_idle(struct ctx *c, const struct dfs_check_info *ci)
     return ok;
 }
 
+/* Stop the suite here: the device left, or the user asked to stop (between
+ * checks; never inside one). */
 static bool device_lost(struct ctx *c)
 {
     if (!c->s->gone)
-        return false;
+        return dfs__interrupted(c->s);
     if (!c->s->fatal) {
         dfs__report_set_outcome(c->s->rep, DFS_RUN_DEVICE_LOST,
                                 "the device %04x:%04x left the bus during the %s suite; the "
@@ -1798,7 +1800,11 @@ void dfs__suite_run(struct dfs__sess *s, enum dfs_suite suite)
     default:
         break;
     }
-    if (s->fatal) {
+    const char *why = s->fatal ? "not run: the device left the bus"
+                               : "not run: the run was interrupted";
+    if (s->check >= 0) /* the check that was going on */
+        dfs__check_end(s, DFS_VERDICT_ERROR, "%s", why + 9);
+    if (s->fatal || s->stopping) {
         /* checks of this suite not reached */
         size_t n;
         const struct dfs_check_info *t = dfs_suite_checks(suite, &n);
@@ -1810,8 +1816,7 @@ void dfs__suite_run(struct dfs__sess *s, enum dfs_suite suite)
                 seen = strncmp(r->id, t[i].id, l) == 0 && (r->id[l] == '\0' || r->id[l] == '[');
             }
             if (!seen)
-                rest_not_run(&c, t, i, i + 1, DFS_VERDICT_ERROR,
-                             "not run: the device left the bus");
+                rest_not_run(&c, t, i, i + 1, DFS_VERDICT_ERROR, why);
         }
     }
 }

@@ -577,6 +577,40 @@ static void test_interrupt(void **state)
     run_free(&r);
 }
 
+static void test_interrupt_suite(void **state)
+{
+    (void)state;
+    struct fake_opts fo;
+    fake_opts_init(&fo, FAKE_DFUSE);
+    struct run r;
+    run_setup(&r, &fo, 0);
+    /* Ctrl-C during the dfu11 suite, right after an UPLOAD of a full block */
+    r.rec.stop_after_text = "upload 2 1024";
+    run_suites(&r, ALL_SUITES);
+    assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_INTERRUPTED);
+    assert_int_equal(dfs_report_exit_code(r.rep), 2);
+    assert_non_null(strstr(dfs_report_message(r.rep), "during the dfu11 suite"));
+    /* every check is listed; those after the stop as not run; no check is
+     * left without a verdict */
+    size_t n = 0, k;
+    for (int su = 0; su < DFS_SUITE__COUNT; su++) {
+        dfs_suite_checks((enum dfs_suite)su, &k);
+        n += k;
+    }
+    assert_true(dfs_report_check_count(r.rep) >= n);
+    for (size_t i = 0; i < dfs_report_check_count(r.rep); i++)
+        assert_int_not_equal(dfs_report_check(r.rep, i)->verdict, DFS_VERDICT_NONE);
+    const struct dfs_check_result *c = find_check(r.rep, "dfuse.commands");
+    assert_non_null(c);
+    assert_int_equal(c->verdict, DFS_VERDICT_ERROR);
+    assert_non_null(strstr(c->msg, "interrupted"));
+    /* the device was left in dfuUPLOAD-IDLE: the run ended with an ABORT */
+    const struct dfs_step_info *last = dfs_report_step(r.rep, dfs_report_step_count(r.rep) - 1);
+    assert_string_equal(last->origin, "interrupt");
+    assert_string_equal(last->text, "abort");
+    run_free(&r);
+}
+
 /* ---- the capture a run writes ------------------------------------------------------------------------ */
 
 struct seen {
@@ -800,6 +834,7 @@ int main(void)
         cmocka_unit_test(test_no_device),
         cmocka_unit_test(test_device_vanishes),
         cmocka_unit_test(test_interrupt),
+        cmocka_unit_test(test_interrupt_suite),
         cmocka_unit_test(test_records_decode),
         cmocka_unit_test(test_script_from_roundtrip),
         cmocka_unit_test(test_script_from_detects_change),
