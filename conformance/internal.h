@@ -151,8 +151,10 @@ struct dfs__ptr_state {
     bool known;
     uint32_t addr;
 };
-/* Flags a DNLOAD of block with len bytes of data needs (dfuse: 1, 0, -1
- * unknown); a set-address updates *ps. why says what the request does. */
+/* Flags a DNLOAD of block with len bytes of data needs (dfuse: 1 DfuSe,
+ * 0 plain DFU, -1 not known yet: what is certain either way, -2 a device
+ * that says neither: what either reading needs); a set-address updates
+ * *ps. why says what the request does. */
 unsigned dfs__dnload_needs(const struct dfs_device_facts *f, int dfuse, struct dfs__ptr_state *ps,
                            uint16_t block, const uint8_t *data, uint32_t len, char *why,
                            size_t why_size);

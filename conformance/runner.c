@@ -364,8 +364,8 @@ enum dfs_xfer_status dfs__xfer(struct dfs__sess *s, const struct dfs_setup *su,
     if (dfu && su->bRequest == DFS_DFU_DNLOAD) {
         char why[600];
         struct dfs__ptr_state ptr = s->ptr;
-        unsigned need = dfs__dnload_needs(&s->facts, s->facts.dfuse, &ptr, su->wValue, out,
-                                          su->wLength, why, sizeof why);
+        unsigned need = dfs__dnload_needs(&s->facts, s->facts.dfuse < 0 ? -2 : s->facts.dfuse,
+                                          &ptr, su->wValue, out, su->wLength, why, sizeof why);
         unsigned miss = need & ~s->o->allow;
         if (miss) {
             char flags[160];
@@ -382,16 +382,23 @@ enum dfs_xfer_status dfs__xfer(struct dfs__sess *s, const struct dfs_setup *su,
         s->ptr = ptr;
         ob_change = (need & (DFS_ALLOW_OPTION_BYTES | DFS_ALLOW_UNPROTECT)) != 0;
     }
+    uint8_t *inbuf = in, *owned = NULL;
+    uint8_t scratch[8];
+    if (in_dir && !inbuf) {
+        /* the caller does not want the data; the device may still send it */
+        inbuf = su->wLength <= sizeof scratch ? scratch : (owned = malloc(su->wLength));
+        if (!inbuf) {
+            dfs__report_set_outcome(s->rep, DFS_RUN_ABORTED, "out of memory");
+            s->fatal = true;
+            return DFS_XFER_REFUSED;
+        }
+    }
     uint64_t id = s->urb_id;
     s->urb_id += 0x140;
     uint64_t t_start = dfs__now(s);
     record(s, DFS_URB_SUBMIT, su, id, t_start, -115, su->wLength, in_dir ? NULL : out,
            in_dir ? 0 : su->wLength);
     struct dfs_xfer_reply rp = {DFS_XFER_IO, 0};
-    uint8_t *inbuf = in;
-    uint8_t scratch[8];
-    if (in_dir && !inbuf && su->wLength <= sizeof scratch)
-        inbuf = scratch;
     s->t->ops->control(s->t->ctx, su, in_dir ? inbuf : (uint8_t *)(uintptr_t)out,
                        timeout_ms ? timeout_ms : s->o->timeout_ms, &rp);
     if (rp.length > su->wLength)
@@ -423,6 +430,7 @@ enum dfs_xfer_status dfs__xfer(struct dfs__sess *s, const struct dfs_setup *su,
         s->ob_noted = false;
     }
     track(s, su, out, inbuf, rp.status, rp.length);
+    free(owned);
     return rp.status;
 }
 

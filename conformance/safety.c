@@ -217,16 +217,17 @@ unsigned dfs__dnload_needs(const struct dfs_device_facts *f, int dfuse,
         return DFS_ALLOW_WRITE;
     }
     if (dfuse < 0) {
-        /* what is certain either way: the plain DFU reading needs WRITE */
+        /* -1, before the device is opened: what is certain either way;
+         * -2, a device that says neither: what either reading needs */
         char w2[300];
         unsigned d = dfs__dnload_needs(f, 1, ps, block, data, len, w2, sizeof w2);
-        unsigned both = d & DFS_ALLOW_WRITE;
-        if (both)
+        unsigned need = dfuse == -1 ? d & DFS_ALLOW_WRITE : d | DFS_ALLOW_WRITE;
+        if (d & DFS_ALLOW_WRITE)
             dfs__fmt(why, why_size, "%s (or, on a plain DFU device, downloads firmware)", w2);
         else
             dfs__fmt(why, why_size, "%s; on a plain DFU 1.1 device this DNLOAD would program "
                      "firmware and need --allow-write", w2);
-        return both;
+        return need;
     }
     if (block == 0) {
         uint32_t a = 0;
@@ -348,7 +349,9 @@ unsigned dfs_script_needs(const dfs_script *s, const struct dfs_device_facts *fa
         why[0] = '\0';
     if (!s)
         return 0;
-    int dfuse = facts ? facts->dfuse : -1;
+    /* no facts: before the device is opened; facts without a kind: a device
+     * that says neither DfuSe nor plain DFU, taken at its worst */
+    int dfuse = !facts ? -1 : facts->dfuse < 0 ? -2 : facts->dfuse;
     struct dfs__ptr_state ps = {false, 0};
     unsigned missing = 0;
     for (size_t i = 0; i < s->n_steps; i++) {
@@ -360,7 +363,7 @@ unsigned dfs_script_needs(const dfs_script *s, const struct dfs_device_facts *fa
         if (miss && !missing && why && why_size) {
             char flags[160], more[160] = "";
             dfs_allow_str(miss, flags, sizeof flags);
-            if (dfuse < 0) {
+            if (dfuse == -1) {
                 /* say now what a DfuSe device will need as well */
                 char w2[600];
                 unsigned d = step_needs(s, st, facts, 1, &before, w2, sizeof w2);
@@ -378,5 +381,6 @@ unsigned dfs_script_needs(const dfs_script *s, const struct dfs_device_facts *fa
 unsigned dfs__step_needs(const dfs_script *s, size_t i, const struct dfs_device_facts *f,
                          struct dfs__ptr_state *ps, char *why, size_t why_size)
 {
-    return step_needs(s, &s->steps[i], f, f ? f->dfuse : -1, ps, why, why_size);
+    return step_needs(s, &s->steps[i], f, !f ? -1 : f->dfuse < 0 ? -2 : f->dfuse, ps, why,
+                      why_size);
 }

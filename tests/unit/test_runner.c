@@ -343,6 +343,26 @@ static void test_refused_by_layout(void **state)
     run_free(&r);
 }
 
+/* A device that says neither DfuSe nor plain DFU (no functional descriptor,
+ * no layouts): a DNLOAD that is a set-address for DfuSe could program
+ * firmware, so it needs --allow-write. */
+static void test_unknown_kind_taken_at_worst(void **state)
+{
+    (void)state;
+    struct fake_opts fo;
+    fake_opts_init(&fo, FAKE_DFU11);
+    fo.faults = FAULT_NO_FUNCTIONAL;
+    struct run r;
+    run_setup(&r, &fo, 0);
+    run_script(&r, "dnload 0 hex:2100000008\ngetstatus\n");
+    assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_NOT_MADE);
+    assert_non_null(strstr(dfs_report_message(r.rep), "needs --allow-write"));
+    assert_int_equal(fake_data_dnloads(r.fake), 0);
+    for (uint8_t q = 0; q < 8; q++)
+        assert_int_equal(fake_dfu_requests(r.fake, q), 0);
+    run_free(&r);
+}
+
 static void test_reenumerate(void **state)
 {
     (void)state;
@@ -827,6 +847,7 @@ int main(void)
         cmocka_unit_test(test_ob_write_allowed),
         cmocka_unit_test(test_ob_write_refused),
         cmocka_unit_test(test_refused_by_layout),
+        cmocka_unit_test(test_unknown_kind_taken_at_worst),
         cmocka_unit_test(test_reenumerate),
         cmocka_unit_test(test_expectations),
         cmocka_unit_test(test_stop_at_first_failure),

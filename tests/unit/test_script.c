@@ -374,10 +374,15 @@ static const struct need_case needs[] = {
     {"unknown DfuSe command", "dnload 0 hex:99\n", 1, NULL, 0, W, "unknown DfuSe command"},
     {"plain DFU download", "dnload 0 hex:00112233\n", 0, NULL, 0, W, "firmware"},
     {"plain DFU zero-length DNLOAD", "dnload 0\n", 0, NULL, 0, 0, NULL},
-    {"device unknown: set-address is not certain", "dnload 0 hex:2100000008\n", -1, NULL, 0, 0,
-     NULL},
-    {"device unknown: a data block is", "set-address 0x08000000\ndnload 2 hex:00\n", -1, NULL,
-     0, W, NULL},
+    {"before the device is known: set-address is not certain", "dnload 0 hex:2100000008\n", -1,
+     NULL, 0, 0, NULL},
+    {"before the device is known: a data block is", "set-address 0x08000000\ndnload 2 hex:00\n",
+     -1, NULL, 0, W, NULL},
+    {"before the device is known: the message says what a DfuSe device will need",
+     "set-address 0x1FFF7870\ndnload 2 hex:00\n", -1, NULL, 0, W,
+     "needs --allow-write (on a DfuSe device also --allow-option-bytes)"},
+    {"a device that says neither: taken at its worst", "dnload 0 hex:2100000008\n", -2, NULL, 0,
+     W, NULL},
     {"vendor OUT request", "control 0x40 1 0 0 hex:01\n", 1, NULL, 0, W, "vendor OUT"},
     {"vendor IN request", "control 0xc0 1 0 0 4\n", 1, NULL, 0, 0, NULL},
     {"raw DNLOAD through control",
@@ -393,7 +398,7 @@ static void test_needs(void **state)
         dfs_script *s = parse_ok(c->text);
         struct dfs_device_facts f;
         dfs_device_facts_init(&f);
-        f.dfuse = c->dfuse;
+        f.dfuse = c->dfuse == -2 ? -1 : c->dfuse;
         f.transfer_size = 2048;
         if (c->layout) {
             assert_int_equal(dfs_layout_parse(c->layout, strlen(c->layout), &f.layouts[0], NULL,
@@ -402,7 +407,8 @@ static void test_needs(void **state)
             f.n_layouts = 1;
         }
         char why[800];
-        unsigned miss = dfs_script_needs(s, &f, c->allow, why, sizeof why);
+        /* -1: before the device is opened (no facts at all) */
+        unsigned miss = dfs_script_needs(s, c->dfuse == -1 ? NULL : &f, c->allow, why, sizeof why);
         if (miss != c->missing)
             fail_msg("%s: missing 0x%x, expected 0x%x (%s)", c->name, miss, c->missing, why);
         if (c->why && !strstr(why, c->why))
