@@ -117,5 +117,16 @@ int cmd_capture(int argc, char **argv);
 int cmd_follow(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_emulate(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_script_from(int argc, char **argv);
+
+/* How `run` reaches devices and keeps time (run_transport.c: libusb and the
+ * system clock; the tests link their own). */
+struct dfs_clock;
+struct dfs_transport;
+void cli_run_clock(struct dfs_clock *clock);
+dfs_result cli_run_transport_new(const struct dfs_clock *clock, struct dfs_transport *tp,
+                                 char *msg, size_t msg_size);
+void cli_run_transport_free(struct dfs_transport *tp);
 
 #endif

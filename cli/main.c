@@ -19,12 +19,15 @@ static const struct command commands[] = {
     {"follow", cmd_follow, "diagnose a capture while it is being written (pipe or file)"},
     {"report", cmd_report, "the session as one self-contained HTML page (timeline, memory map)"},
     {"emulate", cmd_emulate, "run a program against an emulated DFU device, record a capture"},
+    {"run", cmd_run, "run a script or the conformance suites against a DFU device"},
+    {"script-from", cmd_script_from, "turn a captured session into a script that replays it"},
 };
 
 static void usage(FILE *f)
 {
     fprintf(f, "Usage: %s COMMAND [OPTIONS] [ARGS]\n\n"
-               "USB DFU 1.1 and ST DfuSe protocol analyzer for Linux usbmon captures.\n\n"
+               "USB DFU 1.1 and ST DfuSe protocol analyzer for Linux usbmon captures, and\n"
+               "conformance tester for DFU devices.\n\n"
                "Commands:\n",
             cli_prog);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -1,0 +1,194 @@
+/* Internal declarations of the conformance runner (libc only).
+ * Not installed; tests and fuzz targets may include it. */
+#ifndef DFS_CONFORMANCE_INTERNAL_H
+#define DFS_CONFORMANCE_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dfuscope/dfu.h"
+#include "dfuscope/runner.h"
+#include "dfuscope/usb.h"
+
+/* ---- growable byte buffer ----------------------------------------------------- */
+struct dfs__buf {
+    uint8_t *p;
+    size_t len, cap;
+    bool failed; /* an allocation failed: contents incomplete */
+};
+/* Append n bytes; returns the offset of the first one, or SIZE_MAX. */
+size_t dfs__buf_add(struct dfs__buf *b, const void *p, size_t n);
+void dfs__buf_free(struct dfs__buf *b);
+
+/* Bounded formatting helpers (always NUL-terminated). */
+void dfs__fmt(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+size_t dfs__catf(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- scripts ---------------------------------------------------------------------- */
+
+enum dfs__step_kind {
+    DFS__SK_GET_DESCRIPTOR,
+    DFS__SK_SET_CONFIGURATION,
+    DFS__SK_SET_INTERFACE,
+    DFS__SK_GET_STATUS,
+    DFS__SK_CLEAR_FEATURE,
+    DFS__SK_CONTROL,
+    DFS__SK_DETACH,
+    DFS__SK_DNLOAD,
+    DFS__SK_UPLOAD,
+    DFS__SK_GETSTATUS,
+    DFS__SK_CLRSTATUS,
+    DFS__SK_GETSTATE,
+    DFS__SK_ABORT,
+    DFS__SK_POLL,
+    DFS__SK_SET_ADDRESS,
+    DFS__SK_ERASE,
+    DFS__SK_MASS_ERASE,
+    DFS__SK_READ_UNPROTECT,
+    DFS__SK_LEAVE,
+    DFS__SK_READ,
+    DFS__SK_WRITE,
+    DFS__SK_WAIT,
+    DFS__SK_WAIT_POLL,
+    DFS__SK_CHECK,
+};
+
+enum dfs__outcome_exp {
+    DFS__EX_DEFAULT = 0, /* nothing said: the request must complete */
+    DFS__EX_OK,
+    DFS__EX_STALL,
+    DFS__EX_TIMEOUT,
+    DFS__EX_FAIL,        /* any failure: STALL, timeout, bus error, no device */
+    DFS__EX_ANY,
+};
+
+enum dfs__cmp { DFS__EQ = 0, DFS__LT, DFS__LE, DFS__GT, DFS__GE };
+
+struct dfs__expect {
+    bool given;                 /* an `expect` clause was written */
+    enum dfs__outcome_exp outcome;
+    bool disconnect;
+    uint32_t disconnect_ms;     /* 0: the run's default */
+    bool reenum;
+    uint16_t vid, pid;
+    uint32_t reenum_ms;         /* 0: 5000 */
+    bool has_status, has_state, has_length, has_poll, has_data;
+    uint8_t status, state;
+    enum dfs__cmp length_op, poll_op;
+    uint32_t length, poll;
+    size_t data_off, mask_off;  /* in the script's arena */
+    uint32_t data_len;
+    bool data_prefix;           /* the reply may be longer than the pattern */
+};
+
+struct dfs__step {
+    enum dfs__step_kind kind;
+    uint32_t file;        /* index into the file-name table */
+    unsigned line, column;
+    char text[160];       /* the step as written (shortened) */
+    struct dfs_setup setup; /* standard/raw requests; DFU requests get wIndex at run time */
+    bool setup_iface;     /* wIndex is the DFU interface (filled at run time) */
+    bool iface_given;     /* set-interface/get-status named an interface */
+    uint32_t addr;        /* DfuSe address, detach timeout, wait ms, poll max */
+    uint32_t length;      /* read length */
+    size_t data_off;      /* OUT data in the arena */
+    uint32_t data_len;
+    bool nowait;
+    uint32_t timeout_ms;  /* 0: the run's default */
+    size_t check_id_off, clause_off, title_off; /* SK_CHECK strings in the arena */
+    struct dfs__expect ex;
+};
+
+struct dfs_script {
+    struct dfs__step *steps;
+    size_t n_steps, cap_steps;
+    char **files;
+    size_t n_files;
+    struct dfs__buf arena;
+};
+
+static inline const uint8_t *dfs__script_data(const struct dfs_script *s, size_t off)
+{
+    return s->arena.p + off;
+}
+static inline const char *dfs__script_str(const struct dfs_script *s, size_t off)
+{
+    return (const char *)s->arena.p + off;
+}
+const char *dfs__step_file(const struct dfs_script *s, const struct dfs__step *st);
+
+/* ---- safety --------------------------------------------------------------------- */
+
+/* Flags one operation needs: a DfuSe write/erase at [addr, addr + len)
+ * (len 0 for a page erase of unknown size: the address only). area names
+ * the special area touched ("option bytes: STM32G0 ..."), or "". */
+unsigned dfs__area_needs(const struct dfs_device_facts *f, uint32_t addr, uint32_t len,
+                         char *area, size_t area_size);
+/* Known OTP areas of ST parts (for devices whose layout does not name them). */
+struct dfs__otp_area {
+    uint32_t start, end;
+    const char *families;
+};
+const struct dfs__otp_area *dfs__otp_area_find(uint32_t addr, uint32_t len);
+
+/* Classify one DfuSe DNLOAD block-0 command. */
+enum dfs__dfuse_cmd_kind {
+    DFS__CMD_NONE = 0,     /* zero-length (leave) */
+    DFS__CMD_GET_COMMANDS,
+    DFS__CMD_SET_ADDRESS,
+    DFS__CMD_ERASE,
+    DFS__CMD_MASS_ERASE,
+    DFS__CMD_READ_UNPROTECT,
+    DFS__CMD_UNKNOWN,
+};
+enum dfs__dfuse_cmd_kind dfs__dfuse_cmd(const uint8_t *d, uint32_t len, uint32_t *addr);
+
+/* The DfuSe address pointer as far as it is known. */
+struct dfs__ptr_state {
+    bool known;
+    uint32_t addr;
+};
+/* Flags a DNLOAD of block with len bytes of data needs (dfuse: 1 DfuSe,
+ * 0 plain DFU, -1 not known yet: what is certain either way, -2 a device
+ * that says neither: what either reading needs); a set-address updates
+ * *ps. why says what the request does. */
+unsigned dfs__dnload_needs(const struct dfs_device_facts *f, int dfuse, struct dfs__ptr_state *ps,
+                           uint16_t block, const uint8_t *data, uint32_t len, char *why,
+                           size_t why_size);
+/* The same for step i of a script. */
+unsigned dfs__step_needs(const dfs_script *s, size_t i, const struct dfs_device_facts *f,
+                         struct dfs__ptr_state *ps, char *why, size_t why_size);
+
+/* ---- matching -------------------------------------------------------------------- */
+/* Does `got` match the pattern (data, mask) of the expectation? */
+bool dfs__data_match(const uint8_t *pat, const uint8_t *mask, uint32_t pat_len, bool prefix,
+                     const uint8_t *got, uint32_t got_len);
+/* "0011??22" style text of a pattern, shortened to size. */
+void dfs__pattern_str(const uint8_t *pat, const uint8_t *mask, uint32_t n, bool prefix, char *buf,
+                      size_t size);
+void dfs__hex_str(const uint8_t *p, size_t n, char *buf, size_t size);
+const char *dfs__cmp_str(enum dfs__cmp op);
+bool dfs__cmp_ok(enum dfs__cmp op, uint32_t got, uint32_t want);
+
+/* ---- reports (filled by the runner) ---------------------------------------------- */
+dfs_report *dfs__report_new(const char *kind, const char *name, unsigned allow);
+/* Index of the new step/check, or SIZE_MAX / -1 when out of memory. */
+size_t dfs__report_add_step(dfs_report *r, const char *origin, const char *text, long check,
+                            uint64_t t_us);
+struct dfs_step_info *dfs__report_step_mut(dfs_report *r, size_t i);
+size_t dfs__report_add_exchange(dfs_report *r, const struct dfs_exchange *x);
+long dfs__report_add_check(dfs_report *r, const char *suite, const char *id, const char *clause,
+                           const char *title);
+struct dfs_check_result *dfs__report_check_mut(dfs_report *r, long i);
+void dfs__report_set_outcome(dfs_report *r, enum dfs_run_outcome o, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void dfs__report_set_device(dfs_report *r, const struct dfs_usb_ident *id);
+void dfs__report_set_duration(dfs_report *r, uint64_t us);
+bool dfs__report_nomem(const dfs_report *r);
+/* The more severe of two verdicts (ERROR > FAIL > WARN > PASS > SKIP > NONE). */
+enum dfs_verdict dfs__verdict_worst(enum dfs_verdict a, enum dfs_verdict b);
+
+#endif

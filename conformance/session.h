@@ -1,0 +1,131 @@
+/* A run in progress: the device, what is known of it, the DFU state as
+ * tracked from the replies, and the report being filled. Shared by the
+ * script interpreter (runner.c) and the built-in suites (suites.c). */
+#ifndef DFS_CONFORMANCE_SESSION_H
+#define DFS_CONFORMANCE_SESSION_H
+
+#include "dfuscope/descriptors.h"
+#include "internal.h"
+
+#define DFS__MAX_ALTS 16
+#define DFS__CFG_MAX 4096
+
+struct dfs__alt {
+    uint8_t alt, iInterface, protocol;
+    bool name_read;       /* the iInterface string was read */
+    char name[256];       /* UTF-8 */
+    bool layout_ok;       /* name is a DfuSe layout that parsed */
+    struct dfs_layout layout;
+    char layout_err[160]; /* why it did not parse (names starting with '@') */
+};
+
+struct dfs__getstatus {
+    uint8_t bStatus, bState, iString;
+    uint32_t poll_ms;
+};
+
+struct dfs__sess {
+    const struct dfs_run_options *o;
+    const struct dfs_transport *t;
+    const struct dfs_clock *clk;
+    dfs_report *rep;
+    uint64_t t0;
+    struct dfs_time wall0;
+    /* device */
+    bool open, gone;
+    struct dfs_usb_ident id;
+    struct dfs_device_sel sel;
+    uint8_t devdesc[DFS_DEVICE_DESC_LEN];
+    uint8_t cfg[DFS__CFG_MAX];
+    size_t cfg_len;
+    struct dfs_desc_device dev;
+    bool have_dfu;                /* a DFU interface was found */
+    uint8_t iface;
+    uint8_t protocol;             /* 1 run-time, 2 DFU mode */
+    bool has_func;
+    struct dfs_desc_dfu_functional func;
+    unsigned n_alts;
+    struct dfs__alt alts[DFS__MAX_ALTS];
+    uint16_t langid;
+    struct dfs_device_facts facts;
+    bool claimed;
+    /* tracked state */
+    bool alt_known;
+    uint8_t alt;
+    bool state_known;
+    uint8_t state, status;
+    bool busy;                    /* last GETSTATUS said dfuDNBUSY or dfuMANIFEST */
+    uint64_t busy_at_us;          /* when that reply came */
+    uint32_t busy_poll_ms;        /* and the bwPollTimeout it asked for */
+    struct dfs__ptr_state ptr;
+    bool ob_pending;              /* an option-byte change is being executed */
+    bool ob_noted;
+    /* recording */
+    uint64_t urb_id;
+    size_t step;                  /* current step, SIZE_MAX when none */
+    long check;                   /* current check, -1 when none */
+    bool fatal;                   /* stop the run (outcome already set) */
+    bool stopping;                /* the user asked to stop */
+};
+
+uint64_t dfs__now(struct dfs__sess *s);
+void dfs__sleep_ms(struct dfs__sess *s, uint32_t ms);
+
+/* Steps and checks in the report. */
+void dfs__step_begin(struct dfs__sess *s, const char *origin, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void dfs__step_expect(struct dfs__sess *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void dfs__step_reply(struct dfs__sess *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void dfs__step_end(struct dfs__sess *s, enum dfs_verdict v, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+long dfs__check_begin(struct dfs__sess *s, const char *suite, const struct dfs_check_info *ci,
+                      const char *instance);
+void dfs__check_end(struct dfs__sess *s, enum dfs_verdict v, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Record a check that has no steps (skipped or not applicable). */
+void dfs__check_skip(struct dfs__sess *s, const char *suite, const struct dfs_check_info *ci,
+                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* One control transfer: waits for bwPollTimeout first (unless nowait) when
+ * it is a DFU request after a busy reply, refuses what the flags do not
+ * allow, records it (report and usbmon) and tracks the DFU state. */
+enum dfs_xfer_status dfs__xfer(struct dfs__sess *s, const struct dfs_setup *su,
+                               const uint8_t *out, uint8_t *in, uint32_t timeout_ms,
+                               bool nowait, uint32_t *got);
+
+/* DFU helpers on the DFU interface. */
+enum dfs_xfer_status dfs__dfu_out(struct dfs__sess *s, uint8_t req, uint16_t wValue,
+                                  const uint8_t *data, uint16_t len, bool nowait);
+enum dfs_xfer_status dfs__dfu_in(struct dfs__sess *s, uint8_t req, uint16_t wValue, uint8_t *buf,
+                                 uint16_t len, bool nowait, uint32_t *got);
+enum dfs_xfer_status dfs__getstatus(struct dfs__sess *s, bool nowait, struct dfs__getstatus *gs,
+                                    bool *short_reply);
+/* GETSTATUS until the device is not busy, waiting max(bwPollTimeout,
+ * floor_ms) between requests. Returns the status of the last one. */
+enum dfs_xfer_status dfs__poll_idle(struct dfs__sess *s, uint32_t max_polls, uint32_t floor_ms,
+                                    struct dfs__getstatus *gs);
+/* Wait until the bwPollTimeout of the last busy reply has passed, and at
+ * least floor_ms since that reply. */
+void dfs__wait_poll(struct dfs__sess *s, uint32_t floor_ms);
+/* Bring the device to dfuIDLE (CLRSTATUS from dfuERROR, ABORT from the
+ * idle states). Returns true when GETSTATUS then says dfuIDLE. */
+bool dfs__ensure_idle(struct dfs__sess *s, uint32_t floor_ms);
+enum dfs_xfer_status dfs__get_descriptor(struct dfs__sess *s, uint8_t type, uint8_t index,
+                                         uint16_t lang, uint16_t len, uint8_t *buf,
+                                         uint32_t *got);
+enum dfs_xfer_status dfs__set_alt(struct dfs__sess *s, uint8_t alt);
+/* Is the device still on the bus? Waits up to ms for it to leave when
+ * wait_gone. */
+bool dfs__wait_gone(struct dfs__sess *s, uint32_t ms);
+/* The alternate setting's layout, or NULL. */
+const struct dfs__alt *dfs__alt_info(const struct dfs__sess *s, uint8_t alt);
+bool dfs__interrupted(struct dfs__sess *s);
+
+/* Suites (suites.c). */
+void dfs__suite_run(struct dfs__sess *s, enum dfs_suite suite);
+/* The checks a suite would run, listed as not run (for a run not made). */
+void dfs__suite_list_not_run(struct dfs__sess *s, enum dfs_suite suite, const char *why);
+
+#endif

@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""`dfuscope run` through libusb against the emulated devices.
+
+Every request goes through the real libusb transport (conformance/
+usb_libusb.c) to an emulated device behind umockdev:
+    dfuscope emulate MODEL [--option NAME=VALUE] -- dfuscope run ...
+
+1. Each suite against each model: dfuse-device and dfu11-device pass all
+   that applies to them, stm32g0c1-bootloader fails exactly
+   desc.dfuse.layout-unique (also with the issue's own command line).
+2. Each faulty variant fails exactly the check of its fault, on every model
+   where the fault changes what the device does (upload-never-short only
+   changes a plain DFU device's upload; the bwPollTimeout faults need real
+   work, hence --allow-erase on a DfuSe device and --allow-write on a plain
+   one).
+3. The seed's option-byte write with --allow-write --allow-option-bytes
+   expects the disconnect and passes; without the flags it is refused
+   before any request is sent (the capture has no DNLOAD); a device that
+   vanishes when no step expects it ends the run with exit status 2.
+4. script-from on each reference capture of fixtures/captures, replayed
+   against the model (and options) that made it, passes; replayed against
+   a device that behaves otherwise, it fails.
+
+Skipped (exit 77) while `dfuscope emulate` is not built. DFS_EMULATOR may
+name another dfuscope build whose `emulate` command runs the devices.
+
+usage: run_emulated.py DFUSCOPE"""
+import glob
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+
+DFUSCOPE = os.path.abspath(sys.argv[1])
+EMULATOR = os.environ.get("DFS_EMULATOR", DFUSCOPE)
+SRC = os.environ.get("DFS_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+CAPTURES = os.environ.get("DFS_CAPTURES", os.path.join(SRC, "fixtures", "captures"))
+failures = []
+
+# the check each fault must fail, and the models (with the flags) where it shows
+TIMING = [("dfuse-device", ["--allow-erase"]), ("dfu11-device", ["--allow-write"]),
+          ("stm32g0c1-bootloader", ["--allow-erase"])]
+EVERY = [("dfuse-device", []), ("dfu11-device", []), ("stm32g0c1-bootloader", [])]
+FAULTS = {
+    "zero-poll-timeout": ("dfu11.busy-poll-timeout", TIMING + [("dfuse-device", [])]),
+    "short-poll-timeout": ("dfu11.poll-timeout-sufficient", TIMING),
+    "oversized-transfer-size": ("dfu11.upload-transfer-size", EVERY),
+    "no-functional-descriptor": ("desc.dfu.functional-present", EVERY),
+    "short-functional-descriptor": ("desc.dfu.functional-length", EVERY),
+    "no-error-after-stall": ("dfu11.invalid-request-stalls", EVERY),
+    "upload-never-short": ("dfu11.upload-short-end", [("dfu11-device", [])]),
+    "clrstatus-idle-error": ("dfu11.clrstatus-idle", EVERY),
+}
+# what a model fails without any fault
+BASE = {"dfuse-device": [], "dfu11-device": [],
+        "stm32g0c1-bootloader": ["desc.dfuse.layout-unique"]}
+
+OB_WRITE = """# the seed report: SEC_SIZE of an STM32G0C1, which resets the chip
+set-interface 0
+read 68 at 0x1FFF7800 expect length=68
+read 4 at 0x1FFF7870 expect length=4
+write hex:10000000 at 0x1FFF7870 expect disconnect
+"""
+VANISH = """write hex:10000000 at 0x1FFF7870 expect stall
+wait 1s
+getstatus
+abort
+"""
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def emulate(emu_args, command, timeout=300):
+    cmd = [EMULATOR, "emulate"] + emu_args + ["--", DFUSCOPE] + command
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+def failed_checks(r):
+    try:
+        doc = json.loads(r.stdout)
+    except ValueError:
+        return None, None
+    return [c["id"] for c in doc["checks"] if c["verdict"] in ("FAIL", "ERROR")], doc
+
+
+def tshark_dnloads(pcap):
+    if not os.path.exists(pcap) or os.path.getsize(pcap) == 0:
+        return []
+    out = subprocess.run(["tshark", "-n", "-r", pcap, "-Y",
+                          "usb.bmRequestType == 0x21 && usb.setup.bRequest == 1 && "
+                          "usb.urb_type == 'S'", "-T", "fields", "-e", "frame.number"],
+                         capture_output=True, text=True, check=True).stdout
+    return [l for l in out.splitlines() if l.strip()]
+
+
+def emulate_args_of(cmdfile):
+    """The model and options that made a reference capture (the .cmd's last line)."""
+    lines = [l for l in open(cmdfile).read().splitlines() if l.strip() and not l.startswith("#")]
+    words = shlex.split(lines[-1])
+    return words[:words.index("--")] if "--" in words else words
+
+
+def main():
+    probe = subprocess.run([EMULATOR, "emulate", "--list"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        print("skipped: dfuscope emulate is not available yet (%s)" % probe.stderr.strip())
+        return 77
+    tmp = tempfile.mkdtemp(prefix="dfs-emu-")
+    try:
+        # ---- 1. suites on each model -------------------------------------------------------
+        for model, want in BASE.items():
+            r = emulate([model], ["run", "--suite", "all", "--json"])
+            got, doc = failed_checks(r)
+            check(got == want, "%s: failed %s, expected %s\n%s" % (model, got, want, r.stderr))
+            check(r.returncode == (1 if want else 0), "%s: exit %d" % (model, r.returncode))
+            if doc:
+                check(doc["device"]["speed"] == "full", "%s: full speed" % model)
+        r = emulate(["stm32g0c1-bootloader"],
+                    ["run", "--suite", "descriptors", "--device", "0483:df11"])
+        fails = [l for l in r.stdout.splitlines() if l.startswith("FAIL")]
+        check(r.returncode == 1 and len(fails) == 1 and
+              fails[0].startswith("FAIL  desc.dfuse.layout-unique"),
+              "the issue's command: %d %s" % (r.returncode, fails))
+
+        # ---- 2. faulty variants -----------------------------------------------------------
+        for fault, (want, where) in FAULTS.items():
+            for model, flags in where:
+                r = emulate([model, "--option", fault + "=1"],
+                            ["run", "--suite", "all", "--json"] + flags)
+                got, _ = failed_checks(r)
+                expected = sorted(BASE[model] + [want])
+                check(got is not None and sorted(got) == expected,
+                      "%s %s %s: failed %s, expected %s\n%s"
+                      % (model, fault, flags, got, expected, r.stderr))
+
+        # ---- 3. the option-byte write ------------------------------------------------------
+        script = os.path.join(tmp, "ob.dfu")
+        with open(script, "w") as f:
+            f.write(OB_WRITE)
+        pcap = os.path.join(tmp, "refused.pcap")
+        r = emulate(["stm32g0c1-bootloader"], ["run", script, "--pcap", pcap])
+        check(r.returncode == 2 and "--allow-write --allow-option-bytes" in r.stderr,
+              "refused without the flags: %d %s" % (r.returncode, r.stderr))
+        check(tshark_dnloads(pcap) == [], "refused run: no DNLOAD in the capture")
+        pcap = os.path.join(tmp, "ob.pcap")
+        r = emulate(["stm32g0c1-bootloader"],
+                    ["run", script, "--allow-write", "--allow-option-bytes", "--pcap", pcap])
+        check(r.returncode == 0, "option-byte write passes: %d\n%s%s"
+              % (r.returncode, r.stdout, r.stderr))
+        check(len(tshark_dnloads(pcap)) == 4, "the capture holds the DNLOADs")
+        d = subprocess.run([DFUSCOPE, "diagnose", "--json", pcap], capture_output=True, text=True)
+        ids = [x["id"] for x in json.loads(d.stdout)["findings"]]
+        check("dfuse.option-bytes-reset" in ids, "diagnose reads the run's capture: %s" % ids)
+        vanish = os.path.join(tmp, "vanish.dfu")
+        with open(vanish, "w") as f:
+            f.write(VANISH)
+        r = emulate(["stm32g0c1-bootloader"],
+                    ["run", vanish, "--allow-write", "--allow-option-bytes"])
+        check(r.returncode == 2 and "left the bus during 'getstatus'" in r.stderr,
+              "a vanishing device: %d %s" % (r.returncode, r.stderr))
+        returns = os.path.join(tmp, "returns.dfu")
+        with open(returns, "w") as f:
+            f.write("write hex:10000000 at 0x1FFF7870 expect reenumerate 0483:df11 within 5s\n"
+                    "read 4 at 0x1FFF7870 expect data=10000000\n")
+        r = emulate(["stm32g0c1-bootloader", "--option", "after-ob-reset=dfu"],
+                    ["run", returns, "--allow-write", "--allow-option-bytes"])
+        check(r.returncode == 0 and "came back as 0483:df11" in r.stdout,
+              "re-enumeration: %d\n%s%s" % (r.returncode, r.stdout, r.stderr))
+
+        # ---- 4. reference captures ------------------------------------------------------------
+        cmds = sorted(glob.glob(os.path.join(CAPTURES, "*.cmd")))
+        check(len(cmds) >= 10, "reference captures in %s" % CAPTURES)
+        for cmdfile in cmds:
+            base = os.path.basename(cmdfile)[:-4]
+            cap = os.path.join(CAPTURES, base + ".pcapng")
+            emu = emulate_args_of(cmdfile)
+            out = os.path.join(tmp, base + ".dfu")
+            r = subprocess.run([DFUSCOPE, "script-from", cap, "-o", out], capture_output=True,
+                               text=True)
+            if r.returncode == 2 and "no DFU requests" in r.stderr:
+                r = subprocess.run([DFUSCOPE, "script-from", "--standard", "--device",
+                                    "0483:df11", cap, "-o", out], capture_output=True, text=True)
+            if r.returncode != 0:
+                check(False, "script-from %s: %s" % (base, r.stderr))
+                continue
+            head = open(out).read().split("\n# replay: dfuscope run SCRIPT --device ")[1]
+            flags = [w for w in head.split("\n")[0].split() if w.startswith("--allow")]
+            r = emulate(emu, ["run", out] + flags)
+            check(r.returncode == 0, "replay of %s under %s: %d\n%s%s"
+                  % (base, emu, r.returncode, r.stdout[-3000:], r.stderr))
+        # the seed's session against a bootloader that rejects the write instead
+        seed = os.path.join(tmp, "seed-cubeprogrammer-ob-write.dfu")
+        if os.path.exists(seed):
+            r = emulate(["stm32g0c1-bootloader", "--option", "ob-write=reject"],
+                        ["run", seed, "--allow-write", "--allow-option-bytes"])
+            check(r.returncode == 1 and "expected stall, got ok" in r.stdout,
+                  "a replay against another behaviour fails: %d" % r.returncode)
+    finally:
+        shutil.rmtree(tmp)
+    if failures:
+        print("%d failure(s)" % len(failures))
+        return 1
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

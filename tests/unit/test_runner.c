@@ -1,0 +1,865 @@
+/* The runner against in-process devices: each suite on each model, each
+ * fault failing exactly its check, scripts with their expectations, the
+ * safety refusals (nothing sent), Ctrl-C, a device that vanishes, the
+ * usbmon records a run writes (decoded again by the decoder, which must
+ * see the option-byte reset), and capture-to-script round trips. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dfuscope/capture.h"
+#include "dfuscope/decoder.h"
+#include "fakedev.h"
+#include "internal.h"
+
+#define ALL_SUITES ((1u << DFS_SUITE__COUNT) - 1)
+
+/* ---- helpers ---------------------------------------------------------------------------------- */
+
+struct recorder {
+    uint8_t *buf;
+    size_t len, cap;
+    unsigned records;
+    volatile sig_atomic_t *stop;
+    const char *stop_after_text; /* set the stop flag when a step with this text ends */
+};
+
+static void rec_record(void *user, struct dfs_time ts, const uint8_t *rec, size_t len)
+{
+    struct recorder *r = user;
+    /* records with their time stamp and length in front */
+    size_t hdr = sizeof ts + 4;
+    if (r->len + len + hdr > r->cap) {
+        r->cap = (r->len + len + hdr) * 2;
+        r->buf = realloc(r->buf, r->cap);
+    }
+    uint32_t n = (uint32_t)len;
+    memcpy(r->buf + r->len, &ts, sizeof ts);
+    memcpy(r->buf + r->len + sizeof ts, &n, 4);
+    memcpy(r->buf + r->len + hdr, rec, len);
+    r->len += len + hdr;
+    r->records++;
+}
+
+static void rec_step(void *user, const dfs_report *rep, size_t i)
+{
+    struct recorder *r = user;
+    const struct dfs_step_info *s = dfs_report_step(rep, i);
+    if (r->stop && r->stop_after_text && strcmp(s->text, r->stop_after_text) == 0)
+        *r->stop = 1;
+}
+
+struct run {
+    struct fake *fake;
+    dfs_report *rep;
+    struct recorder rec;
+    struct dfs_clock clock;
+    struct dfs_transport tp;
+    struct dfs_run_options o;
+    volatile sig_atomic_t stop;
+};
+
+static void run_setup(struct run *r, const struct fake_opts *fo, unsigned allow)
+{
+    memset(r, 0, sizeof *r);
+    r->fake = fake_new(fo);
+    fake_clock(r->fake, &r->clock);
+    fake_transport(r->fake, &r->tp);
+    dfs_run_options_init(&r->o);
+    r->o.allow = allow;
+    r->o.clock = &r->clock;
+    r->o.on_record = rec_record;
+    r->o.on_step = rec_step;
+    r->o.user = &r->rec;
+    r->o.stop = &r->stop;
+    r->rec.stop = &r->stop;
+}
+
+static void run_free(struct run *r)
+{
+    dfs_report_free(r->rep);
+    fake_free(r->fake);
+    free(r->rec.buf);
+}
+
+static void run_suites(struct run *r, unsigned suites)
+{
+    assert_int_equal(dfs_run_suites(suites, &r->o, &r->tp, &r->rep), DFS_OK);
+}
+
+static dfs_script *parse(const char *text)
+{
+    dfs_script *s = NULL;
+    struct dfs_script_error e;
+    if (dfs_script_parse(text, strlen(text), "s.dfu", NULL, &s, &e) != DFS_OK)
+        fail_msg("parse: %u:%u: %s", e.line, e.column, e.msg);
+    return s;
+}
+
+static void run_script(struct run *r, const char *text)
+{
+    dfs_script *s = parse(text);
+    assert_int_equal(dfs_run_script(s, &r->o, &r->tp, &r->rep), DFS_OK);
+    dfs_script_free(s);
+}
+
+/* "id,id" of the checks that failed (FAIL or ERROR), in report order. */
+static void failed_ids(const dfs_report *rep, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < dfs_report_check_count(rep); i++) {
+        const struct dfs_check_result *c = dfs_report_check(rep, i);
+        if (c->verdict == DFS_VERDICT_FAIL || c->verdict == DFS_VERDICT_ERROR)
+            dfs__catf(buf, size, "%s%s", buf[0] ? "," : "", c->id);
+    }
+}
+
+static void dump(const dfs_report *rep)
+{
+    dfs_report_write_text(rep, stderr, DFS_TEXT_ALL);
+}
+
+static void expect_failed(const dfs_report *rep, const char *want, const char *what)
+{
+    char got[2000];
+    failed_ids(rep, got, sizeof got);
+    if (strcmp(got, want) != 0) {
+        dump(rep);
+        fail_msg("%s: failed checks '%s', expected '%s'", what, got, want);
+    }
+}
+
+static const struct dfs_check_result *find_check(const dfs_report *rep, const char *id)
+{
+    for (size_t i = 0; i < dfs_report_check_count(rep); i++)
+        if (strcmp(dfs_report_check(rep, i)->id, id) == 0)
+            return dfs_report_check(rep, i);
+    return NULL;
+}
+
+/* ---- suites on the models ------------------------------------------------------------------------ */
+
+static void test_clean_models(void **state)
+{
+    (void)state;
+    static const struct {
+        enum fake_model m;
+        unsigned allow;
+        const char *failed;
+    } cases[] = {
+        {FAKE_DFUSE, 0, ""},
+        {FAKE_DFUSE, DFS_ALLOW_TIMING_ABUSE, ""},
+        {FAKE_DFU11, 0, ""},
+        {FAKE_DFU11, DFS_ALLOW_WRITE | DFS_ALLOW_TIMING_ABUSE, ""},
+        /* the seed's bootloader: three alternate settings, one layout */
+        {FAKE_G0C1, 0, "desc.dfuse.layout-unique"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct fake_opts fo;
+        fake_opts_init(&fo, cases[i].m);
+        struct run r;
+        run_setup(&r, &fo, cases[i].allow);
+        run_suites(&r, ALL_SUITES);
+        assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_COMPLETE);
+        char what[64];
+        snprintf(what, sizeof what, "model %d allow 0x%x", cases[i].m, cases[i].allow);
+        expect_failed(r.rep, cases[i].failed, what);
+        assert_int_equal(dfs_report_exit_code(r.rep), cases[i].failed[0] ? 1 : 0);
+        /* read-only: nothing was written */
+        if (!(cases[i].allow & DFS_ALLOW_WRITE) && cases[i].m == FAKE_DFU11)
+            assert_int_equal(fake_data_dnloads(r.fake), 0);
+        run_free(&r);
+    }
+}
+
+static void test_plain_dfu_skips_without_write(void **state)
+{
+    (void)state;
+    struct fake_opts fo;
+    fake_opts_init(&fo, FAKE_DFU11);
+    struct run r;
+    run_setup(&r, &fo, 0);
+    run_suites(&r, 1u << DFS_SUITE_DFU11);
+    const struct dfs_check_result *c = find_check(r.rep, "dfu11.poll-timeout-sufficient");
+    assert_non_null(c);
+    assert_int_equal(c->verdict, DFS_VERDICT_SKIP);
+    assert_non_null(strstr(c->msg, "needs --allow-write"));
+    c = find_check(r.rep, "dfu11.getstatus-early");
+    assert_int_equal(c->verdict, DFS_VERDICT_SKIP);
+    assert_non_null(strstr(c->msg, "--allow-timing-abuse"));
+    /* the dfuse suite does not apply */
+    run_free(&r);
+    run_setup(&r, &fo, 0);
+    run_suites(&r, 1u << DFS_SUITE_DFUSE);
+    for (size_t i = 0; i < dfs_report_check_count(r.rep); i++)
+        assert_int_equal(dfs_report_check(r.rep, i)->verdict, DFS_VERDICT_SKIP);
+    assert_int_equal(dfs_report_exit_code(r.rep), 0);
+    run_free(&r);
+}
+
+static void test_faults(void **state)
+{
+    (void)state;
+    static const struct {
+        enum fake_model m;
+        unsigned fault, allow;
+        const char *failed;
+    } cases[] = {
+        {FAKE_DFUSE, FAULT_ZERO_POLL, 0, "dfu11.busy-poll-timeout"},
+        {FAKE_DFU11, FAULT_ZERO_POLL, DFS_ALLOW_WRITE, "dfu11.busy-poll-timeout"},
+        {FAKE_DFUSE, FAULT_SHORT_POLL, 0, "dfu11.poll-timeout-sufficient"},
+        {FAKE_DFUSE, FAULT_SHORT_POLL, DFS_ALLOW_TIMING_ABUSE, "dfu11.poll-timeout-sufficient"},
+        {FAKE_DFU11, FAULT_SHORT_POLL, DFS_ALLOW_WRITE, "dfu11.poll-timeout-sufficient"},
+        {FAKE_DFUSE, FAULT_OVERSIZED_XFER, 0, "dfu11.upload-transfer-size"},
+        {FAKE_DFU11, FAULT_OVERSIZED_XFER, 0, "dfu11.upload-transfer-size"},
+        {FAKE_DFUSE, FAULT_NO_FUNCTIONAL, 0, "desc.dfu.functional-present"},
+        {FAKE_DFU11, FAULT_NO_FUNCTIONAL, 0, "desc.dfu.functional-present"},
+        {FAKE_DFUSE, FAULT_FUNCTIONAL_7, 0, "desc.dfu.functional-length"},
+        {FAKE_DFU11, FAULT_FUNCTIONAL_7, 0, "desc.dfu.functional-length"},
+        {FAKE_DFUSE, FAULT_NO_ERROR_AFTER_STALL, 0, "dfu11.invalid-request-stalls"},
+        {FAKE_DFU11, FAULT_NO_ERROR_AFTER_STALL, 0, "dfu11.invalid-request-stalls"},
+        {FAKE_DFUSE, FAULT_UPLOAD_NEVER_SHORT, 0, "dfu11.upload-short-end"},
+        {FAKE_DFU11, FAULT_UPLOAD_NEVER_SHORT, 0, "dfu11.upload-short-end"},
+        {FAKE_DFUSE, FAULT_CLRSTATUS_IDLE, 0, "dfu11.clrstatus-idle"},
+        {FAKE_DFU11, FAULT_CLRSTATUS_IDLE, 0, "dfu11.clrstatus-idle"},
+        {FAKE_DFUSE, FAULT_ODD_STRING, 0, "desc.string.lengths"},
+        {FAKE_DFUSE, FAULT_QUALIFIER_ANSWERED, 0, "desc.qualifier"},
+        {FAKE_DFUSE, FAULT_SILENT_OUTSIDE, 0, "dfuse.address-outside"},
+        {FAKE_G0C1, FAULT_SILENT_OUTSIDE, 0, "desc.dfuse.layout-unique,dfuse.address-outside"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct fake_opts fo;
+        fake_opts_init(&fo, cases[i].m);
+        fo.faults = cases[i].fault;
+        struct run r;
+        run_setup(&r, &fo, cases[i].allow);
+        run_suites(&r, ALL_SUITES);
+        char what[80];
+        snprintf(what, sizeof what, "case %zu (model %d, fault 0x%x)", i, cases[i].m,
+                 cases[i].fault);
+        assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_COMPLETE);
+        expect_failed(r.rep, cases[i].failed, what);
+        assert_int_equal(dfs_report_exit_code(r.rep), 1);
+        run_free(&r);
+    }
+}
+
+static void test_early_getstatus_warns(void **state)
+{
+    (void)state;
+    struct fake_opts fo;
+    fake_opts_init(&fo, FAKE_DFUSE);
+    fo.faults = FAULT_SHORT_POLL;
+    struct run r;
+    run_setup(&r, &fo, DFS_ALLOW_TIMING_ABUSE);
+    run_suites(&r, 1u << DFS_SUITE_DFU11);
+    const struct dfs_check_result *c = find_check(r.rep, "dfu11.getstatus-early");
+    assert_non_null(c);
+    assert_int_equal(c->verdict, DFS_VERDICT_WARN);
+    run_free(&r);
+}
+
+/* ---- scripts ------------------------------------------------------------------------------------------ */
+
+static const char ob_write[] =
+    "# the seed: SEC_SIZE option byte of an STM32G0C1 over DfuSe\n"
+    "set-interface 0\n"
+    "read 68 at 0x1FFF7800 expect length=68\n"
+    "read 4 at 0x1FFF7870 expect length=4\n"
+    "write hex:10000000 at 0x1FFF7870 expect disconnect\n";
+
+static void test_ob_write_allowed(void **state)
+{
+    (void)state;
+    struct fake_opts fo;
+    fake_opts_init(&fo, FAKE_G0C1);
+    struct run r;
+    run_setup(&r, &fo, DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES);
+    run_script(&r, ob_write);
+    if (dfs_report_exit_code(r.rep) != 0)
+        dump(r.rep);
+    assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_COMPLETE);
+    assert_int_equal(dfs_report_exit_code(r.rep), 0);
+    assert_false(fake_present(r.fake));
+    assert_int_equal(dfs_report_check_count(r.rep), 4);
+    run_free(&r);
+}
+
+static void test_ob_write_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        unsigned allow;
+        const char *names;
+    } cases[] = {
+        {0, "--allow-write --allow-option-bytes"},
+        {DFS_ALLOW_WRITE, "--allow-option-bytes"},
+        {DFS_ALLOW_OPTION_BYTES, "--allow-write"},
+        {DFS_ALLOW_WRITE | DFS_ALLOW_OTP | DFS_ALLOW_ERASE, "--allow-option-bytes"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct fake_opts fo;
+        fake_opts_init(&fo, FAKE_G0C1);
+        struct run r;
+        run_setup(&r, &fo, cases[i].allow);
+        run_script(&r, ob_write);
+        assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_NOT_MADE);
+        assert_int_equal(dfs_report_exit_code(r.rep), 2);
+        const char *m = dfs_report_message(r.rep);
+        if (!strstr(m, cases[i].names) || !strstr(m, "s.dfu:5"))
+            fail_msg("message '%s' lacks '%s' or the step", m, cases[i].names);
+        assert_non_null(strstr(m, "refused before sending anything"));
+        /* nothing at all reached the device, nothing was recorded */
+        assert_int_equal(fake_requests(r.fake), 0);
+        assert_int_equal(r.rec.records, 0);
+        /* every step is still listed, as not run */
+        assert_int_equal(dfs_report_check_count(r.rep), 4);
+        run_free(&r);
+    }
+}
+
+/* The device's own layout names OTP at an address the static rule takes for
+ * option bytes: refused once the layout is known, with only descriptor
+ * requests sent. */
+static void test_refused_by_layout(void **state)
+{
+    (void)state;
+    struct fake_opts fo;
+    fake_opts_init(&fo, FAKE_DFUSE);
+    struct run r;
+    run_setup(&r, &fo, DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES);
+    run_script(&r, "write hex:00 at 0x1FFF7800\n");
+    assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_NOT_MADE);
+    assert_non_null(strstr(dfs_report_message(r.rep), "--allow-otp"));
+    assert_non_null(strstr(dfs_report_message(r.rep), "OTP Memory"));
+    for (uint8_t q = 0; q < 8; q++)
+        assert_int_equal(fake_dfu_requests(r.fake, q), 0);
+    assert_true(fake_requests(r.fake) > 0); /* the descriptor reads */
+    run_free(&r);
+}
+
+/* A device that says neither DfuSe nor plain DFU (no functional descriptor,
+ * no layouts): a DNLOAD that is a set-address for DfuSe could program
+ * firmware, so it needs --allow-write. */
+static void test_unknown_kind_taken_at_worst(void **state)
+{
+    (void)state;
+    struct fake_opts fo;
+    fake_opts_init(&fo, FAKE_DFU11);
+    fo.faults = FAULT_NO_FUNCTIONAL;
+    struct run r;
+    run_setup(&r, &fo, 0);
+    run_script(&r, "dnload 0 hex:2100000008\ngetstatus\n");
+    assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_NOT_MADE);
+    assert_non_null(strstr(dfs_report_message(r.rep), "needs --allow-write"));
+    assert_int_equal(fake_data_dnloads(r.fake), 0);
+    for (uint8_t q = 0; q < 8; q++)
+        assert_int_equal(fake_dfu_requests(r.fake, q), 0);
+    run_free(&r);
+}
+
+static void test_reenumerate(void **state)
+{
+    (void)state;
+    struct fake_opts fo;
+    fake_opts_init(&fo, FAKE_G0C1);
+    fo.after_reset = FAKE_BACK_DFU;
+    struct run r;
+    run_setup(&r, &fo, DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES);
+    uint8_t before = fake_devnum(r.fake);
+    run_script(&r, "write hex:10000000 at 0x1FFF7870 expect reenumerate 0483:df11 within 5s\n"
+                   "getstatus expect status=OK state=dfuIDLE\n"
+                   "read 4 at 0x1FFF7870 expect data=10000000\n");
+    if (dfs_report_exit_code(r.rep) != 0)
+        dump(r.rep);
+    assert_int_equal(dfs_report_exit_code(r.rep), 0);
+    assert_int_equal(fake_devnum(r.fake), before + 1);
+    struct dfs_usb_ident id;
+    assert_true(dfs_report_device(r.rep, &id));
+    assert_int_equal(id.devnum, before + 1);
+    const struct dfs_step_info *st = dfs_report_step(r.rep, 1);
+    assert_non_null(strstr(st->msg, "came back as 0483:df11"));
+    run_free(&r);
+
+    /* it does not come back: the expectation fails */
+    fake_opts_init(&fo, FAKE_G0C1);
+    run_setup(&r, &fo, DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES);
+    run_script(&r, "write hex:10000000 at 0x1FFF7870 expect reenumerate 0483:df11 within 2s\n");
+    assert_int_equal(dfs_report_exit_code(r.rep), 1);
+    assert_non_null(strstr(dfs_report_check(r.rep, 0)->msg, "did not come back within 2000 ms"));
+    run_free(&r);
+}
+
+static void test_expectations(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        int exit;
+        const char *msg; /* in the failing check */
+    } cases[] = {
+        {"getstatus expect ok status=OK state=dfuIDLE poll=0 length=6\n", 0, NULL},
+        {"getstatus expect state=dfuERROR\n", 1, "state dfuIDLE (2), expected dfuERROR (10)"},
+        {"getstatus expect status=errADDRESS\n", 1, "status OK (0x00), expected errADDRESS"},
+        {"getstate expect state=dfuIDLE data=02\n", 0, NULL},
+        {"upload 0 256 expect ok length=4 data=00214192\n", 0, NULL},
+        {"upload 0 256 expect data=002141\n", 1, "does not match 002141"},
+        {"upload 0 256 expect data=002141*\n", 0, NULL},
+        {"upload 0 256 expect data=00??41??\n", 0, NULL},
+        {"upload 0 256 expect length>4\n", 1, "reply of 4 bytes, expected >4"},
+        {"clrstatus expect stall\ngetstatus expect status=errSTALLEDPKT state=dfuERROR\n"
+         "clrstatus\ngetstatus expect state=dfuIDLE\n",
+         0, NULL},
+        {"clrstatus\n", 1, "expected ok, got STALL"},
+        {"clrstatus expect fail\n", 0, NULL},
+        {"control 0xc0 0xee 0 0 4 timeout=100ms expect timeout\n", 0, NULL},
+        {"control 0xc0 0xee 0 0 4 timeout=100ms\n", 1, "expected ok, got timeout"},
+        {"get-descriptor string 0 expect data=04030904\n", 0, NULL},
+        {"get-descriptor qualifier expect stall\n", 0, NULL},
+        {"set-address 0x08000000 expect status=OK state=dfuDNLOAD-IDLE\nabort\n", 0, NULL},
+        {"set-address 0x30000000 expect status=errADDRESS state=dfuERROR\n", 0, NULL},
+        {"set-address 0x30000000\n", 0, NULL}, /* the transfers completed: ok */
+        {"read 8 at 0x08000000 expect data=ffffffffffffffff\n", 0, NULL},
+        {"getstatus expect disconnect within 100ms\n", 1, "did not leave the bus within 100 ms"},
+        {"check group.one clause=\"DFU 1.1 6.1.2\"\ngetstatus\ngetstate expect state=dfuERROR\n",
+         1, "s.dfu:3: state dfuIDLE"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct fake_opts fo;
+        fake_opts_init(&fo, FAKE_DFUSE);
+        struct run r;
+        run_setup(&r, &fo, 0);
+        run_script(&r, cases[i].text);
+        int ex = dfs_report_exit_code(r.rep);
+        if (ex != cases[i].exit) {
+            dump(r.rep);
+            fail_msg("case %zu: exit %d, expected %d", i, ex, cases[i].exit);
+        }
+        if (cases[i].msg) {
+            bool found = false;
+            for (size_t k = 0; k < dfs_report_check_count(r.rep); k++) {
+                const struct dfs_check_result *c = dfs_report_check(r.rep, k);
+                found |= c->verdict == DFS_VERDICT_FAIL && strstr(c->msg, cases[i].msg) != NULL;
+            }
+            if (!found) {
+                dump(r.rep);
+                fail_msg("case %zu: no failed check says '%s'", i, cases[i].msg);
+            }
+        }
+        run_free(&r);
+    }
+}
+
+static void test_stop_at_first_failure(void **state)
+{
+    (void)state;
+    struct fake_opts fo;
+    fake_opts_init(&fo, FAKE_DFUSE);
+    struct run r;
+    run_setup(&r, &fo, 0);
+    run_script(&r, "getstatus\nclrstatus\ngetstatus\ngetstate\n");
+    assert_int_equal(dfs_report_check_count(r.rep), 4);
+    assert_int_equal(dfs_report_check(r.rep, 1)->verdict, DFS_VERDICT_FAIL);
+    assert_int_equal(dfs_report_check(r.rep, 2)->verdict, DFS_VERDICT_SKIP);
+    assert_non_null(strstr(dfs_report_check(r.rep, 2)->msg, "an earlier step failed (s.dfu:2)"));
+    assert_int_equal(fake_dfu_requests(r.fake, DFS_DFU_GETSTATE), 0);
+    run_free(&r);
+
+    run_setup(&r, &fo, 0);
+    r.o.keep_going = true;
+    run_script(&r, "getstatus\nclrstatus\ngetstatus\ngetstate\n");
+    assert_int_equal(dfs_report_check(r.rep, 3)->verdict, DFS_VERDICT_PASS);
+    run_free(&r);
+}
+
+static void test_poll_timeout_honoured(void **state)
+{
+    (void)state;
+    struct fake_opts fo;
+    fake_opts_init(&fo, FAKE_DFUSE);
+    struct run r;
+    run_setup(&r, &fo, 0);
+    /* the first GETSTATUS answers dfuDNBUSY with 5 ms; the second must wait */
+    run_script(&r, "dnload 0 hex:2100000008\n"
+                   "getstatus expect state=dfuDNBUSY poll=5\n"
+                   "getstatus expect state=dfuDNLOAD-IDLE\n");
+    assert_int_equal(dfs_report_exit_code(r.rep), 0);
+    const struct dfs_exchange *a = dfs_report_exchange(r.rep, dfs_report_exchange_count(r.rep) - 2);
+    const struct dfs_exchange *b = dfs_report_exchange(r.rep, dfs_report_exchange_count(r.rep) - 1);
+    assert_true(b->t_us >= a->t_us + a->dur_us + 5000);
+    run_free(&r);
+
+    /* nowait: sent at once, the device still busy */
+    run_setup(&r, &fo, 0);
+    run_script(&r, "dnload 0 hex:2100000008\ngetstatus expect state=dfuDNBUSY\n"
+                   "getstatus nowait expect state=dfuDNBUSY\npoll expect state=dfuDNLOAD-IDLE\n");
+    if (dfs_report_exit_code(r.rep) != 0)
+        dump(r.rep);
+    assert_int_equal(dfs_report_exit_code(r.rep), 0);
+    run_free(&r);
+}
+
+/* ---- failures of the run itself ------------------------------------------------------------------- */
+
+static void test_no_device(void **state)
+{
+    (void)state;
+    struct fake_opts fo;
+    fake_opts_init(&fo, FAKE_DFUSE);
+    struct run r;
+    run_setup(&r, &fo, 0);
+    dfs_device_sel_parse_id(&r.o.device, "1234:5678");
+    run_suites(&r, ALL_SUITES);
+    assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_NOT_MADE);
+    assert_int_equal(dfs_report_exit_code(r.rep), 2);
+    assert_non_null(strstr(dfs_report_message(r.rep), "no 1234:5678 is connected"));
+    /* every check of every suite is listed, as an error */
+    size_t n = 0, k;
+    for (int s = 0; s < DFS_SUITE__COUNT; s++) {
+        dfs_suite_checks((enum dfs_suite)s, &k);
+        n += k;
+    }
+    assert_int_equal(dfs_report_check_count(r.rep), n);
+    assert_int_equal(dfs_report_check(r.rep, 0)->verdict, DFS_VERDICT_ERROR);
+    run_free(&r);
+}
+
+static void test_device_vanishes(void **state)
+{
+    (void)state;
+    struct fake_opts fo;
+    fake_opts_init(&fo, FAKE_DFUSE);
+    fo.vanish_after = true;
+    fo.vanish_after_requests = 12;
+    struct run r;
+    run_setup(&r, &fo, 0);
+    run_script(&r, "getstatus\ngetstatus\ngetstatus\ngetstatus\ngetstatus\ngetstatus\n"
+                   "getstatus\ngetstatus\ngetstatus\ngetstatus\n");
+    assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_DEVICE_LOST);
+    assert_int_equal(dfs_report_exit_code(r.rep), 2);
+    assert_non_null(strstr(dfs_report_message(r.rep), "left the bus during 'getstatus'"));
+    run_free(&r);
+
+    /* in a suite */
+    fo.vanish_after_requests = 30;
+    run_setup(&r, &fo, 0);
+    run_suites(&r, ALL_SUITES);
+    assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_DEVICE_LOST);
+    assert_int_equal(dfs_report_exit_code(r.rep), 2);
+    const struct dfs_check_result *c = find_check(r.rep, "dfuse.commands");
+    assert_non_null(c);
+    assert_int_equal(c->verdict, DFS_VERDICT_ERROR);
+    run_free(&r);
+}
+
+static void test_interrupt(void **state)
+{
+    (void)state;
+    struct fake_opts fo;
+    fake_opts_init(&fo, FAKE_DFUSE);
+    struct run r;
+    run_setup(&r, &fo, 0);
+    /* Ctrl-C after an UPLOAD left the device in dfuUPLOAD-IDLE: ABORT */
+    r.rec.stop_after_text = "upload 2 16";
+    run_script(&r, "set-address 0x08000000\nabort\nupload 2 16\ngetstatus\ngetstatus\n");
+    assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_INTERRUPTED);
+    assert_int_equal(dfs_report_exit_code(r.rep), 2);
+    assert_int_equal(fake_dfu_requests(r.fake, DFS_DFU_ABORT), 2);
+    /* the two of the set-address; none of the script's after the stop */
+    assert_int_equal(fake_dfu_requests(r.fake, DFS_DFU_GETSTATUS), 2);
+    const struct dfs_step_info *last = dfs_report_step(r.rep, dfs_report_step_count(r.rep) - 1);
+    assert_string_equal(last->text, "abort");
+    assert_string_equal(last->origin, "interrupt");
+    run_free(&r);
+
+    /* Ctrl-C right after the option-byte DNLOAD: the write is executed and
+     * the device resets; no ABORT is sent in the middle of it */
+    fake_opts_init(&fo, FAKE_G0C1);
+    run_setup(&r, &fo, DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES);
+    r.rec.stop_after_text = "dnload 2 hex:10000000";
+    run_script(&r, "set-address 0x1FFF7870\ndnload 2 hex:10000000\ngetstatus\n"
+                   "getstatus expect disconnect\nget-descriptor device\n");
+    assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_INTERRUPTED);
+    assert_int_equal(fake_dfu_requests(r.fake, DFS_DFU_ABORT), 0);
+    /* two of the set-address, then the two that execute the write */
+    assert_int_equal(fake_dfu_requests(r.fake, DFS_DFU_GETSTATUS), 4);
+    assert_false(fake_present(r.fake));
+    const struct dfs_check_result *c = dfs_report_check(r.rep, 3);
+    assert_int_equal(c->verdict, DFS_VERDICT_PASS); /* expect disconnect */
+    c = dfs_report_check(r.rep, 4);
+    assert_int_equal(c->verdict, DFS_VERDICT_SKIP); /* not run after the stop */
+    assert_non_null(strstr(c->msg, "stopped by the user"));
+    run_free(&r);
+}
+
+static void test_interrupt_suite(void **state)
+{
+    (void)state;
+    struct fake_opts fo;
+    fake_opts_init(&fo, FAKE_DFUSE);
+    struct run r;
+    run_setup(&r, &fo, 0);
+    /* Ctrl-C during the dfu11 suite, right after an UPLOAD of a full block */
+    r.rec.stop_after_text = "upload 2 1024";
+    run_suites(&r, ALL_SUITES);
+    assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_INTERRUPTED);
+    assert_int_equal(dfs_report_exit_code(r.rep), 2);
+    assert_non_null(strstr(dfs_report_message(r.rep), "during the dfu11 suite"));
+    /* every check is listed; those after the stop as not run; no check is
+     * left without a verdict */
+    size_t n = 0, k;
+    for (int su = 0; su < DFS_SUITE__COUNT; su++) {
+        dfs_suite_checks((enum dfs_suite)su, &k);
+        n += k;
+    }
+    assert_true(dfs_report_check_count(r.rep) >= n);
+    for (size_t i = 0; i < dfs_report_check_count(r.rep); i++)
+        assert_int_not_equal(dfs_report_check(r.rep, i)->verdict, DFS_VERDICT_NONE);
+    const struct dfs_check_result *c = find_check(r.rep, "dfuse.commands");
+    assert_non_null(c);
+    assert_int_equal(c->verdict, DFS_VERDICT_ERROR);
+    assert_non_null(strstr(c->msg, "interrupted"));
+    /* the device was left in dfuUPLOAD-IDLE: the run ended with an ABORT */
+    const struct dfs_step_info *last = dfs_report_step(r.rep, dfs_report_step_count(r.rep) - 1);
+    assert_string_equal(last->origin, "interrupt");
+    assert_string_equal(last->text, "abort");
+    run_free(&r);
+}
+
+/* ---- the capture a run writes ------------------------------------------------------------------------ */
+
+struct seen {
+    unsigned controls, stalls, dfu, ob_reset, findings_err;
+};
+
+static int s_control(void *u, const struct dfs_control *c)
+{
+    struct seen *s = u;
+    s->controls++;
+    s->stalls += c->status == -32;
+    return 0;
+}
+static int s_dfu(void *u, const struct dfs_dfu_txn *t)
+{
+    (void)t;
+    ((struct seen *)u)->dfu++;
+    return 0;
+}
+static int s_finding(void *u, const struct dfs_finding *f)
+{
+    struct seen *s = u;
+    s->ob_reset += f->code == DFS_F_DFUSE_OPTION_BYTES_RESET;
+    s->findings_err += f->severity == DFS_SEV_ERROR;
+    return 0;
+}
+
+static void decode_records(const struct recorder *rec, const struct dfs_sink *sink)
+{
+    struct dfs_options opt;
+    dfs_options_init(&opt);
+    dfs_decoder *d;
+    assert_int_equal(dfs_decoder_new(&opt, sink, &d), DFS_OK);
+    size_t off = 0;
+    uint64_t frame = 0;
+    size_t hdr = sizeof(struct dfs_time) + 4;
+    while (off + hdr <= rec->len) {
+        uint32_t n;
+        struct dfs_time ts;
+        memcpy(&ts, rec->buf + off, sizeof ts);
+        memcpy(&n, rec->buf + off + sizeof ts, 4);
+        struct dfs_record r = {++frame, ts, DFS_LINKTYPE_USB_LINUX_MMAPPED, DFS_ORDER_HOST, n, n,
+                               rec->buf + off + hdr};
+        assert_int_equal(dfs_decoder_feed(d, &r), DFS_OK);
+        off += hdr + n;
+    }
+    assert_int_equal(dfs_decoder_finish(d), DFS_OK);
+    const struct dfs_stats *st = dfs_decoder_stats(d);
+    assert_int_equal(st->records_skipped, 0);
+    assert_int_equal(st->records_damaged, 0);
+    assert_int_equal(st->urbs_unmatched, 0);
+    dfs_decoder_free(d);
+}
+
+static void test_records_decode(void **state)
+{
+    (void)state;
+    struct fake_opts fo;
+    fake_opts_init(&fo, FAKE_G0C1);
+    struct run r;
+    run_setup(&r, &fo, DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES);
+    run_script(&r, ob_write);
+    assert_int_equal(dfs_report_exit_code(r.rep), 0);
+    assert_int_equal(r.rec.records, 2 * dfs_report_exchange_count(r.rep));
+    struct seen s = {0};
+    struct dfs_sink sink = {.user = &s, .on_control = s_control, .on_dfu = s_dfu,
+                            .on_finding = s_finding};
+    decode_records(&r.rec, &sink);
+    assert_int_equal(s.controls, dfs_report_exchange_count(r.rep));
+    assert_int_equal(s.stalls, 1);
+    assert_true(s.dfu > 10);
+    /* the decoder reads the run as dfuscope diagnose would: the write reset the chip */
+    assert_int_equal(s.ob_reset, 1);
+    run_free(&r);
+}
+
+/* ---- capture to script --------------------------------------------------------------------------------- */
+
+static char *script_from_records(const struct recorder *rec, bool standard)
+{
+    struct dfs_scriptgen_options go = {.standard = standard, .source = "run.pcap"};
+    dfs_scriptgen *g;
+    assert_int_equal(dfs_scriptgen_new(&go, &g), DFS_OK);
+    struct dfs_sink sink;
+    dfs_scriptgen_sink(g, &sink);
+    decode_records(rec, &sink);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    char msg[300];
+    dfs_result res = dfs_scriptgen_finish(g, f, msg, sizeof msg);
+    fclose(f);
+    if (res != DFS_OK)
+        fail_msg("scriptgen: %s", msg);
+    dfs_scriptgen_free(g);
+    return buf;
+}
+
+static void test_script_from_roundtrip(void **state)
+{
+    (void)state;
+    static const struct {
+        enum fake_model m;
+        unsigned allow;
+        const char *script;
+        bool standard;
+        const char *contains;
+    } cases[] = {
+        {FAKE_G0C1, DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES, ob_write, false,
+         "expect disconnect"},
+        {FAKE_DFUSE, 0, "set-interface 1\nread 16 at 0x1FFFC000\nclrstatus expect stall\n"
+                        "getstatus\nclrstatus\n",
+         true, "get-descriptor string 0"},
+        {FAKE_DFU11, DFS_ALLOW_WRITE, "upload 0 1024\nabort\ndnload 0 hex:00112233\n"
+                                      "getstatus\npoll\ndnload 1\npoll\n",
+         false, "dnload 0 hex:00112233"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct fake_opts fo;
+        fake_opts_init(&fo, cases[i].m);
+        struct run r;
+        run_setup(&r, &fo, cases[i].allow);
+        run_script(&r, cases[i].script);
+        if (dfs_report_exit_code(r.rep) != 0)
+            dump(r.rep);
+        assert_int_equal(dfs_report_exit_code(r.rep), 0);
+        char *gen = script_from_records(&r.rec, cases[i].standard);
+        if (!strstr(gen, cases[i].contains))
+            fail_msg("case %zu: the script lacks '%s':\n%s", i, cases[i].contains, gen);
+        run_free(&r);
+        /* replayed against the same model: passes */
+        run_setup(&r, &fo, cases[i].allow);
+        run_script(&r, gen);
+        if (dfs_report_exit_code(r.rep) != 0) {
+            fprintf(stderr, "%s", gen);
+            dump(r.rep);
+            fail_msg("case %zu: the replay failed", i);
+        }
+        run_free(&r);
+        /* and without the flags it needs, it is refused */
+        if (cases[i].allow) {
+            run_setup(&r, &fo, 0);
+            run_script(&r, gen);
+            assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_NOT_MADE);
+            assert_int_equal(fake_data_dnloads(r.fake), 0);
+            run_free(&r);
+        }
+        free(gen);
+    }
+}
+
+/* The replay fails where the device behaves otherwise than in the capture. */
+static void test_script_from_detects_change(void **state)
+{
+    (void)state;
+    struct fake_opts fo;
+    fake_opts_init(&fo, FAKE_DFUSE);
+    struct run r;
+    run_setup(&r, &fo, 0);
+    run_script(&r, "getstatus\nclrstatus expect stall\ngetstatus\nclrstatus\n");
+    char *gen = script_from_records(&r.rec, false);
+    run_free(&r);
+    fo.faults = FAULT_NO_ERROR_AFTER_STALL;
+    run_setup(&r, &fo, 0);
+    run_script(&r, gen);
+    assert_int_equal(dfs_report_exit_code(r.rep), 1);
+    run_free(&r);
+    free(gen);
+}
+
+/* ---- report writers ------------------------------------------------------------------------------------- */
+
+static void test_writers(void **state)
+{
+    (void)state;
+    struct fake_opts fo;
+    fake_opts_init(&fo, FAKE_G0C1);
+    struct run r;
+    run_setup(&r, &fo, 0);
+    run_suites(&r, 1u << DFS_SUITE_DESCRIPTORS);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(dfs_report_write_text(r.rep, f, DFS_TEXT_ALL), DFS_OK);
+    fclose(f);
+    assert_non_null(strstr(buf, "device 0483:df11 on bus 1 device 6"));
+    assert_non_null(strstr(buf, "FAIL  desc.dfuse.layout-unique [ST AN3156"));
+    assert_non_null(strstr(buf, "alternate settings 0 and 1 (and more) both advertise"));
+    assert_non_null(strstr(buf, "summary: 16 checks: 15 passed, 1 failed, 0 skipped, 0 errors"));
+    free(buf);
+    f = open_memstream(&buf, &len);
+    assert_int_equal(dfs_report_write_json(r.rep, f), DFS_OK);
+    fclose(f);
+    assert_non_null(strstr(buf, "\"id\":\"desc.dfuse.layout-unique\""));
+    assert_non_null(strstr(buf, "\"exit_code\":1"));
+    assert_non_null(strstr(buf, "\"request\":\"GET_DESCRIPTOR DEVICE_QUALIFIER 0\""));
+    free(buf);
+    f = open_memstream(&buf, &len);
+    assert_int_equal(dfs_report_write_junit(r.rep, f, "dfuscope"), DFS_OK);
+    fclose(f);
+    assert_non_null(strstr(buf, "<testsuite name=\"descriptors\" tests=\"16\" failures=\"1\""));
+    assert_non_null(strstr(buf, "<failure message=\"alternate settings 0 and 1"));
+    free(buf);
+    run_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_clean_models),
+        cmocka_unit_test(test_plain_dfu_skips_without_write),
+        cmocka_unit_test(test_faults),
+        cmocka_unit_test(test_early_getstatus_warns),
+        cmocka_unit_test(test_ob_write_allowed),
+        cmocka_unit_test(test_ob_write_refused),
+        cmocka_unit_test(test_refused_by_layout),
+        cmocka_unit_test(test_unknown_kind_taken_at_worst),
+        cmocka_unit_test(test_reenumerate),
+        cmocka_unit_test(test_expectations),
+        cmocka_unit_test(test_stop_at_first_failure),
+        cmocka_unit_test(test_poll_timeout_honoured),
+        cmocka_unit_test(test_no_device),
+        cmocka_unit_test(test_device_vanishes),
+        cmocka_unit_test(test_interrupt),
+        cmocka_unit_test(test_interrupt_suite),
+        cmocka_unit_test(test_records_decode),
+        cmocka_unit_test(test_script_from_roundtrip),
+        cmocka_unit_test(test_script_from_detects_change),
+        cmocka_unit_test(test_writers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
