@@ -97,5 +97,6 @@ void print_capture_finding(const char *path, const struct dfs_finding *f);
 /* Subcommands */
 int cmd_decode(int argc, char **argv);
 int cmd_descriptors(int argc, char **argv);
+int cmd_wireshark_install(int argc, char **argv);
 
 #endif

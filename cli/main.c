@@ -13,6 +13,8 @@ struct command {
 static const struct command commands[] = {
     {"decode", cmd_decode, "decode a usbmon capture: control transfers or usbmon records"},
     {"descriptors", cmd_descriptors, "the descriptors of every device in a capture (lsusb -v)"},
+    {"wireshark-install", cmd_wireshark_install,
+     "install the Wireshark plugin in your personal plugin folder"},
 };
 
 static void usage(FILE *f)
@@ -22,7 +24,7 @@ static void usage(FILE *f)
                "Commands:\n",
             cli_prog);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-18s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nRun '%s COMMAND --help' for a command's options.\n"
                "Options: -h, --help  this help;  -V, --version  the version\n",
             cli_prog);
