@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""Integration tests of the dfuscope Wireshark plugin, with the real tshark.
+
+usage: test_dissector.py DFUSCOPE TEST PLUGIN CAPTURE...
+
+TEST is one of:
+  exports   the plugin exports exactly Wireshark's plugin entry points
+  cli       tshark's dfuscope fields equal what `dfuscope decode --dfu --json`
+            and `dfuscope diagnose --json` say, frame by frame
+  passes    one pass (tshark) and two passes (tshark -2) give the same fields
+            with the pre-pass (the default); without it (frame by frame), one
+            pass shows exactly what was known when each frame was read
+  nodfu     captures without DFU get no dfuscope field at all
+  expert    -Y on a finding id selects exactly the frames the CLI names, and
+            tshark -z expert lists every finding the CLI reports
+See docs/wireshark.md for what is promised."""
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wsplugin  # noqa: E402
+
+FIELDS = ["dfuscope.request", "dfuscope.command", "dfuscope.address", "dfuscope.block",
+          "dfuscope.length", "dfuscope.state", "dfuscope.status", "dfuscope.poll_timeout",
+          "dfuscope.finding", "dfuscope.related_frame", "dfuscope.layout",
+          "dfuscope.device.event"]
+STREAM = ["-o", "dfuscope.prepass:FALSE"]
+
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+    print("  FAIL " + msg)
+
+
+def name(path):
+    return os.path.basename(path)
+
+
+# ---- exports ------------------------------------------------------------------
+
+def test_exports(plugin):
+    out = subprocess.run(["nm", "-D", "--defined-only", plugin], capture_output=True,
+                         text=True, check=True).stdout
+    syms = sorted(line.split()[-1] for line in out.splitlines() if line.strip())
+    want = ["plugin_register", "plugin_version", "plugin_want_major", "plugin_want_minor"]
+    if syms != want:
+        fail(f"{plugin} exports {syms}, want exactly {want}")
+    else:
+        print(f"ok   {plugin} exports only {', '.join(want)}")
+
+
+# ---- the CLI's view -------------------------------------------------------------
+
+def cli_json_lines(dfuscope, args):
+    res = subprocess.run([dfuscope] + args, capture_output=True, text=True)
+    if res.returncode not in (0, 1):
+        raise RuntimeError(f"dfuscope {' '.join(args)} exited {res.returncode}: "
+                           f"{res.stderr.strip()}")
+    return res
+
+
+def cli_txns(dfuscope, capture):
+    """The DFU transactions of `dfuscope decode --dfu --json`."""
+    res = cli_json_lines(dfuscope, ["decode", "--dfu", "--json", capture])
+    return [json.loads(line) for line in res.stdout.splitlines() if line.strip()]
+
+
+def cli_findings(dfuscope, capture):
+    """The findings of `dfuscope diagnose --json`."""
+    res = cli_json_lines(dfuscope, ["diagnose", "--json", capture])
+    doc = json.loads(res.stdout)
+    return doc["findings"] if isinstance(doc, dict) else doc
+
+
+def finding_frames(f):
+    frames = set(f.get("frames", []))
+    if f.get("frame"):
+        frames.add(f["frame"])
+    return frames
+
+
+# ---- tests --------------------------------------------------------------------
+
+def expected_from_cli(dfuscope, capture):
+    """{frame: {"request": set, "address": set, "state": set, "finding": set}}"""
+    want = {}
+
+    def add(frame, key, value):
+        want.setdefault(frame, {}).setdefault(key, set()).add(value)
+
+    for t in cli_txns(dfuscope, capture):
+        frames = {t["frame"]}
+        if t.get("reply_frame"):
+            frames.add(t["reply_frame"])
+        for fr in frames:
+            add(fr, "request", t["request"])
+            if t.get("address") is not None:
+                add(fr, "address", int(str(t["address"]), 0))
+            if t.get("state_after") is not None:
+                add(fr, "state", t["state_after"])
+    for f in cli_findings(dfuscope, capture):
+        for fr in finding_frames(f):
+            add(fr, "finding", f["id"])
+    return want
+
+
+def observed(rows):
+    got = {}
+    for fr, row in rows.items():
+        d = {}
+        if row["dfuscope.request"]:
+            d["request"] = set(row["dfuscope.request"])
+        if row["dfuscope.address"]:
+            d["address"] = {int(v, 0) for v in row["dfuscope.address"]}
+        if row["dfuscope.state"]:
+            d["state"] = {int(v) for v in row["dfuscope.state"]}
+        if row["dfuscope.finding"]:
+            d["finding"] = set(row["dfuscope.finding"])
+        if d:
+            got[fr] = d
+    return got
+
+
+def test_cli(env, dfuscope, captures):
+    for cap in captures:
+        want = expected_from_cli(dfuscope, cap)
+        # tshark as Wireshark reads the file, pre-pass (default) and frame by
+        # frame with two passes: both must say what the CLI says
+        for label, extra in (("pre-pass", []), ("frame by frame, -2", STREAM)):
+            rows = env.fields(env.capture(cap), FIELDS, extra=extra,
+                              two_pass=bool(extra))
+            got = observed(rows)
+            if extra:
+                # without the pre-pass, end-of-capture findings cannot be known
+                ends = end_findings(dfuscope, cap)
+                want_here = strip_findings(want, ends)
+            else:
+                want_here = want
+            diffs = diff_frames(want_here, got)
+            if diffs:
+                fail(f"{name(cap)} ({label}): tshark and the CLI differ on "
+                     f"{len(diffs)} frames")
+                for d in diffs[:20]:
+                    print("       " + d)
+            else:
+                n_txn = sum(1 for v in want_here.values() if "request" in v)
+                n_f = sum(1 for v in want_here.values() if "finding" in v)
+                print(f"ok   {name(cap)} ({label}): {len(rows)} frames, {n_txn} with a DFU "
+                      f"request, {n_f} with findings, as the CLI says")
+
+
+def end_findings(dfuscope, capture):
+    """Ids of findings the CLI reports only at the end of the capture."""
+    return {f["id"] for f in cli_findings(dfuscope, capture) if f.get("at_end")}
+
+
+def strip_findings(want, ids):
+    out = {}
+    for fr, d in want.items():
+        d = {k: set(v) for k, v in d.items()}
+        if "finding" in d:
+            d["finding"] -= ids
+            if not d["finding"]:
+                del d["finding"]
+        if d:
+            out[fr] = d
+    return out
+
+
+def diff_frames(want, got):
+    diffs = []
+    for fr in sorted(set(want) | set(got)):
+        w, g = want.get(fr, {}), got.get(fr, {})
+        if w != g:
+            diffs.append(f"frame {fr}: CLI {fmt(w)} tshark {fmt(g)}")
+    return diffs
+
+
+def fmt(d):
+    return "{" + ", ".join(f"{k}={sorted(v, key=str)}" for k, v in sorted(d.items())) + "}"
+
+
+def test_passes(env, captures):
+    for cap in captures:
+        c = env.capture(cap)
+        one = env.fields(c, FIELDS)
+        two = env.fields(c, FIELDS, two_pass=True)
+        if one != two:
+            bad = [fr for fr in sorted(set(one) | set(two)) if one.get(fr) != two.get(fr)]
+            fail(f"{name(cap)}: one pass and -2 differ on frames {bad[:20]}")
+            for fr in bad[:5]:
+                print(f"       frame {fr}: one {one.get(fr)}\n       frame {fr}: two "
+                      f"{two.get(fr)}")
+        else:
+            n = sum(1 for r in one.values() if any(r.values()))
+            print(f"ok   {name(cap)}: one pass == -2 with the pre-pass ({n} frames with "
+                  f"dfuscope fields)")
+        # frame by frame: -2 shows at least what one pass showed, and a
+        # transaction's reply frame shows it already in one pass
+        s1 = env.fields(c, FIELDS, extra=STREAM)
+        s2 = env.fields(c, FIELDS, extra=STREAM, two_pass=True)
+        bad = []
+        for fr in sorted(s1):
+            for f in FIELDS:
+                a, b = s1[fr][f], s2.get(fr, {}).get(f, [])
+                if not set(a) <= set(b):
+                    bad.append(f"frame {fr} {f}: one pass {a} two passes {b}")
+        if bad:
+            fail(f"{name(cap)}: frame by frame, one pass shows what -2 does not:")
+            for b in bad[:10]:
+                print("       " + b)
+        else:
+            print(f"ok   {name(cap)}: frame by frame, -2 shows everything one pass shows")
+
+
+def test_nodfu(env, captures):
+    for cap in captures:
+        c = env.capture(cap)
+        res = env.tshark(["-r", c, "-Y", "dfuscope"])
+        n = len([ln for ln in res.stdout.splitlines() if ln.strip()])
+        rows = env.fields(c, FIELDS)
+        with_fields = [fr for fr, r in rows.items() if any(r.values())]
+        if n or with_fields:
+            fail(f"{name(cap)}: {n} frames match 'dfuscope', fields on frames "
+                 f"{with_fields[:20]}")
+        else:
+            print(f"ok   {name(cap)}: {len(rows)} frames, no dfuscope field")
+
+
+def test_expert(env, dfuscope, captures):
+    for cap in captures:
+        c = env.capture(cap)
+        findings = cli_findings(dfuscope, cap)
+        by_id = {}
+        for f in findings:
+            by_id.setdefault(f["id"], set()).update(finding_frames(f))
+        for fid, frames in sorted(by_id.items()):
+            res = env.tshark(["-r", c, "-Y", f'dfuscope.finding == "{fid}"', "-T", "fields",
+                              "-e", "frame.number"])
+            got = {int(x) for x in res.stdout.split()}
+            if got != frames:
+                fail(f"{name(cap)}: -Y {fid} selects {sorted(got)}, the CLI names "
+                     f"{sorted(frames)}")
+            else:
+                print(f"ok   {name(cap)}: -Y {fid} selects frames {sorted(got)}")
+        res = env.tshark(["-r", c, "-q", "-z", "expert"])
+        for f in findings:
+            if f["title"] not in res.stdout:
+                fail(f"{name(cap)}: tshark -z expert does not list {f['id']} "
+                     f"({f['title']})")
+        if findings:
+            print(f"ok   {name(cap)}: -z expert lists all {len(findings)} findings")
+
+
+def main():
+    if len(sys.argv) < 4:
+        print(__doc__)
+        sys.exit(2)
+    dfuscope, test, plugin, captures = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+    if test == "exports":
+        test_exports(plugin)
+    else:
+        with wsplugin.Env(plugin) as env:
+            if test == "cli":
+                test_cli(env, dfuscope, captures)
+            elif test == "passes":
+                test_passes(env, captures)
+            elif test == "nodfu":
+                test_nodfu(env, captures)
+            elif test == "expert":
+                test_expert(env, dfuscope, captures)
+            else:
+                print(f"unknown test {test}")
+                sys.exit(2)
+    if failures:
+        print(f"{len(failures)} failed")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
