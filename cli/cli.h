@@ -53,14 +53,19 @@ struct dev_filter {
     uint16_t bus;
     uint8_t devnum;
     uint16_t vid, pid;  /* VID:PID */
-    /* instance ids matching a VID:PID filter, learnt in a first pass */
+    /* instance ids matching, learnt from device events (and, for VID:PID on
+     * a file, in a first pass) */
     uint32_t *ids;
     size_t n_ids;
     bool learnt;
 };
 /* Parse "BUS.DEV" or "VID:PID" (hex); false with a message on error. */
 bool dev_filter_parse(struct dev_filter *f, const char *arg, char *err, size_t err_size);
+/* Does a record of bus/devnum, device instance `device`, match? */
 bool dev_filter_match(const struct dev_filter *f, uint16_t bus, uint8_t devnum, uint32_t device);
+/* Does device instance `device` match (instances are learnt from the device
+ * events: those identified with VID:PID, or seen at BUS.DEV)? */
+bool dev_filter_match_instance(const struct dev_filter *f, uint32_t device);
 void dev_filter_free(struct dev_filter *f);
 
 /* ---- running a capture through the decoder ----------------------------------- */
@@ -91,12 +96,17 @@ struct run_result {
 int run_capture(const struct run_opts *ro, const struct dfs_sink *sink, dfs_decoder **out,
                 struct run_result *res);
 
+/* Parse --max-urbs (urbs) or --max-payload into *o; prints the error. */
+bool parse_limit(struct dfs_options *o, bool urbs, const char *arg, const char *cmd);
+
 /* Print a capture.* finding as "FILE: frame N: explanation" on stderr. */
 void print_capture_finding(const char *path, const struct dfs_finding *f);
 
 /* Subcommands */
 int cmd_decode(int argc, char **argv);
 int cmd_descriptors(int argc, char **argv);
+int cmd_diagnose(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
 int cmd_wireshark_install(int argc, char **argv);
 
 #endif

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "diag.h"
 
 struct decode_ctx {
-    bool json, urbs;
+    bool json, urbs, dfu;
     struct dev_filter filter;
     bool have_base;
     struct dfs_time base;
@@ -182,6 +182,31 @@ static int on_control(void *user, const struct dfs_control *ctl)
     return 0;
 }
 
+static int on_dfu(void *user, const struct dfs_dfu_txn *t)
+{
+    struct decode_ctx *c = user;
+    if (!dev_filter_match(&c->filter, t->bus, t->devnum, t->device))
+        return 0;
+    c->printed++;
+    if (c->json) {
+        dfu_txn_json(c->out, t);
+        fputc('\n', c->out);
+        return 0;
+    }
+    char req[128], rep[200], rel[32], frames[48];
+    dfu_txn_request_str(t, req, sizeof req);
+    dfu_txn_reply_str(t, rep, sizeof rep);
+    fmt_reltime(rel, sizeof rel, t->ts, c->base);
+    if (t->reply_frame && t->reply_frame != t->frame)
+        snprintf(frames, sizeof frames, "%" PRIu64 "-%" PRIu64, t->frame, t->reply_frame);
+    else
+        snprintf(frames, sizeof frames, "%" PRIu64, t->frame);
+    const char *sb = t->state_before == DFS_STATE_UNKNOWN ? "?" : dfs_dfu_state_name(t->state_before);
+    fprintf(c->out, "%13s %12s %3u.%-3u if %u alt %u  %-16s %-44s %s\n", frames, rel, t->bus,
+            t->devnum, t->interface, t->alt, sb ? sb : "?", req, rep);
+    return 0;
+}
+
 static int on_base_urb(void *user, const struct dfs_urb *u)
 {
     base_time(user, u->ts);
@@ -198,6 +223,8 @@ static void usage(FILE *f)
             "\n"
             "Options:\n"
             "  --urbs                one line per usbmon record (URB submit/complete)\n"
+            "  --dfu                 one line per DFU/DfuSe transaction: request, block,\n"
+            "                        address, length, reply state and status, poll timeout\n"
             "  --json                JSON Lines (schema: docs/json.md)\n"
             "  --device BUS.DEV|VID:PID\n"
             "                        only this device (VID:PID follows it across\n"
@@ -216,10 +243,11 @@ int cmd_decode(int argc, char **argv)
     struct decode_ctx c = {.out = stdout};
     struct run_opts ro = {.cmd = "decode"};
     dfs_options_init(&ro.dopt);
-    enum { OPT_JSON = 256, OPT_URBS, OPT_DEVICE, OPT_MAXURBS, OPT_MAXPAYLOAD };
+    enum { OPT_JSON = 256, OPT_URBS, OPT_DFU, OPT_DEVICE, OPT_MAXURBS, OPT_MAXPAYLOAD };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
         {"urbs", no_argument, NULL, OPT_URBS},
+        {"dfu", no_argument, NULL, OPT_DFU},
         {"device", required_argument, NULL, OPT_DEVICE},
         {"max-urbs", required_argument, NULL, OPT_MAXURBS},
         {"max-payload", required_argument, NULL, OPT_MAXPAYLOAD},
@@ -233,6 +261,7 @@ int cmd_decode(int argc, char **argv)
         switch (opt) {
         case OPT_JSON: c.json = true; break;
         case OPT_URBS: c.urbs = true; break;
+        case OPT_DFU: c.dfu = true; break;
         case OPT_DEVICE:
             if (!dev_filter_parse(&c.filter, optarg, err, sizeof err)) {
                 cli_err("decode", "%s", err);
@@ -240,24 +269,17 @@ int cmd_decode(int argc, char **argv)
             }
             break;
         case OPT_MAXURBS:
-        case OPT_MAXPAYLOAD: {
-            char *end;
-            unsigned long long v = strtoull(optarg, &end, 10);
-            if (*end || !v || (opt == OPT_MAXURBS && v > (1u << 24))) {
-                cli_err("decode", "--%s '%s': expected a positive number%s",
-                        opt == OPT_MAXURBS ? "max-urbs" : "max-payload", optarg,
-                        opt == OPT_MAXURBS ? " up to 16777216" : "");
+        case OPT_MAXPAYLOAD:
+            if (!parse_limit(&ro.dopt, opt == OPT_MAXURBS, optarg, "decode"))
                 return EXIT_USAGE;
-            }
-            if (opt == OPT_MAXURBS)
-                ro.dopt.max_urbs = (uint32_t)v;
-            else
-                ro.dopt.max_payload = (size_t)v;
             break;
-        }
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
+    }
+    if (c.urbs && c.dfu) {
+        cli_err("decode", "--urbs and --dfu exclude each other");
+        return EXIT_USAGE;
     }
     if (optind != argc - 1) {
         cli_err("decode", optind >= argc ? "no capture file given (use - for standard input)"
@@ -268,9 +290,12 @@ int cmd_decode(int argc, char **argv)
     ro.path = argv[optind];
     ro.filter = &c.filter;
     struct dfs_sink sink = {.user = &c};
-    if (c.urbs)
+    if (c.urbs) {
         sink.on_urb = on_urb;
-    else {
+    } else if (c.dfu) {
+        sink.on_urb = on_base_urb;
+        sink.on_dfu = on_dfu;
+    } else {
         sink.on_urb = on_base_urb;
         sink.on_control = on_control;
     }
@@ -284,8 +309,9 @@ int cmd_decode(int argc, char **argv)
     fflush(stdout);
     fprintf(stderr,
             "%s: %" PRIu64 " records, %" PRIu64 " control transfers, %" PRIu64
-            " records skipped, %" PRIu64 " damaged\n",
-            ro.path, st->records, st->controls, st->records_skipped + res.linktype_skipped,
+            " DFU transactions, %" PRIu64 " records skipped, %" PRIu64 " damaged\n",
+            ro.path, st->records, st->controls, st->dfu_txns,
+            st->records_skipped + res.linktype_skipped,
             st->records_damaged + res.reader_damaged);
     dfs_decoder_free(d);
     if (ferror(stdout)) {

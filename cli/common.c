@@ -161,16 +161,23 @@ bool dev_filter_parse(struct dev_filter *f, const char *arg, char *err, size_t e
     return false;
 }
 
-bool dev_filter_match(const struct dev_filter *f, uint16_t bus, uint8_t devnum, uint32_t device)
+bool dev_filter_match_instance(const struct dev_filter *f, uint32_t device)
 {
     if (!f || !f->active)
         return true;
-    if (f->by_addr)
-        return f->bus == bus && f->devnum == devnum;
     for (size_t i = 0; i < f->n_ids; i++)
         if (f->ids[i] == device)
             return true;
     return false;
+}
+
+bool dev_filter_match(const struct dev_filter *f, uint16_t bus, uint8_t devnum, uint32_t device)
+{
+    if (!f || !f->active)
+        return true;
+    if (f->by_addr && f->bus == bus && f->devnum == devnum)
+        return true;
+    return dev_filter_match_instance(f, device);
 }
 
 void dev_filter_free(struct dev_filter *f)
@@ -229,8 +236,11 @@ static int tee_control(void *u, const struct dfs_control *x)
 }
 static void filter_learn(struct dev_filter *f, const struct dfs_device_event *ev)
 {
-    if (!f || !f->active || f->by_addr || ev->change != DFS_DEV_IDENTIFIED ||
-        ev->vid != f->vid || ev->pid != f->pid)
+    if (!f || !f->active)
+        return;
+    if (f->by_addr ? (ev->bus != f->bus || ev->devnum != f->devnum)
+                   : (ev->change != DFS_DEV_IDENTIFIED || ev->vid != f->vid ||
+                      ev->pid != f->pid))
         return;
     for (size_t i = 0; i < f->n_ids; i++)
         if (f->ids[i] == ev->device)
@@ -397,4 +407,21 @@ int run_capture(const struct run_opts *ro, const struct dfs_sink *sink, dfs_deco
         ro->filter->learnt = true;
     }
     return feed_all(ro, sink, out, res, false);
+}
+
+bool parse_limit(struct dfs_options *o, bool urbs, const char *arg, const char *cmd)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (errno || end == arg || *end || !v || (urbs && v > (1u << 24))) {
+        cli_err(cmd, "--%s '%s': expected a positive number%s", urbs ? "max-urbs" : "max-payload",
+                arg, urbs ? " up to 16777216" : "");
+        return false;
+    }
+    if (urbs)
+        o->max_urbs = (uint32_t)v;
+    else
+        o->max_payload = (size_t)v;
+    return true;
 }

@@ -13,6 +13,8 @@ struct command {
 static const struct command commands[] = {
     {"decode", cmd_decode, "decode a usbmon capture: control transfers or usbmon records"},
     {"descriptors", cmd_descriptors, "the descriptors of every device in a capture (lsusb -v)"},
+    {"diagnose", cmd_diagnose, "explain what went wrong in a DFU/DfuSe session"},
+    {"extract", cmd_extract, "rebuild the memory a session wrote or read (bin, ihex, srec)"},
     {"wireshark-install", cmd_wireshark_install,
      "install the Wireshark plugin in your personal plugin folder"},
 };

@@ -320,7 +320,7 @@ static void emit_control(dfs_decoder *d, const struct dfs__urb_slot *slot,
         return;
     if (d->sink.on_control && dfs__stop(d, d->sink.on_control(d->sink.user, &ctl)))
         return;
-    if (end == DFS_CTL_COMPLETED && ctl.has_setup &&
+    if (end == DFS_CTL_COMPLETED && ctl.has_setup && !ctl.dfu &&
         (ctl.status == -DFS_LINUX_ENOENT || ctl.status == -DFS_LINUX_ECONNRESET)) {
         struct dfs__frames fr = {0};
         dfs__frames_add(&fr, ctl.submit_frame);

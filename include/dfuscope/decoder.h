@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "descriptors.h"
+#include "dfuse.h"
 #include "events.h"
 #include "findings.h"
 #include "result.h"
@@ -74,6 +75,7 @@ struct dfs_sink {
     int (*on_control)(void *user, const struct dfs_control *ctl);
     int (*on_device)(void *user, const struct dfs_device_event *ev);
     int (*on_dfu)(void *user, const struct dfs_dfu_txn *txn);
+    int (*on_mem)(void *user, const struct dfs_mem_op *op);
     int (*on_finding)(void *user, const struct dfs_finding *f);
 };
 
@@ -147,6 +149,40 @@ DFS_API dfs_result dfs_decoder_device_info(const dfs_decoder *d, size_t index,
 DFS_API dfs_result dfs_decoder_device_string(const dfs_decoder *d, uint32_t device,
                                              uint8_t index, uint16_t langid,
                                              const uint8_t **raw, size_t *len);
+
+/* What the decoder knows of the DFU side of a device instance. */
+#define DFS_DFU_MAX_ALTS 16
+struct dfs_dfu_alt_info {
+    uint8_t interface, alt, protocol, iInterface;
+    bool has_name;            /* the iInterface string is in the capture */
+    char name[256];           /* UTF-8 */
+    uint64_t name_frame;      /* frame that returned it */
+    bool layout_parsed;       /* name is a DfuSe layout that parsed */
+    struct dfs_layout layout;
+    char layout_error[128];   /* why it did not parse (when it starts with '@') */
+};
+
+struct dfs_dfu_info {
+    bool present;             /* a DFU interface was found */
+    bool from_descriptor;     /* found in the configuration descriptor, else by its requests */
+    uint8_t interface;
+    bool runtime;             /* bInterfaceProtocol 1 */
+    bool has_functional;
+    struct dfs_desc_dfu_functional functional;
+    uint32_t transfer_size;   /* 0 when unknown */
+    bool transfer_size_inferred; /* from the largest block seen, not the descriptor */
+    bool dfuse;
+    uint8_t state;            /* last tracked DFU state, DFS_STATE_UNKNOWN if none */
+    bool address_valid;
+    uint32_t address;         /* DfuSe address pointer */
+    unsigned n_alts;
+    struct dfs_dfu_alt_info alts[DFS_DFU_MAX_ALTS];
+};
+
+/* DFU view of device instance `device`. Returns DFS_OK (out->present tells
+ * whether it has a DFU interface), DFS_E_NOTFOUND or DFS_E_INVAL. */
+DFS_API dfs_result dfs_decoder_dfu_info(const dfs_decoder *d, uint32_t device,
+                                        struct dfs_dfu_info *out);
 
 /* Human-readable one-line summary of a control transfer's request and data
  * ("GET_DESCRIPTOR DEVICE", "SET_ADDRESS 6", "DFU GETSTATUS"), written into

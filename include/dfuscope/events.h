@@ -149,6 +149,34 @@ struct dfs_dfu_txn {
     uint32_t data_len;
 };
 
+/* A memory operation the device executed (DfuSe: at a memory address; plain
+ * DFU 1.1: at an offset in the firmware image). Writes and erases are
+ * reported when the GETSTATUS that executes them answers; reads when the
+ * UPLOAD returns. */
+enum dfs_mem_kind {
+    DFS_MEM_OP_READ = 0,
+    DFS_MEM_OP_WRITE,
+    DFS_MEM_OP_ERASE,
+    DFS_MEM_OP_MASS_ERASE,
+};
+
+struct dfs_mem_op {
+    uint32_t device, lane;
+    uint8_t interface, alt;
+    enum dfs_mem_kind kind;
+    bool dfuse;            /* address is a memory address, else an image offset */
+    uint32_t address;
+    uint32_t length;       /* bytes read/written; page size of an erase, 0 if unknown */
+    const uint8_t *data;   /* the bytes (READ/WRITE), may be fewer than length */
+    uint32_t data_len;
+    bool ok;               /* executed without error */
+    uint8_t bStatus;       /* DFU status of the execution, when known */
+    uint16_t block;
+    uint64_t frame;        /* the DNLOAD/UPLOAD request */
+    uint64_t exec_frame;   /* the GETSTATUS that executed it, 0 for reads */
+    struct dfs_time ts;
+};
+
 #ifdef __cplusplus
 }
 #endif

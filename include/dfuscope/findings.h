@@ -52,8 +52,6 @@ enum dfs_group {
       "Device left the bus")                                                                   \
     X(USB_TRANSFER_CANCELLED, "usb.transfer-cancelled", NOTE, SEQUENCE,                        \
       "Transfer cancelled by the host")                                                        \
-    X(USB_TRANSFER_ERROR, "usb.transfer-error", WARNING, RESPONSE_CODE,                        \
-      "Transfer failed on the bus")                                                            \
     /* descriptors */                                                                          \
     X(DESC_INVALID_LENGTH, "desc.invalid-length", WARNING, MALFORMED,                          \
       "Descriptor length invalid")                                                             \
@@ -61,10 +59,60 @@ enum dfs_group {
       "DFU interface without a DFU functional descriptor")                                     \
     X(DESC_FUNCTIONAL_SHORT, "desc.functional-short", WARNING, MALFORMED,                      \
       "DFU functional descriptor shorter than DFU 1.1 requires")                               \
+    X(DESC_TRANSFER_SIZE_INVALID, "desc.transfer-size-invalid", WARNING, PROTOCOL,             \
+      "DFU functional descriptor gives an unusable wTransferSize")                             \
+    X(DESC_DFU_PROTOCOL_INVALID, "desc.dfu-protocol-invalid", WARNING, PROTOCOL,            \
+      "DFU interface with a bInterfaceProtocol DFU 1.1 does not define")                       \
+    X(DESC_DFU_VERSION_UNKNOWN, "desc.dfu-version-unknown", NOTE, PROTOCOL,                    \
+      "Unknown bcdDFUVersion in the DFU functional descriptor")                                \
     X(DESC_LAYOUT_INVALID, "desc.layout-invalid", WARNING, MALFORMED,                          \
       "DfuSe memory layout string does not parse")                                             \
     X(DESC_DUPLICATE_ALT_LAYOUTS, "desc.duplicate-alt-layouts", WARNING, PROTOCOL,             \
-      "Several alternate settings advertise the same memory layout")
+      "Several alternate settings advertise the same memory layout")                           \
+    /* DFU 1.1 */                                                                              \
+    X(DFU_GETSTATUS_STALL, "dfu.getstatus-stall", ERROR, RESPONSE_CODE,                        \
+      "GETSTATUS stalled while the device stayed on the bus")                                  \
+    X(DFU_DEVICE_LOST, "dfu.device-lost", ERROR, SEQUENCE,                                     \
+      "Device left the bus in the middle of a DFU operation")                                  \
+    X(DFU_POLL_TIMEOUT_IGNORED, "dfu.poll-timeout-ignored", WARNING, SEQUENCE,                 \
+      "GETSTATUS sent before bwPollTimeout had passed")                                        \
+    X(DFU_POLL_TIMEOUT_TOO_SHORT, "dfu.poll-timeout-too-short", WARNING, PROTOCOL,             \
+      "bwPollTimeout much shorter than the real busy time")                                    \
+    X(DFU_ZERO_POLL_TIMEOUT, "dfu.zero-poll-timeout", WARNING, PROTOCOL,                       \
+      "Repeated dfuDNBUSY replies with bwPollTimeout 0")                                       \
+    X(DFU_ERROR_STATE, "dfu.error-state", WARNING, RESPONSE_CODE,                              \
+      "Device reports dfuERROR")                                                               \
+    X(DFU_OPERATION_FAILED, "dfu.operation-failed", ERROR, RESPONSE_CODE,                      \
+      "Device refused a download, erase or command")                                           \
+    X(DFU_STATE_VIOLATION, "dfu.state-violation", WARNING, SEQUENCE,                           \
+      "Request or reply not allowed by the DFU state diagram")                                 \
+    X(DFU_STALL_WITHOUT_ERROR_STATE, "dfu.stall-without-error-state", WARNING, PROTOCOL,       \
+      "STALL and dfuERROR do not go together")                                                 \
+    X(DFU_CLRSTATUS_OUTSIDE_ERROR, "dfu.clrstatus-outside-error", WARNING, SEQUENCE,           \
+      "CLRSTATUS sent while the device was not in dfuERROR")                                   \
+    X(DFU_BAD_STATE_VALUE, "dfu.bad-state-value", WARNING, MALFORMED,                          \
+      "GETSTATUS or GETSTATE reply with an undefined state or status")                         \
+    X(DFU_TRANSFER_SIZE_EXCEEDED, "dfu.transfer-size-exceeded", WARNING, PROTOCOL,             \
+      "DNLOAD or UPLOAD longer than wTransferSize")                                            \
+    X(DFU_BLOCK_SEQUENCE, "dfu.block-sequence", WARNING, SEQUENCE,                             \
+      "Block numbers skipped, repeated or out of order")                                       \
+    X(DFU_REQUEST_TIMEOUT, "dfu.request-timeout", WARNING, SEQUENCE,                           \
+      "DFU request not answered in time")                                                      \
+    X(DFU_RUNTIME_GETSTATUS_STALL, "dfu.runtime-getstatus-stall", NOTE, PROTOCOL,              \
+      "Run-time interface stalls GETSTATUS")                                                   \
+    /* DfuSe */                                                                                \
+    X(DFUSE_OPTION_BYTES_RESET, "dfuse.option-bytes-reset", ERROR, SEQUENCE,                   \
+      "Option-byte write reset the device")                                                    \
+    X(DFUSE_OPTION_BYTES_REJECTED, "dfuse.option-bytes-rejected", ERROR, RESPONSE_CODE,        \
+      "Option-byte write rejected by the bootloader")                                          \
+    X(DFUSE_OPTION_BYTES_OFFSET_WRITE, "dfuse.option-bytes-offset-write", WARNING, PROTOCOL,   \
+      "Option-byte write does not start at the option-byte base")                              \
+    X(DFUSE_ADDRESS_OUTSIDE_LAYOUT, "dfuse.address-outside-layout", WARNING, PROTOCOL,         \
+      "Access outside the memory layout of the alternate setting")                             \
+    X(DFUSE_LEAVE_RESET, "dfuse.leave-reset", NOTE, SEQUENCE,                                  \
+      "Device left the bus after the DfuSe leave request, as intended")                        \
+    X(DFUSE_ERASE_INSTANT, "dfuse.erase-instant", WARNING, PROTOCOL,                           \
+      "Erase reported done without any busy time")
 
 enum dfs_finding_code {
 #define DFS_FINDING_ENUM(name, id, sev, group, title) DFS_F_##name,

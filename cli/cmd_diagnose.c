@@ -1,0 +1,121 @@
+/* dfuscope diagnose: what went wrong in a DFU session, from the capture. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: %s diagnose [OPTIONS] FILE|-\n"
+            "\n"
+            "Explain a DFU / DfuSe session captured with usbmon: a summary line, then each\n"
+            "finding with its severity, id, the frames that prove it, what was seen, and\n"
+            "what to do. Each finding id has a page in docs/findings/.\n"
+            "\n"
+            "Options:\n"
+            "  --json             one JSON object (schema: docs/json.md)\n"
+            "  --device BUS.DEV|VID:PID\n"
+            "                     only findings about this device\n"
+            "  --color WHEN       auto (default: on a terminal, unless NO_COLOR is set),\n"
+            "                     always, never\n"
+            "  --max-urbs N, --max-payload BYTES\n"
+            "                     decoder limits (see dfuscope decode --help)\n"
+            "  -h, --help         this help\n"
+            "\n"
+            "Exit status: 0 no error-severity finding, 1 error findings, 2 unusable input or\n"
+            "usage error.\n",
+            cli_prog);
+}
+
+struct filter_sink {
+    struct dfs_sink inner;
+    struct dev_filter *filter;
+    dfs_decoder **dec;
+};
+
+int cmd_diagnose(int argc, char **argv)
+{
+    bool json = false;
+    const char *color = "auto";
+    struct dev_filter filter = {0};
+    struct run_opts ro = {.cmd = "diagnose"};
+    dfs_options_init(&ro.dopt);
+    enum { OPT_JSON = 256, OPT_DEVICE, OPT_COLOR, OPT_MAXURBS, OPT_MAXPAYLOAD };
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, OPT_JSON},
+        {"device", required_argument, NULL, OPT_DEVICE},
+        {"color", required_argument, NULL, OPT_COLOR},
+        {"colour", required_argument, NULL, OPT_COLOR},
+        {"max-urbs", required_argument, NULL, OPT_MAXURBS},
+        {"max-payload", required_argument, NULL, OPT_MAXPAYLOAD},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    char err[200];
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case OPT_JSON: json = true; break;
+        case OPT_DEVICE:
+            if (!dev_filter_parse(&filter, optarg, err, sizeof err)) {
+                cli_err("diagnose", "%s", err);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_COLOR:
+            if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
+                cli_err("diagnose", "--color '%s': expected auto, always or never", optarg);
+                return EXIT_USAGE;
+            }
+            color = optarg;
+            break;
+        case OPT_MAXURBS:
+        case OPT_MAXPAYLOAD:
+            if (!parse_limit(&ro.dopt, opt == OPT_MAXURBS, optarg, "diagnose"))
+                return EXIT_USAGE;
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        cli_err("diagnose", optind >= argc ? "no capture file given (use - for standard input)"
+                                           : "only one capture file at a time");
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    ro.path = argv[optind];
+    ro.filter = &filter;
+    ro.quiet_capture_findings = false;
+    struct diag *dg = diag_new(stdout, json, color, false);
+    if (!dg) {
+        cli_err("diagnose", "out of memory");
+        return EXIT_USAGE;
+    }
+    struct dfs_sink sink = {0};
+    diag_sink(dg, &sink);
+    if (filter.active)
+        diag_set_filter(dg, &filter);
+    struct run_result res;
+    dfs_decoder *dec = NULL;
+    int rc = run_capture(&ro, &sink, &dec, &res);
+    if (rc) {
+        diag_free(dg);
+        dev_filter_free(&filter);
+        return rc;
+    }
+    rc = diag_finish(dg, dec, ro.path, &res);
+    dfs_decoder_free(dec);
+    diag_free(dg);
+    dev_filter_free(&filter);
+    if (ferror(stdout)) {
+        cli_err("diagnose", "error writing the output");
+        return EXIT_USAGE;
+    }
+    if (res.records == 0 && res.read_error)
+        return EXIT_USAGE;
+    return rc;
+}

@@ -1,0 +1,566 @@
+/* The diagnosis printer. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+
+#define MAX_KEPT 2000
+
+struct diag {
+    FILE *out;
+    bool json, live;
+    struct color color;
+    struct dfs_finding *f;
+    size_t n, cap;
+    uint64_t dropped;
+    uint64_t txns;
+    bool have_base;
+    struct dfs_time base;
+    const struct dev_filter *filter;
+};
+
+void diag_set_filter(struct diag *d, const struct dev_filter *filter)
+{
+    d->filter = filter;
+}
+
+struct diag *diag_new(FILE *out, bool json, const char *color_mode, bool live)
+{
+    struct diag *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->out = out;
+    d->json = json;
+    d->live = live && !json;
+    color_init(&d->color, out, color_mode);
+    return d;
+}
+
+void diag_free(struct diag *d)
+{
+    if (!d)
+        return;
+    free(d->f);
+    free(d);
+}
+
+void dfu_txn_request_str(const struct dfs_dfu_txn *t, char *buf, size_t size)
+{
+    const char *rn = dfs_dfu_request_name(t->request);
+    size_t pos = (size_t)snprintf(buf, size, "%s", rn ? rn : "?");
+    if (pos >= size)
+        return;
+    switch (t->request) {
+    case DFS_DFU_DNLOAD:
+        if (t->cmd >= 0) {
+            const char *cn = dfs_dfuse_cmd_name((uint8_t)t->cmd);
+            if (t->mass_erase)
+                snprintf(buf + pos, size - pos, " MASS_ERASE");
+            else if (t->has_address)
+                snprintf(buf + pos, size - pos, " %s 0x%08x", cn ? cn : "command", t->address);
+            else
+                snprintf(buf + pos, size - pos, " %s (0x%02x)", cn ? cn : "command",
+                         (unsigned)t->cmd);
+        } else if (t->wLength == 0) {
+            snprintf(buf + pos, size - pos, " block %u, zero length (%s)", t->wValue,
+                     t->dfuse ? "leave" : "end of download");
+        } else if (t->has_address) {
+            snprintf(buf + pos, size - pos, " block %u -> 0x%08x (%u B)", t->wValue, t->address,
+                     t->wLength);
+        } else {
+            snprintf(buf + pos, size - pos, " block %u (%u B)", t->wValue, t->wLength);
+        }
+        break;
+    case DFS_DFU_UPLOAD:
+        if (t->cmd == DFS_DFUSE_GET_COMMANDS)
+            snprintf(buf + pos, size - pos, " block 0 GET_COMMANDS (%u B)", t->wLength);
+        else if (t->has_address)
+            snprintf(buf + pos, size - pos, " block %u <- 0x%08x (%u B)", t->wValue, t->address,
+                     t->wLength);
+        else
+            snprintf(buf + pos, size - pos, " block %u (%u B)", t->wValue, t->wLength);
+        break;
+    case DFS_DFU_DETACH:
+        snprintf(buf + pos, size - pos, " timeout %u ms", t->wValue);
+        break;
+    default:
+        break;
+    }
+}
+
+void dfu_txn_reply_str(const struct dfs_dfu_txn *t, char *buf, size_t size)
+{
+    size_t pos = 0;
+    switch (t->outcome) {
+    case DFS_DFU_ACK: break;
+    case DFS_DFU_STALLED: pos = (size_t)snprintf(buf, size, "STALL"); break;
+    case DFS_DFU_BUS_ERROR:
+    case DFS_DFU_NO_DEVICE:
+    case DFS_DFU_CANCELLED:
+        pos = (size_t)snprintf(buf, size, "failed %d %s", (int)t->usb_status,
+                               dfs_errno_name(t->usb_status) ? dfs_errno_name(t->usb_status)
+                                                             : "");
+        break;
+    case DFS_DFU_NO_REPLY: pos = (size_t)snprintf(buf, size, "no reply"); break;
+    }
+    if (t->outcome != DFS_DFU_ACK) {
+        if (pos < size && t->state_after != DFS_STATE_UNKNOWN)
+            snprintf(buf + pos, size - pos, " (now %s)",
+                     dfs_dfu_state_name(t->state_after) ? dfs_dfu_state_name(t->state_after)
+                                                        : "?");
+        return;
+    }
+    if (t->has_status) {
+        const char *sn = dfs_dfu_state_name(t->bState);
+        const char *stn = dfs_dfu_status_name(t->bStatus);
+        pos = (size_t)snprintf(buf, size, "%s", sn ? sn : "bState?");
+        if (pos < size && t->bStatus)
+            pos += (size_t)snprintf(buf + pos, size - pos, " %s", stn ? stn : "bStatus?");
+        if (pos < size && (t->poll_timeout_ms || t->bState == DFS_STATE_DNBUSY))
+            pos += (size_t)snprintf(buf + pos, size - pos, ", poll %u ms", t->poll_timeout_ms);
+        if (pos < size && t->poll_wait_us >= 0)
+            snprintf(buf + pos, size - pos, " (polled after %.1f ms, asked %u)",
+                     (double)t->poll_wait_us / 1000.0, t->poll_asked_ms);
+        return;
+    }
+    if (t->has_state) {
+        const char *sn = dfs_dfu_state_name(t->bState);
+        snprintf(buf, size, "%s", sn ? sn : "bState?");
+        return;
+    }
+    if (t->request == DFS_DFU_UPLOAD)
+        pos = (size_t)snprintf(buf, size, "%u B%s", t->length,
+                               t->length < t->wLength ? " (short: end of upload)" : "");
+    else
+        pos = (size_t)snprintf(buf, size, "ACK");
+    if (pos < size && t->state_after != DFS_STATE_UNKNOWN)
+        snprintf(buf + pos, size - pos, " -> %s",
+                 dfs_dfu_state_name(t->state_after) ? dfs_dfu_state_name(t->state_after) : "?");
+}
+
+static const char *outcome_name(enum dfs_dfu_outcome o)
+{
+    switch (o) {
+    case DFS_DFU_ACK: return "ack";
+    case DFS_DFU_STALLED: return "stall";
+    case DFS_DFU_BUS_ERROR: return "bus-error";
+    case DFS_DFU_CANCELLED: return "cancelled";
+    case DFS_DFU_NO_DEVICE: return "no-device";
+    case DFS_DFU_NO_REPLY: return "no-reply";
+    }
+    return "?";
+}
+
+static void json_state(FILE *f, const char *key, uint8_t st)
+{
+    fprintf(f, ",\"%s\":", key);
+    const char *n = st == DFS_STATE_UNKNOWN ? NULL : dfs_dfu_state_name(st);
+    json_str(f, n);
+}
+
+void dfu_txn_json(FILE *f, const struct dfs_dfu_txn *t)
+{
+    char ts[40];
+    fmt_abstime(ts, sizeof ts, t->ts);
+    fprintf(f, "{\"frame\":%" PRIu64 ",\"reply_frame\":%" PRIu64 ",\"time\":%s,\"bus\":%u,"
+               "\"device\":%u,\"instance\":%u,\"lane\":%u,\"interface\":%u,\"alt\":%u,"
+               "\"request\":",
+            t->frame, t->reply_frame, ts, t->bus, t->devnum, t->device, t->lane, t->interface,
+            t->alt);
+    json_str(f, dfs_dfu_request_name(t->request));
+    fprintf(f, ",\"block\":%u,\"wLength\":%u,\"length\":%u,\"usb_status\":%d,\"outcome\":\"%s\","
+               "\"dfuse\":%s",
+            t->wValue, t->wLength, t->length, (int)t->usb_status, outcome_name(t->outcome),
+            t->dfuse ? "true" : "false");
+    fputs(",\"command\":", f);
+    if (t->cmd >= 0)
+        json_str(f, t->mass_erase ? "MASS_ERASE" : dfs_dfuse_cmd_name((uint8_t)t->cmd));
+    else
+        fputs("null", f);
+    fputs(",\"address\":", f);
+    if (t->has_address)
+        fprintf(f, "%u", t->address);
+    else
+        fputs("null", f);
+    fprintf(f, ",\"leave\":%s", t->leave ? "true" : "false");
+    if (t->has_status) {
+        fprintf(f, ",\"bStatus\":%u,\"status\":", t->bStatus);
+        json_str(f, dfs_dfu_status_name(t->bStatus));
+        fprintf(f, ",\"poll_timeout\":%u", t->poll_timeout_ms);
+    } else {
+        fputs(",\"bStatus\":null,\"status\":null,\"poll_timeout\":null", f);
+    }
+    if (t->has_state) {
+        fprintf(f, ",\"bState\":%u", t->bState);
+        json_state(f, "state", t->bState);
+    } else {
+        fputs(",\"bState\":null,\"state\":null", f);
+    }
+    json_state(f, "state_before", t->state_before);
+    json_state(f, "state_after", t->state_after);
+    if (t->poll_wait_us >= 0)
+        fprintf(f, ",\"poll_wait_ms\":%.3f,\"poll_asked_ms\":%u", (double)t->poll_wait_us / 1000.0,
+                t->poll_asked_ms);
+    fputs(",\"data\":", f);
+    json_hex(f, t->data, t->data_len > 64 ? 64 : t->data_len);
+    fprintf(f, ",\"data_length\":%u}", t->data_len);
+}
+
+/* ---- collecting ------------------------------------------------------------------ */
+
+static void print_finding_line(struct diag *d, const struct dfs_finding *f)
+{
+    const struct color *c = &d->color;
+    const char *col = f->severity == DFS_SEV_ERROR     ? c_red(c)
+                      : f->severity == DFS_SEV_WARNING ? c_yellow(c)
+                                                       : c_cyan(c);
+    char safe[DFS_FINDING_TEXT_SIZE + 64];
+    text_safe(safe, sizeof safe, f->explanation);
+    fprintf(d->out, "%s>> %s %s%s: %s\n", col, dfs_severity_name(f->severity), f->id, c_off(c),
+            safe);
+    fflush(d->out);
+}
+
+static int on_finding(void *user, const struct dfs_finding *f)
+{
+    struct diag *d = user;
+    if (d->filter && d->filter->active && !dev_filter_match_instance(d->filter, f->device))
+        return 0;
+    if (d->live)
+        print_finding_line(d, f);
+    if (d->n == d->cap) {
+        if (d->cap >= MAX_KEPT) {
+            d->dropped++;
+            return 0;
+        }
+        size_t ncap = d->cap ? d->cap * 2 : 32;
+        struct dfs_finding *n = realloc(d->f, ncap * sizeof *n);
+        if (!n) {
+            d->dropped++;
+            return 0;
+        }
+        d->f = n;
+        d->cap = ncap;
+    }
+    d->f[d->n++] = *f;
+    return 0;
+}
+
+static int on_dfu(void *user, const struct dfs_dfu_txn *t)
+{
+    struct diag *d = user;
+    if (d->filter && !dev_filter_match(d->filter, t->bus, t->devnum, t->device))
+        return 0;
+    d->txns++;
+    if (!d->have_base) {
+        d->base = t->ts;
+        d->have_base = true;
+    }
+    if (d->live) {
+        char req[128], rep[160], rel[32];
+        dfu_txn_request_str(t, req, sizeof req);
+        dfu_txn_reply_str(t, rep, sizeof rep);
+        fmt_reltime(rel, sizeof rel, t->ts, d->base);
+        fprintf(d->out, "%7" PRIu64 " %11s %3u.%-3u %-40s %s\n", t->frame, rel, t->bus,
+                t->devnum, req, rep);
+        fflush(d->out);
+    }
+    return 0;
+}
+
+void diag_sink(struct diag *d, struct dfs_sink *sink)
+{
+    sink->user = d;
+    sink->on_finding = on_finding;
+    sink->on_dfu = on_dfu;
+}
+
+/* ---- the diagnosis ------------------------------------------------------------------- */
+
+static int cmp_finding(const void *a, const void *b)
+{
+    const struct dfs_finding *x = a, *y = b;
+    if (x->severity != y->severity)
+        return x->severity > y->severity ? -1 : 1;
+    uint64_t fx = x->n_frames ? x->frames[0] : x->frame, fy = y->n_frames ? y->frames[0] : y->frame;
+    if (fx != fy)
+        return fx < fy ? -1 : 1;
+    return (int)x->code - (int)y->code;
+}
+
+static void device_strings(dfs_decoder *dec, const struct dfs_device_info *info, uint8_t idx,
+                           char *out, size_t size)
+{
+    out[0] = '\0';
+    const uint8_t *raw;
+    size_t len;
+    if (!idx || dfs_decoder_device_string(dec, info->id, idx, info->langid, &raw, &len) != DFS_OK)
+        return;
+    char u[256];
+    if (dfs_desc_string_utf8(raw, len, u, sizeof u, NULL) == DFS_OK)
+        text_safe(out, size, u);
+}
+
+static void print_devices_text(struct diag *d, dfs_decoder *dec)
+{
+    size_t n = dfs_decoder_device_count(dec);
+    bool header = false;
+    struct dfs_dfu_info *dfu = malloc(sizeof *dfu);
+    if (!dfu)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        struct dfs_device_info info;
+        if (dfs_decoder_device_info(dec, i, &info) != DFS_OK)
+            continue;
+        if (dfs_decoder_dfu_info(dec, info.id, dfu) != DFS_OK || !dfu->present)
+            continue;
+        if (!header) {
+            fprintf(d->out, "%sDFU devices%s\n", c_bold(&d->color), c_off(&d->color));
+            header = true;
+        }
+        char prod[200] = "";
+        if (info.has_device_desc)
+            device_strings(dec, &info, info.desc.iProduct, prod, sizeof prod);
+        fprintf(d->out, "  %u.%u", info.bus, info.devnum);
+        if (info.has_device_desc && info.device_desc_complete)
+            fprintf(d->out, " %04x:%04x", info.desc.idVendor, info.desc.idProduct);
+        if (*prod)
+            fprintf(d->out, " \"%s\"", prod);
+        fprintf(d->out, ": %s%s interface %u", dfu->dfuse ? "DfuSe" : "DFU 1.1",
+                dfu->runtime ? " run-time" : "", dfu->interface);
+        if (dfu->transfer_size)
+            fprintf(d->out, ", wTransferSize %u%s", dfu->transfer_size,
+                    dfu->transfer_size_inferred ? " (inferred from the blocks)" : "");
+        fprintf(d->out, ", frames %" PRIu64 "-%" PRIu64, info.first_frame, info.last_frame);
+        if (info.previous)
+            fprintf(d->out, ", re-enumerated (instance %u before)", info.previous);
+        if (info.gone)
+            fprintf(d->out, ", left the bus at frame %" PRIu64, info.gone_frame);
+        fputc('\n', d->out);
+        for (unsigned a = 0; a < dfu->n_alts; a++) {
+            const struct dfs_dfu_alt_info *al = &dfu->alts[a];
+            char nm[300];
+            text_safe(nm, sizeof nm, al->name);
+            fprintf(d->out, "    alt %u: %s%s%s\n", al->alt, al->has_name ? "\"" : "",
+                    al->has_name ? nm : "(name not in the capture)", al->has_name ? "\"" : "");
+        }
+    }
+    if (header)
+        fputc('\n', d->out);
+    free(dfu);
+}
+
+static void json_devices(struct diag *d, dfs_decoder *dec)
+{
+    FILE *f = d->out;
+    size_t n = dfs_decoder_device_count(dec);
+    struct dfs_dfu_info *dfu = malloc(sizeof *dfu);
+    fputs("[", f);
+    bool first = true;
+    for (size_t i = 0; i < n && dfu; i++) {
+        struct dfs_device_info info;
+        if (dfs_decoder_device_info(dec, i, &info) != DFS_OK)
+            continue;
+        fprintf(f, "%s{\"instance\":%u,\"lane\":%u,\"previous\":", first ? "" : ",", info.id,
+                info.lane);
+        first = false;
+        if (info.previous)
+            fprintf(f, "%u", info.previous);
+        else
+            fputs("null", f);
+        fprintf(f, ",\"bus\":%u,\"device\":%u,\"first_frame\":%" PRIu64 ",\"last_frame\":%" PRIu64
+                   ",\"gone_frame\":",
+                info.bus, info.devnum, info.first_frame, info.last_frame);
+        if (info.gone)
+            fprintf(f, "%" PRIu64, info.gone_frame);
+        else
+            fputs("null", f);
+        if (info.has_device_desc && info.device_desc_complete) {
+            char s[200];
+            fprintf(f, ",\"vid\":%u,\"pid\":%u,\"bcdDevice\":%u", info.desc.idVendor,
+                    info.desc.idProduct, info.desc.bcdDevice);
+            device_strings(dec, &info, info.desc.iManufacturer, s, sizeof s);
+            fputs(",\"manufacturer\":", f);
+            json_str(f, *s ? s : NULL);
+            device_strings(dec, &info, info.desc.iProduct, s, sizeof s);
+            fputs(",\"product\":", f);
+            json_str(f, *s ? s : NULL);
+            device_strings(dec, &info, info.desc.iSerialNumber, s, sizeof s);
+            fputs(",\"serial\":", f);
+            json_str(f, *s ? s : NULL);
+        } else {
+            fputs(",\"vid\":null,\"pid\":null", f);
+        }
+        fputs(",\"dfu\":", f);
+        if (dfs_decoder_dfu_info(dec, info.id, dfu) != DFS_OK || !dfu->present) {
+            fputs("null}", f);
+            continue;
+        }
+        fprintf(f, "{\"interface\":%u,\"from_descriptor\":%s,\"runtime\":%s,\"dfuse\":%s,"
+                   "\"transfer_size\":",
+                dfu->interface, dfu->from_descriptor ? "true" : "false",
+                dfu->runtime ? "true" : "false", dfu->dfuse ? "true" : "false");
+        if (dfu->transfer_size)
+            fprintf(f, "%u", dfu->transfer_size);
+        else
+            fputs("null", f);
+        fprintf(f, ",\"transfer_size_inferred\":%s,\"functional\":",
+                dfu->transfer_size_inferred ? "true" : "false");
+        if (dfu->has_functional) {
+            fprintf(f, "{\"bLength\":%u,\"bmAttributes\":%u,\"wDetachTimeOut\":%u,"
+                       "\"wTransferSize\":%u,\"bcdDFUVersion\":",
+                    dfu->functional.bLength, dfu->functional.bmAttributes,
+                    dfu->functional.wDetachTimeOut, dfu->functional.wTransferSize);
+            if (dfu->functional.has_version)
+                fprintf(f, "%u}", dfu->functional.bcdDFUVersion);
+            else
+                fputs("null}", f);
+        } else {
+            fputs("null", f);
+        }
+        json_state(f, "state", dfu->state);
+        fputs(",\"alts\":[", f);
+        for (unsigned a = 0; a < dfu->n_alts; a++) {
+            const struct dfs_dfu_alt_info *al = &dfu->alts[a];
+            fprintf(f, "%s{\"alt\":%u,\"iInterface\":%u,\"name\":", a ? "," : "", al->alt,
+                    al->iInterface);
+            json_str(f, al->has_name ? al->name : NULL);
+            fputs(",\"layout\":", f);
+            if (al->layout_parsed) {
+                fputs("{\"name\":", f);
+                json_str(f, al->layout.name);
+                fputs(",\"regions\":[", f);
+                for (unsigned r = 0; r < al->layout.n_regions; r++) {
+                    const struct dfs_layout_region *rg = &al->layout.regions[r];
+                    fprintf(f, "%s{\"start\":%u,\"end\":%llu,\"count\":%u,\"size\":%u,"
+                               "\"readable\":%s,\"erasable\":%s,\"writable\":%s}",
+                            r ? "," : "", rg->start, (unsigned long long)rg->end, rg->count,
+                            rg->size, (rg->flags & DFS_MEM_READABLE) ? "true" : "false",
+                            (rg->flags & DFS_MEM_ERASABLE) ? "true" : "false",
+                            (rg->flags & DFS_MEM_WRITABLE) ? "true" : "false");
+                }
+                fputs("]}", f);
+            } else {
+                fputs("null", f);
+            }
+            fputs(",\"layout_error\":", f);
+            json_str(f, al->layout_error[0] ? al->layout_error : NULL);
+            fputc('}', f);
+        }
+        fputs("]}}", f);
+    }
+    fputs("]", f);
+    free(dfu);
+}
+
+static void print_text(struct diag *d, dfs_decoder *dec, const char *path,
+                       const struct run_result *res, const uint64_t sev[3])
+{
+    const struct color *c = &d->color;
+    const struct dfs_stats *st = dfs_decoder_stats(dec);
+    FILE *o = d->out;
+    if (d->live)
+        fputc('\n', o);
+    fprintf(o, "%s%s%s: ", c_bold(c), path, c_off(c));
+    if (d->n) {
+        const struct dfs_finding *top = &d->f[0];
+        fprintf(o, "%s: %s (%s at frame %" PRIu64 ")", dfs_severity_name(top->severity),
+                top->title, top->id, top->frame);
+    } else {
+        fprintf(o, "no findings");
+    }
+    fprintf(o, "\n  %" PRIu64 " error%s, %" PRIu64 " warning%s, %" PRIu64 " note%s in %" PRIu64
+               " records (%" PRIu64 " DFU transactions, %u devices)",
+            sev[2], sev[2] == 1 ? "" : "s", sev[1], sev[1] == 1 ? "" : "s", sev[0],
+            sev[0] == 1 ? "" : "s", st->records, st->dfu_txns, st->devices);
+    if (st->records_skipped + res->linktype_skipped || st->records_damaged + res->reader_damaged)
+        fprintf(o, "; %" PRIu64 " records skipped, %" PRIu64 " damaged",
+                st->records_skipped + res->linktype_skipped,
+                st->records_damaged + res->reader_damaged);
+    fputs("\n\n", o);
+    for (size_t i = 0; i < d->n; i++) {
+        const struct dfs_finding *f = &d->f[i];
+        const char *col = f->severity == DFS_SEV_ERROR     ? c_red(c)
+                          : f->severity == DFS_SEV_WARNING ? c_yellow(c)
+                                                           : c_cyan(c);
+        fprintf(o, "%s%-7s%s %s%s%s  %s\n", col, dfs_severity_name(f->severity), c_off(c),
+                c_bold(c), f->id, c_off(c), f->title);
+        fprintf(o, "        %sframes", c_dim(c));
+        for (unsigned k = 0; k < f->n_frames; k++)
+            fprintf(o, "%s %" PRIu64, k ? "," : "", f->frames[k]);
+        fprintf(o, "%s\n", c_off(c));
+        char safe[DFS_FINDING_TEXT_SIZE + 64];
+        text_safe(safe, sizeof safe, f->explanation);
+        fprintf(o, "        %s\n", safe);
+        if (f->remedy[0]) {
+            text_safe(safe, sizeof safe, f->remedy);
+            fprintf(o, "        %sWhat to do:%s %s\n", c_bold(c), c_off(c), safe);
+        }
+        fprintf(o, "        %sdocs/findings/%s.md%s\n\n", c_dim(c), f->id, c_off(c));
+    }
+    if (d->dropped)
+        fprintf(o, "(%" PRIu64 " more findings not kept)\n\n", d->dropped);
+    print_devices_text(d, dec);
+}
+
+static void print_json(struct diag *d, dfs_decoder *dec, const char *path,
+                       const struct run_result *res, const uint64_t sev[3])
+{
+    FILE *o = d->out;
+    const struct dfs_stats *st = dfs_decoder_stats(dec);
+    fputs("{\"file\":", o);
+    json_str(o, path);
+    fputs(",\"findings\":[", o);
+    for (size_t i = 0; i < d->n; i++) {
+        const struct dfs_finding *f = &d->f[i];
+        fprintf(o, "%s{\"id\":", i ? "," : "");
+        json_str(o, f->id);
+        fprintf(o, ",\"severity\":\"%s\",\"group\":\"%s\",\"title\":",
+                dfs_severity_name(f->severity), dfs_group_name(f->group));
+        json_str(o, f->title);
+        fprintf(o, ",\"frame\":%" PRIu64 ",\"frames\":[", f->frame);
+        for (unsigned k = 0; k < f->n_frames; k++)
+            fprintf(o, "%s%" PRIu64, k ? "," : "", f->frames[k]);
+        fprintf(o, "],\"device\":%u,\"explanation\":", f->device);
+        json_str(o, f->explanation);
+        fputs(",\"remedy\":", o);
+        json_str(o, f->remedy);
+        fprintf(o, ",\"doc\":\"docs/findings/%s.md\"}", f->id);
+    }
+    fputs("],\"devices\":", o);
+    json_devices(d, dec);
+    fprintf(o, ",\"summary\":{\"records\":%" PRIu64 ",\"records_skipped\":%" PRIu64
+               ",\"records_damaged\":%" PRIu64 ",\"control_transfers\":%" PRIu64
+               ",\"dfu_transactions\":%" PRIu64 ",\"devices\":%u,\"errors\":%" PRIu64
+               ",\"warnings\":%" PRIu64 ",\"notes\":%" PRIu64 ",\"findings_not_kept\":%" PRIu64
+               ",\"verdict\":",
+            st->records, st->records_skipped + res->linktype_skipped,
+            st->records_damaged + res->reader_damaged, st->controls, st->dfu_txns, st->devices,
+            sev[2], sev[1], sev[0], d->dropped);
+    if (d->n) {
+        char v[300];
+        snprintf(v, sizeof v, "%s: %s (%s at frame %" PRIu64 ")",
+                 dfs_severity_name(d->f[0].severity), d->f[0].title, d->f[0].id, d->f[0].frame);
+        json_str(o, v);
+    } else {
+        json_str(o, "no findings");
+    }
+    fputs(",\"complete\":", o);
+    fputs(res->read_error || res->aborted ? "false" : "true", o);
+    fputs("}}\n", o);
+}
+
+int diag_finish(struct diag *d, dfs_decoder *dec, const char *path, const struct run_result *res)
+{
+    qsort(d->f, d->n, sizeof *d->f, cmp_finding);
+    uint64_t sev[3] = {0, 0, 0};
+    for (size_t i = 0; i < d->n; i++)
+        sev[d->f[i].severity]++;
+    if (d->json)
+        print_json(d, dec, path, res, sev);
+    else
+        print_text(d, dec, path, res, sev);
+    fflush(d->out);
+    return sev[DFS_SEV_ERROR] ? EXIT_FINDINGS : 0;
+}

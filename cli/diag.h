@@ -1,0 +1,34 @@
+/* The diagnosis printer: collects findings and DFU transactions from a
+ * decoder and prints the diagnosis (text or JSON). Used by `diagnose`, and
+ * by `capture --diagnose` and `follow`, which print live as well. */
+#ifndef DFS_CLI_DIAG_H
+#define DFS_CLI_DIAG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+struct diag;
+
+/* live: print each DFU transaction and finding as it arrives (text only). */
+struct diag *diag_new(FILE *out, bool json, const char *color_mode, bool live);
+/* Fill *sink with callbacks that collect (and print live); other callbacks
+ * of *sink are left as they are. */
+void diag_sink(struct diag *d, struct dfs_sink *sink);
+/* Print the whole diagnosis of the finished decoder. Returns the exit code:
+ * 0 no error-severity finding, 1 at least one. */
+int diag_finish(struct diag *d, dfs_decoder *dec, const char *path, const struct run_result *res);
+void diag_free(struct diag *d);
+/* Keep only findings and transactions of devices matching the filter (the
+ * filter must outlive the diag). */
+void diag_set_filter(struct diag *d, const struct dev_filter *filter);
+
+/* One DFU transaction in words ("DNLOAD block 2 -> 0x08000000 (2048 B)"). */
+void dfu_txn_request_str(const struct dfs_dfu_txn *t, char *buf, size_t size);
+/* Its reply in words ("dfuDNBUSY, poll 40 ms"). */
+void dfu_txn_reply_str(const struct dfs_dfu_txn *t, char *buf, size_t size);
+/* JSON object for one transaction (no newline). */
+void dfu_txn_json(FILE *f, const struct dfs_dfu_txn *t);
+
+#endif
