@@ -51,11 +51,23 @@ static int hf_finding_group = -1;
 static int hf_finding_title = -1;
 static int hf_finding_explanation = -1;
 static int hf_finding_remedy = -1;
+static int hf_finding_at_end = -1;
 static int hf_related_frame = -1;
 static int hf_layout = -1;
 static int hf_layout_interface = -1;
 static int hf_layout_alt = -1;
 static int hf_layout_string_index = -1;
+static int hf_layout_name = -1;
+static int hf_layout_error = -1;
+static int hf_region_start = -1;
+static int hf_region_end = -1;
+static int hf_region_count = -1;
+static int hf_region_size = -1;
+static int hf_region_access = -1;
+static int hf_mem_op = -1;
+static int hf_mem_address = -1;
+static int hf_mem_length = -1;
+static int hf_mem_ok = -1;
 static int hf_device = -1;
 static int hf_device_event = -1;
 static int hf_device_previous = -1;
@@ -65,6 +77,8 @@ static gint ett_txn = -1;
 static gint ett_finding = -1;
 static gint ett_layout = -1;
 static gint ett_device = -1;
+static gint ett_region = -1;
+static gint ett_mem = -1;
 
 static expert_field ei_finding[DFS_F__COUNT];
 static expert_field ei_reread = EI_INIT;
@@ -258,6 +272,7 @@ static bool item_shown(const struct dfs__res *r, const struct dfs__item *it)
     switch (it->kind) {
     case DFS__ITEM_TXN:
     case DFS__ITEM_LAYOUT:
+    case DFS__ITEM_MEM:
         return true;
     case DFS__ITEM_DEVICE:
         return dfs__res_dfu_device(r, dfs__res_device(r, it)->ev.device);
@@ -435,7 +450,9 @@ static void show_txn(proto_tree *tree, tvbuff_t *tvb, const struct dfs__res *r,
         add_generated(proto_tree_add_uint(tt, hf_state, tvb, 0, 0, t->bState));
     if (t->has_status) {
         add_generated(proto_tree_add_uint(tt, hf_status, tvb, 0, 0, t->bStatus));
-        add_generated(proto_tree_add_uint(tt, hf_poll_timeout, tvb, 0, 0, t->poll_timeout_ms));
+        add_generated(proto_tree_add_uint_format_value(tt, hf_poll_timeout, tvb, 0, 0,
+                                                       t->poll_timeout_ms, "%u ms",
+                                                       t->poll_timeout_ms));
     }
     if (t->poll_wait_us >= 0)
         add_generated(proto_tree_add_uint_format_value(
@@ -464,6 +481,75 @@ static void show_layout(proto_tree *tree, tvbuff_t *tvb, const struct dfs__res *
     add_generated(proto_tree_add_uint(lt, hf_layout_alt, tvb, 0, 0, l->alt));
     add_generated(proto_tree_add_uint(lt, hf_layout_string_index, tvb, 0, 0, l->string_index));
     add_generated(proto_tree_add_uint(lt, hf_device, tvb, 0, 0, l->device));
+    if (!l->parsed) {
+        if (l->error[0])
+            add_generated(proto_tree_add_string(lt, hf_layout_error, tvb, 0, 0, l->error));
+        return;
+    }
+    add_generated(proto_tree_add_string(lt, hf_layout_name, tvb, 0, 0, l->layout.name));
+    for (unsigned i = 0; i < l->layout.n_regions && i < DFS_LAYOUT_MAX_REGIONS; i++) {
+        const struct dfs_layout_region *g = &l->layout.regions[i];
+        char access[48] = "";
+        if (g->flags & DFS_MEM_READABLE)
+            g_strlcat(access, "readable", sizeof access);
+        if (g->flags & DFS_MEM_ERASABLE)
+            g_strlcat(access, access[0] ? ", erasable" : "erasable", sizeof access);
+        if (g->flags & DFS_MEM_WRITABLE)
+            g_strlcat(access, access[0] ? ", writable" : "writable", sizeof access);
+        if (!access[0])
+            g_strlcat(access, "no access", sizeof access);
+        const char *unit = g->size % 1048576 == 0 ? "MiB" : g->size % 1024 == 0 ? "KiB" : "B";
+        uint32_t usize = g->size % 1048576 == 0 ? g->size / 1048576
+                         : g->size % 1024 == 0  ? g->size / 1024
+                                                : g->size;
+        proto_tree *rt = proto_tree_add_subtree_format(
+            lt, tvb, 0, 0, ett_region, NULL, "0x%08x-0x%08" PRIx64 ": %u x %u %s, %s (%c)",
+            g->start, g->end - 1, g->count, usize, unit, access, g->type);
+        add_generated(proto_tree_add_uint(rt, hf_region_start, tvb, 0, 0, g->start));
+        add_generated(proto_tree_add_uint64(rt, hf_region_end, tvb, 0, 0, g->end));
+        add_generated(proto_tree_add_uint(rt, hf_region_count, tvb, 0, 0, g->count));
+        add_generated(proto_tree_add_uint(rt, hf_region_size, tvb, 0, 0, g->size));
+        add_generated(proto_tree_add_string(rt, hf_region_access, tvb, 0, 0, access));
+    }
+}
+
+static const char *mem_kind_name(enum dfs_mem_kind k)
+{
+    switch (k) {
+    case DFS_MEM_OP_READ: return "read";
+    case DFS_MEM_OP_WRITE: return "write";
+    case DFS_MEM_OP_ERASE: return "erase";
+    case DFS_MEM_OP_MASS_ERASE: return "mass erase";
+    }
+    return "unknown";
+}
+
+static void mem_summary(const struct dfs_mem_op *op, char *buf, size_t size)
+{
+    if (op->kind == DFS_MEM_OP_MASS_ERASE)
+        snprintf(buf, size, "mass erase%s", op->ok ? "" : " failed");
+    else if (op->length)
+        snprintf(buf, size, "%s %u B at %s0x%08x%s", mem_kind_name(op->kind), op->length,
+                 op->dfuse ? "" : "offset ", op->address, op->ok ? "" : " failed");
+    else
+        snprintf(buf, size, "%s at %s0x%08x%s", mem_kind_name(op->kind),
+                 op->dfuse ? "" : "offset ", op->address, op->ok ? "" : " failed");
+}
+
+static void show_mem(proto_tree *tree, tvbuff_t *tvb, const struct dfs__res *r,
+                     const struct dfs__item *it, uint64_t frame)
+{
+    const struct dfs_mem_op *op = &dfs__res_mem(r, it)->op;
+    char sum[120];
+    mem_summary(op, sum, sizeof sum);
+    proto_tree *mt = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_mem, NULL,
+                                                   "Memory %s", sum);
+    add_generated(proto_tree_add_string(mt, hf_mem_op, tvb, 0, 0, mem_kind_name(op->kind)));
+    add_generated(proto_tree_add_uint(mt, hf_mem_address, tvb, 0, 0, op->address));
+    add_generated(proto_tree_add_uint(mt, hf_mem_length, tvb, 0, 0, op->length));
+    add_generated(proto_tree_add_boolean(mt, hf_mem_ok, tvb, 0, 0, op->ok));
+    add_related(mt, tvb, op->frame, frame);
+    add_related(mt, tvb, op->exec_frame, frame);
 }
 
 static void show_device(proto_tree *tree, tvbuff_t *tvb, const struct dfs__res *r,
@@ -495,6 +581,8 @@ static void show_finding(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
     add_generated(proto_tree_add_string(ft, hf_finding_explanation, tvb, 0, 0, f->explanation));
     if (f->remedy[0])
         add_generated(proto_tree_add_string(ft, hf_finding_remedy, tvb, 0, 0, f->remedy));
+    add_generated(proto_tree_add_boolean(ft, hf_finding_at_end, tvb, 0, 0,
+                                         it->known_at == DFS__KNOWN_AT_END));
     add_related(ft, tvb, f->frame, frame);
     for (unsigned i = 0; i < f->n_frames; i++)
         if (f->frames[i] != f->frame)
@@ -532,7 +620,7 @@ static void show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
                                "decoded",
                                st.feed_error);
 
-    char info[256] = "";
+    char info[256] = "", mem_info[120] = "";
     bool dfuse = false, have_txn = false;
     const struct dfs__finding *first_finding = NULL;
     for (const struct dfs__item *it = dfs__res_first(r, frame); it; it = dfs__res_next(r, it)) {
@@ -553,6 +641,11 @@ static void show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
                 snprintf(info, sizeof info, "DfuSe layout of alt %u: %.200s",
                          dfs__res_layout(r, it)->alt, dfs__res_layout(r, it)->text);
             break;
+        case DFS__ITEM_MEM:
+            show_mem(dt, tvb, r, it, frame);
+            if (!mem_info[0] && dfs__res_mem(r, it)->op.exec_frame == frame)
+                mem_summary(&dfs__res_mem(r, it)->op, mem_info, sizeof mem_info);
+            break;
         case DFS__ITEM_DEVICE:
             show_device(dt, tvb, r, it);
             break;
@@ -570,6 +663,8 @@ static void show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
     } else if (info[0]) {
         col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", info);
     }
+    if (mem_info[0])
+        col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", mem_info);
     const struct dfs__finding *w = worst_finding(r, frame);
     if (w && (!have_txn || !strstr(info, w->title)))
         col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", w->title);
@@ -656,6 +751,11 @@ void dfs__proto_register(void)
                                    BASE_NONE, NULL, 0, NULL, HFILL}},
         {&hf_finding_remedy, {"Remedy", "dfuscope.finding.remedy", FT_STRING, BASE_NONE, NULL,
                               0, NULL, HFILL}},
+        {&hf_finding_at_end, {"Concluded at the end of the capture", "dfuscope.finding.at_end",
+                              FT_BOOLEAN, BASE_NONE, NULL, 0,
+                              "Only known once the whole capture was read: shown when the "
+                              "file is decoded first, not when decoding frame by frame",
+                              HFILL}},
         {&hf_related_frame, {"Related frame", "dfuscope.related_frame", FT_FRAMENUM, BASE_NONE,
                              NULL, 0,
                              "The request or reply of this transaction, or another frame of "
@@ -669,6 +769,29 @@ void dfs__proto_register(void)
                           0, NULL, HFILL}},
         {&hf_layout_string_index, {"String index", "dfuscope.layout.string_index", FT_UINT8,
                                    BASE_DEC, NULL, 0, NULL, HFILL}},
+        {&hf_layout_name, {"Name", "dfuscope.layout.name", FT_STRING, BASE_NONE, NULL, 0,
+                           "Memory name of the layout", HFILL}},
+        {&hf_layout_error, {"Layout error", "dfuscope.layout.error", FT_STRING, BASE_NONE,
+                            NULL, 0, "Why the layout string does not parse", HFILL}},
+        {&hf_region_start, {"Start", "dfuscope.layout.region.start", FT_UINT32, BASE_HEX,
+                            NULL, 0, NULL, HFILL}},
+        {&hf_region_end, {"End", "dfuscope.layout.region.end", FT_UINT64, BASE_HEX, NULL, 0,
+                          "First address after the region", HFILL}},
+        {&hf_region_count, {"Sectors", "dfuscope.layout.region.count", FT_UINT32, BASE_DEC,
+                            NULL, 0, NULL, HFILL}},
+        {&hf_region_size, {"Sector size", "dfuscope.layout.region.size", FT_UINT32, BASE_DEC,
+                           NULL, 0, "Bytes per sector", HFILL}},
+        {&hf_region_access, {"Access", "dfuscope.layout.region.access", FT_STRING, BASE_NONE,
+                             NULL, 0, NULL, HFILL}},
+        {&hf_mem_op, {"Memory operation", "dfuscope.mem.op", FT_STRING, BASE_NONE, NULL, 0,
+                      "Memory operation the device executed: read, write, erase, mass erase",
+                      HFILL}},
+        {&hf_mem_address, {"Memory address", "dfuscope.mem.address", FT_UINT32, BASE_HEX,
+                           NULL, 0, "DfuSe address, or offset in a DFU 1.1 image", HFILL}},
+        {&hf_mem_length, {"Memory length", "dfuscope.mem.length", FT_UINT32, BASE_DEC, NULL, 0,
+                          NULL, HFILL}},
+        {&hf_mem_ok, {"Executed", "dfuscope.mem.ok", FT_BOOLEAN, BASE_NONE, NULL, 0,
+                      "Executed without error", HFILL}},
         {&hf_device, {"Device instance", "dfuscope.device", FT_UINT32, BASE_DEC, NULL, 0,
                       "dfuscope's device instance (a new one after re-enumeration)", HFILL}},
         {&hf_device_event, {"Device event", "dfuscope.device.event", FT_STRING, BASE_NONE, NULL,
@@ -676,7 +799,8 @@ void dfs__proto_register(void)
         {&hf_device_previous, {"Previous instance", "dfuscope.device.previous", FT_UINT32,
                                BASE_DEC, NULL, 0, "The instance this device continues", HFILL}},
     };
-    static gint *ett[] = {&ett_dfuscope, &ett_txn, &ett_finding, &ett_layout, &ett_device};
+    static gint *ett[] = {&ett_dfuscope, &ett_txn,    &ett_finding, &ett_layout,
+                          &ett_device,   &ett_region, &ett_mem};
 
     /* One expert item per finding code, generated from DFS_FINDING_MAP. */
     static ei_register_info ei[DFS_F__COUNT + 2];

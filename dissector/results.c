@@ -1,6 +1,7 @@
 /* dfuscope Wireshark plugin: per-frame store of what the decoder reported. */
 #include "results.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,7 +46,7 @@ struct slot {
 };
 
 struct dfs__res {
-    struct vec items, txns, layouts, devices, findings;
+    struct vec items, txns, layouts, mems, devices, findings;
     struct slot *map;
     size_t map_cap, map_used;
     /* device instance id -> lane, and which lanes are DFU */
@@ -274,6 +275,8 @@ static bool config_has_dfu(const struct dfs_device_info *di)
 
 /* ---- sink callbacks ---------------------------------------------------------- */
 
+static void scan_alt_names(struct dfs__res *r, uint32_t device);
+
 static int on_device(void *user, const struct dfs_device_event *ev)
 {
     struct dfs__res *r = user;
@@ -299,7 +302,10 @@ static int on_dfu(void *user, const struct dfs_dfu_txn *txn)
 {
     struct dfs__res *r = user;
     set_lane(r, txn->device, txn->lane);
+    bool first = !dfs__res_dfu_device(r, txn->device);
     mark_dfu(r, txn->device);
+    if (first)
+        scan_alt_names(r, txn->device);
     struct dfs__txn *t = vec_push(&r->txns);
     if (!t) {
         fail(r);
@@ -312,6 +318,22 @@ static int on_dfu(void *user, const struct dfs_dfu_txn *txn)
         attach(r, txn->frame, DFS__ITEM_TXN, idx, false);
     attach(r, txn->reply_frame ? txn->reply_frame : txn->frame, DFS__ITEM_TXN, idx,
            txn->reply_frame != 0);
+    return 0;
+}
+
+static int on_mem(void *user, const struct dfs_mem_op *op)
+{
+    struct dfs__res *r = user;
+    struct dfs__mem *m = vec_push(&r->mems);
+    if (!m) {
+        fail(r);
+        return 0;
+    }
+    m->op = *op;
+    m->op.data = NULL;
+    uint32_t idx = (uint32_t)(r->mems.n - 1);
+    attach(r, op->frame, DFS__ITEM_MEM, idx, false);
+    attach(r, op->exec_frame, DFS__ITEM_MEM, idx, false);
     return 0;
 }
 
@@ -357,6 +379,56 @@ static int on_finding(void *user, const struct dfs_finding *f)
     return 0;
 }
 
+/* Keep a layout string of a DFU alternate setting (once per frame and alt). */
+static void add_layout(struct dfs__res *r, uint32_t device, uint64_t frame, uint8_t iface,
+                       uint8_t alt, uint8_t string_index, const char *text)
+{
+    if (!frame)
+        return;
+    for (size_t i = 0; i < r->layouts.n; i++) {
+        const struct dfs__layout *o = vec_at(&r->layouts, i);
+        if (o->device == device && o->frame == frame && o->interface == iface && o->alt == alt)
+            return;
+    }
+    struct dfs__layout *l = vec_push(&r->layouts);
+    if (!l) {
+        fail(r);
+        return;
+    }
+    l->device = device;
+    l->frame = frame;
+    l->interface = iface;
+    l->alt = alt;
+    l->string_index = string_index;
+    snprintf(l->text, sizeof l->text, "%s", text);
+    if (l->text[0] == '@')
+        l->parsed = dfs_layout_parse(l->text, strlen(l->text), &l->layout, l->error,
+                                     sizeof l->error) == DFS_OK;
+    mark_dfu(r, device);
+    attach(r, frame, DFS__ITEM_LAYOUT, (uint32_t)(r->layouts.n - 1), false);
+}
+
+/* The names of a DFU device's alternate settings that the decoder already
+ * has (strings read before the device was known to be DFU). */
+static void scan_alt_names(struct dfs__res *r, uint32_t device)
+{
+    if (!r->dec || !device)
+        return;
+    struct dfs_dfu_info *info = malloc(sizeof *info);
+    if (!info) {
+        fail(r);
+        return;
+    }
+    if (dfs_decoder_dfu_info(r->dec, device, info) == DFS_OK && info->present)
+        for (unsigned i = 0; i < info->n_alts && i < DFS_DFU_MAX_ALTS; i++) {
+            const struct dfs_dfu_alt_info *a = &info->alts[i];
+            if (a->has_name && a->name_frame)
+                add_layout(r, device, a->name_frame, a->interface, a->alt, a->iInterface,
+                           a->name);
+        }
+    free(info);
+}
+
 /* A string descriptor reply: if it names a DFU alternate setting of the
  * device's configuration, keep it as that alt's DfuSe layout. */
 static int on_control(void *user, const struct dfs_control *ctl)
@@ -382,21 +454,11 @@ static int on_control(void *user, const struct dfs_control *ctl)
             it.u.interface.bInterfaceClass != DFS_DFU_CLASS ||
             it.u.interface.bInterfaceSubClass != DFS_DFU_SUBCLASS)
             continue;
-        struct dfs__layout *l = vec_push(&r->layouts);
-        if (!l) {
-            fail(r);
-            return 0;
-        }
-        l->device = ctl->device;
-        l->frame = ctl->complete_frame;
-        l->interface = it.u.interface.bInterfaceNumber;
-        l->alt = it.u.interface.bAlternateSetting;
-        l->string_index = index;
-        if (dfs_desc_string_utf8(ctl->data, ctl->data_len, l->text, sizeof l->text, NULL) !=
-            DFS_OK)
-            l->text[0] = '\0';
-        mark_dfu(r, ctl->device);
-        attach(r, ctl->complete_frame, DFS__ITEM_LAYOUT, (uint32_t)(r->layouts.n - 1), false);
+        char text[DFS__LAYOUT_TEXT_SIZE];
+        if (dfs_desc_string_utf8(ctl->data, ctl->data_len, text, sizeof text, NULL) != DFS_OK)
+            text[0] = '\0';
+        add_layout(r, ctl->device, ctl->complete_frame, it.u.interface.bInterfaceNumber,
+                   it.u.interface.bAlternateSetting, index, text);
     }
     return 0;
 }
@@ -411,6 +473,7 @@ struct dfs__res *dfs__res_new(void)
     r->items.elem = sizeof(struct dfs__item);
     r->txns.elem = sizeof(struct dfs__txn);
     r->layouts.elem = sizeof(struct dfs__layout);
+    r->mems.elem = sizeof(struct dfs__mem);
     r->devices.elem = sizeof(struct dfs__device_ev);
     r->findings.elem = sizeof(struct dfs__finding);
     r->at = DFS__KNOWN_AT_END;
@@ -429,6 +492,7 @@ void dfs__res_clear(struct dfs__res *r)
     vec_free(&r->items);
     vec_free(&r->txns);
     vec_free(&r->layouts);
+    vec_free(&r->mems);
     vec_free(&r->devices);
     vec_free(&r->findings);
     free(r->map);
@@ -459,6 +523,7 @@ void dfs__res_sink(struct dfs__res *r, struct dfs_sink *sink)
     sink->on_control = on_control;
     sink->on_device = on_device;
     sink->on_dfu = on_dfu;
+    sink->on_mem = on_mem;
     sink->on_finding = on_finding;
 }
 
@@ -491,6 +556,11 @@ const struct dfs__txn *dfs__res_txn(const struct dfs__res *r, const struct dfs__
 const struct dfs__layout *dfs__res_layout(const struct dfs__res *r, const struct dfs__item *it)
 {
     return it && it->kind == DFS__ITEM_LAYOUT ? vec_at(&r->layouts, it->index) : NULL;
+}
+
+const struct dfs__mem *dfs__res_mem(const struct dfs__res *r, const struct dfs__item *it)
+{
+    return it && it->kind == DFS__ITEM_MEM ? vec_at(&r->mems, it->index) : NULL;
 }
 
 const struct dfs__device_ev *dfs__res_device(const struct dfs__res *r,

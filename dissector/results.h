@@ -24,6 +24,7 @@
 enum dfs__item_kind {
     DFS__ITEM_TXN = 0,   /* a DFU/DfuSe transaction (request or reply frame) */
     DFS__ITEM_LAYOUT,    /* a DfuSe layout string of a DFU alternate setting */
+    DFS__ITEM_MEM,       /* a memory operation the device executed */
     DFS__ITEM_DEVICE,    /* a device event of a DFU device */
     DFS__ITEM_FINDING,   /* a finding naming this frame */
 };
@@ -37,6 +38,13 @@ struct dfs__layout {
     uint64_t frame;                /* string descriptor reply */
     uint8_t interface, alt, string_index;
     char text[DFS__LAYOUT_TEXT_SIZE]; /* the string, UTF-8 */
+    bool parsed;                   /* text is a DfuSe layout that parsed */
+    struct dfs_layout layout;
+    char error[128];               /* why it did not parse (text starts with '@') */
+};
+
+struct dfs__mem {
+    struct dfs_mem_op op;          /* op.data is NULL */
 };
 
 struct dfs__device_ev {
@@ -90,6 +98,7 @@ const struct dfs__item *dfs__res_next(const struct dfs__res *r, const struct dfs
 
 const struct dfs__txn *dfs__res_txn(const struct dfs__res *r, const struct dfs__item *it);
 const struct dfs__layout *dfs__res_layout(const struct dfs__res *r, const struct dfs__item *it);
+const struct dfs__mem *dfs__res_mem(const struct dfs__res *r, const struct dfs__item *it);
 const struct dfs__device_ev *dfs__res_device(const struct dfs__res *r,
                                              const struct dfs__item *it);
 const struct dfs__finding *dfs__res_finding(const struct dfs__res *r,

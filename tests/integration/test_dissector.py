@@ -22,6 +22,11 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wsplugin  # noqa: E402
 
+# DFU 1.1 section 6.1.2 state names, as `dfuscope decode --dfu --json` spells them
+STATES = {"appIDLE": 0, "appDETACH": 1, "dfuIDLE": 2, "dfuDNLOAD-SYNC": 3, "dfuDNBUSY": 4,
+          "dfuDNLOAD-IDLE": 5, "dfuMANIFEST-SYNC": 6, "dfuMANIFEST": 7,
+          "dfuMANIFEST-WAIT-RESET": 8, "dfuUPLOAD-IDLE": 9, "dfuERROR": 10}
+
 FIELDS = ["dfuscope.request", "dfuscope.command", "dfuscope.address", "dfuscope.block",
           "dfuscope.length", "dfuscope.state", "dfuscope.status", "dfuscope.poll_timeout",
           "dfuscope.finding", "dfuscope.related_frame", "dfuscope.layout",
@@ -69,11 +74,26 @@ def cli_txns(dfuscope, capture):
     return [json.loads(line) for line in res.stdout.splitlines() if line.strip()]
 
 
-def cli_findings(dfuscope, capture):
-    """The findings of `dfuscope diagnose --json`."""
+def cli_diagnose(dfuscope, capture):
     res = cli_json_lines(dfuscope, ["diagnose", "--json", capture])
-    doc = json.loads(res.stdout)
-    return doc["findings"] if isinstance(doc, dict) else doc
+    return json.loads(res.stdout)
+
+
+def cli_findings(dfuscope, capture):
+    """The findings of `dfuscope diagnose --json` that the plugin shows: those
+    about a DFU device (or a device of its re-enumeration chain), and those
+    about the whole capture (device 0) when it has a DFU device
+    (docs/wireshark.md, "Which findings")."""
+    doc = cli_diagnose(dfuscope, capture)
+    devices = doc.get("devices", [])
+    lane = {d["instance"]: d.get("lane") or d["instance"] for d in devices}
+    dfu_lanes = {lane[d["instance"]] for d in devices if d.get("dfu")}
+    shown = []
+    for f in doc["findings"]:
+        dev = f.get("device") or 0
+        if (dev == 0 and dfu_lanes) or (dev and lane.get(dev, dev) in dfu_lanes):
+            shown.append(f)
+    return shown
 
 
 def finding_frames(f):
@@ -101,7 +121,9 @@ def expected_from_cli(dfuscope, capture):
             if t.get("address") is not None:
                 add(fr, "address", int(str(t["address"]), 0))
             if t.get("state_after") is not None:
-                add(fr, "state", t["state_after"])
+                add(fr, "state", STATES[t["state_after"]])
+            elif t.get("bState") is not None:
+                add(fr, "state", t["bState"])
     for f in cli_findings(dfuscope, capture):
         for fr in finding_frames(f):
             add(fr, "finding", f["id"])
@@ -135,9 +157,9 @@ def test_cli(env, dfuscope, captures):
                               two_pass=bool(extra))
             got = observed(rows)
             if extra:
-                # without the pre-pass, end-of-capture findings cannot be known
-                ends = end_findings(dfuscope, cap)
-                want_here = strip_findings(want, ends)
+                # frame by frame, what the decoder concludes only at the end of
+                # the capture is not known; the pre-pass marks those findings
+                want_here = strip_at_end(want, at_end_findings(env, cap))
             else:
                 want_here = want
             diffs = diff_frames(want_here, got)
@@ -153,17 +175,25 @@ def test_cli(env, dfuscope, captures):
                       f"request, {n_f} with findings, as the CLI says")
 
 
-def end_findings(dfuscope, capture):
-    """Ids of findings the CLI reports only at the end of the capture."""
-    return {f["id"] for f in cli_findings(dfuscope, capture) if f.get("at_end")}
+def at_end_findings(env, capture):
+    """{(frame, id)} of the findings the pre-pass says were concluded at the
+    end of the capture (dfuscope.finding.at_end)."""
+    rows = env.fields(env.capture(capture), ["dfuscope.finding", "dfuscope.finding.at_end"])
+    out = set()
+    for fr, r in rows.items():
+        ids, ends = r["dfuscope.finding"], r["dfuscope.finding.at_end"]
+        if len(ids) != len(ends):
+            raise RuntimeError(f"frame {fr}: {len(ids)} findings, {len(ends)} at_end values")
+        out.update((fr, i) for i, e in zip(ids, ends) if e in ("1", "True"))
+    return out
 
 
-def strip_findings(want, ids):
+def strip_at_end(want, at_end):
     out = {}
     for fr, d in want.items():
         d = {k: set(v) for k, v in d.items()}
         if "finding" in d:
-            d["finding"] -= ids
+            d["finding"] = {i for i in d["finding"] if (fr, i) not in at_end}
             if not d["finding"]:
                 del d["finding"]
         if d:
@@ -184,7 +214,11 @@ def fmt(d):
     return "{" + ", ".join(f"{k}={sorted(v, key=str)}" for k, v in sorted(d.items())) + "}"
 
 
-def test_passes(env, captures):
+TXN_FIELDS = ["dfuscope.request", "dfuscope.command", "dfuscope.address", "dfuscope.block",
+              "dfuscope.length", "dfuscope.state", "dfuscope.status", "dfuscope.poll_timeout"]
+
+
+def test_passes(env, dfuscope, captures):
     for cap in captures:
         c = env.capture(cap)
         one = env.fields(c, FIELDS)
@@ -199,22 +233,55 @@ def test_passes(env, captures):
             n = sum(1 for r in one.values() if any(r.values()))
             print(f"ok   {name(cap)}: one pass == -2 with the pre-pass ({n} frames with "
                   f"dfuscope fields)")
-        # frame by frame: -2 shows at least what one pass showed, and a
-        # transaction's reply frame shows it already in one pass
-        s1 = env.fields(c, FIELDS, extra=STREAM)
-        s2 = env.fields(c, FIELDS, extra=STREAM, two_pass=True)
-        bad = []
-        for fr in sorted(s1):
-            for f in FIELDS:
-                a, b = s1[fr][f], s2.get(fr, {}).get(f, [])
-                if not set(a) <= set(b):
-                    bad.append(f"frame {fr} {f}: one pass {a} two passes {b}")
-        if bad:
-            fail(f"{name(cap)}: frame by frame, one pass shows what -2 does not:")
-            for b in bad[:10]:
-                print("       " + b)
-        else:
-            print(f"ok   {name(cap)}: frame by frame, -2 shows everything one pass shows")
+        check_frame_by_frame(env, dfuscope, cap)
+
+
+def check_frame_by_frame(env, dfuscope, cap):
+    """Without the pre-pass, one pass shows what was known when each frame was
+    read: a transaction on its reply frame (its request frame only on later
+    passes), a finding on the frames it names from the frame where the decoder
+    concluded it on (so a suffix of them); -2 shows everything else too."""
+    c = env.capture(cap)
+    s1 = env.fields(c, FIELDS, extra=STREAM)
+    s2 = env.fields(c, FIELDS, extra=STREAM, two_pass=True)
+    bad = []
+    for t in cli_txns(dfuscope, cap):
+        q, r = t["frame"], t.get("reply_frame") or t["frame"]
+        for f in TXN_FIELDS:
+            if s1[r][f] != s2[r][f]:
+                bad.append(f"reply frame {r} {f}: one pass {s1[r][f]}, -2 {s2[r][f]}")
+        if not s1[r]["dfuscope.request"]:
+            bad.append(f"reply frame {r}: no dfuscope.request in one pass")
+        if q != r and s1[q]["dfuscope.request"]:
+            bad.append(f"request frame {q}: dfuscope.request {s1[q]['dfuscope.request']} in "
+                       f"one pass, before its reply {r} was read")
+        if q != r and s2[q]["dfuscope.request"] != s2[r]["dfuscope.request"]:
+            bad.append(f"request frame {q}: -2 shows {s2[q]['dfuscope.request']}, its reply "
+                       f"{s2[r]['dfuscope.request']}")
+    frames1, frames2 = {}, {}
+    for fr in s2:
+        for i in s1.get(fr, {}).get("dfuscope.finding", []):
+            frames1.setdefault(i, set()).add(fr)
+        for i in s2[fr]["dfuscope.finding"]:
+            frames2.setdefault(i, set()).add(fr)
+    for i, f2 in frames2.items():
+        f1 = frames1.get(i, set())
+        suffix = {fr for fr in f2 if f1 and fr >= min(f1)}
+        if f1 != suffix:
+            bad.append(f"finding {i}: one pass on {sorted(f1)}, -2 on {sorted(f2)}")
+    for i in set(frames1) - set(frames2):
+        bad.append(f"finding {i} in one pass only")
+    for fr in sorted(s1):
+        for f in FIELDS:
+            if not set(s1[fr][f]) <= set(s2.get(fr, {}).get(f, [])):
+                bad.append(f"frame {fr} {f}: one pass {s1[fr][f]}, -2 {s2[fr][f]}")
+    if bad:
+        fail(f"{name(cap)}: frame by frame, one pass and -2 disagree:")
+        for b in bad[:15]:
+            print("       " + b)
+    else:
+        print(f"ok   {name(cap)}: frame by frame, one pass shows what was known at each "
+              f"frame, -2 the rest")
 
 
 def test_nodfu(env, captures):
@@ -268,7 +335,7 @@ def main():
             if test == "cli":
                 test_cli(env, dfuscope, captures)
             elif test == "passes":
-                test_passes(env, captures)
+                test_passes(env, dfuscope, captures)
             elif test == "nodfu":
                 test_nodfu(env, captures)
             elif test == "expert":

@@ -121,7 +121,7 @@ static void finding_on_every_named_frame(void **state)
     struct fx *fx = *state;
     uint64_t frames[] = {20, 21, 30, 30, 31};
     dfs__res_at(fx->r, 31);
-    struct dfs_finding f = finding(DFS_F_USB_TRANSFER_ERROR, 2, 31, frames, 5);
+    struct dfs_finding f = finding(DFS_F_USB_TRANSFER_CANCELLED, 2, 31, frames, 5);
     fx->sink.on_finding(fx->sink.user, &f);
     struct dfs_dfu_txn t = txn(2, 30, 31, DFS_DFU_GETSTATUS);
     fx->sink.on_dfu(fx->sink.user, &t);
@@ -136,7 +136,7 @@ static void finding_on_every_named_frame(void **state)
     it = dfs__res_next(fx->r, it);
     assert_int_equal(it->kind, DFS__ITEM_FINDING);
     const struct dfs__finding *k = dfs__res_finding(fx->r, it);
-    assert_string_equal(k->id, "usb.transfer-error");
+    assert_string_equal(k->id, "usb.transfer-cancelled");
     assert_string_equal(k->explanation, "explanation with values");
     assert_string_equal(k->remedy, "");
     assert_int_equal(k->n_frames, 5);
@@ -149,7 +149,7 @@ static void finding_on_every_named_frame(void **state)
 static void relevance(void **state)
 {
     struct fx *fx = *state;
-    struct dfs_finding about_mouse = finding(DFS_F_USB_TRANSFER_ERROR, 4, 7, NULL, 0);
+    struct dfs_finding about_mouse = finding(DFS_F_USB_TRANSFER_CANCELLED, 4, 7, NULL, 0);
     struct dfs_finding capture = finding(DFS_F_CAPTURE_STARTS_MID_TRANSFER, 0, 1, NULL, 0);
     fx->sink.on_finding(fx->sink.user, &about_mouse);
     fx->sink.on_finding(fx->sink.user, &capture);
