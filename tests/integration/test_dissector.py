@@ -10,6 +10,8 @@ TEST is one of:
   passes    one pass (tshark) and two passes (tshark -2) give the same fields
             with the pre-pass (the default); without it (frame by frame), one
             pass shows exactly what was known when each frame was read
+  random    sharkd asked for the frames in a random order (after its in-order
+            load) shows the same fields as tshark -2
   nodfu     captures without DFU get no dfuscope field at all
   expert    -Y on a finding id selects exactly the frames the CLI names, and
             tshark -z expert lists every finding the CLI reports
@@ -284,6 +286,93 @@ def check_frame_by_frame(env, dfuscope, cap):
               f"frame, -2 the rest")
 
 
+RANDOM_FIELDS = ["dfuscope.request", "dfuscope.command", "dfuscope.address", "dfuscope.state",
+                 "dfuscope.status", "dfuscope.finding", "dfuscope.related_frame"]
+
+
+def sharkd_frames(env, capture, frames, prepass=True):
+    """{frame: {field: [values]}} from sharkd's trees, frames asked in the
+    given order."""
+    reqs = [{"jsonrpc": "2.0", "id": 1, "method": "load", "params": {"file": capture}}]
+    if not prepass:
+        reqs.insert(0, {"jsonrpc": "2.0", "id": 100000000, "method": "setconf",
+                        "params": {"name": "dfuscope.prepass", "value": "FALSE"}})
+    for i, fr in enumerate(frames):
+        reqs.append({"jsonrpc": "2.0", "id": i + 2, "method": "frame",
+                     "params": {"frame": fr, "proto": True}})
+    text = "".join(json.dumps(r) + "\n" for r in reqs)
+    res = env.run(["sharkd", "-"], input=text)
+    out = {}
+
+    def walk(nodes, acc):
+        for n in nodes:
+            f = n.get("f", "")
+            if " == " in f and f.split(" == ")[0] in RANDOM_FIELDS:
+                k, v = f.split(" == ", 1)
+                acc.setdefault(k, []).append(v.strip('"'))
+            walk(n.get("n", []), acc)
+
+    for line in res.stdout.splitlines():
+        if not line.startswith("{"):
+            continue
+        d = json.loads(line)
+        if d.get("id") == 100000000:
+            if "error" in d:
+                raise RuntimeError(f"sharkd setconf failed: {line}")
+            continue
+        if d.get("id", 0) == 1:
+            if d.get("result", {}).get("status") != "OK":
+                raise RuntimeError(f"sharkd could not load {capture}: {line}")
+            continue
+        acc = {}
+        walk(d.get("result", {}).get("tree", []), acc)
+        out[frames[d["id"] - 2]] = acc
+    return out
+
+
+def norm(field, values):
+    if field in ("dfuscope.address", "dfuscope.state", "dfuscope.status",
+                 "dfuscope.related_frame"):
+        return sorted(int(v, 0) for v in values)
+    return sorted(values)
+
+
+def test_random(env, captures):
+    import random
+    if not shutil_which("sharkd"):
+        wsplugin.skip("sharkd is not installed (package wireshark-common)")
+    rng = random.Random(6)
+    for cap in captures:
+        c = env.capture(cap)
+        for prepass in (True, False):
+            label = "pre-pass" if prepass else "frame by frame"
+            two = env.fields(c, RANDOM_FIELDS, two_pass=True, extra=[] if prepass else STREAM)
+            frames = sorted(two)
+            rng.shuffle(frames)
+            got = sharkd_frames(env, c, frames, prepass)
+            bad = []
+            for fr in frames:
+                for f in RANDOM_FIELDS:
+                    a, b = norm(f, two[fr][f]), norm(f, got.get(fr, {}).get(f, []))
+                    if a != b:
+                        bad.append(f"frame {fr} {f}: tshark -2 {a}, sharkd {b}")
+            n = sum(1 for r in two.values() if any(r.values()))
+            if bad:
+                fail(f"{name(cap)} ({label}): frames in random order differ from tshark -2:")
+                for b in bad[:15]:
+                    print("       " + b)
+            elif not n:
+                fail(f"{name(cap)} ({label}): no dfuscope fields at all")
+            else:
+                print(f"ok   {name(cap)} ({label}): {len(frames)} frames in random order, {n} "
+                      f"with dfuscope fields, as tshark -2")
+
+
+def shutil_which(prog):
+    import shutil
+    return shutil.which(prog)
+
+
 def test_nodfu(env, captures):
     for cap in captures:
         c = env.capture(cap)
@@ -336,6 +425,8 @@ def main():
                 test_cli(env, dfuscope, captures)
             elif test == "passes":
                 test_passes(env, dfuscope, captures)
+            elif test == "random":
+                test_random(env, captures)
             elif test == "nodfu":
                 test_nodfu(env, captures)
             elif test == "expert":
