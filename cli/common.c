@@ -263,6 +263,11 @@ static int tee_dfu(void *u, const struct dfs_dfu_txn *x)
     struct tee *t = u;
     return t->inner->on_dfu(t->inner->user, x);
 }
+static int tee_mem(void *u, const struct dfs_mem_op *x)
+{
+    struct tee *t = u;
+    return t->inner->on_mem(t->inner->user, x);
+}
 
 
 static bool is_regular_file(const char *path)
@@ -308,6 +313,7 @@ static int feed_all(const struct run_opts *ro, const struct dfs_sink *sink, dfs_
         .on_control = sink->on_control ? tee_control : NULL,
         .on_device = tee_device,
         .on_dfu = sink->on_dfu ? tee_dfu : NULL,
+        .on_mem = sink->on_mem ? tee_mem : NULL,
         .on_finding = tee_finding,
     };
     if (quiet)

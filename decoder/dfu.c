@@ -36,7 +36,7 @@ struct pending {
     uint32_t addr, len;
     uint16_t block;
     uint8_t alt;
-    uint64_t frame;
+    uint64_t frame, done_frame; /* the request's submit and completion */
     struct dfs_time ts;
     uint8_t *data;
     uint32_t data_len;
@@ -89,6 +89,7 @@ struct dfu_if {
     bool size_reported;
     bool proto_reported;
     uint32_t outside[MAX_OUTSIDE];
+    uint8_t outside_need[MAX_OUTSIDE];
     unsigned n_outside;
 };
 
@@ -97,7 +98,7 @@ enum lost_kind { LOST_NONE, LOST_OB, LOST_LEAVE, LOST_OTHER };
 struct lost {
     enum lost_kind kind;
     bool left;               /* the device left (or went silent) */
-    uint64_t req_frame, fail_frame, gone_frame;
+    uint64_t req_frame, req_done_frame, fail_frame, fail_submit_frame, gone_frame;
     struct dfs_time fail_ts;
     int32_t status;          /* failing status; 0 = answered (leave) */
     uint32_t addr, len;
@@ -593,11 +594,13 @@ static void check_layout(dfs_decoder *d, struct dfs__device *dev, struct dfs__df
     const struct alt *a = layout_alt(dd, dev, f->ifnum);
     if (!a || dfs_layout_allows(&a->layout, addr, len, need))
         return;
+    /* one report per address and kind of access */
     for (unsigned i = 0; i < f->n_outside; i++)
-        if (f->outside[i] == addr)
+        if (f->outside[i] == addr && f->outside_need[i] == need)
             return;
     if (f->n_outside >= MAX_OUTSIDE)
         return;
+    f->outside_need[f->n_outside] = need;
     f->outside[f->n_outside++] = addr;
     /* another alternate setting that advertises it? */
     const struct alt *other = NULL;
@@ -687,6 +690,8 @@ static void lost_start(struct dfs__dfu_dev *dd, enum lost_kind kind, const struc
     l->kind = kind;
     l->req_frame = f->pend.frame ? f->pend.frame : f->last_req_frame;
     l->fail_frame = ctl->complete_frame ? ctl->complete_frame : ctl->submit_frame;
+    l->fail_submit_frame = ctl->submit_frame;
+    l->req_done_frame = f->pend.done_frame;
     l->fail_ts = ctl->complete_frame ? ctl->complete_ts : ctl->submit_ts;
     l->status = ctl->end == DFS_CTL_NEVER_COMPLETED ? 1 : ctl->status;
     l->addr = f->pend.addr;
@@ -755,6 +760,8 @@ static void lost_report(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu
     status_words(l->status, st, sizeof st);
     struct dfs__frames fr = {0};
     dfs__frames_add(&fr, l->req_frame);
+    dfs__frames_add(&fr, l->req_done_frame);
+    dfs__frames_add(&fr, l->fail_submit_frame);
     dfs__frames_add(&fr, l->fail_frame);
     if (l->gone_frame)
         dfs__frames_add(&fr, l->gone_frame);
@@ -775,9 +782,16 @@ static void lost_report(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu
                  after, back->bus, back->devnum, id, as);
     } else {
         after = (double)dfs__time_diff_us(d->cur_ts, l->fail_ts) / 1e6;
-        snprintf(comeback, sizeof comeback,
-                 "It did not come back within the capture, which ends %.1f s after the failure",
-                 after);
+        if (after < 2.0)
+            snprintf(comeback, sizeof comeback,
+                     "The capture ends %.1f s after the failure, too soon to see whether it "
+                     "comes back (a reset and re-enumeration take about a second)",
+                     after);
+        else
+            snprintf(comeback, sizeof comeback,
+                     "It did not come back within the capture, which ends %.1f s after the "
+                     "failure",
+                     after);
     }
     char gone[96] = "";
     if (l->gone_frame)
@@ -857,6 +871,7 @@ static void lost_stayed(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu
     status_words(l->status, st, sizeof st);
     struct dfs__frames fr = {0};
     dfs__frames_add(&fr, l->req_frame);
+    dfs__frames_add(&fr, l->fail_submit_frame);
     dfs__frames_add(&fr, l->fail_frame);
     dfs__frames_add(&fr, frame);
     if (l->req == DFS_DFU_GETSTATUS && l->status == -DFS_LINUX_EPIPE)
@@ -1317,6 +1332,7 @@ void dfs__dfu_on_control(dfs_decoder *d, struct dfs__device *dev, const struct d
             pend_clear(d, f);
             struct pending *pd = &f->pend;
             pd->frame = t.frame;
+            pd->done_frame = t.reply_frame;
             pd->ts = t.ts;
             pd->block = s->wValue;
             pd->alt = alt;

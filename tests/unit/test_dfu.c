@@ -1,0 +1,787 @@
+/* The DFU/DfuSe layer and every diagnosis finding: each finding id fires in
+ * a scenario built for it, and clean DfuSe and DFU 1.1 sessions raise no
+ * warning or error (dfu-facts.md 1-4, dfu-quirks.md). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "session.h"
+
+static uint8_t block[4096];
+
+static void fill_block(uint32_t seed)
+{
+    for (size_t i = 0; i < sizeof block; i++)
+        block[i] = (uint8_t)(seed * 31 + i * 7);
+}
+
+static void begin(struct sess *s, const struct sess_dev_desc *dd, uint8_t alt)
+{
+    sess_init(s, 1, 6);
+    sess_enumerate(s, dd);
+    sess_set_alt(s, alt);
+    sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
+}
+
+static void assert_no_warnings(const struct sess *s)
+{
+    for (int i = 0; i < s->n_findings; i++) {
+        if (s->findings[i].severity >= DFS_SEV_WARNING)
+            fail_msg("unexpected %s: %s", s->findings[i].id, s->findings[i].explanation);
+    }
+}
+
+/* ---- clean sessions ------------------------------------------------------------- */
+
+static void clean_dfuse(struct sess *s)
+{
+    begin(s, &GOOD_DFUSE, 0);
+    sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0x08000000, true);
+    sess_execute(s, 25);
+    sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0x08000800, true);
+    sess_execute(s, 25);
+    sess_dfuse_cmd(s, DFS_DFUSE_SET_ADDRESS, 0x08000000, true);
+    sess_execute(s, 5);
+    fill_block(1);
+    sess_dnload(s, 2, block, 2048, 0);
+    sess_execute(s, 40);
+    fill_block(2);
+    sess_dnload(s, 3, block, 1000, 0);
+    sess_execute(s, 40);
+    sess_simple(s, DFS_DFU_ABORT, 0);
+    sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
+    /* read it back */
+    sess_dfuse_cmd(s, DFS_DFUSE_SET_ADDRESS, 0x08000000, true);
+    sess_execute(s, 5);
+    sess_simple(s, DFS_DFU_ABORT, 0);
+    fill_block(1);
+    sess_upload(s, 2, 2048, block, 2048);
+    fill_block(2);
+    sess_upload(s, 3, 2048, block, 1000); /* short: end of upload */
+    sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
+    sess_finish(s);
+}
+
+static void clean_dfuse_session(void **state)
+{
+    (void)state;
+    struct sess s;
+    clean_dfuse(&s);
+    assert_no_warnings(&s);
+    /* memory operations: 2 erases, 2 writes, 2 reads with their addresses */
+    int erases = 0, writes = 0, reads = 0;
+    for (int i = 0; i < s.n_mem; i++) {
+        const struct dfs_mem_op *op = &s.mem[i].op;
+        assert_true(op->ok);
+        assert_true(op->dfuse);
+        if (op->kind == DFS_MEM_OP_ERASE) {
+            assert_int_equal(op->address, erases ? 0x08000800 : 0x08000000);
+            assert_int_equal(op->length, 2048);
+            erases++;
+        } else if (op->kind == DFS_MEM_OP_WRITE) {
+            assert_int_equal(op->address, writes ? 0x08000800 : 0x08000000);
+            assert_int_equal(op->length, writes ? 1000 : 2048);
+            fill_block(writes ? 2 : 1);
+            assert_memory_equal(op->data, block, op->length);
+            assert_true(op->exec_frame > op->frame);
+            writes++;
+        } else if (op->kind == DFS_MEM_OP_READ) {
+            assert_int_equal(op->address, reads ? 0x08000800 : 0x08000000);
+            reads++;
+        }
+    }
+    assert_int_equal(erases, 2);
+    assert_int_equal(writes, 2);
+    assert_int_equal(reads, 2);
+    /* transactions carry the DfuSe decoding */
+    int set_address = 0;
+    for (int i = 0; i < s.n_txns; i++)
+        if (s.txns[i].cmd == DFS_DFUSE_SET_ADDRESS) {
+            assert_true(s.txns[i].has_address);
+            assert_int_equal(s.txns[i].address, 0x08000000);
+            set_address++;
+        }
+    assert_int_equal(set_address, 2);
+    struct dfs_dfu_info info;
+    assert_int_equal(dfs_decoder_dfu_info(s.d, 1, &info), DFS_OK);
+    assert_true(info.present);
+    assert_true(info.dfuse);
+    assert_int_equal(info.transfer_size, 2048);
+    assert_int_equal(info.n_alts, 3);
+    assert_true(info.alts[1].layout_parsed);
+    assert_int_equal(info.alts[1].layout.regions[0].start, 0x1FFF7800);
+    sess_free(&s);
+}
+
+static void clean_dfu11(struct sess *s)
+{
+    begin(s, &GOOD_DFU11, 0);
+    uint32_t sizes[4] = {256, 256, 256, 100};
+    for (uint16_t b = 0; b < 4; b++) {
+        fill_block(b);
+        sess_dnload(s, b, block, sizes[b], 0);
+        sess_getstatus(s, 0, 10, DFS_STATE_DNBUSY);
+        sess_advance_us(s, 10000);
+        sess_getstatus(s, 0, 0, DFS_STATE_DNLOAD_IDLE);
+    }
+    sess_dnload(s, 4, NULL, 0, 0);
+    sess_getstatus(s, 0, 20, DFS_STATE_MANIFEST);
+    sess_advance_us(s, 20000);
+    sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
+    for (uint16_t b = 0; b < 4; b++) {
+        fill_block(b);
+        sess_upload(s, b, 256, block, sizes[b]);
+    }
+    sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
+    sess_finish(s);
+}
+
+static void clean_dfu11_session(void **state)
+{
+    (void)state;
+    struct sess s;
+    clean_dfu11(&s);
+    assert_no_warnings(&s);
+    int writes = 0, reads = 0;
+    uint32_t off = 0, roff = 0;
+    for (int i = 0; i < s.n_mem; i++) {
+        const struct dfs_mem_op *op = &s.mem[i].op;
+        assert_false(op->dfuse);
+        if (op->kind == DFS_MEM_OP_WRITE) {
+            assert_int_equal(op->address, off);
+            off += op->length;
+            writes++;
+        } else if (op->kind == DFS_MEM_OP_READ) {
+            assert_int_equal(op->address, roff);
+            roff += op->length;
+            reads++;
+        }
+    }
+    assert_int_equal(writes, 4);
+    assert_int_equal(reads, 4);
+    assert_int_equal(off, 868);
+    assert_int_equal(roff, 868);
+    /* the tracked state went through the manifestation */
+    bool saw_manifest = false;
+    for (int i = 0; i < s.n_txns; i++)
+        saw_manifest |= s.txns[i].has_state && s.txns[i].bState == DFS_STATE_MANIFEST;
+    assert_true(saw_manifest);
+    sess_free(&s);
+}
+
+/* ---- the seed: STM32CubeProgrammer writing SEC_SIZE at 0x1FFF7870 ------------- */
+
+/* returns the frames of the DNLOAD and the failing GETSTATUS */
+static void seed_session(struct sess *s, uint64_t *dnload, uint64_t *fail)
+{
+    begin(s, &SEED_DEVICE, 0);
+    static const uint8_t ob[68] = {0xaa, 0xfe, 0xff, 0xfe};
+    sess_dfuse_cmd(s, DFS_DFUSE_SET_ADDRESS, 0x1FFF7800, true);
+    sess_execute(s, 5);
+    sess_simple(s, DFS_DFU_ABORT, 0);
+    sess_upload(s, 2, 68, ob, 68);
+    sess_simple(s, DFS_DFU_ABORT, 0);
+    sess_dfuse_cmd(s, DFS_DFUSE_SET_ADDRESS, 0x1FFF7870, true);
+    sess_execute(s, 5);
+    static const uint8_t sec[4] = {0x10, 0x00, 0x00, 0x00};
+    *dnload = sess_dnload(s, 2, sec, 4, 0);
+    *fail = sess_getstatus_fail(s, -32);
+    /* the capture goes on for 10 s: the root hub's port status polls */
+    sess_advance_us(s, 10 * 1000000);
+    uint8_t st[8], ps[4] = {0x00, 0x01, 0x00, 0x00};
+    setup8(st, 0xA3, 0, 0, 1, 4);
+    sess_ctl_at(s, 1, st, NULL, 0, 0, ps, 4);
+}
+
+static void seed_never_came_back(void **state)
+{
+    (void)state;
+    struct sess s;
+    uint64_t dn, fail;
+    seed_session(&s, &dn, &fail);
+    sess_finish(&s);
+    const struct dfs_finding *f = sess_find(&s, "dfuse.option-bytes-reset");
+    assert_non_null(f);
+    assert_int_equal(f->severity, DFS_SEV_ERROR);
+    assert_true(finding_has_frame(f, dn));
+    assert_true(finding_has_frame(f, fail));
+    assert_non_null(strstr(f->explanation, "0x1fff7870"));
+    assert_non_null(strstr(f->explanation, "LIBUSB_ERROR_PIPE"));
+    assert_non_null(strstr(f->explanation, "did not come back"));
+    assert_non_null(strstr(f->remedy, ":force:will-reset"));
+    assert_int_equal(sess_count(&s, "dfuse.option-bytes-offset-write"), 1);
+    assert_int_equal(sess_count(&s, "desc.duplicate-alt-layouts"), 1);
+    assert_true(sess_count(&s, "dfuse.address-outside-layout") >= 2);
+    assert_int_equal(sess_count(&s, "dfu.getstatus-stall"), 0);
+    assert_int_equal(sess_count(&s, "dfuse.option-bytes-rejected"), 0);
+    const struct dfs_finding *dup = sess_find(&s, "desc.duplicate-alt-layouts");
+    assert_non_null(strstr(dup->explanation, "0, 1, 2"));
+    sess_free(&s);
+}
+
+static void seed_came_back_in_dfu_mode(void **state)
+{
+    (void)state;
+    struct sess s;
+    uint64_t dn, fail;
+    seed_session(&s, &dn, &fail);
+    s.dev = 7; /* the chip re-enumerates on a new address */
+    sess_enumerate(&s, &SEED_DEVICE);
+    sess_finish(&s);
+    const struct dfs_finding *f = sess_find(&s, "dfuse.option-bytes-reset");
+    assert_non_null(f);
+    assert_non_null(strstr(f->explanation, "in DFU mode again"));
+    assert_non_null(strstr(f->explanation, "device 1.7"));
+    assert_non_null(strstr(f->remedy, "most likely took effect"));
+    assert_int_equal(sess_count(&s, "dfuse.option-bytes-reset"), 1);
+    sess_free(&s);
+}
+
+static void seed_came_back_as_something_else(void **state)
+{
+    (void)state;
+    struct sess s;
+    uint64_t dn, fail;
+    seed_session(&s, &dn, &fail);
+    s.dev = 7;
+    struct sess_dev_desc app = GOOD_DFU11;
+    app.vid = 0x1234;
+    app.pid = 0x0001;
+    app.proto = 1; /* run-time DFU interface: the application */
+    sess_enumerate(&s, &app);
+    sess_finish(&s);
+    const struct dfs_finding *f = sess_find(&s, "dfuse.option-bytes-reset");
+    assert_non_null(f);
+    assert_non_null(strstr(f->explanation, "running its application"));
+    assert_non_null(strstr(f->remedy, "boots from flash"));
+    sess_free(&s);
+}
+
+static void seed_stall_but_device_stays(void **state)
+{
+    (void)state;
+    struct sess s;
+    uint64_t dn, fail;
+    seed_session(&s, &dn, &fail);
+    sess_simple(&s, DFS_DFU_CLRSTATUS, 0);
+    sess_getstatus(&s, 0, 0, DFS_STATE_DFU_IDLE);
+    sess_finish(&s);
+    assert_int_equal(sess_count(&s, "dfuse.option-bytes-reset"), 0);
+    const struct dfs_finding *f = sess_find(&s, "dfu.getstatus-stall");
+    assert_non_null(f);
+    assert_non_null(strstr(f->explanation, "real rejection"));
+    sess_free(&s);
+}
+
+/* ---- one scenario per finding ---------------------------------------------------- */
+
+static void sc_option_bytes_rejected(struct sess *s)
+{
+    begin(s, &GOOD_DFUSE, 1);
+    sess_dfuse_cmd(s, DFS_DFUSE_SET_ADDRESS, 0x1FFF7800, true);
+    sess_execute(s, 5);
+    fill_block(3);
+    sess_dnload(s, 2, block, 128, 0);
+    sess_getstatus(s, 0, 50, DFS_STATE_DNBUSY);
+    sess_advance_us(s, 50000);
+    sess_getstatus(s, DFS_STATUS_ERR_WRITE, 0, DFS_STATE_ERROR);
+    sess_simple(s, DFS_DFU_CLRSTATUS, 0);
+    sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
+    sess_finish(s);
+}
+
+static void sc_device_lost(struct sess *s)
+{
+    begin(s, &GOOD_DFUSE, 0);
+    sess_dfuse_cmd(s, DFS_DFUSE_SET_ADDRESS, 0x08000000, true);
+    sess_execute(s, 5);
+    fill_block(4);
+    sess_dnload(s, 2, block, 2048, 0);
+    sess_getstatus_fail(s, -71);
+    sess_getstatus_fail(s, -108);
+    sess_finish(s);
+}
+
+static void sc_poll_ignored(struct sess *s)
+{
+    begin(s, &GOOD_DFUSE, 0);
+    sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0x08000000, true);
+    sess_getstatus(s, 0, 100, DFS_STATE_DNBUSY);
+    sess_advance_us(s, 10000);
+    sess_getstatus(s, 0, 0, DFS_STATE_DNLOAD_IDLE);
+    sess_finish(s);
+}
+
+static void sc_poll_too_short(struct sess *s)
+{
+    begin(s, &GOOD_DFUSE, 0);
+    sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0x08000000, true);
+    for (int i = 0; i < 6; i++) {
+        sess_getstatus(s, 0, 50, DFS_STATE_DNBUSY);
+        sess_advance_us(s, 50000);
+    }
+    sess_getstatus(s, 0, 0, DFS_STATE_DNLOAD_IDLE);
+    sess_finish(s);
+}
+
+static void sc_zero_poll(struct sess *s)
+{
+    begin(s, &GOOD_DFUSE, 0);
+    sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0x08000000, true);
+    for (int i = 0; i < 4; i++)
+        sess_getstatus(s, 0, 0, DFS_STATE_DNBUSY);
+    sess_getstatus(s, 0, 0, DFS_STATE_DNLOAD_IDLE);
+    sess_finish(s);
+}
+
+static void sc_error_state(struct sess *s)
+{
+    sess_init(s, 1, 6);
+    sess_enumerate(s, &GOOD_DFUSE);
+    sess_getstatus(s, DFS_STATUS_ERR_FIRMWARE, 0, DFS_STATE_ERROR);
+    sess_simple(s, DFS_DFU_CLRSTATUS, 0);
+    sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
+    sess_finish(s);
+}
+
+static void sc_operation_failed(struct sess *s)
+{
+    begin(s, &GOOD_DFUSE, 0);
+    sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0x08000000, true);
+    sess_getstatus(s, 0, 20, DFS_STATE_DNBUSY);
+    sess_advance_us(s, 20000);
+    sess_getstatus(s, DFS_STATUS_ERR_ERASE, 0, DFS_STATE_ERROR);
+    sess_finish(s);
+}
+
+static void sc_state_violation(struct sess *s)
+{
+    begin(s, &GOOD_DFUSE, 0);
+    sess_dfuse_cmd(s, DFS_DFUSE_SET_ADDRESS, 0x08000000, true);
+    sess_execute(s, 5);
+    /* UPLOAD in dfuDNLOAD-IDLE, without the ABORT that returns to dfuIDLE */
+    fill_block(5);
+    sess_upload(s, 2, 2048, block, 2048);
+    sess_finish(s);
+}
+
+static void sc_stall_without_error(struct sess *s)
+{
+    begin(s, &GOOD_DFUSE, 0);
+    fill_block(6);
+    sess_dnload(s, 2, block, 2048, -32);
+    sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
+    sess_finish(s);
+}
+
+static void sc_clrstatus_outside_error(struct sess *s)
+{
+    begin(s, &GOOD_DFUSE, 0);
+    sess_simple(s, DFS_DFU_CLRSTATUS, 0);
+    sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
+    sess_finish(s);
+}
+
+static void sc_bad_state_value(struct sess *s)
+{
+    begin(s, &GOOD_DFUSE, 0);
+    sess_getstatus(s, 0, 0, 15);
+    sess_finish(s);
+}
+
+static void sc_transfer_size_exceeded(struct sess *s)
+{
+    begin(s, &GOOD_DFUSE, 0);
+    sess_dfuse_cmd(s, DFS_DFUSE_SET_ADDRESS, 0x08000000, true);
+    sess_execute(s, 5);
+    fill_block(7);
+    sess_dnload(s, 2, block, 4096, 0);
+    sess_execute(s, 40);
+    sess_finish(s);
+}
+
+static void sc_block_sequence(struct sess *s)
+{
+    begin(s, &GOOD_DFU11, 0);
+    uint16_t blocks[3] = {0, 1, 3};
+    for (int i = 0; i < 3; i++) {
+        fill_block(blocks[i]);
+        sess_dnload(s, blocks[i], block, 256, 0);
+        sess_getstatus(s, 0, 0, DFS_STATE_DNLOAD_IDLE);
+    }
+    sess_finish(s);
+}
+
+static void sc_request_timeout(struct sess *s)
+{
+    begin(s, &GOOD_DFUSE, 0);
+    sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0x08000000, true);
+    uint8_t st[8];
+    setup8(st, 0xA1, 3, 0, 0, 6);
+    sess_submit_only(s, st);
+    sess_advance_us(s, 5000000);
+    sess_finish(s);
+}
+
+static void sc_runtime_stall(struct sess *s)
+{
+    struct sess_dev_desc rt = GOOD_DFU11;
+    rt.proto = 1;
+    sess_init(s, 1, 6);
+    sess_enumerate(s, &rt);
+    sess_getstatus_fail(s, -32);
+    sess_simple(s, DFS_DFU_DETACH, 0);
+    sess_finish(s);
+}
+
+static void sc_address_outside_layout(struct sess *s)
+{
+    begin(s, &SEED_DEVICE, 0);
+    sess_dfuse_cmd(s, DFS_DFUSE_SET_ADDRESS, 0x1FFF75E0, true);
+    sess_execute(s, 5);
+    sess_simple(s, DFS_DFU_ABORT, 0);
+    static const uint8_t fs[4] = {0x00, 0x02, 0xff, 0xff};
+    sess_upload(s, 2, 4, fs, 4);
+    sess_finish(s);
+}
+
+static void sc_leave_reset(struct sess *s)
+{
+    begin(s, &GOOD_DFUSE, 0);
+    sess_dfuse_cmd(s, DFS_DFUSE_SET_ADDRESS, 0x08000000, true);
+    sess_execute(s, 5);
+    sess_dnload(s, 2, NULL, 0, 0);
+    sess_getstatus(s, 0, 0, DFS_STATE_MANIFEST);
+    sess_advance_us(s, 500000);
+    s->dev = 7;
+    struct sess_dev_desc app = GOOD_DFU11;
+    app.vid = 0x1234;
+    app.proto = 1;
+    sess_enumerate(s, &app);
+    sess_finish(s);
+}
+
+static void sc_erase_instant(struct sess *s)
+{
+    begin(s, &GOOD_DFUSE, 0);
+    sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0, false); /* mass erase */
+    sess_getstatus(s, 0, 0, DFS_STATE_DNLOAD_IDLE);
+    sess_finish(s);
+}
+
+static void sc_layout_invalid(struct sess *s)
+{
+    struct sess_dev_desc bad = GOOD_DFUSE;
+    bad.alt_names[0] = "@Internal Flash /0x08000000/256*02K";
+    begin(s, &bad, 0);
+    sess_finish(s);
+}
+
+static void sc_functional_missing(struct sess *s)
+{
+    struct sess_dev_desc bad = GOOD_DFU11;
+    bad.no_functional = true;
+    begin(s, &bad, 0);
+    sess_finish(s);
+}
+
+static void sc_functional_short(struct sess *s)
+{
+    struct sess_dev_desc bad = GOOD_DFU11;
+    bad.functional_len = 7;
+    begin(s, &bad, 0);
+    sess_finish(s);
+}
+
+static void sc_transfer_size_invalid(struct sess *s)
+{
+    struct sess_dev_desc bad = GOOD_DFU11;
+    bad.xfer = 0;
+    begin(s, &bad, 0);
+    sess_finish(s);
+}
+
+static void sc_protocol_invalid(struct sess *s)
+{
+    struct sess_dev_desc bad = GOOD_DFU11;
+    bad.proto = 0;
+    begin(s, &bad, 0);
+    sess_finish(s);
+}
+
+static void sc_version_unknown(struct sess *s)
+{
+    struct sess_dev_desc bad = GOOD_DFU11;
+    bad.bcd_dfu = 0x0200;
+    begin(s, &bad, 0);
+    sess_finish(s);
+}
+
+static void sc_invalid_length(struct sess *s)
+{
+    sess_init(s, 1, 6);
+    uint8_t st[8];
+    uint8_t devd[18] = {18, 1, 0, 2, 0, 0, 0, 64, 0x83, 0x04, 0x11, 0xdf, 0, 2, 1, 2, 3, 1};
+    /* an interface descriptor claiming 40 bytes in a 27-byte configuration */
+    uint8_t cfg[27] = {9, 2, 27, 0, 1, 1, 0, 0xc0, 50, 40, 4, 0, 0, 0, 0xfe, 1, 2, 0,
+                       9, 0x21, 0x0b, 0xff, 0, 0, 4, 0x1a, 1};
+    setup8(st, 0x80, 6, 0x0100, 0, 18);
+    sess_ctl(s, st, NULL, 0, 0, devd, 18);
+    setup8(st, 0x80, 6, 0x0200, 0, 27);
+    sess_ctl(s, st, NULL, 0, 0, cfg, 27);
+    sess_finish(s);
+}
+
+static void sc_device_disconnected(struct sess *s)
+{
+    begin(s, &GOOD_DFUSE, 0);
+    uint8_t st[8];
+    setup8(st, 0x80, 6, 0x0100, 0, 18);
+    sess_ctl(s, st, NULL, 0, -108, NULL, 0);
+    sess_finish(s);
+}
+
+static void sc_transfer_cancelled(struct sess *s)
+{
+    begin(s, &GOOD_DFUSE, 0);
+    uint8_t st[8];
+    setup8(st, 0x80, 6, 0x0100, 0, 18);
+    sess_ctl(s, st, NULL, 0, -2, NULL, 0);
+    sess_finish(s);
+}
+
+static void sc_capture_record_short(struct sess *s)
+{
+    sess_init(s, 1, 6);
+    uint8_t buf[20] = {0};
+    struct dfs_record r = {.frame = 1, .linktype = DFS_LINKTYPE_USB_LINUX, .caplen = 20,
+                           .origlen = 20, .data = buf};
+    assert_int_equal(dfs_decoder_feed(s->d, &r), DFS_OK);
+    sess_finish(s);
+}
+
+static void feed_raw(struct sess *s, const struct dfs_urb *u, uint32_t cut)
+{
+    uint8_t buf[256];
+    size_t n = dfs_usbmon_encode(u, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, buf, sizeof buf);
+    struct dfs_record r = {.frame = ++s->frame, .ts = s->now, .linktype = DFS_LINKTYPE_USB_LINUX,
+                           .caplen = (uint32_t)(n - cut), .origlen = (uint32_t)n, .data = buf};
+    assert_int_equal(dfs_decoder_feed(s->d, &r), DFS_OK);
+}
+
+static void sc_capture_record_truncated(struct sess *s)
+{
+    sess_init(s, 1, 6);
+    uint8_t data[18] = {18, 1};
+    struct dfs_urb c;
+    memset(&c, 0, sizeof c);
+    c.id = 1;
+    c.type = 'C';
+    c.xfer_type = DFS_XFER_CONTROL;
+    c.endpoint = 0x80;
+    c.devnum = 6;
+    c.bus = 1;
+    c.flag_setup = '-';
+    c.length = 18;
+    c.data = data;
+    c.data_len = c.len_cap = 18;
+    feed_raw(s, &c, 10);
+    sess_finish(s);
+}
+
+static void sc_capture_bad_header(struct sess *s)
+{
+    sess_init(s, 1, 6);
+    struct dfs_urb c;
+    memset(&c, 0, sizeof c);
+    c.type = 'Q';
+    c.xfer_type = DFS_XFER_CONTROL;
+    feed_raw(s, &c, 0);
+    sess_finish(s);
+}
+
+static void sc_urb_id_reused(struct sess *s)
+{
+    sess_init(s, 1, 6);
+    uint8_t st[8];
+    setup8(st, 0x80, 6, 0x0100, 0, 18);
+    sess_submit_only(s, st);
+    s->next_id -= 0x40; /* the same URB id again */
+    sess_submit_only(s, st);
+    sess_finish(s);
+}
+
+static void sc_starts_mid_transfer(struct sess *s)
+{
+    sess_init(s, 1, 6);
+    struct dfs_urb c;
+    memset(&c, 0, sizeof c);
+    c.id = 77;
+    c.type = 'C';
+    c.xfer_type = DFS_XFER_BULK;
+    c.endpoint = 0x81;
+    c.devnum = 6;
+    c.bus = 1;
+    c.flag_setup = '-';
+    c.flag_data = '>';
+    feed_raw(s, &c, 0);
+    sess_finish(s);
+}
+
+static void sc_urb_never_completed(struct sess *s)
+{
+    sess_init(s, 1, 6);
+    uint8_t st[8];
+    setup8(st, 0x80, 6, 0x0100, 0, 18);
+    sess_submit_only(s, st);
+    sess_finish(s);
+}
+
+static void sc_limit_reached(struct sess *s)
+{
+    sess_init(s, 1, 6);
+    dfs_decoder_free(s->d);
+    struct dfs_options o;
+    dfs_options_init(&o);
+    o.max_urbs = 4;
+    struct dfs_sink sink = {.user = s, .on_finding = sess_on_finding};
+    assert_int_equal(dfs_decoder_new(&o, &sink, &s->d), DFS_OK);
+    uint8_t st[8];
+    setup8(st, 0x80, 6, 0x0100, 0, 18);
+    for (int i = 0; i < 6; i++)
+        sess_submit_only(s, st);
+    sess_finish(s);
+}
+
+struct scenario {
+    const char *id;
+    void (*run)(struct sess *s);
+};
+
+static void sc_seed(struct sess *s)
+{
+    uint64_t a, b;
+    seed_session(s, &a, &b);
+    sess_finish(s);
+}
+
+static void sc_seed_stays(struct sess *s)
+{
+    uint64_t a, b;
+    seed_session(s, &a, &b);
+    sess_simple(s, DFS_DFU_CLRSTATUS, 0);
+    sess_finish(s);
+}
+
+static const struct scenario scenarios[] = {
+    {"dfuse.option-bytes-reset", sc_seed},
+    {"dfuse.option-bytes-offset-write", sc_seed},
+    {"desc.duplicate-alt-layouts", sc_seed},
+    {"dfu.getstatus-stall", sc_seed_stays},
+    {"dfuse.option-bytes-rejected", sc_option_bytes_rejected},
+    {"dfu.device-lost", sc_device_lost},
+    {"dfu.poll-timeout-ignored", sc_poll_ignored},
+    {"dfu.poll-timeout-too-short", sc_poll_too_short},
+    {"dfu.zero-poll-timeout", sc_zero_poll},
+    {"dfu.error-state", sc_error_state},
+    {"dfu.operation-failed", sc_operation_failed},
+    {"dfu.state-violation", sc_state_violation},
+    {"dfu.stall-without-error-state", sc_stall_without_error},
+    {"dfu.clrstatus-outside-error", sc_clrstatus_outside_error},
+    {"dfu.bad-state-value", sc_bad_state_value},
+    {"dfu.transfer-size-exceeded", sc_transfer_size_exceeded},
+    {"dfu.block-sequence", sc_block_sequence},
+    {"dfu.request-timeout", sc_request_timeout},
+    {"dfu.runtime-getstatus-stall", sc_runtime_stall},
+    {"dfuse.address-outside-layout", sc_address_outside_layout},
+    {"dfuse.leave-reset", sc_leave_reset},
+    {"dfuse.erase-instant", sc_erase_instant},
+    {"desc.layout-invalid", sc_layout_invalid},
+    {"desc.functional-missing", sc_functional_missing},
+    {"desc.functional-short", sc_functional_short},
+    {"desc.transfer-size-invalid", sc_transfer_size_invalid},
+    {"desc.dfu-protocol-invalid", sc_protocol_invalid},
+    {"desc.dfu-version-unknown", sc_version_unknown},
+    {"desc.invalid-length", sc_invalid_length},
+    {"usb.device-disconnected", sc_device_disconnected},
+    {"usb.transfer-cancelled", sc_transfer_cancelled},
+    {"capture.record-short", sc_capture_record_short},
+    {"capture.record-truncated", sc_capture_record_truncated},
+    {"capture.bad-header", sc_capture_bad_header},
+    {"capture.urb-id-reused", sc_urb_id_reused},
+    {"capture.starts-mid-transfer", sc_starts_mid_transfer},
+    {"capture.urb-never-completed", sc_urb_never_completed},
+    {"capture.limit-reached", sc_limit_reached},
+};
+
+static void run_scenario(void **state)
+{
+    const struct scenario *sc = *state;
+    struct sess s;
+    sc->run(&s);
+    if (sess_count(&s, sc->id) < 1) {
+        for (int i = 0; i < s.n_findings; i++)
+            print_message("  got %s: %s\n", s.findings[i].id, s.findings[i].explanation);
+        fail_msg("%s did not fire", sc->id);
+    }
+    const struct dfs_finding *f = sess_find(&s, sc->id);
+    assert_true(f->n_frames >= 1);
+    assert_true(f->explanation[0] != '\0');
+    assert_true(dfs_finding_lookup(sc->id) != NULL);
+    sess_free(&s);
+}
+
+/* Every finding of the table has a scenario above. */
+static void every_finding_has_a_scenario(void **state)
+{
+    (void)state;
+    for (int c = 0; c < DFS_F__COUNT; c++) {
+        const struct dfs_finding_info *fi = dfs_finding_info((enum dfs_finding_code)c);
+        bool found = false;
+        for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
+            found |= strcmp(scenarios[i].id, fi->id) == 0;
+        if (!found)
+            fail_msg("finding %s has no scenario that fires it", fi->id);
+    }
+}
+
+/* The clean sessions stay silent for every warning and error id. */
+static void clean_sessions_are_silent(void **state)
+{
+    (void)state;
+    struct sess a, b;
+    clean_dfuse(&a);
+    clean_dfu11(&b);
+    for (int c = 0; c < DFS_F__COUNT; c++) {
+        const struct dfs_finding_info *fi = dfs_finding_info((enum dfs_finding_code)c);
+        if (fi->severity < DFS_SEV_WARNING)
+            continue;
+        assert_int_equal(sess_count(&a, fi->id), 0);
+        assert_int_equal(sess_count(&b, fi->id), 0);
+    }
+    sess_free(&a);
+    sess_free(&b);
+}
+
+int main(void)
+{
+    struct CMUnitTest tests[64 + sizeof scenarios / sizeof scenarios[0]];
+    size_t n = 0;
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(clean_dfuse_session);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(clean_dfu11_session);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(clean_sessions_are_silent);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(every_finding_has_a_scenario);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(seed_never_came_back);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(seed_came_back_in_dfu_mode);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(seed_came_back_as_something_else);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(seed_stall_but_device_stays);
+    for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
+        tests[n] = (struct CMUnitTest){.name = scenarios[i].id,
+                                       .test_func = run_scenario,
+                                       .initial_state = (void *)&scenarios[i]};
+        n++;
+    }
+    return _cmocka_run_group_tests("dfu", tests, n, NULL, NULL);
+}
