@@ -38,12 +38,7 @@ def screen(path):
     with open(path, "wb") as f:
         subprocess.run(["xwd", "-root", "-silent"], stdout=f, check=True)
     with open(path, "rb") as f:
-        return xwdpng.read_xwd(f.read())
-
-
-def pixel(rows, x, y):
-    r = rows[y]
-    return r[3 * x], r[3 * x + 1], r[3 * x + 2]
+        return xwdpng.Image(f.read())
 
 
 def coloured(p):
@@ -51,11 +46,11 @@ def coloured(p):
     return max(r, g, b) - min(r, g, b) > 40
 
 
-def band_rows(rows, x, y0, y1):
+def band_rows(img, x, y0, y1):
     """y ranges of coloured (selected or highlighted) rows in column x."""
     bands, start = [], None
     for y in range(y0, y1):
-        c = coloured(pixel(rows, x, y))
+        c = coloured(img.pixel(x, y))
         if c and start is None:
             start = y
         elif not c and start is not None:
@@ -64,6 +59,20 @@ def band_rows(rows, x, y0, y1):
     if start is not None:
         bands.append((start, y1))
     return bands
+
+
+def settle(work, limit=60):
+    """Wait until the screen stops changing (Wireshark has loaded and drawn),
+    at most `limit` seconds. Returns the last screen."""
+    path = os.path.join(work, "settle.xwd")
+    last = None
+    end = time.time() + limit
+    while True:
+        cur = screen(path)
+        if (last is not None and cur.data == last.data) or time.time() > end:
+            return cur
+        last = cur
+        time.sleep(1.5)
 
 
 def xdo(*args):
@@ -85,10 +94,10 @@ def inner(capture, frame, out_png, work):
             print("SKIP: Wireshark's window did not appear (see wireshark.log)")
             return 77
         wid = wids[0]
-        time.sleep(3)
+        settle(work)
         xdo("windowsize", wid, W, H)
         xdo("windowmove", wid, 0, 0)
-        time.sleep(1)
+        settle(work)
         xdo("windowfocus", "--sync", wid)
         # focus the details pane (display filter -> packet list -> details) and
         # select its last top-level item: the dfuscope tree (a postdissector)
@@ -97,22 +106,25 @@ def inner(capture, frame, out_png, work):
         xdo("key", "Tab")
         time.sleep(0.3)
         xdo("key", "End")
-        time.sleep(1)
-        _, _, before = screen(os.path.join(work, "before.xwd"))
+        settle(work)
+        before_path = os.path.join(work, "before.xwd")
+        before = screen(before_path)
         bands = [b for b in band_rows(before, W - 200, H // 3, H - 40) if b[1] - b[0] >= 8]
         if not bands:
-            print("FAIL: no selected row in the packet details pane")
+            xwdpng.convert(before_path, out_png)
+            print(f"FAIL: no selected row in the packet details pane (screen: {out_png})")
             return 1
         y = (bands[-1][0] + bands[-1][1]) // 2
         # expand: a double click opens the tree, Shift+Right its subtrees
         xdo("mousemove", 200, y, "click", "--repeat", 2, "--delay", 80, 1)
-        time.sleep(1)
+        settle(work)
         xdo("key", "shift+Right")
-        time.sleep(1.5)
+        settle(work)
         path = os.path.join(work, "shot.xwd")
-        w, h, after = screen(path)
+        after = screen(path)
+        w, h = after.w, after.h
         colours = xwdpng.convert(path, out_png)
-        changed = sum(1 for yy in range(y, h - 40, 4) if after[yy] != before[yy])
+        changed = sum(1 for yy in range(y, h - 40, 4) if after.row(yy) != before.row(yy))
         print(f"screenshot {w}x{h}, {len(colours)} colours sampled, details pane changed on "
               f"{changed} sampled rows below the dfuscope row")
         if len(colours) < 8:
@@ -155,7 +167,7 @@ def outer(argv):
     with wsplugin.Env(plugin) as env:
         cap = env.capture(capture)
         work = os.path.join(env.home, "gui")
-        os.makedirs(work)
+        os.makedirs(work, mode=0o700)
         png = os.path.join(work, "wireshark-dfuscope.png")
         if env.root:
             shutil.chown(work, "nobody", "nogroup")
@@ -164,11 +176,15 @@ def outer(argv):
         cmd = ["xvfb-run", "-a", "-s", f"-screen 0 {W}x{H}x24", "python3",
                os.path.join(work, "test_dissector_gui.py"), "--inner", cap, str(frame), png,
                work]
-        res = env.run(cmd, check=False, timeout=300,
+        res = env.run(cmd, check=False, timeout=600,
                       env={"QT_QPA_PLATFORM": "xcb", "XDG_RUNTIME_DIR": work})
         print(res.stdout.strip())
         logf = os.path.join(work, "wireshark.log")
         if res.returncode != 0:
+            if os.path.exists(png):
+                os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+                shutil.copy(png, out)
+                print(f"screen at the failure: {out}")
             if os.path.exists(logf):
                 print("wireshark.log:\n" + open(logf).read()[-3000:])
             print(res.stderr.strip()[-3000:])

@@ -51,6 +51,10 @@ class Env:
         shutil.copy(plugin, os.path.join(self.plugdir, "dfuscope.so"))
         self.data = os.path.join(self.home, "data")
         os.makedirs(self.data)
+        # no extcap helpers: they are not under test, slow start-up, and stall
+        # under a preloaded sanitizer runtime
+        self.extcap = os.path.join(self.home, "extcap")
+        os.makedirs(self.extcap)
         if self.root:
             for dirpath, dirnames, filenames in os.walk(self.home):
                 for n in dirnames + filenames:
@@ -80,7 +84,14 @@ class Env:
 
     def command(self, argv, env=None):
         base = {"HOME": self.home, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+                "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "WIRESHARK_EXTCAP_DIR": self.extcap}
+        preload = os.environ.get("DFS_PLUGIN_PRELOAD")
+        if preload:
+            # a plugin built with the sanitizers needs their runtime loaded first;
+            # Wireshark's own allocations at exit are not ours to report
+            base["LD_PRELOAD"] = preload
+            base["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1"
+            base["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
         if env:
             base.update(env)
         envargs = [f"{k}={v}" for k, v in base.items()]
@@ -99,8 +110,8 @@ class Env:
         return self.run(["tshark", "-n"] + args, **kw)
 
     def _check_loaded(self):
-        out = self.run(["tshark", "-G", "plugins"]).stdout
         want = os.path.join(self.plugdir, "dfuscope.so")
+        out = self.run(["tshark", "-G", "plugins"], timeout=120).stdout
         if want not in out:
             raise RuntimeError(f"tshark did not load {want}; tshark -G plugins says:\n{out}")
 

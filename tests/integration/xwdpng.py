@@ -21,6 +21,35 @@ def _shift(mask):
     return s
 
 
+class Image:
+    """Random access to the pixels of an xwd dump without converting it all."""
+
+    def __init__(self, data):
+        if len(data) < 100:
+            raise ValueError("xwd: shorter than its header")
+        h = dict(zip(FIELDS, struct.unpack(">25I", data[:100])))
+        if h["file_version"] != 7 or h["bits_per_pixel"] not in (24, 32):
+            raise ValueError("xwd: unsupported dump")
+        self.w, self.h, self.bpl = h["pixmap_width"], h["pixmap_height"], h["bytes_per_line"]
+        self.off = h["header_size"] + 12 * h["ncolors"]
+        if len(data) < self.off + self.bpl * self.h:
+            raise ValueError("xwd: pixel data cut short")
+        self.step = h["bits_per_pixel"] // 8
+        self.masks = (h["red_mask"], h["green_mask"], h["blue_mask"])
+        self.shifts = [_shift(m) for m in self.masks]
+        self.order = "little" if h["byte_order"] == 0 else "big"
+        self.data = data
+
+    def pixel(self, x, y):
+        i = self.off + y * self.bpl + x * self.step
+        v = int.from_bytes(self.data[i: i + self.step], self.order)
+        return tuple(((v & m) >> s) & 0xFF for m, s in zip(self.masks, self.shifts))
+
+    def row(self, y):
+        i = self.off + y * self.bpl
+        return self.data[i: i + self.w * self.step]
+
+
 def read_xwd(data):
     """(width, height, rows of RGB bytes)."""
     if len(data) < 100:
