@@ -12,6 +12,9 @@ TEST is one of:
             pass shows exactly what was known when each frame was read
   random    sharkd asked for the frames in a random order (after its in-order
             load) shows the same fields as tshark -2
+  install   `dfuscope wireshark-install` puts the plugin where tshark loads it,
+            --uninstall removes it, and `cmake --install` puts it in
+            Wireshark's plugin folder (under DESTDIR)
   nodfu     captures without DFU get no dfuscope field at all
   expert    -Y on a finding id selects exactly the frames the CLI names, and
             tshark -z expert lists every finding the CLI reports
@@ -412,6 +415,52 @@ def test_expert(env, dfuscope, captures):
             print(f"ok   {name(cap)}: -z expert lists all {len(findings)} findings")
 
 
+def test_install(env, dfuscope, plugin):
+    import filecmp
+    home = env.home
+    run_env = dict(os.environ, HOME=home)
+    dst = os.path.join(home, ".local/lib/wireshark/plugins", env.version, "epan",
+                       "dfuscope.so")
+    os.remove(dst)  # the harness's own copy: install it with the command instead
+    res = subprocess.run([dfuscope, "wireshark-install"], capture_output=True, text=True,
+                         env=run_env)
+    if res.returncode != 0 or not os.path.isfile(dst) or not filecmp.cmp(dst, plugin, False):
+        fail(f"wireshark-install: exit {res.returncode}, {dst} "
+             f"{'differs from the build' if os.path.isfile(dst) else 'missing'}: "
+             f"{res.stdout}{res.stderr}")
+        return
+    if env.root:
+        shutil_chown_tree(home)
+    env._check_loaded()
+    print(f"ok   dfuscope wireshark-install: {dst}, loaded by tshark")
+    res = subprocess.run([dfuscope, "wireshark-install", "--uninstall"], capture_output=True,
+                         text=True, env=run_env)
+    if res.returncode != 0 or os.path.exists(dst):
+        fail(f"wireshark-install --uninstall: exit {res.returncode}, {dst} still there")
+    else:
+        print("ok   dfuscope wireshark-install --uninstall removes it")
+    build = os.environ.get("DFS_BUILD_DIR")
+    if not build:
+        return
+    destdir = os.path.join(home, "destdir")
+    res = subprocess.run(["cmake", "--install", build], capture_output=True, text=True,
+                         env=dict(os.environ, DESTDIR=destdir))
+    plugdir = subprocess.run(["pkg-config", "--variable=plugindir", "wireshark"],
+                             capture_output=True, text=True).stdout.strip()
+    want = destdir + os.path.join(plugdir, "epan", "dfuscope.so")
+    if res.returncode != 0 or not os.path.isfile(want):
+        fail(f"cmake --install: exit {res.returncode}, {want} missing: {res.stderr[-500:]}")
+    else:
+        print(f"ok   cmake --install puts the plugin in {os.path.join(plugdir, 'epan')}")
+
+
+def shutil_chown_tree(top):
+    import shutil
+    for dirpath, dirnames, filenames in os.walk(top):
+        for n in dirnames + filenames:
+            shutil.chown(os.path.join(dirpath, n), "nobody", "nogroup")
+
+
 def main():
     if len(sys.argv) < 4:
         print(__doc__)
@@ -427,6 +476,8 @@ def main():
                 test_passes(env, dfuscope, captures)
             elif test == "random":
                 test_random(env, captures)
+            elif test == "install":
+                test_install(env, dfuscope, plugin)
             elif test == "nodfu":
                 test_nodfu(env, captures)
             elif test == "expert":
