@@ -96,8 +96,9 @@ struct run_result {
 int run_capture(const struct run_opts *ro, const struct dfs_sink *sink, dfs_decoder **out,
                 struct run_result *res);
 
-/* Parse --max-urbs (urbs) or --max-payload into *o; prints the error. */
-bool parse_limit(struct dfs_options *o, bool urbs, const char *arg, const char *cmd);
+/* Parse --max-urbs, --max-payload or --max-devices into *o; prints the error. */
+enum limit_kind { LIMIT_URBS, LIMIT_PAYLOAD, LIMIT_DEVICES };
+bool parse_limit(struct dfs_options *o, enum limit_kind kind, const char *arg, const char *cmd);
 
 /* Print a capture.* finding as "FILE: frame N: explanation" on stderr. */
 void print_capture_finding(const char *path, const struct dfs_finding *f);

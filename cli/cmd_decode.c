@@ -231,6 +231,7 @@ static void usage(FILE *f)
             "                        re-enumeration)\n"
             "  --max-urbs N          outstanding URBs tracked (default 4096)\n"
             "  --max-payload BYTES   OUT data kept for outstanding URBs (default 16 MiB)\n"
+            "  --max-devices N       device instances tracked (default 256)\n"
             "  -h, --help            this help\n"
             "\n"
             "Damaged records are reported on standard error with their frame number and\n"
@@ -243,7 +244,7 @@ int cmd_decode(int argc, char **argv)
     struct decode_ctx c = {.out = stdout};
     struct run_opts ro = {.cmd = "decode"};
     dfs_options_init(&ro.dopt);
-    enum { OPT_JSON = 256, OPT_URBS, OPT_DFU, OPT_DEVICE, OPT_MAXURBS, OPT_MAXPAYLOAD };
+    enum { OPT_JSON = 256, OPT_URBS, OPT_DFU, OPT_DEVICE, OPT_MAXURBS, OPT_MAXPAYLOAD, OPT_MAXDEVICES };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
         {"urbs", no_argument, NULL, OPT_URBS},
@@ -251,6 +252,7 @@ int cmd_decode(int argc, char **argv)
         {"device", required_argument, NULL, OPT_DEVICE},
         {"max-urbs", required_argument, NULL, OPT_MAXURBS},
         {"max-payload", required_argument, NULL, OPT_MAXPAYLOAD},
+        {"max-devices", required_argument, NULL, OPT_MAXDEVICES},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -270,7 +272,12 @@ int cmd_decode(int argc, char **argv)
             break;
         case OPT_MAXURBS:
         case OPT_MAXPAYLOAD:
-            if (!parse_limit(&ro.dopt, opt == OPT_MAXURBS, optarg, "decode"))
+        case OPT_MAXDEVICES:
+            if (!parse_limit(&ro.dopt,
+                             opt == OPT_MAXURBS      ? LIMIT_URBS
+                             : opt == OPT_MAXPAYLOAD ? LIMIT_PAYLOAD
+                                                     : LIMIT_DEVICES,
+                             optarg, "decode"))
                 return EXIT_USAGE;
             break;
         case 'h': usage(stdout); return 0;

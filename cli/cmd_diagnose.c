@@ -20,7 +20,7 @@ static void usage(FILE *f)
             "                     only findings about this device\n"
             "  --color WHEN       auto (default: on a terminal, unless NO_COLOR is set),\n"
             "                     always, never\n"
-            "  --max-urbs N, --max-payload BYTES\n"
+            "  --max-urbs N, --max-payload BYTES, --max-devices N\n"
             "                     decoder limits (see dfuscope decode --help)\n"
             "  -h, --help         this help\n"
             "\n"
@@ -42,7 +42,7 @@ int cmd_diagnose(int argc, char **argv)
     struct dev_filter filter = {0};
     struct run_opts ro = {.cmd = "diagnose"};
     dfs_options_init(&ro.dopt);
-    enum { OPT_JSON = 256, OPT_DEVICE, OPT_COLOR, OPT_MAXURBS, OPT_MAXPAYLOAD };
+    enum { OPT_JSON = 256, OPT_DEVICE, OPT_COLOR, OPT_MAXURBS, OPT_MAXPAYLOAD, OPT_MAXDEVICES };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
         {"device", required_argument, NULL, OPT_DEVICE},
@@ -50,6 +50,7 @@ int cmd_diagnose(int argc, char **argv)
         {"colour", required_argument, NULL, OPT_COLOR},
         {"max-urbs", required_argument, NULL, OPT_MAXURBS},
         {"max-payload", required_argument, NULL, OPT_MAXPAYLOAD},
+        {"max-devices", required_argument, NULL, OPT_MAXDEVICES},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -74,7 +75,12 @@ int cmd_diagnose(int argc, char **argv)
             break;
         case OPT_MAXURBS:
         case OPT_MAXPAYLOAD:
-            if (!parse_limit(&ro.dopt, opt == OPT_MAXURBS, optarg, "diagnose"))
+        case OPT_MAXDEVICES:
+            if (!parse_limit(&ro.dopt,
+                             opt == OPT_MAXURBS      ? LIMIT_URBS
+                             : opt == OPT_MAXPAYLOAD ? LIMIT_PAYLOAD
+                                                     : LIMIT_DEVICES,
+                             optarg, "diagnose"))
                 return EXIT_USAGE;
             break;
         case 'h': usage(stdout); return 0;

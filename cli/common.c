@@ -415,19 +415,26 @@ int run_capture(const struct run_opts *ro, const struct dfs_sink *sink, dfs_deco
     return feed_all(ro, sink, out, res, false);
 }
 
-bool parse_limit(struct dfs_options *o, bool urbs, const char *arg, const char *cmd)
+bool parse_limit(struct dfs_options *o, enum limit_kind kind, const char *arg, const char *cmd)
 {
+    static const char *const names[] = {"max-urbs", "max-payload", "max-devices"};
+    static const unsigned long long max[] = {1u << 24, ~0ull, 65536};
     char *end;
     errno = 0;
     unsigned long long v = strtoull(arg, &end, 10);
-    if (errno || end == arg || *end || !v || (urbs && v > (1u << 24))) {
-        cli_err(cmd, "--%s '%s': expected a positive number%s", urbs ? "max-urbs" : "max-payload",
-                arg, urbs ? " up to 16777216" : "");
+    if (errno || end == arg || *end || !v || v > max[kind]) {
+        if (kind == LIMIT_PAYLOAD)
+            cli_err(cmd, "--%s '%s': expected a positive number of bytes", names[kind], arg);
+        else
+            cli_err(cmd, "--%s '%s': expected a positive number up to %llu", names[kind], arg,
+                    max[kind]);
         return false;
     }
-    if (urbs)
+    if (kind == LIMIT_URBS)
         o->max_urbs = (uint32_t)v;
-    else
+    else if (kind == LIMIT_PAYLOAD)
         o->max_payload = (size_t)v;
+    else
+        o->max_devices = (uint32_t)v;
     return true;
 }

@@ -328,11 +328,11 @@ static void emit_control(dfs_decoder *d, const struct dfs__urb_slot *slot,
         char req[96];
         dfs_control_request_str(&ctl, req, sizeof req);
         dfs__emit_finding(d, DFS_F_USB_TRANSFER_CANCELLED, ctl.device, ctl.complete_frame, &fr,
-                          ctl.status == -DFS_LINUX_ENOENT
-                              ? "A killed control transfer usually means the host gave up "
-                                "waiting (its timeout expired): check the device answers "
-                                "within the host's timeout, or raise the timeout."
-                              : NULL,
+                          "A cancelled control transfer usually means the host gave up "
+                          "waiting: libusb cancels a transfer whose timeout expired (usbmon "
+                          "shows -ECONNRESET), and the kernel kills its own on a timeout "
+                          "(-ENOENT). Check that the device answers within the host's "
+                          "timeout, or raise the timeout.",
                           "%s to device %u.%u (frame %llu) was %s at frame %llu (status %d "
                           "%s) after %.3f ms.",
                           req, ctl.bus, ctl.devnum, (unsigned long long)ctl.submit_frame,

@@ -68,7 +68,7 @@ static bool make_room(dfs_decoder *d)
     struct dfs__device *dev = d->devs[victim];
     if (dfs__limited(d, DFS_F_CAPTURE_LIMIT, d->cur_frame))
         dfs__emit_finding(d, DFS_F_CAPTURE_LIMIT, dev->id, d->cur_frame, NULL,
-                          "Raise the device limit (--max-devices) if you need every device.",
+                          "Raise the device limit (--max-devices) if every device matters.",
                           "frame %llu: more than %u devices; forgetting device %u.%u (first "
                           "seen at frame %llu)",
                           (unsigned long long)d->cur_frame, d->opt.max_devices, dev->bus,
@@ -182,8 +182,9 @@ void dfs__device_link(dfs_decoder *d, struct dfs__device *newer, struct dfs__dev
         return;
     if (!older->gone) {
         char why[96];
-        snprintf(why, sizeof why, "it enumerated again as device %u.%u", newer->bus,
-                 newer->devnum);
+        snprintf(why, sizeof why,
+                 "the same device (%04x:%04x) enumerated again on bus %u at frame %llu",
+                 newer->vid, newer->pid, newer->bus, (unsigned long long)newer->first_frame);
         dfs__device_mark_gone(d, older, newer->first_frame, newer->first_ts, why);
     }
     newer->previous = older->id;

@@ -28,6 +28,15 @@ struct alt {
 
 enum pend_kind { PEND_NONE, PEND_CMD, PEND_WRITE, PEND_LEAVE, PEND_MANIFEST };
 
+/* An option-byte area: from the table of known chips, or an alternate
+ * setting whose layout is named "Option Bytes". */
+struct ob_ref {
+    bool is;
+    uint32_t start;
+    uint64_t end;
+    char what[72];
+};
+
 struct pending {
     enum pend_kind kind;
     uint8_t cmd;
@@ -41,9 +50,7 @@ struct pending {
     uint8_t *data;
     uint32_t data_len;
     bool busy_seen;
-    const struct dfs_ob_area *ob;
-    uint32_t ob_base;
-    bool ob_in_layout;
+    struct ob_ref ob;       /* set when the block writes option bytes */
 };
 
 struct dfu_if {
@@ -58,6 +65,7 @@ struct dfu_if {
     uint8_t state;
     bool ptr_valid;
     uint32_t ptr;
+    uint64_t ptr_frame;      /* the SET_ADDRESS command that set it */
     struct pending pend;
     /* busy replies */
     bool busy;
@@ -106,9 +114,7 @@ struct lost {
     uint8_t req;
     uint8_t prev_req;        /* the request before the failing GETSTATUS */
     uint64_t prev_frame;
-    const struct dfs_ob_area *ob;
-    uint32_t ob_base;
-    bool ob_in_layout;
+    struct ob_ref ob;
     uint8_t reply_state;     /* for an answered leave */
     bool answered;
     uint32_t back_id;        /* the device instance that appeared afterwards */
@@ -289,10 +295,11 @@ static void load_alt_name(dfs_decoder *d, struct dfs__device *dev, struct dfs__d
             dfs__frames_add(&fr, frame);
             dfs__emit_finding(
                 d, DFS_F_DESC_LAYOUT_INVALID, dev->id, frame, &fr,
-                "dfu-util and other DfuSe hosts refuse to use addresses of an interface whose "
-                "layout they cannot parse. Fix the string in the device firmware (form "
-                "\"@Name /0xSTART/COUNT*SIZE[ KM]TYPE,...\"), or on the host use the :force "
-                "modifier of dfu-util.",
+                "Fix the string in the device firmware (form "
+                "\"@Name /0xSTART/COUNT*SIZE[ KM]TYPE,...\"). dfu-util parses the layout "
+                "before it looks at any modifier and stops with \"Failed to parse memory "
+                "layout\", so :force does not help; hosts with their own device database "
+                "(STM32CubeProgrammer) do not depend on the string.",
                 "%s: the name \"%s\" of interface %u alternate setting %u (string %u, frame "
                 "%llu) is not a valid DfuSe memory layout: %s.",
                 who, a->name, a->ifnum, a->alt, a->iInterface, (unsigned long long)frame, a->why);
@@ -614,19 +621,34 @@ static void check_layout(dfs_decoder *d, struct dfs__device *dev, struct dfs__df
                                                   : "erasable";
     char who[64], remedy[DFS_FINDING_TEXT_SIZE];
     dev_label(dev, who, sizeof who);
-    size_t pos = snprintf(remedy, sizeof remedy,
-                          "dfu-util refuses such an address (\"Page at 0x%08x is not %s\"). ",
-                          addr, verb);
+    const struct dfs_ob_area *ob = dfs_ob_area_find(addr);
+    size_t pos = 0;
     if (other)
         pos = dfs__appendf(remedy, sizeof remedy, pos,
-                           "Alternate setting %u advertises it (\"%s\"): select it with -a %u. ",
+                           "Alternate setting %u advertises this address (\"%s\"): select it "
+                           "(dfu-util -a %u). ",
                            other->alt, other->name, other->alt);
-    dfs__appendf(remedy, sizeof remedy, pos,
-                 "If the address is right for the chip (check its reference manual), add the "
-                 ":force modifier (dfu-util 0.10+: -s 0x%08x:force:%u; dfu-util 0.9 accepts "
-                 ":force only together with a length).",
-                 addr, len ? len : 4);
-    const struct dfs_ob_area *ob = dfs_ob_area_find(addr);
+    if (need == DFS_MEM_READABLE)
+        dfs__appendf(remedy, sizeof remedy, pos,
+                     "dfu-util refuses such a read (\"Page at 0x%08x is not readable\"). If "
+                     "the address is right for the chip (check its reference manual), add the "
+                     ":force modifier with the length: -s 0x%08x:force:%u -U file (dfu-util "
+                     "0.9 accepts :force for uploads only together with a length).",
+                     addr, addr, len ? len : 4);
+    else if (need == DFS_MEM_WRITABLE)
+        dfs__appendf(remedy, sizeof remedy, pos,
+                     "dfu-util refuses such a download (\"... is not writeable\"). If the "
+                     "address is right for the chip, dfu-util 0.10 and later write it with "
+                     "-s 0x%08x:force -D file, without erasing pages outside the layout.%s",
+                     ob ? ob->start : addr,
+                     ob ? " In the option-byte area, write the whole area from its base "
+                          "address (AN3156)."
+                        : "");
+    else
+        dfs__appendf(remedy, sizeof remedy, pos,
+                     "dfu-util refuses to erase such a page (\"... can not be erased\"), "
+                     "even with :force. Erase through an alternate setting that advertises "
+                     "the page as erasable, or fix the layout string in the firmware.");
     struct dfs__frames fr = {0};
     dfs__frames_add(&fr, a->name_frame);
     dfs__frames_add(&fr, frame);
@@ -703,8 +725,6 @@ static void lost_start(struct dfs__dfu_dev *dd, enum lost_kind kind, const struc
     l->prev_req = f->last_req;
     l->prev_frame = f->last_req_frame;
     l->ob = f->pend.ob;
-    l->ob_base = f->pend.ob_base;
-    l->ob_in_layout = f->pend.ob_in_layout;
 }
 
 static void status_words(int32_t status, char *buf, size_t size)
@@ -793,9 +813,15 @@ static void lost_report(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu
                      "failure",
                      after);
     }
-    char gone[96] = "";
+    /* what shows the device went away: a disconnect or a new enumeration, or
+     * only the silence until the end of the capture */
+    char gone[96];
     if (l->gone_frame)
-        snprintf(gone, sizeof gone, " (frame %llu)", (unsigned long long)l->gone_frame);
+        snprintf(gone, sizeof gone, "the device left the bus (frame %llu)",
+                 (unsigned long long)l->gone_frame);
+    else
+        snprintf(gone, sizeof gone, "nothing more was seen from the device");
+    bool stall = l->status == -DFS_LINUX_EPIPE;
 
     if (l->kind == LOST_OB) {
         char remedy[DFS_FINDING_TEXT_SIZE];
@@ -816,19 +842,17 @@ static void lost_report(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu
                        "(nBOOT0, nBOOT1, nBOOT_SEL, BOOT_LOCK, the securable area SEC_SIZE) "
                        "decide where it boots: connect over SWD to inspect them.",
                  dev->identified ? dev->vid : 0x0483, dev->identified ? dev->pid : 0xdf11,
-                 l->alt, l->ob_base, l->ob ? (unsigned)(l->ob->end - l->ob->start) : 128u,
-                 l->ob_base);
+                 l->alt, l->ob.start, (unsigned)(l->ob.end - l->ob.start), l->ob.start);
         dfs__emit_finding(
             d, DFS_F_DFUSE_OPTION_BYTES_RESET, dev->id, l->fail_frame, &fr, remedy,
             "%s: frame %llu wrote %u byte%s at 0x%08x, in the option-byte area 0x%08x-0x%08x "
-            "(%s). The GETSTATUS at frame %llu that executes the write %s, and the device left "
-            "the bus%s. That is what an option-byte write does: the bootloader reloads the "
-            "option bytes and the chip resets before it can answer (AN3156, RM0444). The STALL "
-            "is the reset, not a protocol error. %s.",
+            "(%s). The GETSTATUS at frame %llu that executes the write %s, and %s. That is "
+            "what an option-byte write does: the bootloader reloads the option bytes and the "
+            "chip resets before it can answer (AN3156, RM0444). The %s is the reset, not a "
+            "protocol error. %s.",
             who, (unsigned long long)l->req_frame, l->len, l->len == 1 ? "" : "s", l->addr,
-            l->ob ? l->ob->start : l->ob_base, l->ob ? l->ob->end - 1 : l->ob_base,
-            l->ob ? l->ob->families : "?", (unsigned long long)l->fail_frame, st, gone,
-            comeback);
+            l->ob.start, (uint32_t)(l->ob.end - 1), l->ob.what, (unsigned long long)l->fail_frame,
+            st, gone, stall ? "STALL" : "failure", comeback);
     } else if (l->kind == LOST_LEAVE) {
         dfs__emit_finding(
             d, DFS_F_DFUSE_LEAVE_RESET, dev->id, l->fail_frame, &fr,
@@ -836,9 +860,9 @@ static void lost_report(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu
                  : "If the device should have started its firmware, check that the firmware is "
                    "at the address the leave request jumped to.",
             "%s: after the leave request (zero-length DNLOAD at frame %llu) the GETSTATUS at "
-            "frame %llu %s and the device left the bus%s, as a DfuSe leave intends: the "
-            "bootloader jumps to the address pointer. An error a host prints here is harmless "
-            "when every block before was acknowledged. %s.",
+            "frame %llu %s and %s, as a DfuSe leave intends: the bootloader jumps to the "
+            "address pointer. An error a host prints here is harmless when every block before "
+            "was acknowledged. %s.",
             who, (unsigned long long)l->req_frame, (unsigned long long)l->fail_frame,
             l->answered ? "answered" : st, gone, comeback);
     } else {
@@ -847,8 +871,8 @@ static void lost_report(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu
             "Find out why the device reset (brown-out, watchdog during a long erase, a "
             "firmware fault): capture again with the device's own logs, and check that the "
             "device answers every GETSTATUS within the host's timeout.",
-            "%s: the %s at frame %llu (in %s) %s and the device left the bus%s in the middle "
-            "of the DFU session. %s.",
+            "%s: the %s at frame %llu (in %s) %s, and %s, in the middle of the DFU "
+            "session. %s.",
             who, rname(l->req), (unsigned long long)l->fail_frame, sname(l->state), st, gone,
             comeback);
     }
@@ -874,15 +898,27 @@ static void lost_stayed(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu
     dfs__frames_add(&fr, l->fail_submit_frame);
     dfs__frames_add(&fr, l->fail_frame);
     dfs__frames_add(&fr, frame);
-    if (l->req == DFS_DFU_GETSTATUS && l->status == -DFS_LINUX_EPIPE)
+    if (l->req == DFS_DFU_GETSTATUS && l->status != -DFS_LINUX_EPIPE)
+        dfs__emit_finding(
+            d, DFS_F_DFU_GETSTATUS_FAILED, dev->id, l->fail_frame, &fr,
+            "A bus error on a device that stays usually means a marginal connection (cable, "
+            "hub, supply) or a device that stops answering for a moment while it works; "
+            "capture again directly on a root port, and check that the device answers every "
+            "request while busy.",
+            "%s: the GETSTATUS at frame %llu (in %s, after %s at frame %llu) %s, but the device "
+            "stayed on the bus (frame %llu completed normally).",
+            who, (unsigned long long)l->fail_frame, sname(l->state), rname(l->prev_req),
+            (unsigned long long)l->prev_frame, st, (unsigned long long)frame);
+    else if (l->req == DFS_DFU_GETSTATUS)
         dfs__emit_finding(
             d, DFS_F_DFU_GETSTATUS_STALL, dev->id, l->fail_frame, &fr,
             l->kind == LOST_OB
-                ? "The bootloader refused the option-byte write: write the whole option-byte "
-                  "area from its base address, with values valid for the chip, and read the "
-                  "status with GETSTATUS after a CLRSTATUS."
-                : "Send CLRSTATUS, then GETSTATUS to read the error status; check that the "
-                  "request before it was valid in the device's state.",
+                ? "The bootloader refused the option-byte write: read the status with another "
+                  "GETSTATUS first (bStatus says why), then CLRSTATUS; write the whole "
+                  "option-byte area from its base address, with values valid for the chip."
+                : "Read the status with another GETSTATUS first (bStatus says why), then send "
+                  "CLRSTATUS to return to dfuIDLE; check that the request before it was valid "
+                  "in the device's state.",
             "%s: the GETSTATUS at frame %llu (in %s, after %s at frame %llu) %s, but the device "
             "stayed on the bus (frame %llu completed normally): this STALL is a real rejection, "
             "not a reset%s.",
@@ -951,6 +987,41 @@ static void end_episode(dfs_decoder *d, struct dfs__device *dev, struct dfu_if *
     }
 }
 
+/* What to do about a DNLOAD, erase or command the device refused. */
+static const char *failure_remedy(uint8_t status, bool write)
+{
+    switch (status) {
+    case DFS_STATUS_ERR_ADDRESS:
+        return "The address is outside what the device accepts: check it against the chip's "
+               "memory map and the layout strings of its alternate settings.";
+    case DFS_STATUS_ERR_TARGET:
+    case DFS_STATUS_ERR_VENDOR:
+        return "The memory may be read- or write-protected: check the protection option bytes "
+               "(write protection, read-out protection; removing read-out protection needs a "
+               "read unprotect, which mass-erases the chip).";
+    case DFS_STATUS_ERR_ERASE:
+    case DFS_STATUS_ERR_CHECK_ERASED:
+        return "The erase failed: check the page's write protection in the option bytes and the "
+               "supply voltage, and that the page exists on this chip.";
+    case DFS_STATUS_ERR_WRITE:
+    case DFS_STATUS_ERR_PROG:
+    case DFS_STATUS_ERR_VERIFY:
+        return "Programming failed: erase the target pages before writing them, check the "
+               "write protection in the option bytes and the supply voltage.";
+    case DFS_STATUS_ERR_FILE:
+        return "The device rejected the data as not meant for it: check the file is built for "
+               "this device and variant.";
+    case DFS_STATUS_ERR_NOTDONE:
+        return "The device considers the firmware incomplete: send every block before the "
+               "zero-length DNLOAD that ends the download.";
+    default:
+        return write ? "Read the status string if the device gives one, erase the target area "
+                       "before writing, and check the protection option bytes."
+                     : "Read the status string if the device gives one, and check the "
+                       "command's argument against the chip's memory map.";
+    }
+}
+
 /* GETSTATUS answered: execution of what is pending, state checks. */
 static void on_getstatus_reply(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev *dd,
                                struct dfu_if *f, struct dfs_dfu_txn *t,
@@ -975,7 +1046,7 @@ static void on_getstatus_reply(dfs_decoder *d, struct dfs__device *dev, struct d
                           t->bState > DFS_STATE_ERROR ? "that state" : "that status");
     }
     uint8_t before = t->state_before;
-    if (before != DFS_STATE_UNKNOWN && t->bState <= DFS_STATE_ERROR &&
+    if (before != DFS_STATE_UNKNOWN && t->bState <= DFS_STATE_ERROR && !f->stall_pending &&
         !reply_allowed(before, t->bState)) {
         dfs__emit_finding(d, DFS_F_DFU_STATE_VIOLATION, dev->id, t->frame, NULL,
                           "Follow the DFU 1.1 state diagram (section 6 and appendix A).",
@@ -1043,7 +1114,7 @@ static void on_getstatus_reply(dfs_decoder *d, struct dfs__device *dev, struct d
                 dfs__frames_add(&fr, pd->frame);
                 dfs__frames_add(&fr, xf);
                 const char *meaning = dfs_dfu_status_meaning(t->bStatus);
-                if (pd->ob) {
+                if (pd->ob.is) {
                     dfs__emit_finding(
                         d, DFS_F_DFUSE_OPTION_BYTES_REJECTED, dev->id, xf, &fr,
                         "The bootloader refused the option bytes and stayed: check the values "
@@ -1072,15 +1143,7 @@ static void on_getstatus_reply(dfs_decoder *d, struct dfs__device *dev, struct d
                         snprintf(target, sizeof target, " 0x%02x", pd->cmd);
                     dfs__emit_finding(
                         d, DFS_F_DFU_OPERATION_FAILED, dev->id, xf, &fr,
-                        t->bStatus == DFS_STATUS_ERR_ADDRESS
-                            ? "The address is outside what the device accepts: check it "
-                              "against the device's memory map and layout strings."
-                        : t->bStatus == DFS_STATUS_ERR_TARGET || t->bStatus == DFS_STATUS_ERR_VENDOR
-                            ? "The memory may be read- or write-protected: check the "
-                              "protection option bytes (read-out protection needs a read "
-                              "unprotect, which mass-erases the chip)."
-                            : "Erase the target area before writing it, and check the "
-                              "protection and the supply voltage.",
+                        failure_remedy(t->bStatus, pd->kind == PEND_WRITE),
                         "%s: %s%s (frame %llu) failed: the GETSTATUS at frame %llu reports %s "
                         "with status %s (%s)%s.",
                         who, what, target, (unsigned long long)pd->frame, (unsigned long long)xf,
@@ -1091,6 +1154,7 @@ static void on_getstatus_reply(dfs_decoder *d, struct dfs__device *dev, struct d
             } else if (pd->kind == PEND_CMD && pd->cmd == DFS_DFUSE_SET_ADDRESS && pd->has_addr) {
                 f->ptr = pd->addr;
                 f->ptr_valid = true;
+                f->ptr_frame = pd->frame;
                 f->dl_seq = f->ul_seq = false;
             }
             if (pd->kind == PEND_WRITE)
@@ -1374,17 +1438,26 @@ void dfs__dfu_on_control(dfs_decoder *d, struct dfs__device *dev, const struct d
                         const struct alt *la = layout_alt(dd, dev, f->ifnum);
                         const struct dfs_layout_region *lr =
                             la ? dfs_layout_find(&la->layout, t.address) : NULL;
-                        bool named_ob = la && strstr(la->layout.name, "Option") != NULL;
-                        if (ob || named_ob) {
-                            pd->ob = ob;
-                            pd->ob_base = ob ? ob->start : lr ? lr->start : t.address;
-                            pd->ob_in_layout = named_ob;
-                            if (t.address != pd->ob_base) {
+                        if (ob) {
+                            pd->ob.is = true;
+                            pd->ob.start = ob->start;
+                            pd->ob.end = ob->end;
+                            snprintf(pd->ob.what, sizeof pd->ob.what, "%s", ob->families);
+                        } else if (lr && strstr(la->layout.name, "Option")) {
+                            pd->ob.is = true;
+                            pd->ob.start = la->layout.regions[0].start;
+                            pd->ob.end = la->layout.regions[la->layout.n_regions - 1].end;
+                            snprintf(pd->ob.what, sizeof pd->ob.what,
+                                     "\"%s\" of alternate setting %u", la->layout.name, la->alt);
+                        }
+                        if (pd->ob.is) {
+                            if (t.address != pd->ob.start) {
                                 struct dfs__frames fr = {0};
-                                dfs__frames_add(&fr, f->ptr_valid ? t.frame : 0);
+                                dfs__frames_add(&fr, f->ptr_frame);
+                                dfs__frames_add(&fr, t.frame);
                                 dfs__emit_finding(
                                     d, DFS_F_DFUSE_OPTION_BYTES_OFFSET_WRITE, dev->id, t.frame,
-                                    NULL,
+                                    &fr,
                                     "Write the option bytes from the start of their area with "
                                     "the full block, as AN3156 requires: read the whole area, "
                                     "change the field, and write it back from the base.",
@@ -1393,8 +1466,7 @@ void dfs__dfu_on_control(dfs_decoder *d, struct dfs__device *dev, const struct d
                                     "(%s); AN3156 requires the address pointer at the start of "
                                     "the option bytes.",
                                     who, (unsigned long long)t.frame, t.address,
-                                    t.address - pd->ob_base, pd->ob_base,
-                                    ob ? ob->families : la->layout.name);
+                                    t.address - pd->ob.start, pd->ob.start, pd->ob.what);
                             }
                         }
                     }
@@ -1459,8 +1531,9 @@ void dfs__dfu_on_control(dfs_decoder *d, struct dfs__device *dev, const struct d
                     dfs__emit_finding(
                         d, DFS_F_DFU_POLL_TIMEOUT_IGNORED, dev->id, t.frame, &fr,
                         "Wait at least bwPollTimeout after a dfuDNBUSY reply before the next "
-                        "GETSTATUS (DFU 1.1 section 6.1.2). Some devices (STM32L4 bootloader) "
-                        "stall a GETSTATUS that comes too early.",
+                        "GETSTATUS (DFU 1.1 section 6.1.2). A device may stall a GETSTATUS "
+                        "that comes while it is still busy, which the host then reports as "
+                        "a failure.",
                         "%s: GETSTATUS at frame %llu came %.3f ms after the dfuDNBUSY reply at "
                         "frame %llu, which asked for %u ms.%s",
                         who, (unsigned long long)t.frame, (double)t.poll_wait_us / 1000.0,
@@ -1484,10 +1557,14 @@ void dfs__dfu_on_control(dfs_decoder *d, struct dfs__device *dev, const struct d
                                   "hosts then assume appIDLE (dfu-util: \"Device does not "
                                   "implement get_status, assuming appIDLE\").",
                                   who, f->ifnum, (unsigned long long)t.frame);
-            } else if (t.outcome != DFS_DFU_CANCELLED) {
+            } else if (t.outcome != DFS_DFU_CANCELLED &&
+                       (t.outcome != DFS_DFU_NO_REPLY || f->pend.ob.is ||
+                        f->pend.kind == PEND_LEAVE)) {
+                /* (a request still open at the end of the capture says nothing about
+                 * the device, unless it executes an option-byte write or a leave) */
                 /* What did it execute? Decide when we know whether the device stayed. */
                 enum lost_kind k = f->pend.kind == PEND_LEAVE ? LOST_LEAVE
-                                   : f->pend.ob               ? LOST_OB
+                                   : f->pend.ob.is            ? LOST_OB
                                                               : LOST_OTHER;
                 if (dd->lost.kind == LOST_LEAVE) {
                     /* the poll after an answered leave: still the leave */

@@ -126,12 +126,12 @@ dfs_result dfs_layout_parse(const char *s, size_t len, struct dfs_layout *out, c
             } else if (unit == 'M') {
                 mult = 1024 * 1024;
                 c.pos++;
-            } else if (unit == ' ') {
-                mult = 1;
+            } else if (unit == ' ' || unit == 'B') {
+                mult = 1; /* 'B' is not in UM0424, but dfu-util accepts it */
                 c.pos++;
             } else {
                 return failf(why, why_size,
-                             "sector size unit missing at offset %zu (expected ' ', 'K' or 'M', "
+                             "sector size unit missing at offset %zu (expected ' ', 'B', 'K' or 'M', "
                              "found %s)",
                              c.pos, unit < 0 ? "the end" : "another character");
             }

@@ -5,7 +5,7 @@
  *
  * After '@' comes a name, then one or more segments "/0xSTART/GROUPS" where
  * GROUPS is a comma-separated list of COUNT*SIZE<unit><type>: unit ' ' (bytes),
- * 'K' or 'M'; type a letter 'a'..'g' whose value (letter - 'a' + 1) has bit 0
+ * 'K' or 'M' ('B' for bytes is accepted too, as dfu-util does); type a letter 'a'..'g' whose value (letter - 'a' + 1) has bit 0
  * readable, bit 1 erasable, bit 2 writable. A string that does not follow
  * this gets a reason, never a guess.
  */

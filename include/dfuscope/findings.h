@@ -72,6 +72,8 @@ enum dfs_group {
     /* DFU 1.1 */                                                                              \
     X(DFU_GETSTATUS_STALL, "dfu.getstatus-stall", ERROR, RESPONSE_CODE,                        \
       "GETSTATUS stalled while the device stayed on the bus")                                  \
+    X(DFU_GETSTATUS_FAILED, "dfu.getstatus-failed", WARNING, RESPONSE_CODE,                    \
+      "GETSTATUS failed on the bus while the device stayed")                                   \
     X(DFU_DEVICE_LOST, "dfu.device-lost", ERROR, SEQUENCE,                                     \
       "Device left the bus in the middle of a DFU operation")                                  \
     X(DFU_POLL_TIMEOUT_IGNORED, "dfu.poll-timeout-ignored", WARNING, SEQUENCE,                 \

@@ -14,7 +14,10 @@ SRC = os.environ.get("DFS_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "
 
 def ids_from_table():
     text = open(os.path.join(SRC, "include", "dfuscope", "findings.h")).read()
-    return re.findall(r'X\(\s*\w+,\s*"([a-z0-9.-]+)"', text)
+    # only the table itself: the comment above it shows the form X(ENUM, "id", ...)
+    start = text.index("#define DFS_FINDING_MAP(X)")
+    end = text.index("enum dfs_finding_code", start)
+    return re.findall(r'X\(\s*\w+,\s*"([a-z0-9.-]+)"', text[start:end])
 
 
 def main():

@@ -304,6 +304,15 @@ static void sc_device_lost(struct sess *s)
     sess_finish(s);
 }
 
+static void sc_getstatus_failed(struct sess *s)
+{
+    begin(s, &GOOD_DFUSE, 0);
+    sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0x08000000, true);
+    sess_getstatus_fail(s, -71);
+    sess_getstatus(s, 0, 0, DFS_STATE_DNLOAD_IDLE);
+    sess_finish(s);
+}
+
 static void sc_poll_ignored(struct sess *s)
 {
     begin(s, &GOOD_DFUSE, 0);
@@ -682,6 +691,7 @@ static const struct scenario scenarios[] = {
     {"dfu.getstatus-stall", sc_seed_stays},
     {"dfuse.option-bytes-rejected", sc_option_bytes_rejected},
     {"dfu.device-lost", sc_device_lost},
+    {"dfu.getstatus-failed", sc_getstatus_failed},
     {"dfu.poll-timeout-ignored", sc_poll_ignored},
     {"dfu.poll-timeout-too-short", sc_poll_too_short},
     {"dfu.zero-poll-timeout", sc_zero_poll},
