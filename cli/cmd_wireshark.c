@@ -188,6 +188,11 @@ int cmd_wireshark_install(int argc, char **argv)
         return EXIT_USAGE;
     }
 
+    if (!DFS_HAVE_DISSECTOR && !dir) {
+        cli_err(CMD, "this dfuscope does not know which Wireshark the plugin is for: pass "
+                     "--dir DIR (see 'Personal Plugins' in tshark -G folders, plus /epan)");
+        return EXIT_USAGE;
+    }
     char target[PATH_MAX];
     if (dir) {
         snprintf(target, sizeof target, "%s", dir);
