@@ -622,7 +622,6 @@ static void show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 
     char info[256] = "", mem_info[120] = "";
     bool dfuse = false, have_txn = false;
-    const struct dfs__finding *first_finding = NULL;
     for (const struct dfs__item *it = dfs__res_first(r, frame); it; it = dfs__res_next(r, it)) {
         if (!item_shown(r, it))
             continue;
@@ -651,8 +650,6 @@ static void show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
             break;
         case DFS__ITEM_FINDING:
             show_finding(dt, tvb, pinfo, r, it, frame);
-            if (!first_finding)
-                first_finding = dfs__res_finding(r, it);
             break;
         }
     }
@@ -668,7 +665,6 @@ static void show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
     const struct dfs__finding *w = worst_finding(r, frame);
     if (w && (!have_txn || !strstr(info, w->title)))
         col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", w->title);
-    (void)first_finding;
 }
 
 static int dissect_dfuscope(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
