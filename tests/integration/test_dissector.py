@@ -15,6 +15,9 @@ TEST is one of:
   install   `dfuscope wireshark-install` puts the plugin where tshark loads it,
             --uninstall removes it, and `cmake --install` puts it in
             Wireshark's plugin folder (under DESTDIR)
+  damaged   captures with bytes changed in their usbmon records and cut short
+            in the middle of a record: tshark (also -2, also under the
+            sanitizers) neither crashes nor disagrees between its passes
   nodfu     captures without DFU get no dfuscope field at all
   expert    -Y on a finding id selects exactly the frames the CLI names, and
             tshark -z expert lists every finding the CLI reports
@@ -454,6 +457,61 @@ def test_install(env, dfuscope, plugin):
         print(f"ok   cmake --install puts the plugin in {os.path.join(plugdir, 'epan')}")
 
 
+def damaged_copies(path, outdir, n=6):
+    """Copies of a classic pcap with bytes of the usbmon headers and data
+    changed (a fixed seed: the same copies every run) and the last one cut in
+    the middle of a record."""
+    import random
+    import struct
+    data = open(path, "rb").read()
+    if data[:4] not in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4",
+                        b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d"):
+        return []
+    end = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    recs, off = [], 24
+    while off + 16 <= len(data):
+        incl = struct.unpack(end + "I", data[off + 8:off + 12])[0]
+        recs.append((off + 16, incl))
+        off += 16 + incl
+    rng = random.Random(1106)
+    out = []
+    for i in range(n):
+        b = bytearray(data)
+        for _ in range(40):
+            start, incl = recs[rng.randrange(len(recs))]
+            if incl:
+                b[start + rng.randrange(incl)] = rng.randrange(256)
+        if i == n - 1:
+            start, incl = recs[len(recs) // 2]
+            b = b[:start + incl // 2]
+        p = os.path.join(outdir, f"damaged-{i}-{os.path.basename(path)}")
+        open(p, "wb").write(bytes(b))
+        out.append(p)
+    return out
+
+
+def test_damaged(env, captures):
+    for cap in captures:
+        for d in damaged_copies(cap, env.data):
+            c = env.capture(d)
+            for two in (False, True):
+                args = (["-2"] if two else []) + ["-r", c, "-V", "-O", "dfuscope"]
+                res = env.tshark(args, check=False)
+                crashed = res.returncode < 0 or res.returncode > 2 or \
+                    "AddressSanitizer" in res.stderr or "runtime error" in res.stderr
+                if crashed:
+                    fail(f"{name(d)}{' -2' if two else ''}: tshark exit {res.returncode}: "
+                         f"{res.stderr[-1500:]}")
+            one = env.fields(c, FIELDS, cut_short_ok=True)
+            twop = env.fields(c, FIELDS, two_pass=True, cut_short_ok=True)
+            if one != twop:
+                fail(f"{name(d)}: one pass and -2 differ")
+            else:
+                n = sum(1 for r in one.values() if any(r.values()))
+                print(f"ok   {name(d)}: {len(one)} frames, {n} with dfuscope fields, no crash, "
+                      f"one pass == -2")
+
+
 def shutil_chown_tree(top):
     import shutil
     for dirpath, dirnames, filenames in os.walk(top):
@@ -478,6 +536,8 @@ def main():
                 test_random(env, captures)
             elif test == "install":
                 test_install(env, dfuscope, plugin)
+            elif test == "damaged":
+                test_damaged(env, captures)
             elif test == "nodfu":
                 test_nodfu(env, captures)
             elif test == "expert":

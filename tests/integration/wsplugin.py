@@ -115,15 +115,20 @@ class Env:
         if want not in out:
             raise RuntimeError(f"tshark did not load {want}; tshark -G plugins says:\n{out}")
 
-    def fields(self, capture, fields, extra=(), two_pass=False):
-        """{frame: {field: [values]}} for every frame, from -T fields."""
+    def fields(self, capture, fields, extra=(), two_pass=False, cut_short_ok=False):
+        """{frame: {field: [values]}} for every frame, from -T fields.
+        cut_short_ok: accept tshark's exit 2 for a file cut short."""
         args = ["-r", capture, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a",
                 "-E", "aggregator=|", "-e", "frame.number"]
         for f in fields:
             args += ["-e", f]
         if two_pass:
             args.insert(0, "-2")
-        out = self.tshark(list(extra) + args).stdout
+        res = self.tshark(list(extra) + args, check=not cut_short_ok)
+        if res.returncode != 0 and not (res.returncode == 2 and "cut short" in res.stderr):
+            raise RuntimeError(f"tshark {' '.join(args)} exited {res.returncode}:\n"
+                               f"{res.stderr}")
+        out = res.stdout
         rows = {}
         for line in out.splitlines():
             cols = line.split("\t")
