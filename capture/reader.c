@@ -136,11 +136,17 @@ static size_t ensure(dfs_capreader *r, size_t n)
         r->cap = ncap;
     }
     while (r->end - r->start < n) {
-        size_t got = fread(r->buf + r->end, 1, r->cap - r->end, r->fp);
+        /* Following a pipe or a growing file, ask only for the bytes needed:
+         * fread() waits until it has all it was asked for, and a record must
+         * be handed on as soon as it is complete. */
+        size_t want = r->opt.follow ? r->start + n - r->end : r->cap - r->end;
+        size_t got = fread(r->buf + r->end, 1, want, r->fp);
         r->end += got;
         if (got == 0) {
             if (ferror(r->fp) && errno == EINTR) {
                 clearerr(r->fp);
+                if (r->opt.follow)
+                    break; /* a signal: the caller gets AGAIN and may stop */
                 continue;
             }
             r->at_eof = true;
@@ -297,6 +303,12 @@ void dfs_capreader_close(dfs_capreader *r)
     free(r->ifaces);
     free(r->name);
     free(r);
+}
+
+void dfs_capreader_set_follow(dfs_capreader *r, bool follow)
+{
+    if (r)
+        r->opt.follow = follow;
 }
 
 const char *dfs_capreader_error(const dfs_capreader *r) { return r ? r->err : "no reader"; }

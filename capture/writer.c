@@ -1,5 +1,5 @@
-/* Capture file writer: pcap (nanosecond) or pcapng, host byte order.
- * libc only. */
+/* Capture file writer: pcap (nanosecond) or pcapng, in host byte order or
+ * the one asked for. libc only. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@ struct dfs_capwriter {
     FILE *fp;
     bool own;
     enum dfs_capformat format;
+    bool swap; /* file order differs from host order */
     bool failed;
 };
 
@@ -20,8 +21,27 @@ static void put(dfs_capwriter *w, const void *p, size_t n)
         w->failed = true;
 }
 
-static void put32(dfs_capwriter *w, uint32_t v) { put(w, &v, 4); }
-static void put16(dfs_capwriter *w, uint16_t v) { put(w, &v, 2); }
+static void put32(dfs_capwriter *w, uint32_t v)
+{
+    if (w->swap)
+        v = ((v >> 24) & 0xff) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24);
+    put(w, &v, 4);
+}
+
+static void put16(dfs_capwriter *w, uint16_t v)
+{
+    if (w->swap)
+        v = (uint16_t)((v >> 8) | (v << 8));
+    put(w, &v, 2);
+}
+
+static bool host_little(void)
+{
+    const uint16_t one = 1;
+    uint8_t b;
+    memcpy(&b, &one, 1);
+    return b == 1;
+}
 
 static void write_header(dfs_capwriter *w, int linktype)
 {
@@ -70,13 +90,22 @@ static void write_header(dfs_capwriter *w, int linktype)
 dfs_result dfs_capwriter_open_stream(FILE *fp, enum dfs_capformat format, int linktype,
                                      dfs_capwriter **out)
 {
-    if (!fp || !out || (format != DFS_CAPFMT_PCAP && format != DFS_CAPFMT_PCAPNG))
+    return dfs_capwriter_open_stream_order(fp, format, linktype, DFS_ORDER_HOST, out);
+}
+
+dfs_result dfs_capwriter_open_stream_order(FILE *fp, enum dfs_capformat format, int linktype,
+                                           enum dfs_byte_order order, dfs_capwriter **out)
+{
+    if (!fp || !out || (format != DFS_CAPFMT_PCAP && format != DFS_CAPFMT_PCAPNG) ||
+        (order != DFS_ORDER_HOST && order != DFS_ORDER_LITTLE && order != DFS_ORDER_BIG))
         return DFS_E_INVAL;
     dfs_capwriter *w = calloc(1, sizeof *w);
     if (!w)
         return DFS_E_NOMEM;
     w->fp = fp;
     w->format = format;
+    w->swap = (order == DFS_ORDER_LITTLE && !host_little()) ||
+              (order == DFS_ORDER_BIG && host_little());
     write_header(w, linktype);
     if (w->failed) {
         free(w);

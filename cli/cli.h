@@ -76,13 +76,18 @@ struct run_opts {
     bool follow;                  /* growing file or pipe */
     bool quiet_capture_findings;  /* do not print capture.* findings on stderr */
     struct dev_filter *filter;    /* VID:PID filters get a first pass on files */
+    /* Records come from here instead of from path (live capture, device
+     * following): RECORD, AGAIN (call again), EOF or ERROR (message already
+     * printed). The record stays valid until the next call. */
+    enum dfs_capnext (*next)(void *user, struct dfs_record *rec);
+    void *next_user;
 };
 
 struct run_result {
     uint64_t records;
     uint64_t reader_damaged;
     uint64_t skipped_bytes;
-    uint64_t linktype_skipped;
+    uint64_t linktype_skipped; /* also in the decoder's records_skipped */
     int linktype;
     bool read_error;   /* the reader gave up before the end */
     bool aborted;
@@ -108,6 +113,8 @@ int cmd_decode(int argc, char **argv);
 int cmd_descriptors(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
+int cmd_follow(int argc, char **argv);
 int cmd_wireshark_install(int argc, char **argv);
 
 #endif

@@ -317,8 +317,7 @@ int cmd_decode(int argc, char **argv)
     fprintf(stderr,
             "%s: %" PRIu64 " records, %" PRIu64 " control transfers, %" PRIu64
             " DFU transactions, %" PRIu64 " records skipped, %" PRIu64 " damaged\n",
-            ro.path, st->records, st->controls, st->dfu_txns,
-            st->records_skipped + res.linktype_skipped,
+            ro.path, st->records, st->controls, st->dfu_txns, st->records_skipped,
             st->records_damaged + res.reader_damaged);
     dfs_decoder_free(d);
     if (ferror(stdout)) {

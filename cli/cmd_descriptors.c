@@ -12,7 +12,6 @@ struct desc_ctx {
     const struct dfs_device_info *dev;
     FILE *f;
     bool json;
-    bool first_item;
 };
 
 /* String descriptor `index` of the device as safe UTF-8, "" if not captured. */
@@ -355,6 +354,45 @@ static void jstrfield(struct desc_ctx *c, const char *key, uint8_t index)
         fputs("null", c->f);
 }
 
+/* One descriptor of a configuration set other than the configuration and
+ * interface descriptors. */
+static void print_item_json(struct desc_ctx *c, const struct dfs_desc_item *it)
+{
+    FILE *f = c->f;
+    switch (it->kind) {
+    case DFS_DK_ENDPOINT:
+        fprintf(f, "{\"type\":\"endpoint\",\"bEndpointAddress\":%u,\"bmAttributes\":%u,"
+                   "\"wMaxPacketSize\":%u,\"bInterval\":%u}",
+                it->u.endpoint.bEndpointAddress, it->u.endpoint.bmAttributes,
+                it->u.endpoint.wMaxPacketSize, it->u.endpoint.bInterval);
+        break;
+    case DFS_DK_DFU_FUNCTIONAL:
+        fprintf(f, "{\"type\":\"dfu_functional\",\"bLength\":%u,\"bmAttributes\":%u,"
+                   "\"wDetachTimeOut\":%u,\"wTransferSize\":%u,\"bcdDFUVersion\":",
+                it->u.dfu.bLength, it->u.dfu.bmAttributes, it->u.dfu.wDetachTimeOut,
+                it->u.dfu.wTransferSize);
+        if (it->u.dfu.has_version)
+            fprintf(f, "%u}", it->u.dfu.bcdDFUVersion);
+        else
+            fputs("null}", f);
+        break;
+    case DFS_DK_IAD:
+        fprintf(f, "{\"type\":\"interface_association\",\"bFirstInterface\":%u,"
+                   "\"bInterfaceCount\":%u,\"bFunctionClass\":%u,\"bFunctionSubClass\":%u,"
+                   "\"bFunctionProtocol\":%u",
+                it->u.iad.bFirstInterface, it->u.iad.bInterfaceCount, it->u.iad.bFunctionClass,
+                it->u.iad.bFunctionSubClass, it->u.iad.bFunctionProtocol);
+        jstrfield(c, "iFunction", it->u.iad.iFunction);
+        fputc('}', f);
+        break;
+    default:
+        fprintf(f, "{\"type\":\"other\",\"bDescriptorType\":%u,\"raw\":", it->bDescriptorType);
+        json_hex(f, it->raw, it->bLength);
+        fputc('}', f);
+        break;
+    }
+}
+
 static void print_device_json(struct desc_ctx *c, bool first)
 {
     const struct dfs_device_info *dev = c->dev;
@@ -400,7 +438,6 @@ static void print_device_json(struct desc_ctx *c, bool first)
         struct dfs_desc_problem pr;
         dfs_desc_walk_init(&w, dev->config, dev->config_len);
         int rc;
-        bool open_iface = false, first_iface = true;
         fputs("{\"raw\":", f);
         json_hex(f, dev->config, dev->config_len);
         fprintf(f, ",\"partial\":%s", dev->config_partial ? "true" : "false");
@@ -418,68 +455,42 @@ static void print_device_json(struct desc_ctx *c, bool first)
             json_str(f, pr.msg);
         }
         fputc(']', f);
+        /* the configuration descriptor's fields, when the set starts with one */
         dfs_desc_walk_init(&w, dev->config, dev->config_len);
-        while (dfs_desc_walk_next(&w, &it, &pr) == 1) {
-            switch (it.kind) {
-            case DFS_DK_CONFIG:
-                fprintf(f, ",\"wTotalLength\":%u,\"bNumInterfaces\":%u,"
-                           "\"bConfigurationValue\":%u,\"bmAttributes\":%u,\"bMaxPower\":%u",
-                        it.u.config.wTotalLength, it.u.config.bNumInterfaces,
-                        it.u.config.bConfigurationValue, it.u.config.bmAttributes,
-                        it.u.config.bMaxPower);
-                jstrfield(c, "iConfiguration", it.u.config.iConfiguration);
-                fputs(",\"interfaces\":[", f);
-                break;
-            case DFS_DK_INTERFACE: {
+        if (dfs_desc_walk_next(&w, &it, NULL) == 1 && it.kind == DFS_DK_CONFIG) {
+            fprintf(f, ",\"wTotalLength\":%u,\"bNumInterfaces\":%u,"
+                       "\"bConfigurationValue\":%u,\"bmAttributes\":%u,\"bMaxPower\":%u",
+                    it.u.config.wTotalLength, it.u.config.bNumInterfaces,
+                    it.u.config.bConfigurationValue, it.u.config.bmAttributes,
+                    it.u.config.bMaxPower);
+            jstrfield(c, "iConfiguration", it.u.config.iConfiguration);
+        } else {
+            dfs_desc_walk_init(&w, dev->config, dev->config_len);
+        }
+        /* the descriptors before the first interface, then each interface
+         * with the descriptors that follow it: nothing is left out */
+        fputs(",\"descriptors\":[", f);
+        bool first_item = true, in_iface = false;
+        while (dfs_desc_walk_next(&w, &it, NULL) == 1) {
+            if (it.kind == DFS_DK_INTERFACE) {
                 const struct dfs_desc_interface *i = &it.u.interface;
-                if (open_iface)
-                    fputs("]}", f);
-                fprintf(f, "%s{\"bInterfaceNumber\":%u,\"bAlternateSetting\":%u,"
+                fputs(in_iface ? "]}," : "],\"interfaces\":[", f);
+                fprintf(f, "{\"bInterfaceNumber\":%u,\"bAlternateSetting\":%u,"
                            "\"bNumEndpoints\":%u,\"bInterfaceClass\":%u,"
                            "\"bInterfaceSubClass\":%u,\"bInterfaceProtocol\":%u",
-                        first_iface ? "" : ",", i->bInterfaceNumber, i->bAlternateSetting,
-                        i->bNumEndpoints, i->bInterfaceClass, i->bInterfaceSubClass,
-                        i->bInterfaceProtocol);
+                        i->bInterfaceNumber, i->bAlternateSetting, i->bNumEndpoints,
+                        i->bInterfaceClass, i->bInterfaceSubClass, i->bInterfaceProtocol);
                 jstrfield(c, "iInterface", i->iInterface);
                 fputs(",\"descriptors\":[", f);
-                open_iface = true;
-                first_iface = false;
-                c->first_item = true;
-                break;
+                in_iface = true;
+                first_item = true;
+                continue;
             }
-            default:
-                if (!open_iface)
-                    break;
-                fputs(c->first_item ? "" : ",", f);
-                c->first_item = false;
-                if (it.kind == DFS_DK_ENDPOINT) {
-                    fprintf(f, "{\"type\":\"endpoint\",\"bEndpointAddress\":%u,"
-                               "\"bmAttributes\":%u,\"wMaxPacketSize\":%u,\"bInterval\":%u}",
-                            it.u.endpoint.bEndpointAddress, it.u.endpoint.bmAttributes,
-                            it.u.endpoint.wMaxPacketSize, it.u.endpoint.bInterval);
-                } else if (it.kind == DFS_DK_DFU_FUNCTIONAL) {
-                    fprintf(f, "{\"type\":\"dfu_functional\",\"bLength\":%u,\"bmAttributes\":%u,"
-                               "\"wDetachTimeOut\":%u,\"wTransferSize\":%u,\"bcdDFUVersion\":",
-                            it.u.dfu.bLength, it.u.dfu.bmAttributes, it.u.dfu.wDetachTimeOut,
-                            it.u.dfu.wTransferSize);
-                    if (it.u.dfu.has_version)
-                        fprintf(f, "%u}", it.u.dfu.bcdDFUVersion);
-                    else
-                        fputs("null}", f);
-                } else {
-                    fprintf(f, "{\"type\":\"other\",\"bDescriptorType\":%u,\"raw\":",
-                            it.bDescriptorType);
-                    json_hex(f, it.raw, it.bLength);
-                    fputc('}', f);
-                }
-                break;
-            }
+            fputs(first_item ? "" : ",", f);
+            first_item = false;
+            print_item_json(c, &it);
         }
-        if (open_iface)
-            fputs("]}", f);
-        if (!first_iface || dev->config_len >= DFS_CONFIG_DESC_LEN)
-            fputs("]", f);
-        fputc('}', f);
+        fputs(in_iface ? "]}]}" : "],\"interfaces\":[]}", f);
     }
     fprintf(f, ",\"langid\":%u,\"qualifier_stalled\":%s}", dev->langid,
             dev->qualifier_stalled ? "true" : "false");

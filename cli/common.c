@@ -285,15 +285,18 @@ static int feed_all(const struct run_opts *ro, const struct dfs_sink *sink, dfs_
                                          .warn_user = &rc};
     char err[600];
     dfs_capreader *r = NULL;
-    if (dfs_capreader_open(ro->path, &copt, &r, err, sizeof err) != DFS_OK) {
+    if (ro->next) {
+        res->linktype = -1;
+    } else if (dfs_capreader_open(ro->path, &copt, &r, err, sizeof err) != DFS_OK) {
         char safe[700];
         text_safe(safe, sizeof safe, err);
         fprintf(stderr, "%s %s: %s\n", cli_prog, ro->cmd, safe);
         return EXIT_USAGE;
     }
-    int lt = dfs_capreader_linktype(r);
-    res->linktype = lt;
-    if (dfs_capreader_format(r) == DFS_CAPFMT_PCAP && lt != DFS_LINKTYPE_USB_LINUX &&
+    int lt = r ? dfs_capreader_linktype(r) : -1;
+    if (r)
+        res->linktype = lt;
+    if (r && dfs_capreader_format(r) == DFS_CAPFMT_PCAP && lt != DFS_LINKTYPE_USB_LINUX &&
         lt != DFS_LINKTYPE_USB_LINUX_MMAPPED) {
         const char *name = dfs_linktype_name(lt);
         fprintf(stderr,
@@ -324,11 +327,13 @@ static int feed_all(const struct run_opts *ro, const struct dfs_sink *sink, dfs_
         dfs_capreader_close(r);
         return EXIT_USAGE;
     }
-    int warned_lt[8] = {0};
+    int warned_lt[32] = {0}; /* link types already warned about */
     size_t n_warned = 0;
     struct dfs_record rec;
     for (;;) {
-        enum dfs_capnext n = dfs_capreader_next(r, &rec);
+        enum dfs_capnext n = r ? dfs_capreader_next(r, &rec) : ro->next(ro->next_user, &rec);
+        if (n == DFS_CAP_AGAIN && !r)
+            continue; /* the source waits by itself */
         if (n == DFS_CAP_AGAIN) {
             struct timespec ts_sleep = {0, 50 * 1000 * 1000};
             nanosleep(&ts_sleep, NULL);
@@ -338,21 +343,26 @@ static int feed_all(const struct run_opts *ro, const struct dfs_sink *sink, dfs_
             break;
         if (n == DFS_CAP_ERROR) {
             res->read_error = true;
+            if (!r)
+                break;
             snprintf(res->error, sizeof res->error, "%s", dfs_capreader_error(r));
             if (!quiet)
                 fprintf(stderr, "%s\n", res->error);
             break;
         }
         res->records++;
+        if (res->linktype < 0)
+            res->linktype = rec.linktype;
         dr = dfs_decoder_feed(d, &rec);
         if (dr == DFS_E_LINKTYPE) {
             res->linktype_skipped++;
-            bool seen = false;
+            /* once per link type; past 32 of them, no more warnings (the
+             * summary still counts the records skipped) */
+            bool seen = n_warned == sizeof warned_lt / sizeof warned_lt[0];
             for (size_t i = 0; i < n_warned; i++)
                 seen |= warned_lt[i] == rec.linktype;
             if (!seen && !quiet) {
-                if (n_warned < 8)
-                    warned_lt[n_warned++] = rec.linktype;
+                warned_lt[n_warned++] = rec.linktype;
                 const char *name = dfs_linktype_name(rec.linktype);
                 fprintf(stderr,
                         "%s: frame %" PRIu64 ": link type %d%s%s%s is not usbmon; records of "
@@ -380,9 +390,11 @@ static int feed_all(const struct run_opts *ro, const struct dfs_sink *sink, dfs_
         if (dr == DFS_E_ABORTED)
             res->aborted = true;
     }
-    res->reader_damaged = dfs_capreader_damaged(r);
-    res->skipped_bytes = dfs_capreader_skipped_bytes(r);
-    dfs_capreader_close(r);
+    if (r) {
+        res->reader_damaged = dfs_capreader_damaged(r);
+        res->skipped_bytes = dfs_capreader_skipped_bytes(r);
+        dfs_capreader_close(r);
+    }
     if (out)
         *out = d;
     else
@@ -394,7 +406,7 @@ int run_capture(const struct run_opts *ro, const struct dfs_sink *sink, dfs_deco
                 struct run_result *res)
 {
     memset(res, 0, sizeof *res);
-    if (ro->filter && ro->filter->active && !ro->filter->by_addr && !ro->filter->learnt) {
+    if (!ro->next && ro->filter && ro->filter->active && !ro->filter->by_addr && !ro->filter->learnt) {
         if (is_regular_file(ro->path)) {
             /* first pass: which device instances carry the VID:PID, so that
              * their records before the device descriptor match too */

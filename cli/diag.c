@@ -474,9 +474,9 @@ static void print_text(struct diag *d, dfs_decoder *dec, const char *path,
                " records (%" PRIu64 " DFU transactions, %u devices)",
             sev[2], sev[2] == 1 ? "" : "s", sev[1], sev[1] == 1 ? "" : "s", sev[0],
             sev[0] == 1 ? "" : "s", st->records, st->dfu_txns, st->devices);
-    if (st->records_skipped + res->linktype_skipped || st->records_damaged + res->reader_damaged)
+    if (st->records_skipped || st->records_damaged + res->reader_damaged)
         fprintf(o, "; %" PRIu64 " records skipped, %" PRIu64 " damaged",
-                st->records_skipped + res->linktype_skipped,
+                st->records_skipped,
                 st->records_damaged + res->reader_damaged);
     fputs("\n\n", o);
     for (size_t i = 0; i < d->n; i++) {
@@ -535,7 +535,7 @@ static void print_json(struct diag *d, dfs_decoder *dec, const char *path,
                ",\"dfu_transactions\":%" PRIu64 ",\"devices\":%u,\"errors\":%" PRIu64
                ",\"warnings\":%" PRIu64 ",\"notes\":%" PRIu64 ",\"findings_not_kept\":%" PRIu64
                ",\"verdict\":",
-            st->records, st->records_skipped + res->linktype_skipped,
+            st->records, st->records_skipped,
             st->records_damaged + res->reader_damaged, st->controls, st->dfu_txns, st->devices,
             sev[2], sev[1], sev[0], d->dropped);
     if (d->n) {
@@ -553,7 +553,8 @@ static void print_json(struct diag *d, dfs_decoder *dec, const char *path,
 
 int diag_finish(struct diag *d, dfs_decoder *dec, const char *path, const struct run_result *res)
 {
-    qsort(d->f, d->n, sizeof *d->f, cmp_finding);
+    if (d->n) /* qsort(NULL, 0, ...) is undefined */
+        qsort(d->f, d->n, sizeof *d->f, cmp_finding);
     uint64_t sev[3] = {0, 0, 0};
     for (size_t i = 0; i < d->n; i++)
         sev[d->f[i].severity]++;

@@ -15,6 +15,8 @@ static const struct command commands[] = {
     {"descriptors", cmd_descriptors, "the descriptors of every device in a capture (lsusb -v)"},
     {"diagnose", cmd_diagnose, "explain what went wrong in a DFU/DfuSe session"},
     {"extract", cmd_extract, "rebuild the memory a session wrote or read (bin, ihex, srec)"},
+    {"capture", cmd_capture, "capture from usbmon, follow one device, diagnose it live"},
+    {"follow", cmd_follow, "diagnose a capture while it is being written (pipe or file)"},
     {"wireshark-install", cmd_wireshark_install,
      "install the Wireshark plugin in your personal plugin folder"},
 };

@@ -175,7 +175,7 @@ size_t dfs_control_data_str(const struct dfs_control *ctl, char *buf, size_t siz
                     pos = dfs__appendf(buf, size, pos, " 0x%04x", ids[i]);
                 return pos;
             }
-            char s[256];
+            char s[512]; /* 126 UTF-16 units of up to 3 UTF-8 bytes each */
             if (dfs_desc_string_utf8(p, n, s, sizeof s, NULL) == DFS_OK)
                 return dfs__appendf(buf, size, pos, "\"%s\"", s);
         }

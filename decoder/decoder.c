@@ -367,6 +367,23 @@ static bool is_gone_status(int32_t status)
     return status == -DFS_LINUX_ENODEV || status == -DFS_LINUX_ESHUTDOWN;
 }
 
+/* Can this submit be the first record of a new device? Enumeration starts
+ * with standard requests on endpoint 0; anything else sent to the address
+ * of a device that has left (a driver resubmitting, a host tool polling)
+ * is that device's leftover and fails the same way. */
+static bool starts_device(const struct dfs_urb *u)
+{
+    return u->xfer_type == DFS_XFER_CONTROL && (u->endpoint & 0x0f) == 0 && u->has_setup &&
+           (u->setup[0] & DFS_REQTYPE_TYPE_MASK) == DFS_REQTYPE_STANDARD;
+}
+
+static bool reads_device_descriptor(const struct dfs_urb *u)
+{
+    return u->type == DFS_URB_SUBMIT && starts_device(u) &&
+           u->setup[0] == (DFS_REQTYPE_DIR_IN | DFS_REQTYPE_STANDARD | DFS_REQTYPE_RECIP_DEVICE) &&
+           u->setup[1] == DFS_REQ_GET_DESCRIPTOR && u->setup[3] == DFS_DT_DEVICE;
+}
+
 static void keep_payload(dfs_decoder *d, struct dfs__urb_slot *s, const struct dfs_urb *u)
 {
     if (!u->has_setup || u->xfer_type != DFS_XFER_CONTROL)
@@ -507,9 +524,9 @@ dfs_result dfs_decoder_feed(dfs_decoder *d, const struct dfs_record *rec)
     if (s != DFS__NONE) {
         dev = dfs__device_by_id(d, d->urbs.slots[s].device);
     } else {
-        dev = dfs__device_get(d, u.bus, u.devnum, true);
-        if (dev && dev->gone && u.type == DFS_URB_SUBMIT)
-            dev = dfs__device_new_at(d, u.bus, u.devnum); /* address reused */
+        dev = dfs__device_get(d, u.bus, u.devnum, false);
+        if (!dev || (dev->gone && u.type == DFS_URB_SUBMIT && starts_device(&u)))
+            dev = dfs__device_arrive(d, u.bus, u.devnum, reads_device_descriptor(&u));
     }
     if (d->error)
         return d->error;
@@ -560,10 +577,11 @@ dfs_result dfs_decoder_feed(dfs_decoder *d, const struct dfs_record *rec)
         slot_release(d, s);
     if (d->error)
         return d->error;
-    if (dev && u.type == DFS_URB_COMPLETE && is_gone_status(u.status) && !dev->gone) {
+    if (dev && is_gone_status(u.status) && !dev->gone) {
         char why[96];
-        snprintf(why, sizeof why, "a transfer completed with status %d (%s, %s)", (int)u.status,
-                 dfs_errno_name(u.status), dfs_status_meaning(u.status));
+        snprintf(why, sizeof why, "a %s with status %d (%s, %s)",
+                 u.type == DFS_URB_ERROR ? "submission failed" : "transfer completed",
+                 (int)u.status, dfs_errno_name(u.status), dfs_status_meaning(u.status));
         dfs__device_mark_gone(d, dev, u.frame, u.ts, why);
     }
     return d->error;

@@ -58,6 +58,10 @@ dfs_result dfs_desc_parse_device(const uint8_t *buf, size_t len, struct dfs_desc
     uint8_t b[DFS_DEVICE_DESC_LEN] = {0};
     size_t n = len < sizeof b ? len : sizeof b;
     memcpy(b, buf, n);
+    /* a 16-bit field cut by the end (idVendor, idProduct, bcdDevice at 8,
+     * 10, 12) reads as zero like the fields past it, not as its low byte */
+    if (n < 14 && (n & 1))
+        b[n - 1] = 0;
     struct dfs_desc_device d = {
         .bLength = b[0],
         .bDescriptorType = b[1],
@@ -230,6 +234,8 @@ int dfs_desc_walk_next(struct dfs_desc_walker *w, struct dfs_desc_item *item,
             };
             break;
         case DFS_DT_INTERFACE_ASSOCIATION:
+            /* starts a function: no longer inside the interface before it */
+            w->in_interface = false;
             item->kind = DFS_DK_IAD;
             item->u.iad = (struct dfs_desc_iad){
                 .bLength = blen,
@@ -284,8 +290,9 @@ int dfs_desc_walk_next(struct dfs_desc_walker *w, struct dfs_desc_item *item,
     return 1;
 }
 
-/* Append one code point as UTF-8; returns the new position. */
-static size_t put_utf8(char *out, size_t size, size_t pos, uint32_t cp)
+/* Append one code point as UTF-8 at *pos, keeping room for the NUL;
+ * false (and nothing written) when it does not fit whole. */
+static bool put_utf8(char *out, size_t size, size_t *pos, uint32_t cp)
 {
     uint8_t tmp[4];
     size_t n;
@@ -308,10 +315,11 @@ static size_t put_utf8(char *out, size_t size, size_t pos, uint32_t cp)
         tmp[3] = (uint8_t)(0x80 | (cp & 0x3F));
         n = 4;
     }
-    if (pos + n >= size)
-        return pos; /* no room: drop it whole, never a partial sequence */
-    memcpy(out + pos, tmp, n);
-    return pos + n;
+    if (*pos + n >= size)
+        return false; /* no room: never a partial sequence */
+    memcpy(out + *pos, tmp, n);
+    *pos += n;
+    return true;
 }
 
 dfs_result dfs_desc_string_utf8(const uint8_t *buf, size_t len, char *out, size_t out_size,
@@ -331,37 +339,44 @@ dfs_result dfs_desc_string_utf8(const uint8_t *buf, size_t len, char *out, size_
         return DFS_E_FORMAT;
     }
     size_t n = buf[0] < len ? buf[0] : len;
-    if (buf[0] > len)
+    if (buf[0] < 2)
+        problem_set(problem, DFS_DESC_BAD_LENGTH, 0,
+                    "string descriptor bLength %u; at least 2 expected", buf[0]);
+    else if (buf[0] > len)
         problem_set(problem, DFS_DESC_TRUNCATED, 0,
                     "string descriptor bLength %u but only %zu bytes were returned", buf[0], len);
     else if (buf[0] & 1)
         problem_set(problem, DFS_DESC_ODD_LENGTH, 0, "string descriptor of odd length %u",
                     buf[0]);
     size_t pos = 0;
+    bool full = false;
     for (size_t i = 2; i + 1 < n; i += 2) {
         uint32_t cu = dfs__le16(buf + i);
         uint32_t cp = cu;
+        bool bad = false;
         if (cu >= 0xD800 && cu <= 0xDBFF) {
-            if (i + 3 < n) {
-                uint32_t lo = dfs__le16(buf + i + 2);
-                if (lo >= 0xDC00 && lo <= 0xDFFF) {
-                    cp = 0x10000 + ((cu - 0xD800) << 10) + (lo - 0xDC00);
-                    i += 2;
-                } else {
-                    cp = 0xFFFD;
-                }
+            uint32_t lo = i + 3 < n ? dfs__le16(buf + i + 2) : 0;
+            if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                cp = 0x10000 + ((cu - 0xD800) << 10) + (lo - 0xDC00);
+                i += 2;
             } else {
-                cp = 0xFFFD;
+                bad = true; /* unpaired high surrogate */
             }
         } else if (cu >= 0xDC00 && cu <= 0xDFFF) {
-            cp = 0xFFFD;
+            bad = true; /* unpaired low surrogate */
         } else if (cu == 0) {
-            cp = 0xFFFD; /* an embedded NUL would cut the C string */
+            bad = true; /* an embedded NUL would cut the C string */
         }
-        if (cp == 0xFFFD && (!problem || problem->code == DFS_DESC_OK))
-            problem_set(problem, DFS_DESC_BAD_ENCODING, i,
-                        "invalid UTF-16 code unit 0x%04x at offset %zu", cu, i);
-        pos = put_utf8(out, out_size, pos, cp);
+        if (bad) {
+            cp = 0xFFFD;
+            if (!problem || problem->code == DFS_DESC_OK)
+                problem_set(problem, DFS_DESC_BAD_ENCODING, i,
+                            "invalid UTF-16 code unit 0x%04x at offset %zu", cu, i);
+        }
+        /* once a character does not fit, stop writing (at a whole
+         * character) but keep checking the rest */
+        if (!full && !put_utf8(out, out_size, &pos, cp))
+            full = true;
     }
     out[pos] = '\0';
     return DFS_OK;

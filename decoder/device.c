@@ -278,16 +278,11 @@ static void store_blob(dfs_decoder *d, uint8_t **dst, size_t *dst_len, const uin
     *dst_len = len;
 }
 
-/* Enumeration on address 0 ends with SET_ADDRESS: the instance moves to its
- * new number, keeping its id. */
-static void on_set_address(dfs_decoder *d, struct dfs__device *dev, uint8_t addr,
-                           uint64_t frame)
+/* Move an instance enumerating on address 0 to its new number, keeping its
+ * id; a device still holding that number is taken as gone. */
+static void move_to_address(dfs_decoder *d, struct dfs__bus *b, struct dfs__device *dev,
+                            uint8_t addr, uint64_t frame)
 {
-    if (dev->devnum != 0 || addr == 0 || addr > 127)
-        return;
-    struct dfs__bus *b = bus_get(d, dev->bus, false);
-    if (!b)
-        return;
     struct dfs__device *prev = b->by_addr[addr];
     if (prev && prev != dev) {
         if (!prev->gone)
@@ -300,6 +295,37 @@ static void on_set_address(dfs_decoder *d, struct dfs__device *dev, uint8_t addr
     dev->devnum = addr;
     b->by_addr[addr] = dev;
     dev->mapped = true;
+}
+
+/* Enumeration on address 0 ends with SET_ADDRESS. */
+static void on_set_address(dfs_decoder *d, struct dfs__device *dev, uint8_t addr,
+                           uint64_t frame)
+{
+    if (dev->devnum != 0 || addr == 0 || addr > 127)
+        return;
+    struct dfs__bus *b = bus_get(d, dev->bus, false);
+    if (b)
+        move_to_address(d, b, dev, addr, frame);
+}
+
+/* xHCI controllers give a device its address themselves (the Address Device
+ * command), so no SET_ADDRESS appears in the capture: the device read on
+ * address 0 next shows up on its new number, where the hub driver asks for
+ * its device descriptor. USB core enumerates one device per bus at a time,
+ * so that first request on an unknown number belongs to the device waiting
+ * on address 0. */
+struct dfs__device *dfs__device_arrive(dfs_decoder *d, uint16_t bus, uint8_t devnum,
+                                       bool reads_device_descriptor)
+{
+    struct dfs__bus *b = bus_get(d, bus, true);
+    if (b && devnum != 0 && reads_device_descriptor) {
+        struct dfs__device *waiting = b->by_addr[0];
+        if (waiting && !waiting->gone && waiting->devnum == 0) {
+            move_to_address(d, b, waiting, devnum, d->cur_frame);
+            return waiting;
+        }
+    }
+    return device_new(d, b, bus, devnum);
 }
 
 void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl)

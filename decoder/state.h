@@ -100,6 +100,11 @@ void dfs__device_link(dfs_decoder *d, struct dfs__device *newer, struct dfs__dev
 void dfs__devices_free(dfs_decoder *d);
 /* A fresh instance at bus/devnum (the old one there, if any, is unmapped). */
 struct dfs__device *dfs__device_new_at(dfs_decoder *d, uint16_t bus, uint8_t devnum);
+/* The instance for a device first seen at bus/devnum: the one enumerating on
+ * address 0 when this first record asks for the device descriptor (the
+ * address was given without a SET_ADDRESS in the capture), else a new one. */
+struct dfs__device *dfs__device_arrive(dfs_decoder *d, uint16_t bus, uint8_t devnum,
+                                       bool reads_device_descriptor);
 int dfs__emit_device(dfs_decoder *d, enum dfs_device_change change,
                      const struct dfs__device *dev, uint64_t frame);
 const uint8_t *dfs__device_string(const struct dfs__device *dev, uint8_t index, uint16_t langid,

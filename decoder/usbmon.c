@@ -49,6 +49,20 @@ static uint64_t rd64(const struct reader *r, size_t off)
     return v;
 }
 
+/* The 48-byte header has no ndesc field, yet usbmon puts the isochronous
+ * descriptors before the data there too (its 48-byte read interface copies
+ * the same buffer, and len_cap counts them): one per packet, at most
+ * ISODESC_MAX (128, drivers/usb/mon/mon_bin.c). Wireshark reads them the
+ * same way. Only records with the iso fields (no setup) have them. */
+#define ISODESC_MAX 128
+
+static uint32_t iso_desc_count_48(const struct dfs_urb *u)
+{
+    if (u->xfer_type != DFS_XFER_ISO || u->flag_setup == 0 || u->iso_numdesc <= 0)
+        return 0;
+    return u->iso_numdesc > ISODESC_MAX ? ISODESC_MAX : (uint32_t)u->iso_numdesc;
+}
+
 enum dfs__parse_status dfs__usbmon_parse(const uint8_t *buf, uint32_t caplen, int linktype,
                                          enum dfs_byte_order order, struct dfs_urb *u,
                                          char *msg, size_t msg_size)
@@ -108,17 +122,23 @@ enum dfs__parse_status dfs__usbmon_parse(const uint8_t *buf, uint32_t caplen, in
         return DFS__PARSE_BAD;
     }
 
-    /* len_cap counts every byte after the header: in the 64-byte form the
-     * ndesc isochronous descriptors come first, then the data. */
+    /* len_cap counts every byte after the header: the isochronous
+     * descriptors come first, then the data. */
+    if (!u->mmapped)
+        u->ndesc = iso_desc_count_48(u);
     size_t avail = caplen - hdrlen;
     uint32_t desc_bytes = 0;
     if (u->ndesc) {
         uint64_t want = (uint64_t)u->ndesc * DFS_USBMON_ISODESC_LEN;
         if (want > u->len_cap || want > avail) {
-            snprintf(msg, msg_size,
-                     "ndesc %u announces %llu bytes of isochronous descriptors but len_cap is "
-                     "%u and %zu bytes follow the header",
-                     u->ndesc, (unsigned long long)want, u->len_cap, avail);
+            if (u->mmapped)
+                snprintf(msg, msg_size, "ndesc %u", u->ndesc);
+            else
+                snprintf(msg, msg_size, "iso_numdesc %d", (int)u->iso_numdesc);
+            dfs__appendf(msg, msg_size, strlen(msg),
+                         " announces %llu bytes of isochronous descriptors but len_cap is %u "
+                         "and %zu bytes follow the header",
+                         (unsigned long long)want, u->len_cap, avail);
             u->data = buf + hdrlen;
             return DFS__PARSE_DAMAGED; /* header fields are still good */
         }
@@ -179,7 +199,7 @@ size_t dfs_usbmon_encode(const struct dfs_urb *u, int linktype, enum dfs_byte_or
         hdr = DFS_USBMON_MMAPPED_HDR_LEN;
     else
         return 0;
-    uint32_t ndesc = linktype == DFS_LINKTYPE_USB_LINUX_MMAPPED ? u->ndesc : 0;
+    uint32_t ndesc = linktype == DFS_LINKTYPE_USB_LINUX_MMAPPED ? u->ndesc : iso_desc_count_48(u);
     uint64_t total = hdr + (uint64_t)ndesc * DFS_USBMON_ISODESC_LEN + u->data_len;
     /* len_cap counts the iso descriptors too */
     uint64_t len_cap = (uint64_t)ndesc * DFS_USBMON_ISODESC_LEN + u->data_len;
@@ -216,8 +236,8 @@ size_t dfs_usbmon_encode(const struct dfs_urb *u, int linktype, enum dfs_byte_or
         wr32(out + 52, (uint32_t)u->start_frame, swap);
         wr32(out + 56, u->xfer_flags, swap);
         wr32(out + 60, ndesc, swap);
-        memset(out + hdr, 0, (size_t)ndesc * DFS_USBMON_ISODESC_LEN);
     }
+    memset(out + hdr, 0, (size_t)ndesc * DFS_USBMON_ISODESC_LEN);
     if (u->data_len)
         memcpy(out + hdr + (size_t)ndesc * DFS_USBMON_ISODESC_LEN, u->data, u->data_len);
     return (size_t)total;

@@ -52,6 +52,10 @@ DFS_API dfs_result dfs_capreader_open_stream(FILE *fp, const char *name,
                                              const struct dfs_capreader_options *opt,
                                              dfs_capreader **out, char *err, size_t err_size);
 DFS_API enum dfs_capnext dfs_capreader_next(dfs_capreader *r, struct dfs_record *rec);
+/* Switch follow mode on or off on an open reader. When the program writing a
+ * pipe or a growing file has finished, switching it off makes the next call
+ * report a partial last record as truncated instead of waiting for the rest. */
+DFS_API void dfs_capreader_set_follow(dfs_capreader *r, bool follow);
 DFS_API const char *dfs_capreader_error(const dfs_capreader *r);
 DFS_API enum dfs_capformat dfs_capreader_format(const dfs_capreader *r);
 /* Link type of the first interface (pcapng) or of the file (pcap). */
@@ -73,6 +77,12 @@ DFS_API dfs_result dfs_capwriter_open(const char *path, int linktype, dfs_capwri
                                       char *err, size_t err_size);
 DFS_API dfs_result dfs_capwriter_open_stream(FILE *fp, enum dfs_capformat format, int linktype,
                                              dfs_capwriter **out);
+/* Same in a chosen byte order (DFS_ORDER_HOST, _LITTLE or _BIG). Readers
+ * take the usbmon headers to be in the file's order, so records written here
+ * should be encoded in the same one (dfs_usbmon_encode). */
+DFS_API dfs_result dfs_capwriter_open_stream_order(FILE *fp, enum dfs_capformat format,
+                                                   int linktype, enum dfs_byte_order order,
+                                                   dfs_capwriter **out);
 DFS_API dfs_result dfs_capwriter_write(dfs_capwriter *w, struct dfs_time ts, const uint8_t *data,
                                        uint32_t caplen, uint32_t origlen);
 DFS_API dfs_result dfs_capwriter_flush(dfs_capwriter *w);

@@ -192,9 +192,12 @@ DFS_API size_t dfs_control_data_str(const struct dfs_control *ctl, char *buf, si
 
 /* Encode one usbmon record (header then data) as usbmon writes it, header
  * fields in the given byte order (DFS_ORDER_HOST for host order). Uses the
- * setup bytes when u->flag_setup is 0, the iso fields otherwise; for the
- * 64-byte form writes u->ndesc zeroed iso descriptors. Returns the record
- * length, or 0 when out_size is too small or the link type is not usbmon. */
+ * setup bytes when u->flag_setup is 0, the iso fields otherwise; writes
+ * zeroed iso descriptors before the data: u->ndesc of them in the 64-byte
+ * form, and in the 48-byte form (which has no ndesc field) as many as a
+ * reader expects there, iso_numdesc up to 128 for isochronous records.
+ * Returns the record length, or 0 when out_size is too small or the link
+ * type is not usbmon. */
 DFS_API size_t dfs_usbmon_encode(const struct dfs_urb *u, int linktype, enum dfs_byte_order order,
                                  uint8_t *out, size_t out_size);
 

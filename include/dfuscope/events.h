@@ -45,9 +45,11 @@ struct dfs_urb {
     bool has_setup;
     uint8_t setup[8];      /* wire order */
     int32_t iso_error_count, iso_numdesc; /* iso only, in place of setup */
-    bool mmapped;          /* 64-byte header: the four fields below are valid */
+    bool mmapped;          /* 64-byte header: the three fields below are valid */
     int32_t interval, start_frame;
-    uint32_t xfer_flags, ndesc;
+    uint32_t xfer_flags;
+    uint32_t ndesc;        /* iso descriptors before the data (the 64-byte header's
+                              field; in the 48-byte form from iso_numdesc) */
     const uint8_t *data;   /* data bytes present in the record */
     uint32_t data_len;     /* may be < len_cap when the record is truncated */
     uint64_t link_frame;   /* frame of the matching S (for C/E) or 0 */

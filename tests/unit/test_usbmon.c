@@ -224,6 +224,314 @@ static void iso_descriptors_skipped(void **state)
     assert_non_null(strstr(msg, "ndesc 1000000"));
 }
 
+/* ndesc checks one at a time: more than len_cap, more than the record */
+static void iso_descriptor_count_checks(void **state)
+{
+    (void)state;
+    uint8_t payload[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    uint8_t buf[256];
+    struct dfs_urb in;
+    memset(&in, 0, sizeof in);
+    in.id = 5;
+    in.type = 'C';
+    in.xfer_type = DFS_XFER_ISO;
+    in.endpoint = 0x82;
+    in.bus = 1;
+    in.devnum = 3;
+    in.flag_setup = '-';
+    in.iso_numdesc = 2;
+    in.ndesc = 2;
+    in.length = 8;
+    in.data = payload;
+    in.data_len = 8;
+    size_t n =
+        dfs_usbmon_encode(&in, DFS_LINKTYPE_USB_LINUX_MMAPPED, DFS_ORDER_HOST, buf, sizeof buf);
+    assert_int_equal(n, 64 + 32 + 8);
+    struct dfs_urb u;
+    char msg[200];
+    /* 3 descriptors = 48 bytes: more than len_cap (40), fewer than the 56 present */
+    uint32_t three = 3;
+    memcpy(buf + 60, &three, 4);
+    uint8_t big[256];
+    memcpy(big, buf, n);
+    memset(big + n, 0, 16);
+    assert_int_equal(parse(big, (uint32_t)n + 16, DFS_LINKTYPE_USB_LINUX_MMAPPED, DFS_ORDER_HOST,
+                           &u, msg),
+                     DFS__PARSE_DAMAGED);
+    assert_string_equal(msg, "ndesc 3 announces 48 bytes of isochronous descriptors but len_cap "
+                             "is 40 and 56 bytes follow the header");
+    /* 2 descriptors but the record ends inside them; len_cap agrees */
+    uint32_t two = 2;
+    memcpy(buf + 60, &two, 4);
+    assert_int_equal(parse(buf, 64 + 20, DFS_LINKTYPE_USB_LINUX_MMAPPED, DFS_ORDER_HOST, &u, msg),
+                     DFS__PARSE_DAMAGED);
+    assert_non_null(strstr(msg, "and 20 bytes follow the header"));
+    /* the record ends right after the descriptors: no data, header fine */
+    assert_int_equal(parse(buf, 64 + 32, DFS_LINKTYPE_USB_LINUX_MMAPPED, DFS_ORDER_HOST, &u, msg),
+                     DFS__PARSE_DAMAGED);
+    assert_int_equal(u.data_len, 0);
+    assert_int_equal(u.ndesc, 2);
+    assert_string_equal(msg,
+                        "usbmon header announces 40 data bytes (len_cap) but the record holds 32");
+    /* and 3 of the 8 data bytes */
+    assert_int_equal(parse(buf, 64 + 35, DFS_LINKTYPE_USB_LINUX_MMAPPED, DFS_ORDER_HOST, &u, msg),
+                     DFS__PARSE_DAMAGED);
+    assert_int_equal(u.data_len, 3);
+    assert_memory_equal(u.data, payload, 3);
+}
+
+/* The 48-byte form has no ndesc field, but usbmon still puts the
+ * isochronous descriptors before the data (its 48-byte read interface copies
+ * the same buffer, len_cap counting them) and Wireshark reads them from
+ * there: their number is iso_numdesc, at most 128 (usbmon's ISODESC_MAX). */
+static void iso_descriptors_in_48_byte_form(void **state)
+{
+    (void)state;
+    uint8_t payload[6] = {0xa, 0xb, 0xc, 0xd, 0xe, 0xf};
+    uint8_t buf[256];
+    struct dfs_urb in;
+    memset(&in, 0, sizeof in);
+    in.id = 9;
+    in.type = 'C';
+    in.xfer_type = DFS_XFER_ISO;
+    in.endpoint = 0x82;
+    in.bus = 1;
+    in.devnum = 3;
+    in.flag_setup = '-';
+    in.iso_error_count = 1;
+    in.iso_numdesc = 3;
+    in.length = 6;
+    in.data = payload;
+    in.data_len = 6;
+    for (int o = 0; o < 3; o++) {
+        enum dfs_byte_order order = (enum dfs_byte_order)o;
+        size_t n = dfs_usbmon_encode(&in, DFS_LINKTYPE_USB_LINUX, order, buf, sizeof buf);
+        assert_int_equal(n, 48 + 3 * 16 + 6);
+        struct dfs_urb u;
+        char msg[200];
+        assert_int_equal(parse(buf, (uint32_t)n, DFS_LINKTYPE_USB_LINUX, order, &u, msg),
+                         DFS__PARSE_OK);
+        assert_int_equal(u.len_cap, 3 * 16 + 6);
+        assert_int_equal(u.iso_numdesc, 3);
+        assert_int_equal(u.iso_error_count, 1);
+        assert_int_equal(u.ndesc, 3);
+        assert_false(u.mmapped);
+        assert_int_equal(u.data_len, 6);
+        assert_memory_equal(u.data, payload, 6);
+    }
+    /* a negative count means none; more than 128 means 128 */
+    in.iso_numdesc = -1;
+    size_t n = dfs_usbmon_encode(&in, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, buf, sizeof buf);
+    assert_int_equal(n, 48 + 6);
+    struct dfs_urb u;
+    char msg[200];
+    assert_int_equal(parse(buf, (uint32_t)n, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, &u, msg),
+                     DFS__PARSE_OK);
+    assert_int_equal(u.ndesc, 0);
+    assert_int_equal(u.data_len, 6);
+    static uint8_t huge[48 + 128 * 16 + 6];
+    in.iso_numdesc = 200;
+    n = dfs_usbmon_encode(&in, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, huge, sizeof huge);
+    assert_int_equal(n, sizeof huge);
+    assert_int_equal(parse(huge, (uint32_t)n, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, &u, msg),
+                     DFS__PARSE_OK);
+    assert_int_equal(u.ndesc, 128);
+    assert_int_equal(u.data_len, 6);
+    assert_memory_equal(u.data, payload, 6);
+    /* more descriptors than the record holds */
+    in.iso_numdesc = 3;
+    n = dfs_usbmon_encode(&in, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, buf, sizeof buf);
+    assert_int_equal(parse(buf, 48 + 20, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, &u, msg),
+                     DFS__PARSE_DAMAGED);
+    assert_string_equal(msg, "iso_numdesc 3 announces 48 bytes of isochronous descriptors but "
+                             "len_cap is 54 and 20 bytes follow the header");
+    /* setup present (not the iso fields): no descriptors */
+    in.flag_setup = 0;
+    memset(in.setup, 0, 8);
+    in.iso_numdesc = 0;
+    n = dfs_usbmon_encode(&in, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, buf, sizeof buf);
+    assert_int_equal(n, 48 + 6);
+    buf[44] = 3; /* would read as iso_numdesc 3 (little-endian host) or more */
+    assert_int_equal(parse(buf, (uint32_t)n, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, &u, msg),
+                     DFS__PARSE_OK);
+    assert_int_equal(u.data_len, 6);
+    assert_int_equal(u.ndesc, 0);
+}
+
+/* Not every data flag is printable. */
+static void data_flag_unprintable(void **state)
+{
+    (void)state;
+    uint8_t data[2] = {1, 2};
+    uint8_t buf[128];
+    struct dfs_urb in = urb_ctl_complete(1, 1, 2, 0x80, 0, data, 2, 2);
+    size_t n = dfs_usbmon_encode(&in, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, buf, sizeof buf);
+    buf[15] = 0x01;
+    struct dfs_urb u;
+    char msg[200];
+    assert_int_equal(parse(buf, (uint32_t)n, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, &u, msg),
+                     DFS__PARSE_DAMAGED);
+    assert_string_equal(msg, "len_cap 2 although the data flag '?' says no data follows");
+    /* a flag without data is what submits of IN transfers look like */
+    in = urb_ctl_complete(1, 1, 2, 0x80, 0, NULL, 0, 0);
+    n = dfs_usbmon_encode(&in, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, buf, sizeof buf);
+    assert_int_equal(parse(buf, (uint32_t)n, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, &u, msg),
+                     DFS__PARSE_OK);
+    assert_int_equal(u.flag_data, '>');
+    assert_string_equal(msg, "");
+}
+
+/* No message buffer: the parser still works and writes nothing. */
+static void no_message_buffer(void **state)
+{
+    (void)state;
+    uint8_t buf[64] = {0};
+    struct dfs_urb u;
+    assert_int_equal(dfs__usbmon_parse(buf, 10, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, &u, NULL,
+                                       0),
+                     DFS__PARSE_SHORT);
+    buf[8] = 'Z';
+    assert_int_equal(dfs__usbmon_parse(buf, 48, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, &u, NULL,
+                                       0),
+                     DFS__PARSE_BAD);
+}
+
+/* Every header field survives encode + parse, in each byte order and form;
+ * the raw bytes of a field written in one order read back swapped in the
+ * other. */
+static void round_trip_all_fields(void **state)
+{
+    (void)state;
+    uint8_t data[5] = {0xde, 0xad, 0xbe, 0xef, 0x01};
+    struct dfs_urb in;
+    memset(&in, 0, sizeof in);
+    in.id = 0x8877665544332211ull;
+    in.type = 'C';
+    in.xfer_type = DFS_XFER_INTERRUPT;
+    in.endpoint = 0x83;
+    in.devnum = 127;
+    in.bus = 0xfedc;
+    in.flag_setup = '-';
+    in.flag_data = 0;
+    in.urb_ts_sec = -2;
+    in.urb_ts_usec = 123456;
+    in.status = -71;
+    in.length = 5;
+    in.iso_error_count = -7;
+    in.iso_numdesc = 0x01020304;
+    in.interval = 8;
+    in.start_frame = 0x7fffffff;
+    in.xfer_flags = 0x80000201;
+    in.data = data;
+    in.data_len = 5;
+    const int lts[2] = {DFS_LINKTYPE_USB_LINUX, DFS_LINKTYPE_USB_LINUX_MMAPPED};
+    for (int l = 0; l < 2; l++) {
+        uint8_t le[128], be[128];
+        size_t nl = dfs_usbmon_encode(&in, lts[l], DFS_ORDER_LITTLE, le, sizeof le);
+        size_t nb = dfs_usbmon_encode(&in, lts[l], DFS_ORDER_BIG, be, sizeof be);
+        assert_int_equal(nl, (l ? 64u : 48u) + 5);
+        assert_int_equal(nb, nl);
+        /* one-byte fields and data identical, multi-byte fields reversed */
+        assert_memory_equal(le + 8, be + 8, 4);
+        assert_memory_equal(le + 14, be + 14, 2);
+        assert_memory_equal(le + nl - 5, data, 5);
+        assert_memory_equal(be + nb - 5, data, 5);
+        assert_int_equal(le[0], 0x11);
+        assert_int_equal(be[0], 0x88);
+        assert_int_equal(le[12], 0xdc);
+        assert_int_equal(be[12], 0xfe);
+        for (int o = 0; o < 2; o++) {
+            struct dfs_urb u;
+            char msg[200];
+            const uint8_t *b = o ? be : le;
+            assert_int_equal(parse(b, (uint32_t)nl, lts[l], o ? DFS_ORDER_BIG : DFS_ORDER_LITTLE,
+                                   &u, msg),
+                             DFS__PARSE_OK);
+            assert_true(u.id == in.id);
+            assert_int_equal(u.type, 'C');
+            assert_int_equal(u.xfer_type, DFS_XFER_INTERRUPT);
+            assert_int_equal(u.endpoint, 0x83);
+            assert_int_equal(u.devnum, 127);
+            assert_int_equal(u.bus, 0xfedc);
+            assert_int_equal(u.flag_setup, '-');
+            assert_false(u.has_setup);
+            assert_true(u.urb_ts_sec == -2);
+            assert_int_equal(u.urb_ts_usec, 123456);
+            assert_int_equal(u.status, -71);
+            assert_int_equal(u.length, 5);
+            assert_int_equal(u.len_cap, 5);
+            assert_int_equal(u.iso_error_count, -7);
+            assert_int_equal(u.iso_numdesc, 0x01020304);
+            assert_int_equal(u.mmapped, l == 1);
+            if (l) {
+                assert_int_equal(u.interval, 8);
+                assert_int_equal(u.start_frame, 0x7fffffff);
+                assert_int_equal(u.xfer_flags, 0x80000201);
+            } else {
+                assert_int_equal(u.interval, 0);
+                assert_int_equal(u.start_frame, 0);
+                assert_int_equal(u.xfer_flags, 0);
+            }
+            assert_int_equal(u.ndesc, 0);
+            assert_int_equal(u.data_len, 5);
+            assert_memory_equal(u.data, data, 5);
+        }
+    }
+}
+
+static void encode_refusals(void **state)
+{
+    (void)state;
+    uint8_t data[4] = {1, 2, 3, 4};
+    uint8_t buf[128];
+    struct dfs_urb in = urb_ctl_complete(1, 1, 2, 0x80, 0, data, 4, 4);
+    assert_int_equal(dfs_usbmon_encode(NULL, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, buf, 128), 0);
+    assert_int_equal(dfs_usbmon_encode(&in, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, NULL, 128), 0);
+    assert_int_equal(dfs_usbmon_encode(&in, 1, DFS_ORDER_HOST, buf, 128), 0);
+    assert_int_equal(dfs_usbmon_encode(&in, 249, DFS_ORDER_HOST, buf, 128), 0);
+    /* exactly enough room, one byte less */
+    assert_int_equal(dfs_usbmon_encode(&in, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, buf, 52), 52);
+    assert_int_equal(dfs_usbmon_encode(&in, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, buf, 51), 0);
+    assert_int_equal(
+        dfs_usbmon_encode(&in, DFS_LINKTYPE_USB_LINUX_MMAPPED, DFS_ORDER_HOST, buf, 67), 0);
+    /* data announced but missing */
+    in.data = NULL;
+    assert_int_equal(dfs_usbmon_encode(&in, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, buf, 128), 0);
+    /* descriptors that would overflow len_cap */
+    in = urb_ctl_complete(1, 1, 2, 0x80, 0, NULL, 0, 0);
+    in.xfer_type = DFS_XFER_ISO;
+    in.ndesc = 0x10000000;
+    assert_int_equal(
+        dfs_usbmon_encode(&in, DFS_LINKTYPE_USB_LINUX_MMAPPED, DFS_ORDER_HOST, buf, 128), 0);
+}
+
+/* A record cut short keeps its len_cap claim when written again. */
+static void encode_keeps_truncation(void **state)
+{
+    (void)state;
+    uint8_t data[64];
+    memset(data, 0x5a, sizeof data);
+    uint8_t buf[160];
+    struct dfs_urb in = urb_ctl_complete(1, 1, 2, 0x80, 0, data, 64, 64);
+    size_t n = dfs_usbmon_encode(&in, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, buf, sizeof buf);
+    struct dfs_urb u;
+    char msg[200];
+    assert_int_equal(parse(buf, (uint32_t)n - 60, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, &u, msg),
+                     DFS__PARSE_DAMAGED);
+    uint8_t again[160];
+    size_t m = dfs_usbmon_encode(&u, DFS_LINKTYPE_USB_LINUX_MMAPPED, DFS_ORDER_BIG, again,
+                                 sizeof again);
+    assert_int_equal(m, 64 + 4);
+    struct dfs_urb v;
+    assert_int_equal(parse(again, (uint32_t)m, DFS_LINKTYPE_USB_LINUX_MMAPPED, DFS_ORDER_BIG, &v,
+                           msg),
+                     DFS__PARSE_DAMAGED);
+    assert_int_equal(v.len_cap, 64);
+    assert_int_equal(v.data_len, 4);
+    assert_string_equal(msg,
+                        "usbmon header announces 64 data bytes (len_cap) but the record holds 4");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +543,13 @@ int main(void)
         cmocka_unit_test(len_cap_beyond_record),
         cmocka_unit_test(data_flag_contradicts_len_cap),
         cmocka_unit_test(iso_descriptors_skipped),
+        cmocka_unit_test(iso_descriptor_count_checks),
+        cmocka_unit_test(iso_descriptors_in_48_byte_form),
+        cmocka_unit_test(data_flag_unprintable),
+        cmocka_unit_test(no_message_buffer),
+        cmocka_unit_test(round_trip_all_fields),
+        cmocka_unit_test(encode_refusals),
+        cmocka_unit_test(encode_keeps_truncation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
