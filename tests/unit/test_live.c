@@ -81,7 +81,7 @@ static struct dfs_urb sample_urb(uint8_t xfer)
     memcpy(u.setup, setup, 8);
     if (xfer == DFS_XFER_ISO) { /* the kernel fills these for iso only */
         u.iso_error_count = 3;
-        u.iso_numdesc = 0x01020304;
+        u.iso_numdesc = 2;
     }
     u.mmapped = true;
     u.interval = 0x0a0b0c0d;
@@ -99,7 +99,7 @@ static void host_order_matches_host_encoding(void **state)
     for (size_t x = 0; x < sizeof xfers; x++) {
         for (size_t l = 0; l < 2; l++) {
             struct dfs_urb u = sample_urb(xfers[x]);
-            uint8_t big[128], host[128], out[128];
+            uint8_t big[256], host[256], out[256];
             size_t nb = dfs_usbmon_encode(&u, lts[l], DFS_ORDER_BIG, big, sizeof big);
             size_t nh = dfs_usbmon_encode(&u, lts[l], DFS_ORDER_HOST, host, sizeof host);
             assert_true(nb > 0 && nb == nh);
