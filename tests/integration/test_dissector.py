@@ -524,6 +524,8 @@ def main():
         print(__doc__)
         sys.exit(2)
     dfuscope, test, plugin, captures = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+    if test not in ("exports", "install") and not captures:
+        wsplugin.skip(f"no captures to run '{test}' on")
     if test == "exports":
         test_exports(plugin)
     else:
