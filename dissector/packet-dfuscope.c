@@ -185,10 +185,22 @@ static void decide_mode(tvbuff_t *tvb, packet_info *pinfo, int lt)
         .ts_sec = (int64_t)pinfo->abs_ts.secs,
         .ts_nsec = (int32_t)pinfo->abs_ts.nsecs,
     };
-    if (dfs__prepass_run(&first, st.file_res, &st.pp)) {
-        st.mode = MODE_FILE;
-        st.stream_from = UINT64_MAX;
+    if (!dfs__prepass_run(&first, st.file_res, &st.pp))
+        return;
+    if (st.pp.decoder_result != DFS_OK || dfs__res_failed(st.file_res)) {
+        /* the read-ahead could not be completed (out of memory): decode the
+         * frames as Wireshark reads them instead, and say so on frame 1 */
+        snprintf(st.switch_why, sizeof st.switch_why,
+                 "decoding %s ahead failed (%s): frames are decoded as Wireshark reads them",
+                 st.pp.path,
+                 st.pp.decoder_result != DFS_OK ? dfs_result_str(st.pp.decoder_result)
+                                                : "out of memory");
+        st.switch_frame = 1;
+        dfs__res_clear(st.file_res);
+        return;
     }
+    st.mode = MODE_FILE;
+    st.stream_from = UINT64_MAX;
 }
 
 static void switch_to_stream(uint64_t frame, const char *why)
@@ -606,7 +618,8 @@ static void show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
         any = item_shown(r, it);
     bool note_switch = st.switch_frame == frame && dfs__res_has_dfu(st.stream_res);
     bool note_feed = st.feed_failed && st.feed_error_frame == frame;
-    if (!any && !note_switch && !note_feed)
+    bool note_store = frame == 1 && dfs__res_failed(r);
+    if (!any && !note_switch && !note_feed && !note_store)
         return;
 
     proto_item *top = proto_tree_add_item(tree, proto_dfuscope, tvb, 0, 0, ENC_NA);
@@ -614,6 +627,10 @@ static void show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
     proto_tree *dt = proto_item_add_subtree(top, ett_dfuscope);
     if (note_switch)
         expert_add_info_format(pinfo, top, &ei_reread, "%s", st.switch_why);
+    if (note_store)
+        expert_add_info_format(pinfo, top, &ei_incomplete,
+                               "out of memory while keeping the decoder's results: some "
+                               "frames show less than the decoder found");
     if (note_feed)
         expert_add_info_format(pinfo, top, &ei_incomplete,
                                "the decoder stopped at this frame (%s): later frames are not "
@@ -817,7 +834,7 @@ void dfs__proto_register(void)
     ei_register_info incomplete = {
         &ei_incomplete,
         {"dfuscope.expert.incomplete", PI_MALFORMED, PI_ERROR,
-         "The decoder stopped; later frames are not decoded", EXPFILL}};
+         "dfuscope results incomplete (the decoder stopped, or out of memory)", EXPFILL}};
     ei[DFS_F__COUNT] = reread;
     ei[DFS_F__COUNT + 1] = incomplete;
 
