@@ -18,6 +18,10 @@ TEST is one of:
   damaged   captures with bytes changed in their usbmon records and cut short
             in the middle of a record: tshark (also -2, also under the
             sanitizers) neither crashes nor disagrees between its passes
+  reread    the pre-pass is checked frame by frame: a file whose first frame
+            matches but that is shorter (as if the capture grew) or differs at
+            a frame makes the plugin say so at that frame and use the frames
+            as Wireshark reads them from there on
   nodfu     captures without DFU get no dfuscope field at all
   expert    -Y on a finding id selects exactly the frames the CLI names, and
             tshark -z expert lists every finding the CLI reports
@@ -512,6 +516,69 @@ def test_damaged(env, captures):
                       f"one pass == -2")
 
 
+def pcap_records(data):
+    end = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    import struct
+    recs, off = [], 24
+    while off + 16 <= len(data):
+        incl = struct.unpack(end + "I", data[off + 8:off + 12])[0]
+        recs.append((off, 16 + incl))
+        off += 16 + incl
+    return recs
+
+
+def test_reread(env, captures):
+    for cap in captures:
+        data = open(cap, "rb").read()
+        if data[:4] not in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4"):
+            continue
+        recs = pcap_records(data)
+        c = env.capture(cap)
+        stream2 = env.fields(c, FIELDS, extra=STREAM, two_pass=True)
+        half = len(recs) // 2
+        shorter = data[:recs[half][0]]          # frames 1..half
+        k = half + 1
+        changed = bytearray(data)               # frame k's last byte changed
+        o, n = recs[k - 1]
+        changed[o + n - 1] ^= 0xFF
+        for label, other, at, everywhere in (("shorter", shorter, half + 1, True),
+                                             ("changed", bytes(changed), k, False)):
+            p = os.path.join(env.data, f"{label}-{name(cap)}")
+            open(p, "wb").write(other)
+            if env.root:
+                import shutil
+                shutil.chown(p, "nobody", "nogroup")
+            # tshark reads the capture, with the other file open first (fd 3):
+            # the pre-pass finds it first, since its frame 1 is the same
+            def tshark_with(args):
+                argv = ["sh", "-c", 'exec 3<"$0"; exec tshark -n "$@"', p] + args
+                return env.run(argv, check=True)
+            res = tshark_with(["-r", c, "-Y", "dfuscope.expert.reread", "-T", "fields",
+                               "-e", "frame.number"])
+            got = [int(x) for x in res.stdout.split()]
+            if got != [at]:
+                fail(f"{name(cap)} ({label}): reread warning on {got}, want [{at}]")
+                continue
+            args = ["-2", "-r", c, "-T", "fields", "-E", "separator=\t", "-E",
+                    "occurrence=a", "-E", "aggregator=|", "-e", "frame.number"]
+            for f in FIELDS:
+                args += ["-e", f]
+            rows = {}
+            for line in tshark_with(args).stdout.splitlines():
+                cols = line.split("\t")
+                cols += [""] * (len(FIELDS) + 1 - len(cols))
+                rows[int(cols[0])] = {f: (v.split("|") if v else []) for f, v in
+                                      zip(FIELDS, cols[1:])}
+            first = 1 if everywhere else at
+            bad = [fr for fr in stream2 if fr >= first and rows.get(fr) != stream2[fr]]
+            if bad:
+                fail(f"{name(cap)} ({label}): frames {bad[:10]} differ from decoding frame "
+                     f"by frame")
+            else:
+                print(f"ok   {name(cap)} ({label} file open first): warned at frame {at}, "
+                      f"frames from {first} on as decoded frame by frame")
+
+
 def shutil_chown_tree(top):
     import shutil
     for dirpath, dirnames, filenames in os.walk(top):
@@ -540,6 +607,8 @@ def main():
                 test_install(env, dfuscope, plugin)
             elif test == "damaged":
                 test_damaged(env, captures)
+            elif test == "reread":
+                test_reread(env, captures)
             elif test == "nodfu":
                 test_nodfu(env, captures)
             elif test == "expert":
