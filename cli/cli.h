@@ -115,6 +115,7 @@ int cmd_diagnose(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_follow(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_wireshark_install(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ static const struct command commands[] = {
     {"extract", cmd_extract, "rebuild the memory a session wrote or read (bin, ihex, srec)"},
     {"capture", cmd_capture, "capture from usbmon, follow one device, diagnose it live"},
     {"follow", cmd_follow, "diagnose a capture while it is being written (pipe or file)"},
+    {"report", cmd_report, "the session as one self-contained HTML page (timeline, memory map)"},
     {"wireshark-install", cmd_wireshark_install,
      "install the Wireshark plugin in your personal plugin folder"},
 };

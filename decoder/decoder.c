@@ -312,6 +312,8 @@ static void emit_control(dfs_decoder *d, const struct dfs__urb_slot *slot,
     }
     d->stats.controls++;
     struct dfs__device *dev = dfs__device_by_id(d, ctl.device);
+    if (dev && (end == DFS_CTL_COMPLETED || end == DFS_CTL_SUBMIT_ERROR))
+        dev->last_failed = ctl.status != 0;
     ctl.dfu = dev && dfs__dfu_classify(d, dev, &ctl);
 
     if (end == DFS_CTL_COMPLETED && ctl.has_setup)

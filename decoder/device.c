@@ -193,9 +193,21 @@ void dfs__device_link(dfs_decoder *d, struct dfs__device *newer, struct dfs__dev
     dfs__emit_device(d, DFS_DEV_REENUMERATED, newer, frame);
 }
 
+/* The serial string of a device, when its descriptor names one and the
+ * capture holds it; NULL otherwise. */
+static const uint8_t *serial_of(const struct dfs__device *dev, size_t *len)
+{
+    if (dev->devdesc_len < DFS_DEVICE_DESC_LEN || !dev->devdesc[16])
+        return NULL;
+    return dfs__device_string(dev, dev->devdesc[16], dev->langid, len);
+}
+
 /* A newly identified device continues an earlier instance with the same
- * VID:PID on the same bus that is gone or has gone quiet (dfu-facts 5:
- * re-enumeration gives a new device number). */
+ * VID:PID on the same bus that has gone quiet (dfu-facts 5: re-enumeration
+ * gives a new device number). Two boards of one model look alike: when the
+ * earlier one has a serial number in the capture and did not visibly leave
+ * or fail, wait for the new one's serial number and link only if it is the
+ * same. */
 static void link_reenumeration(dfs_decoder *d, struct dfs__device *dev, uint64_t frame)
 {
     for (uint32_t i = d->n_devs; i-- > 0;) {
@@ -208,9 +220,30 @@ static void link_reenumeration(dfs_decoder *d, struct dfs__device *dev, uint64_t
             continue;
         if (!old->gone && old->last_frame > dev->first_frame)
             continue;
+        size_t len;
+        if (!old->gone && !old->last_failed && serial_of(old, &len)) {
+            dev->link_candidate = old->id;
+            return;
+        }
         dfs__device_link(d, dev, old, frame);
         return;
     }
+}
+
+/* The new device's serial number arrived: link it to its candidate when
+ * the two serial numbers are the same. */
+static void check_serial_link(dfs_decoder *d, struct dfs__device *dev, uint8_t index,
+                              uint64_t frame)
+{
+    if (!dev->link_candidate || dev->previous || dev->devdesc_len < DFS_DEVICE_DESC_LEN ||
+        index != dev->devdesc[16])
+        return;
+    struct dfs__device *old = dfs__device_by_id(d, dev->link_candidate);
+    dev->link_candidate = 0;
+    size_t a, b;
+    const uint8_t *sa = old ? serial_of(old, &a) : NULL, *sb = serial_of(dev, &b);
+    if (old && !old->successor && sa && sb && a == b && memcmp(sa, sb, a) == 0)
+        dfs__device_link(d, dev, old, frame);
 }
 
 static void store_string(dfs_decoder *d, struct dfs__device *dev, uint8_t index, uint16_t langid,
@@ -393,6 +426,7 @@ void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl)
             break;
         case DFS_DT_STRING:
             store_string(d, dev, index, s->wIndex, p, n);
+            check_serial_link(d, dev, index, ctl->complete_frame);
             if (index == 0 && n >= 4 && !dev->langid)
                 dev->langid = dfs__le16(p + 2);
             break;

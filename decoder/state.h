@@ -22,6 +22,8 @@ struct dfs__dfu_dev; /* dfu.c */
 
 struct dfs__device {
     uint32_t id, lane, previous, successor;
+    uint32_t link_candidate; /* an earlier instance this may continue, pending its serial */
+    bool last_failed;        /* its last control transfer completed with an error */
     uint16_t bus;
     uint8_t devnum;
     bool mapped;            /* reachable through its bus/devnum */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dfuscope/capture.h"
 #include "dfuscope/dfuscope.h"
 
 #define SESS_MAX_FINDINGS 256
@@ -38,6 +39,7 @@ struct sess {
     struct dfs_device_event devev[64];
     int n_devev;
     bool verbose;
+    dfs_capwriter *writer; /* when set, every record is also written here */
 };
 
 static inline int sess_on_finding(void *u, const struct dfs_finding *f)
@@ -130,6 +132,8 @@ static inline void sess_feed(struct sess *s, const struct dfs_urb *u)
     r.caplen = (uint32_t)dfs_usbmon_encode(u, s->linktype, DFS_ORDER_HOST, buf, sizeof buf);
     r.origlen = r.caplen;
     r.data = buf;
+    if (s->writer && dfs_capwriter_write(s->writer, r.ts, buf, r.caplen, r.origlen) != DFS_OK)
+        abort();
     if (dfs_decoder_feed(s->d, &r) != DFS_OK)
         abort();
 }
@@ -237,6 +241,8 @@ struct sess_dev_desc {
     const char *alt_names[8]; /* NULL-terminated */
     bool no_functional;
     uint8_t functional_len;   /* 9 (default) or 7 */
+    const char *serial;       /* read as string 3 when set */
+    const char *product;      /* string 2; "DFU in FS Mode" when NULL */
 };
 
 static inline size_t sess_string(uint8_t *out, const char *s)
@@ -295,9 +301,14 @@ static inline void sess_enumerate(struct sess *s, const struct sess_dev_desc *dd
     uint8_t lang[4] = {4, 3, 0x09, 0x04};
     setup8(st, 0x80, 6, 0x0300, 0, 255);
     sess_ctl(s, st, NULL, 0, 0, lang, 4);
-    size_t n = sess_string(buf, "DFU in FS Mode");
+    size_t n = sess_string(buf, dd->product ? dd->product : "DFU in FS Mode");
     setup8(st, 0x80, 6, 0x0302, 0x0409, 255);
     sess_ctl(s, st, NULL, 0, 0, buf, (uint32_t)n);
+    if (dd->serial) {
+        n = sess_string(buf, dd->serial);
+        setup8(st, 0x80, 6, 0x0303, 0x0409, 255);
+        sess_ctl(s, st, NULL, 0, 0, buf, (uint32_t)n);
+    }
     setup8(st, 0x00, 9, 1, 0, 0);
     sess_ctl(s, st, NULL, 0, 0, NULL, 0);
     for (unsigned a = 0; a < nalt; a++) {

@@ -275,6 +275,40 @@ static void seed_stall_but_device_stays(void **state)
     sess_free(&s);
 }
 
+/* Two boards of one model: a second one enumerating while the first is quiet
+ * is not a re-enumeration of the first, unless its serial number matches. */
+static int reenumerations(const struct sess *s)
+{
+    int n = 0;
+    for (int i = 0; i < s->n_devev; i++)
+        n += s->devev[i].change == DFS_DEV_REENUMERATED;
+    return n;
+}
+
+static void second_board_is_not_a_reenumeration(void **state)
+{
+    (void)state;
+    struct sess_dev_desc a = GOOD_DFUSE, b = GOOD_DFUSE;
+    a.serial = "205A37865931";
+    b.serial = "3387385B3034";
+    struct sess s;
+    begin(&s, &a, 0);
+    s.dev = 7;
+    sess_enumerate(&s, &b);
+    sess_finish(&s);
+    assert_int_equal(reenumerations(&s), 0);
+    assert_int_equal(sess_count(&s, "usb.device-disconnected"), 0);
+    sess_free(&s);
+
+    b.serial = a.serial; /* the same board again */
+    begin(&s, &a, 0);
+    s.dev = 7;
+    sess_enumerate(&s, &b);
+    sess_finish(&s);
+    assert_int_equal(reenumerations(&s), 1);
+    sess_free(&s);
+}
+
 /* ---- one scenario per finding ---------------------------------------------------- */
 
 static void sc_option_bytes_rejected(struct sess *s)
@@ -787,6 +821,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(seed_came_back_in_dfu_mode);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(seed_came_back_as_something_else);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(seed_stall_but_device_stays);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(second_board_is_not_a_reenumeration);
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
         tests[n] = (struct CMUnitTest){.name = scenarios[i].id,
                                        .test_func = run_scenario,

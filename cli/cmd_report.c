@@ -1,0 +1,154 @@
+/* dfuscope report: the session as one self-contained HTML page (verdict,
+ * findings, timeline, memory map, descriptors, transactions). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report/report.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: %s report [OPTIONS] FILE|- [-o REPORT.html]\n"
+            "\n"
+            "Write the diagnosis of a DFU / DfuSe session captured with usbmon as one\n"
+            "self-contained HTML page: the verdict, the findings with what to do, a\n"
+            "timeline of each device (states, requests, STALLs, bwPollTimeout windows,\n"
+            "devices lost and re-enumerated), a memory map of what the session erased,\n"
+            "wrote and read against the layouts the device advertises, the descriptors,\n"
+            "and the transactions. The page loads nothing from anywhere: it can be\n"
+            "attached to a bug report and opened from disk in any browser.\n"
+            "\n"
+            "Options:\n"
+            "  -o, --output FILE  where to write the page (default: standard output)\n"
+            "  --device BUS.DEV|VID:PID\n"
+            "                     only this device (and its re-enumerations)\n"
+            "  --docs-base PREFIX link each finding to PREFIX<id>.md instead of the copy of\n"
+            "                     its doc page inside the report\n"
+            "  --all-docs         append the doc page of every finding dfuscope knows, not\n"
+            "                     only of those found (a reference to read offline)\n"
+            "  --max-urbs N, --max-payload BYTES\n"
+            "                     decoder limits (see dfuscope decode --help)\n"
+            "  -h, --help         this help\n"
+            "\n"
+            "Exit status: 0 the report was written, 2 unusable input or usage error.\n",
+            cli_prog);
+}
+
+int cmd_report(int argc, char **argv)
+{
+    const char *out_path = "-";
+    const char *docs_base = NULL;
+    bool all_docs = false;
+    struct dev_filter filter = {0};
+    struct run_opts ro = {.cmd = "report"};
+    dfs_options_init(&ro.dopt);
+    enum { OPT_DEVICE = 256, OPT_DOCS, OPT_ALLDOCS, OPT_MAXURBS, OPT_MAXPAYLOAD };
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"device", required_argument, NULL, OPT_DEVICE},
+        {"docs-base", required_argument, NULL, OPT_DOCS},
+        {"all-docs", no_argument, NULL, OPT_ALLDOCS},
+        {"max-urbs", required_argument, NULL, OPT_MAXURBS},
+        {"max-payload", required_argument, NULL, OPT_MAXPAYLOAD},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    char err[200];
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'o': out_path = optarg; break;
+        case OPT_DEVICE:
+            if (!dev_filter_parse(&filter, optarg, err, sizeof err)) {
+                cli_err("report", "%s", err);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_DOCS: docs_base = optarg; break;
+        case OPT_ALLDOCS: all_docs = true; break;
+        case OPT_MAXURBS:
+        case OPT_MAXPAYLOAD:
+            if (!parse_limit(&ro.dopt, opt == OPT_MAXURBS, optarg, "report"))
+                return EXIT_USAGE;
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        cli_err("report", optind >= argc ? "no capture file given (use - for standard input)"
+                                         : "only one capture file at a time");
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    ro.path = argv[optind];
+    ro.filter = &filter;
+    struct rp_model *m = rp_model_new(&filter);
+    if (!m) {
+        cli_err("report", "out of memory");
+        return EXIT_USAGE;
+    }
+    struct dfs_sink sink = {0};
+    rp_model_sink(m, &sink);
+    struct run_result res;
+    dfs_decoder *dec = NULL;
+    int rc = run_capture(&ro, &sink, &dec, &res);
+    if (rc) {
+        rp_model_free(m);
+        dev_filter_free(&filter);
+        return rc;
+    }
+    if (res.records == 0 && res.read_error) {
+        dfs_decoder_free(dec);
+        rp_model_free(m);
+        dev_filter_free(&filter);
+        return EXIT_USAGE;
+    }
+    rp_model_close(m);
+
+    /* write next to the target, then rename: no half-written report */
+    FILE *f = stdout;
+    char *tmp = NULL;
+    if (strcmp(out_path, "-") != 0) {
+        size_t n = strlen(out_path) + 16;
+        tmp = malloc(n);
+        if (tmp)
+            snprintf(tmp, n, "%s.tmp%ld", out_path, (long)getpid());
+        f = tmp ? fopen(tmp, "w") : NULL;
+        if (!f) {
+            cli_err("report", "%s: %s", out_path, tmp ? strerror(errno) : "out of memory");
+            free(tmp);
+            dfs_decoder_free(dec);
+            rp_model_free(m);
+            dev_filter_free(&filter);
+            return EXIT_USAGE;
+        }
+    }
+    struct rp_page page = {.out = f, .m = m, .dec = dec, .path = ro.path, .res = &res,
+                           .docs_base = docs_base, .all_docs = all_docs};
+    page.rows = rp_rows(m, &page.n_rows);
+    rp_write_page(&page);
+    free(page.rows);
+    rc = 0;
+    if (ferror(f) || (f != stdout && fclose(f) != 0) || (f == stdout && fflush(f) != 0)) {
+        cli_err("report", "error writing %s", strcmp(out_path, "-") ? out_path : "standard output");
+        rc = EXIT_USAGE;
+    }
+    if (tmp) {
+        if (!rc && rename(tmp, out_path) != 0) {
+            cli_err("report", "%s: %s", out_path, strerror(errno));
+            rc = EXIT_USAGE;
+        }
+        if (rc)
+            remove(tmp);
+        free(tmp);
+    }
+    dfs_decoder_free(dec);
+    rp_model_free(m);
+    dev_filter_free(&filter);
+    return rc;
+}
