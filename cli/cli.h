@@ -128,5 +128,6 @@ void cli_run_clock(struct dfs_clock *clock);
 dfs_result cli_run_transport_new(const struct dfs_clock *clock, struct dfs_transport *tp,
                                  char *msg, size_t msg_size);
 void cli_run_transport_free(struct dfs_transport *tp);
+int cmd_wireshark_install(int argc, char **argv);
 
 #endif

@@ -21,6 +21,8 @@ static const struct command commands[] = {
     {"emulate", cmd_emulate, "run a program against an emulated DFU device, record a capture"},
     {"run", cmd_run, "run a script or the conformance suites against a DFU device"},
     {"script-from", cmd_script_from, "turn a captured session into a script that replays it"},
+    {"wireshark-install", cmd_wireshark_install,
+     "install the Wireshark plugin in your personal plugin folder"},
 };
 
 static void usage(FILE *f)
@@ -31,7 +33,7 @@ static void usage(FILE *f)
                "Commands:\n",
             cli_prog);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-18s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nRun '%s COMMAND --help' for a command's options.\n"
                "Options: -h, --help  this help;  -V, --version  the version\n",
             cli_prog);

@@ -31,7 +31,11 @@ ensure_packages() {
 
 # Packages needed to build dfuscope itself.
 BUILD_PACKAGES=(build-essential cmake pkg-config python3 libpcap-dev libusb-1.0-0-dev
-    libumockdev-dev libglib2.0-dev)
+    libumockdev-dev libglib2.0-dev libwireshark-dev)
+
+# Packages the Wireshark plugin's tests use: tshark and sharkd, Wireshark
+# (Qt) under Xvfb for the screenshot, xwd and xdotool to take and drive it.
+WIRESHARK_TEST_PACKAGES=(tshark wireshark-common wireshark-qt xvfb xauth x11-apps xdotool)
 
 # configure_build DIR [CMAKE ARGS...]: configure (once) and build into DIR.
 configure_build() {

@@ -1,0 +1,625 @@
+#!/usr/bin/env python3
+"""Integration tests of the dfuscope Wireshark plugin, with the real tshark.
+
+usage: test_dissector.py DFUSCOPE TEST PLUGIN CAPTURE...
+
+TEST is one of:
+  exports   the plugin exports exactly Wireshark's plugin entry points
+  cli       tshark's dfuscope fields equal what `dfuscope decode --dfu --json`
+            and `dfuscope diagnose --json` say, frame by frame
+  passes    one pass (tshark) and two passes (tshark -2) give the same fields
+            with the pre-pass (the default); without it (frame by frame), one
+            pass shows exactly what was known when each frame was read
+  random    sharkd asked for the frames in a random order (after its in-order
+            load) shows the same fields as tshark -2
+  install   `dfuscope wireshark-install` puts the plugin where tshark loads it,
+            --uninstall removes it, and `cmake --install` puts it in
+            Wireshark's plugin folder (under DESTDIR)
+  damaged   captures with bytes changed in their usbmon records and cut short
+            in the middle of a record: tshark (also -2, also under the
+            sanitizers) neither crashes nor disagrees between its passes
+  reread    the pre-pass is checked frame by frame: a file whose first frame
+            matches but that is shorter (as if the capture grew) or differs at
+            a frame makes the plugin say so at that frame and use the frames
+            as Wireshark reads them from there on
+  nodfu     captures without DFU get no dfuscope field at all
+  expert    -Y on a finding id selects exactly the frames the CLI names, and
+            tshark -z expert lists every finding the CLI reports
+See docs/wireshark.md for what is promised."""
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wsplugin  # noqa: E402
+
+# DFU 1.1 section 6.1.2 state names, as `dfuscope decode --dfu --json` spells them
+STATES = {"appIDLE": 0, "appDETACH": 1, "dfuIDLE": 2, "dfuDNLOAD-SYNC": 3, "dfuDNBUSY": 4,
+          "dfuDNLOAD-IDLE": 5, "dfuMANIFEST-SYNC": 6, "dfuMANIFEST": 7,
+          "dfuMANIFEST-WAIT-RESET": 8, "dfuUPLOAD-IDLE": 9, "dfuERROR": 10}
+
+FIELDS = ["dfuscope.request", "dfuscope.command", "dfuscope.address", "dfuscope.block",
+          "dfuscope.length", "dfuscope.state", "dfuscope.status", "dfuscope.poll_timeout",
+          "dfuscope.finding", "dfuscope.related_frame", "dfuscope.layout",
+          "dfuscope.device.event"]
+STREAM = ["-o", "dfuscope.prepass:FALSE"]
+
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+    print("  FAIL " + msg)
+
+
+def name(path):
+    return os.path.basename(path)
+
+
+# ---- exports ------------------------------------------------------------------
+
+def test_exports(plugin):
+    out = subprocess.run(["nm", "-D", "--defined-only", plugin], capture_output=True,
+                         text=True, check=True).stdout
+    syms = sorted(line.split()[-1] for line in out.splitlines() if line.strip())
+    want = ["plugin_register", "plugin_version", "plugin_want_major", "plugin_want_minor"]
+    if syms != want:
+        fail(f"{plugin} exports {syms}, want exactly {want}")
+    else:
+        print(f"ok   {plugin} exports only {', '.join(want)}")
+
+
+# ---- the CLI's view -------------------------------------------------------------
+
+def cli_json_lines(dfuscope, args):
+    res = subprocess.run([dfuscope] + args, capture_output=True, text=True)
+    if res.returncode not in (0, 1):
+        raise RuntimeError(f"dfuscope {' '.join(args)} exited {res.returncode}: "
+                           f"{res.stderr.strip()}")
+    return res
+
+
+def cli_txns(dfuscope, capture):
+    """The DFU transactions of `dfuscope decode --dfu --json`."""
+    res = cli_json_lines(dfuscope, ["decode", "--dfu", "--json", capture])
+    return [json.loads(line) for line in res.stdout.splitlines() if line.strip()]
+
+
+def cli_diagnose(dfuscope, capture):
+    res = cli_json_lines(dfuscope, ["diagnose", "--json", capture])
+    return json.loads(res.stdout)
+
+
+def cli_findings(dfuscope, capture):
+    """The findings of `dfuscope diagnose --json` that the plugin shows: those
+    about a DFU device (or a device of its re-enumeration chain), and those
+    about the whole capture (device 0) when it has a DFU device
+    (docs/wireshark.md, "Which findings")."""
+    doc = cli_diagnose(dfuscope, capture)
+    devices = doc.get("devices", [])
+    lane = {d["instance"]: d.get("lane") or d["instance"] for d in devices}
+    dfu_lanes = {lane[d["instance"]] for d in devices if d.get("dfu")}
+    shown = []
+    for f in doc["findings"]:
+        dev = f.get("device") or 0
+        if (dev == 0 and dfu_lanes) or (dev and lane.get(dev, dev) in dfu_lanes):
+            shown.append(f)
+    return shown
+
+
+def finding_frames(f):
+    frames = set(f.get("frames", []))
+    if f.get("frame"):
+        frames.add(f["frame"])
+    return frames
+
+
+# ---- tests --------------------------------------------------------------------
+
+def expected_from_cli(dfuscope, capture):
+    """{frame: {"request": set, "address": set, "state": set, "finding": set}}"""
+    want = {}
+
+    def add(frame, key, value):
+        want.setdefault(frame, {}).setdefault(key, set()).add(value)
+
+    for t in cli_txns(dfuscope, capture):
+        frames = {t["frame"]}
+        if t.get("reply_frame"):
+            frames.add(t["reply_frame"])
+        for fr in frames:
+            add(fr, "request", t["request"])
+            if t.get("address") is not None:
+                add(fr, "address", int(str(t["address"]), 0))
+            if t.get("state_after") is not None:
+                add(fr, "state", STATES[t["state_after"]])
+            elif t.get("bState") is not None:
+                add(fr, "state", t["bState"])
+    for f in cli_findings(dfuscope, capture):
+        for fr in finding_frames(f):
+            add(fr, "finding", f["id"])
+    return want
+
+
+def observed(rows):
+    got = {}
+    for fr, row in rows.items():
+        d = {}
+        if row["dfuscope.request"]:
+            d["request"] = set(row["dfuscope.request"])
+        if row["dfuscope.address"]:
+            d["address"] = {int(v, 0) for v in row["dfuscope.address"]}
+        if row["dfuscope.state"]:
+            d["state"] = {int(v) for v in row["dfuscope.state"]}
+        if row["dfuscope.finding"]:
+            d["finding"] = set(row["dfuscope.finding"])
+        if d:
+            got[fr] = d
+    return got
+
+
+def test_cli(env, dfuscope, captures):
+    for cap in captures:
+        want = expected_from_cli(dfuscope, cap)
+        # tshark as Wireshark reads the file, pre-pass (default) and frame by
+        # frame with two passes: both must say what the CLI says
+        for label, extra in (("pre-pass", []), ("frame by frame, -2", STREAM)):
+            rows = env.fields(env.capture(cap), FIELDS, extra=extra,
+                              two_pass=bool(extra))
+            got = observed(rows)
+            if extra:
+                # frame by frame, what the decoder concludes only at the end of
+                # the capture is not known; the pre-pass marks those findings
+                want_here = strip_at_end(want, at_end_findings(env, cap))
+            else:
+                want_here = want
+            diffs = diff_frames(want_here, got)
+            if diffs:
+                fail(f"{name(cap)} ({label}): tshark and the CLI differ on "
+                     f"{len(diffs)} frames")
+                for d in diffs[:20]:
+                    print("       " + d)
+            else:
+                n_txn = sum(1 for v in want_here.values() if "request" in v)
+                n_f = sum(1 for v in want_here.values() if "finding" in v)
+                print(f"ok   {name(cap)} ({label}): {len(rows)} frames, {n_txn} with a DFU "
+                      f"request, {n_f} with findings, as the CLI says")
+
+
+def at_end_findings(env, capture):
+    """{(frame, id)} of the findings the pre-pass says were concluded at the
+    end of the capture (dfuscope.finding.at_end)."""
+    rows = env.fields(env.capture(capture), ["dfuscope.finding", "dfuscope.finding.at_end"])
+    out = set()
+    for fr, r in rows.items():
+        ids, ends = r["dfuscope.finding"], r["dfuscope.finding.at_end"]
+        if len(ids) != len(ends):
+            raise RuntimeError(f"frame {fr}: {len(ids)} findings, {len(ends)} at_end values")
+        out.update((fr, i) for i, e in zip(ids, ends) if e in ("1", "True"))
+    return out
+
+
+def strip_at_end(want, at_end):
+    out = {}
+    for fr, d in want.items():
+        d = {k: set(v) for k, v in d.items()}
+        if "finding" in d:
+            d["finding"] = {i for i in d["finding"] if (fr, i) not in at_end}
+            if not d["finding"]:
+                del d["finding"]
+        if d:
+            out[fr] = d
+    return out
+
+
+def diff_frames(want, got):
+    diffs = []
+    for fr in sorted(set(want) | set(got)):
+        w, g = want.get(fr, {}), got.get(fr, {})
+        if w != g:
+            diffs.append(f"frame {fr}: CLI {fmt(w)} tshark {fmt(g)}")
+    return diffs
+
+
+def fmt(d):
+    return "{" + ", ".join(f"{k}={sorted(v, key=str)}" for k, v in sorted(d.items())) + "}"
+
+
+TXN_FIELDS = ["dfuscope.request", "dfuscope.command", "dfuscope.address", "dfuscope.block",
+              "dfuscope.length", "dfuscope.state", "dfuscope.status", "dfuscope.poll_timeout"]
+
+
+def test_passes(env, dfuscope, captures):
+    for cap in captures:
+        c = env.capture(cap)
+        one = env.fields(c, FIELDS)
+        two = env.fields(c, FIELDS, two_pass=True)
+        if one != two:
+            bad = [fr for fr in sorted(set(one) | set(two)) if one.get(fr) != two.get(fr)]
+            fail(f"{name(cap)}: one pass and -2 differ on frames {bad[:20]}")
+            for fr in bad[:5]:
+                print(f"       frame {fr}: one {one.get(fr)}\n       frame {fr}: two "
+                      f"{two.get(fr)}")
+        else:
+            n = sum(1 for r in one.values() if any(r.values()))
+            print(f"ok   {name(cap)}: one pass == -2 with the pre-pass ({n} frames with "
+                  f"dfuscope fields)")
+        check_frame_by_frame(env, dfuscope, cap)
+
+
+def check_frame_by_frame(env, dfuscope, cap):
+    """Without the pre-pass, one pass shows what was known when each frame was
+    read: a transaction on its reply frame (its request frame only on later
+    passes), a finding on the frames it names from the frame where the decoder
+    concluded it on (so a suffix of them); -2 shows everything else too."""
+    c = env.capture(cap)
+    s1 = env.fields(c, FIELDS, extra=STREAM)
+    s2 = env.fields(c, FIELDS, extra=STREAM, two_pass=True)
+    bad = []
+    for t in cli_txns(dfuscope, cap):
+        q, r = t["frame"], t.get("reply_frame") or t["frame"]
+        for f in TXN_FIELDS:
+            if s1[r][f] != s2[r][f]:
+                bad.append(f"reply frame {r} {f}: one pass {s1[r][f]}, -2 {s2[r][f]}")
+        if not s1[r]["dfuscope.request"]:
+            bad.append(f"reply frame {r}: no dfuscope.request in one pass")
+        if q != r and s1[q]["dfuscope.request"]:
+            bad.append(f"request frame {q}: dfuscope.request {s1[q]['dfuscope.request']} in "
+                       f"one pass, before its reply {r} was read")
+        if q != r and s2[q]["dfuscope.request"] != s2[r]["dfuscope.request"]:
+            bad.append(f"request frame {q}: -2 shows {s2[q]['dfuscope.request']}, its reply "
+                       f"{s2[r]['dfuscope.request']}")
+    frames1, frames2 = {}, {}
+    for fr in s2:
+        for i in s1.get(fr, {}).get("dfuscope.finding", []):
+            frames1.setdefault(i, set()).add(fr)
+        for i in s2[fr]["dfuscope.finding"]:
+            frames2.setdefault(i, set()).add(fr)
+    for i, f2 in frames2.items():
+        f1 = frames1.get(i, set())
+        suffix = {fr for fr in f2 if f1 and fr >= min(f1)}
+        if f1 != suffix:
+            bad.append(f"finding {i}: one pass on {sorted(f1)}, -2 on {sorted(f2)}")
+    for i in set(frames1) - set(frames2):
+        bad.append(f"finding {i} in one pass only")
+    for fr in sorted(s1):
+        for f in FIELDS:
+            if not set(s1[fr][f]) <= set(s2.get(fr, {}).get(f, [])):
+                bad.append(f"frame {fr} {f}: one pass {s1[fr][f]}, -2 {s2[fr][f]}")
+    if bad:
+        fail(f"{name(cap)}: frame by frame, one pass and -2 disagree:")
+        for b in bad[:15]:
+            print("       " + b)
+    else:
+        print(f"ok   {name(cap)}: frame by frame, one pass shows what was known at each "
+              f"frame, -2 the rest")
+
+
+RANDOM_FIELDS = ["dfuscope.request", "dfuscope.command", "dfuscope.address", "dfuscope.state",
+                 "dfuscope.status", "dfuscope.finding", "dfuscope.related_frame"]
+
+
+def sharkd_frames(env, capture, frames, prepass=True):
+    """{frame: {field: [values]}} from sharkd's trees, frames asked in the
+    given order."""
+    reqs = [{"jsonrpc": "2.0", "id": 1, "method": "load", "params": {"file": capture}}]
+    if not prepass:
+        reqs.insert(0, {"jsonrpc": "2.0", "id": 100000000, "method": "setconf",
+                        "params": {"name": "dfuscope.prepass", "value": "FALSE"}})
+    for i, fr in enumerate(frames):
+        reqs.append({"jsonrpc": "2.0", "id": i + 2, "method": "frame",
+                     "params": {"frame": fr, "proto": True}})
+    text = "".join(json.dumps(r) + "\n" for r in reqs)
+    res = env.run(["sharkd", "-"], input=text)
+    out = {}
+
+    def walk(nodes, acc):
+        for n in nodes:
+            f = n.get("f", "")
+            if " == " in f and f.split(" == ")[0] in RANDOM_FIELDS:
+                k, v = f.split(" == ", 1)
+                acc.setdefault(k, []).append(v.strip('"'))
+            walk(n.get("n", []), acc)
+
+    for line in res.stdout.splitlines():
+        if not line.startswith("{"):
+            continue
+        d = json.loads(line)
+        if d.get("id") == 100000000:
+            if "error" in d:
+                raise RuntimeError(f"sharkd setconf failed: {line}")
+            continue
+        if d.get("id", 0) == 1:
+            if d.get("result", {}).get("status") != "OK":
+                raise RuntimeError(f"sharkd could not load {capture}: {line}")
+            continue
+        acc = {}
+        walk(d.get("result", {}).get("tree", []), acc)
+        out[frames[d["id"] - 2]] = acc
+    return out
+
+
+def norm(field, values):
+    if field in ("dfuscope.address", "dfuscope.state", "dfuscope.status",
+                 "dfuscope.related_frame"):
+        return sorted(int(v, 0) for v in values)
+    return sorted(values)
+
+
+def test_random(env, captures):
+    import random
+    if not shutil_which("sharkd"):
+        wsplugin.skip("sharkd is not installed (package wireshark-common)")
+    rng = random.Random(6)
+    for cap in captures:
+        c = env.capture(cap)
+        for prepass in (True, False):
+            label = "pre-pass" if prepass else "frame by frame"
+            two = env.fields(c, RANDOM_FIELDS, two_pass=True, extra=[] if prepass else STREAM)
+            frames = sorted(two)
+            rng.shuffle(frames)
+            got = sharkd_frames(env, c, frames, prepass)
+            bad = []
+            for fr in frames:
+                for f in RANDOM_FIELDS:
+                    a, b = norm(f, two[fr][f]), norm(f, got.get(fr, {}).get(f, []))
+                    if a != b:
+                        bad.append(f"frame {fr} {f}: tshark -2 {a}, sharkd {b}")
+            n = sum(1 for r in two.values() if any(r.values()))
+            if bad:
+                fail(f"{name(cap)} ({label}): frames in random order differ from tshark -2:")
+                for b in bad[:15]:
+                    print("       " + b)
+            elif not n:
+                fail(f"{name(cap)} ({label}): no dfuscope fields at all")
+            else:
+                print(f"ok   {name(cap)} ({label}): {len(frames)} frames in random order, {n} "
+                      f"with dfuscope fields, as tshark -2")
+
+
+def shutil_which(prog):
+    import shutil
+    return shutil.which(prog)
+
+
+def test_nodfu(env, captures):
+    for cap in captures:
+        c = env.capture(cap)
+        res = env.tshark(["-r", c, "-Y", "dfuscope"])
+        n = len([ln for ln in res.stdout.splitlines() if ln.strip()])
+        rows = env.fields(c, FIELDS)
+        with_fields = [fr for fr, r in rows.items() if any(r.values())]
+        if n or with_fields:
+            fail(f"{name(cap)}: {n} frames match 'dfuscope', fields on frames "
+                 f"{with_fields[:20]}")
+        else:
+            print(f"ok   {name(cap)}: {len(rows)} frames, no dfuscope field")
+
+
+def test_expert(env, dfuscope, captures):
+    for cap in captures:
+        c = env.capture(cap)
+        findings = cli_findings(dfuscope, cap)
+        by_id = {}
+        for f in findings:
+            by_id.setdefault(f["id"], set()).update(finding_frames(f))
+        for fid, frames in sorted(by_id.items()):
+            res = env.tshark(["-r", c, "-Y", f'dfuscope.finding == "{fid}"', "-T", "fields",
+                              "-e", "frame.number"])
+            got = {int(x) for x in res.stdout.split()}
+            if got != frames:
+                fail(f"{name(cap)}: -Y {fid} selects {sorted(got)}, the CLI names "
+                     f"{sorted(frames)}")
+            else:
+                print(f"ok   {name(cap)}: -Y {fid} selects frames {sorted(got)}")
+        res = env.tshark(["-r", c, "-q", "-z", "expert"])
+        for f in findings:
+            if f["title"] not in res.stdout:
+                fail(f"{name(cap)}: tshark -z expert does not list {f['id']} "
+                     f"({f['title']})")
+        if findings:
+            print(f"ok   {name(cap)}: -z expert lists all {len(findings)} findings")
+
+
+def test_install(env, dfuscope, plugin):
+    import filecmp
+    home = env.home
+    run_env = dict(os.environ, HOME=home)
+    dst = os.path.join(home, ".local/lib/wireshark/plugins", env.version, "epan",
+                       "dfuscope.so")
+    os.remove(dst)  # the harness's own copy: install it with the command instead
+    res = subprocess.run([dfuscope, "wireshark-install"], capture_output=True, text=True,
+                         env=run_env)
+    if res.returncode != 0 or not os.path.isfile(dst) or not filecmp.cmp(dst, plugin, False):
+        fail(f"wireshark-install: exit {res.returncode}, {dst} "
+             f"{'differs from the build' if os.path.isfile(dst) else 'missing'}: "
+             f"{res.stdout}{res.stderr}")
+        return
+    if env.root:
+        shutil_chown_tree(home)
+    env._check_loaded()
+    print(f"ok   dfuscope wireshark-install: {dst}, loaded by tshark")
+    res = subprocess.run([dfuscope, "wireshark-install", "--uninstall"], capture_output=True,
+                         text=True, env=run_env)
+    if res.returncode != 0 or os.path.exists(dst):
+        fail(f"wireshark-install --uninstall: exit {res.returncode}, {dst} still there")
+    else:
+        print("ok   dfuscope wireshark-install --uninstall removes it")
+    build = os.environ.get("DFS_BUILD_DIR")
+    if not build:
+        return
+    destdir = os.path.join(home, "destdir")
+    res = subprocess.run(["cmake", "--install", build], capture_output=True, text=True,
+                         env=dict(os.environ, DESTDIR=destdir))
+    plugdir = subprocess.run(["pkg-config", "--variable=plugindir", "wireshark"],
+                             capture_output=True, text=True).stdout.strip()
+    want = destdir + os.path.join(plugdir, "epan", "dfuscope.so")
+    if res.returncode != 0 or not os.path.isfile(want):
+        fail(f"cmake --install: exit {res.returncode}, {want} missing: {res.stderr[-500:]}")
+    else:
+        print(f"ok   cmake --install puts the plugin in {os.path.join(plugdir, 'epan')}")
+
+
+def damaged_copies(path, outdir, n=6):
+    """Copies of a classic pcap with bytes of the usbmon headers and data
+    changed (a fixed seed: the same copies every run) and the last one cut in
+    the middle of a record."""
+    import random
+    import struct
+    data = open(path, "rb").read()
+    if data[:4] not in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4",
+                        b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d"):
+        return []
+    end = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    recs, off = [], 24
+    while off + 16 <= len(data):
+        incl = struct.unpack(end + "I", data[off + 8:off + 12])[0]
+        recs.append((off + 16, incl))
+        off += 16 + incl
+    rng = random.Random(1106)
+    out = []
+    for i in range(n):
+        b = bytearray(data)
+        for _ in range(40):
+            start, incl = recs[rng.randrange(len(recs))]
+            if incl:
+                b[start + rng.randrange(incl)] = rng.randrange(256)
+        if i == n - 1:
+            start, incl = recs[len(recs) // 2]
+            b = b[:start + incl // 2]
+        p = os.path.join(outdir, f"damaged-{i}-{os.path.basename(path)}")
+        open(p, "wb").write(bytes(b))
+        out.append(p)
+    return out
+
+
+def test_damaged(env, captures):
+    for cap in captures:
+        for d in damaged_copies(cap, env.data):
+            c = env.capture(d)
+            for two in (False, True):
+                args = (["-2"] if two else []) + ["-r", c, "-V", "-O", "dfuscope"]
+                res = env.tshark(args, check=False)
+                crashed = res.returncode < 0 or res.returncode > 2 or \
+                    "AddressSanitizer" in res.stderr or "runtime error" in res.stderr
+                if crashed:
+                    fail(f"{name(d)}{' -2' if two else ''}: tshark exit {res.returncode}: "
+                         f"{res.stderr[-1500:]}")
+            one = env.fields(c, FIELDS, cut_short_ok=True)
+            twop = env.fields(c, FIELDS, two_pass=True, cut_short_ok=True)
+            if one != twop:
+                fail(f"{name(d)}: one pass and -2 differ")
+            else:
+                n = sum(1 for r in one.values() if any(r.values()))
+                print(f"ok   {name(d)}: {len(one)} frames, {n} with dfuscope fields, no crash, "
+                      f"one pass == -2")
+
+
+def pcap_records(data):
+    end = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    import struct
+    recs, off = [], 24
+    while off + 16 <= len(data):
+        incl = struct.unpack(end + "I", data[off + 8:off + 12])[0]
+        recs.append((off, 16 + incl))
+        off += 16 + incl
+    return recs
+
+
+def test_reread(env, captures):
+    for cap in captures:
+        data = open(cap, "rb").read()
+        if data[:4] not in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4"):
+            continue
+        recs = pcap_records(data)
+        c = env.capture(cap)
+        stream2 = env.fields(c, FIELDS, extra=STREAM, two_pass=True)
+        half = len(recs) // 2
+        shorter = data[:recs[half][0]]          # frames 1..half
+        k = half + 1
+        changed = bytearray(data)               # frame k's last byte changed
+        o, n = recs[k - 1]
+        changed[o + n - 1] ^= 0xFF
+        for label, other, at, everywhere in (("shorter", shorter, half + 1, True),
+                                             ("changed", bytes(changed), k, False)):
+            p = os.path.join(env.data, f"{label}-{name(cap)}")
+            open(p, "wb").write(other)
+            if env.root:
+                import shutil
+                shutil.chown(p, "nobody", "nogroup")
+            # tshark reads the capture, with the other file open first (fd 3):
+            # the pre-pass finds it first, since its frame 1 is the same
+            def tshark_with(args):
+                argv = ["sh", "-c", 'exec 3<"$0"; exec tshark -n "$@"', p] + args
+                return env.run(argv, check=True)
+            res = tshark_with(["-r", c, "-Y", "dfuscope.expert.reread", "-T", "fields",
+                               "-e", "frame.number"])
+            got = [int(x) for x in res.stdout.split()]
+            if got != [at]:
+                fail(f"{name(cap)} ({label}): reread warning on {got}, want [{at}]")
+                continue
+            args = ["-2", "-r", c, "-T", "fields", "-E", "separator=\t", "-E",
+                    "occurrence=a", "-E", "aggregator=|", "-e", "frame.number"]
+            for f in FIELDS:
+                args += ["-e", f]
+            rows = {}
+            for line in tshark_with(args).stdout.splitlines():
+                cols = line.split("\t")
+                cols += [""] * (len(FIELDS) + 1 - len(cols))
+                rows[int(cols[0])] = {f: (v.split("|") if v else []) for f, v in
+                                      zip(FIELDS, cols[1:])}
+            first = 1 if everywhere else at
+            bad = [fr for fr in stream2 if fr >= first and rows.get(fr) != stream2[fr]]
+            if bad:
+                fail(f"{name(cap)} ({label}): frames {bad[:10]} differ from decoding frame "
+                     f"by frame")
+            else:
+                print(f"ok   {name(cap)} ({label} file open first): warned at frame {at}, "
+                      f"frames from {first} on as decoded frame by frame")
+
+
+def shutil_chown_tree(top):
+    import shutil
+    for dirpath, dirnames, filenames in os.walk(top):
+        for n in dirnames + filenames:
+            shutil.chown(os.path.join(dirpath, n), "nobody", "nogroup")
+
+
+def main():
+    if len(sys.argv) < 4:
+        print(__doc__)
+        sys.exit(2)
+    dfuscope, test, plugin, captures = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+    if test not in ("exports", "install") and not captures:
+        wsplugin.skip(f"no captures to run '{test}' on")
+    if test == "exports":
+        test_exports(plugin)
+    else:
+        with wsplugin.Env(plugin) as env:
+            if test == "cli":
+                test_cli(env, dfuscope, captures)
+            elif test == "passes":
+                test_passes(env, dfuscope, captures)
+            elif test == "random":
+                test_random(env, captures)
+            elif test == "install":
+                test_install(env, dfuscope, plugin)
+            elif test == "damaged":
+                test_damaged(env, captures)
+            elif test == "reread":
+                test_reread(env, captures)
+            elif test == "nodfu":
+                test_nodfu(env, captures)
+            elif test == "expert":
+                test_expert(env, dfuscope, captures)
+            else:
+                print(f"unknown test {test}")
+                sys.exit(2)
+    if failures:
+        print(f"{len(failures)} failed")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
