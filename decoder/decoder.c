@@ -621,12 +621,20 @@ dfs_result dfs_decoder_finish(dfs_decoder *d)
         return DFS_E_STATE;
     d->finished = true;
 
-    /* Transfers still open at the end of the capture, oldest first. */
+    /* Transfers still open at the end of the capture, oldest first. A host
+     * keeps reads of interrupt, bulk and isochronous IN endpoints pending all
+     * the time (hubs, keyboards, serial ports, audio), so one open at the end
+     * is normal: it is counted, not reported. */
     struct dfs__frames open_frames = {0};
-    uint64_t n_open = 0;
+    uint64_t n_open = 0, n_reported = 0;
     while (d->urbs.oldest != DFS__NONE && !d->error) {
         uint32_t s = d->urbs.oldest;
-        dfs__frames_add(&open_frames, d->urbs.slots[s].frame);
+        const struct dfs__urb_slot *e = &d->urbs.slots[s];
+        bool polling = e->xfer_type != DFS_XFER_CONTROL && (e->endpoint & 0x80);
+        if (!polling) {
+            dfs__frames_add(&open_frames, e->frame);
+            n_reported++;
+        }
         n_open++;
         slot_abandon(d, s);
     }
@@ -650,12 +658,12 @@ dfs_result dfs_decoder_finish(dfs_decoder *d)
             (unsigned long long)d->unmatched_later,
             (unsigned long long)d->unmatched_frames.v[0]);
     }
-    if (!d->error && n_open)
+    if (!d->error && n_reported)
         dfs__emit_finding(d, DFS_F_CAPTURE_URB_NEVER_COMPLETED, 0, open_frames.v[0],
                           &open_frames, NULL,
-                          "%llu submitted transfer%s had no completion when the capture "
-                          "ended; the first submitted at frame %llu.",
-                          (unsigned long long)n_open, n_open == 1 ? "" : "s",
+                          "%llu submitted control or OUT transfer%s had no completion when "
+                          "the capture ended; the first submitted at frame %llu.",
+                          (unsigned long long)n_reported, n_reported == 1 ? "" : "s",
                           (unsigned long long)open_frames.v[0]);
     if (!d->error)
         report_limited_tail(d);

@@ -307,9 +307,8 @@ static void eviction_when_table_full(void **state)
     assert_non_null(f);
     assert_non_null(strstr(f->explanation, "0 before the first complete pair"));
     assert_non_null(strstr(f->explanation, "1 later"));
-    f = REC_FINDING_OR_FAIL(t.r, DFS_F_CAPTURE_URB_NEVER_COMPLETED, 0);
-    assert_non_null(f);
-    assert_int_equal(f->frame, 3);
+    /* frame 3 is a bulk IN read: pending by design, counted but not reported */
+    assert_int_equal(rec_count(t.r, DFS_F_CAPTURE_URB_NEVER_COMPLETED), 0);
     stop(&t);
 }
 
@@ -369,9 +368,8 @@ static void open_at_finish(void **state)
     assert_int_equal(rec_count(t.r, DFS_F_CAPTURE_URB_NEVER_COMPLETED), 1);
     const struct dfs_finding *f = REC_FINDING_OR_FAIL(t.r, DFS_F_CAPTURE_URB_NEVER_COMPLETED, 0);
     assert_int_equal(f->frame, 1);
-    assert_int_equal(f->n_frames, 2);
-    assert_int_equal(f->frames[1], 2);
-    assert_non_null(strstr(f->explanation, "2 submitted transfers had no completion"));
+    assert_int_equal(f->n_frames, 1); /* the bulk IN read left pending is normal */
+    assert_non_null(strstr(f->explanation, "1 submitted control or OUT transfer had no completion"));
     stop(&t);
 }
 
