@@ -301,10 +301,21 @@ static void check_duplicates(dfs_decoder *d, struct dfs__device *dev, struct dfs
             "bytes or OTP through it needs the :force modifier (dfu-util 0.10+, e.g. "
             "-s 0x1FFF7800:force:128); take the real addresses from the chip's reference manual "
             "(RM0444 for STM32G0: option bytes 0x1FFF7800-0x1FFF787F, OTP 0x1FFF7000-0x1FFF73FF).",
-            "%s: alternate settings %s of interface %u all advertise \"%s\"%s. Distinct memories "
-            "(internal flash, option bytes, OTP) should each have their own layout string%s.",
-            who, alts, ifnum, a->name, same == n ? "" : " (not every setting does)",
-            ob_missing ? "; no alternate setting advertises an option-byte area" : "");
+            "%s: alternate settings %s of interface %u %s advertise \"%s\"%s. Distinct "
+            "memories (internal flash, option bytes, OTP) should each have their own layout "
+            "string%s.",
+            who, alts, ifnum, same == 2 ? "both" : "all", a->name,
+            same == n       ? ""
+            : named == same ? (n - named == 1
+                                   ? " (the name of the other alternate setting is not in the "
+                                     "capture)"
+                                   : " (the names of the other alternate settings are not in "
+                                     "the capture)")
+                            : " (other alternate settings advertise other strings)",
+            !ob_missing     ? ""
+            : named == n    ? "; no alternate setting advertises an option-byte area"
+                            : "; none of those whose name the capture holds advertises an "
+                              "option-byte area");
         return;
     }
 }

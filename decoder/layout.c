@@ -211,7 +211,7 @@ bool dfs_layout_allows(const struct dfs_layout *l, uint32_t addr, uint32_t len, 
  * their option bytes at the same address), RM0090 (F4), RM0385 (F7), RM0091
  * and RM0008 (F0, F1), RM0367 and RM0038 (L0, L1). */
 static const struct dfs_ob_area ob_areas[] = {
-    {0x1FFF7800, 0x1FFF7880, "STM32G0 (and the G4/L4 option-byte base)"},
+    {0x1FFF7800, 0x1FFF7880, "STM32G0/G4/L4"},
     {0x1FFFC000, 0x1FFFC010, "STM32F2/F4"},
     {0x1FFEC000, 0x1FFEC010, "STM32F42x/F43x bank 2"},
     {0x1FFF0000, 0x1FFF0020, "STM32F7"},
