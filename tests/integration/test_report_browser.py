@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """dfuscope report in a real browser: headless Chromium (Debian package
 `chromium`) opens the reports of the seed capture, a clean download, the
-hostile-strings session and the 10,000-transaction session from disk, dumps
+hostile-strings session and the 10,000-transaction session from disk (and
+the bundled capture of the emulated seed, fixtures/captures/), dumps
 the DOM it built, takes screenshots (light and dark scheme) and prints the
 seed's report to PDF. Checked: the verdict, the findings, the STALL on the
 timeline and the out-of-layout write on the memory map are in the rendered
@@ -132,25 +133,40 @@ def near(a, b, tol=6):
     return a is not None and all(abs(x - y) <= tol for x, y in zip(a, b))
 
 
+def seed_dom(url, name):
+    """The seed's report: verdict, findings, the STALLs and the lost device on
+    the timeline, the write at 0x1FFF7870 outside the layout on the memory map."""
+    root = dom(url, name)
+    v = root.find(id="verdict")
+    check(v is not None and "Option-byte write reset the device" in v.text(), name + ": verdict in the DOM")
+    ids = [a.attrs.get("data-id") for a in root.find_all("article", cls="finding")]
+    check(ids[:1] == ["dfuse.option-bytes-reset"] and "dfuse.address-outside-layout" in ids
+          and "desc.duplicate-alt-layouts" in ids, f"{name}: findings in the DOM {ids}")
+    tl = [s for s in root.find_all("svg") if "timeline" in s.classes()]
+    stall = tl[0].find_all("g", cls="ev-stall") if tl else []
+    check(len(stall) == 2 and all("STALL" in g.find("title").text() for g in stall),
+          name + ": the STALLs on the timeline")
+    check(tl and tl[0].find("g", cls="ev-lost") is not None, name + ": the device lost on the timeline")
+    mm = [s for s in root.find_all("svg") if "memmap" in s.classes()]
+    out = [g for g in (mm[0].find_all("g", cls="outside") if mm else []) if g.attrs.get("data-addr") == "0x1fff7870"]
+    check(any("acc-write" in a.classes() for g in out for a in g.ancestors()),
+          name + ": the write at 0x1fff7870 outside the layout on the memory map")
+
+
 def main():
     seed, clean, hostile, large = make("seed"), make("clean"), make("hostile"), make("large")
 
     # ---- the DOM the browser built
-    root = dom(seed, "seed")
-    v = root.find(id="verdict")
-    check(v is not None and "Option-byte write reset the device" in v.text(), "seed: verdict in the DOM")
-    ids = [a.attrs.get("data-id") for a in root.find_all("article", cls="finding")]
-    check(ids[:1] == ["dfuse.option-bytes-reset"] and "dfuse.address-outside-layout" in ids
-          and "desc.duplicate-alt-layouts" in ids, f"seed: findings in the DOM {ids}")
-    tl = [s for s in root.find_all("svg") if "timeline" in s.classes()]
-    stall = tl[0].find_all("g", cls="ev-stall") if tl else []
-    check(len(stall) == 2 and all("STALL" in g.find("title").text() for g in stall),
-          "seed: the STALLs on the timeline")
-    check(tl and tl[0].find("g", cls="ev-lost") is not None, "seed: the device lost on the timeline")
-    mm = [s for s in root.find_all("svg") if "memmap" in s.classes()]
-    out = [g for g in (mm[0].find_all("g", cls="outside") if mm else []) if g.attrs.get("data-addr") == "0x1fff7870"]
-    check(any("acc-write" in a.classes() for g in out for a in g.ancestors()),
-          "seed: the write at 0x1fff7870 outside the layout on the memory map")
+    seed_dom(seed, "seed")
+    # the same on the bundled capture of the emulated bootloader (scripts/demo)
+    fixture = os.path.join(os.environ.get("DFS_SOURCE_DIR", "."), "fixtures", "captures",
+                           "seed-cubeprogrammer-ob-write.pcapng")
+    if os.path.exists(fixture):
+        out = os.path.join(WORK, "seed-emulated.html")
+        subprocess.run([DFUSCOPE, "report", fixture, "-o", out], check=True)
+        url = "file://" + os.path.abspath(out)
+        seed_dom(url, "seed-emulated")
+        screenshot(url, "seed-emulated", 1600)
 
     root = dom(clean, "clean")
     v = root.find(id="verdict")
