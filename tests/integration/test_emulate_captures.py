@@ -174,7 +174,8 @@ def end_time(tmp):
             assert got == old, f"{name}: the end time changed the diagnosis"
             continue
         # the seed: the host gave up after 10 s; nothing was recorded meanwhile
-        assert 9.9e9 < end - last < 10.1e9, (end, last)
+        # (the last record is the root hub's port status, 0.3 s after the failure)
+        assert 9.5e9 < end - last < 10e9, (end, last)
         f = [x for x in got["findings"] if x["id"] == "dfuse.option-bytes-reset"]
         assert len(f) == 1, got["findings"]
         emu.assert_in("The capture went on for 10.0 s after the failure without the device "
