@@ -648,6 +648,8 @@ int capture_run(const struct capture_cfg *c)
      * last record */
     struct dfs_capture_end ce;
     tap_end(&t, &ce);
+    if (ce.end.sec < 0 || ce.start.sec < 0) /* before 1970: a damaged input's, not written */
+        ce.has_end = ce.has_start = false;
     if (t.w && dfs_capwriter_close_end(t.w, &ce) != DFS_OK) {
         say(&t, "%s: cannot write: %s", t.out_name, strerror(errno));
         t.failed = true;
