@@ -329,6 +329,7 @@ void dfs_source_stats(dfs_source *s, struct dfs_source_stats *st)
     } else if (s->r) {
         st->damaged = dfs_capreader_damaged(s->r);
         st->skipped_bytes = dfs_capreader_skipped_bytes(s->r);
+        dfs_capreader_capture_end(s->r, &st->file_end);
     }
 }
 

@@ -31,6 +31,9 @@ struct iface {
     uint64_t units_per_sec; /* if_tsresol as a power of ten, or 0 */
     unsigned pow2;          /* if_tsresol as a power of two (when units_per_sec == 0) */
     int64_t tsoffset;
+    /* counters of its latest interface statistics block */
+    bool has_recv, has_drop;
+    uint64_t recv, drop;
 };
 
 struct dfs_capreader {
@@ -58,6 +61,14 @@ struct dfs_capreader {
     uint64_t damaged, skipped;
     bool last_ts_valid;
     int64_t last_ts_sec;
+    /* the latest record time stamp so far, and what interface statistics
+     * blocks said (counters of the sections already left in *_done) */
+    bool max_ts_valid;
+    struct dfs_time max_ts;
+    uint64_t max_ts_frame;
+    struct dfs_capture_end isb;
+    bool recv_done_valid, drop_done_valid;
+    uint64_t recv_done, drop_done;
     /* Resynchronisation after a damaged record or block. In follow mode it
      * can run out of data half way; it then resumes on the next call. */
     bool resyncing;
@@ -618,6 +629,160 @@ static void ng_ts(const struct iface *ifc, uint64_t t, struct dfs_time *out)
     out->sec += ifc->tsoffset;
 }
 
+static int time_cmp(struct dfs_time a, struct dfs_time b)
+{
+    if (a.sec != b.sec)
+        return a.sec < b.sec ? -1 : 1;
+    return a.nsec < b.nsec ? -1 : a.nsec > b.nsec;
+}
+
+static const char *isb_option_name(uint16_t code)
+{
+    switch (code) {
+    case 2: return "isb_starttime";
+    case 3: return "isb_endtime";
+    case 4: return "isb_ifrecv";
+    case 5: return "isb_ifdrop";
+    default: return "?";
+    }
+}
+
+/* Interface statistics block: interface id, time stamp, options. Only
+ * isb_starttime (2), isb_endtime (3), isb_ifrecv (4) and isb_ifdrop (5) are
+ * used; a block whose structure is broken is ignored as a whole. */
+static void ng_parse_isb(dfs_capreader *r, const uint8_t *b, uint32_t len, uint64_t at)
+{
+    if (len < 24) {
+        r->damaged++;
+        warnf(r, 0, "interface statistics block at offset %llu: %u bytes, too short for its "
+                    "fields (24 minimum); block ignored",
+              (unsigned long long)at, len);
+        return;
+    }
+    uint32_t ifid = g32(r, b + 8);
+    if (ifid >= r->n_ifaces) {
+        r->damaged++;
+        warnf(r, 0, "interface statistics block at offset %llu refers to interface %u, but the "
+                    "section describes %u; block ignored",
+              (unsigned long long)at, ifid, r->n_ifaces);
+        return;
+    }
+    struct iface *ifc = &r->ifaces[ifid];
+    /* first pass: the options must fit the block */
+    size_t off = 20, end = len - 4;
+    while (off + 4 <= end) {
+        uint16_t code = g16(r, b + off), olen = g16(r, b + off + 2);
+        if (code == 0)
+            break;
+        if (off + 4 + olen > end) {
+            r->damaged++;
+            warnf(r, 0, "interface statistics block at offset %llu: option %u (%u bytes) runs "
+                        "past the end of the block; block ignored",
+                  (unsigned long long)at, code, olen);
+            return;
+        }
+        off += 4 + (((size_t)olen + 3) & ~(size_t)3);
+    }
+    off = 20;
+    while (off + 4 <= end) {
+        uint16_t code = g16(r, b + off), olen = g16(r, b + off + 2);
+        if (code == 0)
+            break;
+        const uint8_t *v = b + off + 4;
+        off += 4 + (((size_t)olen + 3) & ~(size_t)3);
+        if (code < 2 || code > 5)
+            continue; /* comments, filter counters, custom options */
+        if (olen != 8) {
+            r->damaged++;
+            warnf(r, 0, "interface statistics block at offset %llu: option %s has %u bytes, "
+                        "not 8; option ignored",
+                  (unsigned long long)at, isb_option_name(code), olen);
+            continue;
+        }
+        if (code == 2 || code == 3) {
+            struct dfs_time t;
+            ng_ts(ifc, ((uint64_t)g32(r, v) << 32) | g32(r, v + 4), &t);
+            if (code == 2) {
+                if (!r->isb.has_start || time_cmp(t, r->isb.start) < 0) {
+                    r->isb.has_start = true;
+                    r->isb.start = t;
+                }
+                continue;
+            }
+            if (r->max_ts_valid && time_cmp(t, r->max_ts) < 0) {
+                int64_t us = dfs_time_diff_us(r->max_ts, t);
+                warnf(r, 0, "interface statistics block at offset %llu: isb_endtime is %lld.%06lld "
+                            "s before the last record (frame %llu); end time ignored",
+                      (unsigned long long)at, (long long)(us / 1000000),
+                      (long long)(us % 1000000), (unsigned long long)r->max_ts_frame);
+                continue;
+            }
+            if (!r->isb.has_end || time_cmp(t, r->isb.end) > 0) {
+                r->isb.has_end = true;
+                r->isb.end = t;
+            }
+            continue;
+        }
+        uint64_t x;
+        memcpy(&x, v, 8);
+        if (r->swapped) {
+            uint64_t y = 0;
+            for (int i = 0; i < 8; i++)
+                y = (y << 8) | ((x >> (8 * i)) & 0xff);
+            x = y;
+        }
+        if (code == 4) {
+            ifc->has_recv = true;
+            ifc->recv = x;
+        } else {
+            ifc->has_drop = true;
+            ifc->drop = x;
+        }
+    }
+}
+
+/* A new section: its interfaces are new; keep the counters of the old ones. */
+static void ng_section_done(dfs_capreader *r)
+{
+    for (unsigned i = 0; i < r->n_ifaces; i++) {
+        if (r->ifaces[i].has_recv) {
+            r->recv_done_valid = true;
+            r->recv_done += r->ifaces[i].recv;
+        }
+        if (r->ifaces[i].has_drop) {
+            r->drop_done_valid = true;
+            r->drop_done += r->ifaces[i].drop;
+        }
+    }
+    r->n_ifaces = 0;
+}
+
+void dfs_capreader_capture_end(const dfs_capreader *r, struct dfs_capture_end *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!r)
+        return;
+    *out = r->isb;
+    /* an end followed by later records (a block in the middle of the file)
+     * is not the end */
+    if (out->has_end && r->max_ts_valid && time_cmp(out->end, r->max_ts) < 0)
+        out->has_end = false;
+    out->has_received = r->recv_done_valid;
+    out->received = r->recv_done;
+    out->has_dropped = r->drop_done_valid;
+    out->dropped = r->drop_done;
+    for (unsigned i = 0; i < r->n_ifaces; i++) {
+        if (r->ifaces[i].has_recv) {
+            out->has_received = true;
+            out->received += r->ifaces[i].recv;
+        }
+        if (r->ifaces[i].has_drop) {
+            out->has_dropped = true;
+            out->dropped += r->ifaces[i].drop;
+        }
+    }
+}
+
 static void ng_parse_idb(dfs_capreader *r, const uint8_t *b, uint32_t len, uint64_t frame)
 {
     if (len < 20) {
@@ -714,7 +879,7 @@ static enum dfs_capnext ng_next(dfs_capreader *r, struct dfs_record *rec)
             }
             r->swapped = bom != PCAPNG_BOM;
             r->order = (host_little() != r->swapped) ? DFS_ORDER_LITTLE : DFS_ORDER_BIG;
-            r->n_ifaces = 0; /* interfaces are per section */
+            ng_section_done(r); /* interfaces are per section */
             r->in_section = true;
         } else {
             type = g32(r, b);
@@ -762,6 +927,11 @@ static enum dfs_capnext ng_next(dfs_capreader *r, struct dfs_record *rec)
         }
         if (type == PCAPNG_IDB) {
             ng_parse_idb(r, b, len, frame);
+            consume(r, len);
+            continue;
+        }
+        if (type == PCAPNG_ISB) {
+            ng_parse_isb(r, b, len, offset_now(r));
             consume(r, len);
             continue;
         }
@@ -849,5 +1019,11 @@ enum dfs_capnext dfs_capreader_next(dfs_capreader *r, struct dfs_record *rec)
         return DFS_CAP_ERROR;
     if (r->err[0])
         return DFS_CAP_ERROR;
-    return r->format == DFS_CAPFMT_PCAP ? pcap_next(r, rec) : ng_next(r, rec);
+    enum dfs_capnext n = r->format == DFS_CAPFMT_PCAP ? pcap_next(r, rec) : ng_next(r, rec);
+    if (n == DFS_CAP_RECORD && (!r->max_ts_valid || time_cmp(rec->ts, r->max_ts) >= 0)) {
+        r->max_ts_valid = true;
+        r->max_ts = rec->ts;
+        r->max_ts_frame = rec->frame;
+    }
+    return n;
 }

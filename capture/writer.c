@@ -188,6 +188,78 @@ dfs_result dfs_capwriter_flush(dfs_capwriter *w)
     return w->failed ? DFS_E_IO : DFS_OK;
 }
 
+static bool time_ok(struct dfs_time t) { return t.sec >= 0 && t.nsec < 1000000000u; }
+
+static uint64_t time_ns(struct dfs_time t)
+{
+    return (uint64_t)t.sec * 1000000000ull + t.nsec;
+}
+
+/* An 8-byte option: a time stamp as two 32-bit words (high, low), as the
+ * packet blocks carry it, or a 64-bit counter in the section's order. */
+static void put_opt_time(dfs_capwriter *w, uint16_t code, uint64_t t)
+{
+    put16(w, code);
+    put16(w, 8);
+    put32(w, (uint32_t)(t >> 32));
+    put32(w, (uint32_t)t);
+}
+
+static void put_opt_u64(dfs_capwriter *w, uint16_t code, uint64_t v)
+{
+    put16(w, code);
+    put16(w, 8);
+    uint64_t x = v;
+    if (w->swap) {
+        uint64_t y = 0;
+        for (int i = 0; i < 8; i++)
+            y = (y << 8) | ((x >> (8 * i)) & 0xff);
+        x = y;
+    }
+    put(w, &x, 8);
+}
+
+/* Interface statistics block (pcapng block type 5) for interface 0. */
+static void write_isb(dfs_capwriter *w, const struct dfs_capture_end *e)
+{
+    uint32_t len = 12 + 12 + 12 /* isb_endtime */ + 4 /* opt_endofopt */;
+    if (e->has_start)
+        len += 12;
+    if (e->has_received)
+        len += 12;
+    if (e->has_dropped)
+        len += 12;
+    uint64_t end = time_ns(e->end);
+    put32(w, 5);
+    put32(w, len);
+    put32(w, 0); /* interface id */
+    put32(w, (uint32_t)(end >> 32));
+    put32(w, (uint32_t)end);
+    if (e->has_start)
+        put_opt_time(w, 2, time_ns(e->start)); /* isb_starttime */
+    put_opt_time(w, 3, end);                   /* isb_endtime */
+    if (e->has_received)
+        put_opt_u64(w, 4, e->received); /* isb_ifrecv */
+    if (e->has_dropped)
+        put_opt_u64(w, 5, e->dropped); /* isb_ifdrop */
+    put32(w, 0);                       /* opt_endofopt */
+    put32(w, len);
+}
+
+dfs_result dfs_capwriter_close_end(dfs_capwriter *w, const struct dfs_capture_end *end)
+{
+    if (!w)
+        return DFS_E_INVAL;
+    bool bad = false;
+    if (end && end->has_end && w->format == DFS_CAPFMT_PCAPNG) {
+        bad = !time_ok(end->end) || (end->has_start && !time_ok(end->start));
+        if (!bad)
+            write_isb(w, end);
+    }
+    dfs_result r = dfs_capwriter_close(w);
+    return r != DFS_OK ? r : bad ? DFS_E_INVAL : DFS_OK;
+}
+
 dfs_result dfs_capwriter_close(dfs_capwriter *w)
 {
     if (!w)

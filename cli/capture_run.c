@@ -62,6 +62,9 @@ struct tap {
     uint8_t *swap_buf;       /* a record rewritten into this host's byte order */
     size_t swap_cap;
     double start, last_record, last_status, last_flush;
+    struct dfs_time start_rt, end_rt; /* wall clock, as usbmon stamps records */
+    bool have_end_rt;
+    struct dfs_time last_ts;          /* latest record handed on */
     /* progress line */
     bool tty;
     bool status_shown;
@@ -170,11 +173,20 @@ static bool open_writer(struct tap *t, int linktype)
     return true;
 }
 
+static struct dfs_time wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (struct dfs_time){.sec = (int64_t)ts.tv_sec, .nsec = (uint32_t)ts.tv_nsec};
+}
+
 static void end_input(struct tap *t, const char *why)
 {
     if (t->ended)
         return;
     t->ended = true;
+    t->end_rt = wall_now();
+    t->have_end_rt = true;
     t->end_reason = why;
     if (t->fol && dfs_follower_finish(t->fol) != DFS_OK)
         say(t, "following the device: %s", "the tracking decoder failed");
@@ -240,6 +252,8 @@ static enum dfs_capnext emit(struct tap *t, struct dfs_record *rec)
         return DFS_CAP_EOF;
     }
     rec->frame = ++t->written;
+    if (dfs_time_diff_us(rec->ts, t->last_ts) > 0)
+        t->last_ts = rec->ts;
     return DFS_CAP_RECORD;
 }
 
@@ -313,6 +327,38 @@ static enum dfs_capnext tap_next(void *user, struct dfs_record *rec)
         }
     }
 }
+
+/* When the capture stopped. Live: when input ended (Ctrl-C, --duration,
+ * --count, --idle), with the kernel's counters; a file: what the file says
+ * (pcapng interface statistics), nothing for classic pcap. */
+static void tap_end(struct tap *t, struct dfs_capture_end *out)
+{
+    memset(out, 0, sizeof *out);
+    struct dfs_source_stats ss;
+    dfs_source_stats(t->src, &ss);
+    if (!dfs_source_is_live(t->src)) {
+        out->has_end = ss.file_end.has_end;
+        out->end = ss.file_end.end;
+        out->has_start = ss.file_end.has_start;
+        out->start = ss.file_end.start;
+        return;
+    }
+    if (!t->have_end_rt)
+        return;
+    out->has_end = true;
+    /* the kernel's time stamps and this clock may differ by a little: the
+     * end is never before the last record */
+    out->end = dfs_time_diff_us(t->end_rt, t->last_ts) >= 0 ? t->end_rt : t->last_ts;
+    out->has_start = true;
+    out->start = t->start_rt;
+    if (ss.have_kernel) {
+        out->has_received = out->has_dropped = true;
+        out->received = ss.kernel_queued;
+        out->dropped = ss.kernel_dropped;
+    }
+}
+
+static void tap_end_cb(void *user, struct dfs_capture_end *out) { tap_end(user, out); }
 
 /* ---- the decoder's sink: progress line bookkeeping around the printer ---- */
 
@@ -552,10 +598,12 @@ int capture_run(const struct capture_cfg *c)
     }
 
     t.start = t.last_record = t.last_status = t.last_flush = now_s();
+    t.start_rt = wall_now();
     struct run_opts ro = {.cmd = c->cmd,
                           .path = dfs_source_name(t.src),
                           .next = tap_next,
-                          .next_user = &t};
+                          .next_user = &t,
+                          .end = tap_end_cb};
     dfs_options_init(&ro.dopt);
     struct watch wt = {.t = &t};
     struct dfs_sink sink = {0};
@@ -596,7 +644,13 @@ int capture_run(const struct capture_cfg *c)
     if (!rc && !t.failed && c->write_path && !t.w &&
         (lt == DFS_LINKTYPE_USB_LINUX || lt == DFS_LINKTYPE_USB_LINUX_MMAPPED))
         open_writer(&t, lt);
-    if (t.w && dfs_capwriter_close(t.w) != DFS_OK) {
+    /* the file says when the capture stopped, which may be long after its
+     * last record */
+    struct dfs_capture_end ce;
+    tap_end(&t, &ce);
+    if (ce.end.sec < 0 || ce.start.sec < 0) /* before 1970: a damaged input's, not written */
+        ce.has_end = ce.has_start = false;
+    if (t.w && dfs_capwriter_close_end(t.w, &ce) != DFS_OK) {
         say(&t, "%s: cannot write: %s", t.out_name, strerror(errno));
         t.failed = true;
     }

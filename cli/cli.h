@@ -81,6 +81,9 @@ struct run_opts {
      * printed). The record stays valid until the next call. */
     enum dfs_capnext (*next)(void *user, struct dfs_record *rec);
     void *next_user;
+    /* With next: when the capture stopped, asked once after the last
+     * record (NULL: not known). Fills *out (has_end false: not known). */
+    void (*end)(void *user, struct dfs_capture_end *out);
 };
 
 struct run_result {
@@ -92,6 +95,7 @@ struct run_result {
     bool read_error;   /* the reader gave up before the end */
     bool aborted;
     char error[600];
+    struct dfs_capture_end end; /* what the capture says about its end (pcapng statistics) */
 };
 
 /* Feed the whole capture to a new decoder built with sink. The decoder is

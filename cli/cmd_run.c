@@ -150,6 +150,8 @@ struct run_ui {
     bool text, verbose;
     dfs_capwriter *pcap;
     bool pcap_failed;
+    bool have_last;
+    struct dfs_time last_ts; /* latest record written */
 };
 
 static void ui_step(void *user, const dfs_report *r, size_t i)
@@ -175,6 +177,9 @@ static void ui_record(void *user, struct dfs_time ts, const uint8_t *rec, size_t
     if (u->pcap && !u->pcap_failed &&
         dfs_capwriter_write(u->pcap, ts, rec, (uint32_t)len, (uint32_t)len) != DFS_OK)
         u->pcap_failed = true;
+    if (!u->have_last || dfs_time_diff_us(ts, u->last_ts) > 0)
+        u->last_ts = ts;
+    u->have_last = true;
 }
 
 static bool add_suites(unsigned *mask, const char *arg)
@@ -424,6 +429,11 @@ int cmd_run(int argc, char **argv)
     }
     stop_flag = 0;
     install_signals();
+    struct dfs_capture_end pcap_end = {0};
+    if (clock.wall) {
+        pcap_end.has_start = true;
+        pcap_end.start = clock.wall(clock.ctx);
+    }
     o.clock = &clock;
     o.stop = &stop_flag;
     o.on_record = ui.pcap ? ui_record : NULL;
@@ -433,6 +443,18 @@ int cmd_run(int argc, char **argv)
     dfs_report *rep = NULL;
     dfs_result r = script ? dfs_run_script(script, &o, &tp, &rep)
                           : dfs_run_suites(suites, &o, &tp, &rep);
+    /* the capture ends when the run does, maybe well after its last
+     * record (a device that left and was waited for) */
+    if (clock.wall) {
+        pcap_end.has_end = true;
+        pcap_end.end = clock.wall(clock.ctx);
+    }
+    if (ui.have_last && (!pcap_end.has_end || dfs_time_diff_us(ui.last_ts, pcap_end.end) > 0)) {
+        pcap_end.has_end = true;
+        pcap_end.end = ui.last_ts;
+    }
+    if (pcap_end.has_start && ui.have_last && dfs_time_diff_us(ui.last_ts, pcap_end.start) < 0)
+        pcap_end.has_start = false;
     cli_run_transport_free(&tp);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
@@ -468,7 +490,7 @@ int cmd_run(int argc, char **argv)
         dfs_report_free(rep);
     }
     if (ui.pcap) {
-        if (dfs_capwriter_close(ui.pcap) != DFS_OK || ui.pcap_failed) {
+        if (dfs_capwriter_close_end(ui.pcap, &pcap_end) != DFS_OK || ui.pcap_failed) {
             cli_err("run", "%s: error writing the capture", pcap);
             rc = EXIT_USAGE;
         }

@@ -386,6 +386,18 @@ static int feed_all(const struct run_opts *ro, const struct dfs_sink *sink, dfs_
             break;
         }
     }
+    /* when the capture stopped, which may be long after its last record */
+    if (r)
+        dfs_capreader_capture_end(r, &res->end);
+    else if (ro->end)
+        ro->end(ro->next_user, &res->end);
+    if (res->end.has_end)
+        dfs_decoder_capture_end(d, res->end.end);
+    if (r && !quiet && res->end.has_dropped && res->end.dropped)
+        fprintf(stderr,
+                "%s: the capture's interface statistics count %" PRIu64 " record%s dropped "
+                "(isb_ifdrop): the capture has gaps\n",
+                ro->path, res->end.dropped, res->end.dropped == 1 ? "" : "s");
     if (!res->aborted) {
         dr = dfs_decoder_finish(d);
         if (dr == DFS_E_ABORTED)

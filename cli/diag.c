@@ -546,6 +546,15 @@ static void print_json(struct diag *d, dfs_decoder *dec, const char *path,
     } else {
         json_str(o, "no findings");
     }
+    struct dfs_time end;
+    if (dfs_decoder_end_time(dec, &end) == DFS_OK && end.sec >= 0)
+        fprintf(o, ",\"capture_end\":%lld.%09u", (long long)end.sec, end.nsec);
+    else if (dfs_decoder_end_time(dec, &end) == DFS_OK) /* before 1970 */
+        fprintf(o, ",\"capture_end\":-%lld.%09u",
+                (long long)(end.nsec ? -(end.sec + 1) : -end.sec),
+                end.nsec ? 1000000000u - end.nsec : 0u);
+    else
+        fputs(",\"capture_end\":null", o);
     fputs(",\"complete\":", o);
     fputs(res->read_error || res->aborted ? "false" : "true", o);
     fputs("}}\n", o);

@@ -235,6 +235,8 @@ void dfs_decoder_reset(dfs_decoder *d)
     d->errmsg[0] = '\0';
     d->finished = false;
     d->cur_frame = 0;
+    d->cur_ts = (struct dfs_time){0, 0};
+    d->has_end = false;
     if (dfs__dfu_init(d) != DFS_OK) {
         d->error = DFS_E_NOMEM;
         snprintf(d->errmsg, sizeof d->errmsg, "out of memory while resetting");
@@ -609,6 +611,37 @@ static void report_limited_tail(dfs_decoder *d)
                           (unsigned long long)l->first_frame,
                           (unsigned long long)l->last_frame);
     }
+}
+
+dfs_result dfs_decoder_capture_end(dfs_decoder *d, struct dfs_time end)
+{
+    if (!d || end.nsec >= 1000000000u)
+        return DFS_E_INVAL;
+    if (d->finished)
+        return DFS_E_STATE;
+    d->has_end = true;
+    d->end_ts = end;
+    return DFS_OK;
+}
+
+bool dfs__end_extends(const dfs_decoder *d)
+{
+    return d->has_end && d->stats.records && dfs__time_diff_us(d->end_ts, d->cur_ts) > 0;
+}
+
+struct dfs_time dfs__capture_end_ts(const dfs_decoder *d)
+{
+    return dfs__end_extends(d) ? d->end_ts : d->cur_ts;
+}
+
+dfs_result dfs_decoder_end_time(const dfs_decoder *d, struct dfs_time *out)
+{
+    if (!d || !out)
+        return DFS_E_INVAL;
+    if (!d->has_end || (d->stats.records && dfs__time_diff_us(d->end_ts, d->cur_ts) < 0))
+        return DFS_E_NOTFOUND;
+    *out = d->end_ts;
+    return DFS_OK;
 }
 
 dfs_result dfs_decoder_finish(dfs_decoder *d)

@@ -865,18 +865,30 @@ static void lost_report(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu
         snprintf(comeback, sizeof comeback, "It came back %.1f s later as device %u.%u%s, %s",
                  after, back->bus, back->devnum, id, as);
     } else {
-        after = (double)dfs__time_diff_us(d->cur_ts, l->fail_ts) / 1e6;
+        /* the capture may have gone on after its last record (its end
+         * time): the silence until then counts */
+        after = (double)dfs__time_diff_us(dfs__capture_end_ts(d), l->fail_ts) / 1e6;
+        double last = (double)dfs__time_diff_us(d->cur_ts, l->fail_ts) / 1e6;
         if (after < 2.0)
             snprintf(comeback, sizeof comeback,
                      "The capture ends %.1f s after the failure, too soon to see whether it "
                      "comes back (a reset and re-enumeration take about a second)",
                      after);
+        else if (dfs__end_extends(d))
+            snprintf(comeback, sizeof comeback,
+                     "The capture went on for %.1f s after the failure without the device "
+                     "coming back (a reset and re-enumeration take about a second): the last "
+                     "record is %.1f s after the failure, and nothing was recorded from then "
+                     "until capturing stopped",
+                     after, last);
         else
             snprintf(comeback, sizeof comeback,
                      "It did not come back within the capture, which ends %.1f s after the "
                      "failure",
                      after);
     }
+    /* the device stayed away long enough to say it did not come back */
+    bool stayed_away = !back && after >= 2.0 && dfs__end_extends(d);
     /* what shows the device went away: a disconnect or a new enumeration, or
      * only the silence until the end of the capture */
     char gone[96];
@@ -888,14 +900,23 @@ static void lost_report(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu
     bool stall = l->status == -DFS_LINUX_EPIPE;
 
     if (l->kind == LOST_OB) {
-        char remedy[DFS_FINDING_TEXT_SIZE];
+        char remedy[DFS_FINDING_TEXT_SIZE], away[400] = "";
+        if (stayed_away)
+            snprintf(away, sizeof away,
+                     "The chip did not re-enumerate in DFU mode within %.0f s: its new option "
+                     "bytes (nBOOT0, nBOOT1, nBOOT_SEL, BOOT_LOCK, the securable area SEC_SIZE) "
+                     "decide where it boots, and they no longer select the system bootloader. "
+                     "Power-cycle it with the BOOT0 pin high (if nBOOT_SEL lets the pin "
+                     "decide) to get DFU back, or connect over SWD to read and correct them.",
+                     after);
         snprintf(remedy, sizeof remedy,
                  "Do not read the pipe error as a failed write. %s Read the option bytes back "
                  "and compare them with what was written (dfu-util 0.10+: dfu-util -d "
                  "%04x:%04x -a %u -s 0x%08x:force:%u -U ob.bin). To write option bytes with "
                  "dfu-util, start at the option-byte base and let it expect the reset: "
                  "-s 0x%08x:force:will-reset -D ob.bin.",
-                 came == 1 ? "The write most likely took effect."
+                 stayed_away ? away
+                 : came == 1 ? "The write most likely took effect."
                  : came >= 2
                      ? "The chip most likely now boots from flash: its new option bytes "
                        "(nBOOT0, nBOOT1, nBOOT_SEL, BOOT_LOCK) select another boot source; "

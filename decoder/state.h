@@ -83,8 +83,16 @@ struct dfs_decoder {
     uint64_t unmatched_at_start, unmatched_later;
     uint64_t cur_frame;
     struct dfs_time cur_ts;
+    bool has_end;            /* dfs_decoder_capture_end() was called */
+    struct dfs_time end_ts;
     struct dfs__dfu_ctx *dfu;
 };
+
+/* decoder.c: when the capture ended: the end time given to the decoder
+ * when it is later than the last record, else the last record's time; and
+ * whether the given end time is the later one. */
+struct dfs_time dfs__capture_end_ts(const dfs_decoder *d);
+bool dfs__end_extends(const dfs_decoder *d);
 
 /* device.c */
 /* The bus entry of a bus number, or NULL when none was seen (cached: the

@@ -145,6 +145,45 @@ static bool push_digest(struct dfs__prepass *p, size_t *cap, uint32_t d)
     return true;
 }
 
+/* When the capture stopped, from the pcapng interface statistics blocks
+ * wiretap has read (isb_endtime, in units of the interface's resolution):
+ * the latest. False when the file has none (classic pcap, or no block). */
+static bool isb_end_time(wtap *wth, struct dfs_time *out)
+{
+    wtapng_iface_descriptions_t *idb = wtap_file_get_idb_info(wth);
+    if (!idb)
+        return false;
+    bool found = false;
+    for (guint i = 0; idb->interface_data && i < idb->interface_data->len; i++) {
+        wtap_block_t ifb = g_array_index(idb->interface_data, wtap_block_t, i);
+        const wtapng_if_descr_mandatory_t *m = wtap_block_get_mandatory_data(ifb);
+        if (!m || !m->interface_statistics || !m->time_units_per_second)
+            continue;
+        guint64 units = m->time_units_per_second;
+        for (guint k = 0; k < m->interface_statistics->len; k++) {
+            wtap_block_t isb = g_array_index(m->interface_statistics, wtap_block_t, k);
+            guint64 v;
+            if (wtap_block_get_uint64_option_value(isb, OPT_ISB_ENDTIME, &v) !=
+                WTAP_OPTTYPE_SUCCESS)
+                continue;
+            guint64 frac = v % units;
+            struct dfs_time t = {
+                .sec = (int64_t)(v / units),
+                .nsec = units <= 1000000000u && 1000000000u % units == 0
+                            ? (uint32_t)(frac * (1000000000u / units))
+                            : (uint32_t)((double)frac * 1e9 / (double)units),
+            };
+            if (t.nsec >= 1000000000u)
+                t.nsec = 999999999u;
+            if (!found || dfs_time_diff_us(t, *out) > 0)
+                *out = t;
+            found = true;
+        }
+    }
+    g_free(idb);
+    return found;
+}
+
 /* Read one file: false when it is not the capture whose frame 1 is `first`. */
 static bool decode_file(const char *path, const struct dfs__first_frame *first,
                         struct dfs__res *res, struct dfs__prepass *out)
@@ -224,6 +263,10 @@ static bool decode_file(const char *path, const struct dfs__first_frame *first,
         out->read_error = true;
     }
     dfs__res_at(res, DFS__KNOWN_AT_END);
+    /* the capture may have gone on after its last record */
+    struct dfs_time end;
+    if (isb_end_time(wth, &end))
+        dfs_decoder_capture_end(dec, end);
     dfs_result rc = dfs_decoder_finish(dec);
     if (rc != DFS_OK)
         out->decoder_result = rc;

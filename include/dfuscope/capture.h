@@ -63,6 +63,30 @@ DFS_API int dfs_capreader_linktype(const dfs_capreader *r);
 /* Records with problems the reader recovered from, and bytes skipped. */
 DFS_API uint64_t dfs_capreader_damaged(const dfs_capreader *r);
 DFS_API uint64_t dfs_capreader_skipped_bytes(const dfs_capreader *r);
+
+/* What a capture says about itself beyond its records: pcapng interface
+ * statistics blocks (isb_starttime, isb_endtime, isb_ifrecv, isb_ifdrop).
+ * The capture may have run past its last record: a host waiting for a
+ * device that never comes back puts nothing on the bus, but the capture
+ * still saw that nothing happened until `end`. */
+struct dfs_capture_end {
+    bool has_end;
+    struct dfs_time end;      /* when capturing stopped */
+    bool has_start;
+    struct dfs_time start;    /* when it started */
+    bool has_received;
+    uint64_t received;        /* records the interface received (isb_ifrecv) */
+    bool has_dropped;
+    uint64_t dropped;         /* records lost: buffer full, ... (isb_ifdrop) */
+};
+
+/* The statistics read so far (complete once next() has returned EOF): the
+ * latest isb_endtime not earlier than the last record read, the earliest
+ * isb_starttime, and the counters of each interface's latest block, summed
+ * over the interfaces. An isb_endtime earlier than the last record read
+ * before it is reported through warn and ignored. Classic pcap has no such
+ * blocks: everything is false. */
+DFS_API void dfs_capreader_capture_end(const dfs_capreader *r, struct dfs_capture_end *out);
 DFS_API void dfs_capreader_close(dfs_capreader *r);
 
 /* Name of a link type ("USB_LINUX_MMAPPED", "ETHERNET"), or NULL. */
@@ -86,8 +110,17 @@ DFS_API dfs_result dfs_capwriter_open_stream_order(FILE *fp, enum dfs_capformat 
 DFS_API dfs_result dfs_capwriter_write(dfs_capwriter *w, struct dfs_time ts, const uint8_t *data,
                                        uint32_t caplen, uint32_t origlen);
 DFS_API dfs_result dfs_capwriter_flush(dfs_capwriter *w);
-/* Flushes and closes; returns DFS_E_IO if anything failed on the way. */
+/* Flushes and closes; returns DFS_E_IO if anything failed on the way. The
+ * file says nothing about when the capture stopped. */
 DFS_API dfs_result dfs_capwriter_close(dfs_capwriter *w);
+/* Same, after writing when the capture stopped: in pcapng an interface
+ * statistics block for the interface, time-stamped with end->end, with the
+ * options end->has_* say are known (isb_starttime, isb_endtime, isb_ifrecv,
+ * isb_ifdrop). Classic pcap has no place for it: nothing is added; nor when
+ * end is NULL or has_end is false. Returns DFS_OK, DFS_E_IO, or DFS_E_INVAL
+ * (w NULL; or a time before 1970 or with nsec out of range: the file is
+ * then closed without the block). */
+DFS_API dfs_result dfs_capwriter_close_end(dfs_capwriter *w, const struct dfs_capture_end *end);
 
 #ifdef __cplusplus
 }

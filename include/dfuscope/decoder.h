@@ -104,6 +104,21 @@ DFS_API dfs_result dfs_decoder_new(const struct dfs_options *opt, const struct d
  * DFS_E_NOMEM; DFS_E_STATE after finish or a sticky error. */
 DFS_API dfs_result dfs_decoder_feed(dfs_decoder *d, const struct dfs_record *rec);
 
+/* The capture went on until `end`: a pcapng file's interface statistics
+ * (isb_endtime) or a live capture's stop time say so, and it can be well
+ * after the last record (a host waiting for a device that never comes back
+ * puts nothing on the bus). The end-of-capture rules then count the time
+ * until `end` ("the capture went on for 10.2 s after the failure and the
+ * device did not come back"). Call it before dfs_decoder_finish. An end
+ * earlier than the last record fed is not used: the later of the two
+ * counts. Returns DFS_OK, DFS_E_INVAL (d NULL, nsec out of range) or
+ * DFS_E_STATE (after finish). */
+DFS_API dfs_result dfs_decoder_capture_end(dfs_decoder *d, struct dfs_time end);
+
+/* The end time given by dfs_decoder_capture_end(), when it is not earlier
+ * than the last record: DFS_OK and *out, else DFS_E_NOTFOUND. */
+DFS_API dfs_result dfs_decoder_end_time(const dfs_decoder *d, struct dfs_time *out);
+
 /* End of capture: report what is still open, run end-of-capture rules. */
 DFS_API dfs_result dfs_decoder_finish(dfs_decoder *d);
 

@@ -81,6 +81,8 @@ struct dfs_source_stats {
     uint64_t kernel_queued;  /* records received by the kernel (ps_recv) */
     uint64_t damaged;        /* file: records the reader recovered from */
     uint64_t skipped_bytes;  /* file: bytes skipped to find the next record */
+    struct dfs_capture_end file_end; /* file: what it says about its end (pcapng
+                                        interface statistics), so far */
 };
 DFS_API void dfs_source_stats(dfs_source *s, struct dfs_source_stats *st);
 DFS_API void dfs_source_close(dfs_source *s);

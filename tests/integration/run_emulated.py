@@ -158,6 +158,21 @@ def main():
         d = subprocess.run([DFUSCOPE, "diagnose", "--json", pcap], capture_output=True, text=True)
         ids = [x["id"] for x in json.loads(d.stdout)["findings"]]
         check("dfuse.option-bytes-reset" in ids, "diagnose reads the run's capture: %s" % ids)
+        check(json.loads(d.stdout)["summary"]["capture_end"] is None,
+              "a pcap capture of a run has no end time (no place for it)")
+        # pcapng: the run's end is written (an interface statistics block)
+        png = os.path.join(tmp, "ob.pcapng")
+        r = emulate(["stm32g0c1-bootloader"],
+                    ["run", script, "--allow-write", "--allow-option-bytes", "--pcap", png])
+        d = subprocess.run([DFUSCOPE, "diagnose", "--json", png], capture_output=True,
+                           text=True)
+        end = json.loads(d.stdout)["summary"]["capture_end"] if d.stdout else None
+        last = subprocess.run(["tshark", "-n", "-r", png, "-T", "fields", "-e",
+                               "frame.time_epoch"], capture_output=True,
+                              text=True).stdout.split()
+        check(r.returncode == 0 and end is not None and last and end >= float(last[-1]) - 1e-6,
+              "run --pcap FILE.pcapng records when the run ended (%s, last record %s)"
+              % (end, last[-1] if last else None))
         vanish = os.path.join(tmp, "vanish.dfu")
         with open(vanish, "w") as f:
             f.write(VANISH)

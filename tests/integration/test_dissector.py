@@ -185,6 +185,29 @@ def test_cli(env, dfuscope, captures):
                 n_f = sum(1 for v in want_here.values() if "finding" in v)
                 print(f"ok   {name(cap)} ({label}): {len(rows)} frames, {n_txn} with a DFU "
                       f"request, {n_f} with findings, as the CLI says")
+        check_lost_explanations(env, dfuscope, cap)
+
+
+LOST_RULES = ("dfuse.option-bytes-reset", "dfuse.leave-reset", "dfu.device-lost")
+
+
+def check_lost_explanations(env, dfuscope, cap):
+    """The rules about a device that went away count the silence until the
+    capture's end time (a pcapng interface statistics block): the plugin
+    reads it through wiretap, so its explanations are the CLI's, word for
+    word (the seed's says the capture went on 10 s after the failure)."""
+    want = {f["explanation"] for f in cli_findings(dfuscope, cap) if f["id"] in LOST_RULES}
+    if not want:
+        return
+    res = env.tshark(["-r", env.capture(cap), "-T", "fields", "-E", "occurrence=a",
+                      "-E", "aggregator=\x01", "-e", "dfuscope.finding.explanation"])
+    got = {v for line in res.stdout.splitlines() for v in line.split("\x01") if v}
+    missing = want - got
+    if missing:
+        fail(f"{name(cap)}: the plugin's explanation differs from the CLI's: "
+             f"{sorted(missing)[0][-200:]}")
+    else:
+        print(f"ok   {name(cap)}: {len(want)} device-lost explanation(s) as the CLI says")
 
 
 def at_end_findings(env, capture):

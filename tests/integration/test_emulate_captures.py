@@ -6,11 +6,19 @@
    parse in any real capture either (data-less error completions and the
    zero-length DNLOAD that ends a download);
  - `dfuscope decode --urbs --json` agrees with tshark on every record;
- - each is small, and listed in fixtures/captures/README.md.
+ - each is small, and listed in fixtures/captures/README.md;
+ - each ends with one interface statistics block (capinfos counts it) whose
+   isb_endtime is not before the last record; the seed's is 10 s after the
+   failure, and `dfuscope diagnose` says so: the device did not come back
+   within 10 s. The same capture as classic pcap (editcap, which has no
+   place for the end time) gets the old "too soon to see" wording, and
+   every other capture is diagnosed the same in both forms.
 
 usage: test_emulate_captures.py DFUSCOPE"""
 import glob
+import json
 import os
+import struct
 import subprocess
 import sys
 
@@ -107,10 +115,84 @@ def decode_agrees_with_tshark(tmp):
     assert not bad, bad
 
 
+def isb_and_last_record(path):
+    """(isb_endtime, last record time) in ns, read from the pcapng blocks here
+    (little-endian, one interface with if_tsresol 9, as dfuscope writes)."""
+    d = open(path, "rb").read()
+    off, last, ends = 0, None, []
+    while off < len(d):
+        btype, blen = struct.unpack_from("<II", d, off)
+        if btype == 6:
+            hi, lo = struct.unpack_from("<II", d, off + 12)
+            last = (hi << 32) | lo
+        elif btype == 5:
+            o = off + 20
+            while o + 4 <= off + blen - 4:
+                code, olen = struct.unpack_from("<HH", d, o)
+                if code == 0:
+                    break
+                if code == 3:
+                    hi, lo = struct.unpack_from("<II", d, o + 4)
+                    ends.append((hi << 32) | lo)
+                o += 4 + ((olen + 3) & ~3)
+        off += blen
+    assert len(ends) == 1, (path, ends)
+    return ends[0], last
+
+
+def diagnose_json(path):
+    r = subprocess.run([emu.dfuscope(), "diagnose", "--json", path], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode in (0, 1), r.stderr
+    return json.loads(r.stdout)
+
+
+def end_time(tmp):
+    have_capinfos = subprocess.run(["sh", "-c", "command -v capinfos && command -v editcap"],
+                                   capture_output=True).returncode == 0
+    for path in captures():
+        name = os.path.basename(path)
+        end, last = isb_and_last_record(path)
+        assert end >= last, (name, end, last)
+        if have_capinfos:
+            info = subprocess.run(["capinfos", path], capture_output=True, text=True,
+                                  check=True).stdout
+            emu.assert_in("Number of stat entries = 1", info, f"capinfos {name}")
+        got = diagnose_json(path)
+        assert abs(got["summary"]["capture_end"] - end / 1e9) < 1e-5, (name, got["summary"])
+        if not have_capinfos:
+            continue
+        # the same capture as classic pcap: no end time
+        classic = os.path.join(tmp, name[:-7] + ".pcap")
+        subprocess.run(["editcap", "-F", "nsecpcap", path, classic], check=True)
+        old = diagnose_json(classic)
+        assert old["summary"]["capture_end"] is None, name
+        if name != "seed-cubeprogrammer-ob-write.pcapng":
+            for o in (got, old):
+                o.pop("file")
+                o["summary"].pop("capture_end")
+            assert got == old, f"{name}: the end time changed the diagnosis"
+            continue
+        # the seed: the host gave up after 10 s; nothing was recorded meanwhile
+        # (the last record is the root hub's port status, 0.3 s after the failure)
+        assert 9.5e9 < end - last < 10e9, (end, last)
+        f = [x for x in got["findings"] if x["id"] == "dfuse.option-bytes-reset"]
+        assert len(f) == 1, got["findings"]
+        emu.assert_in("The capture went on for 10.0 s after the failure without the device "
+                      "coming back", f[0]["explanation"], "seed explanation")
+        emu.assert_in("the last record is 0.3 s after the failure", f[0]["explanation"],
+                      "seed explanation")
+        emu.assert_in("The chip did not re-enumerate in DFU mode within 10 s",
+                      f[0]["remedy"], "seed remedy")
+        f = [x for x in old["findings"] if x["id"] == "dfuse.option-bytes-reset"]
+        emu.assert_in("The capture ends 0.3 s after the failure, too soon to see whether it "
+                      "comes back", f[0]["explanation"], "seed as pcap")
+
+
 def main():
     emu.need("tshark")
     checks = [every_cmd_has_a_capture, tshark_not_malformed, tshark_dfu_dissector,
-              decode_agrees_with_tshark]
+              decode_agrees_with_tshark, end_time]
     if "--no-regenerate" not in sys.argv:
         emu.need("dfu-util", "lsusb")
         emu.need_bridge()

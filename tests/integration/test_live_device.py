@@ -8,6 +8,10 @@ Ground truth comes from outside dfuscope: the scenario generator tags every
 record it writes (livegen.py), and for the real captures tshark says which
 bus and device address each record has.
 
+The seed's reference capture goes through `capture -r ... -w` with its end
+time (pcapng interface statistics) carried over into the copy and into the
+live diagnosis.
+
 usage: test_live_device.py DFUSCOPE"""
 import os
 import subprocess
@@ -119,12 +123,64 @@ def real_tests(dfuscope, tmp):
                  "merged real captures --device 0.28 (followed to 0.29 as 0925:d100)")
 
 
+SEED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures",
+                    "captures", "seed-cubeprogrammer-ob-write.pcapng")
+GONE = "The capture went on for 10.0 s after the failure without the device coming back"
+
+
+def isb_endtimes(path):
+    """isb_endtime of every interface statistics block (little-endian pcapng, as
+    dfuscope writes it on x86), raw."""
+    import struct
+    d = open(path, "rb").read()
+    off, ends = 0, []
+    while off + 8 <= len(d):
+        btype, blen = struct.unpack_from("<II", d, off)
+        if btype == 5:
+            o = off + 20
+            while o + 4 <= off + blen - 4:
+                code, olen = struct.unpack_from("<HH", d, o)
+                if code == 0:
+                    break
+                if code == 3:
+                    ends.append(d[o + 4:o + 12])
+                o += 4 + ((olen + 3) & ~3)
+        off += blen
+    return ends
+
+
+def end_time_tests(dfuscope, tmp):
+    """The seed capture's end time (10 s after the failure, long after its last
+    record) goes through capture -r ... -w and into --diagnose."""
+    want = isb_endtimes(SEED)
+    check(len(want) == 1, "the seed capture has one isb_endtime")
+    for dev in (None, "0483:df11"):
+        out = os.path.join(tmp, "seed-copy.pcapng")
+        args = ["-r", SEED, "-w", out, "--diagnose", "--color", "never"]
+        if dev:
+            args += ["--device", dev]
+        r = capture(dfuscope, args)
+        what = "capture -r seed -w copy.pcapng" + (f" --device {dev}" if dev else "")
+        check(r.returncode == 1 and GONE in r.stdout,
+              f"{what} --diagnose: the device did not come back within 10 s")
+        check(isb_endtimes(out) == want, f"{what}: the end time is carried over")
+        d = subprocess.run([dfuscope, "diagnose", out], capture_output=True, text=True)
+        check(GONE in d.stdout, f"{what}: diagnose of the copy says the same")
+    # classic pcap has no place for it
+    out = os.path.join(tmp, "seed-copy.pcap")
+    r = capture(dfuscope, ["-r", SEED, "-w", out])
+    d = subprocess.run([dfuscope, "diagnose", out], capture_output=True, text=True)
+    check(r.returncode == 0 and "too soon to see whether it comes back" in d.stdout,
+          "capture -r seed -w copy.pcap: no end time, the capture ends too soon to tell")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
         scenario_tests(sys.argv[1], tmp)
         real_tests(sys.argv[1], tmp)
+        end_time_tests(sys.argv[1], tmp)
     if failures:
         print(f"{len(failures)} check(s) failed")
         sys.exit(1)

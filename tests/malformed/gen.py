@@ -724,6 +724,102 @@ def pcapng_interfaces_mixed(base):
         good=good, portable=True)
 
 
+def ng_isb(ifid, ts_us, options=b"", length=None):
+    """Interface statistics block: interface id, time stamp (microseconds, the
+    interface's if_tsresol), options as given (opt_endofopt added)."""
+    body = struct.pack("<III", ifid, ts_us >> 32, ts_us & 0xFFFFFFFF) + options + \
+        struct.pack("<HH", 0, 0)
+    return ng_block(5, body, length)
+
+
+def isb_time(code, us):
+    """isb_starttime (2) / isb_endtime (3): high word, then low word."""
+    return struct.pack("<HHII", code, 8, us >> 32, us & 0xFFFFFFFF)
+
+
+def isb_u64(code, v):
+    """isb_ifrecv (4) / isb_ifdrop (5)."""
+    return struct.pack("<HHQ", code, 8, v)
+
+
+def us_of(r):
+    return r.sec * 1000000 + r.usec
+
+
+def with_isb(base, isb):
+    """The clean capture as pcapng, the statistics block after the last record;
+    returns the file and the block's offset."""
+    head = pcapng(base)
+    return head + isb, len(head)
+
+
+@case
+def pcapng_isb_too_short(base):
+    # 8 bytes of body: the interface id and half the time stamp
+    isb = ng_block(5, struct.pack("<II", 0, 0))
+    data, at = with_isb(base, isb)
+    return "pcapng-isb-too-short.pcapng", data, dict(
+        what=["After the last record, an interface statistics block of 20 bytes: too short "
+              "for its interface id and time stamp (24 bytes at least)."],
+        exit=0,
+        stderr=["FILE: interface statistics block at offset %d: 20 bytes, too short for its "
+                "fields (24 minimum); block ignored" % at,
+                summary(47, controls(base), damaged=1)],
+        good=ident(47))
+
+
+@case
+def pcapng_isb_unknown_interface(base):
+    end = us_of(base[-1]) + 10 * 1000000
+    isb = ng_isb(2, end, isb_time(3, end) + isb_u64(4, 47))
+    data, at = with_isb(base, isb)
+    return "pcapng-isb-unknown-interface.pcapng", data, dict(
+        what=["The interface statistics block after the last record names interface 2; the "
+              "section describes one.",
+              "Its end time (10 s after the last record) is not used."],
+        exit=0,
+        stderr=["FILE: interface statistics block at offset %d refers to interface 2, but "
+                "the section describes 1; block ignored" % at,
+                summary(47, controls(base), damaged=1)],
+        good=ident(47))
+
+
+@case
+def pcapng_isb_option_overrun(base):
+    end = us_of(base[-1]) + 10 * 1000000
+    # isb_ifrecv, then an isb_endtime whose length (200) runs past the block
+    opts = isb_u64(4, 47) + struct.pack("<HHII", 3, 200, end >> 32, end & 0xFFFFFFFF)
+    isb = ng_isb(0, end, opts)
+    data, at = with_isb(base, isb)
+    return "pcapng-isb-option-overrun.pcapng", data, dict(
+        what=["The interface statistics block after the last record has an isb_endtime "
+              "option claiming 200 bytes; the block ends 12 bytes later.",
+              "None of the block is used, not even the isb_ifrecv before it."],
+        exit=0,
+        stderr=["FILE: interface statistics block at offset %d: option 3 (200 bytes) runs "
+                "past the end of the block; block ignored" % at,
+                summary(47, controls(base), damaged=1)],
+        good=ident(47))
+
+
+@case
+def pcapng_isb_end_before_last_record(base):
+    last = us_of(base[-1])
+    end = last - 1500000
+    isb = ng_isb(0, end, isb_time(2, us_of(base[0])) + isb_time(3, end) + isb_u64(4, 47) +
+                 isb_u64(5, 0))
+    data, at = with_isb(base, isb)
+    return "pcapng-isb-end-before-last-record.pcapng", data, dict(
+        what=["The interface statistics block after the last record says the capture "
+              "stopped 1.5 s before that record (frame 47).",
+              "The end time is not used; the block is otherwise sound."],
+        exit=0,
+        stderr=["FILE: interface statistics block at offset %d: isb_endtime is 1.500000 s "
+                "before the last record (frame 47); end time ignored" % at,
+                summary(47, controls(base))],
+        good=ident(47))
+
+
 def write_case(outdir, name, data, exp):
     path = os.path.join(outdir, name)
     with open(path, "wb") as f:

@@ -162,8 +162,11 @@ int main(int argc, char **argv)
         rc = 1;
     }
     free(buf);
+    /* when the capture stopped goes along (pcapng only: pcap has no place for it) */
+    struct dfs_capture_end end;
+    dfs_capreader_capture_end(r, &end);
     dfs_capreader_close(r);
-    if (dfs_capwriter_close(w) != DFS_OK) {
+    if (dfs_capwriter_close_end(w, &end) != DFS_OK) {
         fprintf(stderr, "dfs_rewrite: %s: write error\n", out);
         rc = 1;
     }

@@ -8,6 +8,8 @@
  *               STM32G0C1 bootloader: the GETSTATUS after the DNLOAD stalls,
  *               the chip resets and does not come back within 10 s
  *   seed-back   the same, but the chip re-enumerates in DFU mode 1.2 s later
+ *   seed-silent the same as seed, but nothing is recorded after the failure:
+ *               only the capture's end time (pcapng) says it went on 10 s
  *   clean       a well-formed DfuSe device: erase, download 8 KiB, read back
  *   dfu11       a plain DFU 1.1 download and upload
  *   faults      early GETSTATUS polls, a GETSTATUS stall with the device
@@ -57,7 +59,9 @@ static void cube_read(struct sess *s, uint32_t addr, uint16_t len)
     sess_simple(s, DFS_DFU_ABORT, 0);
 }
 
-static void seed(struct sess *s, bool comes_back)
+enum seed_end { SEED_GONE, SEED_BACK, SEED_SILENT };
+
+static void seed(struct sess *s, enum seed_end how)
 {
     begin(s, &SEED_DEVICE, 0);
     /* connect: device id and flash size */
@@ -80,7 +84,9 @@ static void seed(struct sess *s, bool comes_back)
     sess_getstatus_fail(s, -32);
     sess_advance_us(s, 2000);
     sess_getstatus_fail(s, -32);
-    if (comes_back) {
+    if (how == SEED_SILENT) {
+        sess_advance_us(s, 10 * 1000000); /* waited for, in vain */
+    } else if (how == SEED_BACK) {
         sess_advance_us(s, 1200 * 1000);
         s->dev = 7;
         sess_enumerate(s, &SEED_DEVICE);
@@ -255,7 +261,8 @@ static const struct {
     const char *name;
     void (*run)(struct sess *s);
 } scenarios[] = {
-    {"seed", NULL},  {"seed-back", NULL}, {"clean", clean},  {"dfu11", dfu11},
+    {"seed", NULL},  {"seed-back", NULL}, {"seed-silent", NULL}, {"clean", clean},
+    {"dfu11", dfu11},
     {"faults", faults}, {"hostile", hostile}, {"two", two}, {"large", large},
 };
 
@@ -294,12 +301,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: %s\n", argv[0], err);
         return 1;
     }
-    if (k == 0 || k == 1)
-        seed(s, k == 1);
+    struct dfs_time start = s->now;
+    if (k <= 2)
+        seed(s, k == 0 ? SEED_GONE : k == 1 ? SEED_BACK : SEED_SILENT);
     else
         scenarios[k].run(s);
     sess_finish(s);
-    int rc = dfs_capwriter_close(s->writer) == DFS_OK ? 0 : 1;
+    /* pcapng: the capture ran until the scenario's clock stopped */
+    struct dfs_capture_end ce = {.has_end = true, .end = s->now, .has_start = true,
+                                 .start = start};
+    int rc = dfs_capwriter_close_end(s->writer, &ce) == DFS_OK ? 0 : 1;
     if (rc)
         fprintf(stderr, "%s: error writing %s\n", argv[0], argv[2]);
     sess_free(s);

@@ -173,8 +173,9 @@ static void clean_dfu11_session(void **state)
 
 /* ---- the seed: STM32CubeProgrammer writing SEC_SIZE at 0x1FFF7870 ------------- */
 
-/* returns the frames of the DNLOAD and the failing GETSTATUS */
-static void seed_session(struct sess *s, uint64_t *dnload, uint64_t *fail)
+/* returns the frames of the DNLOAD and the failing GETSTATUS; nothing is
+ * recorded after the failure */
+static void seed_write(struct sess *s, uint64_t *dnload, uint64_t *fail)
 {
     begin(s, &SEED_DEVICE, 0);
     static const uint8_t ob[68] = {0xaa, 0xfe, 0xff, 0xfe};
@@ -188,6 +189,11 @@ static void seed_session(struct sess *s, uint64_t *dnload, uint64_t *fail)
     static const uint8_t sec[4] = {0x10, 0x00, 0x00, 0x00};
     *dnload = sess_dnload(s, 2, sec, 4, 0);
     *fail = sess_getstatus_fail(s, -32);
+}
+
+static void seed_session(struct sess *s, uint64_t *dnload, uint64_t *fail)
+{
+    seed_write(s, dnload, fail);
     /* the capture goes on for 10 s: the root hub's port status polls */
     sess_advance_us(s, 10 * 1000000);
     uint8_t st[8], ps[4] = {0x00, 0x01, 0x00, 0x00};
@@ -272,6 +278,144 @@ static void seed_stall_but_device_stays(void **state)
     const struct dfs_finding *f = sess_find(&s, "dfu.getstatus-stall");
     assert_non_null(f);
     assert_non_null(strstr(f->explanation, "real rejection"));
+    sess_free(&s);
+}
+
+/* ---- the capture's end time: silence after the last record counts ---------- */
+
+static struct dfs_time later(struct dfs_time t, int64_t us)
+{
+    int64_t ns = (int64_t)t.nsec + us * 1000;
+    int64_t s = ns / 1000000000, r = ns % 1000000000;
+    if (r < 0) { /* earlier: borrow a second */
+        r += 1000000000;
+        s--;
+    }
+    t.sec += s;
+    t.nsec = (uint32_t)r;
+    return t;
+}
+
+/* The seed with nothing recorded after the failure, the capture stopping
+ * end_us after its last record (no end time given when end_us is 0). */
+static const struct dfs_finding *seed_silent(struct sess *s, int64_t end_us)
+{
+    uint64_t dn, fail;
+    seed_write(s, &dn, &fail);
+    if (end_us)
+        assert_int_equal(dfs_decoder_capture_end(s->d, later(s->now, end_us)), DFS_OK);
+    sess_finish(s);
+    return sess_find(s, "dfuse.option-bytes-reset");
+}
+
+static void end_time_says_never_came_back(void **state)
+{
+    (void)state;
+    struct sess s;
+    const struct dfs_finding *f = seed_silent(&s, 10 * 1000000);
+    assert_non_null(f);
+    assert_non_null(strstr(f->explanation,
+                           "The capture went on for 10.0 s after the failure without the "
+                           "device coming back (a reset and re-enumeration take about a "
+                           "second): the last record is 0.0 s after the failure, and nothing "
+                           "was recorded from then until capturing stopped."));
+    assert_null(strstr(f->explanation, "too soon"));
+    assert_non_null(strstr(f->remedy, "did not re-enumerate in DFU mode within 10 s"));
+    assert_non_null(strstr(f->remedy, "no longer select the system bootloader"));
+    assert_non_null(strstr(f->remedy, ":force:will-reset"));
+    struct dfs_time end;
+    assert_int_equal(dfs_decoder_end_time(s.d, &end), DFS_OK);
+    assert_true(dfs_time_diff_us(end, s.now) == 10 * 1000000);
+    sess_free(&s);
+}
+
+static void end_time_absent_or_too_close(void **state)
+{
+    (void)state;
+    /* no end time: the last record is all there is */
+    struct sess s;
+    const struct dfs_finding *f = seed_silent(&s, 0);
+    assert_non_null(f);
+    assert_non_null(strstr(f->explanation, "The capture ends 0.0 s after the failure, too soon "
+                                           "to see whether it comes back"));
+    assert_non_null(strstr(f->remedy, "Reset or power-cycle the board"));
+    struct dfs_time end;
+    assert_int_equal(dfs_decoder_end_time(s.d, &end), DFS_E_NOTFOUND);
+    sess_free(&s);
+    /* an end 1.5 s later is still too soon to tell */
+    f = seed_silent(&s, 1500000);
+    assert_non_null(strstr(f->explanation, "The capture ends 1.5 s after the failure, too soon"));
+    assert_non_null(strstr(f->remedy, "Reset or power-cycle the board"));
+    sess_free(&s);
+    /* an end before the last record is not used */
+    f = seed_silent(&s, -3 * 1000000);
+    assert_non_null(strstr(f->explanation, "The capture ends 0.0 s after the failure, too soon"));
+    assert_int_equal(dfs_decoder_end_time(s.d, &end), DFS_E_NOTFOUND);
+    sess_free(&s);
+}
+
+static void end_time_with_records_after_it(void **state)
+{
+    (void)state;
+    /* records later than the end time given: they decide, as without one */
+    struct sess s;
+    uint64_t dn, fail;
+    seed_session(&s, &dn, &fail);
+    assert_int_equal(dfs_decoder_capture_end(s.d, later(s.now, -5 * 1000000)), DFS_OK);
+    sess_finish(&s);
+    const struct dfs_finding *f = sess_find(&s, "dfuse.option-bytes-reset");
+    assert_non_null(strstr(f->explanation, "It did not come back within the capture, which "
+                                           "ends 10.0 s after the failure"));
+    sess_free(&s);
+    /* a device that came back: the end time changes nothing */
+    seed_session(&s, &dn, &fail);
+    s.dev = 7;
+    sess_enumerate(&s, &SEED_DEVICE);
+    assert_int_equal(dfs_decoder_capture_end(s.d, later(s.now, 30 * 1000000)), DFS_OK);
+    sess_finish(&s);
+    f = sess_find(&s, "dfuse.option-bytes-reset");
+    assert_non_null(strstr(f->explanation, "in DFU mode again"));
+    assert_non_null(strstr(f->remedy, "most likely took effect"));
+    sess_free(&s);
+}
+
+static void end_time_device_lost(void **state)
+{
+    (void)state;
+    struct sess s;
+    begin(&s, &GOOD_DFUSE, 0);
+    sess_dfuse_cmd(&s, DFS_DFUSE_SET_ADDRESS, 0x08000000, true);
+    sess_execute(&s, 5);
+    fill_block(4);
+    sess_dnload(&s, 2, block, 2048, 0);
+    sess_getstatus_fail(&s, -71);
+    assert_int_equal(dfs_decoder_capture_end(s.d, later(s.now, 4200000)), DFS_OK);
+    sess_finish(&s);
+    const struct dfs_finding *f = sess_find(&s, "dfu.device-lost");
+    assert_non_null(f);
+    assert_non_null(strstr(f->explanation, "The capture went on for 4.2 s after the failure "
+                                           "without the device coming back"));
+    sess_free(&s);
+}
+
+static void end_time_api(void **state)
+{
+    (void)state;
+    struct sess s;
+    sess_init(&s, 1, 6);
+    struct dfs_time t = {1700000000, 1000000000u};
+    assert_int_equal(dfs_decoder_capture_end(NULL, s.now), DFS_E_INVAL);
+    assert_int_equal(dfs_decoder_capture_end(s.d, t), DFS_E_INVAL);
+    assert_int_equal(dfs_decoder_end_time(s.d, NULL), DFS_E_INVAL);
+    /* nothing fed: any end counts */
+    assert_int_equal(dfs_decoder_capture_end(s.d, s.now), DFS_OK);
+    assert_int_equal(dfs_decoder_end_time(s.d, &t), DFS_OK);
+    assert_true(t.sec == s.now.sec && t.nsec == s.now.nsec);
+    sess_finish(&s);
+    assert_int_equal(dfs_decoder_capture_end(s.d, s.now), DFS_E_STATE);
+    /* reset forgets it */
+    dfs_decoder_reset(s.d);
+    assert_int_equal(dfs_decoder_end_time(s.d, &t), DFS_E_NOTFOUND);
     sess_free(&s);
 }
 
@@ -821,6 +965,11 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(seed_came_back_in_dfu_mode);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(seed_came_back_as_something_else);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(seed_stall_but_device_stays);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(end_time_says_never_came_back);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(end_time_absent_or_too_close);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(end_time_with_records_after_it);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(end_time_device_lost);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(end_time_api);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(second_board_is_not_a_reenumeration);
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
         tests[n] = (struct CMUnitTest){.name = scenarios[i].id,
