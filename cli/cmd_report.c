@@ -108,6 +108,11 @@ int cmd_report(int argc, char **argv)
         dev_filter_free(&filter);
         return EXIT_USAGE;
     }
+    /* the capture may have gone on after its last record (pcapng statistics):
+     * the timeline then runs to its end, and shows how long the device stayed away */
+    struct dfs_time end;
+    if (dfs_decoder_end_time(dec, &end) == DFS_OK && m->have_start && rp_time(m, end) > m->end_t)
+        m->end_t = rp_time(m, end);
     rp_model_close(m);
 
     /* write next to the target, then rename: no half-written report */

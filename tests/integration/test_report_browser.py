@@ -166,6 +166,9 @@ def main():
         subprocess.run([DFUSCOPE, "report", fixture, "-o", out], check=True)
         url = "file://" + os.path.abspath(out)
         seed_dom(url, "seed-emulated")
+        # the capture ran 10 s past its last record (its pcapng statistics say so)
+        check("265 records over 10.3 s" in open(out, encoding="utf-8").read(),
+              "seed-emulated: the timeline runs to the end of the capture, 10.3 s")
         screenshot(url, "seed-emulated", 1600)
 
     root = dom(clean, "clean")
