@@ -42,6 +42,7 @@ fi
 max_len() {
     case $1 in
         decoder | capture) echo 65536 ;;
+        script) echo 16384 ;;
         layout) echo 512 ;;
         *) echo 4096 ;;
     esac
