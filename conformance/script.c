@@ -573,6 +573,10 @@ static dfs_result data_arg(struct parser *ps, const struct token *t, bool bare_f
     if (!ps->loader || !ps->loader->load)
         return failat(ps, t->col, "cannot read data file '%s' here: this script is parsed "
                       "without file access", pathbuf);
+    if (ps->s->n_loads++ >= DFS_SCRIPT_MAX_LOADS)
+        return failat(ps, t->col, "cannot read data file '%s': more than %d files read for "
+                      "this script (includes of includes multiply)", pathbuf,
+                      DFS_SCRIPT_MAX_LOADS);
     char *buf = NULL;
     size_t blen = 0;
     char resolved[512], lerr[400];
@@ -999,6 +1003,10 @@ static dfs_result parse_line(struct parser *ps)
         if (ps->depth >= DFS_SCRIPT_MAX_INCLUDE_DEPTH)
             return failat(ps, f->col, "includes nested more than %d deep",
                           DFS_SCRIPT_MAX_INCLUDE_DEPTH);
+        if (ps->s->n_loads++ >= DFS_SCRIPT_MAX_LOADS)
+            return failat(ps, f->col, "cannot include '%s': more than %d files read for this "
+                          "script (includes of includes multiply)", path,
+                          DFS_SCRIPT_MAX_LOADS);
         char *buf = NULL;
         size_t blen = 0;
         char resolved[512], lerr[400];

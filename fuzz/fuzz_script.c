@@ -189,7 +189,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(fuzz_terminated(e.file, sizeof e.file) && fuzz_terminated(e.msg, sizeof e.msg));
     /* every file parsed at most once per include line and data reference
      * of the text it is named in: the parser bounds the total */
-    FUZZ_CHECK(fs.loads <= 4096);
+    FUZZ_CHECK(fs.loads <= DFS_SCRIPT_MAX_LOADS);
     unsigned long loads = fs.loads;
 
     /* the same again: the same answer */
