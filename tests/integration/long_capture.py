@@ -100,6 +100,13 @@ def main():
         check(len(re.findall(r"^note +dfuse\.leave-reset", out, re.M)) == 20,
               "text lists other than 20 leave-reset findings")
 
+        r = subprocess.run([dfuscope, "descriptors", "--json", cap], capture_output=True,
+                           text=True)
+        dj = json.loads(r.stdout)
+        check(dj["devices_forgotten"] == s["devices_forgotten"] and
+              len(dj["devices"]) == len(j["devices"]),
+              f"descriptors: {len(dj['devices'])} listed, {dj['devices_forgotten']} forgotten")
+
         html = os.path.join(tmp, "long.html")
         r = subprocess.run([dfuscope, "report", cap, "-o", html], capture_output=True,
                            text=True)
