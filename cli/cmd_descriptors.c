@@ -593,11 +593,19 @@ int cmd_descriptors(int argc, char **argv)
             print_device_text(&c);
         first = false;
     }
+    /* instances the decoder forgot (re-enumerated ones beyond the latest
+     * DFS_DECODER_KEEP_RETIRED) are not listed: say how many */
+    uint32_t forgotten = dfs_decoder_stats(c.d)->devices_forgotten;
     if (c.json)
-        fputs("]}\n", c.f);
+        fprintf(c.f, "],\"devices_forgotten\":%u}\n", forgotten);
     else if (first)
         fprintf(stderr, "%s: no device%s in the capture\n", ro.path,
                 filter.active ? " matching --device" : "");
+    if (!c.json && forgotten)
+        fprintf(c.f, "(%u earlier device instance%s that re-enumerated %s forgotten: the latest "
+                "%d are listed)\n",
+                forgotten, forgotten == 1 ? "" : "s", forgotten == 1 ? "was" : "were",
+                DFS_DECODER_KEEP_RETIRED);
     dfs_decoder_free(c.d);
     dev_filter_free(&filter);
     return 0;

@@ -7,6 +7,12 @@
 
 #define MAX_KEPT 2000
 
+/* Findings of one id beyond the first DIAG_PER_ID: counted, not kept. */
+struct more_like {
+    unsigned kept;
+    uint64_t more, first_frame, last_frame;
+};
+
 struct diag {
     FILE *out;
     bool json, live;
@@ -14,6 +20,8 @@ struct diag {
     struct dfs_finding *f;
     size_t n, cap;
     uint64_t dropped;
+    uint64_t sev[3];                     /* every finding, kept or not */
+    struct more_like like[DFS_F__COUNT]; /* by finding code */
     uint64_t txns;
     bool have_base;
     struct dfs_time base;
@@ -229,6 +237,15 @@ static int on_finding(void *user, const struct dfs_finding *f)
         return 0;
     if (d->live)
         print_finding_line(d, f);
+    d->sev[f->severity <= DFS_SEV_ERROR ? f->severity : DFS_SEV_ERROR]++;
+    struct more_like *ml = (unsigned)f->code < DFS_F__COUNT ? &d->like[f->code] : NULL;
+    if (ml && ml->kept >= DIAG_PER_ID) {
+        /* a long capture repeats the same findings: keep the first ones */
+        if (!ml->more++)
+            ml->first_frame = f->frame;
+        ml->last_frame = f->frame;
+        return 0;
+    }
     if (d->n == d->cap) {
         if (d->cap >= MAX_KEPT) {
             d->dropped++;
@@ -244,6 +261,8 @@ static int on_finding(void *user, const struct dfs_finding *f)
         d->cap = ncap;
     }
     d->f[d->n++] = *f;
+    if (ml)
+        ml->kept++;
     return 0;
 }
 
@@ -478,7 +497,20 @@ static void print_text(struct diag *d, dfs_decoder *dec, const char *path,
         fprintf(o, "; %" PRIu64 " records skipped, %" PRIu64 " damaged",
                 st->records_skipped,
                 st->records_damaged + res->reader_damaged);
+    uint64_t more = 0;
+    for (int k = 0; k < DFS_F__COUNT; k++)
+        more += d->like[k].more;
+    if (more)
+        fprintf(o, "\n  %" PRIu64 " repeated finding%s counted but not listed (the first %d of "
+                   "each kind are)",
+                more, more == 1 ? "" : "s", DIAG_PER_ID);
+    if (st->devices_forgotten)
+        fprintf(o, "\n  %u earlier device instance%s that re-enumerated %s forgotten (the "
+                   "latest %d are kept)",
+                st->devices_forgotten, st->devices_forgotten == 1 ? "" : "s",
+                st->devices_forgotten == 1 ? "was" : "were", DFS_DECODER_KEEP_RETIRED);
     fputs("\n\n", o);
+    unsigned shown[DFS_F__COUNT] = {0};
     for (size_t i = 0; i < d->n; i++) {
         const struct dfs_finding *f = &d->f[i];
         const char *col = f->severity == DFS_SEV_ERROR     ? c_red(c)
@@ -498,6 +530,12 @@ static void print_text(struct diag *d, dfs_decoder *dec, const char *path,
             fprintf(o, "        %sWhat to do:%s %s\n", c_bold(c), c_off(c), safe);
         }
         fprintf(o, "        %sdocs/findings/%s.md%s\n\n", c_dim(c), f->id, c_off(c));
+        /* after the last one kept of its id: how many more there were */
+        const struct more_like *ml = (unsigned)f->code < DFS_F__COUNT ? &d->like[f->code] : NULL;
+        if (ml && ++shown[f->code] == ml->kept && ml->more)
+            fprintf(o, "        %s... and %" PRIu64 " more like this (%s), frames %" PRIu64
+                       " to %" PRIu64 "%s\n\n",
+                    c_dim(c), ml->more, f->id, ml->first_frame, ml->last_frame, c_off(c));
     }
     if (d->dropped)
         fprintf(o, "(%" PRIu64 " more findings not kept)\n\n", d->dropped);
@@ -509,6 +547,9 @@ static void print_json(struct diag *d, dfs_decoder *dec, const char *path,
 {
     FILE *o = d->out;
     const struct dfs_stats *st = dfs_decoder_stats(dec);
+    uint64_t repeated = 0;
+    for (int k = 0; k < DFS_F__COUNT; k++)
+        repeated += d->like[k].more;
     fputs("{\"file\":", o);
     json_str(o, path);
     fputs(",\"findings\":[", o);
@@ -528,16 +569,30 @@ static void print_json(struct diag *d, dfs_decoder *dec, const char *path,
         json_str(o, f->remedy);
         fprintf(o, ",\"doc\":\"docs/findings/%s.md\"}", f->id);
     }
+    fputs("],\"findings_more\":[", o);
+    bool first = true;
+    for (int k = 0; k < DFS_F__COUNT; k++) {
+        const struct more_like *ml = &d->like[k];
+        if (!ml->more)
+            continue;
+        const struct dfs_finding_info *fi = dfs_finding_info((enum dfs_finding_code)k);
+        fprintf(o, "%s{\"id\":", first ? "" : ",");
+        first = false;
+        json_str(o, fi ? fi->id : NULL);
+        fprintf(o, ",\"kept\":%u,\"more\":%" PRIu64 ",\"first_frame\":%" PRIu64
+                   ",\"last_frame\":%" PRIu64 "}",
+                ml->kept, ml->more, ml->first_frame, ml->last_frame);
+    }
     fputs("],\"devices\":", o);
     json_devices(d, dec);
     fprintf(o, ",\"summary\":{\"records\":%" PRIu64 ",\"records_skipped\":%" PRIu64
                ",\"records_damaged\":%" PRIu64 ",\"control_transfers\":%" PRIu64
                ",\"dfu_transactions\":%" PRIu64 ",\"devices\":%u,\"errors\":%" PRIu64
                ",\"warnings\":%" PRIu64 ",\"notes\":%" PRIu64 ",\"findings_not_kept\":%" PRIu64
-               ",\"verdict\":",
+               ",\"findings_repeated\":%" PRIu64 ",\"devices_forgotten\":%u,\"verdict\":",
             st->records, st->records_skipped,
             st->records_damaged + res->reader_damaged, st->controls, st->dfu_txns, st->devices,
-            sev[2], sev[1], sev[0], d->dropped);
+            sev[2], sev[1], sev[0], d->dropped, repeated, st->devices_forgotten);
     if (d->n) {
         char v[300];
         snprintf(v, sizeof v, "%s: %s (%s at frame %" PRIu64 ")",
@@ -564,9 +619,8 @@ int diag_finish(struct diag *d, dfs_decoder *dec, const char *path, const struct
 {
     if (d->n) /* qsort(NULL, 0, ...) is undefined */
         qsort(d->f, d->n, sizeof *d->f, cmp_finding);
-    uint64_t sev[3] = {0, 0, 0};
-    for (size_t i = 0; i < d->n; i++)
-        sev[d->f[i].severity]++;
+    /* counted as they came: also the findings not kept */
+    const uint64_t *sev = d->sev;
     if (d->json)
         print_json(d, dec, path, res, sev);
     else

@@ -107,6 +107,7 @@ struct dfs_script {
     size_t n_steps, cap_steps;
     char **files;
     size_t n_files;
+    size_t n_loads; /* include and data files read while parsing */
     struct dfs__buf arena;
 };
 

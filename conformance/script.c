@@ -573,6 +573,10 @@ static dfs_result data_arg(struct parser *ps, const struct token *t, bool bare_f
     if (!ps->loader || !ps->loader->load)
         return failat(ps, t->col, "cannot read data file '%s' here: this script is parsed "
                       "without file access", pathbuf);
+    if (ps->s->n_loads++ >= DFS_SCRIPT_MAX_LOADS)
+        return failat(ps, t->col, "cannot read data file '%s': more than %d files read for "
+                      "this script (includes of includes multiply)", pathbuf,
+                      DFS_SCRIPT_MAX_LOADS);
     char *buf = NULL;
     size_t blen = 0;
     char resolved[512], lerr[400];
@@ -736,7 +740,7 @@ static dfs_result parse_expect(struct parser *ps, size_t i, struct dfs__expect *
         if (tok_key(t, "status", &v, &vn)) {
             int s = lookup_status(v, vn);
             if (s < 0) {
-                uint32_t x;
+                uint32_t x = 0; /* (set on success; gcc -O3 cannot tell) */
                 dfs_result r = num(ps, t, v, vn, 255, "status (errADDRESS, OK, ... or a number)",
                                    &x);
                 if (r)
@@ -750,7 +754,7 @@ static dfs_result parse_expect(struct parser *ps, size_t i, struct dfs__expect *
         if (tok_key(t, "state", &v, &vn)) {
             int s = lookup_state(v, vn);
             if (s < 0) {
-                uint32_t x;
+                uint32_t x = 0;
                 dfs_result r = num(ps, t, v, vn, 255, "state (dfuIDLE, dfuDNBUSY, ... or a number)",
                                    &x);
                 if (r)
@@ -956,7 +960,7 @@ static dfs_result recipient(struct parser *ps, const struct token *t, struct dfs
 {
     const char *v;
     size_t vn;
-    uint32_t x;
+    uint32_t x = 0;
     *done = false;
     if (tok_key(t, "interface", &v, &vn)) {
         dfs_result r = num(ps, t, v, vn, 255, "an interface number", &x);
@@ -999,6 +1003,10 @@ static dfs_result parse_line(struct parser *ps)
         if (ps->depth >= DFS_SCRIPT_MAX_INCLUDE_DEPTH)
             return failat(ps, f->col, "includes nested more than %d deep",
                           DFS_SCRIPT_MAX_INCLUDE_DEPTH);
+        if (ps->s->n_loads++ >= DFS_SCRIPT_MAX_LOADS)
+            return failat(ps, f->col, "cannot include '%s': more than %d files read for this "
+                          "script (includes of includes multiply)", path,
+                          DFS_SCRIPT_MAX_LOADS);
         char *buf = NULL;
         size_t blen = 0;
         char resolved[512], lerr[400];
@@ -1078,7 +1086,7 @@ static dfs_result parse_line(struct parser *ps)
         bool done = false;
         if (vb->kind == DFS__SK_GET_DESCRIPTOR) {
             if (tok_key(t, "lang", &v, &vn)) {
-                uint32_t x;
+                uint32_t x = 0;
                 r = num(ps, t, v, vn, 0xffff, "a LANGID (like 0x0409)", &x);
                 if (r)
                     return r;
@@ -1087,7 +1095,7 @@ static dfs_result parse_line(struct parser *ps)
                 continue;
             }
             if (tok_key(t, "length", &v, &vn)) {
-                uint32_t x;
+                uint32_t x = 0;
                 r = num(ps, t, v, vn, 0xffff, "a length", &x);
                 if (r)
                     return r;
@@ -1098,7 +1106,7 @@ static dfs_result parse_line(struct parser *ps)
         }
         if (vb->kind == DFS__SK_SET_INTERFACE) {
             if (tok_key(t, "interface", &v, &vn)) {
-                uint32_t x;
+                uint32_t x = 0;
                 r = num(ps, t, v, vn, 255, "an interface number", &x);
                 if (r)
                     return r;

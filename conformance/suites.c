@@ -1182,7 +1182,7 @@ static void suite_dfu11(struct ctx *c)
         free(buf);
     }
     if (device_lost(c))
-        goto lost;
+        goto lost_free; /* the image of the first upload may be held */
     to_idle(c, NULL);
 
     dfs__check_begin(s, c->suite, &T[F_UPLOAD_SHORT], NULL);

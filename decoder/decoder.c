@@ -231,6 +231,7 @@ void dfs_decoder_reset(dfs_decoder *d)
     d->unmatched_at_start = d->unmatched_later = 0;
     d->next_dev_id = 0;
     d->last_bus = 0;
+    d->retired_pending = false;
     d->error = DFS_OK;
     d->errmsg[0] = '\0';
     d->finished = false;
@@ -501,6 +502,11 @@ dfs_result dfs_decoder_feed(dfs_decoder *d, const struct dfs_record *rec)
         return DFS_E_STATE;
     if (!rec || (!rec->data && rec->caplen))
         return DFS_E_INVAL;
+    if (d->retired_pending) {
+        dfs__devices_forget_retired(d);
+        if (d->error)
+            return d->error;
+    }
     d->stats.records++;
     d->cur_frame = rec->frame;
     d->cur_ts = rec->ts;

@@ -197,7 +197,38 @@ void dfs__device_link(dfs_decoder *d, struct dfs__device *newer, struct dfs__dev
     newer->previous = older->id;
     newer->lane = older->lane;
     older->successor = newer->id;
+    d->retired_pending = true;
     dfs__emit_device(d, DFS_DEV_REENUMERATED, newer, frame);
+}
+
+static bool retired(const struct dfs__device *dev)
+{
+    return dev->successor && (dev->gone || !dev->mapped) && !dfs__dfu_device_busy(dev);
+}
+
+void dfs__devices_forget_retired(dfs_decoder *d)
+{
+    d->retired_pending = false;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < d->n_devs; i++)
+        n += retired(d->devs[i]);
+    if (n <= DFS_DECODER_KEEP_RETIRED)
+        return;
+    uint32_t drop = n - DFS_DECODER_KEEP_RETIRED, w = 0;
+    for (uint32_t i = 0; i < d->n_devs; i++) {
+        struct dfs__device *dev = d->devs[i];
+        if (drop && retired(dev) && !d->error) {
+            /* oldest first: the array is in creation order */
+            dfs__dfu_device_retire(d, dev);
+            unmap(d, dev);
+            device_destroy(d, dev);
+            d->stats.devices_forgotten++;
+            drop--;
+            continue;
+        }
+        d->devs[w++] = dev;
+    }
+    d->n_devs = w;
 }
 
 /* The serial string of a device, when its descriptor names one and the

@@ -1824,6 +1824,21 @@ void dfs__dfu_free(dfs_decoder *d)
         dfs__dfu_device_free(d, d->devs[i]);
 }
 
+bool dfs__dfu_device_busy(const struct dfs__device *dev)
+{
+    return dev->dfu && dev->dfu->lost.kind != LOST_NONE;
+}
+
+void dfs__dfu_device_retire(dfs_decoder *d, struct dfs__device *dev)
+{
+    struct dfs__dfu_dev *dd = dev->dfu;
+    if (!dd)
+        return;
+    for (int k = 0; k < MAX_DFU_IFS && !d->error; k++)
+        if (dd->ifs[k].used)
+            check_duplicates(d, dev, dd, dd->ifs[k].ifnum, true);
+}
+
 void dfs__dfu_device_free(dfs_decoder *d, struct dfs__device *dev)
 {
     if (!dev->dfu)

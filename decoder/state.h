@@ -86,6 +86,7 @@ struct dfs_decoder {
     bool has_end;            /* dfs_decoder_capture_end() was called */
     struct dfs_time end_ts;
     struct dfs__dfu_ctx *dfu;
+    bool retired_pending; /* a re-enumeration was linked: look for instances to forget */
 };
 
 /* decoder.c: when the capture ended: the end time given to the decoder
@@ -111,6 +112,10 @@ void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl);
 void dfs__device_link(dfs_decoder *d, struct dfs__device *newer, struct dfs__device *older,
                       uint64_t frame);
 void dfs__devices_free(dfs_decoder *d);
+/* Forget the instances that left the bus and were linked to their
+ * re-enumeration, beyond the DFS_DECODER_KEEP_RETIRED latest. Called
+ * between records, when no device pointer is held. */
+void dfs__devices_forget_retired(dfs_decoder *d);
 /* A fresh instance at bus/devnum (the old one there, if any, is unmapped). */
 struct dfs__device *dfs__device_new_at(dfs_decoder *d, uint16_t bus, uint8_t devnum);
 /* The instance for a device first seen at bus/devnum: the one enumerating on
@@ -133,6 +138,11 @@ void dfs__dfu_on_device(dfs_decoder *d, struct dfs__device *dev, enum dfs_device
                         uint64_t frame);
 void dfs__dfu_finish(dfs_decoder *d);
 void dfs__dfu_device_free(dfs_decoder *d, struct dfs__device *dev);
+/* Does the DFU layer still wait on this instance (a failure whose outcome
+ * depends on what comes back)? */
+bool dfs__dfu_device_busy(const struct dfs__device *dev);
+/* The instance is about to be forgotten: run its end-of-capture checks now. */
+void dfs__dfu_device_retire(dfs_decoder *d, struct dfs__device *dev);
 
 /* Record a callback's stop request. Returns the same value. */
 int dfs__stop(dfs_decoder *d, int rc);

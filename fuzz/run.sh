@@ -30,18 +30,27 @@ if ! command -v clang >/dev/null || ! clang -fsanitize=fuzzer "$probe/p.c" -o "$
 fi
 
 if [ ! -f "$build/CMakeCache.txt" ]; then
-    CC=clang cmake -S "$root" -B "$build" -DDFS_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    # (the Wireshark plugin is a shared object: it cannot link the
+    # instrumented static libraries, and is not fuzzed here)
+    CC=clang cmake -S "$root" -B "$build" -DDFS_FUZZ=ON -DDFS_BUILD_DISSECTOR=OFF \
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
-cmake --build "$build" --parallel 2 -- --no-print-directory >/dev/null
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     mapfile -t targets <"$build/fuzz/targets.txt"
 fi
+exes=()
+for t in "${targets[@]}"; do
+    [ -n "$t" ] && exes+=("fuzz_$t")
+done
+# only the fuzz targets: nothing else of the project needs libFuzzer
+cmake --build "$build" --parallel 2 --target "${exes[@]}" -- --no-print-directory >/dev/null
 
 max_len() {
     case $1 in
         decoder | capture) echo 65536 ;;
+        script) echo 16384 ;;
         layout) echo 512 ;;
         *) echo 4096 ;;
     esac

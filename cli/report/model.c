@@ -661,6 +661,12 @@ static int on_finding(void *user, const struct dfs_finding *f)
         same += m->f[i].code == f->code;
     if (m->n_f == RP_MAX_FINDINGS || (same >= RP_FINDINGS_PER_ID && f->severity != DFS_SEV_ERROR)) {
         m->f_missed++;
+        if ((unsigned)f->code < DFS_F__COUNT) {
+            struct rp_more *mo = &m->f_more[f->code];
+            if (!mo->more++)
+                mo->first_frame = f->frame;
+            mo->last_frame = f->frame;
+        }
         return 0;
     }
     m->f[m->n_f++] = *f;

@@ -482,6 +482,10 @@ static void write_findings(struct rp_page *p)
         fputs("<p>The diagnosis found nothing to report.</p></section>\n", o);
         return;
     }
+    unsigned listed[DFS_F__COUNT] = {0}, of_id[DFS_F__COUNT] = {0};
+    for (size_t i = 0; i < m->n_f; i++)
+        if ((unsigned)m->f[i].code < DFS_F__COUNT)
+            of_id[m->f[i].code]++;
     for (size_t i = 0; i < m->n_f; i++) {
         const struct dfs_finding *f = &m->f[i];
         const char *sev = dfs_severity_name(f->severity);
@@ -510,11 +514,25 @@ static void write_findings(struct rp_page *p)
         fputs(" \xC2\xB7 About this finding: ", o);
         doc_link(p, f->id);
         fputs("</p></article>\n", o);
+        /* after the last one listed of its id: how many more there were */
+        const struct rp_more *mo =
+            (unsigned)f->code < DFS_F__COUNT ? &m->f_more[f->code] : NULL;
+        if (mo && mo->more && ++listed[f->code] == of_id[f->code]) {
+            fprintf(o, "<p class=\"note more-like\" data-id=\"");
+            html_text(o, f->id);
+            fprintf(o, "\">&hellip; and %" PRIu64 " more like this (", mo->more);
+            html_text(o, f->id);
+            fputs("), frames ", o);
+            frame_link(p, mo->first_frame);
+            fputs(" to ", o);
+            frame_link(p, mo->last_frame);
+            fputs("</p>\n", o);
+        }
     }
     if (m->f_missed)
         fprintf(o, "<p class=\"note\">%" PRIu64 " more findings of the same kinds are not listed "
-                   "(dfuscope diagnose lists them all).</p>\n",
-                m->f_missed);
+                   "one by one (the first %d of each kind are).</p>\n",
+                m->f_missed, RP_FINDINGS_PER_ID);
     fputs("</section>\n", o);
 }
 
@@ -954,6 +972,10 @@ void rp_write_page(struct rp_page *p)
             m->sev[2], m->sev[2] == 1 ? "" : "s", m->sev[1], m->sev[1] == 1 ? "" : "s", m->sev[0],
             m->sev[0] == 1 ? "" : "s", m->n_dfu, m->n_dfu + m->n_usb, st->devices,
             st->devices == 1 ? "" : "s");
+    if (st->devices_forgotten)
+        fprintf(o, " (%u earlier instance%s that re-enumerated forgotten, the latest %d kept)",
+                st->devices_forgotten, st->devices_forgotten == 1 ? "" : "s",
+                DFS_DECODER_KEEP_RETIRED);
     if (st->records_skipped + p->res->linktype_skipped || st->records_damaged + p->res->reader_damaged)
         fprintf(o, " \xC2\xB7 %" PRIu64 " records skipped, %" PRIu64 " damaged",
                 st->records_skipped + p->res->linktype_skipped,

@@ -91,8 +91,19 @@ struct dfs_stats {
     uint64_t controls;
     uint64_t dfu_txns;
     uint64_t findings[3];     /* by severity */
-    uint32_t devices;
+    uint32_t devices;         /* device instances seen */
+    /* instances forgotten: ones that left the bus and whose re-enumeration
+     * was linked, beyond the DFS_DECODER_KEEP_RETIRED latest (kept flat
+     * memory on captures of many sessions) */
+    uint32_t devices_forgotten;
 };
+
+/* Device instances that left the bus and were linked to the instance they
+ * re-enumerated as are kept up to this many (the latest); older ones are
+ * forgotten, once nothing in the decoder waits on them, and counted in
+ * dfs_stats.devices_forgotten. Live instances and ones never linked count
+ * against max_devices instead. */
+#define DFS_DECODER_KEEP_RETIRED 16
 
 /* Returns DFS_OK (and *out), DFS_E_INVAL (NULL or bad options) or DFS_E_NOMEM. */
 DFS_API dfs_result dfs_decoder_new(const struct dfs_options *opt, const struct dfs_sink *sink,

@@ -88,6 +88,9 @@ struct dfs_script_loader {
 #define DFS_SCRIPT_MAX_STEPS 1000000
 #define DFS_SCRIPT_MAX_INCLUDE_DEPTH 16
 #define DFS_SCRIPT_MAX_DATA (64u << 20) /* bytes of data in one script */
+/* files read for one script, counting every include and data file each
+ * time it is named (includes of includes multiply) */
+#define DFS_SCRIPT_MAX_LOADS 4096
 
 /* Parse a script of len bytes named name. loader may be NULL: then include
  * and data files are errors. Returns DFS_OK and *out, DFS_E_FORMAT with

@@ -246,6 +246,20 @@ static const struct vfs files[] = {
     {"loop2.dfu", "getstatus\ninclude loop.dfu\n"},
     {"broken.dfu", "getstatus\nset-address nowhere\n"},
     {"ob.bin", "\x10\x20\x30\x40"},
+    /* each includes the next ten times: 10^5 includes for one line */
+    {"fan0.dfu", "include fan1.dfu\ninclude fan1.dfu\ninclude fan1.dfu\ninclude fan1.dfu\n"
+                 "include fan1.dfu\ninclude fan1.dfu\ninclude fan1.dfu\ninclude fan1.dfu\n"
+                 "include fan1.dfu\ninclude fan1.dfu\n"},
+    {"fan1.dfu", "include fan2.dfu\ninclude fan2.dfu\ninclude fan2.dfu\ninclude fan2.dfu\n"
+                 "include fan2.dfu\ninclude fan2.dfu\ninclude fan2.dfu\ninclude fan2.dfu\n"
+                 "include fan2.dfu\ninclude fan2.dfu\n"},
+    {"fan2.dfu", "include fan3.dfu\ninclude fan3.dfu\ninclude fan3.dfu\ninclude fan3.dfu\n"
+                 "include fan3.dfu\ninclude fan3.dfu\ninclude fan3.dfu\ninclude fan3.dfu\n"
+                 "include fan3.dfu\ninclude fan3.dfu\n"},
+    {"fan3.dfu", "include fan4.dfu\ninclude fan4.dfu\ninclude fan4.dfu\ninclude fan4.dfu\n"
+                 "include fan4.dfu\ninclude fan4.dfu\ninclude fan4.dfu\ninclude fan4.dfu\n"
+                 "include fan4.dfu\ninclude fan4.dfu\n"},
+    {"fan4.dfu", "# nothing\n"},
 };
 
 static dfs_result vload(void *user, const char *from, const char *path, char **buf, size_t *len,
@@ -294,6 +308,13 @@ static void test_include(void **state)
     assert_string_equal(e.file, "broken.dfu");
     assert_int_equal(e.line, 2);
     assert_int_equal(e.column, 13);
+
+    /* includes of includes multiply: refused at the limit, not followed for ever */
+    t = "getstatus\ninclude fan0.dfu\n";
+    assert_int_equal(dfs_script_parse(t, strlen(t), "main.dfu", &l, &s, &e), DFS_E_FORMAT);
+    assert_non_null(strstr(e.msg, "more than 4096 files read for this script"));
+    assert_string_equal(e.file, "fan3.dfu");
+    assert_int_equal(e.column, 9);
 
     t = "include missing.dfu\n";
     assert_int_equal(dfs_script_parse(t, strlen(t), "main.dfu", &l, &s, &e), DFS_E_FORMAT);

@@ -691,6 +691,52 @@ static void enumeration_on_address_0(void **state)
 /* With xHCI the controller assigns the address (no SET_ADDRESS record):
  * the device read on address 0 reappears on its number, where the hub
  * driver reads the device descriptor again (umockdev-usbkbd frames 114-123). */
+/* A device that resets and re-enumerates again and again (a DfuSe session
+ * per enumeration): the instances that left and were linked to their
+ * successor are kept up to DFS_DECODER_KEEP_RETIRED, older ones are
+ * forgotten and counted; every event is still reported. */
+static void reenumerations_forgotten(void **state)
+{
+    (void)state;
+    struct t t = start(NULL);
+    const unsigned sessions = DFS_DECODER_KEEP_RETIRED + 8; /* events fit the recorder */
+    uint64_t frame = 1, id = 0x100;
+    for (unsigned i = 0; i < sessions; i++) {
+        uint8_t addr = (uint8_t)(2 + i % 120);
+        enumerate(&t, frame, id, addr, dev_desc_df11);
+        frame += 6;
+        id += 3;
+        if (i + 1 < sessions) {
+            FEED(&t, bulk('S', id, addr, 0x81, EINPROGRESS_), frame++);
+            FEED(&t, bulk('C', id, addr, 0x81, ENODEV_), frame++);
+            id++;
+        }
+    }
+    assert_int_equal(dfs_decoder_finish(t.d), DFS_OK);
+    const struct dfs_stats *st = dfs_decoder_stats(t.d);
+    assert_int_equal(st->devices, sessions);
+    /* every link and every departure was reported as it happened */
+    assert_int_equal(rec_dev_count(t.r, DFS_DEV_REENUMERATED), sessions - 1);
+    assert_int_equal(rec_count(t.r, DFS_F_USB_DEVICE_DISCONNECTED), sessions - 1);
+    assert_int_equal(rec_count(t.r, DFS_F_CAPTURE_LIMIT), 0);
+    /* the live one and the 16 latest that left are kept; the rest counted.
+     * (The last link is only swept at the next record: the count lags one
+     * at the end of a capture.) */
+    size_t kept = dfs_decoder_device_count(t.d);
+    assert_true(kept == DFS_DECODER_KEEP_RETIRED + 1 || kept == DFS_DECODER_KEEP_RETIRED + 2);
+    assert_int_equal(st->devices_forgotten + kept, sessions);
+    struct dfs_device_info info;
+    assert_int_equal(dfs_decoder_device_info(t.d, kept - 1, &info), DFS_OK);
+    assert_int_equal(info.id, sessions);
+    assert_false(info.gone);
+    /* the oldest kept continues one that was forgotten: the link stays */
+    assert_int_equal(dfs_decoder_device_info(t.d, 0, &info), DFS_OK);
+    assert_int_equal(info.id, st->devices_forgotten + 1);
+    assert_int_equal(info.previous, st->devices_forgotten);
+    assert_int_equal(info.lane, 1);
+    stop(&t);
+}
+
 static void enumeration_without_set_address(void **state)
 {
     (void)state;
@@ -961,6 +1007,7 @@ int main(void)
         cmocka_unit_test(enumeration_without_set_address),
         cmocka_unit_test(device_gone),
         cmocka_unit_test(reenumeration_linked),
+        cmocka_unit_test(reenumerations_forgotten),
         cmocka_unit_test(reenumeration_after_quiet),
         cmocka_unit_test(new_device_on_address_of_gone_one),
         cmocka_unit_test(leftovers_stay_with_gone_device),
