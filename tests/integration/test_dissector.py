@@ -299,11 +299,24 @@ def check_frame_by_frame(env, dfuscope, cap):
             frames1.setdefault(i, set()).add(fr)
         for i in s2[fr]["dfuscope.finding"]:
             frames2.setdefault(i, set()).add(fr)
+    # per finding (an id may be reported several times, e.g. once per device
+    # instance): in one pass it shows on a suffix of the frames it names
+    occurrences = {}
+    for f in cli_findings(dfuscope, cap):
+        occurrences.setdefault(f["id"], []).append(finding_frames(f))
     for i, f2 in frames2.items():
         f1 = frames1.get(i, set())
-        suffix = {fr for fr in f2 if f1 and fr >= min(f1)}
-        if f1 != suffix:
-            bad.append(f"finding {i}: one pass on {sorted(f1)}, -2 on {sorted(f2)}")
+        groups = occurrences.get(i) or [f2]
+        explained = set()
+        for g in groups:
+            g1 = f1 & g
+            suffix = {fr for fr in g & f2 if g1 and fr >= min(g1)}
+            if g1 != suffix:
+                bad.append(f"finding {i}: one pass on {sorted(g1)}, -2 on {sorted(g & f2)}")
+            explained |= g1
+        if not f1 <= explained:
+            bad.append(f"finding {i}: one pass on {sorted(f1 - explained)}, which it does not "
+                       f"name")
     for i in set(frames1) - set(frames2):
         bad.append(f"finding {i} in one pass only")
     for fr in sorted(s1):
