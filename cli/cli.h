@@ -106,6 +106,11 @@ int run_capture(const struct run_opts *ro, const struct dfs_sink *sink, dfs_deco
  * options table, above the values of its own options. */
 enum limit_kind { LIMIT_URBS = 0x1000, LIMIT_PAYLOAD, LIMIT_DEVICES };
 bool parse_limit(struct dfs_options *o, enum limit_kind kind, const char *arg, const char *cmd);
+/* The rows of a long options table (<getopt.h>) for all three limits. */
+#define LIMIT_LONGOPTS                                                                             \
+    {"max-urbs", required_argument, NULL, LIMIT_URBS},                                             \
+    {"max-payload", required_argument, NULL, LIMIT_PAYLOAD},                                       \
+    {"max-devices", required_argument, NULL, LIMIT_DEVICES}
 
 /* --device ARG into *f (see dev_filter_parse); false after printing the
  * error as cmd's. */

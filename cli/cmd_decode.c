@@ -250,9 +250,7 @@ int cmd_decode(int argc, char **argv)
         {"urbs", no_argument, NULL, OPT_URBS},
         {"dfu", no_argument, NULL, OPT_DFU},
         {"device", required_argument, NULL, OPT_DEVICE},
-        {"max-urbs", required_argument, NULL, LIMIT_URBS},
-        {"max-payload", required_argument, NULL, LIMIT_PAYLOAD},
-        {"max-devices", required_argument, NULL, LIMIT_DEVICES},
+        LIMIT_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };

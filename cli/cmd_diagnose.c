@@ -48,9 +48,7 @@ int cmd_diagnose(int argc, char **argv)
         {"device", required_argument, NULL, OPT_DEVICE},
         {"color", required_argument, NULL, OPT_COLOR},
         {"colour", required_argument, NULL, OPT_COLOR},
-        {"max-urbs", required_argument, NULL, LIMIT_URBS},
-        {"max-payload", required_argument, NULL, LIMIT_PAYLOAD},
-        {"max-devices", required_argument, NULL, LIMIT_DEVICES},
+        LIMIT_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
