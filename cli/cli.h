@@ -105,9 +105,25 @@ struct run_result {
 int run_capture(const struct run_opts *ro, const struct dfs_sink *sink, dfs_decoder **out,
                 struct run_result *res);
 
-/* Parse --max-urbs, --max-payload or --max-devices into *o; prints the error. */
-enum limit_kind { LIMIT_URBS, LIMIT_PAYLOAD, LIMIT_DEVICES };
+/* Parse --max-urbs, --max-payload or --max-devices into *o; prints the error.
+ * The kinds are also the values of these options in a command's long
+ * options table, above the values of its own options. */
+enum limit_kind { LIMIT_URBS = 0x1000, LIMIT_PAYLOAD, LIMIT_DEVICES };
 bool parse_limit(struct dfs_options *o, enum limit_kind kind, const char *arg, const char *cmd);
+/* The rows of a long options table (<getopt.h>) for all three limits. */
+#define LIMIT_LONGOPTS                                                                             \
+    {"max-urbs", required_argument, NULL, LIMIT_URBS},                                             \
+    {"max-payload", required_argument, NULL, LIMIT_PAYLOAD},                                       \
+    {"max-devices", required_argument, NULL, LIMIT_DEVICES}
+
+/* --device ARG into *f (see dev_filter_parse); false after printing the
+ * error as cmd's. */
+bool parse_device_option(struct dev_filter *f, const char *arg, const char *cmd);
+
+/* The one capture file (or -) a command takes after its options (at
+ * getopt's optind): its argument, or NULL after saying on stderr that there is none or more
+ * than one. */
+const char *capture_argument(int argc, char **argv, const char *cmd);
 
 /* Print a capture.* finding as "FILE: frame N: explanation" on stderr. */
 void print_capture_finding(const char *path, const struct dfs_finding *f);

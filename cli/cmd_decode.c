@@ -244,20 +244,17 @@ int cmd_decode(int argc, char **argv)
     struct decode_ctx c = {.out = stdout};
     struct run_opts ro = {.cmd = "decode"};
     dfs_options_init(&ro.dopt);
-    enum { OPT_JSON = 256, OPT_URBS, OPT_DFU, OPT_DEVICE, OPT_MAXURBS, OPT_MAXPAYLOAD, OPT_MAXDEVICES };
+    enum { OPT_JSON = 256, OPT_URBS, OPT_DFU, OPT_DEVICE };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
         {"urbs", no_argument, NULL, OPT_URBS},
         {"dfu", no_argument, NULL, OPT_DFU},
         {"device", required_argument, NULL, OPT_DEVICE},
-        {"max-urbs", required_argument, NULL, OPT_MAXURBS},
-        {"max-payload", required_argument, NULL, OPT_MAXPAYLOAD},
-        {"max-devices", required_argument, NULL, OPT_MAXDEVICES},
+        LIMIT_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int opt;
-    char err[200];
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (opt) {
@@ -265,19 +262,13 @@ int cmd_decode(int argc, char **argv)
         case OPT_URBS: c.urbs = true; break;
         case OPT_DFU: c.dfu = true; break;
         case OPT_DEVICE:
-            if (!dev_filter_parse(&c.filter, optarg, err, sizeof err)) {
-                cli_err("decode", "%s", err);
+            if (!parse_device_option(&c.filter, optarg, "decode"))
                 return EXIT_USAGE;
-            }
             break;
-        case OPT_MAXURBS:
-        case OPT_MAXPAYLOAD:
-        case OPT_MAXDEVICES:
-            if (!parse_limit(&ro.dopt,
-                             opt == OPT_MAXURBS      ? LIMIT_URBS
-                             : opt == OPT_MAXPAYLOAD ? LIMIT_PAYLOAD
-                                                     : LIMIT_DEVICES,
-                             optarg, "decode"))
+        case LIMIT_URBS:
+        case LIMIT_PAYLOAD:
+        case LIMIT_DEVICES:
+            if (!parse_limit(&ro.dopt, (enum limit_kind)opt, optarg, "decode"))
                 return EXIT_USAGE;
             break;
         case 'h': usage(stdout); return 0;
@@ -288,13 +279,11 @@ int cmd_decode(int argc, char **argv)
         cli_err("decode", "--urbs and --dfu exclude each other");
         return EXIT_USAGE;
     }
-    if (optind != argc - 1) {
-        cli_err("decode", optind >= argc ? "no capture file given (use - for standard input)"
-                                         : "only one capture file at a time");
+    ro.path = capture_argument(argc, argv, "decode");
+    if (!ro.path) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    ro.path = argv[optind];
     ro.filter = &c.filter;
     struct dfs_sink sink = {.user = &c};
     if (c.urbs) {

@@ -544,16 +544,13 @@ int cmd_descriptors(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int opt;
-    char err[200];
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (opt) {
         case OPT_JSON: c.json = true; break;
         case OPT_DEVICE:
-            if (!dev_filter_parse(&filter, optarg, err, sizeof err)) {
-                cli_err("descriptors", "%s", err);
+            if (!parse_device_option(&filter, optarg, "descriptors"))
                 return EXIT_USAGE;
-            }
             break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;

@@ -42,29 +42,24 @@ int cmd_diagnose(int argc, char **argv)
     struct dev_filter filter = {0};
     struct run_opts ro = {.cmd = "diagnose"};
     dfs_options_init(&ro.dopt);
-    enum { OPT_JSON = 256, OPT_DEVICE, OPT_COLOR, OPT_MAXURBS, OPT_MAXPAYLOAD, OPT_MAXDEVICES };
+    enum { OPT_JSON = 256, OPT_DEVICE, OPT_COLOR };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
         {"device", required_argument, NULL, OPT_DEVICE},
         {"color", required_argument, NULL, OPT_COLOR},
         {"colour", required_argument, NULL, OPT_COLOR},
-        {"max-urbs", required_argument, NULL, OPT_MAXURBS},
-        {"max-payload", required_argument, NULL, OPT_MAXPAYLOAD},
-        {"max-devices", required_argument, NULL, OPT_MAXDEVICES},
+        LIMIT_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int opt;
-    char err[200];
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (opt) {
         case OPT_JSON: json = true; break;
         case OPT_DEVICE:
-            if (!dev_filter_parse(&filter, optarg, err, sizeof err)) {
-                cli_err("diagnose", "%s", err);
+            if (!parse_device_option(&filter, optarg, "diagnose"))
                 return EXIT_USAGE;
-            }
             break;
         case OPT_COLOR:
             if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
@@ -73,27 +68,21 @@ int cmd_diagnose(int argc, char **argv)
             }
             color = optarg;
             break;
-        case OPT_MAXURBS:
-        case OPT_MAXPAYLOAD:
-        case OPT_MAXDEVICES:
-            if (!parse_limit(&ro.dopt,
-                             opt == OPT_MAXURBS      ? LIMIT_URBS
-                             : opt == OPT_MAXPAYLOAD ? LIMIT_PAYLOAD
-                                                     : LIMIT_DEVICES,
-                             optarg, "diagnose"))
+        case LIMIT_URBS:
+        case LIMIT_PAYLOAD:
+        case LIMIT_DEVICES:
+            if (!parse_limit(&ro.dopt, (enum limit_kind)opt, optarg, "diagnose"))
                 return EXIT_USAGE;
             break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
-    if (optind != argc - 1) {
-        cli_err("diagnose", optind >= argc ? "no capture file given (use - for standard input)"
-                                           : "only one capture file at a time");
+    ro.path = capture_argument(argc, argv, "diagnose");
+    if (!ro.path) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    ro.path = argv[optind];
     ro.filter = &filter;
     ro.quiet_capture_findings = false;
     struct diag *dg = diag_new(stdout, json, color, false);

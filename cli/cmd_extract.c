@@ -357,7 +357,6 @@ int cmd_extract(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int opt;
-    char err[200];
     optind = 1;
     while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
         char *end;
@@ -386,10 +385,8 @@ int cmd_extract(int argc, char **argv)
             }
             break;
         case OPT_DEVICE:
-            if (!dev_filter_parse(&c.filter, optarg, err, sizeof err)) {
-                cli_err("extract", "%s", err);
+            if (!parse_device_option(&c.filter, optarg, "extract"))
                 return EXIT_USAGE;
-            }
             break;
         case OPT_ALT: {
             errno = 0;

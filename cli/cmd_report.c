@@ -45,47 +45,42 @@ int cmd_report(int argc, char **argv)
     struct dev_filter filter = {0};
     struct run_opts ro = {.cmd = "report"};
     dfs_options_init(&ro.dopt);
-    enum { OPT_DEVICE = 256, OPT_DOCS, OPT_ALLDOCS, OPT_MAXURBS, OPT_MAXPAYLOAD };
+    enum { OPT_DEVICE = 256, OPT_DOCS, OPT_ALLDOCS };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"device", required_argument, NULL, OPT_DEVICE},
         {"docs-base", required_argument, NULL, OPT_DOCS},
         {"all-docs", no_argument, NULL, OPT_ALLDOCS},
-        {"max-urbs", required_argument, NULL, OPT_MAXURBS},
-        {"max-payload", required_argument, NULL, OPT_MAXPAYLOAD},
+        {"max-urbs", required_argument, NULL, LIMIT_URBS},
+        {"max-payload", required_argument, NULL, LIMIT_PAYLOAD},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int opt;
-    char err[200];
     optind = 1;
     while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
         switch (opt) {
         case 'o': out_path = optarg; break;
         case OPT_DEVICE:
-            if (!dev_filter_parse(&filter, optarg, err, sizeof err)) {
-                cli_err("report", "%s", err);
+            if (!parse_device_option(&filter, optarg, "report"))
                 return EXIT_USAGE;
-            }
             break;
         case OPT_DOCS: docs_base = optarg; break;
         case OPT_ALLDOCS: all_docs = true; break;
-        case OPT_MAXURBS:
-        case OPT_MAXPAYLOAD:
-            if (!parse_limit(&ro.dopt, opt == OPT_MAXURBS, optarg, "report"))
+        case LIMIT_URBS:
+        case LIMIT_PAYLOAD:
+            if (!parse_limit(&ro.dopt, (enum limit_kind)opt, optarg, "report"))
                 return EXIT_USAGE;
             break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
-    if (optind != argc - 1) {
-        cli_err("report", optind >= argc ? "no capture file given (use - for standard input)"
-                                         : "only one capture file at a time");
+    ro.path = capture_argument(argc, argv, "report");
+    if (!ro.path) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    ro.path = argv[optind];
     ro.filter = &filter;
     struct rp_model *m = rp_model_new(&filter);
     if (!m) {

@@ -44,16 +44,13 @@ int cmd_script_from(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct dev_filter filter;
-    char err[300];
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
         switch (opt) {
         case OPT_DEVICE:
-            if (!dev_filter_parse(&filter, optarg, err, sizeof err)) {
-                cli_err("script-from", "%s", err);
+            if (!parse_device_option(&filter, optarg, "script-from"))
                 return EXIT_USAGE;
-            }
             if (filter.by_addr) {
                 go.by_addr = true;
                 go.bus = filter.bus;
@@ -70,13 +67,11 @@ int cmd_script_from(int argc, char **argv)
         default: usage(stderr); return EXIT_USAGE;
         }
     }
-    if (optind != argc - 1) {
-        cli_err("script-from", optind >= argc ? "no capture file given (use - for standard input)"
-                                              : "only one capture file at a time");
+    go.source = capture_argument(argc, argv, "script-from");
+    if (!go.source) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    go.source = argv[optind];
     dfs_scriptgen *g = NULL;
     if (dfs_scriptgen_new(&go, &g) != DFS_OK) {
         cli_err("script-from", "out of memory");

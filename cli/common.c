@@ -444,15 +444,18 @@ bool parse_limit(struct dfs_options *o, enum limit_kind kind, const char *arg, c
 {
     static const char *const names[] = {"max-urbs", "max-payload", "max-devices"};
     static const unsigned long long max[] = {1u << 24, ~0ull, 65536};
+    unsigned k = (unsigned)kind - LIMIT_URBS;
+    if (k >= sizeof names / sizeof names[0])
+        return false;
     char *end;
     errno = 0;
     unsigned long long v = strtoull(arg, &end, 10);
-    if (errno || end == arg || *end || !v || v > max[kind]) {
+    if (errno || end == arg || *end || !v || v > max[k]) {
         if (kind == LIMIT_PAYLOAD)
-            cli_err(cmd, "--%s '%s': expected a positive number of bytes", names[kind], arg);
+            cli_err(cmd, "--%s '%s': expected a positive number of bytes", names[k], arg);
         else
-            cli_err(cmd, "--%s '%s': expected a positive number up to %llu", names[kind], arg,
-                    max[kind]);
+            cli_err(cmd, "--%s '%s': expected a positive number up to %llu", names[k], arg,
+                    max[k]);
         return false;
     }
     if (kind == LIMIT_URBS)
@@ -462,4 +465,22 @@ bool parse_limit(struct dfs_options *o, enum limit_kind kind, const char *arg, c
     else
         o->max_devices = (uint32_t)v;
     return true;
+}
+
+bool parse_device_option(struct dev_filter *f, const char *arg, const char *cmd)
+{
+    char err[300];
+    if (dev_filter_parse(f, arg, err, sizeof err))
+        return true;
+    cli_err(cmd, "%s", err);
+    return false;
+}
+
+const char *capture_argument(int argc, char **argv, const char *cmd)
+{
+    if (optind == argc - 1)
+        return argv[optind];
+    cli_err(cmd, optind >= argc ? "no capture file given (use - for standard input)"
+                                 : "only one capture file at a time");
+    return NULL;
 }

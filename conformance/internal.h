@@ -56,6 +56,26 @@ enum dfs__step_kind {
     DFS__SK_CHECK,
 };
 
+/* Case labels, for switches over every step kind: the DFU class requests
+ * a script spells out, and all the steps that are one control request with
+ * the setup packet in the step (standard, vendor and those DFU ones). */
+#define DFS__SK_DFU_REQUEST_CASES                                                                  \
+    case DFS__SK_DETACH:                                                                           \
+    case DFS__SK_DNLOAD:                                                                           \
+    case DFS__SK_UPLOAD:                                                                           \
+    case DFS__SK_GETSTATUS:                                                                        \
+    case DFS__SK_CLRSTATUS:                                                                        \
+    case DFS__SK_GETSTATE:                                                                         \
+    case DFS__SK_ABORT
+#define DFS__SK_REQUEST_CASES                                                                      \
+    case DFS__SK_GET_DESCRIPTOR:                                                                   \
+    case DFS__SK_SET_CONFIGURATION:                                                                \
+    case DFS__SK_SET_INTERFACE:                                                                    \
+    case DFS__SK_GET_STATUS:                                                                       \
+    case DFS__SK_CLEAR_FEATURE:                                                                    \
+    case DFS__SK_CONTROL:                                                                          \
+    DFS__SK_DFU_REQUEST_CASES
+
 enum dfs__outcome_exp {
     DFS__EX_DEFAULT = 0, /* nothing said: the request must complete */
     DFS__EX_OK,

@@ -71,19 +71,7 @@ dfs_result dfs_script_print_plan(const dfs_script *s, const struct dfs_device_fa
         const uint8_t *data = st->data_len ? dfs__script_data(s, st->data_off) : NULL;
         const struct dfs_setup *su = &st->setup;
         switch (st->kind) {
-        case DFS__SK_GET_DESCRIPTOR:
-        case DFS__SK_SET_CONFIGURATION:
-        case DFS__SK_SET_INTERFACE:
-        case DFS__SK_GET_STATUS:
-        case DFS__SK_CLEAR_FEATURE:
-        case DFS__SK_CONTROL:
-        case DFS__SK_DETACH:
-        case DFS__SK_DNLOAD:
-        case DFS__SK_UPLOAD:
-        case DFS__SK_GETSTATUS:
-        case DFS__SK_CLRSTATUS:
-        case DFS__SK_GETSTATE:
-        case DFS__SK_ABORT: {
+        DFS__SK_REQUEST_CASES: {
             char name[80];
             unsigned type = su->bmRequestType & DFS_REQTYPE_TYPE_MASK;
             if (type == DFS_REQTYPE_STANDARD && dfs_std_request_name(su->bRequest))

@@ -313,22 +313,44 @@ static size_t utf8_len(const unsigned char *p, size_t n)
     return len;
 }
 
-/* Text for a terminal: control characters and bad UTF-8 as \xNN. */
-static void put_text(FILE *f, const char *s)
+/* How a format writes one byte that is ASCII (bad false) or not part of
+ * valid UTF-8 (bad true): the text to write, or NULL for the byte itself.
+ * tmp is room for an escape made up on the spot. */
+typedef const char *escape_fn(unsigned char c, bool bad, char tmp[8]);
+
+/* s in a format: valid UTF-8 sequences of two or more bytes as they are,
+ * every other byte as esc says. */
+static void put_escaped(FILE *f, const char *s, escape_fn *esc)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t n = strlen(s);
     for (size_t i = 0; i < n;) {
         size_t l = utf8_len(p + i, n - i);
-        if (l == 0 || (l == 1 && (p[i] < 0x20 || p[i] == 0x7f))) {
-            fprintf(f, "\\x%02x", p[i]);
-            i++;
+        if (l > 1) {
+            fwrite(p + i, 1, l, f);
+            i += l;
             continue;
         }
-        fwrite(p + i, 1, l, f);
-        i += l;
+        char tmp[8];
+        const char *e = esc(p[i], l == 0, tmp);
+        if (e)
+            fputs(e, f);
+        else
+            fputc(p[i], f);
+        i++;
     }
 }
+
+/* Text for a terminal: control characters and bad UTF-8 as \xNN. */
+static const char *text_escape(unsigned char c, bool bad, char tmp[8])
+{
+    if (!bad && c >= 0x20 && c != 0x7f)
+        return NULL;
+    snprintf(tmp, 8, "\\x%02x", c);
+    return tmp;
+}
+
+static void put_text(FILE *f, const char *s) { put_escaped(f, s, text_escape); }
 
 static void setup_str(const struct dfs_setup *su, char *buf, size_t size)
 {
@@ -441,39 +463,44 @@ dfs_result dfs_report_write_text(const dfs_report *r, FILE *f, unsigned what)
 
 /* ---- JSON --------------------------------------------------------------------------------- */
 
+static const char *json_escape(unsigned char c, bool bad, char tmp[8])
+{
+    if (bad)
+        return "\\ufffd";
+    switch (c) {
+    case '"': return "\\\"";
+    case '\\': return "\\\\";
+    case '\n': return "\\n";
+    case '\t': return "\\t";
+    case '\r': return "\\r";
+    default:
+        if (c >= 0x20 && c != 0x7f)
+            return NULL;
+        snprintf(tmp, 8, "\\u%04x", c);
+        return tmp;
+    }
+}
+
 static void json_s(FILE *f, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s);
     fputc('"', f);
-    for (size_t i = 0; i < n;) {
-        unsigned char c = p[i];
-        size_t l = utf8_len(p + i, n - i);
-        if (l == 0) {
-            fputs("\\ufffd", f);
-            i++;
-            continue;
-        }
-        if (l > 1) {
-            fwrite(p + i, 1, l, f);
-            i += l;
-            continue;
-        }
-        switch (c) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '\r': fputs("\\r", f); break;
-        default:
-            if (c < 0x20 || c == 0x7f)
-                fprintf(f, "\\u%04x", c);
-            else
-                fputc(c, f);
-        }
-        i++;
-    }
+    put_escaped(f, s, json_escape);
     fputc('"', f);
+}
+
+/* key is what comes before the value: a separator, the name and a colon */
+static void json_kv(FILE *f, const char *key, const char *v)
+{
+    fputs(key, f);
+    json_s(f, v);
+}
+
+/* the verdict and message fields of a step or a check */
+static void json_verdict(FILE *f, enum dfs_verdict v, const char *msg)
+{
+    fprintf(f, ",\"verdict\":\"%s\",\"message\":",
+            v == DFS_VERDICT_NONE ? "none" : dfs_verdict_name(v));
+    json_s(f, msg);
 }
 
 static void json_hexs(FILE *f, const uint8_t *p, size_t n)
@@ -524,10 +551,8 @@ dfs_result dfs_report_write_json(const dfs_report *r, FILE *f)
     unsigned n[6];
     char buf[200];
     dfs_report_counts(r, n);
-    fputs("{\"dfuscope\":\"0.1.0\",\"kind\":", f);
-    json_s(f, r->kind);
-    fputs(",\"name\":", f);
-    json_s(f, r->name);
+    json_kv(f, "{\"dfuscope\":\"0.1.0\",\"kind\":", r->kind);
+    json_kv(f, ",\"name\":", r->name);
     fputs(",\"allow\":[", f);
     bool first = true;
     for (unsigned bit = 1; bit <= DFS_ALLOW_TIMING_ABUSE; bit <<= 1)
@@ -541,8 +566,7 @@ dfs_result dfs_report_write_json(const dfs_report *r, FILE *f)
         fprintf(f, "{\"vid\":\"%04x\",\"pid\":\"%04x\",\"bus\":%u,\"devnum\":%u,\"path\":",
                 r->dev.vid, r->dev.pid, r->dev.bus, r->dev.devnum);
         json_s(f, r->dev.path);
-        fputs(",\"serial\":", f);
-        json_s(f, r->dev.serial);
+        json_kv(f, ",\"serial\":", r->dev.serial);
         fprintf(f, ",\"speed\":\"%s\"}", speed_name(r->dev.speed));
     } else {
         fputs("null", f);
@@ -559,20 +583,13 @@ dfs_result dfs_report_write_json(const dfs_report *r, FILE *f)
     for (size_t i = 0; i < r->n_steps; i++) {
         const struct dfs_step_info *s = &r->steps[i];
         fputs(i ? ",\n{" : "\n{", f);
-        fputs("\"origin\":", f);
-        json_s(f, s->origin);
-        fputs(",\"text\":", f);
-        json_s(f, s->text);
-        fputs(",\"expect\":", f);
-        json_s(f, s->expect);
-        fputs(",\"reply\":", f);
-        json_s(f, s->reply);
-        fprintf(f, ",\"verdict\":\"%s\",\"message\":",
-                s->verdict == DFS_VERDICT_NONE ? "none" : dfs_verdict_name(s->verdict));
-        json_s(f, s->msg);
+        json_kv(f, "\"origin\":", s->origin);
+        json_kv(f, ",\"text\":", s->text);
+        json_kv(f, ",\"expect\":", s->expect);
+        json_kv(f, ",\"reply\":", s->reply);
+        json_verdict(f, s->verdict, s->msg);
         if (s->check >= 0) {
-            fputs(",\"check\":", f);
-            json_s(f, r->checks[s->check].id);
+            json_kv(f, ",\"check\":", r->checks[s->check].id);
         } else {
             fputs(",\"check\":null", f);
         }
@@ -598,17 +615,11 @@ dfs_result dfs_report_write_json(const dfs_report *r, FILE *f)
     for (size_t i = 0; i < r->n_checks; i++) {
         const struct dfs_check_result *c = &r->checks[i];
         fputs(i ? ",\n{" : "\n{", f);
-        fputs("\"suite\":", f);
-        json_s(f, c->suite);
-        fputs(",\"id\":", f);
-        json_s(f, c->id);
-        fputs(",\"clause\":", f);
-        json_s(f, c->clause);
-        fputs(",\"title\":", f);
-        json_s(f, c->title);
-        fprintf(f, ",\"verdict\":\"%s\",\"message\":",
-                c->verdict == DFS_VERDICT_NONE ? "none" : dfs_verdict_name(c->verdict));
-        json_s(f, c->msg);
+        json_kv(f, "\"suite\":", c->suite);
+        json_kv(f, ",\"id\":", c->id);
+        json_kv(f, ",\"clause\":", c->clause);
+        json_kv(f, ",\"title\":", c->title);
+        json_verdict(f, c->verdict, c->msg);
         fputc('}', f);
     }
     fputs("]}\n", f);
@@ -617,38 +628,25 @@ dfs_result dfs_report_write_json(const dfs_report *r, FILE *f)
 
 /* ---- JUnit XML --------------------------------------------------------------------------------- */
 
-static void xml_s(FILE *f, const char *s)
+static const char *xml_escape(unsigned char c, bool bad, char tmp[8])
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s);
-    for (size_t i = 0; i < n;) {
-        unsigned char c = p[i];
-        size_t l = utf8_len(p + i, n - i);
-        if (l == 0) {
-            fputs("\xef\xbf\xbd", f); /* U+FFFD */
-            i++;
-            continue;
-        }
-        if (l > 1) {
-            fwrite(p + i, 1, l, f);
-            i += l;
-            continue;
-        }
-        switch (c) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&apos;", f); break;
-        default:
-            if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
-                fputc('?', f); /* not allowed in XML 1.0 */
-            else
-                fputc(c, f);
-        }
-        i++;
+    (void)tmp;
+    if (bad)
+        return "\xef\xbf\xbd"; /* U+FFFD */
+    switch (c) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '"': return "&quot;";
+    case '\'': return "&apos;";
+    default:
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+            return "?"; /* not allowed in XML 1.0 */
+        return NULL;
     }
 }
+
+static void xml_s(FILE *f, const char *s) { put_escaped(f, s, xml_escape); }
 
 dfs_result dfs_report_write_junit(const dfs_report *r, FILE *f, const char *suite_name)
 {

@@ -911,6 +911,33 @@ static void dfuse_command(struct dfs__sess *s, const uint8_t *cmd, uint16_t len,
     r->has_gs = r->st == DFS_XFER_OK;
 }
 
+/* A DfuSe command with an address (set-address or erase). */
+static void dfuse_address_command(struct dfs__sess *s, uint8_t command, uint32_t addr, bool nowait,
+                                  struct step_result *r)
+{
+    uint8_t cmd[5] = {command, (uint8_t)addr, (uint8_t)(addr >> 8), (uint8_t)(addr >> 16),
+                      (uint8_t)(addr >> 24)};
+    dfuse_command(s, cmd, 5, 0, nowait, r);
+}
+
+/* DfuSe read and write: set the address pointer to st->addr. False when the
+ * request failed (r says how) or the device refused the address (msg says
+ * how). */
+static bool set_address_for(struct dfs__sess *s, const struct dfs__step *st, struct step_result *r,
+                            char *msg, size_t msg_size)
+{
+    dfuse_address_command(s, DFS_DFUSE_SET_ADDRESS, st->addr, st->nowait, r);
+    if (r->st != DFS_XFER_OK)
+        return false;
+    if (r->gs.bState != DFS_STATE_DNLOAD_IDLE || r->gs.bStatus != DFS_STATUS_OK) {
+        char g[120] = "";
+        describe_gs(g, sizeof g, &r->gs);
+        dfs__fmt(msg, msg_size, "set-address 0x%08x was refused: %s", (unsigned)st->addr, g);
+        return false;
+    }
+    return true;
+}
+
 static uint32_t xfer_size(const struct dfs__sess *s)
 {
     uint32_t x = s->facts.transfer_size;
@@ -931,21 +958,9 @@ static void exec_step(struct dfs__sess *s, const dfs_script *sc, const struct df
     if (st->setup_iface)
         su.wIndex = s->iface;
     const uint8_t *data = st->data_len ? dfs__script_data(sc, st->data_off) : NULL;
-    uint8_t cmd[5];
+    uint8_t cmd[1];
     switch (st->kind) {
-    case DFS__SK_GET_DESCRIPTOR:
-    case DFS__SK_SET_CONFIGURATION:
-    case DFS__SK_SET_INTERFACE:
-    case DFS__SK_GET_STATUS:
-    case DFS__SK_CLEAR_FEATURE:
-    case DFS__SK_CONTROL:
-    case DFS__SK_DETACH:
-    case DFS__SK_DNLOAD:
-    case DFS__SK_UPLOAD:
-    case DFS__SK_GETSTATUS:
-    case DFS__SK_CLRSTATUS:
-    case DFS__SK_GETSTATE:
-    case DFS__SK_ABORT: {
+    DFS__SK_REQUEST_CASES: {
         bool in = su.bmRequestType & DFS_REQTYPE_DIR_IN;
         if (in && su.wLength) {
             r->data = malloc(su.wLength);
@@ -993,12 +1008,9 @@ static void exec_step(struct dfs__sess *s, const dfs_script *sc, const struct df
         return;
     case DFS__SK_SET_ADDRESS:
     case DFS__SK_ERASE:
-        cmd[0] = st->kind == DFS__SK_SET_ADDRESS ? DFS_DFUSE_SET_ADDRESS : DFS_DFUSE_ERASE;
-        cmd[1] = (uint8_t)st->addr;
-        cmd[2] = (uint8_t)(st->addr >> 8);
-        cmd[3] = (uint8_t)(st->addr >> 16);
-        cmd[4] = (uint8_t)(st->addr >> 24);
-        dfuse_command(s, cmd, 5, 0, st->nowait, r);
+        dfuse_address_command(s, st->kind == DFS__SK_SET_ADDRESS ? DFS_DFUSE_SET_ADDRESS
+                                                                 : DFS_DFUSE_ERASE,
+                              st->addr, st->nowait, r);
         return;
     case DFS__SK_MASS_ERASE:
         cmd[0] = DFS_DFUSE_ERASE;
@@ -1013,20 +1025,8 @@ static void exec_step(struct dfs__sess *s, const dfs_script *sc, const struct df
         dfuse_command(s, NULL, 0, 2, st->nowait, r);
         return;
     case DFS__SK_READ: {
-        cmd[0] = DFS_DFUSE_SET_ADDRESS;
-        cmd[1] = (uint8_t)st->addr;
-        cmd[2] = (uint8_t)(st->addr >> 8);
-        cmd[3] = (uint8_t)(st->addr >> 16);
-        cmd[4] = (uint8_t)(st->addr >> 24);
-        dfuse_command(s, cmd, 5, 0, st->nowait, r);
-        if (r->st != DFS_XFER_OK)
+        if (!set_address_for(s, st, r, msg, msg_size))
             return;
-        if (r->gs.bState != DFS_STATE_DNLOAD_IDLE || r->gs.bStatus != DFS_STATUS_OK) {
-            char g[120] = "";
-            describe_gs(g, sizeof g, &r->gs);
-            dfs__fmt(msg, msg_size, "set-address 0x%08x was refused: %s", (unsigned)st->addr, g);
-            return;
-        }
         r->has_gs = false;
         r->st = dfs__dfu_out(s, DFS_DFU_ABORT, 0, NULL, 0, false);
         if (r->st != DFS_XFER_OK)
@@ -1059,20 +1059,8 @@ static void exec_step(struct dfs__sess *s, const dfs_script *sc, const struct df
         return;
     }
     case DFS__SK_WRITE: {
-        cmd[0] = DFS_DFUSE_SET_ADDRESS;
-        cmd[1] = (uint8_t)st->addr;
-        cmd[2] = (uint8_t)(st->addr >> 8);
-        cmd[3] = (uint8_t)(st->addr >> 16);
-        cmd[4] = (uint8_t)(st->addr >> 24);
-        dfuse_command(s, cmd, 5, 0, st->nowait, r);
-        if (r->st != DFS_XFER_OK)
+        if (!set_address_for(s, st, r, msg, msg_size))
             return;
-        if (r->gs.bState != DFS_STATE_DNLOAD_IDLE || r->gs.bStatus != DFS_STATUS_OK) {
-            char g[120] = "";
-            describe_gs(g, sizeof g, &r->gs);
-            dfs__fmt(msg, msg_size, "set-address 0x%08x was refused: %s", (unsigned)st->addr, g);
-            return;
-        }
         uint32_t chunk = xfer_size(s);
         uint32_t done = 0, block = 2;
         while (done < st->data_len) {

@@ -934,13 +934,7 @@ static dfs_result parse_text(struct parser *ps, const char *buf, size_t len, con
 static bool is_dfu_request(enum dfs__step_kind k)
 {
     switch (k) {
-    case DFS__SK_DETACH:
-    case DFS__SK_DNLOAD:
-    case DFS__SK_UPLOAD:
-    case DFS__SK_GETSTATUS:
-    case DFS__SK_CLRSTATUS:
-    case DFS__SK_GETSTATE:
-    case DFS__SK_ABORT:
+    DFS__SK_DFU_REQUEST_CASES:
     case DFS__SK_POLL:
     case DFS__SK_SET_ADDRESS:
     case DFS__SK_ERASE:

@@ -216,20 +216,39 @@ const struct dfs_check_info *dfs_suite_checks(enum dfs_suite s, size_t *count)
     return t;
 }
 
+/* A check with no steps and a verdict of its own: an id of ci with
+ * "[instance]" after it when instance is given. notify: tell the caller's
+ * on_check, as checks that ran do. */
+static void record_check(struct dfs__sess *s, const char *suite, const struct dfs_check_info *ci,
+                         const char *instance, enum dfs_verdict v, bool notify, const char *fmt,
+                         ...) __attribute__((format(printf, 7, 8)));
+static void record_check(struct dfs__sess *s, const char *suite, const struct dfs_check_info *ci,
+                         const char *instance, enum dfs_verdict v, bool notify, const char *fmt,
+                         ...)
+{
+    s->check = dfs__report_add_check(s->rep, suite, ci->id, ci->clause, ci->title);
+    struct dfs_check_result *r = dfs__report_check_mut(s->rep, s->check);
+    if (r) {
+        if (instance)
+            dfs__fmt(r->id, sizeof r->id, "%s[%s]", ci->id, instance);
+        r->verdict = v;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->msg, sizeof r->msg, fmt, ap);
+        va_end(ap);
+    }
+    if (notify && s->o->on_check)
+        s->o->on_check(s->o->user, s->rep, (size_t)s->check);
+    s->check = -1;
+}
+
 void dfs__suite_list_not_run(struct dfs__sess *s, enum dfs_suite suite, const char *why)
 {
     size_t n;
     const struct dfs_check_info *t = dfs_suite_checks(suite, &n);
-    for (size_t i = 0; i < n; i++) {
-        s->check = dfs__report_add_check(s->rep, suite_names[suite], t[i].id, t[i].clause,
-                                         t[i].title);
-        struct dfs_check_result *c = dfs__report_check_mut(s->rep, s->check);
-        if (c) {
-            c->verdict = DFS_VERDICT_ERROR;
-            dfs__fmt(c->msg, sizeof c->msg, "not run: %s", why);
-        }
-        s->check = -1;
-    }
+    for (size_t i = 0; i < n; i++)
+        record_check(s, suite_names[suite], &t[i], NULL, DFS_VERDICT_ERROR, false, "not run: %s",
+                     why);
 }
 
 /* ---- helpers ------------------------------------------------------------------------------------ */
@@ -258,6 +277,13 @@ static void step_done(struct ctx *c, enum dfs_xfer_status st, uint32_t got)
     else
         dfs__step_reply(c->s, "%s", dfs_xfer_status_name(st));
     dfs__step_end(c->s, DFS_VERDICT_NONE, NULL);
+}
+
+/* A state's name, "?" for a value DFU 1.1 does not define. */
+static const char *state_text(uint8_t state)
+{
+    const char *n = dfs_dfu_state_name(state);
+    return n ? n : "?";
 }
 
 static void gs_text(char *buf, size_t size, const struct dfs__getstatus *gs)
@@ -336,17 +362,8 @@ static bool device_lost(struct ctx *c)
 static void rest_not_run(struct ctx *c, const struct dfs_check_info *t, size_t from, size_t n,
                          enum dfs_verdict v, const char *why)
 {
-    for (size_t i = from; i < n; i++) {
-        c->s->check = dfs__report_add_check(c->s->rep, c->suite, t[i].id, t[i].clause, t[i].title);
-        struct dfs_check_result *r = dfs__report_check_mut(c->s->rep, c->s->check);
-        if (r) {
-            r->verdict = v;
-            dfs__fmt(r->msg, sizeof r->msg, "%s", why);
-        }
-        if (c->s->o->on_check)
-            c->s->o->on_check(c->s->o->user, c->s->rep, (size_t)c->s->check);
-        c->s->check = -1;
-    }
+    for (size_t i = from; i < n; i++)
+        record_check(c->s, c->suite, &t[i], NULL, v, true, "%s", why);
 }
 
 /* ---- descriptors ------------------------------------------------------------------------------------ */
@@ -874,16 +891,25 @@ static bool first_readable(const struct dfs__sess *s, uint8_t alt, uint32_t *add
     return false;
 }
 
+/* DfuSe: the DNLOAD of a command with an address (set-address or erase),
+ * as a step named by the command, the address and note. */
+static enum dfs_xfer_status dfuse_command(struct ctx *c, const struct dfs_check_info *ci,
+                                          uint8_t command, uint32_t addr, const char *note)
+{
+    uint8_t cmd[5] = {command, (uint8_t)addr, (uint8_t)(addr >> 8), (uint8_t)(addr >> 16),
+                      (uint8_t)(addr >> 24)};
+    char t[80];
+    dfs__fmt(t, sizeof t, "%s 0x%08x%s", command == DFS_DFUSE_ERASE ? "erase" : "set-address",
+             (unsigned)addr, note);
+    return out_step(c, ci, DFS_DFU_DNLOAD, 0, cmd, 5, t);
+}
+
 /* DfuSe: set the address pointer, then GETSTATUS until done. */
 static enum dfs_xfer_status set_address(struct ctx *c, const struct dfs_check_info *ci,
                                         uint32_t addr, uint32_t floor_ms,
                                         struct dfs__getstatus *gs)
 {
-    uint8_t cmd[5] = {DFS_DFUSE_SET_ADDRESS, (uint8_t)addr, (uint8_t)(addr >> 8),
-                      (uint8_t)(addr >> 16), (uint8_t)(addr >> 24)};
-    char t[60];
-    dfs__fmt(t, sizeof t, "set-address 0x%08x", (unsigned)addr);
-    enum dfs_xfer_status st = out_step(c, ci, DFS_DFU_DNLOAD, 0, cmd, 5, t);
+    enum dfs_xfer_status st = dfuse_command(c, ci, DFS_DFUSE_SET_ADDRESS, addr, "");
     if (st != DFS_XFER_OK)
         return st;
     step(c, ci, "poll");
@@ -897,6 +923,47 @@ static enum dfs_xfer_status set_address(struct ctx *c, const struct dfs_check_in
     }
     dfs__step_end(c->s, DFS_VERDICT_NONE, NULL);
     return st;
+}
+
+/* DfuSe: set the address pointer to the first readable region of the
+ * current alternate setting (or any) and reach dfuDNLOAD-IDLE. len, when
+ * given, gets the region's size. */
+static bool address_readable(struct ctx *c, const struct dfs_check_info *ci, uint32_t *len)
+{
+    struct dfs__sess *s = c->s;
+    struct dfs__getstatus gs;
+    uint32_t addr, l;
+    if (!first_readable(s, s->alt_known ? s->alt : 0, &addr, &l))
+        return false;
+    if (len)
+        *len = l;
+    return set_address(c, ci, addr, s->o->busy_floor_ms, &gs) == DFS_XFER_OK &&
+           gs.bState == DFS_STATE_DNLOAD_IDLE;
+}
+
+/* DfuSe: as address_readable, then ABORT to dfuIDLE, so that UPLOAD block 2
+ * on reads from there. */
+static bool point_at_readable(struct ctx *c, const struct dfs_check_info *ci, uint32_t *len)
+{
+    return address_readable(c, ci, len) &&
+           out_step(c, ci, DFS_DFU_ABORT, 0, NULL, 0, "abort") == DFS_XFER_OK;
+}
+
+/* The end of an ABORT check: ABORT in `state`, then GETSTATUS; the device
+ * must accept it and be in dfuIDLE. */
+static void abort_to_idle(struct ctx *c, const struct dfs_check_info *ci, const char *state)
+{
+    struct dfs__getstatus gs;
+    enum dfs_xfer_status st = out_step(c, ci, DFS_DFU_ABORT, 0, NULL, 0, "abort");
+    enum dfs_xfer_status st2 = gs_step(c, ci, false, &gs);
+    if (st != DFS_XFER_OK)
+        dfs__check_end(c->s, DFS_VERDICT_FAIL, "ABORT in %s: %s", state,
+                       dfs_xfer_status_name(st));
+    else if (st2 != DFS_XFER_OK || gs.bState != DFS_STATE_DFU_IDLE)
+        dfs__check_end(c->s, DFS_VERDICT_FAIL, "after ABORT: %s, state %s",
+                       dfs_xfer_status_name(st2), st2 == DFS_XFER_OK ? state_text(gs.bState) : "?");
+    else
+        dfs__check_end(c->s, DFS_VERDICT_PASS, NULL);
 }
 
 /* Start something that makes the device busy: a DfuSe set-address, or on a
@@ -918,11 +985,8 @@ static bool start_busy(struct ctx *c, const struct dfs_check_info *ci, const uin
             uint32_t page = (uint32_t)(rg->end - rg->size);
             if (dfs__area_needs(&s->facts, page, rg->size, NULL, 0) & ~s->o->allow)
                 continue; /* option bytes or OTP: not for a timing check */
-            uint8_t cmd[5] = {DFS_DFUSE_ERASE, (uint8_t)page, (uint8_t)(page >> 8),
-                              (uint8_t)(page >> 16), (uint8_t)(page >> 24)};
-            char t[60];
-            dfs__fmt(t, sizeof t, "erase 0x%08x (the region's last page)", (unsigned)page);
-            if (out_step(c, ci, DFS_DFU_DNLOAD, 0, cmd, 5, t) != DFS_XFER_OK) {
+            if (dfuse_command(c, ci, DFS_DFUSE_ERASE, page, " (the region's last page)") !=
+                DFS_XFER_OK) {
                 dfs__fmt(why, why_size, "the erase DNLOAD failed");
                 return false;
             }
@@ -935,11 +999,7 @@ static bool start_busy(struct ctx *c, const struct dfs_check_info *ci, const uin
             dfs__fmt(why, why_size, "no region in the layout to point the address at");
             return false;
         }
-        uint8_t cmd[5] = {DFS_DFUSE_SET_ADDRESS, (uint8_t)addr, (uint8_t)(addr >> 8),
-                          (uint8_t)(addr >> 16), (uint8_t)(addr >> 24)};
-        char t[60];
-        dfs__fmt(t, sizeof t, "set-address 0x%08x", (unsigned)addr);
-        if (out_step(c, ci, DFS_DFU_DNLOAD, 0, cmd, 5, t) != DFS_XFER_OK) {
+        if (dfuse_command(c, ci, DFS_DFUSE_SET_ADDRESS, addr, "") != DFS_XFER_OK) {
             dfs__fmt(why, why_size, "the set-address DNLOAD failed");
             return false;
         }
@@ -1015,25 +1075,14 @@ static void suite_dfu11(struct ctx *c)
                        (unsigned)got);
     else if (b[0] != DFS_STATE_DFU_IDLE)
         dfs__check_end(s, DFS_VERDICT_FAIL, "GETSTATE says %s (%u) right after GETSTATUS said "
-                       "dfuIDLE", dfs_dfu_state_name(b[0]) ? dfs_dfu_state_name(b[0]) : "?", b[0]);
+                       "dfuIDLE", state_text(b[0]), b[0]);
     else
         dfs__check_end(s, DFS_VERDICT_PASS, NULL);
     if (device_lost(c))
         goto lost;
 
     dfs__check_begin(s, c->suite, &T[F_ABORT_IDLE], NULL);
-    st = out_step(c, &T[F_ABORT_IDLE], DFS_DFU_ABORT, 0, NULL, 0, "abort");
-    enum dfs_xfer_status st2 = gs_step(c, &T[F_ABORT_IDLE], false, &gs);
-    if (st != DFS_XFER_OK)
-        dfs__check_end(s, DFS_VERDICT_FAIL, "ABORT in dfuIDLE: %s", dfs_xfer_status_name(st));
-    else if (st2 != DFS_XFER_OK || gs.bState != DFS_STATE_DFU_IDLE)
-        dfs__check_end(s, DFS_VERDICT_FAIL, "after ABORT: %s, state %s",
-                       dfs_xfer_status_name(st2),
-                       st2 == DFS_XFER_OK && dfs_dfu_state_name(gs.bState)
-                           ? dfs_dfu_state_name(gs.bState)
-                           : "?");
-    else
-        dfs__check_end(s, DFS_VERDICT_PASS, NULL);
+    abort_to_idle(c, &T[F_ABORT_IDLE], "dfuIDLE");
     if (device_lost(c))
         goto lost;
     to_idle(c, NULL);
@@ -1041,7 +1090,7 @@ static void suite_dfu11(struct ctx *c)
     /* CLRSTATUS outside dfuERROR */
     dfs__check_begin(s, c->suite, &T[F_CLRSTATUS_IDLE], NULL);
     st = out_step(c, &T[F_CLRSTATUS_IDLE], DFS_DFU_CLRSTATUS, 0, NULL, 0, "clrstatus");
-    st2 = gs_step(c, &T[F_CLRSTATUS_IDLE], false, &gs);
+    enum dfs_xfer_status st2 = gs_step(c, &T[F_CLRSTATUS_IDLE], false, &gs);
     if (st == DFS_XFER_STALL)
         dfs__check_end(s, DFS_VERDICT_PASS, "STALL");
     else if (st != DFS_XFER_OK)
@@ -1070,11 +1119,8 @@ static void suite_dfu11(struct ctx *c)
         if (s->facts.dfuse == 1) {
             /* DfuSe: UPLOAD in dfuDNLOAD-IDLE (a zero-length DNLOAD in
              * dfuIDLE would be a DfuSe leave) */
-            uint32_t addr, len;
             what = "UPLOAD in dfuDNLOAD-IDLE";
-            sent = first_readable(s, s->alt_known ? s->alt : 0, &addr, &len) &&
-                   set_address(c, &T[F_INVALID_STALLS], addr, floor, &gs) == DFS_XFER_OK &&
-                   gs.bState == DFS_STATE_DNLOAD_IDLE;
+            sent = address_readable(c, &T[F_INVALID_STALLS], NULL);
             if (sent)
                 st = in_step(c, &T[F_INVALID_STALLS], DFS_DFU_UPLOAD, 2, b, 8, &got, "upload 2 8");
         } else {
@@ -1145,12 +1191,8 @@ static void suite_dfu11(struct ctx *c)
         uint16_t block = 0;
         uint32_t want = xfer;
         if (ready && s->facts.dfuse == 1) {
-            uint32_t addr, len;
-            ready = first_readable(s, s->alt_known ? s->alt : 0, &addr, &len) &&
-                    set_address(c, &T[F_UPLOAD_XFER], addr, floor, &gs) == DFS_XFER_OK &&
-                    gs.bState == DFS_STATE_DNLOAD_IDLE &&
-                    out_step(c, &T[F_UPLOAD_XFER], DFS_DFU_ABORT, 0, NULL, 0, "abort") ==
-                        DFS_XFER_OK;
+            uint32_t len = 0;
+            ready = point_at_readable(c, &T[F_UPLOAD_XFER], &len);
             block = 2;
             if (len < want)
                 want = len;
@@ -1248,9 +1290,7 @@ static void suite_dfu11(struct ctx *c)
             if (st2 != DFS_XFER_OK || gs.bState != DFS_STATE_DFU_IDLE)
                 dfs__check_end(s, DFS_VERDICT_FAIL, "after the short packet: %s, state %s",
                                dfs_xfer_status_name(st2),
-                               st2 == DFS_XFER_OK && dfs_dfu_state_name(gs.bState)
-                                   ? dfs_dfu_state_name(gs.bState)
-                                   : "?");
+                               st2 == DFS_XFER_OK ? state_text(gs.bState) : "?");
             else
                 dfs__check_end(s, DFS_VERDICT_PASS, "%u bytes, then dfuIDLE", (unsigned)total);
         }
@@ -1267,12 +1307,7 @@ static void suite_dfu11(struct ctx *c)
         bool ready = true;
         uint16_t block = 0;
         if (s->facts.dfuse == 1) {
-            uint32_t addr, len;
-            ready = first_readable(s, s->alt_known ? s->alt : 0, &addr, &len) &&
-                    set_address(c, &T[F_ABORT_UPLOAD], addr, floor, &gs) == DFS_XFER_OK &&
-                    gs.bState == DFS_STATE_DNLOAD_IDLE &&
-                    out_step(c, &T[F_ABORT_UPLOAD], DFS_DFU_ABORT, 0, NULL, 0, "abort") ==
-                        DFS_XFER_OK;
+            ready = point_at_readable(c, &T[F_ABORT_UPLOAD], NULL);
             block = 2;
         }
         if (!ready) {
@@ -1286,19 +1321,7 @@ static void suite_dfu11(struct ctx *c)
                                "bytes): dfuUPLOAD-IDLE not reached", dfs_xfer_status_name(st),
                                (unsigned)got);
             } else {
-                st = out_step(c, &T[F_ABORT_UPLOAD], DFS_DFU_ABORT, 0, NULL, 0, "abort");
-                st2 = gs_step(c, &T[F_ABORT_UPLOAD], false, &gs);
-                if (st != DFS_XFER_OK)
-                    dfs__check_end(s, DFS_VERDICT_FAIL, "ABORT in dfuUPLOAD-IDLE: %s",
-                                   dfs_xfer_status_name(st));
-                else if (st2 != DFS_XFER_OK || gs.bState != DFS_STATE_DFU_IDLE)
-                    dfs__check_end(s, DFS_VERDICT_FAIL, "after ABORT: %s, state %s",
-                                   dfs_xfer_status_name(st2),
-                                   st2 == DFS_XFER_OK && dfs_dfu_state_name(gs.bState)
-                                       ? dfs_dfu_state_name(gs.bState)
-                                       : "?");
-                else
-                    dfs__check_end(s, DFS_VERDICT_PASS, NULL);
+                abort_to_idle(c, &T[F_ABORT_UPLOAD], "dfuUPLOAD-IDLE");
             }
         }
     }
@@ -1364,7 +1387,7 @@ static void suite_dfu11(struct ctx *c)
             if (v_suff == DFS_VERDICT_PASS)
                 dfs__fmt(m_suff, sizeof m_suff, "%u GETSTATUS, %u busy repl%s, then %s", polls,
                          busy_replies, busy_replies == 1 ? "y" : "ies",
-                         dfs_dfu_state_name(gs.bState) ? dfs_dfu_state_name(gs.bState) : "?");
+                         state_text(gs.bState));
             dfs__check_end(s, v_suff, "%s", m_suff);
             if ((cb = dfs__report_check_mut(s->rep, chk_busy)) != NULL) {
                 if (v_busy == DFS_VERDICT_PASS && v_suff == DFS_VERDICT_FAIL && busy_replies == 0)
@@ -1397,19 +1420,7 @@ static void suite_dfu11(struct ctx *c)
                 dfs__check_end(s, DFS_VERDICT_SKIP, "dfuDNLOAD-IDLE not reached (%s)",
                                dfs_xfer_status_name(st));
             } else {
-                st = out_step(c, &T[F_ABORT_DNLOAD], DFS_DFU_ABORT, 0, NULL, 0, "abort");
-                st2 = gs_step(c, &T[F_ABORT_DNLOAD], false, &gs);
-                if (st != DFS_XFER_OK)
-                    dfs__check_end(s, DFS_VERDICT_FAIL, "ABORT in dfuDNLOAD-IDLE: %s",
-                                   dfs_xfer_status_name(st));
-                else if (st2 != DFS_XFER_OK || gs.bState != DFS_STATE_DFU_IDLE)
-                    dfs__check_end(s, DFS_VERDICT_FAIL, "after ABORT: %s, state %s",
-                                   dfs_xfer_status_name(st2),
-                                   st2 == DFS_XFER_OK && dfs_dfu_state_name(gs.bState)
-                                       ? dfs_dfu_state_name(gs.bState)
-                                       : "?");
-                else
-                    dfs__check_end(s, DFS_VERDICT_PASS, NULL);
+                abort_to_idle(c, &T[F_ABORT_DNLOAD], "dfuDNLOAD-IDLE");
             }
         }
     }
@@ -1433,15 +1444,14 @@ static void suite_dfu11(struct ctx *c)
                                dfs_xfer_status_name(st));
             } else if (gs.bState != DFS_STATE_DNBUSY || gs.poll_ms == 0) {
                 dfs__check_end(s, DFS_VERDICT_SKIP, "the device asked for no wait (%s, %u ms)",
-                               dfs_dfu_state_name(gs.bState) ? dfs_dfu_state_name(gs.bState) : "?",
+                               state_text(gs.bState),
                                (unsigned)gs.poll_ms);
             } else {
                 uint32_t asked = gs.poll_ms;
                 st = gs_step(c, &T[F_GETSTATUS_EARLY], true, &gs);
                 if (st == DFS_XFER_OK)
                     dfs__check_end(s, DFS_VERDICT_PASS, "answered %s although %u ms were asked "
-                                   "for", dfs_dfu_state_name(gs.bState)
-                                   ? dfs_dfu_state_name(gs.bState) : "?", (unsigned)asked);
+                                   "for", state_text(gs.bState), (unsigned)asked);
                 else {
                     bool back = to_idle(c, &T[F_GETSTATUS_EARLY]);
                     if (back)
@@ -1561,16 +1571,8 @@ static void suite_dfuse(struct ctx *c)
         char inst[40];
         dfs__fmt(inst, sizeof inst, "alt %u", a->alt);
         if (!a->layout_ok) {
-            s->check = dfs__report_add_check(s->rep, c->suite, T[S_SET_ADDRESS].id,
-                                             T[S_SET_ADDRESS].clause, T[S_SET_ADDRESS].title);
-            struct dfs_check_result *cr = dfs__report_check_mut(s->rep, s->check);
-            if (cr) {
-                dfs__fmt(cr->id, sizeof cr->id, "%s[%s]", T[S_SET_ADDRESS].id, inst);
-                cr->verdict = DFS_VERDICT_SKIP;
-                dfs__fmt(cr->msg, sizeof cr->msg, "no layout string that parses (see "
-                         "desc.dfuse.layout-parse)");
-            }
-            s->check = -1;
+            record_check(s, c->suite, &T[S_SET_ADDRESS], inst, DFS_VERDICT_SKIP, false,
+                         "no layout string that parses (see desc.dfuse.layout-parse)");
             continue;
         }
         dfs__check_begin(s, c->suite, &T[S_SET_ADDRESS], inst);
@@ -1605,16 +1607,8 @@ static void suite_dfuse(struct ctx *c)
             char ri[60];
             dfs__fmt(ri, sizeof ri, "alt %u 0x%08x", a->alt, (unsigned)rg->start);
             if (!(rg->flags & DFS_MEM_READABLE)) {
-                s->check = dfs__report_add_check(s->rep, c->suite, T[S_READ_REGION].id,
-                                                 T[S_READ_REGION].clause, T[S_READ_REGION].title);
-                struct dfs_check_result *cr = dfs__report_check_mut(s->rep, s->check);
-                if (cr) {
-                    dfs__fmt(cr->id, sizeof cr->id, "%s[%s]", T[S_READ_REGION].id, ri);
-                    cr->verdict = DFS_VERDICT_SKIP;
-                    dfs__fmt(cr->msg, sizeof cr->msg, "type '%c': not readable by its layout",
-                             rg->type);
-                }
-                s->check = -1;
+                record_check(s, c->suite, &T[S_READ_REGION], ri, DFS_VERDICT_SKIP, false,
+                             "type '%c': not readable by its layout", rg->type);
                 continue;
             }
             dfs__check_begin(s, c->suite, &T[S_READ_REGION], ri);

@@ -148,6 +148,15 @@ static const char *stname(uint8_t st)
     return n ? n : "an undefined status";
 }
 
+/* The frames of a finding that two frames prove (either may be 0: none). */
+static struct dfs__frames frame_pair(uint64_t a, uint64_t b)
+{
+    struct dfs__frames fr = {0};
+    dfs__frames_add(&fr, a);
+    dfs__frames_add(&fr, b);
+    return fr;
+}
+
 static struct dfs__dfu_dev *dfu_dev(dfs_decoder *d, struct dfs__device *dev, bool create)
 {
     if (!dev->dfu && create) {
@@ -713,9 +722,7 @@ static void check_layout(dfs_decoder *d, struct dfs__device *dev, struct dfs__df
                      "dfu-util refuses to erase such a page (\"... can not be erased\"), "
                      "even with :force. Erase through an alternate setting that advertises "
                      "the page as erasable, or fix the layout string in the firmware.");
-    struct dfs__frames fr = {0};
-    dfs__frames_add(&fr, a->name_frame);
-    dfs__frames_add(&fr, frame);
+    struct dfs__frames fr = frame_pair(a->name_frame, frame);
     dfs__emit_finding(d, DFS_F_DFUSE_ADDRESS_OUTSIDE_LAYOUT, dev->id, frame, &fr, remedy,
                       "%s: frame %llu %s %u byte%s at 0x%08x, but alternate setting %u of "
                       "interface %u advertises \"%s\", where that address is %s%s%s.",
@@ -1013,15 +1020,23 @@ static void lost_stayed(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu
     l->kind = LOST_NONE;
 }
 
+/* A DFU request was stalled: the device is in dfuERROR now, and the next
+ * GETSTATUS should say so (report_stall_pairing). Returns dfuERROR. */
+static uint8_t stalled_request(struct dfu_if *f, uint64_t frame, uint8_t req)
+{
+    f->stall_pending = true;
+    f->stall_frame = frame;
+    f->stall_req = req;
+    return DFS_STATE_ERROR;
+}
+
 static void report_stall_pairing(dfs_decoder *d, struct dfs__device *dev, struct dfu_if *f,
                                  const struct dfs_dfu_txn *t)
 {
     char who[64];
     dev_label(dev, who, sizeof who);
     if (f->stall_pending && t->bState != DFS_STATE_ERROR) {
-        struct dfs__frames fr = {0};
-        dfs__frames_add(&fr, f->stall_frame);
-        dfs__frames_add(&fr, t->frame);
+        struct dfs__frames fr = frame_pair(f->stall_frame, t->frame);
         dfs__emit_finding(d, DFS_F_DFU_STALL_WITHOUT_ERROR_STATE, dev->id, t->frame, &fr,
                           "DFU 1.1 pairs the two: a device that stalls a request enters "
                           "dfuERROR with errSTALLEDPKT until CLRSTATUS.",
@@ -1032,9 +1047,7 @@ static void report_stall_pairing(dfs_decoder *d, struct dfs__device *dev, struct
     } else if (!f->stall_pending && t->bState == DFS_STATE_ERROR &&
                t->bStatus == DFS_STATUS_ERR_STALLEDPKT && t->state_before != DFS_STATE_ERROR &&
                t->state_before != DFS_STATE_UNKNOWN && f->last_req != DFS_DFU_GETSTATUS) {
-        struct dfs__frames fr = {0};
-        dfs__frames_add(&fr, f->last_req_frame);
-        dfs__frames_add(&fr, t->frame);
+        struct dfs__frames fr = frame_pair(f->last_req_frame, t->frame);
         dfs__emit_finding(d, DFS_F_DFU_STALL_WITHOUT_ERROR_STATE, dev->id, t->frame, &fr,
                           "A device that rejects a request must stall it (DFU 1.1), so the "
                           "host sees the rejection when it happens.",
@@ -1057,9 +1070,7 @@ static void end_episode(dfs_decoder *d, struct dfs__device *dev, struct dfu_if *
         busy_us >= 100000 && busy_us > 3 * (int64_t)f->episode_max_poll * 1000) {
         char who[64];
         dev_label(dev, who, sizeof who);
-        struct dfs__frames fr = {0};
-        dfs__frames_add(&fr, f->episode_frame);
-        dfs__frames_add(&fr, t->frame);
+        struct dfs__frames fr = frame_pair(f->episode_frame, t->frame);
         dfs__emit_finding(
             d, DFS_F_DFU_POLL_TIMEOUT_TOO_SHORT, dev->id, t->frame, &fr,
             "The device should announce in bwPollTimeout how long the operation really takes, "
@@ -1163,9 +1174,7 @@ static void on_getstatus_reply(dfs_decoder *d, struct dfs__device *dev, struct d
                 f->zero_first_frame = t->frame;
             if (++f->zero_polls >= ZERO_POLL_LIMIT && !f->zero_reported) {
                 f->zero_reported = true;
-                struct dfs__frames fr = {0};
-                dfs__frames_add(&fr, f->zero_first_frame);
-                dfs__frames_add(&fr, t->frame);
+                struct dfs__frames fr = frame_pair(f->zero_first_frame, t->frame);
                 dfs__emit_finding(
                     d, DFS_F_DFU_ZERO_POLL_TIMEOUT, dev->id, t->frame, &fr,
                     "Announce the expected busy time in bwPollTimeout. Hosts poll such a "
@@ -1195,9 +1204,7 @@ static void on_getstatus_reply(dfs_decoder *d, struct dfs__device *dev, struct d
         if (done) {
             uint64_t xf = t->frame;
             if (failed) {
-                struct dfs__frames fr = {0};
-                dfs__frames_add(&fr, pd->frame);
-                dfs__frames_add(&fr, xf);
+                struct dfs__frames fr = frame_pair(pd->frame, xf);
                 const char *meaning = dfs_dfu_status_meaning(t->bStatus);
                 if (pd->ob.is) {
                     dfs__emit_finding(
@@ -1257,9 +1264,7 @@ static void on_getstatus_reply(dfs_decoder *d, struct dfs__device *dev, struct d
                          pd->addr, page, NULL, 0, !failed, t->bStatus, 0, pd->frame, xf, pd->ts,
                          pd->alt);
                 if (!failed && !pd->busy_seen) {
-                    struct dfs__frames fr = {0};
-                    dfs__frames_add(&fr, pd->frame);
-                    dfs__frames_add(&fr, xf);
+                    struct dfs__frames fr = frame_pair(pd->frame, xf);
                     dfs__emit_finding(
                         d, DFS_F_DFUSE_ERASE_INSTANT, dev->id, xf, &fr,
                         "Read the memory back to check it was erased. ST's USB device "
@@ -1432,9 +1437,7 @@ void dfs__dfu_on_control(dfs_decoder *d, struct dfs__device *dev, const struct d
         int64_t us = ctl->submit_frame && ctl->complete_frame
                          ? dfs__time_diff_us(ctl->complete_ts, ctl->submit_ts)
                          : -1;
-        struct dfs__frames fr = {0};
-        dfs__frames_add(&fr, ctl->submit_frame);
-        dfs__frames_add(&fr, ctl->complete_frame);
+        struct dfs__frames fr = frame_pair(ctl->submit_frame, ctl->complete_frame);
         char dur[64] = "";
         if (us >= 0)
             snprintf(dur, sizeof dur, " after %.3f s", (double)us / 1e6);
@@ -1539,9 +1542,7 @@ void dfs__dfu_on_control(dfs_decoder *d, struct dfs__device *dev, const struct d
                         }
                         if (pd->ob.is) {
                             if (t.address != pd->ob.start) {
-                                struct dfs__frames fr = {0};
-                                dfs__frames_add(&fr, f->ptr_frame);
-                                dfs__frames_add(&fr, t.frame);
+                                struct dfs__frames fr = frame_pair(f->ptr_frame, t.frame);
                                 dfs__emit_finding(
                                     d, DFS_F_DFUSE_OPTION_BYTES_OFFSET_WRITE, dev->id, t.frame,
                                     &fr,
@@ -1561,10 +1562,7 @@ void dfs__dfu_on_control(dfs_decoder *d, struct dfs__device *dev, const struct d
             }
             f->dl_last_ok = true;
         } else if (stalled) {
-            st = DFS_STATE_ERROR;
-            f->stall_pending = true;
-            f->stall_frame = t.frame;
-            f->stall_req = s->bRequest;
+            st = stalled_request(f, t.frame, s->bRequest);
             f->dl_last_ok = false;
         } else {
             f->dl_last_ok = false;
@@ -1598,10 +1596,7 @@ void dfs__dfu_on_control(dfs_decoder *d, struct dfs__device *dev, const struct d
                 f->ul_offset += ctl->actual_length;
             }
         } else if (stalled) {
-            st = DFS_STATE_ERROR;
-            f->stall_pending = true;
-            f->stall_frame = t.frame;
-            f->stall_req = s->bRequest;
+            st = stalled_request(f, t.frame, s->bRequest);
         }
         break;
     case DFS_DFU_GETSTATUS:
@@ -1612,9 +1607,7 @@ void dfs__dfu_on_control(dfs_decoder *d, struct dfs__device *dev, const struct d
                 f->episode_ignored = true;
                 if (f->ignored_reports < MAX_IGNORED_REPORTS) {
                     f->ignored_reports++;
-                    struct dfs__frames fr = {0};
-                    dfs__frames_add(&fr, f->busy_frame);
-                    dfs__frames_add(&fr, t.frame);
+                    struct dfs__frames fr = frame_pair(f->busy_frame, t.frame);
                     dfs__emit_finding(
                         d, DFS_F_DFU_POLL_TIMEOUT_IGNORED, dev->id, t.frame, &fr,
                         "Wait at least bwPollTimeout after a dfuDNBUSY reply before the next "
@@ -1688,10 +1681,7 @@ void dfs__dfu_on_control(dfs_decoder *d, struct dfs__device *dev, const struct d
                                   "%s: GETSTATE at frame %llu returns %u, which is no DFU state.",
                                   who, (unsigned long long)t.frame, t.bState);
         } else if (stalled) {
-            st = DFS_STATE_ERROR;
-            f->stall_pending = true;
-            f->stall_frame = t.frame;
-            f->stall_req = s->bRequest;
+            st = stalled_request(f, t.frame, s->bRequest);
         }
         break;
     case DFS_DFU_CLRSTATUS:
@@ -1704,10 +1694,7 @@ void dfs__dfu_on_control(dfs_decoder *d, struct dfs__device *dev, const struct d
             f->error_reported = false;
             pend_clear(d, f);
         } else if (stalled) {
-            st = DFS_STATE_ERROR;
-            f->stall_pending = true;
-            f->stall_frame = t.frame;
-            f->stall_req = s->bRequest;
+            st = stalled_request(f, t.frame, s->bRequest);
         }
         break;
     case DFS_DFU_DETACH:

@@ -354,6 +354,19 @@ def usage_errors(tmp):
                           "input)"),
         (["descriptors", "--device", "x", cap], "dfuscope descriptors: --device 'x': expected"),
         (["descriptors", "--json", "/nonexistent.pcap"], "cannot open"),
+        # the option helpers the capture-reading commands share
+        (["diagnose", cap, cap], "dfuscope diagnose: only one capture file at a time"),
+        (["report"], "dfuscope report: no capture file given (use - for standard input)"),
+        (["script-from", cap, cap], "dfuscope script-from: only one capture file at a time"),
+        (["extract", "--device", "1-2", "-o", os.path.join(tmp, "x.bin"), cap],
+         "dfuscope extract: --device '1-2': expected BUS.DEV"),
+        (["script-from", "--device", "1.256", cap], "dfuscope script-from: --device '1.256'"),
+        (["diagnose", "--max-devices", "65537", cap], "dfuscope diagnose: --max-devices '65537': "
+                                                      "expected a positive number up to 65536"),
+        (["report", "--max-urbs", "0", cap], "dfuscope report: --max-urbs '0': expected a "
+                                             "positive number up to 16777216"),
+        (["report", "--max-payload", "x", cap], "dfuscope report: --max-payload 'x': expected "
+                                                "a positive number of bytes"),
     ]
     for args, text in cases:
         rc, out, err = run(*args)
