@@ -1571,7 +1571,7 @@ static void suite_dfuse(struct ctx *c)
         char inst[40];
         dfs__fmt(inst, sizeof inst, "alt %u", a->alt);
         if (!a->layout_ok) {
-            record_check(s, c->suite, &T[S_SET_ADDRESS], inst, DFS_VERDICT_SKIP, false,
+            record_check(s, c->suite, &T[S_SET_ADDRESS], inst, DFS_VERDICT_SKIP, true,
                          "no layout string that parses (see desc.dfuse.layout-parse)");
             continue;
         }
@@ -1607,7 +1607,7 @@ static void suite_dfuse(struct ctx *c)
             char ri[60];
             dfs__fmt(ri, sizeof ri, "alt %u 0x%08x", a->alt, (unsigned)rg->start);
             if (!(rg->flags & DFS_MEM_READABLE)) {
-                record_check(s, c->suite, &T[S_READ_REGION], ri, DFS_VERDICT_SKIP, false,
+                record_check(s, c->suite, &T[S_READ_REGION], ri, DFS_VERDICT_SKIP, true,
                              "type '%c': not readable by its layout", rg->type);
                 continue;
             }
