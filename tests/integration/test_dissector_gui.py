@@ -87,7 +87,8 @@ def inner(capture, frame, out_png, work):
                            "-o", "gui.layout_content_3:NONE", "-o", cols],
                           stdout=log, stderr=subprocess.STDOUT)
     try:
-        res = subprocess.run(["timeout", "90", "xdotool", "search", "--sync", "--onlyvisible",
+        # the first start on a machine (font and icon caches) can take minutes
+        res = subprocess.run(["timeout", "240", "xdotool", "search", "--sync", "--onlyvisible",
                               "--name", "Wireshark"], capture_output=True, text=True)
         wids = res.stdout.split()
         if not wids or ws.poll() is not None:
