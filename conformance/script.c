@@ -226,6 +226,28 @@ static dfs_result failat(struct parser *ps, unsigned col, const char *fmt, ...)
     return DFS_E_FORMAT;
 }
 
+/* Read PATH, named at column COL, through the script's loader, counting it
+ * against DFS_SCRIPT_MAX_LOADS; ACT says in the messages what the file is
+ * for ("include", "read data file"). RESOLVED gets the loader's name for it. */
+static dfs_result load_file(struct parser *ps, unsigned col, const char *act, const char *path,
+                            char **buf, size_t *blen, char *resolved, size_t resolved_size)
+{
+    if (!ps->loader || !ps->loader->load)
+        return failat(ps, col, "cannot %s '%s' here: this script is parsed without file access",
+                      act, path);
+    if (ps->s->n_loads++ >= DFS_SCRIPT_MAX_LOADS)
+        return failat(ps, col, "cannot %s '%s': more than %d files read for this script "
+                      "(includes of includes multiply)", act, path, DFS_SCRIPT_MAX_LOADS);
+    char lerr[400] = "";
+    resolved[0] = '\0';
+    dfs_result r = ps->loader->load(ps->loader->user, ps->file, path, buf, blen, resolved,
+                                    resolved_size, lerr, sizeof lerr);
+    if (r != DFS_OK)
+        return failat(ps, col, "cannot %s '%s': %s", act, path,
+                      lerr[0] ? lerr : dfs_result_str(r));
+    return DFS_OK;
+}
+
 /* A token for messages: shortened and with control characters escaped. */
 static const char *tokstr(const struct token *t, char *buf, size_t size)
 {
@@ -570,22 +592,13 @@ static dfs_result data_arg(struct parser *ps, const struct token *t, bool bare_f
         return failat(ps, t->col, "expected a file name");
     memcpy(pathbuf, path, plen);
     pathbuf[plen] = '\0';
-    if (!ps->loader || !ps->loader->load)
-        return failat(ps, t->col, "cannot read data file '%s' here: this script is parsed "
-                      "without file access", pathbuf);
-    if (ps->s->n_loads++ >= DFS_SCRIPT_MAX_LOADS)
-        return failat(ps, t->col, "cannot read data file '%s': more than %d files read for "
-                      "this script (includes of includes multiply)", pathbuf,
-                      DFS_SCRIPT_MAX_LOADS);
     char *buf = NULL;
     size_t blen = 0;
-    char resolved[512], lerr[400];
-    resolved[0] = lerr[0] = '\0';
-    dfs_result r = ps->loader->load(ps->loader->user, ps->file, pathbuf, &buf, &blen, resolved,
-                                    sizeof resolved, lerr, sizeof lerr);
+    char resolved[512];
+    dfs_result r = load_file(ps, t->col, "read data file", pathbuf, &buf, &blen, resolved,
+                             sizeof resolved);
     if (r != DFS_OK)
-        return failat(ps, t->col, "cannot read data file '%s': %s", pathbuf,
-                      lerr[0] ? lerr : dfs_result_str(r));
+        return r;
     if (blen > DFS_SCRIPT_MAX_DATA) {
         free(buf);
         return failat(ps, t->col, "data file '%s' is larger than %u bytes", pathbuf,
@@ -991,25 +1004,17 @@ static dfs_result parse_line(struct parser *ps)
         size_t plen = f->len > TOKEN_TEXT_MAX ? TOKEN_TEXT_MAX : f->len;
         memcpy(path, f->p, plen);
         path[plen] = '\0';
-        if (!ps->loader || !ps->loader->load)
-            return failat(ps, f->col, "cannot include '%s' here: this script is parsed without "
-                          "file access", path);
+        /* (nesting needs loaded files: without a loader the depth is 0) */
         if (ps->depth >= DFS_SCRIPT_MAX_INCLUDE_DEPTH)
             return failat(ps, f->col, "includes nested more than %d deep",
                           DFS_SCRIPT_MAX_INCLUDE_DEPTH);
-        if (ps->s->n_loads++ >= DFS_SCRIPT_MAX_LOADS)
-            return failat(ps, f->col, "cannot include '%s': more than %d files read for this "
-                          "script (includes of includes multiply)", path,
-                          DFS_SCRIPT_MAX_LOADS);
         char *buf = NULL;
         size_t blen = 0;
-        char resolved[512], lerr[400];
-        resolved[0] = lerr[0] = '\0';
-        dfs_result r = ps->loader->load(ps->loader->user, ps->file, path, &buf, &blen, resolved,
-                                        sizeof resolved, lerr, sizeof lerr);
+        char resolved[512];
+        dfs_result r = load_file(ps, f->col, "include", path, &buf, &blen, resolved,
+                                 sizeof resolved);
         if (r != DFS_OK)
-            return failat(ps, f->col, "cannot include '%s': %s", path,
-                          lerr[0] ? lerr : dfs_result_str(r));
+            return r;
         if (!resolved[0])
             dfs__fmt(resolved, sizeof resolved, "%s", path);
         for (unsigned d = 0; d <= ps->depth; d++) {
