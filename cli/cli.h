@@ -128,6 +128,18 @@ const char *capture_argument(int argc, char **argv, const char *cmd);
 /* Print a capture.* finding as "FILE: frame N: explanation" on stderr. */
 void print_capture_finding(const char *path, const struct dfs_finding *f);
 
+/* Findings of one id in a listing (diagnose, report): a long capture repeats
+ * the same findings, so only the first FINDINGS_PER_ID of an id are kept and
+ * the others counted ("and 725 more like this", frames first to last), which
+ * keeps the output readable and the memory the same as for a short one. */
+#define FINDINGS_PER_ID 20
+struct finding_repeats {
+    unsigned kept;                        /* listed */
+    uint64_t more, first_frame, last_frame; /* counted only */
+};
+/* Count one more finding that is not listed, at FRAME. */
+void finding_repeats_more(struct finding_repeats *r, uint64_t frame);
+
 /* Subcommands */
 int cmd_decode(int argc, char **argv);
 int cmd_descriptors(int argc, char **argv);

@@ -484,3 +484,10 @@ const char *capture_argument(int argc, char **argv, const char *cmd)
                                  : "only one capture file at a time");
     return NULL;
 }
+
+void finding_repeats_more(struct finding_repeats *r, uint64_t frame)
+{
+    if (!r->more++)
+        r->first_frame = frame;
+    r->last_frame = frame;
+}

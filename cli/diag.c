@@ -7,12 +7,6 @@
 
 #define MAX_KEPT 2000
 
-/* Findings of one id beyond the first DIAG_PER_ID: counted, not kept. */
-struct more_like {
-    unsigned kept;
-    uint64_t more, first_frame, last_frame;
-};
-
 struct diag {
     FILE *out;
     bool json, live;
@@ -21,7 +15,7 @@ struct diag {
     size_t n, cap;
     uint64_t dropped;
     uint64_t sev[3];                     /* every finding, kept or not */
-    struct more_like like[DFS_F__COUNT]; /* by finding code */
+    struct finding_repeats like[DFS_F__COUNT]; /* by finding code */
     uint64_t txns;
     bool have_base;
     struct dfs_time base;
@@ -238,12 +232,9 @@ static int on_finding(void *user, const struct dfs_finding *f)
     if (d->live)
         print_finding_line(d, f);
     d->sev[f->severity <= DFS_SEV_ERROR ? f->severity : DFS_SEV_ERROR]++;
-    struct more_like *ml = (unsigned)f->code < DFS_F__COUNT ? &d->like[f->code] : NULL;
-    if (ml && ml->kept >= DIAG_PER_ID) {
-        /* a long capture repeats the same findings: keep the first ones */
-        if (!ml->more++)
-            ml->first_frame = f->frame;
-        ml->last_frame = f->frame;
+    struct finding_repeats *ml = (unsigned)f->code < DFS_F__COUNT ? &d->like[f->code] : NULL;
+    if (ml && ml->kept >= FINDINGS_PER_ID) {
+        finding_repeats_more(ml, f->frame);
         return 0;
     }
     if (d->n == d->cap) {
@@ -503,7 +494,7 @@ static void print_text(struct diag *d, dfs_decoder *dec, const char *path,
     if (more)
         fprintf(o, "\n  %" PRIu64 " repeated finding%s counted but not listed (the first %d of "
                    "each kind are)",
-                more, more == 1 ? "" : "s", DIAG_PER_ID);
+                more, more == 1 ? "" : "s", FINDINGS_PER_ID);
     if (st->devices_forgotten)
         fprintf(o, "\n  %u earlier device instance%s that re-enumerated %s forgotten (the "
                    "latest %d are kept)",
@@ -531,7 +522,7 @@ static void print_text(struct diag *d, dfs_decoder *dec, const char *path,
         }
         fprintf(o, "        %sdocs/findings/%s.md%s\n\n", c_dim(c), f->id, c_off(c));
         /* after the last one kept of its id: how many more there were */
-        const struct more_like *ml = (unsigned)f->code < DFS_F__COUNT ? &d->like[f->code] : NULL;
+        const struct finding_repeats *ml = (unsigned)f->code < DFS_F__COUNT ? &d->like[f->code] : NULL;
         if (ml && ++shown[f->code] == ml->kept && ml->more)
             fprintf(o, "        %s... and %" PRIu64 " more like this (%s), frames %" PRIu64
                        " to %" PRIu64 "%s\n\n",
@@ -572,7 +563,7 @@ static void print_json(struct diag *d, dfs_decoder *dec, const char *path,
     fputs("],\"findings_more\":[", o);
     bool first = true;
     for (int k = 0; k < DFS_F__COUNT; k++) {
-        const struct more_like *ml = &d->like[k];
+        const struct finding_repeats *ml = &d->like[k];
         if (!ml->more)
             continue;
         const struct dfs_finding_info *fi = dfs_finding_info((enum dfs_finding_code)k);

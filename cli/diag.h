@@ -11,10 +11,6 @@
 
 struct diag;
 
-/* Findings kept of each id; the others are counted ("and 725 more like
- * this", with the frames of the first and last), so that a capture of many
- * sessions gives a readable report in the same memory as a short one. */
-#define DIAG_PER_ID 20
 
 /* live: print each DFU transaction and finding as it arrives (text only). */
 struct diag *diag_new(FILE *out, bool json, const char *color_mode, bool live);

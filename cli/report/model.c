@@ -656,20 +656,17 @@ static int on_finding(void *user, const struct dfs_finding *f)
     if (m->filter && m->filter->active && !dev_filter_match_instance(m->filter, f->device))
         return 0;
     m->sev[f->severity <= DFS_SEV_ERROR ? f->severity : DFS_SEV_ERROR]++;
-    size_t same = 0;
-    for (size_t i = 0; i < m->n_f; i++)
-        same += m->f[i].code == f->code;
-    if (m->n_f == RP_MAX_FINDINGS || (same >= RP_FINDINGS_PER_ID && f->severity != DFS_SEV_ERROR)) {
+    struct finding_repeats *r = (unsigned)f->code < DFS_F__COUNT ? &m->f_more[f->code] : NULL;
+    if (m->n_f == RP_MAX_FINDINGS ||
+        (r && r->kept >= FINDINGS_PER_ID && f->severity != DFS_SEV_ERROR)) {
         m->f_missed++;
-        if ((unsigned)f->code < DFS_F__COUNT) {
-            struct rp_more *mo = &m->f_more[f->code];
-            if (!mo->more++)
-                mo->first_frame = f->frame;
-            mo->last_frame = f->frame;
-        }
+        if (r)
+            finding_repeats_more(r, f->frame);
         return 0;
     }
     m->f[m->n_f++] = *f;
+    if (r)
+        r->kept++;
     keep_named_rows(m, f);
     return 0;
 }

@@ -515,7 +515,7 @@ static void write_findings(struct rp_page *p)
         doc_link(p, f->id);
         fputs("</p></article>\n", o);
         /* after the last one listed of its id: how many more there were */
-        const struct rp_more *mo =
+        const struct finding_repeats *mo =
             (unsigned)f->code < DFS_F__COUNT ? &m->f_more[f->code] : NULL;
         if (mo && mo->more && ++listed[f->code] == of_id[f->code]) {
             fprintf(o, "<p class=\"note more-like\" data-id=\"");
@@ -532,7 +532,7 @@ static void write_findings(struct rp_page *p)
     if (m->f_missed)
         fprintf(o, "<p class=\"note\">%" PRIu64 " more findings of the same kinds are not listed "
                    "one by one (the first %d of each kind are).</p>\n",
-                m->f_missed, RP_FINDINGS_PER_ID);
+                m->f_missed, FINDINGS_PER_ID);
     fputs("</section>\n", o);
 }
 

@@ -30,7 +30,6 @@ void html_id(FILE *f, const char *s);
 #define RP_MAX_LANES 16      /* device lanes drawn on the timeline */
 #define RP_BUCKETS 2048      /* time buckets per lane */
 #define RP_MAX_FINDINGS 1000
-#define RP_FINDINGS_PER_ID 20 /* of one id, not errors (as diagnose: DIAG_PER_ID) */
 #define RP_MAX_DEVEVENTS 1024
 #define RP_TIME_INDEX 8192   /* frame -> time samples */
 #define RP_MAX_EXT_LISTS 128 /* (lane, alt, kind, status) combinations */
@@ -148,10 +147,9 @@ struct rp_model {
     struct dfs_finding *f;
     size_t n_f;
     uint64_t f_missed;
-    /* by finding code: findings beyond RP_FINDINGS_PER_ID (or the table) */
-    struct rp_more {
-        uint64_t more, first_frame, last_frame;
-    } f_more[DFS_F__COUNT];
+    /* by finding code: listed, and counted beyond FINDINGS_PER_ID (errors
+     * are all listed) or the table */
+    struct finding_repeats f_more[DFS_F__COUNT];
     uint64_t sev[3];
     /* memory */
     struct rp_ext_list ext[RP_MAX_EXT_LISTS];
