@@ -34,14 +34,11 @@ sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(10 250 1000)
 
 source "$root/scripts/lib/setup.sh"
-ensure_packages "${BUILD_PACKAGES[@]}" tshark
+ensure_packages "${DEMO_PACKAGES[@]}" tshark
 
-if [ ! -f "$build/CMakeCache.txt" ]; then
-    cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DDFS_BUILD_TESTS=OFF >/dev/null
-fi
-cmake --build "$build" --parallel 2 --target dfuscope bench_gen bench_pcap_loop \
-    bench_measure -- \
-    --no-print-directory >/dev/null
+have_build_system "$build" || configure "$build" -DCMAKE_BUILD_TYPE=Release -DDFS_BUILD_TESTS=OFF
+run_logged "$build.build.log" cmake --build "$build" --parallel 2 --target dfuscope bench_gen \
+    bench_pcap_loop bench_measure -- --no-print-directory
 dfuscope=$build/cli/dfuscope
 mkdir -p "$data"
 load=$(cut -d' ' -f1-3 /proc/loadavg)

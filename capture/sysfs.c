@@ -133,7 +133,7 @@ dfs_result dfs_sysfs_devices(const char *root, struct dfs_sysfs_device **out, si
             !read_num(path, "idProduct", 16, 0xffff, &pid))
             continue;
         struct dfs_sysfs_device *d = &devs[count++];
-        snprintf(d->name, sizeof d->name, "%s", de->d_name);
+        memcpy(d->name, de->d_name, strlen(de->d_name) + 1); /* length checked above */
         d->bus = (uint16_t)bus;
         d->devnum = (uint8_t)dev;
         d->vid = (uint16_t)vid;

@@ -34,7 +34,7 @@ struct ob_ref {
     bool is;
     uint32_t start;
     uint64_t end;
-    char what[72];
+    char what[DFS_LAYOUT_NAME_SIZE + 32]; /* "\"NAME\" of alternate setting N" */
 };
 
 struct pending {

@@ -29,11 +29,16 @@ if ! command -v clang >/dev/null || ! clang -fsanitize=fuzzer "$probe/p.c" -o "$
     exit 77
 fi
 
-if [ ! -f "$build/CMakeCache.txt" ]; then
+# configured to the end? (a failed configure leaves only CMakeCache.txt)
+if [ ! -f "$build/Makefile" ] && [ ! -f "$build/build.ninja" ]; then
     # (the Wireshark plugin is a shared object: it cannot link the
     # instrumented static libraries, and is not fuzzed here)
-    CC=clang cmake -S "$root" -B "$build" -DDFS_FUZZ=ON -DDFS_BUILD_DISSECTOR=OFF \
-        -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    if ! CC=clang cmake -S "$root" -B "$build" -DDFS_FUZZ=ON -DDFS_BUILD_DISSECTOR=OFF \
+        -DDFS_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build.configure.log" 2>&1; then
+        tail -n 40 "$build.configure.log" >&2
+        echo "fuzz/run.sh: configuring $build failed (log: $build.configure.log)" >&2
+        exit 1
+    fi
 fi
 
 targets=("$@")

@@ -1,5 +1,7 @@
 # Shared set-up for scripts/demo and scripts/test: install what is missing
 # (Debian 12, as root or through sudo), then configure and build.
+# Either script works on a fresh machine, in either order, and again after an
+# interrupted or failed earlier run.
 # shellcheck shell=bash
 
 DFS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -15,36 +17,97 @@ ensure_packages() {
             missing+=("$p")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
-    local sudo=""
+    local sudo=()
     if [ "$(id -u)" -ne 0 ]; then
         command -v sudo >/dev/null || {
             echo "missing packages: ${missing[*]} (run as root, or install them)" >&2
             return 1
         }
-        sudo="sudo"
+        sudo=(sudo)
     fi
     log "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get update -qq >/dev/null
-    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    local out
+    out=$(mktemp)
+    # (an interrupted earlier install leaves packages unpacked but not
+    # configured: finish it first, or apt-get refuses to go on)
+    if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive dpkg --configure -a >"$out" 2>&1 ||
+        ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update >>"$out" 2>&1 ||
+        ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y --no-install-recommends "${missing[@]}" >>"$out" 2>&1; then
+        tail -n 30 "$out" >&2
+        echo "could not install: ${missing[*]} (apt-get's output above)" >&2
+        rm -f "$out"
+        return 1
+    fi
+    rm -f "$out"
 }
 
-# Packages needed to build dfuscope itself.
-BUILD_PACKAGES=(build-essential cmake pkg-config python3 libpcap-dev libusb-1.0-0-dev
-    libumockdev-dev libglib2.0-dev libwireshark-dev)
+# What the demo needs: a C compiler, CMake, and the two libraries the
+# dfuscope program links (libpcap for live capture, libusb for `run`).
+DEMO_PACKAGES=(build-essential cmake pkg-config libpcap-dev libusb-1.0-0-dev)
 
 # Packages the Wireshark plugin's tests use: tshark and sharkd, Wireshark
 # (Qt) under Xvfb for the screenshot, xwd and xdotool to take and drive it.
 WIRESHARK_TEST_PACKAGES=(tshark wireshark-common wireshark-qt xvfb xauth x11-apps xdotool)
 
-# configure_build DIR [CMAKE ARGS...]: configure (once) and build into DIR.
+# What scripts/test builds and runs: everything above, cmocka and Python for
+# the tests, clang (second compiler, libFuzzer), the emulation bridge
+# (umockdev, glib), Wireshark's development files for the plugin, and the
+# real tools the tests use as oracles.
+TEST_PACKAGES=("${DEMO_PACKAGES[@]}" python3 libcmocka-dev clang libclang-rt-14-dev
+    umockdev libumockdev-dev libglib2.0-dev libwireshark-dev dfu-util usbutils srecord
+    chromium "${WIRESHARK_TEST_PACKAGES[@]}")
+
+# have_build_system DIR: was DIR configured to the end (a generated build
+# system, not only the CMakeCache.txt a failed configure leaves behind)?
+have_build_system() {
+    [ -f "$1/Makefile" ] || [ -f "$1/build.ninja" ]
+}
+
+# run_logged LOG CMD...: run CMD with its output in LOG; on failure show the
+# end of LOG and where it is.
+run_logged() {
+    local logf=$1
+    shift
+    if ! "$@" >"$logf" 2>&1; then
+        tail -n 40 "$logf" >&2
+        echo "failed: $* (whole output: $logf)" >&2
+        return 1
+    fi
+}
+
+# configure DIR [CMAKE ARGS...]: configure DIR. A directory configured with
+# another compiler is configured again from scratch (CMake cannot switch).
+configure() {
+    local dir=$1
+    shift
+    local cc=${CC:-}
+    if [ -n "$cc" ] && [ -f "$dir/CMakeCache.txt" ]; then
+        local cached
+        cached=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$dir/CMakeCache.txt")
+        case $cached in
+            "" | */"$cc" | "$cc") ;;
+            *) rm -rf "$dir/CMakeCache.txt" "$dir/CMakeFiles" ;;
+        esac
+    fi
+    mkdir -p "$dir"
+    log "configuring $dir"
+    run_logged "$dir.configure.log" cmake -S "$DFS_ROOT" -B "$dir" "$@"
+}
+
+# build DIR: build everything in DIR.
+build() {
+    log "building $1"
+    run_logged "$1.build.log" cmake --build "$1" --parallel "$(nproc)" -- --no-print-directory
+}
+
+# configure_build DIR [CMAKE ARGS...]: configure DIR when CMake ARGS are given
+# or when it has no complete build system yet, then build it.
 configure_build() {
     local dir=$1
     shift
-    if [ ! -f "$dir/CMakeCache.txt" ]; then
-        log "configuring $dir"
-        cmake -S "$DFS_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+    if [ $# -gt 0 ] || ! have_build_system "$dir"; then
+        configure "$dir" "$@"
     fi
-    log "building $dir"
-    cmake --build "$dir" --parallel "$(nproc)" -- --no-print-directory >/dev/null
+    build "$dir"
 }

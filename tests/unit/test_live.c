@@ -159,10 +159,17 @@ static void host_order_iso_descriptors(void **state)
 
 /* ---- sysfs ---------------------------------------------------------------------------- */
 
+/* snprintf into a path buffer; a path that does not fit fails the test */
+#define PATH_PRINTF(buf, ...)                                                                  \
+    do {                                                                                       \
+        int n_ = snprintf((buf), sizeof(buf), __VA_ARGS__);                                    \
+        assert_true(n_ > 0 && (size_t)n_ < sizeof(buf));                                       \
+    } while (0)
+
 static void put(const char *dir, const char *name, const char *content)
 {
     char p[1024];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
+    PATH_PRINTF(p, "%s/%s", dir, name);
     FILE *f = fopen(p, "w");
     assert_non_null(f);
     fputs(content, f);
@@ -172,7 +179,7 @@ static void put(const char *dir, const char *name, const char *content)
 static char *device_dir(const char *root, const char *name)
 {
     static char p[1024];
-    snprintf(p, sizeof p, "%s/sys/bus/usb/devices/%s", root, name);
+    PATH_PRINTF(p, "%s/sys/bus/usb/devices/%s", root, name);
     assert_int_equal(mkdir(p, 0755), 0);
     return p;
 }
@@ -180,7 +187,7 @@ static char *device_dir(const char *root, const char *name)
 static void mkdirs(const char *root, const char *rel)
 {
     char p[1024];
-    snprintf(p, sizeof p, "%s%s", root, rel);
+    PATH_PRINTF(p, "%s%s", root, rel);
     for (char *s = p + strlen(root) + 1; *s; s++) {
         if (*s == '/') {
             *s = '\0';
@@ -259,7 +266,7 @@ static void sysfs_hostile_tree(void **state)
     assert_int_equal(dfs_usbmon_check(root, 0, msg, sizeof msg), DFS_USBMON_OK);
 
     char cmd[1100];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    PATH_PRINTF(cmd, "rm -rf '%s'", root);
     assert_int_equal(system(cmd), 0);
     assert_int_equal(dfs_sysfs_devices(root, &devs, &n, err, sizeof err), DFS_E_NOTFOUND);
 }
