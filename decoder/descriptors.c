@@ -392,3 +392,52 @@ size_t dfs_desc_langids(const uint8_t *buf, size_t len, uint16_t *ids, size_t ma
         ids[count++] = dfs__le16(buf + i);
     return count;
 }
+
+size_t dfs_desc_find_dfu(const uint8_t *config, size_t len, struct dfs_dfu_interface *out,
+                         size_t max)
+{
+    if (!config || (!out && max))
+        return 0;
+    struct dfs_desc_walker w;
+    struct dfs_desc_item it;
+    dfs_desc_walk_init(&w, config, len);
+    size_t count = 0;
+    uint8_t config_value = 0;
+    while (dfs_desc_walk_next(&w, &it, NULL) == 1) {
+        if (it.kind == DFS_DK_CONFIG) {
+            config_value = it.u.config.bConfigurationValue;
+        } else if (it.kind == DFS_DK_INTERFACE &&
+                   it.u.interface.bInterfaceClass == DFS_DFU_CLASS &&
+                   it.u.interface.bInterfaceSubClass == DFS_DFU_SUBCLASS) {
+            if (count < max) {
+                struct dfs_dfu_interface *e = &out[count];
+                memset(e, 0, sizeof *e);
+                e->bConfigurationValue = config_value;
+                e->iface = it.u.interface;
+                e->offset = it.offset;
+            }
+            count++;
+        } else if (it.kind == DFS_DK_DFU_FUNCTIONAL) {
+            /* every alternate setting of its interface, before and after it */
+            for (size_t i = 0; i < count && i < max; i++)
+                if (out[i].iface.bInterfaceNumber == it.iface.bInterfaceNumber &&
+                    !out[i].has_functional) {
+                    out[i].has_functional = true;
+                    out[i].functional = it.u.dfu;
+                }
+        }
+    }
+    /* alternate settings after the functional descriptor share it too */
+    for (size_t i = 0; i < count && i < max; i++) {
+        if (out[i].has_functional)
+            continue;
+        for (size_t j = 0; j < count && j < max; j++)
+            if (out[j].has_functional &&
+                out[j].iface.bInterfaceNumber == out[i].iface.bInterfaceNumber) {
+                out[i].has_functional = true;
+                out[i].functional = out[j].functional;
+                break;
+            }
+    }
+    return count;
+}

@@ -165,6 +165,29 @@ DFS_API void dfs_desc_walk_init(struct dfs_desc_walker *w, const uint8_t *buf, s
 DFS_API int dfs_desc_walk_next(struct dfs_desc_walker *w, struct dfs_desc_item *item,
                                struct dfs_desc_problem *problem);
 
+/* One alternate setting of a DFU interface (class 0xFE, subclass 0x01) in a
+ * configuration descriptor set, with the DFU functional descriptor of its
+ * interface. */
+struct dfs_dfu_interface {
+    uint8_t bConfigurationValue;    /* of the configuration it is in */
+    struct dfs_desc_interface iface; /* number, alternate setting, protocol, iInterface */
+    bool has_functional;            /* a DFU functional descriptor follows the interface */
+    struct dfs_desc_dfu_functional functional;
+    size_t offset;                  /* of the interface descriptor in the blob */
+};
+
+/* The DFU interfaces of a configuration descriptor set, in descriptor order:
+ * writes up to max of them to out (out may be NULL when max is 0) and
+ * returns how many there are. The functional descriptor, which follows the
+ * interface's last alternate setting on many devices (DFU 1.1 4.2.1 allows
+ * it after any of them), applies to every alternate setting of its
+ * interface. The search stops where the blob cannot be walked further; what
+ * was found before that is returned (walk it with dfs_desc_walk_next to see
+ * why). Interfaces of other classes that some vendors use for DFU (Atmel
+ * FLIP's class 0) are not DFU interfaces here. */
+DFS_API size_t dfs_desc_find_dfu(const uint8_t *config, size_t len, struct dfs_dfu_interface *out,
+                                 size_t max);
+
 /* Decode a string descriptor (UTF-16LE) into UTF-8, NUL-terminated, always
  * within out_size. Unpaired surrogates become U+FFFD and set a problem.
  * Returns DFS_OK or DFS_E_FORMAT (shorter than 2 bytes, wrong type). */

@@ -273,6 +273,83 @@ static void walk_dfu_configuration(void **state)
     assert_int_equal(f->u.dfu.bcdDFUVersion, DFS_DFU_VERSION_DFUSE);
 }
 
+/* ---- DFU interface search ----------------------------------------------------------- */
+
+static void find_dfu_functional_after_last_alt(void **state)
+{
+    (void)state;
+    uint8_t *b = exact(dfu_config, sizeof dfu_config);
+    struct dfs_dfu_interface f[4];
+    assert_int_equal(dfs_desc_find_dfu(b, sizeof dfu_config, f, 4), 2);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(f[i].bConfigurationValue, 1);
+        assert_int_equal(f[i].iface.bInterfaceNumber, 0);
+        assert_int_equal(f[i].iface.bAlternateSetting, i);
+        assert_int_equal(f[i].iface.bInterfaceProtocol, 2);
+        assert_int_equal(f[i].iface.iInterface, 4 + i);
+        assert_int_equal(f[i].offset, 9 + 9 * (size_t)i);
+        /* the functional descriptor after alt 1 applies to alt 0 too */
+        assert_true(f[i].has_functional);
+        assert_int_equal(f[i].functional.wTransferSize, 1024);
+        assert_int_equal(f[i].functional.bcdDFUVersion, DFS_DFU_VERSION_DFUSE);
+    }
+    /* counting only, and a smaller array: the count is still the whole */
+    assert_int_equal(dfs_desc_find_dfu(b, sizeof dfu_config, NULL, 0), 2);
+    assert_int_equal(dfs_desc_find_dfu(b, sizeof dfu_config, f, 1), 2);
+    assert_int_equal(f[0].iface.bAlternateSetting, 0);
+    assert_true(f[0].has_functional);
+    assert_int_equal(dfs_desc_find_dfu(NULL, 10, f, 4), 0);
+    assert_int_equal(dfs_desc_find_dfu(b, sizeof dfu_config, NULL, 4), 0);
+    free(b);
+}
+
+/* A composite device in its application: CDC-ACM (interfaces 0 and 1) and a
+ * DFU run-time interface 2 with its functional descriptor right after it,
+ * then a vendor interface: only interface 2 is DFU. */
+static void find_dfu_runtime_in_composite(void **state)
+{
+    (void)state;
+    const uint8_t blob[] = {
+        9, 2,    67,   0,    4,    2,    0,    0x80, 50,   /* config 2, 4 interfaces */
+        9, 4,    0,    0,    1,    0x02, 0x02, 0x01, 0,    /* CDC control */
+        7, 5,    0x82, 3,    8,    0,    16,               /* interrupt IN */
+        9, 4,    1,    0,    0,    0x0a, 0x00, 0x00, 0,    /* CDC data */
+        9, 4,    2,    0,    0,    0xfe, 0x01, 0x01, 7,    /* DFU run-time */
+        9, 0x21, 0x0d, 0xe8, 0x03, 0x00, 0x08, 0x10, 0x01, /* functional 2048, 1.1 */
+        9, 4,    3,    0,    0,    0xff, 0x01, 0x02, 0,    /* vendor, 0xff/01/02 */
+        6, 0x21, 1,    2,    3,    4,                      /* not DFU: vendor's own */
+    };
+    uint8_t *b = exact(blob, sizeof blob);
+    struct dfs_dfu_interface f[4];
+    assert_int_equal(dfs_desc_find_dfu(b, sizeof blob, f, 4), 1);
+    assert_int_equal(f[0].bConfigurationValue, 2);
+    assert_int_equal(f[0].iface.bInterfaceNumber, 2);
+    assert_int_equal(f[0].iface.bInterfaceProtocol, 1);
+    assert_int_equal(f[0].offset, 34);
+    assert_true(f[0].has_functional);
+    assert_int_equal(f[0].functional.bmAttributes, 0x0d);
+    assert_int_equal(f[0].functional.wDetachTimeOut, 1000);
+    assert_int_equal(f[0].functional.wTransferSize, 2048);
+    assert_int_equal(f[0].functional.bcdDFUVersion, 0x0110);
+    free(b);
+}
+
+/* No functional descriptor, and a blob cut in the middle of the second
+ * interface descriptor: the first is found, the walk stops at the damage. */
+static void find_dfu_missing_functional_and_damage(void **state)
+{
+    (void)state;
+    uint8_t blob[9 + 9 + 5];
+    memcpy(blob, dfu_config, sizeof blob);
+    blob[2] = 36; /* wTotalLength still claims more */
+    uint8_t *b = exact(blob, sizeof blob);
+    struct dfs_dfu_interface f[4];
+    assert_int_equal(dfs_desc_find_dfu(b, sizeof blob, f, 4), 1);
+    assert_int_equal(f[0].iface.bAlternateSetting, 0);
+    assert_false(f[0].has_functional);
+    free(b);
+}
+
 /* DFU 1.0 layout: 7 bytes, no bcdDFUVersion (dfu-quirks.md R7) */
 static void walk_functional_7_bytes(void **state)
 {
@@ -745,6 +822,9 @@ int main(void)
         cmocka_unit_test(string_lengths),
         cmocka_unit_test(string_small_buffer),
         cmocka_unit_test(langids),
+        cmocka_unit_test(find_dfu_functional_after_last_alt),
+        cmocka_unit_test(find_dfu_runtime_in_composite),
+        cmocka_unit_test(find_dfu_missing_functional_and_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
