@@ -14,19 +14,16 @@ usage: golden.py [DFUSCOPE] check|update [--plugin DFUSCOPE.SO|--no-plugin] [--j
 
 DFUSCOPE defaults to $DFS_BUILD_DIR/cli/dfuscope, the plugin to
 $DFS_BUILD_DIR/dissector/dfuscope.so ($DFS_BUILD_DIR defaults to build/ in
-the source tree). tshark, the plugin and the shared captures are required: a
-missing one fails the check (scripts/test installs everything).
+the source tree). tshark and the plugin are required: a missing one fails the
+check (scripts/test installs everything).
 
 The captures (see README.md for the layout of the set):
   fixtures/             fixtures/captures/*.pcap, *.pcapng
-  real/                 tests/data/real/*.pcap, *.pcapng
+  real/                 tests/data/real/*.pcap, *.pcapng (captures made by
+                        others: usbmon, USBPcap, USB_DARWIN)
+  real/packetry/        tests/data/real/packetry/*.pcap, *.pcapng (packet-level
+                        captures of Packetry's test suite)
   malformed/            tests/malformed/*.pcap, *.pcapng
-  shared/               ../shared/captures-real/*.pcap, *.pcapng (the source
-                        tree's sibling; $DFS_SHARED_CAPTURES to point
-                        elsewhere), except the files byte for byte equal to
-                        the one of the same name in tests/data/real (recorded
-                        once, under real/)
-  shared/packetry/      ../shared/captures-real/packetry/*.pcap, *.pcapng
 Every item of a capture is one file GROUP/CAPTURE/VIEW.txt (VIEW.txt.xz when
 large, see COMPRESS_OVER), holding the command, its exit status, standard
 error and standard output (and, for extract, the file it wrote).
@@ -34,11 +31,8 @@ error and standard output (and, for extract, the file it wrote).
 Normalisations (nothing else is changed in what the programs print):
   - None for the names of the captures: dfuscope runs in the source tree,
     and captures are named relative to it (fixtures/captures/x.pcapng,
-    ../shared/captures-real/x.pcap), so the names it prints do not depend on
-    where the tree is. When the shared captures are elsewhere
-    ($DFS_SHARED_CAPTURES), dfuscope reads them through a symbolic link
-    made so that the same relative name reaches them (a substitution would
-    miss the escaped forms of a path, &#47; in the report for one).
+    tests/data/real/x.pcap), so the names it prints do not depend on where
+    the tree is.
   - extract writes into a fresh temporary directory; its path, which
     extract prints, is recorded as $TMP.
   - tshark reads a copy of the capture in its own temporary HOME (it runs as
@@ -64,8 +58,6 @@ SRC = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
 import wsplugin  # noqa: E402
 
-# the canonical place of the shared captures, relative to the source tree
-SHARED_REL = "../shared/captures-real"
 CAPTURE_EXTS = (".pcap", ".pcapng")
 # a stored item larger than this is kept xz-compressed (README.md)
 COMPRESS_OVER = 256 * 1024
@@ -121,11 +113,6 @@ class Capture:
         return self.group + "/" + self.name
 
 
-def shared_dir():
-    d = os.environ.get("DFS_SHARED_CAPTURES") or os.path.join(SRC, SHARED_REL)
-    return os.path.abspath(d)
-
-
 def captures_in(d):
     return sorted(f for f in os.listdir(d)
                   if f.endswith(CAPTURE_EXTS) and os.path.isfile(os.path.join(d, f)))
@@ -137,37 +124,14 @@ def sha256(path):
 
 
 def find_captures(stage):
-    """The captures; stage: a temporary directory for the stand-in of the
-    source tree when the shared captures are not its sibling."""
+    """The captures (stage, a temporary directory, is not needed for them)."""
+    del stage
     caps = []
     for group, rel in (("fixtures", "fixtures/captures"), ("real", "tests/data/real"),
+                       ("real/packetry", "tests/data/real/packetry"),
                        ("malformed", "tests/malformed")):
         for f in captures_in(os.path.join(SRC, rel)):
             caps.append(Capture(group, os.path.join(SRC, rel, f), rel + "/" + f))
-    shared = shared_dir()
-    if not os.path.isdir(shared):
-        raise Fatal(f"the shared captures are not at {shared} (the source tree's sibling "
-                    f"{SHARED_REL}); set DFS_SHARED_CAPTURES to where they are")
-    cwd = SRC
-    if os.path.realpath(shared) != os.path.realpath(os.path.join(SRC, SHARED_REL)):
-        # STAGE/src/../shared/captures-real leads to them
-        cwd = os.path.join(stage, "src")
-        os.makedirs(cwd)
-        link = os.path.normpath(os.path.join(cwd, SHARED_REL))
-        os.makedirs(os.path.dirname(link))
-        os.symlink(shared, link)
-    real = os.path.join(SRC, "tests/data/real")
-    for group, sub in (("shared", ""), ("shared/packetry", "packetry")):
-        d = os.path.join(shared, sub)
-        if not os.path.isdir(d):
-            raise Fatal(f"{d} does not exist")
-        for f in captures_in(d):
-            path = os.path.join(d, f)
-            twin = os.path.join(real, f)
-            if not sub and os.path.isfile(twin) and sha256(twin) == sha256(path):
-                continue  # the same file as tests/data/real/NAME: recorded there
-            caps.append(Capture(group, path, SHARED_REL + "/" + (sub + "/" if sub else "") + f,
-                                cwd))
     return caps
 
 
@@ -354,8 +318,7 @@ def record(dfuscope, plugin, jobs, stage):
     """{item name: text} for every item."""
     caps = find_captures(stage)
     ts = Tshark(plugin)
-    local = {SRC, os.path.realpath(SRC), shared_dir(), os.path.realpath(shared_dir()),
-             os.path.join(tempfile.gettempdir(), "dfs-"), stage, ts.env.home}
+    local = {SRC, os.path.realpath(SRC), os.path.join(tempfile.gettempdir(), "dfs-"), stage, ts.env.home}
     try:
         fields_item, fields = ts.fields()
         version = ts.version()
@@ -380,7 +343,7 @@ def record(dfuscope, plugin, jobs, stage):
 
 # ---- the stored set ----------------------------------------------------------------------
 
-STORED_DIRS = ["fixtures", "real", "malformed", "shared", "plugin"]
+STORED_DIRS = ["fixtures", "real", "malformed", "plugin"]
 STORED_FILES = ["inputs.txt"]
 
 
