@@ -34,7 +34,7 @@ static void ident(struct replay *r, struct dfs_usb_ident *id)
     id->pid = (uint16_t)(r->dev[10] | r->dev[11] << 8);
     id->bus = 1;
     id->devnum = r->devnum;
-    dfs__fmt(id->path, sizeof id->path, "1-1");
+    dfs_run__fmt(id->path, sizeof id->path, "1-1");
     id->speed = DFS_SPEED_FULL;
 }
 
@@ -44,7 +44,7 @@ static dfs_result r_open(void *ctx, const struct dfs_device_sel *sel, struct dfs
     (void)sel;
     struct replay *r = ctx;
     if (r->pos >= r->len) {
-        dfs__fmt(msg, size, "no device (the replay holds no requests)");
+        dfs_run__fmt(msg, size, "no device (the replay holds no requests)");
         return DFS_E_NOTFOUND;
     }
     r->open = true;
@@ -126,7 +126,7 @@ static dfs_result r_reopen(void *ctx, const struct dfs_device_sel *sel, uint32_t
     struct replay *r = ctx;
     r->now += (uint64_t)within_ms * 1000 / 2;
     if (r->pos >= r->len) {
-        dfs__fmt(msg, size, "the replay holds nothing more");
+        dfs_run__fmt(msg, size, "the replay holds nothing more");
         return DFS_E_NOTFOUND;
     }
     r->devnum++;

@@ -34,26 +34,26 @@ void dfs_run_options_init(struct dfs_run_options *o)
 
 /* ---- time ---------------------------------------------------------------------------------- */
 
-uint64_t dfs__now(struct dfs__sess *s)
+uint64_t dfs_run__now(struct dfs_run__sess *s)
 {
     uint64_t n = s->clk->now_us(s->clk->ctx);
     return n >= s->t0 ? n - s->t0 : 0;
 }
 
-void dfs__sleep_ms(struct dfs__sess *s, uint32_t ms)
+void dfs_run__sleep_ms(struct dfs_run__sess *s, uint32_t ms)
 {
     if (ms)
         s->clk->sleep_us(s->clk->ctx, (uint64_t)ms * 1000);
 }
 
-static void sleep_until(struct dfs__sess *s, uint64_t t_us)
+static void sleep_until(struct dfs_run__sess *s, uint64_t t_us)
 {
-    uint64_t now = dfs__now(s);
+    uint64_t now = dfs_run__now(s);
     if (t_us > now)
         s->clk->sleep_us(s->clk->ctx, t_us - now);
 }
 
-static struct dfs_time wall_at(const struct dfs__sess *s, uint64_t rel_us)
+static struct dfs_time wall_at(const struct dfs_run__sess *s, uint64_t rel_us)
 {
     struct dfs_time t = s->wall0;
     uint64_t ns = (uint64_t)t.nsec + (rel_us % 1000000) * 1000;
@@ -62,8 +62,9 @@ static struct dfs_time wall_at(const struct dfs__sess *s, uint64_t rel_us)
     return t;
 }
 
-static void note(struct dfs__sess *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct dfs__sess *s, const char *fmt, ...)
+static void note(struct dfs_run__sess *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void note(struct dfs_run__sess *s, const char *fmt, ...)
 {
     if (!s->o->on_note)
         return;
@@ -91,7 +92,7 @@ static int32_t usbmon_status(enum dfs_xfer_status st)
     return -DFS_LINUX_EIO;
 }
 
-static void record(struct dfs__sess *s, char type, const struct dfs_setup *su, uint64_t id,
+static void record(struct dfs_run__sess *s, char type, const struct dfs_setup *su, uint64_t id,
                    uint64_t t_us, int32_t status, uint32_t length, const uint8_t *data,
                    uint32_t data_len)
 {
@@ -145,22 +146,22 @@ static void record(struct dfs__sess *s, char type, const struct dfs_setup *su, u
 
 /* ---- steps and checks ---------------------------------------------------------------------------- */
 
-void dfs__step_begin(struct dfs__sess *s, const char *origin, const char *fmt, ...)
+void dfs_run__step_begin(struct dfs_run__sess *s, const char *origin, const char *fmt, ...)
 {
     char text[200];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    s->step = dfs__report_add_step(s->rep, origin, text, s->check, dfs__now(s));
+    s->step = dfs_run__report_add_step(s->rep, origin, text, s->check, dfs_run__now(s));
 }
 
-static struct dfs_step_info *cur_step(struct dfs__sess *s)
+static struct dfs_step_info *cur_step(struct dfs_run__sess *s)
 {
-    return s->step == SIZE_MAX ? NULL : dfs__report_step_mut(s->rep, s->step);
+    return s->step == SIZE_MAX ? NULL : dfs_run__report_step_mut(s->rep, s->step);
 }
 
-void dfs__step_expect(struct dfs__sess *s, const char *fmt, ...)
+void dfs_run__step_expect(struct dfs_run__sess *s, const char *fmt, ...)
 {
     struct dfs_step_info *st = cur_step(s);
     if (!st)
@@ -171,7 +172,7 @@ void dfs__step_expect(struct dfs__sess *s, const char *fmt, ...)
     va_end(ap);
 }
 
-void dfs__step_reply(struct dfs__sess *s, const char *fmt, ...)
+void dfs_run__step_reply(struct dfs_run__sess *s, const char *fmt, ...)
 {
     struct dfs_step_info *st = cur_step(s);
     if (!st)
@@ -182,7 +183,7 @@ void dfs__step_reply(struct dfs__sess *s, const char *fmt, ...)
     va_end(ap);
 }
 
-void dfs__step_end(struct dfs__sess *s, enum dfs_verdict v, const char *fmt, ...)
+void dfs_run__step_end(struct dfs_run__sess *s, enum dfs_verdict v, const char *fmt, ...)
 {
     struct dfs_step_info *st = cur_step(s);
     if (st) {
@@ -199,21 +200,21 @@ void dfs__step_end(struct dfs__sess *s, enum dfs_verdict v, const char *fmt, ...
     s->step = SIZE_MAX;
 }
 
-long dfs__check_begin(struct dfs__sess *s, const char *suite, const struct dfs_check_info *ci,
-                      const char *instance)
+long dfs_run__check_begin(struct dfs_run__sess *s, const char *suite,
+                          const struct dfs_check_info *ci, const char *instance)
 {
     char id[300];
     if (instance && instance[0])
-        dfs__fmt(id, sizeof id, "%s[%s]", ci->id, instance);
+        dfs_run__fmt(id, sizeof id, "%s[%s]", ci->id, instance);
     else
-        dfs__fmt(id, sizeof id, "%s", ci->id);
-    s->check = dfs__report_add_check(s->rep, suite, id, ci->clause, ci->title);
+        dfs_run__fmt(id, sizeof id, "%s", ci->id);
+    s->check = dfs_run__report_add_check(s->rep, suite, id, ci->clause, ci->title);
     return s->check;
 }
 
-void dfs__check_end(struct dfs__sess *s, enum dfs_verdict v, const char *fmt, ...)
+void dfs_run__check_end(struct dfs_run__sess *s, enum dfs_verdict v, const char *fmt, ...)
 {
-    struct dfs_check_result *c = dfs__report_check_mut(s->rep, s->check);
+    struct dfs_check_result *c = dfs_run__report_check_mut(s->rep, s->check);
     if (c) {
         c->verdict = v;
         if (fmt) {
@@ -228,11 +229,11 @@ void dfs__check_end(struct dfs__sess *s, enum dfs_verdict v, const char *fmt, ..
     s->check = -1;
 }
 
-void dfs__check_skip(struct dfs__sess *s, const char *suite, const struct dfs_check_info *ci,
-                     const char *fmt, ...)
+void dfs_run__check_skip(struct dfs_run__sess *s, const char *suite,
+                         const struct dfs_check_info *ci, const char *fmt, ...)
 {
-    s->check = dfs__report_add_check(s->rep, suite, ci->id, ci->clause, ci->title);
-    struct dfs_check_result *c = dfs__report_check_mut(s->rep, s->check);
+    s->check = dfs_run__report_add_check(s->rep, suite, ci->id, ci->clause, ci->title);
+    struct dfs_check_result *c = dfs_run__report_check_mut(s->rep, s->check);
     if (c) {
         c->verdict = DFS_VERDICT_SKIP;
         va_list ap;
@@ -247,7 +248,7 @@ void dfs__check_skip(struct dfs__sess *s, const char *suite, const struct dfs_ch
 
 /* ---- transfers ---------------------------------------------------------------------------------- */
 
-static bool is_dfu_req(const struct dfs__sess *s, const struct dfs_setup *su)
+static bool is_dfu_req(const struct dfs_run__sess *s, const struct dfs_setup *su)
 {
     return (su->bmRequestType == DFS_DFU_REQTYPE_IN || su->bmRequestType == DFS_DFU_REQTYPE_OUT) &&
            su->bRequest <= DFS_DFU_ABORT && s->have_dfu && su->wIndex == s->iface;
@@ -258,7 +259,7 @@ static bool state_is_busy(uint8_t state)
     return state == DFS_STATE_DNBUSY || state == DFS_STATE_MANIFEST;
 }
 
-void dfs__wait_poll(struct dfs__sess *s, uint32_t floor_ms)
+void dfs_run__wait_poll(struct dfs_run__sess *s, uint32_t floor_ms)
 {
     if (!s->busy)
         return;
@@ -267,7 +268,7 @@ void dfs__wait_poll(struct dfs__sess *s, uint32_t floor_ms)
 }
 
 /* Track the DFU state from one exchange. */
-static void track(struct dfs__sess *s, const struct dfs_setup *su, const uint8_t *out,
+static void track(struct dfs_run__sess *s, const struct dfs_setup *su, const uint8_t *out,
                   const uint8_t *in, enum dfs_xfer_status st, uint32_t got)
 {
     if (st == DFS_XFER_NO_DEVICE) {
@@ -301,7 +302,7 @@ static void track(struct dfs__sess *s, const struct dfs_setup *su, const uint8_t
             s->state = in[4];
             s->state_known = true;
             s->busy = state_is_busy(in[4]);
-            s->busy_at_us = dfs__now(s);
+            s->busy_at_us = dfs_run__now(s);
             s->busy_poll_ms = (uint32_t)in[1] | (uint32_t)in[2] << 8 | (uint32_t)in[3] << 16;
             if (!s->busy)
                 s->ob_pending = false;
@@ -340,9 +341,9 @@ static void track(struct dfs__sess *s, const struct dfs_setup *su, const uint8_t
     (void)out;
 }
 
-enum dfs_xfer_status dfs__xfer(struct dfs__sess *s, const struct dfs_setup *su,
-                               const uint8_t *out, uint8_t *in, uint32_t timeout_ms,
-                               bool nowait, uint32_t *got)
+enum dfs_xfer_status dfs_run__xfer(struct dfs_run__sess *s, const struct dfs_setup *su,
+                                   const uint8_t *out, uint8_t *in, uint32_t timeout_ms,
+                                   bool nowait, uint32_t *got)
 {
     uint32_t dummy;
     if (!got)
@@ -357,25 +358,26 @@ enum dfs_xfer_status dfs__xfer(struct dfs__sess *s, const struct dfs_setup *su,
     bool dfu = is_dfu_req(s, su);
     bool in_dir = su->bmRequestType & DFS_REQTYPE_DIR_IN;
     if (dfu && !nowait)
-        dfs__wait_poll(s, 0);
+        dfs_run__wait_poll(s, 0);
     /* last line of defence: every DNLOAD is classified again with what is
      * known now, whoever built it */
     bool ob_change = false;
     if (dfu && su->bRequest == DFS_DFU_DNLOAD) {
         char why[600];
-        struct dfs__ptr_state ptr = s->ptr;
-        unsigned need = dfs__dnload_needs(&s->facts, s->facts.dfuse < 0 ? -2 : s->facts.dfuse,
-                                          &ptr, su->wValue, out, su->wLength, why, sizeof why);
+        struct dfs_run__ptr_state ptr = s->ptr;
+        unsigned need = dfs_run__dnload_needs(&s->facts, s->facts.dfuse < 0 ? -2 : s->facts.dfuse,
+                                              &ptr, su->wValue, out, su->wLength, why, sizeof why);
         unsigned miss = need & ~s->o->allow;
         if (miss) {
             char flags[160];
             dfs_allow_str(miss, flags, sizeof flags);
             struct dfs_step_info *st = cur_step(s);
             if (st)
-                dfs__fmt(st->msg, sizeof st->msg, "refused: this DNLOAD %s and needs %s", why,
-                         flags);
-            dfs__report_set_outcome(s->rep, DFS_RUN_ABORTED,
-                                    "refused to send a DNLOAD that %s: it needs %s", why, flags);
+                dfs_run__fmt(st->msg, sizeof st->msg, "refused: this DNLOAD %s and needs %s", why,
+                             flags);
+            dfs_run__report_set_outcome(s->rep, DFS_RUN_ABORTED,
+                                        "refused to send a DNLOAD that %s: it needs %s", why,
+                                        flags);
             s->fatal = true;
             return DFS_XFER_REFUSED;
         }
@@ -388,14 +390,14 @@ enum dfs_xfer_status dfs__xfer(struct dfs__sess *s, const struct dfs_setup *su,
         /* the caller does not want the data; the device may still send it */
         inbuf = su->wLength <= sizeof scratch ? scratch : (owned = malloc(su->wLength));
         if (!inbuf) {
-            dfs__report_set_outcome(s->rep, DFS_RUN_ABORTED, "out of memory");
+            dfs_run__report_set_outcome(s->rep, DFS_RUN_ABORTED, "out of memory");
             s->fatal = true;
             return DFS_XFER_REFUSED;
         }
     }
     uint64_t id = s->urb_id;
     s->urb_id += 0x140;
-    uint64_t t_start = dfs__now(s);
+    uint64_t t_start = dfs_run__now(s);
     record(s, DFS_URB_SUBMIT, su, id, t_start, -115, su->wLength, in_dir ? NULL : out,
            in_dir ? 0 : su->wLength);
     struct dfs_xfer_reply rp = {DFS_XFER_IO, 0};
@@ -405,7 +407,7 @@ enum dfs_xfer_status dfs__xfer(struct dfs__sess *s, const struct dfs_setup *su,
         rp.length = su->wLength;
     if (in_dir && rp.status != DFS_XFER_OK)
         rp.length = rp.status == DFS_XFER_OVERFLOW ? rp.length : 0;
-    uint64_t t_end = dfs__now(s);
+    uint64_t t_end = dfs_run__now(s);
     if (t_end < t_start)
         t_end = t_start;
     record(s, DFS_URB_COMPLETE, su, id, t_end, usbmon_status(rp.status),
@@ -423,7 +425,7 @@ enum dfs_xfer_status dfs__xfer(struct dfs__sess *s, const struct dfs_setup *su,
     x.dur_us = t_end - t_start;
     x.bus = s->id.bus;
     x.devnum = s->id.devnum;
-    dfs__report_add_exchange(s->rep, &x);
+    dfs_run__report_add_exchange(s->rep, &x);
     *got = rp.length;
     if (ob_change && rp.status == DFS_XFER_OK && su->wLength) {
         s->ob_pending = true;
@@ -436,27 +438,27 @@ enum dfs_xfer_status dfs__xfer(struct dfs__sess *s, const struct dfs_setup *su,
 
 /* ---- DFU helpers -------------------------------------------------------------------------------- */
 
-enum dfs_xfer_status dfs__dfu_out(struct dfs__sess *s, uint8_t req, uint16_t wValue,
-                                  const uint8_t *data, uint16_t len, bool nowait)
+enum dfs_xfer_status dfs_run__dfu_out(struct dfs_run__sess *s, uint8_t req, uint16_t wValue,
+                                      const uint8_t *data, uint16_t len, bool nowait)
 {
     struct dfs_setup su = {DFS_DFU_REQTYPE_OUT, req, wValue, s->iface, len};
-    return dfs__xfer(s, &su, data, NULL, 0, nowait, NULL);
+    return dfs_run__xfer(s, &su, data, NULL, 0, nowait, NULL);
 }
 
-enum dfs_xfer_status dfs__dfu_in(struct dfs__sess *s, uint8_t req, uint16_t wValue, uint8_t *buf,
-                                 uint16_t len, bool nowait, uint32_t *got)
+enum dfs_xfer_status dfs_run__dfu_in(struct dfs_run__sess *s, uint8_t req, uint16_t wValue,
+                                     uint8_t *buf, uint16_t len, bool nowait, uint32_t *got)
 {
     struct dfs_setup su = {DFS_DFU_REQTYPE_IN, req, wValue, s->iface, len};
-    return dfs__xfer(s, &su, NULL, buf, 0, nowait, got);
+    return dfs_run__xfer(s, &su, NULL, buf, 0, nowait, got);
 }
 
-enum dfs_xfer_status dfs__getstatus(struct dfs__sess *s, bool nowait, struct dfs__getstatus *gs,
-                                    bool *short_reply)
+enum dfs_xfer_status dfs_run__getstatus(struct dfs_run__sess *s, bool nowait,
+                                        struct dfs_run__getstatus *gs, bool *short_reply)
 {
     uint8_t b[DFS_GETSTATUS_LEN];
     uint32_t got = 0;
     enum dfs_xfer_status st =
-        dfs__dfu_in(s, DFS_DFU_GETSTATUS, 0, b, DFS_GETSTATUS_LEN, nowait, &got);
+        dfs_run__dfu_in(s, DFS_DFU_GETSTATUS, 0, b, DFS_GETSTATUS_LEN, nowait, &got);
     if (short_reply)
         *short_reply = st == DFS_XFER_OK && got < DFS_GETSTATUS_LEN;
     if (st == DFS_XFER_OK && got < DFS_GETSTATUS_LEN)
@@ -470,14 +472,14 @@ enum dfs_xfer_status dfs__getstatus(struct dfs__sess *s, bool nowait, struct dfs
     return st;
 }
 
-enum dfs_xfer_status dfs__poll_idle(struct dfs__sess *s, uint32_t max_polls, uint32_t floor_ms,
-                                    struct dfs__getstatus *gs)
+enum dfs_xfer_status dfs_run__poll_idle(struct dfs_run__sess *s, uint32_t max_polls,
+                                        uint32_t floor_ms, struct dfs_run__getstatus *gs)
 {
     enum dfs_xfer_status st = DFS_XFER_OK;
-    struct dfs__getstatus g = {0, 0, 0, 0};
+    struct dfs_run__getstatus g = {0, 0, 0, 0};
     for (uint32_t i = 0; i < max_polls; i++) {
-        dfs__wait_poll(s, floor_ms);
-        st = dfs__getstatus(s, true, &g, NULL);
+        dfs_run__wait_poll(s, floor_ms);
+        st = dfs_run__getstatus(s, true, &g, NULL);
         if (st != DFS_XFER_OK || !state_is_busy(g.bState))
             break;
     }
@@ -486,19 +488,19 @@ enum dfs_xfer_status dfs__poll_idle(struct dfs__sess *s, uint32_t max_polls, uin
     return st;
 }
 
-bool dfs__ensure_idle(struct dfs__sess *s, uint32_t floor_ms)
+bool dfs_run__ensure_idle(struct dfs_run__sess *s, uint32_t floor_ms)
 {
-    struct dfs__getstatus gs;
+    struct dfs_run__getstatus gs;
     unsigned failures = 0;
     for (int round = 0; round < 8; round++) {
-        enum dfs_xfer_status st = dfs__poll_idle(s, MAX_POLLS, floor_ms, &gs);
+        enum dfs_xfer_status st = dfs_run__poll_idle(s, MAX_POLLS, floor_ms, &gs);
         if (st == DFS_XFER_STALL || st == DFS_XFER_IO) {
             /* a device still at work may refuse GETSTATUS (the STM32L4
              * does, dfu-quirks R2): give it time, as dfu-util does */
             if (++failures > 4 || s->gone)
                 return false;
             s->busy = false;
-            dfs__sleep_ms(s, 500);
+            dfs_run__sleep_ms(s, 500);
             continue;
         }
         if (st != DFS_XFER_OK)
@@ -508,16 +510,16 @@ bool dfs__ensure_idle(struct dfs__sess *s, uint32_t floor_ms)
             if (gs.bStatus == DFS_STATUS_OK)
                 return true;
             /* dfuIDLE with a status: clear it */
-            if (dfs__dfu_out(s, DFS_DFU_CLRSTATUS, 0, NULL, 0, false) != DFS_XFER_OK)
+            if (dfs_run__dfu_out(s, DFS_DFU_CLRSTATUS, 0, NULL, 0, false) != DFS_XFER_OK)
                 return false;
             break;
         case DFS_STATE_ERROR:
-            if (dfs__dfu_out(s, DFS_DFU_CLRSTATUS, 0, NULL, 0, false) != DFS_XFER_OK)
+            if (dfs_run__dfu_out(s, DFS_DFU_CLRSTATUS, 0, NULL, 0, false) != DFS_XFER_OK)
                 return false;
             break;
         case DFS_STATE_DNLOAD_IDLE:
         case DFS_STATE_UPLOAD_IDLE:
-            if (dfs__dfu_out(s, DFS_DFU_ABORT, 0, NULL, 0, false) != DFS_XFER_OK)
+            if (dfs_run__dfu_out(s, DFS_DFU_ABORT, 0, NULL, 0, false) != DFS_XFER_OK)
                 return false;
             break;
         default:
@@ -527,19 +529,19 @@ bool dfs__ensure_idle(struct dfs__sess *s, uint32_t floor_ms)
     return false;
 }
 
-enum dfs_xfer_status dfs__get_descriptor(struct dfs__sess *s, uint8_t type, uint8_t index,
-                                         uint16_t lang, uint16_t len, uint8_t *buf,
-                                         uint32_t *got)
+enum dfs_xfer_status dfs_run__get_descriptor(struct dfs_run__sess *s, uint8_t type, uint8_t index,
+                                             uint16_t lang, uint16_t len, uint8_t *buf,
+                                             uint32_t *got)
 {
     struct dfs_setup su = {DFS_REQTYPE_DIR_IN, DFS_REQ_GET_DESCRIPTOR,
                            (uint16_t)(type << 8 | index), lang, len};
-    return dfs__xfer(s, &su, NULL, buf, 0, false, got);
+    return dfs_run__xfer(s, &su, NULL, buf, 0, false, got);
 }
 
-enum dfs_xfer_status dfs__set_alt(struct dfs__sess *s, uint8_t alt)
+enum dfs_xfer_status dfs_run__set_alt(struct dfs_run__sess *s, uint8_t alt)
 {
     struct dfs_setup su = {DFS_REQTYPE_RECIP_INTERFACE, DFS_REQ_SET_INTERFACE, alt, s->iface, 0};
-    enum dfs_xfer_status st = dfs__xfer(s, &su, NULL, NULL, 0, false, NULL);
+    enum dfs_xfer_status st = dfs_run__xfer(s, &su, NULL, NULL, 0, false, NULL);
     if (st == DFS_XFER_OK) {
         s->alt = alt;
         s->alt_known = true;
@@ -547,18 +549,18 @@ enum dfs_xfer_status dfs__set_alt(struct dfs__sess *s, uint8_t alt)
     return st;
 }
 
-bool dfs__wait_gone(struct dfs__sess *s, uint32_t ms)
+bool dfs_run__wait_gone(struct dfs_run__sess *s, uint32_t ms)
 {
     if (s->gone)
         return true;
-    uint64_t deadline = dfs__now(s) + (uint64_t)ms * 1000;
+    uint64_t deadline = dfs_run__now(s) + (uint64_t)ms * 1000;
     for (;;) {
         if (!s->t->ops->present(s->t->ctx)) {
             s->gone = true;
             s->ob_pending = false;
             return true;
         }
-        uint64_t now = dfs__now(s);
+        uint64_t now = dfs_run__now(s);
         if (now >= deadline)
             return false;
         uint64_t step = deadline - now < 10000 ? deadline - now : 10000;
@@ -566,7 +568,7 @@ bool dfs__wait_gone(struct dfs__sess *s, uint32_t ms)
     }
 }
 
-const struct dfs__alt *dfs__alt_info(const struct dfs__sess *s, uint8_t alt)
+const struct dfs_run__alt *dfs_run__alt_info(const struct dfs_run__sess *s, uint8_t alt)
 {
     for (unsigned i = 0; i < s->n_alts; i++)
         if (s->alts[i].alt == alt)
@@ -574,7 +576,7 @@ const struct dfs__alt *dfs__alt_info(const struct dfs__sess *s, uint8_t alt)
     return NULL;
 }
 
-bool dfs__interrupted(struct dfs__sess *s)
+bool dfs_run__interrupted(struct dfs_run__sess *s)
 {
     if (s->stopping)
         return true;
@@ -593,7 +595,7 @@ bool dfs__interrupted(struct dfs__sess *s)
 
 /* ---- opening and identifying the device ------------------------------------------------------- */
 
-static void parse_cached(struct dfs__sess *s)
+static void parse_cached(struct dfs_run__sess *s)
 {
     struct dfs_desc_problem pb;
     bool complete;
@@ -615,9 +617,9 @@ static void parse_cached(struct dfs__sess *s)
                 continue;
             if (found_iface < 0)
                 found_iface = i->bInterfaceNumber;
-            if (i->bInterfaceNumber != found_iface || s->n_alts >= DFS__MAX_ALTS)
+            if (i->bInterfaceNumber != found_iface || s->n_alts >= DFS_RUN__MAX_ALTS)
                 continue;
-            struct dfs__alt *a = &s->alts[s->n_alts++];
+            struct dfs_run__alt *a = &s->alts[s->n_alts++];
             memset(a, 0, sizeof *a);
             a->alt = i->bAlternateSetting;
             a->iInterface = i->iInterface;
@@ -651,12 +653,12 @@ static void parse_cached(struct dfs__sess *s)
 }
 
 /* Decide DfuSe from the layout strings when the functional descriptor did not. */
-static void facts_from_layouts(struct dfs__sess *s)
+static void facts_from_layouts(struct dfs_run__sess *s)
 {
     s->facts.n_layouts = 0;
     bool any_at = false, all_ok = true;
     for (unsigned i = 0; i < s->n_alts; i++) {
-        struct dfs__alt *a = &s->alts[i];
+        struct dfs_run__alt *a = &s->alts[i];
         if (!a->name_read || a->name[0] != '@')
             continue;
         any_at = true;
@@ -668,40 +670,40 @@ static void facts_from_layouts(struct dfs__sess *s)
         s->facts.dfuse = 1;
 }
 
-static bool open_device(struct dfs__sess *s)
+static bool open_device(struct dfs_run__sess *s)
 {
     char msg[1024];
     msg[0] = '\0';
     dfs_result r = s->t->ops->open(s->t->ctx, &s->o->device, &s->id, msg, sizeof msg);
     if (r != DFS_OK) {
-        dfs__report_set_outcome(s->rep, DFS_RUN_NOT_MADE, "%s",
-                                msg[0] ? msg : "cannot open the device");
+        dfs_run__report_set_outcome(s->rep, DFS_RUN_NOT_MADE, "%s",
+                                    msg[0] ? msg : "cannot open the device");
         return false;
     }
     s->open = true;
-    dfs__report_set_device(s->rep, &s->id);
+    dfs_run__report_set_device(s->rep, &s->id);
     s->sel.by_id = true;
     s->sel.vid = s->id.vid;
     s->sel.pid = s->id.pid;
-    dfs__fmt(s->sel.serial, sizeof s->sel.serial, "%s", s->o->device.serial);
+    dfs_run__fmt(s->sel.serial, sizeof s->sel.serial, "%s", s->o->device.serial);
     if (s->t->ops->cached_descriptors(s->t->ctx, s->devdesc, s->cfg, sizeof s->cfg,
                                       &s->cfg_len) != DFS_OK) {
-        dfs__report_set_outcome(s->rep, DFS_RUN_NOT_MADE,
-                                "cannot read the descriptors of %04x:%04x from the host",
-                                s->id.vid, s->id.pid);
+        dfs_run__report_set_outcome(s->rep, DFS_RUN_NOT_MADE,
+                                    "cannot read the descriptors of %04x:%04x from the host",
+                                    s->id.vid, s->id.pid);
         return false;
     }
     parse_cached(s);
     return true;
 }
 
-static void read_string(struct dfs__sess *s, uint8_t index, char *out, size_t size, bool *ok)
+static void read_string(struct dfs_run__sess *s, uint8_t index, char *out, size_t size, bool *ok)
 {
     uint8_t buf[255];
     uint32_t got = 0;
     *ok = false;
     out[0] = '\0';
-    if (dfs__get_descriptor(s, DFS_DT_STRING, index, s->langid, sizeof buf, buf, &got) !=
+    if (dfs_run__get_descriptor(s, DFS_DT_STRING, index, s->langid, sizeof buf, buf, &got) !=
         DFS_XFER_OK)
         return;
     struct dfs_desc_problem pb;
@@ -712,31 +714,31 @@ static void read_string(struct dfs__sess *s, uint8_t index, char *out, size_t si
 /* Read what the host does not hold: the LANGIDs and the alternate
  * settings' names (DfuSe layouts). Also puts the device and configuration
  * descriptors into the capture, so that it can be decoded on its own. */
-static void identify(struct dfs__sess *s)
+static void identify(struct dfs_run__sess *s)
 {
-    dfs__step_begin(s, "setup", "read the device's descriptors and alternate-setting names");
-    uint8_t buf[DFS__CFG_MAX];
+    dfs_run__step_begin(s, "setup", "read the device's descriptors and alternate-setting names");
+    uint8_t buf[DFS_RUN__CFG_MAX];
     uint32_t got = 0;
-    dfs__get_descriptor(s, DFS_DT_DEVICE, 0, 0, DFS_DEVICE_DESC_LEN, buf, &got);
-    if (dfs__get_descriptor(s, DFS_DT_CONFIGURATION, 0, 0, DFS_CONFIG_DESC_LEN, buf, &got) ==
+    dfs_run__get_descriptor(s, DFS_DT_DEVICE, 0, 0, DFS_DEVICE_DESC_LEN, buf, &got);
+    if (dfs_run__get_descriptor(s, DFS_DT_CONFIGURATION, 0, 0, DFS_CONFIG_DESC_LEN, buf, &got) ==
             DFS_XFER_OK &&
         got >= 4) {
         uint16_t total = le16(buf + 2);
         if (total > DFS_CONFIG_DESC_LEN)
-            dfs__get_descriptor(s, DFS_DT_CONFIGURATION, 0, 0,
-                                total < sizeof buf ? total : (uint16_t)sizeof buf, buf, &got);
+            dfs_run__get_descriptor(s, DFS_DT_CONFIGURATION, 0, 0,
+                                    total < sizeof buf ? total : (uint16_t)sizeof buf, buf, &got);
     }
     s->langid = 0x0409;
-    if (dfs__get_descriptor(s, DFS_DT_STRING, 0, 0, 255, buf, &got) == DFS_XFER_OK && got >= 4 &&
-        buf[1] == DFS_DT_STRING)
+    if (dfs_run__get_descriptor(s, DFS_DT_STRING, 0, 0, 255, buf, &got) == DFS_XFER_OK &&
+        got >= 4 && buf[1] == DFS_DT_STRING)
         s->langid = le16(buf + 2);
     unsigned names = 0;
     for (unsigned i = 0; i < s->n_alts; i++) {
-        struct dfs__alt *a = &s->alts[i];
+        struct dfs_run__alt *a = &s->alts[i];
         if (!a->iInterface)
             continue;
         /* alternate settings often share a string: read each index once */
-        const struct dfs__alt *same = NULL;
+        const struct dfs_run__alt *same = NULL;
         for (unsigned k = 0; k < i; k++)
             if (s->alts[k].iInterface == a->iInterface && s->alts[k].name_read)
                 same = &s->alts[k];
@@ -754,72 +756,73 @@ static void identify(struct dfs__sess *s)
             a->layout_ok = dfs_layout_parse(a->name, strlen(a->name), &a->layout, why,
                                             sizeof why) == DFS_OK;
             if (!a->layout_ok)
-                dfs__fmt(a->layout_err, sizeof a->layout_err, "%s", why);
+                dfs_run__fmt(a->layout_err, sizeof a->layout_err, "%s", why);
         }
     }
     facts_from_layouts(s);
-    dfs__step_reply(s, "%s; %u alternate setting%s, %u name%s read%s", s->have_dfu
-                    ? (s->facts.dfuse == 1 ? "DfuSe" : s->facts.dfuse == 0 ? "DFU 1.1"
-                                                                             : "DFU")
-                    : "no DFU interface",
-                    s->n_alts, s->n_alts == 1 ? "" : "s", names, names == 1 ? "" : "s",
-                    s->has_func ? "" : ", no DFU functional descriptor");
-    dfs__step_end(s, DFS_VERDICT_NONE, NULL);
+    dfs_run__step_reply(s, "%s; %u alternate setting%s, %u name%s read%s",
+                        s->have_dfu ? (s->facts.dfuse == 1   ? "DfuSe"
+                                       : s->facts.dfuse == 0 ? "DFU 1.1"
+                                                             : "DFU")
+                                    : "no DFU interface",
+                        s->n_alts, s->n_alts == 1 ? "" : "s", names, names == 1 ? "" : "s",
+                        s->has_func ? "" : ", no DFU functional descriptor");
+    dfs_run__step_end(s, DFS_VERDICT_NONE, NULL);
 }
 
-static bool claim_msg(struct dfs__sess *s, char *msg, size_t size)
+static bool claim_msg(struct dfs_run__sess *s, char *msg, size_t size)
 {
     if (!s->have_dfu || s->claimed)
         return true;
     msg[0] = '\0';
     if (s->t->ops->claim(s->t->ctx, s->iface, msg, size) != DFS_OK) {
         if (!msg[0])
-            dfs__fmt(msg, size, "cannot claim the DFU interface %u", s->iface);
+            dfs_run__fmt(msg, size, "cannot claim the DFU interface %u", s->iface);
         return false;
     }
     s->claimed = true;
     return true;
 }
 
-static bool claim(struct dfs__sess *s)
+static bool claim(struct dfs_run__sess *s)
 {
     char msg[1024];
     if (claim_msg(s, msg, sizeof msg))
         return true;
-    dfs__report_set_outcome(s->rep, DFS_RUN_NOT_MADE, "%s", msg);
+    dfs_run__report_set_outcome(s->rep, DFS_RUN_NOT_MADE, "%s", msg);
     return false;
 }
 
-static bool select_alt(struct dfs__sess *s)
+static bool select_alt(struct dfs_run__sess *s)
 {
     if (s->o->alt < 0)
         return true;
-    if (!dfs__alt_info(s, (uint8_t)s->o->alt)) {
+    if (!dfs_run__alt_info(s, (uint8_t)s->o->alt)) {
         char list[100] = "";
         for (unsigned i = 0; i < s->n_alts; i++)
-            dfs__catf(list, sizeof list, "%s%u", i ? ", " : "", s->alts[i].alt);
-        dfs__report_set_outcome(s->rep, DFS_RUN_NOT_MADE,
-                                "--alt %d: the DFU interface %u has no such alternate setting "
-                                "(it has %s)",
-                                s->o->alt, s->iface, list[0] ? list : "none");
+            dfs_run__catf(list, sizeof list, "%s%u", i ? ", " : "", s->alts[i].alt);
+        dfs_run__report_set_outcome(s->rep, DFS_RUN_NOT_MADE,
+                                    "--alt %d: the DFU interface %u has no such alternate setting "
+                                    "(it has %s)",
+                                    s->o->alt, s->iface, list[0] ? list : "none");
         return false;
     }
-    dfs__step_begin(s, "setup", "set-interface %d", s->o->alt);
-    enum dfs_xfer_status st = dfs__set_alt(s, (uint8_t)s->o->alt);
-    dfs__step_reply(s, "%s", dfs_xfer_status_name(st));
-    dfs__step_end(s, st == DFS_XFER_OK ? DFS_VERDICT_NONE : DFS_VERDICT_ERROR, NULL);
+    dfs_run__step_begin(s, "setup", "set-interface %d", s->o->alt);
+    enum dfs_xfer_status st = dfs_run__set_alt(s, (uint8_t)s->o->alt);
+    dfs_run__step_reply(s, "%s", dfs_xfer_status_name(st));
+    dfs_run__step_end(s, st == DFS_XFER_OK ? DFS_VERDICT_NONE : DFS_VERDICT_ERROR, NULL);
     if (st != DFS_XFER_OK) {
-        dfs__report_set_outcome(s->rep, st == DFS_XFER_NO_DEVICE ? DFS_RUN_DEVICE_LOST
-                                                                 : DFS_RUN_NOT_MADE,
-                                "SET_INTERFACE to alternate setting %d failed: %s", s->o->alt,
-                                dfs_xfer_status_name(st));
+        dfs_run__report_set_outcome(
+            s->rep, st == DFS_XFER_NO_DEVICE ? DFS_RUN_DEVICE_LOST : DFS_RUN_NOT_MADE,
+            "SET_INTERFACE to alternate setting %d failed: %s", s->o->alt,
+            dfs_xfer_status_name(st));
         return false;
     }
     return true;
 }
 
 /* After a re-enumeration: the device is new, and so is its state. */
-static bool reopen(struct dfs__sess *s, uint16_t vid, uint16_t pid, uint32_t within_ms,
+static bool reopen(struct dfs_run__sess *s, uint16_t vid, uint16_t pid, uint32_t within_ms,
                    char *msg, size_t msg_size)
 {
     struct dfs_device_sel sel = s->sel;
@@ -827,16 +830,16 @@ static bool reopen(struct dfs__sess *s, uint16_t vid, uint16_t pid, uint32_t wit
     sel.vid = vid;
     sel.pid = pid;
     sel.path[0] = '\0';
-    uint64_t t = dfs__now(s);
+    uint64_t t = dfs_run__now(s);
     note(s, "waiting up to %u ms for %04x:%04x to come back", (unsigned)within_ms, vid, pid);
     struct dfs_usb_ident id;
     char m[600];
     m[0] = '\0';
     if (s->t->ops->reopen(s->t->ctx, &sel, within_ms, &id, m, sizeof m) != DFS_OK) {
-        dfs__fmt(msg, msg_size, "%s", m[0] ? m : "the device did not come back");
+        dfs_run__fmt(msg, msg_size, "%s", m[0] ? m : "the device did not come back");
         return false;
     }
-    uint64_t after = dfs__now(s) - t;
+    uint64_t after = dfs_run__now(s) - t;
     s->id = id;
     s->open = true;
     s->gone = false;
@@ -846,10 +849,10 @@ static bool reopen(struct dfs__sess *s, uint16_t vid, uint16_t pid, uint32_t wit
     s->alt_known = false;
     s->ptr.known = false;
     s->ob_pending = false;
-    dfs__report_set_device(s->rep, &id);
+    dfs_run__report_set_device(s->rep, &id);
     if (s->t->ops->cached_descriptors(s->t->ctx, s->devdesc, s->cfg, sizeof s->cfg,
                                       &s->cfg_len) == DFS_OK) {
-        struct dfs__alt keep[DFS__MAX_ALTS];
+        struct dfs_run__alt keep[DFS_RUN__MAX_ALTS];
         unsigned n_keep = s->n_alts;
         memcpy(keep, s->alts, sizeof keep);
         struct dfs_device_facts facts = s->facts;
@@ -865,13 +868,13 @@ static bool reopen(struct dfs__sess *s, uint16_t vid, uint16_t pid, uint32_t wit
     }
     /* a device descriptor read makes the capture show who came back */
     uint8_t d[DFS_DEVICE_DESC_LEN];
-    dfs__get_descriptor(s, DFS_DT_DEVICE, 0, 0, sizeof d, d, NULL);
+    dfs_run__get_descriptor(s, DFS_DT_DEVICE, 0, 0, sizeof d, d, NULL);
     if (!claim_msg(s, msg, msg_size))
         return false;
     if (s->o->alt >= 0)
-        dfs__set_alt(s, (uint8_t)s->o->alt);
-    dfs__fmt(msg, msg_size, "back as %04x:%04x, bus %u device %u, after %.0f ms", id.vid, id.pid,
-             id.bus, id.devnum, (double)after / 1000.0);
+        dfs_run__set_alt(s, (uint8_t)s->o->alt);
+    dfs_run__fmt(msg, msg_size, "back as %04x:%04x, bus %u device %u, after %.0f ms", id.vid,
+                 id.pid, id.bus, id.devnum, (double)after / 1000.0);
     return true;
 }
 
@@ -880,7 +883,7 @@ static bool reopen(struct dfs__sess *s, uint16_t vid, uint16_t pid, uint32_t wit
 struct step_result {
     enum dfs_xfer_status st;   /* of the decisive request */
     bool has_gs;
-    struct dfs__getstatus gs;
+    struct dfs_run__getstatus gs;
     bool has_state;
     uint8_t state;
     uint8_t *data;             /* reply data */
@@ -888,32 +891,32 @@ struct step_result {
     bool sent;                 /* at least one request went out */
 };
 
-static void describe_gs(char *buf, size_t size, const struct dfs__getstatus *gs)
+static void describe_gs(char *buf, size_t size, const struct dfs_run__getstatus *gs)
 {
     const char *sn = dfs_dfu_status_name(gs->bStatus), *tn = dfs_dfu_state_name(gs->bState);
-    dfs__catf(buf, size, "status %s, state %s, poll %u ms", sn ? sn : "?", tn ? tn : "?",
-              (unsigned)gs->poll_ms);
+    dfs_run__catf(buf, size, "status %s, state %s, poll %u ms", sn ? sn : "?", tn ? tn : "?",
+                  (unsigned)gs->poll_ms);
     if (!sn)
-        dfs__catf(buf, size, " (status 0x%02x undefined)", gs->bStatus);
+        dfs_run__catf(buf, size, " (status 0x%02x undefined)", gs->bStatus);
     if (!tn)
-        dfs__catf(buf, size, " (state %u undefined)", gs->bState);
+        dfs_run__catf(buf, size, " (state %u undefined)", gs->bState);
 }
 
 /* A DfuSe command: DNLOAD block 0 then GETSTATUS until not busy. */
-static void dfuse_command(struct dfs__sess *s, const uint8_t *cmd, uint16_t len, uint16_t block,
+static void dfuse_command(struct dfs_run__sess *s, const uint8_t *cmd, uint16_t len, uint16_t block,
                           bool nowait, struct step_result *r)
 {
-    r->st = dfs__dfu_out(s, DFS_DFU_DNLOAD, block, cmd, len, nowait);
+    r->st = dfs_run__dfu_out(s, DFS_DFU_DNLOAD, block, cmd, len, nowait);
     r->sent = r->st != DFS_XFER_REFUSED;
     if (r->st != DFS_XFER_OK)
         return;
-    r->st = dfs__poll_idle(s, MAX_POLLS, 0, &r->gs);
+    r->st = dfs_run__poll_idle(s, MAX_POLLS, 0, &r->gs);
     r->has_gs = r->st == DFS_XFER_OK;
 }
 
 /* A DfuSe command with an address (set-address or erase). */
-static void dfuse_address_command(struct dfs__sess *s, uint8_t command, uint32_t addr, bool nowait,
-                                  struct step_result *r)
+static void dfuse_address_command(struct dfs_run__sess *s, uint8_t command, uint32_t addr,
+                                  bool nowait, struct step_result *r)
 {
     uint8_t cmd[5] = {command, (uint8_t)addr, (uint8_t)(addr >> 8), (uint8_t)(addr >> 16),
                       (uint8_t)(addr >> 24)};
@@ -923,8 +926,8 @@ static void dfuse_address_command(struct dfs__sess *s, uint8_t command, uint32_t
 /* DfuSe read and write: set the address pointer to st->addr. False when the
  * request failed (r says how) or the device refused the address (msg says
  * how). */
-static bool set_address_for(struct dfs__sess *s, const struct dfs__step *st, struct step_result *r,
-                            char *msg, size_t msg_size)
+static bool set_address_for(struct dfs_run__sess *s, const struct dfs_run__step *st,
+                            struct step_result *r, char *msg, size_t msg_size)
 {
     dfuse_address_command(s, DFS_DFUSE_SET_ADDRESS, st->addr, st->nowait, r);
     if (r->st != DFS_XFER_OK)
@@ -932,47 +935,48 @@ static bool set_address_for(struct dfs__sess *s, const struct dfs__step *st, str
     if (r->gs.bState != DFS_STATE_DNLOAD_IDLE || r->gs.bStatus != DFS_STATUS_OK) {
         char g[120] = "";
         describe_gs(g, sizeof g, &r->gs);
-        dfs__fmt(msg, msg_size, "set-address 0x%08x was refused: %s", (unsigned)st->addr, g);
+        dfs_run__fmt(msg, msg_size, "set-address 0x%08x was refused: %s", (unsigned)st->addr, g);
         return false;
     }
     return true;
 }
 
-static uint32_t xfer_size(const struct dfs__sess *s)
+static uint32_t xfer_size(const struct dfs_run__sess *s)
 {
     uint32_t x = s->facts.transfer_size;
     return x ? x : 1024;
 }
 
-static bool wants_dfuse(enum dfs__step_kind k)
+static bool wants_dfuse(enum dfs_run__step_kind k)
 {
-    return k == DFS__SK_SET_ADDRESS || k == DFS__SK_ERASE || k == DFS__SK_MASS_ERASE ||
-           k == DFS__SK_READ_UNPROTECT || k == DFS__SK_LEAVE || k == DFS__SK_READ ||
-           k == DFS__SK_WRITE;
+    return k == DFS_RUN__SK_SET_ADDRESS || k == DFS_RUN__SK_ERASE || k == DFS_RUN__SK_MASS_ERASE ||
+           k == DFS_RUN__SK_READ_UNPROTECT || k == DFS_RUN__SK_LEAVE || k == DFS_RUN__SK_READ ||
+           k == DFS_RUN__SK_WRITE;
 }
 
-static void exec_step(struct dfs__sess *s, const dfs_script *sc, const struct dfs__step *st,
+static void exec_step(struct dfs_run__sess *s, const dfs_script *sc, const struct dfs_run__step *st,
                       struct step_result *r, char *msg, size_t msg_size)
 {
     struct dfs_setup su = st->setup;
     if (st->setup_iface)
         su.wIndex = s->iface;
-    const uint8_t *data = st->data_len ? dfs__script_data(sc, st->data_off) : NULL;
+    const uint8_t *data = st->data_len ? dfs_run__script_data(sc, st->data_off) : NULL;
     uint8_t cmd[1];
     switch (st->kind) {
-    DFS__SK_REQUEST_CASES: {
+    DFS_RUN__SK_REQUEST_CASES : {
         bool in = su.bmRequestType & DFS_REQTYPE_DIR_IN;
         if (in && su.wLength) {
             r->data = malloc(su.wLength);
             if (!r->data) {
                 r->st = DFS_XFER_REFUSED;
-                dfs__fmt(msg, msg_size, "out of memory");
+                dfs_run__fmt(msg, msg_size, "out of memory");
                 return;
             }
         }
-        r->st = dfs__xfer(s, &su, in ? NULL : data, r->data, st->timeout_ms, st->nowait, &r->len);
+        r->st =
+            dfs_run__xfer(s, &su, in ? NULL : data, r->data, st->timeout_ms, st->nowait, &r->len);
         r->sent = r->st != DFS_XFER_REFUSED;
-        if (r->st == DFS_XFER_OK && st->kind == DFS__SK_GETSTATUS) {
+        if (r->st == DFS_XFER_OK && st->kind == DFS_RUN__SK_GETSTATUS) {
             if (r->len >= DFS_GETSTATUS_LEN) {
                 r->has_gs = true;
                 r->gs.bStatus = r->data[0];
@@ -982,22 +986,23 @@ static void exec_step(struct dfs__sess *s, const dfs_script *sc, const struct df
                 r->gs.iString = r->data[5];
             }
         }
-        if (r->st == DFS_XFER_OK && st->kind == DFS__SK_GETSTATE && r->len >= 1) {
+        if (r->st == DFS_XFER_OK && st->kind == DFS_RUN__SK_GETSTATE && r->len >= 1) {
             r->has_state = true;
             r->state = r->data[0];
         }
-        if (r->st == DFS_XFER_OK && st->kind == DFS__SK_SET_INTERFACE && su.wIndex == s->iface) {
+        if (r->st == DFS_XFER_OK && st->kind == DFS_RUN__SK_SET_INTERFACE &&
+            su.wIndex == s->iface) {
             s->alt = (uint8_t)su.wValue;
             s->alt_known = true;
         }
         return;
     }
-    case DFS__SK_POLL:
+    case DFS_RUN__SK_POLL:
         r->st = DFS_XFER_OK;
         for (uint32_t i = 0; i < st->addr; i++) {
             if (!st->nowait)
-                dfs__wait_poll(s, 0);
-            r->st = dfs__getstatus(s, true, &r->gs, NULL);
+                dfs_run__wait_poll(s, 0);
+            r->st = dfs_run__getstatus(s, true, &r->gs, NULL);
             r->sent = true;
             if (r->st != DFS_XFER_OK)
                 break;
@@ -1006,35 +1011,35 @@ static void exec_step(struct dfs__sess *s, const dfs_script *sc, const struct df
                 break;
         }
         return;
-    case DFS__SK_SET_ADDRESS:
-    case DFS__SK_ERASE:
-        dfuse_address_command(s, st->kind == DFS__SK_SET_ADDRESS ? DFS_DFUSE_SET_ADDRESS
-                                                                 : DFS_DFUSE_ERASE,
-                              st->addr, st->nowait, r);
+    case DFS_RUN__SK_SET_ADDRESS:
+    case DFS_RUN__SK_ERASE:
+        dfuse_address_command(
+            s, st->kind == DFS_RUN__SK_SET_ADDRESS ? DFS_DFUSE_SET_ADDRESS : DFS_DFUSE_ERASE,
+            st->addr, st->nowait, r);
         return;
-    case DFS__SK_MASS_ERASE:
+    case DFS_RUN__SK_MASS_ERASE:
         cmd[0] = DFS_DFUSE_ERASE;
         dfuse_command(s, cmd, 1, 0, st->nowait, r);
         return;
-    case DFS__SK_READ_UNPROTECT:
+    case DFS_RUN__SK_READ_UNPROTECT:
         cmd[0] = DFS_DFUSE_READ_UNPROTECT;
         dfuse_command(s, cmd, 1, 0, st->nowait, r);
         return;
-    case DFS__SK_LEAVE:
+    case DFS_RUN__SK_LEAVE:
         /* zero-length DNLOAD (as dfu-util sends it, block 2), then GETSTATUS */
         dfuse_command(s, NULL, 0, 2, st->nowait, r);
         return;
-    case DFS__SK_READ: {
+    case DFS_RUN__SK_READ: {
         if (!set_address_for(s, st, r, msg, msg_size))
             return;
         r->has_gs = false;
-        r->st = dfs__dfu_out(s, DFS_DFU_ABORT, 0, NULL, 0, false);
+        r->st = dfs_run__dfu_out(s, DFS_DFU_ABORT, 0, NULL, 0, false);
         if (r->st != DFS_XFER_OK)
             return;
         r->data = malloc(st->length);
         if (!r->data) {
             r->st = DFS_XFER_REFUSED;
-            dfs__fmt(msg, msg_size, "out of memory");
+            dfs_run__fmt(msg, msg_size, "out of memory");
             return;
         }
         uint32_t chunk = xfer_size(s);
@@ -1044,8 +1049,8 @@ static void exec_step(struct dfs__sess *s, const dfs_script *sc, const struct df
             uint32_t got = 0;
             if (block > 0xffff)
                 break;
-            r->st = dfs__dfu_in(s, DFS_DFU_UPLOAD, (uint16_t)block, r->data + r->len,
-                                (uint16_t)want, false, &got);
+            r->st = dfs_run__dfu_in(s, DFS_DFU_UPLOAD, (uint16_t)block, r->data + r->len,
+                                    (uint16_t)want, false, &got);
             if (r->st != DFS_XFER_OK)
                 return;
             r->len += got;
@@ -1054,11 +1059,11 @@ static void exec_step(struct dfs__sess *s, const dfs_script *sc, const struct df
                 break; /* short: the device has no more */
         }
         /* back to dfuIDLE: ABORT is allowed in dfuUPLOAD-IDLE and dfuIDLE */
-        if (dfs__dfu_out(s, DFS_DFU_ABORT, 0, NULL, 0, false) != DFS_XFER_OK)
-            dfs__fmt(msg, msg_size, "the ABORT after the read failed");
+        if (dfs_run__dfu_out(s, DFS_DFU_ABORT, 0, NULL, 0, false) != DFS_XFER_OK)
+            dfs_run__fmt(msg, msg_size, "the ABORT after the read failed");
         return;
     }
-    case DFS__SK_WRITE: {
+    case DFS_RUN__SK_WRITE: {
         if (!set_address_for(s, st, r, msg, msg_size))
             return;
         uint32_t chunk = xfer_size(s);
@@ -1066,7 +1071,7 @@ static void exec_step(struct dfs__sess *s, const dfs_script *sc, const struct df
         while (done < st->data_len) {
             uint32_t n = st->data_len - done < chunk ? st->data_len - done : chunk;
             if (block > 0xffff) {
-                dfs__fmt(msg, msg_size, "more than 65533 blocks: split the write");
+                dfs_run__fmt(msg, msg_size, "more than 65533 blocks: split the write");
                 r->st = DFS_XFER_REFUSED;
                 return;
             }
@@ -1080,89 +1085,92 @@ static void exec_step(struct dfs__sess *s, const dfs_script *sc, const struct df
         }
         return;
     }
-    case DFS__SK_WAIT:
-        dfs__sleep_ms(s, st->addr);
+    case DFS_RUN__SK_WAIT:
+        dfs_run__sleep_ms(s, st->addr);
         r->st = DFS_XFER_OK;
         return;
-    case DFS__SK_WAIT_POLL:
-        dfs__wait_poll(s, 0);
+    case DFS_RUN__SK_WAIT_POLL:
+        dfs_run__wait_poll(s, 0);
         r->st = DFS_XFER_OK;
         return;
-    case DFS__SK_CHECK:
-        return;
+    case DFS_RUN__SK_CHECK: return;
     }
 }
 
-static const char *outcome_exp_str(enum dfs__outcome_exp o)
+static const char *outcome_exp_str(enum dfs_run__outcome_exp o)
 {
     switch (o) {
-    case DFS__EX_STALL: return "stall";
-    case DFS__EX_TIMEOUT: return "timeout";
-    case DFS__EX_FAIL: return "fail";
-    case DFS__EX_ANY: return "any";
-    case DFS__EX_DEFAULT:
-    case DFS__EX_OK: break;
+    case DFS_RUN__EX_STALL: return "stall";
+    case DFS_RUN__EX_TIMEOUT: return "timeout";
+    case DFS_RUN__EX_FAIL: return "fail";
+    case DFS_RUN__EX_ANY: return "any";
+    case DFS_RUN__EX_DEFAULT:
+    case DFS_RUN__EX_OK: break;
     }
     return "ok";
 }
 
-static void expect_text(const dfs_script *sc, const struct dfs__expect *ex, char *buf, size_t size)
+static void expect_text(const dfs_script *sc, const struct dfs_run__expect *ex, char *buf,
+                        size_t size)
 {
     buf[0] = '\0';
-    dfs__catf(buf, size, "%s", outcome_exp_str(ex->outcome));
+    dfs_run__catf(buf, size, "%s", outcome_exp_str(ex->outcome));
     if (ex->has_status) {
         const char *n = dfs_dfu_status_name(ex->status);
         if (n)
-            dfs__catf(buf, size, " status=%s", n);
+            dfs_run__catf(buf, size, " status=%s", n);
         else
-            dfs__catf(buf, size, " status=%u", ex->status);
+            dfs_run__catf(buf, size, " status=%u", ex->status);
     }
     if (ex->has_state) {
         const char *n = dfs_dfu_state_name(ex->state);
         if (n)
-            dfs__catf(buf, size, " state=%s", n);
+            dfs_run__catf(buf, size, " state=%s", n);
         else
-            dfs__catf(buf, size, " state=%u", ex->state);
+            dfs_run__catf(buf, size, " state=%u", ex->state);
     }
     if (ex->has_length)
-        dfs__catf(buf, size, " length%s%u", dfs__cmp_str(ex->length_op), (unsigned)ex->length);
+        dfs_run__catf(buf, size, " length%s%u", dfs_run__cmp_str(ex->length_op),
+                      (unsigned)ex->length);
     if (ex->has_poll)
-        dfs__catf(buf, size, " poll%s%u", dfs__cmp_str(ex->poll_op), (unsigned)ex->poll);
+        dfs_run__catf(buf, size, " poll%s%u", dfs_run__cmp_str(ex->poll_op), (unsigned)ex->poll);
     if (ex->has_data) {
         char p[120];
-        dfs__pattern_str(dfs__script_data(sc, ex->data_off), dfs__script_data(sc, ex->mask_off),
-                         ex->data_len, ex->data_prefix, p, sizeof p);
-        dfs__catf(buf, size, " data=%s", p);
+        dfs_run__pattern_str(dfs_run__script_data(sc, ex->data_off),
+                             dfs_run__script_data(sc, ex->mask_off), ex->data_len, ex->data_prefix,
+                             p, sizeof p);
+        dfs_run__catf(buf, size, " data=%s", p);
     }
     if (ex->reenum)
-        dfs__catf(buf, size, " reenumerate %04x:%04x within %ums", ex->vid, ex->pid,
-                  (unsigned)(ex->reenum_ms ? ex->reenum_ms : DEFAULT_REENUM_MS));
+        dfs_run__catf(buf, size, " reenumerate %04x:%04x within %ums", ex->vid, ex->pid,
+                      (unsigned)(ex->reenum_ms ? ex->reenum_ms : DEFAULT_REENUM_MS));
     else if (ex->disconnect)
-        dfs__catf(buf, size, " disconnect%s", "");
+        dfs_run__catf(buf, size, " disconnect%s", "");
 }
 
 /* Judge a step; returns its verdict, msg says why it failed. */
-static enum dfs_verdict judge(struct dfs__sess *s, const dfs_script *sc, const struct dfs__step *st,
-                              const struct step_result *r, char *msg, size_t msg_size)
+static enum dfs_verdict judge(struct dfs_run__sess *s, const dfs_script *sc,
+                              const struct dfs_run__step *st, const struct step_result *r,
+                              char *msg, size_t msg_size)
 {
-    const struct dfs__expect *ex = &st->ex;
-    enum dfs__outcome_exp want = ex->given ? ex->outcome : DFS__EX_OK;
-    if (st->kind == DFS__SK_LEAVE && !ex->given)
-        want = DFS__EX_ANY; /* the device may be gone before it answers */
+    const struct dfs_run__expect *ex = &st->ex;
+    enum dfs_run__outcome_exp want = ex->given ? ex->outcome : DFS_RUN__EX_OK;
+    if (st->kind == DFS_RUN__SK_LEAVE && !ex->given)
+        want = DFS_RUN__EX_ANY; /* the device may be gone before it answers */
     if (r->st == DFS_XFER_REFUSED)
         return DFS_VERDICT_ERROR;
     bool ok;
     switch (want) {
-    case DFS__EX_STALL: ok = r->st == DFS_XFER_STALL; break;
-    case DFS__EX_TIMEOUT: ok = r->st == DFS_XFER_TIMEOUT; break;
-    case DFS__EX_FAIL: ok = r->st != DFS_XFER_OK; break;
-    case DFS__EX_ANY: ok = true; break;
+    case DFS_RUN__EX_STALL: ok = r->st == DFS_XFER_STALL; break;
+    case DFS_RUN__EX_TIMEOUT: ok = r->st == DFS_XFER_TIMEOUT; break;
+    case DFS_RUN__EX_FAIL: ok = r->st != DFS_XFER_OK; break;
+    case DFS_RUN__EX_ANY: ok = true; break;
     default: ok = r->st == DFS_XFER_OK; break;
     }
     if (!ok) {
         if (!msg[0])
-            dfs__fmt(msg, msg_size, "expected %s, got %s", outcome_exp_str(want),
-                     dfs_xfer_status_name(r->st));
+            dfs_run__fmt(msg, msg_size, "expected %s, got %s", outcome_exp_str(want),
+                         dfs_xfer_status_name(r->st));
         return DFS_VERDICT_FAIL;
     }
     if (msg[0])
@@ -1170,13 +1178,13 @@ static enum dfs_verdict judge(struct dfs__sess *s, const dfs_script *sc, const s
     bool reply = r->st == DFS_XFER_OK;
     if (reply && ex->has_status) {
         if (!r->has_gs) {
-            dfs__fmt(msg, msg_size, "no GETSTATUS reply to check status= against");
+            dfs_run__fmt(msg, msg_size, "no GETSTATUS reply to check status= against");
             return DFS_VERDICT_FAIL;
         }
         if (r->gs.bStatus != ex->status) {
             const char *a = dfs_dfu_status_name(r->gs.bStatus), *b = dfs_dfu_status_name(ex->status);
-            dfs__fmt(msg, msg_size, "status %s (0x%02x), expected %s (0x%02x)", a ? a : "?",
-                     r->gs.bStatus, b ? b : "?", ex->status);
+            dfs_run__fmt(msg, msg_size, "status %s (0x%02x), expected %s (0x%02x)", a ? a : "?",
+                         r->gs.bStatus, b ? b : "?", ex->status);
             return DFS_VERDICT_FAIL;
         }
     }
@@ -1184,67 +1192,73 @@ static enum dfs_verdict judge(struct dfs__sess *s, const dfs_script *sc, const s
         bool have = r->has_gs || r->has_state;
         uint8_t state = r->has_gs ? r->gs.bState : r->state;
         if (!have) {
-            dfs__fmt(msg, msg_size, "no GETSTATUS or GETSTATE reply to check state= against");
+            dfs_run__fmt(msg, msg_size, "no GETSTATUS or GETSTATE reply to check state= against");
             return DFS_VERDICT_FAIL;
         }
         if (state != ex->state) {
             const char *a = dfs_dfu_state_name(state), *b = dfs_dfu_state_name(ex->state);
-            dfs__fmt(msg, msg_size, "state %s (%u), expected %s (%u)", a ? a : "?", state,
-                     b ? b : "?", ex->state);
+            dfs_run__fmt(msg, msg_size, "state %s (%u), expected %s (%u)", a ? a : "?", state,
+                         b ? b : "?", ex->state);
             return DFS_VERDICT_FAIL;
         }
     }
     if (reply && ex->has_poll) {
         if (!r->has_gs) {
-            dfs__fmt(msg, msg_size, "no GETSTATUS reply to check poll= against");
+            dfs_run__fmt(msg, msg_size, "no GETSTATUS reply to check poll= against");
             return DFS_VERDICT_FAIL;
         }
-        if (!dfs__cmp_ok(ex->poll_op, r->gs.poll_ms, ex->poll)) {
-            dfs__fmt(msg, msg_size, "bwPollTimeout %u ms, expected %s%u", (unsigned)r->gs.poll_ms,
-                     dfs__cmp_str(ex->poll_op), (unsigned)ex->poll);
+        if (!dfs_run__cmp_ok(ex->poll_op, r->gs.poll_ms, ex->poll)) {
+            dfs_run__fmt(msg, msg_size, "bwPollTimeout %u ms, expected %s%u",
+                         (unsigned)r->gs.poll_ms, dfs_run__cmp_str(ex->poll_op),
+                         (unsigned)ex->poll);
             return DFS_VERDICT_FAIL;
         }
     }
-    if (reply && ex->has_length && !dfs__cmp_ok(ex->length_op, r->len, ex->length)) {
-        dfs__fmt(msg, msg_size, "reply of %u bytes, expected %s%u", (unsigned)r->len,
-                 dfs__cmp_str(ex->length_op), (unsigned)ex->length);
+    if (reply && ex->has_length && !dfs_run__cmp_ok(ex->length_op, r->len, ex->length)) {
+        dfs_run__fmt(msg, msg_size, "reply of %u bytes, expected %s%u", (unsigned)r->len,
+                     dfs_run__cmp_str(ex->length_op), (unsigned)ex->length);
         return DFS_VERDICT_FAIL;
     }
     if (reply && ex->has_data) {
-        const uint8_t *pat = dfs__script_data(sc, ex->data_off);
-        const uint8_t *mask = dfs__script_data(sc, ex->mask_off);
-        if (!dfs__data_match(pat, mask, ex->data_len, ex->data_prefix, r->data, r->len)) {
+        const uint8_t *pat = dfs_run__script_data(sc, ex->data_off);
+        const uint8_t *mask = dfs_run__script_data(sc, ex->mask_off);
+        if (!dfs_run__data_match(pat, mask, ex->data_len, ex->data_prefix, r->data, r->len)) {
             char got[100], p[100];
-            dfs__hex_str(r->data, r->len, got, sizeof got);
-            dfs__pattern_str(pat, mask, ex->data_len, ex->data_prefix, p, sizeof p);
+            dfs_run__hex_str(r->data, r->len, got, sizeof got);
+            dfs_run__pattern_str(pat, mask, ex->data_len, ex->data_prefix, p, sizeof p);
             /* name the first differing byte */
             uint32_t k = 0;
             while (k < ex->data_len && k < r->len &&
                    (r->data[k] & mask[k]) == (pat[k] & mask[k]))
                 k++;
-            dfs__fmt(msg, msg_size, "reply %s (%u bytes) does not match %s (first difference at "
-                     "byte %u)", got[0] ? got : "(empty)", (unsigned)r->len, p, (unsigned)k);
+            dfs_run__fmt(msg, msg_size,
+                         "reply %s (%u bytes) does not match %s (first difference at "
+                         "byte %u)",
+                         got[0] ? got : "(empty)", (unsigned)r->len, p, (unsigned)k);
             return DFS_VERDICT_FAIL;
         }
     }
     if (ex->disconnect) {
         uint32_t ms = ex->disconnect_ms ? ex->disconnect_ms : s->o->disconnect_ms;
-        if (!dfs__wait_gone(s, ms)) {
-            dfs__fmt(msg, msg_size, "the device did not leave the bus within %u ms", (unsigned)ms);
+        if (!dfs_run__wait_gone(s, ms)) {
+            dfs_run__fmt(msg, msg_size, "the device did not leave the bus within %u ms",
+                         (unsigned)ms);
             return DFS_VERDICT_FAIL;
         }
         if (ex->reenum) {
             char m[600];
             uint32_t within = ex->reenum_ms ? ex->reenum_ms : DEFAULT_REENUM_MS;
             if (!reopen(s, ex->vid, ex->pid, within, m, sizeof m)) {
-                dfs__fmt(msg, msg_size, "left the bus, but %04x:%04x did not come back within "
-                         "%u ms: %s", ex->vid, ex->pid, (unsigned)within, m);
+                dfs_run__fmt(msg, msg_size,
+                             "left the bus, but %04x:%04x did not come back within "
+                             "%u ms: %s",
+                             ex->vid, ex->pid, (unsigned)within, m);
                 return DFS_VERDICT_FAIL;
             }
-            dfs__fmt(msg, msg_size, "left the bus and came %s", m);
+            dfs_run__fmt(msg, msg_size, "left the bus and came %s", m);
             return DFS_VERDICT_PASS;
         }
-        dfs__fmt(msg, msg_size, "the device left the bus, as expected");
+        dfs_run__fmt(msg, msg_size, "the device left the bus, as expected");
     }
     return DFS_VERDICT_PASS;
 }
@@ -1253,41 +1267,41 @@ static void reply_text(const struct step_result *r, char *buf, size_t size)
 {
     buf[0] = '\0';
     if (!r->sent && r->st == DFS_XFER_REFUSED) {
-        dfs__catf(buf, size, "not sent");
+        dfs_run__catf(buf, size, "not sent");
         return;
     }
-    dfs__catf(buf, size, "%s", dfs_xfer_status_name(r->st));
+    dfs_run__catf(buf, size, "%s", dfs_xfer_status_name(r->st));
     if (r->has_gs) {
-        dfs__catf(buf, size, ": ");
+        dfs_run__catf(buf, size, ": ");
         describe_gs(buf, size, &r->gs);
     } else if (r->has_state) {
         const char *n = dfs_dfu_state_name(r->state);
-        dfs__catf(buf, size, ": state %s", n ? n : "?");
+        dfs_run__catf(buf, size, ": state %s", n ? n : "?");
     } else if (r->len && r->data) {
         char h[60];
-        dfs__hex_str(r->data, r->len, h, sizeof h);
-        dfs__catf(buf, size, ": %u bytes %s", (unsigned)r->len, h);
+        dfs_run__hex_str(r->data, r->len, h, sizeof h);
+        dfs_run__catf(buf, size, ": %u bytes %s", (unsigned)r->len, h);
     }
 }
 
-static bool sends_request(enum dfs__step_kind k)
+static bool sends_request(enum dfs_run__step_kind k)
 {
-    return k != DFS__SK_WAIT && k != DFS__SK_WAIT_POLL && k != DFS__SK_CHECK;
+    return k != DFS_RUN__SK_WAIT && k != DFS_RUN__SK_WAIT_POLL && k != DFS_RUN__SK_CHECK;
 }
 
-static void close_group(struct dfs__sess *s, long group, enum dfs_verdict v, const char *msg)
+static void close_group(struct dfs_run__sess *s, long group, enum dfs_verdict v, const char *msg)
 {
-    struct dfs_check_result *c = dfs__report_check_mut(s->rep, group);
+    struct dfs_check_result *c = dfs_run__report_check_mut(s->rep, group);
     if (!c)
         return;
     c->verdict = v == DFS_VERDICT_NONE ? DFS_VERDICT_PASS : v;
     if (msg && msg[0])
-        dfs__fmt(c->msg, sizeof c->msg, "%s", msg);
+        dfs_run__fmt(c->msg, sizeof c->msg, "%s", msg);
     if (s->o->on_check)
         s->o->on_check(s->o->user, s->rep, (size_t)group);
 }
 
-static void run_script_steps(struct dfs__sess *s, const dfs_script *sc, const char *suite)
+static void run_script_steps(struct dfs_run__sess *s, const dfs_script *sc, const char *suite)
 {
     long group = -1;
     enum dfs_verdict group_v = DFS_VERDICT_NONE;
@@ -1295,21 +1309,22 @@ static void run_script_steps(struct dfs__sess *s, const dfs_script *sc, const ch
     size_t i = 0;
     char stop_reason[700] = "";
     for (; i < sc->n_steps; i++) {
-        const struct dfs__step *st = &sc->steps[i];
+        const struct dfs_run__step *st = &sc->steps[i];
         if (s->fatal)
             break;
-        if (dfs__interrupted(s)) {
-            dfs__fmt(stop_reason, sizeof stop_reason, "stopped by the user");
+        if (dfs_run__interrupted(s)) {
+            dfs_run__fmt(stop_reason, sizeof stop_reason, "stopped by the user");
             break;
         }
         char origin[300];
-        dfs__fmt(origin, sizeof origin, "%s:%u", dfs__step_file(sc, st), st->line);
-        if (st->kind == DFS__SK_CHECK) {
+        dfs_run__fmt(origin, sizeof origin, "%s:%u", dfs_run__step_file(sc, st), st->line);
+        if (st->kind == DFS_RUN__SK_CHECK) {
             if (group >= 0)
                 close_group(s, group, group_v, group_msg);
-            const char *clause = st->clause_off ? dfs__script_str(sc, st->clause_off - 1) : "";
-            const char *title = st->title_off ? dfs__script_str(sc, st->title_off - 1) : "";
-            group = dfs__report_add_check(s->rep, suite, dfs__script_str(sc, st->check_id_off),
+            const char *clause = st->clause_off ? dfs_run__script_str(sc, st->clause_off - 1) : "";
+            const char *title = st->title_off ? dfs_run__script_str(sc, st->title_off - 1) : "";
+            group =
+                dfs_run__report_add_check(s->rep, suite, dfs_run__script_str(sc, st->check_id_off),
                                           clause, title[0] ? title : st->text);
             group_v = DFS_VERDICT_NONE;
             group_msg[0] = '\0';
@@ -1318,26 +1333,27 @@ static void run_script_steps(struct dfs__sess *s, const dfs_script *sc, const ch
         bool req = sends_request(st->kind);
         long chk = -1;
         if (req)
-            chk = group >= 0 ? group : dfs__report_add_check(s->rep, suite, origin, "", st->text);
+            chk =
+                group >= 0 ? group : dfs_run__report_add_check(s->rep, suite, origin, "", st->text);
         s->check = chk;
-        dfs__step_begin(s, origin, "%s", st->text);
+        dfs_run__step_begin(s, origin, "%s", st->text);
         char exp[200] = "";
         if (req) {
             if (st->ex.given)
                 expect_text(sc, &st->ex, exp, sizeof exp);
             else
-                dfs__fmt(exp, sizeof exp, "%s", st->kind == DFS__SK_LEAVE ? "any" : "ok");
-            dfs__step_expect(s, "%s", exp);
+                dfs_run__fmt(exp, sizeof exp, "%s", st->kind == DFS_RUN__SK_LEAVE ? "any" : "ok");
+            dfs_run__step_expect(s, "%s", exp);
         }
         struct step_result r;
         memset(&r, 0, sizeof r);
         char msg[600] = "";
         if (wants_dfuse(st->kind) && s->facts.dfuse == 0) {
-            dfs__fmt(msg, sizeof msg, "'%s' is a DfuSe command; this device is plain DFU 1.1",
-                     st->text);
+            dfs_run__fmt(msg, sizeof msg, "'%s' is a DfuSe command; this device is plain DFU 1.1",
+                         st->text);
             r.st = DFS_XFER_REFUSED;
         } else if (req && st->setup_iface && !s->have_dfu) {
-            dfs__fmt(msg, sizeof msg, "the device has no DFU interface");
+            dfs_run__fmt(msg, sizeof msg, "the device has no DFU interface");
             r.st = DFS_XFER_REFUSED;
         } else {
             exec_step(s, sc, st, &r, msg, sizeof msg);
@@ -1347,50 +1363,50 @@ static void run_script_steps(struct dfs__sess *s, const dfs_script *sc, const ch
             v = judge(s, sc, st, &r, msg, sizeof msg);
             char rt[200];
             reply_text(&r, rt, sizeof rt);
-            dfs__step_reply(s, "%s", rt);
+            dfs_run__step_reply(s, "%s", rt);
         }
         /* the device left when nothing said it would */
         bool lost = false;
-        if (req && !st->ex.disconnect && st->kind != DFS__SK_LEAVE && !s->fatal &&
+        if (req && !st->ex.disconnect && st->kind != DFS_RUN__SK_LEAVE && !s->fatal &&
             (r.st == DFS_XFER_NO_DEVICE ||
              (r.st != DFS_XFER_OK && r.st != DFS_XFER_REFUSED && !s->t->ops->present(s->t->ctx)))) {
             s->gone = true;
             lost = true;
             v = DFS_VERDICT_FAIL;
-            dfs__fmt(msg, sizeof msg, "the device left the bus (%s); no step expected it",
-                     dfs_xfer_status_name(r.st));
+            dfs_run__fmt(msg, sizeof msg, "the device left the bus (%s); no step expected it",
+                         dfs_xfer_status_name(r.st));
         }
         free(r.data);
-        dfs__step_end(s, v, "%s", msg);
+        dfs_run__step_end(s, v, "%s", msg);
         if (req) {
             if (group >= 0) {
-                group_v = dfs__verdict_worst(group_v, v);
+                group_v = dfs_run__verdict_worst(group_v, v);
                 if ((v == DFS_VERDICT_FAIL || v == DFS_VERDICT_ERROR) && !group_msg[0])
-                    dfs__fmt(group_msg, sizeof group_msg, "%s: %s", origin, msg);
+                    dfs_run__fmt(group_msg, sizeof group_msg, "%s: %s", origin, msg);
             } else {
                 close_group(s, chk, v, msg);
             }
         }
         s->check = -1;
         if (lost) {
-            dfs__report_set_outcome(s->rep, DFS_RUN_DEVICE_LOST,
-                                    "%s: the device %04x:%04x left the bus during '%s' (%s); the "
-                                    "steps after it were not run",
-                                    origin, s->id.vid, s->id.pid, st->text,
-                                    dfs_xfer_status_name(r.st));
+            dfs_run__report_set_outcome(
+                s->rep, DFS_RUN_DEVICE_LOST,
+                "%s: the device %04x:%04x left the bus during '%s' (%s); the "
+                "steps after it were not run",
+                origin, s->id.vid, s->id.pid, st->text, dfs_xfer_status_name(r.st));
             s->fatal = true;
-            dfs__fmt(stop_reason, sizeof stop_reason, "the device left the bus at %s", origin);
+            dfs_run__fmt(stop_reason, sizeof stop_reason, "the device left the bus at %s", origin);
             i++;
             break;
         }
         if (s->fatal) {
-            dfs__fmt(stop_reason, sizeof stop_reason, "%s", dfs_report_message(s->rep));
+            dfs_run__fmt(stop_reason, sizeof stop_reason, "%s", dfs_report_message(s->rep));
             i++;
             break;
         }
         if ((v == DFS_VERDICT_FAIL || v == DFS_VERDICT_ERROR) && !s->o->keep_going) {
-            dfs__fmt(stop_reason, sizeof stop_reason,
-                     "an earlier step failed (%s); use --keep-going to run on", origin);
+            dfs_run__fmt(stop_reason, sizeof stop_reason,
+                         "an earlier step failed (%s); use --keep-going to run on", origin);
             i++;
             break;
         }
@@ -1400,23 +1416,24 @@ static void run_script_steps(struct dfs__sess *s, const dfs_script *sc, const ch
     /* what was not run is still listed */
     long last_group = -1;
     for (; i < sc->n_steps; i++) {
-        const struct dfs__step *st = &sc->steps[i];
+        const struct dfs_run__step *st = &sc->steps[i];
         char origin[300];
-        dfs__fmt(origin, sizeof origin, "%s:%u", dfs__step_file(sc, st), st->line);
+        dfs_run__fmt(origin, sizeof origin, "%s:%u", dfs_run__step_file(sc, st), st->line);
         long c = -1;
-        if (st->kind == DFS__SK_CHECK) {
-            const char *clause = st->clause_off ? dfs__script_str(sc, st->clause_off - 1) : "";
-            const char *title = st->title_off ? dfs__script_str(sc, st->title_off - 1) : "";
-            last_group = dfs__report_add_check(s->rep, suite, dfs__script_str(sc, st->check_id_off),
-                                               clause, title[0] ? title : st->text);
+        if (st->kind == DFS_RUN__SK_CHECK) {
+            const char *clause = st->clause_off ? dfs_run__script_str(sc, st->clause_off - 1) : "";
+            const char *title = st->title_off ? dfs_run__script_str(sc, st->title_off - 1) : "";
+            last_group =
+                dfs_run__report_add_check(s->rep, suite, dfs_run__script_str(sc, st->check_id_off),
+                                          clause, title[0] ? title : st->text);
             c = last_group;
         } else if (sends_request(st->kind) && last_group < 0) {
-            c = dfs__report_add_check(s->rep, suite, origin, "", st->text);
+            c = dfs_run__report_add_check(s->rep, suite, origin, "", st->text);
         }
-        struct dfs_check_result *cr = dfs__report_check_mut(s->rep, c);
+        struct dfs_check_result *cr = dfs_run__report_check_mut(s->rep, c);
         if (cr) {
             cr->verdict = DFS_VERDICT_SKIP;
-            dfs__fmt(cr->msg, sizeof cr->msg, "not run: %s", stop_reason);
+            dfs_run__fmt(cr->msg, sizeof cr->msg, "not run: %s", stop_reason);
         }
     }
 }
@@ -1430,7 +1447,7 @@ static bool valid_options(const struct dfs_run_options *o, const struct dfs_tran
            t->ops->control && t->ops->present && t->ops->reopen && t->ops->close;
 }
 
-static void sess_init(struct dfs__sess *s, const struct dfs_run_options *o,
+static void sess_init(struct dfs_run__sess *s, const struct dfs_run_options *o,
                       const struct dfs_transport *t, dfs_report *rep)
 {
     memset(s, 0, sizeof *s);
@@ -1449,33 +1466,33 @@ static void sess_init(struct dfs__sess *s, const struct dfs_run_options *o,
 
 /* After the steps: ABORT when the user stopped the run and the state allows
  * it (DFU 1.1 A.2: dfuIDLE, dfuDNLOAD-IDLE, dfuUPLOAD-IDLE), then close. */
-static void finish(struct dfs__sess *s, const char *where)
+static void finish(struct dfs_run__sess *s, const char *where)
 {
     if (s->stopping) {
         if (s->open && !s->gone && s->have_dfu && s->state_known &&
             (s->state == DFS_STATE_DFU_IDLE || s->state == DFS_STATE_DNLOAD_IDLE ||
              s->state == DFS_STATE_UPLOAD_IDLE)) {
             s->check = -1;
-            dfs__step_begin(s, "interrupt", "abort");
-            enum dfs_xfer_status st = dfs__dfu_out(s, DFS_DFU_ABORT, 0, NULL, 0, true);
-            dfs__step_reply(s, "%s", dfs_xfer_status_name(st));
-            dfs__step_end(s, DFS_VERDICT_NONE, "sent because the run was interrupted");
+            dfs_run__step_begin(s, "interrupt", "abort");
+            enum dfs_xfer_status st = dfs_run__dfu_out(s, DFS_DFU_ABORT, 0, NULL, 0, true);
+            dfs_run__step_reply(s, "%s", dfs_xfer_status_name(st));
+            dfs_run__step_end(s, DFS_VERDICT_NONE, "sent because the run was interrupted");
         } else if (s->open && !s->gone && s->have_dfu) {
             const char *n = s->state_known ? dfs_dfu_state_name(s->state) : NULL;
             note(s, "not sending ABORT: the device is in %s, where DFU 1.1 does not allow it",
                  n ? n : "an unknown state");
         }
-        dfs__report_set_outcome(s->rep, DFS_RUN_INTERRUPTED, "stopped by the user%s%s%s",
-                                where ? " during the " : "", where ? where : "",
-                                where ? " suite" : "");
+        dfs_run__report_set_outcome(s->rep, DFS_RUN_INTERRUPTED, "stopped by the user%s%s%s",
+                                    where ? " during the " : "", where ? where : "",
+                                    where ? " suite" : "");
     }
     if (s->open)
         s->t->ops->close(s->t->ctx);
     s->open = false;
-    dfs__report_set_duration(s->rep, dfs__now(s));
+    dfs_run__report_set_duration(s->rep, dfs_run__now(s));
 }
 
-static bool prepare(struct dfs__sess *s)
+static bool prepare(struct dfs_run__sess *s)
 {
     if (!open_device(s))
         return false;
@@ -1488,10 +1505,10 @@ dfs_result dfs_run_script(const dfs_script *sc, const struct dfs_run_options *o,
     if (!sc || !out || !valid_options(o, t))
         return DFS_E_INVAL;
     const char *name = sc->n_files ? sc->files[0] : "script";
-    dfs_report *rep = dfs__report_new("script", name, o->allow);
+    dfs_report *rep = dfs_run__report_new("script", name, o->allow);
     if (!rep)
         return DFS_E_NOMEM;
-    struct dfs__sess *s = malloc(sizeof *s);
+    struct dfs_run__sess *s = malloc(sizeof *s);
     if (!s) {
         dfs_report_free(rep);
         return DFS_E_NOMEM;
@@ -1501,10 +1518,11 @@ dfs_result dfs_run_script(const dfs_script *sc, const struct dfs_run_options *o,
     /* 1. before the device is opened: what the script needs in any case */
     unsigned miss = dfs_script_needs(sc, NULL, o->allow, why, sizeof why);
     if (miss) {
-        dfs__report_set_outcome(rep, DFS_RUN_NOT_MADE,
-                                "refused before sending anything: %s. Add the flag%s if this is "
-                                "what you mean to do.",
-                                why, (miss & (miss - 1)) ? "s" : "");
+        dfs_run__report_set_outcome(
+            rep, DFS_RUN_NOT_MADE,
+            "refused before sending anything: %s. Add the flag%s if this is "
+            "what you mean to do.",
+            why, (miss & (miss - 1)) ? "s" : "");
         goto done;
     }
     if (!prepare(s))
@@ -1512,26 +1530,28 @@ dfs_result dfs_run_script(const dfs_script *sc, const struct dfs_run_options *o,
     /* 2. with the descriptors the host holds: DfuSe or not, wTransferSize */
     miss = dfs_script_needs(sc, &s->facts, o->allow, why, sizeof why);
     if (miss) {
-        dfs__report_set_outcome(rep, DFS_RUN_NOT_MADE,
-                                "refused before sending anything: %s. Add the flag%s if this is "
-                                "what you mean to do.",
-                                why, (miss & (miss - 1)) ? "s" : "");
+        dfs_run__report_set_outcome(
+            rep, DFS_RUN_NOT_MADE,
+            "refused before sending anything: %s. Add the flag%s if this is "
+            "what you mean to do.",
+            why, (miss & (miss - 1)) ? "s" : "");
         goto done;
     }
     identify(s);
     if (s->gone) {
-        dfs__report_set_outcome(rep, DFS_RUN_DEVICE_LOST,
-                                "the device left the bus while its descriptors were read");
+        dfs_run__report_set_outcome(rep, DFS_RUN_DEVICE_LOST,
+                                    "the device left the bus while its descriptors were read");
         goto done;
     }
     /* 3. with the layout strings: option-byte and OTP regions they name */
     miss = dfs_script_needs(sc, &s->facts, o->allow, why, sizeof why);
     if (miss) {
-        dfs__report_set_outcome(rep, DFS_RUN_NOT_MADE,
-                                "refused before any request of the script was sent (only "
-                                "descriptors were read): %s. Add the flag%s if this is what you "
-                                "mean to do.",
-                                why, (miss & (miss - 1)) ? "s" : "");
+        dfs_run__report_set_outcome(
+            rep, DFS_RUN_NOT_MADE,
+            "refused before any request of the script was sent (only "
+            "descriptors were read): %s. Add the flag%s if this is what you "
+            "mean to do.",
+            why, (miss & (miss - 1)) ? "s" : "");
         goto done;
     }
     if (!claim(s) || !select_alt(s))
@@ -1541,26 +1561,25 @@ done:
     if (dfs_report_outcome(rep) != DFS_RUN_COMPLETE && dfs_report_check_count(rep) == 0) {
         /* every step is still listed, as not run */
         for (size_t i = 0; i < sc->n_steps; i++) {
-            const struct dfs__step *st = &sc->steps[i];
-            if (!sends_request(st->kind) && st->kind != DFS__SK_CHECK)
+            const struct dfs_run__step *st = &sc->steps[i];
+            if (!sends_request(st->kind) && st->kind != DFS_RUN__SK_CHECK)
                 continue;
             char origin[300];
-            dfs__fmt(origin, sizeof origin, "%s:%u", dfs__step_file(sc, st), st->line);
-            long c = dfs__report_add_check(rep, name,
-                                           st->kind == DFS__SK_CHECK
-                                               ? dfs__script_str(sc, st->check_id_off)
-                                               : origin,
-                                           "", st->text);
-            struct dfs_check_result *cr = dfs__report_check_mut(rep, c);
+            dfs_run__fmt(origin, sizeof origin, "%s:%u", dfs_run__step_file(sc, st), st->line);
+            long c = dfs_run__report_add_check(
+                rep, name,
+                st->kind == DFS_RUN__SK_CHECK ? dfs_run__script_str(sc, st->check_id_off) : origin,
+                "", st->text);
+            struct dfs_check_result *cr = dfs_run__report_check_mut(rep, c);
             if (cr) {
                 cr->verdict = DFS_VERDICT_ERROR;
-                dfs__fmt(cr->msg, sizeof cr->msg, "not run: %s", dfs_report_message(rep));
+                dfs_run__fmt(cr->msg, sizeof cr->msg, "not run: %s", dfs_report_message(rep));
             }
         }
     }
     finish(s, NULL);
     free(s);
-    if (dfs__report_nomem(rep)) {
+    if (dfs_run__report_nomem(rep)) {
         dfs_report_free(rep);
         return DFS_E_NOMEM;
     }
@@ -1576,12 +1595,12 @@ dfs_result dfs_run_suites(unsigned suites, const struct dfs_run_options *o,
     char name[80] = "";
     for (int k = 0; k < DFS_SUITE__COUNT; k++)
         if (suites & (1u << k))
-            dfs__catf(name, sizeof name, "%s%s", name[0] ? "," : "",
-                      dfs_suite_name((enum dfs_suite)k));
-    dfs_report *rep = dfs__report_new("suites", name, o->allow);
+            dfs_run__catf(name, sizeof name, "%s%s", name[0] ? "," : "",
+                          dfs_suite_name((enum dfs_suite)k));
+    dfs_report *rep = dfs_run__report_new("suites", name, o->allow);
     if (!rep)
         return DFS_E_NOMEM;
-    struct dfs__sess *s = malloc(sizeof *s);
+    struct dfs_run__sess *s = malloc(sizeof *s);
     if (!s) {
         dfs_report_free(rep);
         return DFS_E_NOMEM;
@@ -1591,31 +1610,31 @@ dfs_result dfs_run_suites(unsigned suites, const struct dfs_run_options *o,
     if (prepare(s)) {
         identify(s);
         if (s->gone)
-            dfs__report_set_outcome(rep, DFS_RUN_DEVICE_LOST,
-                                    "the device left the bus while its descriptors were read");
+            dfs_run__report_set_outcome(rep, DFS_RUN_DEVICE_LOST,
+                                        "the device left the bus while its descriptors were read");
         else if (claim(s) && select_alt(s)) {
             for (int k = 0; k < DFS_SUITE__COUNT; k++) {
                 if (!(suites & (1u << k)))
                     continue;
                 if (s->fatal || s->stopping) {
-                    dfs__suite_list_not_run(s, (enum dfs_suite)k,
-                                            s->stopping ? "the run was interrupted"
-                                                        : dfs_report_message(rep));
+                    dfs_run__suite_list_not_run(s, (enum dfs_suite)k,
+                                                s->stopping ? "the run was interrupted"
+                                                            : dfs_report_message(rep));
                     continue;
                 }
                 if (!s->stopping)
                     where = dfs_suite_name((enum dfs_suite)k);
-                dfs__suite_run(s, (enum dfs_suite)k);
+                dfs_run__suite_run(s, (enum dfs_suite)k);
             }
         }
     }
     if (dfs_report_outcome(rep) != DFS_RUN_COMPLETE && dfs_report_check_count(rep) == 0)
         for (int k = 0; k < DFS_SUITE__COUNT; k++)
             if (suites & (1u << k))
-                dfs__suite_list_not_run(s, (enum dfs_suite)k, dfs_report_message(rep));
+                dfs_run__suite_list_not_run(s, (enum dfs_suite)k, dfs_report_message(rep));
     finish(s, s->stopping ? where : NULL);
     free(s);
-    if (dfs__report_nomem(rep)) {
+    if (dfs_run__report_nomem(rep)) {
         dfs_report_free(rep);
         return DFS_E_NOMEM;
     }

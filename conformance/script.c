@@ -10,7 +10,7 @@
 
 /* ---- small helpers shared by the runner's files ---------------------------------------- */
 
-size_t dfs__buf_add(struct dfs__buf *b, const void *p, size_t n)
+size_t dfs_run__buf_add(struct dfs_run__buf *b, const void *p, size_t n)
 {
     if (b->failed)
         return SIZE_MAX;
@@ -37,13 +37,13 @@ size_t dfs__buf_add(struct dfs__buf *b, const void *p, size_t n)
     return off;
 }
 
-void dfs__buf_free(struct dfs__buf *b)
+void dfs_run__buf_free(struct dfs_run__buf *b)
 {
     free(b->p);
     memset(b, 0, sizeof *b);
 }
 
-void dfs__fmt(char *buf, size_t size, const char *fmt, ...)
+void dfs_run__fmt(char *buf, size_t size, const char *fmt, ...)
 {
     if (!size)
         return;
@@ -53,7 +53,7 @@ void dfs__fmt(char *buf, size_t size, const char *fmt, ...)
     va_end(ap);
 }
 
-size_t dfs__catf(char *buf, size_t size, const char *fmt, ...)
+size_t dfs_run__catf(char *buf, size_t size, const char *fmt, ...)
 {
     if (!size)
         return 0;
@@ -69,7 +69,7 @@ size_t dfs__catf(char *buf, size_t size, const char *fmt, ...)
     return len + (size_t)n >= size ? size - 1 : len + (size_t)n;
 }
 
-void dfs__hex_str(const uint8_t *p, size_t n, char *buf, size_t size)
+void dfs_run__hex_str(const uint8_t *p, size_t n, char *buf, size_t size)
 {
     static const char hx[] = "0123456789abcdef";
     if (!size)
@@ -90,8 +90,8 @@ void dfs__hex_str(const uint8_t *p, size_t n, char *buf, size_t size)
     buf[o] = '\0';
 }
 
-void dfs__pattern_str(const uint8_t *pat, const uint8_t *mask, uint32_t n, bool prefix, char *buf,
-                      size_t size)
+void dfs_run__pattern_str(const uint8_t *pat, const uint8_t *mask, uint32_t n, bool prefix,
+                          char *buf, size_t size)
 {
     static const char hx[] = "0123456789abcdef";
     if (!size)
@@ -127,8 +127,8 @@ void dfs__pattern_str(const uint8_t *pat, const uint8_t *mask, uint32_t n, bool 
     buf[o] = '\0';
 }
 
-bool dfs__data_match(const uint8_t *pat, const uint8_t *mask, uint32_t pat_len, bool prefix,
-                     const uint8_t *got, uint32_t got_len)
+bool dfs_run__data_match(const uint8_t *pat, const uint8_t *mask, uint32_t pat_len, bool prefix,
+                         const uint8_t *got, uint32_t got_len)
 {
     if (got_len < pat_len || (!prefix && got_len != pat_len))
         return false;
@@ -140,26 +140,26 @@ bool dfs__data_match(const uint8_t *pat, const uint8_t *mask, uint32_t pat_len, 
     return true;
 }
 
-const char *dfs__cmp_str(enum dfs__cmp op)
+const char *dfs_run__cmp_str(enum dfs_run__cmp op)
 {
     switch (op) {
-    case DFS__LT: return "<";
-    case DFS__LE: return "<=";
-    case DFS__GT: return ">";
-    case DFS__GE: return ">=";
-    case DFS__EQ: break;
+    case DFS_RUN__LT: return "<";
+    case DFS_RUN__LE: return "<=";
+    case DFS_RUN__GT: return ">";
+    case DFS_RUN__GE: return ">=";
+    case DFS_RUN__EQ: break;
     }
     return "=";
 }
 
-bool dfs__cmp_ok(enum dfs__cmp op, uint32_t got, uint32_t want)
+bool dfs_run__cmp_ok(enum dfs_run__cmp op, uint32_t got, uint32_t want)
 {
     switch (op) {
-    case DFS__LT: return got < want;
-    case DFS__LE: return got <= want;
-    case DFS__GT: return got > want;
-    case DFS__GE: return got >= want;
-    case DFS__EQ: break;
+    case DFS_RUN__LT: return got < want;
+    case DFS_RUN__LE: return got <= want;
+    case DFS_RUN__GT: return got > want;
+    case DFS_RUN__GE: return got >= want;
+    case DFS_RUN__EQ: break;
     }
     return got == want;
 }
@@ -172,11 +172,11 @@ size_t dfs_script_error_str(const struct dfs_script_error *e, char *buf, size_t 
     if (!e)
         return 0;
     if (e->line && e->column)
-        dfs__fmt(buf, size, "%s:%u:%u: %s", e->file, e->line, e->column, e->msg);
+        dfs_run__fmt(buf, size, "%s:%u:%u: %s", e->file, e->line, e->column, e->msg);
     else if (e->line)
-        dfs__fmt(buf, size, "%s:%u: %s", e->file, e->line, e->msg);
+        dfs_run__fmt(buf, size, "%s:%u: %s", e->file, e->line, e->msg);
     else
-        dfs__fmt(buf, size, "%s: %s", e->file, e->msg);
+        dfs_run__fmt(buf, size, "%s: %s", e->file, e->msg);
     return strlen(buf);
 }
 
@@ -215,7 +215,7 @@ static dfs_result failat(struct parser *ps, unsigned col, const char *fmt, ...)
 {
     struct dfs_script_error *e = ps->err;
     if (e) {
-        dfs__fmt(e->file, sizeof e->file, "%s", ps->file);
+        dfs_run__fmt(e->file, sizeof e->file, "%s", ps->file);
         e->line = ps->line;
         e->column = col;
         va_list ap;
@@ -482,7 +482,7 @@ static dfs_result hexdata(struct parser *ps, const struct token *t, const char *
     *off = SIZE_MAX;
     size_t moff = SIZE_MAX;
     bool first = true;
-    struct dfs__buf *a = &ps->s->arena;
+    struct dfs_run__buf *a = &ps->s->arena;
     size_t base_col = t->col + (size_t)(p - t->p);
     /* patterns go data and mask in two passes: count first */
     size_t i = 0;
@@ -513,7 +513,7 @@ static dfs_result hexdata(struct parser *ps, const struct token *t, const char *
         k++;
         i += 2;
         if (k == sizeof chunk) {
-            size_t o = dfs__buf_add(a, chunk, k);
+            size_t o = dfs_run__buf_add(a, chunk, k);
             if (o == SIZE_MAX)
                 return DFS_E_NOMEM;
             if (first) {
@@ -528,7 +528,7 @@ static dfs_result hexdata(struct parser *ps, const struct token *t, const char *
         }
     }
     if (k || first) {
-        size_t o = dfs__buf_add(a, chunk, k);
+        size_t o = dfs_run__buf_add(a, chunk, k);
         if (o == SIZE_MAX)
             return DFS_E_NOMEM;
         if (first)
@@ -548,7 +548,7 @@ static dfs_result hexdata(struct parser *ps, const struct token *t, const char *
             mchunk[k++] = (p[j] == '?' && p[j + 1] == '?') ? 0 : 0xff;
             j += 2;
             if (k == sizeof mchunk) {
-                size_t o = dfs__buf_add(a, mchunk, k);
+                size_t o = dfs_run__buf_add(a, mchunk, k);
                 if (o == SIZE_MAX)
                     return DFS_E_NOMEM;
                 if (mfirst) {
@@ -559,7 +559,7 @@ static dfs_result hexdata(struct parser *ps, const struct token *t, const char *
             }
         }
         if (k || mfirst) {
-            size_t o = dfs__buf_add(a, mchunk, k);
+            size_t o = dfs_run__buf_add(a, mchunk, k);
             if (o == SIZE_MAX)
                 return DFS_E_NOMEM;
             if (mfirst)
@@ -604,7 +604,7 @@ static dfs_result data_arg(struct parser *ps, const struct token *t, bool bare_f
         return failat(ps, t->col, "data file '%s' is larger than %u bytes", pathbuf,
                       DFS_SCRIPT_MAX_DATA);
     }
-    size_t o = dfs__buf_add(&ps->s->arena, buf, blen);
+    size_t o = dfs_run__buf_add(&ps->s->arena, buf, blen);
     free(buf);
     if (o == SIZE_MAX)
         return DFS_E_NOMEM;
@@ -615,11 +615,11 @@ static dfs_result data_arg(struct parser *ps, const struct token *t, bool bare_f
 
 static size_t arena_str(struct parser *ps, const char *p, size_t n)
 {
-    size_t o = dfs__buf_add(&ps->s->arena, p, n);
+    size_t o = dfs_run__buf_add(&ps->s->arena, p, n);
     if (o == SIZE_MAX)
         return o;
     char z = 0;
-    if (dfs__buf_add(&ps->s->arena, &z, 1) == SIZE_MAX)
+    if (dfs_run__buf_add(&ps->s->arena, &z, 1) == SIZE_MAX)
         return SIZE_MAX;
     return o;
 }
@@ -648,7 +648,7 @@ static int lookup_status(const char *p, size_t n)
 
 /* ---- expectations ---------------------------------------------------------------------------- */
 
-static bool cmp_key(const struct token *t, const char *key, enum dfs__cmp *op, const char **val,
+static bool cmp_key(const struct token *t, const char *key, enum dfs_run__cmp *op, const char **val,
                     size_t *vlen)
 {
     size_t k = strlen(key);
@@ -657,19 +657,19 @@ static bool cmp_key(const struct token *t, const char *key, enum dfs__cmp *op, c
     const char *p = t->p + k;
     size_t rest = t->len - k;
     if (rest >= 2 && p[0] == '<' && p[1] == '=') {
-        *op = DFS__LE;
+        *op = DFS_RUN__LE;
         p += 2;
     } else if (rest >= 2 && p[0] == '>' && p[1] == '=') {
-        *op = DFS__GE;
+        *op = DFS_RUN__GE;
         p += 2;
     } else if (p[0] == '<') {
-        *op = DFS__LT;
+        *op = DFS_RUN__LT;
         p += 1;
     } else if (p[0] == '>') {
-        *op = DFS__GT;
+        *op = DFS_RUN__GT;
         p += 1;
     } else if (p[0] == '=') {
-        *op = DFS__EQ;
+        *op = DFS_RUN__EQ;
         p += 1;
     } else {
         return false;
@@ -683,7 +683,7 @@ static const char expect_terms[] =
     "ok, stall, timeout, fail, any, disconnect [within TIME], reenumerate VID:PID [within TIME], "
     "status=, state=, length=, poll=, data=";
 
-static dfs_result parse_expect(struct parser *ps, size_t i, struct dfs__expect *ex)
+static dfs_result parse_expect(struct parser *ps, size_t i, struct dfs_run__expect *ex)
 {
     char b[80];
     ex->given = true;
@@ -694,20 +694,20 @@ static dfs_result parse_expect(struct parser *ps, size_t i, struct dfs__expect *
         const struct token *t = &ps->tok[i];
         const char *v;
         size_t vn;
-        enum dfs__cmp op;
-        enum dfs__outcome_exp o = DFS__EX_DEFAULT;
+        enum dfs_run__cmp op;
+        enum dfs_run__outcome_exp o = DFS_RUN__EX_DEFAULT;
         if (tok_is(t, "ok"))
-            o = DFS__EX_OK;
+            o = DFS_RUN__EX_OK;
         else if (tok_is(t, "stall"))
-            o = DFS__EX_STALL;
+            o = DFS_RUN__EX_STALL;
         else if (tok_is(t, "timeout"))
-            o = DFS__EX_TIMEOUT;
+            o = DFS_RUN__EX_TIMEOUT;
         else if (tok_is(t, "fail"))
-            o = DFS__EX_FAIL;
+            o = DFS_RUN__EX_FAIL;
         else if (tok_is(t, "any"))
-            o = DFS__EX_ANY;
-        if (o != DFS__EX_DEFAULT) {
-            if (ex->outcome != DFS__EX_DEFAULT)
+            o = DFS_RUN__EX_ANY;
+        if (o != DFS_RUN__EX_DEFAULT) {
+            if (ex->outcome != DFS_RUN__EX_DEFAULT)
                 return failat(ps, t->col, "only one of ok, stall, timeout, fail, any per step");
             ex->outcome = o;
             continue;
@@ -830,11 +830,11 @@ static dfs_result parse_expect(struct parser *ps, size_t i, struct dfs__expect *
         return failat(ps, t->col, "unknown expectation '%s'; expected one of: %s",
                       tokstr(t, b, sizeof b), expect_terms);
     }
-    if (ex->outcome == DFS__EX_DEFAULT && !ex->disconnect)
-        ex->outcome = DFS__EX_OK;
-    if (ex->outcome == DFS__EX_DEFAULT)
-        ex->outcome = DFS__EX_ANY; /* disconnect: the reply does not matter */
-    if ((ex->outcome == DFS__EX_STALL || ex->outcome == DFS__EX_TIMEOUT) &&
+    if (ex->outcome == DFS_RUN__EX_DEFAULT && !ex->disconnect)
+        ex->outcome = DFS_RUN__EX_OK;
+    if (ex->outcome == DFS_RUN__EX_DEFAULT)
+        ex->outcome = DFS_RUN__EX_ANY; /* disconnect: the reply does not matter */
+    if ((ex->outcome == DFS_RUN__EX_STALL || ex->outcome == DFS_RUN__EX_TIMEOUT) &&
         (ex->has_status || ex->has_state || ex->has_data || ex->has_poll))
         return failat(ps, ps->tok[i - 1].col,
                       "a step expected to fail has no reply to check status, state, poll or "
@@ -844,20 +844,20 @@ static dfs_result parse_expect(struct parser *ps, size_t i, struct dfs__expect *
 
 /* ---- steps ------------------------------------------------------------------------------------- */
 
-static struct dfs__step *new_step(struct parser *ps, enum dfs__step_kind kind)
+static struct dfs_run__step *new_step(struct parser *ps, enum dfs_run__step_kind kind)
 {
     dfs_script *s = ps->s;
     if (s->n_steps >= DFS_SCRIPT_MAX_STEPS)
         return NULL;
     if (s->n_steps == s->cap_steps) {
         size_t cap = s->cap_steps ? s->cap_steps * 2 : 32;
-        struct dfs__step *n = realloc(s->steps, cap * sizeof *n);
+        struct dfs_run__step *n = realloc(s->steps, cap * sizeof *n);
         if (!n)
             return NULL;
         s->steps = n;
         s->cap_steps = cap;
     }
-    struct dfs__step *st = &s->steps[s->n_steps++];
+    struct dfs_run__step *st = &s->steps[s->n_steps++];
     memset(st, 0, sizeof *st);
     st->kind = kind;
     st->file = ps->file_index;
@@ -895,38 +895,38 @@ static struct dfs__step *new_step(struct parser *ps, enum dfs__step_kind kind)
 
 struct verb {
     const char *name;
-    enum dfs__step_kind kind;
+    enum dfs_run__step_kind kind;
     unsigned min_args, max_args; /* positional words after the verb */
     const char *usage;
 };
 
 static const struct verb verbs[] = {
-    {"get-descriptor", DFS__SK_GET_DESCRIPTOR, 1, 2,
+    {"get-descriptor", DFS_RUN__SK_GET_DESCRIPTOR, 1, 2,
      "get-descriptor TYPE [INDEX] [lang=ID] [length=N]"},
-    {"set-configuration", DFS__SK_SET_CONFIGURATION, 1, 1, "set-configuration VALUE"},
-    {"set-interface", DFS__SK_SET_INTERFACE, 1, 1, "set-interface ALT [interface=N]"},
-    {"get-status", DFS__SK_GET_STATUS, 0, 0, "get-status [interface=N | endpoint=ADDR]"},
-    {"clear-feature", DFS__SK_CLEAR_FEATURE, 1, 1,
+    {"set-configuration", DFS_RUN__SK_SET_CONFIGURATION, 1, 1, "set-configuration VALUE"},
+    {"set-interface", DFS_RUN__SK_SET_INTERFACE, 1, 1, "set-interface ALT [interface=N]"},
+    {"get-status", DFS_RUN__SK_GET_STATUS, 0, 0, "get-status [interface=N | endpoint=ADDR]"},
+    {"clear-feature", DFS_RUN__SK_CLEAR_FEATURE, 1, 1,
      "clear-feature endpoint-halt|remote-wakeup|N [interface=N | endpoint=ADDR]"},
-    {"control", DFS__SK_CONTROL, 5, 5,
+    {"control", DFS_RUN__SK_CONTROL, 5, 5,
      "control bmRequestType bRequest wValue wIndex (LENGTH | hex:DATA)"},
-    {"detach", DFS__SK_DETACH, 0, 1, "detach [TIMEOUT_MS]"},
-    {"dnload", DFS__SK_DNLOAD, 1, 2, "dnload BLOCK [hex:DATA | file:PATH]"},
-    {"upload", DFS__SK_UPLOAD, 2, 2, "upload BLOCK LENGTH"},
-    {"getstatus", DFS__SK_GETSTATUS, 0, 0, "getstatus"},
-    {"clrstatus", DFS__SK_CLRSTATUS, 0, 0, "clrstatus"},
-    {"getstate", DFS__SK_GETSTATE, 0, 0, "getstate"},
-    {"abort", DFS__SK_ABORT, 0, 0, "abort"},
-    {"poll", DFS__SK_POLL, 0, 0, "poll [max=N]"},
-    {"set-address", DFS__SK_SET_ADDRESS, 1, 1, "set-address ADDR"},
-    {"erase", DFS__SK_ERASE, 1, 1, "erase ADDR"},
-    {"mass-erase", DFS__SK_MASS_ERASE, 0, 0, "mass-erase"},
-    {"read-unprotect", DFS__SK_READ_UNPROTECT, 0, 0, "read-unprotect"},
-    {"leave", DFS__SK_LEAVE, 0, 0, "leave"},
-    {"read", DFS__SK_READ, 3, 3, "read LENGTH at ADDR"},
-    {"write", DFS__SK_WRITE, 3, 3, "write FILE|hex:DATA at ADDR"},
-    {"wait", DFS__SK_WAIT, 1, 1, "wait TIME | wait poll"},
-    {"check", DFS__SK_CHECK, 1, 1, "check ID [clause=\"...\"] [title=\"...\"]"},
+    {"detach", DFS_RUN__SK_DETACH, 0, 1, "detach [TIMEOUT_MS]"},
+    {"dnload", DFS_RUN__SK_DNLOAD, 1, 2, "dnload BLOCK [hex:DATA | file:PATH]"},
+    {"upload", DFS_RUN__SK_UPLOAD, 2, 2, "upload BLOCK LENGTH"},
+    {"getstatus", DFS_RUN__SK_GETSTATUS, 0, 0, "getstatus"},
+    {"clrstatus", DFS_RUN__SK_CLRSTATUS, 0, 0, "clrstatus"},
+    {"getstate", DFS_RUN__SK_GETSTATE, 0, 0, "getstate"},
+    {"abort", DFS_RUN__SK_ABORT, 0, 0, "abort"},
+    {"poll", DFS_RUN__SK_POLL, 0, 0, "poll [max=N]"},
+    {"set-address", DFS_RUN__SK_SET_ADDRESS, 1, 1, "set-address ADDR"},
+    {"erase", DFS_RUN__SK_ERASE, 1, 1, "erase ADDR"},
+    {"mass-erase", DFS_RUN__SK_MASS_ERASE, 0, 0, "mass-erase"},
+    {"read-unprotect", DFS_RUN__SK_READ_UNPROTECT, 0, 0, "read-unprotect"},
+    {"leave", DFS_RUN__SK_LEAVE, 0, 0, "leave"},
+    {"read", DFS_RUN__SK_READ, 3, 3, "read LENGTH at ADDR"},
+    {"write", DFS_RUN__SK_WRITE, 3, 3, "write FILE|hex:DATA at ADDR"},
+    {"wait", DFS_RUN__SK_WAIT, 1, 1, "wait TIME | wait poll"},
+    {"check", DFS_RUN__SK_CHECK, 1, 1, "check ID [clause=\"...\"] [title=\"...\"]"},
 };
 
 static const struct verb *find_verb(const struct token *t)
@@ -944,25 +944,24 @@ static const struct verb *find_verb(const struct token *t)
 
 static dfs_result parse_text(struct parser *ps, const char *buf, size_t len, const char *name);
 
-static bool is_dfu_request(enum dfs__step_kind k)
+static bool is_dfu_request(enum dfs_run__step_kind k)
 {
     switch (k) {
-    DFS__SK_DFU_REQUEST_CASES:
-    case DFS__SK_POLL:
-    case DFS__SK_SET_ADDRESS:
-    case DFS__SK_ERASE:
-    case DFS__SK_MASS_ERASE:
-    case DFS__SK_READ_UNPROTECT:
-    case DFS__SK_LEAVE:
-    case DFS__SK_READ:
-    case DFS__SK_WRITE:
-        return true;
+    DFS_RUN__SK_DFU_REQUEST_CASES:
+    case DFS_RUN__SK_POLL:
+    case DFS_RUN__SK_SET_ADDRESS:
+    case DFS_RUN__SK_ERASE:
+    case DFS_RUN__SK_MASS_ERASE:
+    case DFS_RUN__SK_READ_UNPROTECT:
+    case DFS_RUN__SK_LEAVE:
+    case DFS_RUN__SK_READ:
+    case DFS_RUN__SK_WRITE: return true;
     default:
         return false;
     }
 }
 
-static dfs_result recipient(struct parser *ps, const struct token *t, struct dfs__step *st,
+static dfs_result recipient(struct parser *ps, const struct token *t, struct dfs_run__step *st,
                             bool *done)
 {
     const char *v;
@@ -1016,7 +1015,7 @@ static dfs_result parse_line(struct parser *ps)
         if (r != DFS_OK)
             return r;
         if (!resolved[0])
-            dfs__fmt(resolved, sizeof resolved, "%s", path);
+            dfs_run__fmt(resolved, sizeof resolved, "%s", path);
         for (unsigned d = 0; d <= ps->depth; d++) {
             if (ps->chain[d] && strcmp(ps->chain[d], resolved) == 0) {
                 free(buf);
@@ -1047,7 +1046,7 @@ static dfs_result parse_line(struct parser *ps)
             expect_at = i;
             break;
         }
-    struct dfs__step *st = new_step(ps, vb->kind);
+    struct dfs_run__step *st = new_step(ps, vb->kind);
     if (!st)
         return ps->s->n_steps >= DFS_SCRIPT_MAX_STEPS
                    ? failat(ps, t0->col, "more than %d steps", DFS_SCRIPT_MAX_STEPS)
@@ -1061,7 +1060,7 @@ static dfs_result parse_line(struct parser *ps)
         const char *v;
         size_t vn;
         if (tok_key(t, "timeout", &v, &vn)) {
-            if (!is_dfu_request(vb->kind) && vb->kind >= DFS__SK_WAIT)
+            if (!is_dfu_request(vb->kind) && vb->kind >= DFS_RUN__SK_WAIT)
                 return failat(ps, t->col, "'%s' sends no request; timeout= does not apply",
                               vb->name);
             r = duration(ps, t, v, vn, &st->timeout_ms);
@@ -1083,7 +1082,7 @@ static dfs_result parse_line(struct parser *ps)
         }
         /* step-specific options */
         bool done = false;
-        if (vb->kind == DFS__SK_GET_DESCRIPTOR) {
+        if (vb->kind == DFS_RUN__SK_GET_DESCRIPTOR) {
             if (tok_key(t, "lang", &v, &vn)) {
                 uint32_t x = 0;
                 r = num(ps, t, v, vn, 0xffff, "a LANGID (like 0x0409)", &x);
@@ -1103,7 +1102,7 @@ static dfs_result parse_line(struct parser *ps)
                 continue;
             }
         }
-        if (vb->kind == DFS__SK_SET_INTERFACE) {
+        if (vb->kind == DFS_RUN__SK_SET_INTERFACE) {
             if (tok_key(t, "interface", &v, &vn)) {
                 uint32_t x = 0;
                 r = num(ps, t, v, vn, 255, "an interface number", &x);
@@ -1114,14 +1113,14 @@ static dfs_result parse_line(struct parser *ps)
                 continue;
             }
         }
-        if (vb->kind == DFS__SK_GET_STATUS || vb->kind == DFS__SK_CLEAR_FEATURE) {
+        if (vb->kind == DFS_RUN__SK_GET_STATUS || vb->kind == DFS_RUN__SK_CLEAR_FEATURE) {
             r = recipient(ps, t, st, &done);
             if (r)
                 return r;
             if (done)
                 continue;
         }
-        if (vb->kind == DFS__SK_POLL && tok_key(t, "max", &v, &vn)) {
+        if (vb->kind == DFS_RUN__SK_POLL && tok_key(t, "max", &v, &vn)) {
             r = num(ps, t, v, vn, 100000, "a number of GETSTATUS requests", &st->addr);
             if (r)
                 return r;
@@ -1129,7 +1128,7 @@ static dfs_result parse_line(struct parser *ps)
                 return failat(ps, t->col, "max=0: expected at least 1");
             continue;
         }
-        if (vb->kind == DFS__SK_CHECK &&
+        if (vb->kind == DFS_RUN__SK_CHECK &&
             (tok_key(t, "clause", &v, &vn) || tok_key(t, "title", &v, &vn))) {
             bool clause = t->p[0] == 'c';
             const struct token *val = t;
@@ -1163,7 +1162,7 @@ static dfs_result parse_line(struct parser *ps)
     uint32_t x, y;
     struct dfs_setup *su = &st->setup;
     switch (vb->kind) {
-    case DFS__SK_GET_DESCRIPTOR: {
+    case DFS_RUN__SK_GET_DESCRIPTOR: {
         static const struct {
             const char *name;
             uint8_t type;
@@ -1213,7 +1212,7 @@ static dfs_result parse_line(struct parser *ps)
         st->length = 0;
         break;
     }
-    case DFS__SK_SET_CONFIGURATION:
+    case DFS_RUN__SK_SET_CONFIGURATION:
         r = tnum(ps, pos[0], 255, "a configuration value", &x);
         if (r)
             return r;
@@ -1221,7 +1220,7 @@ static dfs_result parse_line(struct parser *ps)
         su->bRequest = DFS_REQ_SET_CONFIGURATION;
         su->wValue = (uint16_t)x;
         break;
-    case DFS__SK_SET_INTERFACE:
+    case DFS_RUN__SK_SET_INTERFACE:
         r = tnum(ps, pos[0], 255, "an alternate setting", &x);
         if (r)
             return r;
@@ -1230,12 +1229,12 @@ static dfs_result parse_line(struct parser *ps)
         su->wValue = (uint16_t)x;
         st->setup_iface = !st->iface_given;
         break;
-    case DFS__SK_GET_STATUS:
+    case DFS_RUN__SK_GET_STATUS:
         su->bmRequestType |= DFS_REQTYPE_DIR_IN | DFS_REQTYPE_STANDARD;
         su->bRequest = DFS_REQ_GET_STATUS;
         su->wLength = 2;
         break;
-    case DFS__SK_CLEAR_FEATURE:
+    case DFS_RUN__SK_CLEAR_FEATURE:
         if (tok_is(pos[0], "endpoint-halt"))
             x = DFS_FEATURE_ENDPOINT_HALT;
         else if (tok_is(pos[0], "remote-wakeup"))
@@ -1250,7 +1249,7 @@ static dfs_result parse_line(struct parser *ps)
         su->bRequest = DFS_REQ_CLEAR_FEATURE;
         su->wValue = (uint16_t)x;
         break;
-    case DFS__SK_CONTROL: {
+    case DFS_RUN__SK_CONTROL: {
         uint32_t v[4];
         static const char *what[] = {"bmRequestType", "bRequest", "wValue", "wIndex"};
         static const uint32_t max[] = {255, 255, 0xffff, 0xffff};
@@ -1283,7 +1282,7 @@ static dfs_result parse_line(struct parser *ps)
         }
         break;
     }
-    case DFS__SK_DETACH:
+    case DFS_RUN__SK_DETACH:
         x = 1000;
         if (npos) {
             r = tnum(ps, pos[0], 0xffff, "the detach timeout in ms", &x);
@@ -1295,7 +1294,7 @@ static dfs_result parse_line(struct parser *ps)
         su->wValue = (uint16_t)x;
         st->setup_iface = true;
         break;
-    case DFS__SK_DNLOAD:
+    case DFS_RUN__SK_DNLOAD:
         r = tnum(ps, pos[0], 0xffff, "a block number", &x);
         if (r)
             return r;
@@ -1313,7 +1312,7 @@ static dfs_result parse_line(struct parser *ps)
         su->wLength = (uint16_t)st->data_len;
         st->setup_iface = true;
         break;
-    case DFS__SK_UPLOAD:
+    case DFS_RUN__SK_UPLOAD:
         r = tnum(ps, pos[0], 0xffff, "a block number", &x);
         if (r)
             return r;
@@ -1326,52 +1325,50 @@ static dfs_result parse_line(struct parser *ps)
         su->wLength = (uint16_t)y;
         st->setup_iface = true;
         break;
-    case DFS__SK_GETSTATUS:
-    case DFS__SK_POLL:
+    case DFS_RUN__SK_GETSTATUS:
+    case DFS_RUN__SK_POLL:
         su->bmRequestType = DFS_DFU_REQTYPE_IN;
         su->bRequest = DFS_DFU_GETSTATUS;
         su->wLength = DFS_GETSTATUS_LEN;
         st->setup_iface = true;
-        if (vb->kind == DFS__SK_POLL && !st->addr)
+        if (vb->kind == DFS_RUN__SK_POLL && !st->addr)
             st->addr = 1000;
         break;
-    case DFS__SK_CLRSTATUS:
+    case DFS_RUN__SK_CLRSTATUS:
         su->bmRequestType = DFS_DFU_REQTYPE_OUT;
         su->bRequest = DFS_DFU_CLRSTATUS;
         st->setup_iface = true;
         break;
-    case DFS__SK_GETSTATE:
+    case DFS_RUN__SK_GETSTATE:
         su->bmRequestType = DFS_DFU_REQTYPE_IN;
         su->bRequest = DFS_DFU_GETSTATE;
         su->wLength = 1;
         st->setup_iface = true;
         break;
-    case DFS__SK_ABORT:
+    case DFS_RUN__SK_ABORT:
         su->bmRequestType = DFS_DFU_REQTYPE_OUT;
         su->bRequest = DFS_DFU_ABORT;
         st->setup_iface = true;
         break;
-    case DFS__SK_SET_ADDRESS:
-    case DFS__SK_ERASE:
+    case DFS_RUN__SK_SET_ADDRESS:
+    case DFS_RUN__SK_ERASE:
         r = tnum(ps, pos[0], UINT32_MAX, "an address (like 0x08000000)", &st->addr);
         if (r)
             return r;
         st->setup_iface = true;
         break;
-    case DFS__SK_MASS_ERASE:
-    case DFS__SK_READ_UNPROTECT:
-    case DFS__SK_LEAVE:
-        st->setup_iface = true;
-        break;
-    case DFS__SK_READ:
-    case DFS__SK_WRITE:
+    case DFS_RUN__SK_MASS_ERASE:
+    case DFS_RUN__SK_READ_UNPROTECT:
+    case DFS_RUN__SK_LEAVE: st->setup_iface = true; break;
+    case DFS_RUN__SK_READ:
+    case DFS_RUN__SK_WRITE:
         if (!tok_is(pos[1], "at"))
             return failat(ps, pos[1]->col, "expected 'at' before the address; usage: %s",
                           vb->usage);
         r = tnum(ps, pos[2], UINT32_MAX, "an address (like 0x08000000)", &st->addr);
         if (r)
             return r;
-        if (vb->kind == DFS__SK_READ) {
+        if (vb->kind == DFS_RUN__SK_READ) {
             r = tnum(ps, pos[0], DFS_SCRIPT_MAX_DATA, "a length to read", &st->length);
             if (r)
                 return r;
@@ -1384,22 +1381,22 @@ static dfs_result parse_line(struct parser *ps)
             if (!st->data_len)
                 return failat(ps, pos[0]->col, "nothing to write: the data is empty");
         }
-        if ((uint64_t)st->addr + (vb->kind == DFS__SK_READ ? st->length : st->data_len) >
+        if ((uint64_t)st->addr + (vb->kind == DFS_RUN__SK_READ ? st->length : st->data_len) >
             0x100000000ull)
             return failat(ps, pos[2]->col, "the range runs past the end of the 4 GiB address "
                           "space");
         st->setup_iface = true;
         break;
-    case DFS__SK_WAIT:
+    case DFS_RUN__SK_WAIT:
         if (tok_is(pos[0], "poll")) {
-            st->kind = DFS__SK_WAIT_POLL;
+            st->kind = DFS_RUN__SK_WAIT_POLL;
         } else {
             r = duration(ps, pos[0], pos[0]->p, pos[0]->len, &st->addr);
             if (r)
                 return r;
         }
         break;
-    case DFS__SK_CHECK: {
+    case DFS_RUN__SK_CHECK: {
         const struct token *id = pos[0];
         if (id->quoted || id->len == 0 || id->len > 200)
             return failat(ps, id->col, "expected a check id (letters, digits, '.', '-', '_')");
@@ -1417,28 +1414,27 @@ static dfs_result parse_line(struct parser *ps)
         st->check_id_off = o;
         break;
     }
-    case DFS__SK_WAIT_POLL:
-        break;
+    case DFS_RUN__SK_WAIT_POLL: break;
     }
     if (expect_at < ps->n_tok) {
-        if (vb->kind == DFS__SK_WAIT || vb->kind == DFS__SK_CHECK)
+        if (vb->kind == DFS_RUN__SK_WAIT || vb->kind == DFS_RUN__SK_CHECK)
             return failat(ps, ps->tok[expect_at].col, "'%s' sends no request; it takes no "
                           "expectation", vb->name);
         r = parse_expect(ps, expect_at + 1, &st->ex);
         if (r)
             return r;
-        if (st->ex.has_data && st->kind != DFS__SK_GET_DESCRIPTOR &&
-            st->kind != DFS__SK_GET_STATUS && st->kind != DFS__SK_UPLOAD &&
-            st->kind != DFS__SK_GETSTATUS && st->kind != DFS__SK_POLL &&
-            st->kind != DFS__SK_GETSTATE && st->kind != DFS__SK_READ &&
-            !(st->kind == DFS__SK_CONTROL && (st->setup.bmRequestType & DFS_REQTYPE_DIR_IN)))
+        if (st->ex.has_data && st->kind != DFS_RUN__SK_GET_DESCRIPTOR &&
+            st->kind != DFS_RUN__SK_GET_STATUS && st->kind != DFS_RUN__SK_UPLOAD &&
+            st->kind != DFS_RUN__SK_GETSTATUS && st->kind != DFS_RUN__SK_POLL &&
+            st->kind != DFS_RUN__SK_GETSTATE && st->kind != DFS_RUN__SK_READ &&
+            !(st->kind == DFS_RUN__SK_CONTROL && (st->setup.bmRequestType & DFS_REQTYPE_DIR_IN)))
             return failat(ps, ps->tok[expect_at].col,
                           "'%s' reads no data; data= does not apply", vb->name);
-        if ((st->ex.has_status || st->ex.has_poll) && st->kind != DFS__SK_GETSTATUS &&
-            st->kind != DFS__SK_POLL && st->kind != DFS__SK_SET_ADDRESS &&
-            st->kind != DFS__SK_ERASE && st->kind != DFS__SK_MASS_ERASE &&
-            st->kind != DFS__SK_READ_UNPROTECT && st->kind != DFS__SK_WRITE &&
-            st->kind != DFS__SK_LEAVE && st->kind != DFS__SK_DNLOAD)
+        if ((st->ex.has_status || st->ex.has_poll) && st->kind != DFS_RUN__SK_GETSTATUS &&
+            st->kind != DFS_RUN__SK_POLL && st->kind != DFS_RUN__SK_SET_ADDRESS &&
+            st->kind != DFS_RUN__SK_ERASE && st->kind != DFS_RUN__SK_MASS_ERASE &&
+            st->kind != DFS_RUN__SK_READ_UNPROTECT && st->kind != DFS_RUN__SK_WRITE &&
+            st->kind != DFS_RUN__SK_LEAVE && st->kind != DFS_RUN__SK_DNLOAD)
             return failat(ps, ps->tok[expect_at].col,
                           "status= and poll= check a GETSTATUS reply; '%s' has none", vb->name);
     }
@@ -1527,7 +1523,7 @@ dfs_result dfs_script_parse(const char *buf, size_t len, const char *name,
         return DFS_E_NOMEM;
     /* offset 0 of the arena is reserved (0 means "none" for strings) */
     uint8_t z = 0;
-    if (dfs__buf_add(&s->arena, &z, 1) == SIZE_MAX) {
+    if (dfs_run__buf_add(&s->arena, &z, 1) == SIZE_MAX) {
         free(s);
         return DFS_E_NOMEM;
     }
@@ -1541,11 +1537,11 @@ dfs_result dfs_script_parse(const char *buf, size_t len, const char *name,
         r = DFS_E_NOMEM;
     if (r != DFS_OK) {
         if (err && r == DFS_E_NOMEM && !err->msg[0]) {
-            dfs__fmt(err->file, sizeof err->file, "%s", name);
-            dfs__fmt(err->msg, sizeof err->msg, "out of memory");
+            dfs_run__fmt(err->file, sizeof err->file, "%s", name);
+            dfs_run__fmt(err->msg, sizeof err->msg, "out of memory");
         } else if (err && r == DFS_E_LIMIT && !err->msg[0]) {
-            dfs__fmt(err->file, sizeof err->file, "%s", name);
-            dfs__fmt(err->msg, sizeof err->msg, "too many included files");
+            dfs_run__fmt(err->file, sizeof err->file, "%s", name);
+            dfs_run__fmt(err->msg, sizeof err->msg, "too many included files");
         }
         dfs_script_free(s);
         return r;
@@ -1562,13 +1558,13 @@ void dfs_script_free(dfs_script *s)
         free(s->files[i]);
     free(s->files);
     free(s->steps);
-    dfs__buf_free(&s->arena);
+    dfs_run__buf_free(&s->arena);
     free(s);
 }
 
 size_t dfs_script_step_count(const dfs_script *s) { return s ? s->n_steps : 0; }
 
-const char *dfs__step_file(const struct dfs_script *s, const struct dfs__step *st)
+const char *dfs_run__step_file(const struct dfs_script *s, const struct dfs_run__step *st)
 {
     return st->file < s->n_files ? s->files[st->file] : "?";
 }

@@ -39,9 +39,9 @@ static void path_of(libusb_device *d, char *buf, size_t size)
 {
     uint8_t ports[8];
     int n = libusb_get_port_numbers(d, ports, sizeof ports);
-    dfs__fmt(buf, size, "%u", libusb_get_bus_number(d));
+    dfs_run__fmt(buf, size, "%u", libusb_get_bus_number(d));
     for (int i = 0; i < n; i++)
-        dfs__catf(buf, size, "%s%u", i ? "." : "-", ports[i]);
+        dfs_run__catf(buf, size, "%s%u", i ? "." : "-", ports[i]);
 }
 
 static bool has_dfu_interface(libusb_device *d)
@@ -66,16 +66,16 @@ static void permission_msg(libusb_device *d, const struct libusb_device_descript
 {
     char path[32];
     path_of(d, path, sizeof path);
-    dfs__fmt(msg, size,
-             "permission denied opening %04x:%04x at %s (/dev/bus/usb/%03u/%03u). Run dfuscope "
-             "as root, or let your user open the device with a udev rule: put\n"
-             "  SUBSYSTEM==\"usb\", ATTR{idVendor}==\"%04x\", ATTR{idProduct}==\"%04x\", "
-             "MODE=\"0660\", TAG+=\"uaccess\"\n"
-             "into /etc/udev/rules.d/70-dfuscope.rules, then run\n"
-             "  sudo udevadm control --reload-rules && sudo udevadm trigger\n"
-             "and plug the device in again",
-             dd->idVendor, dd->idProduct, path, libusb_get_bus_number(d),
-             libusb_get_device_address(d), dd->idVendor, dd->idProduct);
+    dfs_run__fmt(msg, size,
+                 "permission denied opening %04x:%04x at %s (/dev/bus/usb/%03u/%03u). Run dfuscope "
+                 "as root, or let your user open the device with a udev rule: put\n"
+                 "  SUBSYSTEM==\"usb\", ATTR{idVendor}==\"%04x\", ATTR{idProduct}==\"%04x\", "
+                 "MODE=\"0660\", TAG+=\"uaccess\"\n"
+                 "into /etc/udev/rules.d/70-dfuscope.rules, then run\n"
+                 "  sudo udevadm control --reload-rules && sudo udevadm trigger\n"
+                 "and plug the device in again",
+                 dd->idVendor, dd->idProduct, path, libusb_get_bus_number(d),
+                 libusb_get_device_address(d), dd->idVendor, dd->idProduct);
 }
 
 static void serial_of(libusb_device_handle *h, const struct libusb_device_descriptor *dd, char *out,
@@ -88,7 +88,7 @@ static void serial_of(libusb_device_handle *h, const struct libusb_device_descri
     int n = libusb_get_string_descriptor_ascii(h, dd->iSerialNumber, buf, sizeof buf - 1);
     if (n > 0) {
         buf[n] = '\0';
-        dfs__fmt(out, size, "%s", (const char *)buf);
+        dfs_run__fmt(out, size, "%s", (const char *)buf);
     }
 }
 
@@ -101,7 +101,7 @@ static dfs_result find_open(struct usbt *t, const struct dfs_device_sel *sel, ui
     libusb_device **list = NULL;
     ssize_t n = libusb_get_device_list(t->ctx, &list);
     if (n < 0) {
-        dfs__fmt(msg, size, "cannot list USB devices: %s", errname((int)n));
+        dfs_run__fmt(msg, size, "cannot list USB devices: %s", errname((int)n));
         return DFS_E_IO;
     }
     libusb_device *match = NULL;
@@ -120,8 +120,8 @@ static dfs_result find_open(struct usbt *t, const struct dfs_device_sel *sel, ui
         char path[32];
         path_of(d, path, sizeof path);
         if (dd.bDeviceClass != LIBUSB_CLASS_HUB)
-            dfs__catf(seen, sizeof seen, "%s%04x:%04x at %s", seen[0] ? ", " : "", dd.idVendor,
-                      dd.idProduct, path);
+            dfs_run__catf(seen, sizeof seen, "%s%04x:%04x at %s", seen[0] ? ", " : "", dd.idVendor,
+                          dd.idProduct, path);
         if (libusb_get_bus_number(d) == exclude_bus && libusb_get_device_address(d) == exclude_dev)
             continue;
         if (sel->by_id && (dd.idVendor != sel->vid || dd.idProduct != sel->pid))
@@ -147,7 +147,7 @@ static dfs_result find_open(struct usbt *t, const struct dfs_device_sel *sel, ui
                 continue;
             }
         }
-        dfs__catf(matches, sizeof matches, "%s%s", matches[0] ? ", " : "", path);
+        dfs_run__catf(matches, sizeof matches, "%s%s", matches[0] ? ", " : "", path);
         if (n_match++ == 0) {
             match = libusb_ref_device(d);
             match_h = h;
@@ -158,31 +158,33 @@ static dfs_result find_open(struct usbt *t, const struct dfs_device_sel *sel, ui
     libusb_free_device_list(list, 1);
     char want[200];
     if (sel->by_id)
-        dfs__fmt(want, sizeof want, "%04x:%04x", sel->vid, sel->pid);
+        dfs_run__fmt(want, sizeof want, "%04x:%04x", sel->vid, sel->pid);
     else
-        dfs__fmt(want, sizeof want, "%s", any ? "DFU device" : "device");
+        dfs_run__fmt(want, sizeof want, "%s", any ? "DFU device" : "device");
     if (sel->path[0])
-        dfs__catf(want, sizeof want, " at %s", sel->path);
+        dfs_run__catf(want, sizeof want, " at %s", sel->path);
     if (by_serial)
-        dfs__catf(want, sizeof want, " with serial %s", sel->serial);
+        dfs_run__catf(want, sizeof want, " with serial %s", sel->serial);
     if (n_match == 0) {
         if (access_denied) {
-            dfs__fmt(msg, size, "%s", access_msg);
+            dfs_run__fmt(msg, size, "%s", access_msg);
             return DFS_E_IO;
         }
-        dfs__fmt(msg, size, "no %s is connected (USB devices seen: %s)%s", want,
-                 seen[0] ? seen : "none",
-                 seen[0] ? "" : "; is /dev/bus/usb present? in a container, pass the USB devices "
-                                "through");
+        dfs_run__fmt(msg, size, "no %s is connected (USB devices seen: %s)%s", want,
+                     seen[0] ? seen : "none",
+                     seen[0] ? ""
+                             : "; is /dev/bus/usb present? in a container, pass the USB devices "
+                               "through");
         return DFS_E_NOTFOUND;
     }
     if (n_match > 1) {
         if (match_h)
             libusb_close(match_h);
         libusb_unref_device(match);
-        dfs__fmt(msg, size, "%u devices match (%s at %s); choose one with --path BUS-PORT or "
-                 "--serial SERIAL",
-                 n_match, want, matches);
+        dfs_run__fmt(msg, size,
+                     "%u devices match (%s at %s); choose one with --path BUS-PORT or "
+                     "--serial SERIAL",
+                     n_match, want, matches);
         return DFS_E_NOTFOUND;
     }
     struct libusb_device_descriptor dd;
@@ -194,8 +196,8 @@ static dfs_result find_open(struct usbt *t, const struct dfs_device_sel *sel, ui
             if (r == LIBUSB_ERROR_ACCESS)
                 permission_msg(match, &dd, msg, size);
             else
-                dfs__fmt(msg, size, "cannot open %04x:%04x at %s: %s", dd.idVendor, dd.idProduct,
-                         matches, errname(r));
+                dfs_run__fmt(msg, size, "cannot open %04x:%04x at %s: %s", dd.idVendor,
+                             dd.idProduct, matches, errname(r));
             libusb_unref_device(match);
             return r == LIBUSB_ERROR_NO_DEVICE ? DFS_E_NOTFOUND : DFS_E_IO;
         }
@@ -220,7 +222,7 @@ static dfs_result op_open(void *ctx, const struct dfs_device_sel *sel, struct df
 {
     struct usbt *t = ctx;
     if (t->h) {
-        dfs__fmt(msg, size, "a device is open already");
+        dfs_run__fmt(msg, size, "a device is open already");
         return DFS_E_STATE;
     }
     dfs_result r = find_open(t, sel, 0xffff, 0, msg, size);
@@ -331,16 +333,18 @@ static dfs_result op_claim(void *ctx, uint8_t iface, char *msg, size_t size)
     int r = libusb_claim_interface(t->h, iface);
     if (r != 0) {
         if (r == LIBUSB_ERROR_BUSY)
-            dfs__fmt(msg, size, "interface %u of %04x:%04x is in use by another program (dfu-util, "
-                     "another dfuscope, ...) or by a kernel driver that could not be detached",
-                     iface, t->id.vid, t->id.pid);
+            dfs_run__fmt(msg, size,
+                         "interface %u of %04x:%04x is in use by another program (dfu-util, "
+                         "another dfuscope, ...) or by a kernel driver that could not be detached",
+                         iface, t->id.vid, t->id.pid);
         else if (r == LIBUSB_ERROR_ACCESS)
-            dfs__fmt(msg, size, "permission denied claiming interface %u of %04x:%04x: run as "
-                     "root or install a udev rule (see the message for opening it)",
-                     iface, t->id.vid, t->id.pid);
+            dfs_run__fmt(msg, size,
+                         "permission denied claiming interface %u of %04x:%04x: run as "
+                         "root or install a udev rule (see the message for opening it)",
+                         iface, t->id.vid, t->id.pid);
         else
-            dfs__fmt(msg, size, "cannot claim interface %u of %04x:%04x: %s", iface, t->id.vid,
-                     t->id.pid, errname(r));
+            dfs_run__fmt(msg, size, "cannot claim interface %u of %04x:%04x: %s", iface, t->id.vid,
+                         t->id.pid, errname(r));
         return r == LIBUSB_ERROR_NO_DEVICE ? DFS_E_NOTFOUND : DFS_E_IO;
     }
     t->claimed = true;
@@ -465,7 +469,7 @@ static dfs_result op_reopen(void *ctx, const struct dfs_device_sel *sel, uint32_
             break;
         t->clock.sleep_us(t->clock.ctx, 50000);
     }
-    dfs__fmt(msg, size, "%s", last[0] ? last : "no matching device appeared");
+    dfs_run__fmt(msg, size, "%s", last[0] ? last : "no matching device appeared");
     return DFS_E_NOTFOUND;
 }
 
@@ -485,8 +489,10 @@ dfs_result dfs_usb_transport_new(const struct dfs_clock *clock, struct dfs_trans
         return DFS_E_NOMEM;
     int r = libusb_init(&t->ctx);
     if (r != 0) {
-        dfs__fmt(msg, msg_size, "cannot initialise libusb: %s (is /dev/bus/usb available? in a "
-                 "container, pass the USB devices through)", errname(r));
+        dfs_run__fmt(msg, msg_size,
+                     "cannot initialise libusb: %s (is /dev/bus/usb available? in a "
+                     "container, pass the USB devices through)",
+                     errname(r));
         free(t);
         return DFS_E_IO;
     }

@@ -115,7 +115,7 @@ static void failed_ids(const dfs_report *rep, char *buf, size_t size)
     for (size_t i = 0; i < dfs_report_check_count(rep); i++) {
         const struct dfs_check_result *c = dfs_report_check(rep, i);
         if (c->verdict == DFS_VERDICT_FAIL || c->verdict == DFS_VERDICT_ERROR)
-            dfs__catf(buf, size, "%s%s", buf[0] ? "," : "", c->id);
+            dfs_run__catf(buf, size, "%s%s", buf[0] ? "," : "", c->id);
     }
 }
 
