@@ -20,8 +20,8 @@ struct rig {
     uint8_t in[4096];
 };
 
-/* Every model's state starts with its struct dfs__emu_dev. */
-static struct dfs__emu_dev *core(struct rig *r) { return (struct dfs__emu_dev *)r->dev.state; }
+/* Every model's state starts with its struct dfs_emu__dev. */
+static struct dfs_emu__dev *core(struct rig *r) { return (struct dfs_emu__dev *)r->dev.state; }
 
 static enum dfs_emu_answer req(struct rig *r, uint8_t type, uint8_t bRequest, uint16_t wValue,
                                uint16_t wIndex, uint16_t wLength, const uint8_t *out)
@@ -700,7 +700,7 @@ static void dfu11_download_upload(void **state)
     struct rig r;
     rig_new(&r, "dfu11-device", NULL, 0);
     uint8_t image[3000];
-    dfs__emu_fill_pattern(image, sizeof image, 7);
+    dfs_emu__fill_pattern(image, sizeof image, 7);
     for (uint16_t block = 0, off = 0; off < sizeof image; block++, off += 1024) {
         uint16_t n = sizeof image - off < 1024 ? (uint16_t)(sizeof image - off) : 1024;
         assert_int_equal(dnload(&r, block, image + off, n), DFS_EMU_ACK);
