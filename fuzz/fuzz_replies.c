@@ -48,9 +48,9 @@
 
 #include "dfuscope/dfu.h"
 #include "dfuscope/dfuse.h"
+#include "dfuscope/emulator.h"
 #include "dfuscope/runner.h"
 #include "dfuscope/usb.h"
-#include "emu.h"
 
 #define MAX_REQUESTS 4000
 #define MAX_VIRTUAL_US (2ull * 3600 * 1000000)

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "bus.h"
 #include "dfuscope/dfuscope.h"
+#include "dfuscope/emulator.h"
 
 /* ---- a test device ---------------------------------------------------------------- */
 

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "device.h"
-#include "emu.h"
+#include "dfuscope/emulator.h"
 
 struct rig {
     struct dfs_emu_device dev;
