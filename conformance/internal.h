@@ -140,6 +140,11 @@ static inline const char *dfs_run__script_str(const struct dfs_script *s, size_t
     return (const char *)s->arena.p + off;
 }
 const char *dfs_run__step_file(const struct dfs_script *s, const struct dfs_run__step *st);
+/* Does the step send requests (not wait, wait poll or check)? */
+static inline bool dfs_run__step_sends_request(enum dfs_run__step_kind k)
+{
+    return k != DFS_RUN__SK_WAIT && k != DFS_RUN__SK_WAIT_POLL && k != DFS_RUN__SK_CHECK;
+}
 
 /* ---- safety --------------------------------------------------------------------- */
 

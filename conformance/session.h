@@ -1,6 +1,8 @@
 /* A run in progress: the device, what is known of it, the DFU state as
  * tracked from the replies, and the report being filled. Shared by the
- * script interpreter (runner.c) and the built-in suites (suites.c). */
+ * session primitives (session.c), the device (device.c), the script
+ * interpreter (interp.c), the built-in suites (suites.c) and the run entry
+ * points (run.c). */
 #ifndef DFS_CONFORMANCE_SESSION_H
 #define DFS_CONFORMANCE_SESSION_H
 
@@ -8,6 +10,7 @@
 #include "internal.h"
 
 #define DFS_RUN__MAX_ALTS 16
+#define DFS_RUN__MAX_POLLS 1000 /* GETSTATUS requests while waiting for a busy device */
 #define DFS_RUN__CFG_MAX 4096
 
 struct dfs_run__alt {
@@ -68,8 +71,19 @@ struct dfs_run__sess {
     bool stopping;                /* the user asked to stop */
 };
 
+/* ---- session primitives (session.c) ---- */
+
 uint64_t dfs_run__now(struct dfs_run__sess *s);
 void dfs_run__sleep_ms(struct dfs_run__sess *s, uint32_t ms);
+/* A note for the user while running (on_note). */
+void dfs_run__note(struct dfs_run__sess *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* dfuDNBUSY and dfuMANIFEST: the device is at work. */
+static inline bool dfs_run__state_busy(uint8_t state)
+{
+    return state == DFS_STATE_DNBUSY || state == DFS_STATE_MANIFEST;
+}
 
 /* Steps and checks in the report. */
 void dfs_run__step_begin(struct dfs_run__sess *s, const char *origin, const char *fmt, ...)
@@ -124,7 +138,30 @@ bool dfs_run__wait_gone(struct dfs_run__sess *s, uint32_t ms);
 const struct dfs_run__alt *dfs_run__alt_info(const struct dfs_run__sess *s, uint8_t alt);
 bool dfs_run__interrupted(struct dfs_run__sess *s);
 
-/* Suites (suites.c). */
+/* ---- the device (device.c) ---- */
+
+/* Open the device the options name and read what the host holds of its
+ * descriptors. False (the outcome says why) when it cannot be opened. */
+bool dfs_run__open_device(struct dfs_run__sess *s);
+/* Read what the host does not hold: the LANGIDs and the alternate
+ * settings' names (DfuSe layouts), as a step of the run. */
+void dfs_run__identify(struct dfs_run__sess *s);
+/* Claim the DFU interface; select the alternate setting the options name.
+ * False (the outcome says why) when that fails. */
+bool dfs_run__claim(struct dfs_run__sess *s);
+bool dfs_run__select_alt(struct dfs_run__sess *s);
+/* After a re-enumeration: wait up to within_ms for vid:pid and open it
+ * again (the device is new, and so is its state). msg says how it came
+ * back, or why it did not. */
+bool dfs_run__reopen(struct dfs_run__sess *s, uint16_t vid, uint16_t pid, uint32_t within_ms,
+                     char *msg, size_t msg_size);
+
+/* ---- the script interpreter (interp.c) ---- */
+
+/* Run the steps of a script; suite names its checks' suite. */
+void dfs_run__script_steps(struct dfs_run__sess *s, const dfs_script *sc, const char *suite);
+
+/* ---- suites (suites.c) ---- */
 void dfs_run__suite_run(struct dfs_run__sess *s, enum dfs_suite suite);
 /* The checks a suite would run, listed as not run (for a run not made). */
 void dfs_run__suite_list_not_run(struct dfs_run__sess *s, enum dfs_suite suite, const char *why);
