@@ -10,56 +10,48 @@
 #include "dfuscope/descriptors.h"
 #include "session.h"
 
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-
 /* ---- opening and identifying the device ------------------------------------------------------- */
 
+/* The DFU interfaces a configuration set of DFS_RUN__CFG_MAX bytes can hold */
+#define MAX_DFU_ALTS (DFS_RUN__CFG_MAX / DFS_INTERFACE_DESC_LEN + 1)
+
+/* What the descriptors the host holds say: the DFU interface (the first,
+ * or the one the options name) with its alternate settings (up to
+ * DFS_RUN__MAX_ALTS) and functional descriptor, DfuSe or not. */
 static void parse_cached(struct dfs_run__sess *s)
 {
     struct dfs_desc_problem pb;
     bool complete;
     dfs_desc_parse_device(s->devdesc, sizeof s->devdesc, &s->dev, &complete, &pb);
-    struct dfs_desc_walker w;
-    struct dfs_desc_item it;
-    dfs_desc_walk_init(&w, s->cfg, s->cfg_len);
+    if (s->cfg_len > sizeof s->cfg)
+        s->cfg_len = sizeof s->cfg;
+    struct dfs_dfu_interface dfu[MAX_DFU_ALTS];
+    size_t n = dfs_desc_find_dfu(s->cfg, s->cfg_len, dfu, MAX_DFU_ALTS);
+    if (n > MAX_DFU_ALTS)
+        n = MAX_DFU_ALTS;
     int found_iface = -1;
     s->n_alts = 0;
     s->has_func = false;
-    while (dfs_desc_walk_next(&w, &it, &pb) == 1) {
-        if (it.kind == DFS_DK_INTERFACE) {
-            const struct dfs_desc_interface *i = &it.u.interface;
-            bool dfu = i->bInterfaceClass == DFS_DFU_CLASS &&
-                       i->bInterfaceSubClass == DFS_DFU_SUBCLASS;
-            if (!dfu)
-                continue;
-            if (s->o->interface >= 0 && i->bInterfaceNumber != s->o->interface)
-                continue;
-            if (found_iface < 0)
-                found_iface = i->bInterfaceNumber;
-            if (i->bInterfaceNumber != found_iface || s->n_alts >= DFS_RUN__MAX_ALTS)
-                continue;
-            struct dfs_run__alt *a = &s->alts[s->n_alts++];
-            memset(a, 0, sizeof *a);
-            a->alt = i->bAlternateSetting;
-            a->iInterface = i->iInterface;
-            a->protocol = i->bInterfaceProtocol;
-            s->protocol = i->bInterfaceProtocol;
-        } else if (it.bDescriptorType == DFS_DT_DFU_FUNCTIONAL && it.in_interface &&
-                   found_iface >= 0 && it.iface.bInterfaceNumber == found_iface && !s->has_func) {
-            if (it.kind == DFS_DK_DFU_FUNCTIONAL) {
-                s->func = it.u.dfu;
-                s->has_func = true;
-            } else if (it.bLength >= DFS_DFU_FUNC_DESC_LEN_1_0) {
-                /* a short (DFU 1.0) descriptor still gives wTransferSize */
-                memset(&s->func, 0, sizeof s->func);
-                s->func.bLength = it.bLength;
-                s->func.bDescriptorType = it.bDescriptorType;
-                s->func.bmAttributes = it.raw[2];
-                s->func.wDetachTimeOut = le16(it.raw + 3);
-                s->func.wTransferSize = le16(it.raw + 5);
-                s->has_func = true;
-            }
+    for (size_t k = 0; k < n; k++) {
+        const struct dfs_desc_interface *i = &dfu[k].iface;
+        if (s->o->interface >= 0 && i->bInterfaceNumber != s->o->interface)
+            continue;
+        if (found_iface < 0) {
+            found_iface = i->bInterfaceNumber;
+            /* the functional descriptor of its first alternate setting:
+             * the first one that follows any of them */
+            s->has_func = dfu[k].has_functional;
+            if (s->has_func)
+                s->func = dfu[k].functional;
         }
+        if (i->bInterfaceNumber != found_iface || s->n_alts >= DFS_RUN__MAX_ALTS)
+            continue;
+        struct dfs_run__alt *a = &s->alts[s->n_alts++];
+        memset(a, 0, sizeof *a);
+        a->alt = i->bAlternateSetting;
+        a->iInterface = i->iInterface;
+        a->protocol = i->bInterfaceProtocol;
+        s->protocol = i->bInterfaceProtocol;
     }
     s->have_dfu = found_iface >= 0;
     s->iface = found_iface >= 0 ? (uint8_t)found_iface : 0;
@@ -142,15 +134,20 @@ void dfs_run__identify(struct dfs_run__sess *s)
     if (dfs_run__get_descriptor(s, DFS_DT_CONFIGURATION, 0, 0, DFS_CONFIG_DESC_LEN, buf, &got) ==
             DFS_XFER_OK &&
         got >= 4) {
-        uint16_t total = le16(buf + 2);
+        struct dfs_desc_config cfg;
+        dfs_run__config_fields(buf, got, &cfg);
+        uint16_t total = cfg.wTotalLength;
         if (total > DFS_CONFIG_DESC_LEN)
             dfs_run__get_descriptor(s, DFS_DT_CONFIGURATION, 0, 0,
                                     total < sizeof buf ? total : (uint16_t)sizeof buf, buf, &got);
     }
     s->langid = 0x0409;
-    if (dfs_run__get_descriptor(s, DFS_DT_STRING, 0, 0, 255, buf, &got) == DFS_XFER_OK &&
-        got >= 4 && buf[1] == DFS_DT_STRING)
-        s->langid = le16(buf + 2);
+    uint8_t bLength, type;
+    if (dfs_run__get_descriptor(s, DFS_DT_STRING, 0, 0, 255, buf, &got) == DFS_XFER_OK) {
+        dfs_run__desc_header(buf, got, &bLength, &type);
+        if (got >= 4 && type == DFS_DT_STRING)
+            dfs_run__first_langid(buf, got, &s->langid);
+    }
     unsigned names = 0;
     for (unsigned i = 0; i < s->n_alts; i++) {
         struct dfs_run__alt *a = &s->alts[i];

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dfuscope/descriptors.h"
 #include "dfuscope/dfu.h"
 #include "dfuscope/runner.h"
 #include "dfuscope/usb.h"
@@ -198,6 +199,28 @@ void dfs_run__pattern_str(const uint8_t *pat, const uint8_t *mask, uint32_t n, b
 void dfs_run__hex_str(const uint8_t *p, size_t n, char *buf, size_t size);
 const char *dfs_run__cmp_str(enum dfs_run__cmp op);
 bool dfs_run__cmp_ok(enum dfs_run__cmp op, uint32_t got, uint32_t want);
+
+/* ---- replies (replies.c) ---------------------------------------------------------- */
+
+/* bLength and bDescriptorType, the two bytes every descriptor starts with
+ * (USB 2.0 9.5), of a reply of len bytes; 0 for a byte it does not have. */
+void dfs_run__desc_header(const uint8_t *p, uint32_t len, uint8_t *bLength, uint8_t *type);
+/* The fields of a device / configuration descriptor reply, read by the
+ * decoder's parser whatever the reply's header says (the checks judge the
+ * header on its own): a copy with the header such a descriptor has, zeros
+ * for the bytes the reply does not have. */
+void dfs_run__device_fields(const uint8_t *p, uint32_t len, struct dfs_desc_device *dev);
+void dfs_run__config_fields(const uint8_t *p, uint32_t len, struct dfs_desc_config *cfg);
+/* The first LANGID of a string descriptor 0 reply of len bytes, read the
+ * same way (bLength taken as len). False when it has none. */
+bool dfs_run__first_langid(const uint8_t *p, uint32_t len, uint16_t *langid);
+
+struct dfs_run__getstatus {
+    uint8_t bStatus, bState, iString;
+    uint32_t poll_ms;
+};
+/* A GETSTATUS reply of len bytes; false when it is shorter than 6. */
+bool dfs_run__getstatus_parse(const uint8_t *b, uint32_t len, struct dfs_run__getstatus *gs);
 
 /* ---- reports (filled by the runner) ---------------------------------------------- */
 dfs_report *dfs_run__report_new(const char *kind, const char *name, unsigned allow);

@@ -107,16 +107,8 @@ static void exec_step(struct dfs_run__sess *s, const dfs_script *sc, const struc
         r->st =
             dfs_run__xfer(s, &su, in ? NULL : data, r->data, st->timeout_ms, st->nowait, &r->len);
         r->sent = r->st != DFS_XFER_REFUSED;
-        if (r->st == DFS_XFER_OK && st->kind == DFS_RUN__SK_GETSTATUS) {
-            if (r->len >= DFS_GETSTATUS_LEN) {
-                r->has_gs = true;
-                r->gs.bStatus = r->data[0];
-                r->gs.poll_ms = (uint32_t)r->data[1] | (uint32_t)r->data[2] << 8 |
-                                (uint32_t)r->data[3] << 16;
-                r->gs.bState = r->data[4];
-                r->gs.iString = r->data[5];
-            }
-        }
+        if (r->st == DFS_XFER_OK && st->kind == DFS_RUN__SK_GETSTATUS)
+            r->has_gs = dfs_run__getstatus_parse(r->data, r->len, &r->gs);
         if (r->st == DFS_XFER_OK && st->kind == DFS_RUN__SK_GETSTATE && r->len >= 1) {
             r->has_state = true;
             r->state = r->data[0];

@@ -421,22 +421,22 @@ static void write_ctl(const dfs_scriptgen *g, FILE *f, size_t i, int64_t *busy_u
     } else {
         fputs(" ok", f);
         bool full = x->data_len >= x->actual && !x->data_partial;
-        if (dfu_req && su->bRequest == DFS_DFU_GETSTATUS && x->data_len >= DFS_GETSTATUS_LEN) {
-            const char *sn = dfs_dfu_status_name(x->data[0]);
-            const char *tn = dfs_dfu_state_name(x->data[4]);
+        struct dfs_run__getstatus gs;
+        if (dfu_req && su->bRequest == DFS_DFU_GETSTATUS &&
+            dfs_run__getstatus_parse(x->data, x->data_len, &gs)) {
+            const char *sn = dfs_dfu_status_name(gs.bStatus);
+            const char *tn = dfs_dfu_state_name(gs.bState);
             if (sn)
                 fprintf(f, " status=%s", sn);
             else
-                fprintf(f, " status=%u", x->data[0]);
+                fprintf(f, " status=%u", gs.bStatus);
             if (tn)
                 fprintf(f, " state=%s", tn);
             else
-                fprintf(f, " state=%u", x->data[4]);
-            uint32_t poll = (uint32_t)x->data[1] | (uint32_t)x->data[2] << 8 |
-                            (uint32_t)x->data[3] << 16;
+                fprintf(f, " state=%u", gs.bState);
             int64_t done_ns = x->complete_ts.sec * 1000000000 + x->complete_ts.nsec;
-            *busy_until_ns = (x->data[4] == DFS_STATE_DNBUSY || x->data[4] == DFS_STATE_MANIFEST)
-                                 ? done_ns + (int64_t)poll * 1000000
+            *busy_until_ns = (gs.bState == DFS_STATE_DNBUSY || gs.bState == DFS_STATE_MANIFEST)
+                                 ? done_ns + (int64_t)gs.poll_ms * 1000000
                                  : 0;
         } else if (dfu_req && su->bRequest == DFS_DFU_GETSTATE && x->data_len >= 1) {
             const char *tn = dfs_dfu_state_name(x->data[0]);

@@ -267,15 +267,16 @@ static void track(struct dfs_run__sess *s, const struct dfs_setup *su, const uin
         }
         return;
     }
+    struct dfs_run__getstatus gs;
     switch (su->bRequest) {
     case DFS_DFU_GETSTATUS:
-        if (got >= DFS_GETSTATUS_LEN) {
-            s->status = in[0];
-            s->state = in[4];
+        if (dfs_run__getstatus_parse(in, got, &gs)) {
+            s->status = gs.bStatus;
+            s->state = gs.bState;
             s->state_known = true;
-            s->busy = dfs_run__state_busy(in[4]);
+            s->busy = dfs_run__state_busy(gs.bState);
             s->busy_at_us = dfs_run__now(s);
-            s->busy_poll_ms = (uint32_t)in[1] | (uint32_t)in[2] << 8 | (uint32_t)in[3] << 16;
+            s->busy_poll_ms = gs.poll_ms;
             if (!s->busy)
                 s->ob_pending = false;
         } else {
@@ -435,12 +436,8 @@ enum dfs_xfer_status dfs_run__getstatus(struct dfs_run__sess *s, bool nowait,
         *short_reply = st == DFS_XFER_OK && got < DFS_GETSTATUS_LEN;
     if (st == DFS_XFER_OK && got < DFS_GETSTATUS_LEN)
         return DFS_XFER_IO; /* not a usable reply */
-    if (st == DFS_XFER_OK && gs) {
-        gs->bStatus = b[0];
-        gs->poll_ms = (uint32_t)b[1] | (uint32_t)b[2] << 8 | (uint32_t)b[3] << 16;
-        gs->bState = b[4];
-        gs->iString = b[5];
-    }
+    if (st == DFS_XFER_OK && gs)
+        dfs_run__getstatus_parse(b, got, gs);
     return st;
 }
 

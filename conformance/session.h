@@ -22,11 +22,6 @@ struct dfs_run__alt {
     char layout_err[160]; /* why it did not parse (names starting with '@') */
 };
 
-struct dfs_run__getstatus {
-    uint8_t bStatus, bState, iString;
-    uint32_t poll_ms;
-};
-
 struct dfs_run__sess {
     const struct dfs_run_options *o;
     const struct dfs_transport *t;

@@ -6,7 +6,8 @@
 
 #include "suite.h"
 
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+/* bmAttributes bit 7 of a configuration descriptor: reserved, one (USB 2.0 9.6.3) */
+#define CONFIG_ATTR_ONE 0x80
 
 /* X(ENUM, function, per_alt, id, clause, title, needs) */
 #define DESC_CHECKS(X)                                                                             \
@@ -74,13 +75,16 @@ struct strref {
 struct desc_state {
     uint8_t dev[64];                        /* the device descriptor read */
     uint32_t dev_len;                       /* its length (0: the request failed) */
+    struct dfs_desc_device devf;            /* its fields (zero past its length) */
     uint16_t total;                         /* wTotalLength */
     uint8_t cfg[DFS_RUN__CFG_MAX];          /* the configuration set read */
     uint32_t cfg_len;
     struct strref strs[8 + DFS_RUN__MAX_ALTS];
     size_t n_strs;
     uint16_t lang;                          /* the LANGID to read strings with */
-    /* DFU facts from the bytes on the wire */
+    /* DFU facts from the bytes on the wire: the first DFU interface
+     * (dfs_desc_find_dfu) and the first functional descriptor of a DFU
+     * interface */
     bool dfu_found, func_found, func_short, func_bad;
     struct dfs_desc_dfu_functional func;
     uint8_t dfu_class_proto, dfu_endpoints;
@@ -102,15 +106,18 @@ static enum dfs_run__next device_length(struct dfs_run__suite_ctx *c,
     enum dfs_xfer_status st = dfs_run__get_descriptor(s, DFS_DT_DEVICE, 0, 0, 64, d->dev, &got);
     dfs_run__suite_step_done(c, st, got);
     d->dev_len = st == DFS_XFER_OK ? got : 0;
+    dfs_run__device_fields(d->dev, d->dev_len, &d->devf);
+    uint8_t bLength, type;
+    dfs_run__desc_header(d->dev, got, &bLength, &type);
     if (st != DFS_XFER_OK)
         dfs_run__check_end(s, DFS_VERDICT_FAIL, "GET_DESCRIPTOR(DEVICE) failed: %s",
                            dfs_xfer_status_name(st));
-    else if (got != DFS_DEVICE_DESC_LEN || d->dev[0] != DFS_DEVICE_DESC_LEN ||
-             d->dev[1] != DFS_DT_DEVICE)
+    else if (got != DFS_DEVICE_DESC_LEN || bLength != DFS_DEVICE_DESC_LEN ||
+             type != DFS_DT_DEVICE)
         dfs_run__check_end(s, DFS_VERDICT_FAIL,
                            "%u bytes returned for wLength 64, bLength %u, bDescriptorType %u; "
                            "expected 18, 18, 1",
-                           (unsigned)got, got ? d->dev[0] : 0, got > 1 ? d->dev[1] : 0);
+                           (unsigned)got, bLength, type);
     else
         dfs_run__check_end(s, DFS_VERDICT_PASS, NULL);
     return dfs_run__device_lost(c) ? DFS_RUN__STOP : DFS_RUN__NEXT;
@@ -122,15 +129,15 @@ static enum dfs_run__next device_mps(struct dfs_run__suite_ctx *c,
     struct dfs_run__sess *s = c->s;
     struct desc_state *d = state(c);
     dfs_run__check_begin(s, c->suite, ci, NULL);
-    if (d->dev_len >= 18) {
-        uint8_t mps = d->dev[7];
+    if (d->dev_len >= DFS_DEVICE_DESC_LEN) {
+        uint8_t mps = d->devf.bMaxPacketSize0, n = d->devf.bNumConfigurations;
         if (mps != 8 && mps != 16 && mps != 32 && mps != 64)
             dfs_run__check_end(s, DFS_VERDICT_FAIL, "bMaxPacketSize0 is %u", mps);
-        else if (d->dev[17] == 0)
+        else if (n == 0)
             dfs_run__check_end(s, DFS_VERDICT_FAIL, "bNumConfigurations is 0");
         else
             dfs_run__check_end(s, DFS_VERDICT_PASS, "bMaxPacketSize0 %u, %u configuration%s", mps,
-                               d->dev[17], d->dev[17] == 1 ? "" : "s");
+                               n, n == 1 ? "" : "s");
     } else {
         dfs_run__check_end(s, DFS_VERDICT_SKIP, "no complete device descriptor");
     }
@@ -175,23 +182,29 @@ static enum dfs_run__next config_length(struct dfs_run__suite_ctx *c,
     enum dfs_xfer_status st =
         dfs_run__get_descriptor(s, DFS_DT_CONFIGURATION, 0, 0, 9, c9, &got);
     dfs_run__suite_step_done(c, st, got);
+    uint8_t bLength, type;
+    dfs_run__desc_header(c9, got, &bLength, &type);
+    struct dfs_desc_config cfg;
+    dfs_run__config_fields(c9, st == DFS_XFER_OK ? got : 0, &cfg);
     d->total = 0;
     if (st != DFS_XFER_OK)
         dfs_run__check_end(s, DFS_VERDICT_FAIL, "GET_DESCRIPTOR(CONFIGURATION) failed: %s",
                            dfs_xfer_status_name(st));
-    else if (got != 9 || c9[0] != 9 || c9[1] != DFS_DT_CONFIGURATION)
+    else if (got != DFS_CONFIG_DESC_LEN || bLength != DFS_CONFIG_DESC_LEN ||
+             type != DFS_DT_CONFIGURATION)
         dfs_run__check_end(s, DFS_VERDICT_FAIL,
                            "%u bytes, bLength %u, bDescriptorType %u; expected 9, 9, 2",
-                           (unsigned)got, got ? c9[0] : 0, got > 1 ? c9[1] : 0);
-    else if (!(c9[7] & 0x80))
+                           (unsigned)got, bLength, type);
+    else if (!(cfg.bmAttributes & CONFIG_ATTR_ONE))
         dfs_run__check_end(s, DFS_VERDICT_FAIL,
-                           "bmAttributes 0x%02x: bit 7 (reserved, one) is clear", c9[7]);
+                           "bmAttributes 0x%02x: bit 7 (reserved, one) is clear",
+                           cfg.bmAttributes);
     else {
-        d->total = le16(c9 + 2);
+        d->total = cfg.wTotalLength;
         dfs_run__check_end(s, DFS_VERDICT_PASS, "wTotalLength %u", d->total);
     }
     if (st == DFS_XFER_OK && got >= 4)
-        d->total = le16(c9 + 2);
+        d->total = cfg.wTotalLength;
     return dfs_run__device_lost(c) ? DFS_RUN__STOP : DFS_RUN__NEXT;
 }
 
@@ -221,8 +234,13 @@ static enum dfs_run__next config_total(struct dfs_run__suite_ctx *c,
         d->cfg_len = got;
         /* the sum of the descriptors' lengths */
         size_t sum = 0;
-        while (sum + 2 <= got && d->cfg[sum] >= 2)
-            sum += d->cfg[sum];
+        while (sum + 2 <= got) {
+            uint8_t bLength, type;
+            dfs_run__desc_header(d->cfg + sum, got - (uint32_t)sum, &bLength, &type);
+            if (bLength < 2)
+                break;
+            sum += bLength;
+        }
         if (got != total)
             dfs_run__check_end(s, DFS_VERDICT_FAIL,
                                "%u bytes returned for wLength %u; wTotalLength says %u",
@@ -270,15 +288,6 @@ static void walk_interface(struct desc_state *d, struct walk *w, const struct df
         known |= w->ifaces[k] == cur->bInterfaceNumber;
     if (!known && w->n_ifaces < 32)
         w->ifaces[w->n_ifaces++] = cur->bInterfaceNumber;
-    if (cur->bInterfaceClass == DFS_DFU_CLASS && cur->bInterfaceSubClass == DFS_DFU_SUBCLASS &&
-        (d->dfu_iface < 0 || d->dfu_iface == cur->bInterfaceNumber)) {
-        d->dfu_found = true;
-        d->dfu_iface = cur->bInterfaceNumber;
-        if (!d->dfu_class_proto || cur->bInterfaceProtocol != d->dfu_class_proto)
-            d->dfu_class_proto = cur->bInterfaceProtocol;
-        if (cur->bNumEndpoints > d->dfu_endpoints)
-            d->dfu_endpoints = cur->bNumEndpoints;
-    }
     if (cur->iInterface && d->n_strs < sizeof d->strs / sizeof d->strs[0]) {
         bool dup = false;
         for (size_t k = 0; k < d->n_strs; k++)
@@ -291,6 +300,9 @@ static void walk_interface(struct desc_state *d, struct walk *w, const struct df
     }
 }
 
+/* A DFU functional descriptor (the walker's DFS_DK_DFU_FUNCTIONAL), or one
+ * too short to be one (DFS_DESC_FUNCTIONAL_SHORT and no fields): the first
+ * one of the set is the device's. */
 static void walk_functional(struct desc_state *d, const struct dfs_desc_item *it)
 {
     if (d->func_found)
@@ -299,15 +311,30 @@ static void walk_functional(struct desc_state *d, const struct dfs_desc_item *it
     if (it->kind == DFS_DK_DFU_FUNCTIONAL) {
         d->func = it->u.dfu;
         d->func_short = !d->func.has_version;
-    } else if (it->bLength >= DFS_DFU_FUNC_DESC_LEN_1_0) {
-        d->func.bLength = it->bLength;
-        d->func.bmAttributes = it->raw[2];
-        d->func.wDetachTimeOut = le16(it->raw + 3);
-        d->func.wTransferSize = le16(it->raw + 5);
-        d->func_short = true;
     } else {
         d->func.bLength = it->bLength;
         d->func_bad = true;
+    }
+}
+
+/* The first DFU interface of the set: the protocol of its last alternate
+ * setting, the most endpoints any of them has. */
+static void dfu_interface_facts(struct desc_state *d)
+{
+    struct dfs_dfu_interface dfu[DFS_RUN__CFG_MAX / DFS_INTERFACE_DESC_LEN + 1];
+    size_t max = sizeof dfu / sizeof dfu[0];
+    size_t n = dfs_desc_find_dfu(d->cfg, d->cfg_len, dfu, max);
+    if (n > max)
+        n = max;
+    for (size_t k = 0; k < n; k++) {
+        const struct dfs_desc_interface *i = &dfu[k].iface;
+        if (d->dfu_iface >= 0 && i->bInterfaceNumber != d->dfu_iface)
+            continue;
+        d->dfu_found = true;
+        d->dfu_iface = i->bInterfaceNumber;
+        d->dfu_class_proto = i->bInterfaceProtocol;
+        if (i->bNumEndpoints > d->dfu_endpoints)
+            d->dfu_endpoints = i->bNumEndpoints;
     }
 }
 
@@ -319,13 +346,14 @@ static void walk_config(struct desc_state *d, struct walk *w)
     dfs_desc_walk_init(&dw, d->cfg, d->cfg_len);
     w->eps_left = -1;
     int r;
-    uint8_t num_ifaces = d->cfg_len > 4 ? d->cfg[4] : 0;
+    struct dfs_desc_config cfg;
+    dfs_run__config_fields(d->cfg, d->cfg_len, &cfg);
+    uint8_t num_ifaces = cfg.bNumInterfaces;
     while ((r = dfs_desc_walk_next(&dw, &it, &pb)) == 1) {
-        if (pb.code != DFS_DESC_OK && !w->problem[0] &&
-            !(it.bDescriptorType == DFS_DT_DFU_FUNCTIONAL && it.in_interface &&
-              it.iface.bInterfaceClass == DFS_DFU_CLASS)) {
+        /* (a short DFU functional descriptor is desc.dfu.functional-length's) */
+        bool short_functional = pb.code == DFS_DESC_FUNCTIONAL_SHORT;
+        if (pb.code != DFS_DESC_OK && !short_functional && !w->problem[0])
             dfs_run__fmt(w->problem, sizeof w->problem, "%s", pb.msg);
-        }
         if (it.kind == DFS_DK_CONFIG) {
             if (it.offset != 0 && !w->problem[0])
                 dfs_run__fmt(w->problem, sizeof w->problem,
@@ -341,9 +369,7 @@ static void walk_config(struct desc_state *d, struct walk *w)
                              "interface",
                              it.offset);
             w->eps_left--;
-        } else if (it.bDescriptorType == DFS_DT_DFU_FUNCTIONAL && it.in_interface &&
-                   it.iface.bInterfaceClass == DFS_DFU_CLASS &&
-                   it.iface.bInterfaceSubClass == DFS_DFU_SUBCLASS) {
+        } else if (it.kind == DFS_DK_DFU_FUNCTIONAL || short_functional) {
             walk_functional(d, &it);
         }
     }
@@ -366,11 +392,14 @@ static enum dfs_run__next config_structure(struct dfs_run__suite_ctx *c,
     struct desc_state *d = state(c);
     dfs_run__check_begin(s, c->suite, ci, NULL);
     d->n_strs = 0;
-    if (d->dev_len >= 18) {
-        static const char *const what[] = {"iManufacturer", "iProduct", "iSerialNumber"};
-        for (int k = 0; k < 3; k++)
-            if (d->dev[14 + k])
-                add_string(d, d->dev[14 + k], what[k]);
+    if (d->dev_len >= DFS_DEVICE_DESC_LEN) {
+        const struct dfs_desc_device *dev = &d->devf;
+        if (dev->iManufacturer)
+            add_string(d, dev->iManufacturer, "iManufacturer");
+        if (dev->iProduct)
+            add_string(d, dev->iProduct, "iProduct");
+        if (dev->iSerialNumber)
+            add_string(d, dev->iSerialNumber, "iSerialNumber");
     }
     if (!d->cfg_len) {
         dfs_run__check_end(s, DFS_VERDICT_SKIP, "no configuration set was read");
@@ -379,6 +408,7 @@ static enum dfs_run__next config_structure(struct dfs_run__suite_ctx *c,
     struct walk w;
     memset(&w, 0, sizeof w);
     walk_config(d, &w);
+    dfu_interface_facts(d);
     if (w.problem[0])
         dfs_run__check_end(s, DFS_VERDICT_FAIL, "%s", w.problem);
     else
@@ -400,6 +430,8 @@ static enum dfs_run__next string_langids(struct dfs_run__suite_ctx *c,
     uint8_t sbuf[256];
     enum dfs_xfer_status st = dfs_run__get_descriptor(s, DFS_DT_STRING, 0, 0, 255, sbuf, &got);
     dfs_run__suite_step_done(c, st, got);
+    uint8_t bLength, type;
+    dfs_run__desc_header(sbuf, got, &bLength, &type);
     if (st == DFS_XFER_STALL && d->n_strs == 0)
         dfs_run__check_end(s, DFS_VERDICT_PASS,
                            "no strings: string 0 STALLs, and no index names one");
@@ -407,19 +439,20 @@ static enum dfs_run__next string_langids(struct dfs_run__suite_ctx *c,
         dfs_run__check_end(s, DFS_VERDICT_FAIL, "GET_DESCRIPTOR(STRING 0) failed: %s%s",
                            dfs_xfer_status_name(st),
                            d->n_strs ? " although descriptors name strings" : "");
-    else if (got < 4 || sbuf[1] != DFS_DT_STRING || sbuf[0] < 4 || (sbuf[0] & 1) ||
-             sbuf[0] != got)
+    else if (got < 4 || type != DFS_DT_STRING || bLength < 4 || (bLength & 1) || bLength != got)
         dfs_run__check_end(
             s, DFS_VERDICT_FAIL,
             "%u bytes, bLength %u, bDescriptorType %u: expected an even bLength >= 4 "
             "equal to the bytes returned, type 3",
-            (unsigned)got, got ? sbuf[0] : 0, got > 1 ? sbuf[1] : 0);
+            (unsigned)got, bLength, type);
     else {
-        d->lang = le16(sbuf + 2);
+        uint16_t ids[127];
+        size_t n = dfs_desc_langids(sbuf, got, ids, sizeof ids / sizeof ids[0]);
+        d->lang = ids[0];
         const char *ln = dfs_langid_name(d->lang);
-        dfs_run__check_end(s, DFS_VERDICT_PASS, "%u LANGID%s, first 0x%04x%s%s%s",
-                           (sbuf[0] - 2) / 2, sbuf[0] > 4 ? "s" : "", d->lang, ln ? " (" : "",
-                           ln ? ln : "", ln ? ")" : "");
+        dfs_run__check_end(s, DFS_VERDICT_PASS, "%u LANGID%s, first 0x%04x%s%s%s", (unsigned)n,
+                           n > 1 ? "s" : "", d->lang, ln ? " (" : "", ln ? ln : "",
+                           ln ? ")" : "");
     }
     return dfs_run__device_lost(c) ? DFS_RUN__STOP : DFS_RUN__NEXT;
 }
@@ -429,19 +462,21 @@ static enum dfs_run__next string_langids(struct dfs_run__suite_ctx *c,
 static void string_problem(const struct strref *sr, enum dfs_xfer_status st, const uint8_t *sbuf,
                            uint32_t got, char *problem, size_t size)
 {
+    uint8_t bLength, type;
+    dfs_run__desc_header(sbuf, got, &bLength, &type);
     if (st != DFS_XFER_OK) {
         dfs_run__fmt(problem, size, "string %u (%s): %s", sr->index, sr->what,
                      dfs_xfer_status_name(st));
-    } else if (got < 2 || sbuf[1] != DFS_DT_STRING) {
+    } else if (got < 2 || type != DFS_DT_STRING) {
         dfs_run__fmt(problem, size, "string %u (%s): %u bytes, type %u", sr->index, sr->what,
-                     (unsigned)got, got > 1 ? sbuf[1] : 0);
-    } else if (sbuf[0] & 1) {
+                     (unsigned)got, type);
+    } else if (bLength & 1) {
         dfs_run__fmt(problem, size, "string %u (%s): odd bLength %u", sr->index, sr->what,
-                     sbuf[0]);
-    } else if (sbuf[0] != got) {
+                     bLength);
+    } else if (bLength != got) {
         dfs_run__fmt(problem, size,
                      "string %u (%s): bLength %u but %u bytes returned for wLength 255",
-                     sr->index, sr->what, sbuf[0], (unsigned)got);
+                     sr->index, sr->what, bLength, (unsigned)got);
     } else {
         char u[300];
         struct dfs_desc_problem pb;
@@ -467,8 +502,9 @@ static enum dfs_run__next string_lengths(struct dfs_run__suite_ctx *c,
         enum dfs_xfer_status st =
             dfs_run__get_descriptor(s, DFS_DT_STRING, sr->index, d->lang, 255, sbuf, &got);
         dfs_run__suite_step_done(c, st, got);
-        if (!sproblem[0])
-            string_problem(sr, st, sbuf, got, sproblem, sizeof sproblem);
+        if (sproblem[0])
+            continue; /* (the device is not watched once a string failed) */
+        string_problem(sr, st, sbuf, got, sproblem, sizeof sproblem);
         if (dfs_run__device_lost(c))
             return DFS_RUN__STOP;
     }
@@ -495,11 +531,13 @@ static enum dfs_run__next qualifier(struct dfs_run__suite_ctx *c, const struct d
     enum dfs_xfer_status st =
         dfs_run__get_descriptor(s, DFS_DT_DEVICE_QUALIFIER, 0, 0, 10, q, &got);
     dfs_run__suite_step_done(c, st, got);
-    uint16_t bcd = d->dev_len >= 4 ? le16(d->dev + 2) : 0;
+    uint16_t bcd = d->dev_len >= 4 ? d->devf.bcdUSB : 0;
     bool full_only = s->id.speed == DFS_SPEED_FULL || s->id.speed == DFS_SPEED_LOW ||
                      (s->id.speed == DFS_SPEED_UNKNOWN && bcd && bcd < 0x0200);
-    bool answered = st == DFS_XFER_OK && got == 10 && q[0] == 10 &&
-                    q[1] == DFS_DT_DEVICE_QUALIFIER;
+    struct dfs_desc_qualifier qd;
+    bool answered = st == DFS_XFER_OK && got == DFS_QUALIFIER_DESC_LEN &&
+                    dfs_desc_parse_qualifier(q, got, &qd, NULL) == DFS_OK &&
+                    qd.bLength == DFS_QUALIFIER_DESC_LEN;
     if (s->id.speed == DFS_SPEED_HIGH) {
         if (!answered)
             dfs_run__check_end(s, DFS_VERDICT_FAIL,
@@ -632,7 +670,7 @@ static enum dfs_run__next dfu_func_values(struct dfs_run__suite_ctx *c,
     struct desc_state *d = state(c);
     const struct dfs_desc_dfu_functional *func = &d->func;
     dfs_run__check_begin(s, c->suite, ci, NULL);
-    uint8_t mps = d->dev_len >= 8 ? d->dev[7] : 8;
+    uint8_t mps = d->dev_len >= 8 ? d->devf.bMaxPacketSize0 : 8;
     if (!d->func_found || d->func_bad)
         dfs_run__check_end(s, DFS_VERDICT_SKIP, "no usable DFU functional descriptor");
     else if (d->func_short)
