@@ -230,6 +230,12 @@ struct dfs_emu_bus_config {
     uint8_t address;  /* device number of the first enumeration (0: the model's) */
     int64_t start_us; /* virtual time of the first plug-in, us since the epoch (0: default) */
     bool no_hub;      /* leave out the root hub's port traffic (device 1) */
+    /* The host runs on the bus's virtual clock too (a transport for the
+     * conformance runner, tests): real_us arguments are virtual times,
+     * starting at dfs_emu_bus_start_us(), and a host request reaches the
+     * device at the time the host makes it (none of the rules above about
+     * real gaps and the first request). */
+    bool virtual_host;
 };
 
 /* The bus drives dev (which stays the caller's). */
@@ -266,6 +272,12 @@ DFS_API int32_t dfs_emu_bus_sync_control(dfs_emu_bus *b, int64_t real_us, uint8_
 /* USBDEVFS_RESET: port reset and the kernel's re-enumeration at the same
  * address. Returns 0 or -ENODEV. */
 DFS_API int32_t dfs_emu_bus_port_reset(dfs_emu_bus *b, int64_t real_us, uint8_t address);
+
+/* The device is pulled off the bus now (the host's URBs to it end with
+ * -ESHUTDOWN), and plugged back in return_after_us later (DFS_EMU_NEVER:
+ * it stays out): what a loose cable or a device resetting on its own does.
+ * DFS_E_NOTFOUND when it is not on the bus. */
+DFS_API dfs_result dfs_emu_bus_unplug(dfs_emu_bus *b, int64_t real_us, int64_t return_after_us);
 
 /* Run what is due by real time (delayed completions, leaving, coming back).
  * Returns the real time of the next thing due, or -1. */
