@@ -828,6 +828,168 @@ static void clrstatus_idle_error(void **state)
 
 /* ---- options ------------------------------------------------------------------------ */
 
+/* upload-never-short on a DfuSe device: the command list is padded too. */
+static void upload_never_short_dfuse(void **state)
+{
+    (void)state;
+    static const char *const o[] = {"upload-never-short=1"};
+    struct rig r;
+    rig_new(&r, "dfuse-device", o, 1);
+    assert_int_equal(upload(&r, 0, 64), DFS_EMU_ACK);
+    assert_int_equal(r.rp.len, 64);
+    static const uint8_t cmds[4] = {0x00, 0x21, 0x41, 0x92};
+    assert_memory_equal(r.in, cmds, 4);
+    assert_int_equal(r.in[63], 0xff);
+    assert_int_equal(core(&r)->state, DFS_STATE_UPLOAD_IDLE);
+    rig_free(&r);
+    /* without it the list ends short */
+    rig_new(&r, "dfuse-device", NULL, 0);
+    assert_int_equal(upload(&r, 0, 64), DFS_EMU_ACK);
+    assert_int_equal(r.rp.len, 4);
+    assert_int_equal(core(&r)->state, DFS_STATE_DFU_IDLE);
+    rig_free(&r);
+}
+
+/* odd-string: the product string (iProduct 2) has an odd bLength and sends
+ * that many bytes; the other strings are whole. */
+static void odd_string(void **state)
+{
+    (void)state;
+    static const char *const o[] = {"odd-string=1"};
+    const char *models[] = {"stm32g0c1-bootloader", "dfuse-device", "dfu11-device"};
+    for (int m = 0; m < 3; m++) {
+        struct rig r;
+        rig_new(&r, models[m], o, 1);
+        assert_int_equal(req(&r, 0x80, DFS_REQ_GET_DESCRIPTOR, 0x0302, 0x0409, 255, NULL),
+                         DFS_EMU_ACK);
+        assert_true(r.in[0] & 1);
+        assert_int_equal(r.rp.len, r.in[0]);
+        assert_int_equal(req(&r, 0x80, DFS_REQ_GET_DESCRIPTOR, 0x0301, 0x0409, 255, NULL),
+                         DFS_EMU_ACK);
+        assert_false(r.in[0] & 1);
+        assert_int_equal(r.rp.len, r.in[0]);
+        rig_free(&r);
+    }
+}
+
+/* qualifier-answered: a DEVICE_QUALIFIER from a full-speed-only device. */
+static void qualifier_answered(void **state)
+{
+    (void)state;
+    static const char *const o[] = {"qualifier-answered=1"};
+    struct rig r;
+    rig_new(&r, "dfuse-device", o, 1);
+    assert_int_equal(req(&r, 0x80, DFS_REQ_GET_DESCRIPTOR, 0x0600, 0, 10, NULL), DFS_EMU_ACK);
+    assert_int_equal(r.rp.len, 10);
+    static const uint8_t q[10] = {10, 6, 0x00, 0x02, 0, 0, 0, 64, 1, 0};
+    assert_memory_equal(r.in, q, 10);
+    /* still no BOS */
+    assert_int_equal(req(&r, 0x80, DFS_REQ_GET_DESCRIPTOR, 0x0f00, 0, 5, NULL), DFS_EMU_STALL);
+    rig_free(&r);
+}
+
+/* silent-outside: a set-address nowhere is accepted and reads zeros. */
+static void silent_outside(void **state)
+{
+    (void)state;
+    static const char *const o[] = {"silent-outside=1"};
+    const char *models[] = {"stm32g0c1-bootloader", "dfuse-device"};
+    for (int m = 0; m < 2; m++) {
+        struct rig r;
+        rig_new(&r, models[m], o, 1);
+        dfuse_set_address(&r, 0x30000000);
+        assert_int_equal(r.in[0], DFS_STATUS_OK);
+        abort_req(&r);
+        assert_int_equal(upload(&r, 2, 64), DFS_EMU_ACK);
+        assert_int_equal(r.rp.len, 64);
+        for (int i = 0; i < 64; i++)
+            assert_int_equal(r.in[i], 0);
+        assert_int_equal(core(&r)->state, DFS_STATE_UPLOAD_IDLE);
+        rig_free(&r);
+        /* a correct device: dfuERROR/errTARGET */
+        rig_new(&r, models[m], NULL, 0);
+        assert_int_equal(dfuse_cmd(&r, DFS_DFUSE_SET_ADDRESS, 0x30000000), DFS_EMU_ACK);
+        settle(&r);
+        assert_int_equal(r.in[4], DFS_STATE_ERROR);
+        assert_int_equal(r.in[0], DFS_STATUS_ERR_TARGET);
+        rig_free(&r);
+    }
+}
+
+/* vendor-no-answer: vendor requests time out instead of a STALL; the device
+ * goes on answering everything else. */
+static void vendor_no_answer(void **state)
+{
+    (void)state;
+    static const char *const o[] = {"vendor-no-answer=1"};
+    struct rig r;
+    rig_new(&r, "dfu11-device", o, 1);
+    assert_int_equal(req(&r, 0xc0, 0xee, 0, 0, 4, NULL), DFS_EMU_NO_ANSWER);
+    assert_int_equal(req(&r, 0x40, 0x01, 0, 0, 0, NULL), DFS_EMU_NO_ANSWER);
+    assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+    assert_int_equal(r.in[4], DFS_STATE_DFU_IDLE);
+    rig_free(&r);
+    rig_new(&r, "dfu11-device", NULL, 0);
+    assert_int_equal(req(&r, 0xc0, 0xee, 0, 0, 4, NULL), DFS_EMU_STALL);
+    rig_free(&r);
+}
+
+/* dfuse-device memory-map=f4: the memories where an STM32F401 has them,
+ * each reached through its own alternate setting. */
+static void dfuse_f4_memory_map(void **state)
+{
+    (void)state;
+    static const char *const o[] = {"memory-map=f4"};
+    struct rig r;
+    rig_new(&r, "dfuse-device", o, 1);
+    static const struct {
+        uint8_t index;
+        const char *text;
+    } names[] = {{4, "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,01*128Kg"},
+                 {5, "@Option Bytes  /0x1FFFC000/01*016 e"},
+                 {6, "@OTP Memory /0x1FFF7800/01*512 e,01*016 e"},
+                 {7, "@Device Feature/0xFFFF0000/01*004 e"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        assert_int_equal(req(&r, 0x80, DFS_REQ_GET_DESCRIPTOR, 0x0300 | names[i].index, 0x0409,
+                             255, NULL),
+                         DFS_EMU_ACK);
+        size_t n = strlen(names[i].text);
+        assert_int_equal(r.rp.len, 2 + 2 * n);
+        for (size_t k = 0; k < n; k++)
+            assert_int_equal(r.in[2 + 2 * k], (uint8_t)names[i].text[k]);
+    }
+    /* each sector size of the flash, from alternate setting 0 */
+    static const uint32_t starts[] = {0x08000000, 0x0800C000, 0x08010000, 0x08020000};
+    for (size_t i = 0; i < 4; i++) {
+        dfuse_set_address(&r, starts[i]);
+        assert_int_equal(r.in[0], DFS_STATUS_OK);
+        abort_req(&r);
+        assert_int_equal(upload(&r, 2, 16), DFS_EMU_ACK);
+        assert_int_equal(r.rp.len, 16);
+        abort_req(&r);
+    }
+    /* 0x1FFF7800 is OTP here, on alternate setting 2 only */
+    assert_int_equal(dfuse_cmd(&r, DFS_DFUSE_SET_ADDRESS, 0x1FFF7800), DFS_EMU_ACK);
+    settle(&r);
+    assert_int_equal(r.in[0], DFS_STATUS_ERR_TARGET);
+    assert_int_equal(req(&r, DFS_DFU_REQTYPE_OUT, DFS_DFU_CLRSTATUS, 0, 0, 0, NULL), DFS_EMU_ACK);
+    assert_int_equal(req(&r, 0x01, DFS_REQ_SET_INTERFACE, 2, 0, 0, NULL), DFS_EMU_ACK);
+    dfuse_set_address(&r, 0x1FFF7800);
+    assert_int_equal(r.in[0], DFS_STATUS_OK);
+    abort_req(&r);
+    assert_int_equal(upload(&r, 2, 528), DFS_EMU_ACK);
+    assert_int_equal(r.rp.len, 528);
+    abort_req(&r);
+    /* the option bytes at 0x1FFFC000 on alternate setting 1 */
+    assert_int_equal(req(&r, 0x01, DFS_REQ_SET_INTERFACE, 1, 0, 0, NULL), DFS_EMU_ACK);
+    dfuse_set_address(&r, 0x1FFFC000);
+    abort_req(&r);
+    assert_int_equal(upload(&r, 2, 16), DFS_EMU_ACK);
+    assert_int_equal(r.in[0], 0xED);
+    assert_int_equal(r.in[1], 0xAA);
+    rig_free(&r);
+}
+
 static void options(void **state)
 {
     (void)state;
@@ -883,6 +1045,12 @@ int main(void)
         cmocka_unit_test(upload_never_short),
         cmocka_unit_test(no_error_after_stall),
         cmocka_unit_test(clrstatus_idle_error),
+        cmocka_unit_test(upload_never_short_dfuse),
+        cmocka_unit_test(odd_string),
+        cmocka_unit_test(qualifier_answered),
+        cmocka_unit_test(silent_outside),
+        cmocka_unit_test(vendor_no_answer),
+        cmocka_unit_test(dfuse_f4_memory_map),
         cmocka_unit_test(options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
