@@ -241,6 +241,26 @@ DFS_API dfs_result dfs_usb_transport_new(const struct dfs_clock *clock, struct d
 DFS_API void dfs_usb_transport_free(struct dfs_transport *t);
 DFS_API void dfs_system_clock(struct dfs_clock *out);
 
+/* A transport to an emulated device (library dfs_conform_emu): a model of
+ * the emulator (dfuscope/emulator.h, which stays the caller's) plugged into
+ * an emulated bus at once, with the clock to run with it: the bus's
+ * virtual clock, which moves only when the runner waits or a request takes
+ * time, so that a run takes no real time and its timing is exact. The bus
+ * enumerates the device (the first device number is the model's), passes
+ * each request to it when it is made, and takes it off the bus and
+ * enumerates it again (with a new number) when it resets. msg says why it
+ * could not be made. */
+struct dfs_emu_device;
+DFS_API dfs_result dfs_emu_transport_new(struct dfs_emu_device *dev, struct dfs_transport *out,
+                                         struct dfs_clock *clock, char *msg, size_t msg_size);
+DFS_API void dfs_emu_transport_free(struct dfs_transport *t);
+/* The device number of the emulated device on its bus, 0 while it is off. */
+DFS_API uint8_t dfs_emu_transport_address(const struct dfs_transport *t);
+/* Pull the emulated device off the bus now (a loose cable) and plug it back
+ * in return_after_us later (< 0: never). DFS_E_NOTFOUND when it is off. */
+DFS_API dfs_result dfs_emu_transport_unplug(const struct dfs_transport *t,
+                                            int64_t return_after_us);
+
 /* A transport that answers from a byte string, with a virtual clock: for
  * fuzzing the runner's handling of device replies and for tests. Any bytes
  * are a valid input. Layout: the 18-byte device descriptor, a 2-byte
