@@ -261,18 +261,6 @@ DFS_API uint8_t dfs_emu_transport_address(const struct dfs_transport *t);
 DFS_API dfs_result dfs_emu_transport_unplug(const struct dfs_transport *t,
                                             int64_t return_after_us);
 
-/* A transport that answers from a byte string, with a virtual clock: for
- * fuzzing the runner's handling of device replies and for tests. Any bytes
- * are a valid input. Layout: the 18-byte device descriptor, a 2-byte
- * little-endian length and that many bytes of configuration set (what the
- * host holds), then per request one byte whose low 3 bits choose the
- * outcome (0 ok, 1 STALL, 2 timeout, 3 device gone, 4 bus error,
- * 5 overflow, 6-7 ok) and, for an IN request that is ok, a 2-byte length
- * and the reply's bytes. When the bytes run out the device is gone. data
- * must outlive the transport. */
-DFS_API dfs_result dfs_replay_transport_new(const uint8_t *data, size_t len,
-                                            struct dfs_transport *out, struct dfs_clock *clock);
-DFS_API void dfs_replay_transport_free(struct dfs_transport *t);
 
 /* ---- suites ------------------------------------------------------------------------------ */
 
