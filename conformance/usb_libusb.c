@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "session.h"
 
 struct usbt {
     libusb_context *ctx;
@@ -44,21 +44,76 @@ static void path_of(libusb_device *d, char *buf, size_t size)
         dfs_run__catf(buf, size, "%s%u", i ? "." : "-", ports[i]);
 }
 
+static size_t put_bytes(uint8_t *out, size_t size, size_t pos, const void *p, size_t n)
+{
+    if (pos + n > size)
+        return size + 1; /* overflow marker */
+    memcpy(out + pos, p, n);
+    return pos + n;
+}
+
+/* The configuration set, rebuilt in its original order from what the
+ * kernel read at enumeration (libusb keeps the unknown descriptors as
+ * "extra" bytes in place), into cfg; its length, or cfg_size + 1 when it
+ * was cut (at the last whole descriptor that fits). */
+static size_t config_bytes(const struct libusb_config_descriptor *c, uint8_t *cfg,
+                           size_t cfg_size)
+{
+    size_t pos = 0;
+    uint8_t h[9] = {c->bLength,
+                    c->bDescriptorType,
+                    (uint8_t)c->wTotalLength,
+                    (uint8_t)(c->wTotalLength >> 8),
+                    c->bNumInterfaces,
+                    c->bConfigurationValue,
+                    c->iConfiguration,
+                    c->bmAttributes,
+                    c->MaxPower};
+    pos = put_bytes(cfg, cfg_size, pos, h, 9);
+    if (c->extra_length > 0)
+        pos = put_bytes(cfg, cfg_size, pos, c->extra, (size_t)c->extra_length);
+    for (int i = 0; i < c->bNumInterfaces && pos <= cfg_size; i++) {
+        const struct libusb_interface *it = &c->interface[i];
+        for (int a = 0; a < it->num_altsetting && pos <= cfg_size; a++) {
+            const struct libusb_interface_descriptor *id = &it->altsetting[a];
+            uint8_t ih[9] = {id->bLength,          id->bDescriptorType,    id->bInterfaceNumber,
+                             id->bAlternateSetting, id->bNumEndpoints,     id->bInterfaceClass,
+                             id->bInterfaceSubClass, id->bInterfaceProtocol, id->iInterface};
+            pos = put_bytes(cfg, cfg_size, pos, ih, 9);
+            if (id->extra_length > 0)
+                pos = put_bytes(cfg, cfg_size, pos, id->extra, (size_t)id->extra_length);
+            for (int e = 0; e < id->bNumEndpoints && pos <= cfg_size; e++) {
+                const struct libusb_endpoint_descriptor *ep = &id->endpoint[e];
+                uint8_t eh[9] = {ep->bLength,
+                                 ep->bDescriptorType,
+                                 ep->bEndpointAddress,
+                                 ep->bmAttributes,
+                                 (uint8_t)ep->wMaxPacketSize,
+                                 (uint8_t)(ep->wMaxPacketSize >> 8),
+                                 ep->bInterval,
+                                 ep->bRefresh,
+                                 ep->bSynchAddress};
+                pos = put_bytes(cfg, cfg_size, pos, eh, ep->bLength >= 9 ? 9 : 7);
+                if (ep->extra_length > 0)
+                    pos = put_bytes(cfg, cfg_size, pos, ep->extra, (size_t)ep->extra_length);
+            }
+        }
+    }
+    return pos;
+}
+
+/* Does the device have a DFU interface (dfs_desc_find_dfu), by what the
+ * kernel read at enumeration? */
 static bool has_dfu_interface(libusb_device *d)
 {
-    struct libusb_config_descriptor *cfg = NULL;
-    if (libusb_get_active_config_descriptor(d, &cfg) != 0 &&
-        libusb_get_config_descriptor(d, 0, &cfg) != 0)
+    struct libusb_config_descriptor *c = NULL;
+    if (libusb_get_active_config_descriptor(d, &c) != 0 &&
+        libusb_get_config_descriptor(d, 0, &c) != 0)
         return false;
-    bool dfu = false;
-    for (int i = 0; i < cfg->bNumInterfaces && !dfu; i++)
-        for (int a = 0; a < cfg->interface[i].num_altsetting && !dfu; a++) {
-            const struct libusb_interface_descriptor *id = &cfg->interface[i].altsetting[a];
-            dfu = id->bInterfaceClass == DFS_DFU_CLASS &&
-                  id->bInterfaceSubClass == DFS_DFU_SUBCLASS;
-        }
-    libusb_free_config_descriptor(cfg);
-    return dfu;
+    uint8_t cfg[DFS_RUN__CFG_MAX];
+    size_t n = config_bytes(c, cfg, sizeof cfg);
+    libusb_free_config_descriptor(c);
+    return dfs_desc_find_dfu(cfg, n < sizeof cfg ? n : sizeof cfg, NULL, 0) > 0;
 }
 
 static void permission_msg(libusb_device *d, const struct libusb_device_descriptor *dd, char *msg,
@@ -231,14 +286,6 @@ static dfs_result op_open(void *ctx, const struct dfs_device_sel *sel, struct df
     return r;
 }
 
-static size_t put_bytes(uint8_t *out, size_t size, size_t pos, const void *p, size_t n)
-{
-    if (pos + n > size)
-        return size + 1; /* overflow marker */
-    memcpy(out + pos, p, n);
-    return pos + n;
-}
-
 static dfs_result op_cached(void *ctx, uint8_t dev[18], uint8_t *cfg, size_t cfg_size,
                             size_t *cfg_len)
 {
@@ -268,55 +315,13 @@ static dfs_result op_cached(void *ctx, uint8_t dev[18], uint8_t *cfg, size_t cfg
                      dd.iSerialNumber,
                      dd.bNumConfigurations};
     memcpy(dev, b, sizeof b);
-    /* the configuration set, rebuilt in its original order from what the
-     * kernel read at enumeration (libusb keeps the unknown descriptors as
-     * "extra" bytes in place) */
     struct libusb_config_descriptor *c = NULL;
     if (libusb_get_active_config_descriptor(d, &c) != 0 &&
         libusb_get_config_descriptor(d, 0, &c) != 0) {
         *cfg_len = 0;
         return DFS_OK;
     }
-    size_t pos = 0;
-    uint8_t h[9] = {c->bLength,
-                    c->bDescriptorType,
-                    (uint8_t)c->wTotalLength,
-                    (uint8_t)(c->wTotalLength >> 8),
-                    c->bNumInterfaces,
-                    c->bConfigurationValue,
-                    c->iConfiguration,
-                    c->bmAttributes,
-                    c->MaxPower};
-    pos = put_bytes(cfg, cfg_size, pos, h, 9);
-    if (c->extra_length > 0)
-        pos = put_bytes(cfg, cfg_size, pos, c->extra, (size_t)c->extra_length);
-    for (int i = 0; i < c->bNumInterfaces && pos <= cfg_size; i++) {
-        const struct libusb_interface *it = &c->interface[i];
-        for (int a = 0; a < it->num_altsetting && pos <= cfg_size; a++) {
-            const struct libusb_interface_descriptor *id = &it->altsetting[a];
-            uint8_t ih[9] = {id->bLength,          id->bDescriptorType,    id->bInterfaceNumber,
-                             id->bAlternateSetting, id->bNumEndpoints,     id->bInterfaceClass,
-                             id->bInterfaceSubClass, id->bInterfaceProtocol, id->iInterface};
-            pos = put_bytes(cfg, cfg_size, pos, ih, 9);
-            if (id->extra_length > 0)
-                pos = put_bytes(cfg, cfg_size, pos, id->extra, (size_t)id->extra_length);
-            for (int e = 0; e < id->bNumEndpoints && pos <= cfg_size; e++) {
-                const struct libusb_endpoint_descriptor *ep = &id->endpoint[e];
-                uint8_t eh[9] = {ep->bLength,
-                                 ep->bDescriptorType,
-                                 ep->bEndpointAddress,
-                                 ep->bmAttributes,
-                                 (uint8_t)ep->wMaxPacketSize,
-                                 (uint8_t)(ep->wMaxPacketSize >> 8),
-                                 ep->bInterval,
-                                 ep->bRefresh,
-                                 ep->bSynchAddress};
-                pos = put_bytes(cfg, cfg_size, pos, eh, ep->bLength >= 9 ? 9 : 7);
-                if (ep->extra_length > 0)
-                    pos = put_bytes(cfg, cfg_size, pos, ep->extra, (size_t)ep->extra_length);
-            }
-        }
-    }
+    size_t pos = config_bytes(c, cfg, cfg_size);
     libusb_free_config_descriptor(c);
     if (pos > cfg_size)
         pos = cfg_size; /* cut: the walk reports it */
