@@ -1,4 +1,6 @@
-/* dfuscope: the conformance runner.
+/* dfuscope: the conformance runner (library dfs_conform; the libusb
+ * transport is dfs_conform_usb, the transport to the emulated devices
+ * dfs_conform_emu).
  *
  * A run sends control requests to one USB device through a transport and
  * checks the replies: either a script (plain text, docs/scripts.md) or the
@@ -6,7 +8,8 @@
  * transport (dfs_usb_transport_*) is libc only: time comes from an
  * injectable clock, requests go through a transport interface, and files
  * are read through a loader callback, so the parser and the runner can be
- * driven by tests and fuzzers without hardware.
+ * driven by tests and fuzzers without hardware (dfs_emu_transport_* runs
+ * them against the emulated devices of dfuscope/emulator.h).
  *
  *   dfs_script *s;  struct dfs_script_error e;
  *   if (dfs_script_parse(text, len, "seq.dfu", &loader, &s, &e) != DFS_OK)
