@@ -233,17 +233,66 @@ static bool parse_uint(const char *arg, unsigned long max, unsigned long *out)
     return true;
 }
 
-int cmd_run(int argc, char **argv)
-{
+/* What the command line asks for. */
+struct run_args {
     struct dfs_run_options o;
-    dfs_run_options_init(&o);
-    unsigned suites = 0;
-    bool json = false, dry = false, list = false, verbose = false;
-    const char *junit = NULL, *pcap = NULL;
-    enum {
-        OPT_SUITE = 256, OPT_DEVICE, OPT_PATH, OPT_SERIAL, OPT_ALT, OPT_IFACE, OPT_JSON,
-        OPT_JUNIT, OPT_PCAP, OPT_DRY, OPT_LIST, OPT_TIMEOUT, OPT_KEEP, OPT_ALLOW_BASE
-    };
+    unsigned suites;
+    bool json, dry, list, verbose;
+    const char *junit, *pcap;
+    const char *script_path;
+};
+
+enum {
+    OPT_SUITE = 256, OPT_DEVICE, OPT_PATH, OPT_SERIAL, OPT_ALT, OPT_IFACE, OPT_JSON,
+    OPT_JUNIT, OPT_PCAP, OPT_DRY, OPT_LIST, OPT_TIMEOUT, OPT_KEEP, OPT_ALLOW_BASE
+};
+
+/* The options that choose the device (--device, --path, --serial, --alt,
+ * --interface): true when opt was one and is right, else an error said. */
+static bool device_option(int opt, const char *arg, struct dfs_run_options *o, bool *known)
+{
+    unsigned long v;
+    *known = true;
+    switch (opt) {
+    case OPT_DEVICE:
+        if (dfs_device_sel_parse_id(&o->device, arg))
+            return true;
+        cli_err("run", "--device '%s': expected VID:PID in hex, e.g. 0483:df11", arg);
+        return false;
+    case OPT_PATH:
+        if (strlen(arg) >= sizeof o->device.path || !strchr(arg, '-')) {
+            cli_err("run", "--path '%s': expected BUS-PORT[.PORT...], e.g. 1-4.2", arg);
+            return false;
+        }
+        snprintf(o->device.path, sizeof o->device.path, "%s", arg);
+        return true;
+    case OPT_SERIAL:
+        if (strlen(arg) >= sizeof o->device.serial) {
+            cli_err("run", "--serial: too long");
+            return false;
+        }
+        snprintf(o->device.serial, sizeof o->device.serial, "%s", arg);
+        return true;
+    case OPT_ALT:
+    case OPT_IFACE:
+        if (!parse_uint(arg, 255, &v)) {
+            if (opt == OPT_ALT)
+                cli_err("run", "--alt '%s': expected an alternate setting 0-255", arg);
+            else
+                cli_err("run", "--interface '%s': expected an interface number 0-255", arg);
+            return false;
+        }
+        *(opt == OPT_ALT ? &o->alt : &o->interface) = (int)v;
+        return true;
+    default:
+        *known = false;
+        return true;
+    }
+}
+
+/* The options; -1 to go on, else the exit status (--help: 0). */
+static int parse_args(int argc, char **argv, struct run_args *a)
+{
     static const struct option longopts[] = {
         {"suite", required_argument, NULL, OPT_SUITE},
         {"device", required_argument, NULL, OPT_DEVICE},
@@ -268,150 +317,179 @@ int cmd_run(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    struct dfs_run_options *o = &a->o;
     int opt;
     unsigned long v;
+    bool known;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+        if (!device_option(opt, optarg, o, &known))
+            return EXIT_USAGE;
+        if (known)
+            continue;
         switch (opt) {
         case OPT_SUITE:
-            if (!add_suites(&suites, optarg))
+            if (!add_suites(&a->suites, optarg))
                 return EXIT_USAGE;
             break;
-        case OPT_DEVICE:
-            if (!dfs_device_sel_parse_id(&o.device, optarg)) {
-                cli_err("run", "--device '%s': expected VID:PID in hex, e.g. 0483:df11", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case OPT_PATH:
-            if (strlen(optarg) >= sizeof o.device.path || !strchr(optarg, '-')) {
-                cli_err("run", "--path '%s': expected BUS-PORT[.PORT...], e.g. 1-4.2", optarg);
-                return EXIT_USAGE;
-            }
-            snprintf(o.device.path, sizeof o.device.path, "%s", optarg);
-            break;
-        case OPT_SERIAL:
-            if (strlen(optarg) >= sizeof o.device.serial) {
-                cli_err("run", "--serial: too long");
-                return EXIT_USAGE;
-            }
-            snprintf(o.device.serial, sizeof o.device.serial, "%s", optarg);
-            break;
-        case OPT_ALT:
-            if (!parse_uint(optarg, 255, &v)) {
-                cli_err("run", "--alt '%s': expected an alternate setting 0-255", optarg);
-                return EXIT_USAGE;
-            }
-            o.alt = (int)v;
-            break;
-        case OPT_IFACE:
-            if (!parse_uint(optarg, 255, &v)) {
-                cli_err("run", "--interface '%s': expected an interface number 0-255", optarg);
-                return EXIT_USAGE;
-            }
-            o.interface = (int)v;
-            break;
-        case OPT_JSON: json = true; break;
-        case OPT_JUNIT: junit = optarg; break;
-        case OPT_PCAP: pcap = optarg; break;
-        case OPT_DRY: dry = true; break;
-        case OPT_LIST: list = true; break;
-        case OPT_KEEP: o.keep_going = true; break;
+        case OPT_JSON: a->json = true; break;
+        case OPT_JUNIT: a->junit = optarg; break;
+        case OPT_PCAP: a->pcap = optarg; break;
+        case OPT_DRY: a->dry = true; break;
+        case OPT_LIST: a->list = true; break;
+        case OPT_KEEP: o->keep_going = true; break;
         case OPT_TIMEOUT:
             if (!parse_uint(optarg, 600000, &v) || !v) {
                 cli_err("run", "--timeout '%s': expected milliseconds, 1 to 600000", optarg);
                 return EXIT_USAGE;
             }
-            o.timeout_ms = (uint32_t)v;
+            o->timeout_ms = (uint32_t)v;
             break;
-        case 'v': verbose = true; break;
+        case 'v': a->verbose = true; break;
         case 'h': usage(stdout); return 0;
         default:
             if (opt >= OPT_ALLOW_BASE && opt < OPT_ALLOW_BASE + 6) {
-                o.allow |= 1u << (opt - OPT_ALLOW_BASE);
+                o->allow |= 1u << (opt - OPT_ALLOW_BASE);
                 break;
             }
             usage(stderr);
             return EXIT_USAGE;
         }
     }
-    if (list) {
-        list_suites(suites, stdout);
-        return 0;
-    }
-    const char *script_path = optind < argc ? argv[optind] : NULL;
+    return -1;
+}
+
+/* The script or the suites, not both, not neither; -1 to go on. */
+static int check_what(int argc, char **argv, struct run_args *a)
+{
+    a->script_path = optind < argc ? argv[optind] : NULL;
     if (optind + 1 < argc) {
         cli_err("run", "one script at a time ('%s' is extra)", argv[optind + 1]);
         return EXIT_USAGE;
     }
-    if (!script_path && !suites) {
+    if (!a->script_path && !a->suites) {
         cli_err("run", "give a SCRIPT or --suite NAME (see --help; --list shows the suites)");
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (script_path && suites) {
+    if (a->script_path && a->suites) {
         cli_err("run", "give a SCRIPT or --suite, not both");
         return EXIT_USAGE;
     }
-    /* the script first: a bad one is reported before any device is touched */
-    dfs_script *script = NULL;
-    if (script_path) {
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *fp = strcmp(script_path, "-") == 0 ? stdin : fopen(script_path, "rb");
-        if (!fp) {
-            cli_err("run", "%s: %s", script_path, strerror(errno));
-            return EXIT_USAGE;
-        }
-        int e = read_all(fp, &buf, &len);
-        if (fp != stdin)
-            fclose(fp);
-        if (e) {
-            cli_err("run", "%s: %s", script_path, e == EFBIG ? "file too large" : strerror(e));
-            return EXIT_USAGE;
-        }
-        struct dfs_script_loader loader = {load_file, NULL};
-        struct dfs_script_error err;
-        dfs_result r = dfs_script_parse(buf, len, strcmp(script_path, "-") == 0 ? "<stdin>"
-                                                                                : script_path,
-                                        &loader, &script, &err);
-        free(buf);
-        if (r != DFS_OK) {
-            char m[1200];
-            dfs_script_error_str(&err, m, sizeof m);
-            char safe[1300];
-            text_safe(safe, sizeof safe, m);
-            fprintf(stderr, "%s run: %s\n", cli_prog, safe);
-            return EXIT_USAGE;
-        }
+    return -1;
+}
+
+/* Read and parse the script; false (the error said) when it is not one. */
+static bool load_script(const char *path, dfs_script **script)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!fp) {
+        cli_err("run", "%s: %s", path, strerror(errno));
+        return false;
     }
-    if (dry) {
-        int rc = 0;
-        if (script) {
-            if (dfs_script_print_plan(script, NULL, stdout) != DFS_OK)
-                rc = EXIT_USAGE;
-            char why[1200];
-            unsigned miss = dfs_script_needs(script, NULL, o.allow, why, sizeof why);
-            if (miss) {
-                char safe[1300];
-                text_safe(safe, sizeof safe, why);
-                fprintf(stderr, "%s run: a real run would be refused: %s\n", cli_prog, safe);
-            }
-            dfs_script_free(script);
-        } else {
-            printf("dry run of the suites: nothing is sent. Their requests depend on the "
-                   "device's replies (its descriptors, layouts and states); these checks run:\n");
-            list_suites(suites, stdout);
-        }
+    int e = read_all(fp, &buf, &len);
+    if (fp != stdin)
+        fclose(fp);
+    if (e) {
+        cli_err("run", "%s: %s", path, e == EFBIG ? "file too large" : strerror(e));
+        return false;
+    }
+    struct dfs_script_loader loader = {load_file, NULL};
+    struct dfs_script_error err;
+    dfs_result r = dfs_script_parse(buf, len, strcmp(path, "-") == 0 ? "<stdin>" : path, &loader,
+                                    script, &err);
+    free(buf);
+    if (r != DFS_OK) {
+        char m[1200];
+        dfs_script_error_str(&err, m, sizeof m);
+        char safe[1300];
+        text_safe(safe, sizeof safe, m);
+        fprintf(stderr, "%s run: %s\n", cli_prog, safe);
+        return false;
+    }
+    return true;
+}
+
+/* --dry-run: what would be sent (the script's plan, or the suites' checks). */
+static int dry_run(dfs_script *script, unsigned suites, unsigned allow)
+{
+    int rc = 0;
+    if (!script) {
+        printf("dry run of the suites: nothing is sent. Their requests depend on the "
+               "device's replies (its descriptors, layouts and states); these checks run:\n");
+        list_suites(suites, stdout);
         return rc;
     }
-    struct run_ui ui = {.text = !json, .verbose = verbose};
-    if (pcap) {
+    if (dfs_script_print_plan(script, NULL, stdout) != DFS_OK)
+        rc = EXIT_USAGE;
+    char why[1200];
+    unsigned miss = dfs_script_needs(script, NULL, allow, why, sizeof why);
+    if (miss) {
+        char safe[1300];
+        text_safe(safe, sizeof safe, why);
+        fprintf(stderr, "%s run: a real run would be refused: %s\n", cli_prog, safe);
+    }
+    return rc;
+}
+
+/* The reports of a run made: text or JSON on standard output, the message
+ * when it was not complete, JUnit XML. Returns the exit status. */
+static int write_reports(const struct run_args *a, const dfs_report *rep)
+{
+    int rc = dfs_report_exit_code(rep);
+    if (a->json)
+        dfs_report_write_json(rep, stdout);
+    else if (dfs_report_outcome(rep) != DFS_RUN_NOT_MADE)
+        dfs_report_write_text(rep, stdout, DFS_TEXT_CHECKS | DFS_TEXT_SUMMARY);
+    if (dfs_report_outcome(rep) != DFS_RUN_COMPLETE) {
+        char safe[1400];
+        text_safe(safe, sizeof safe, dfs_report_message(rep));
+        fprintf(stderr, "%s run: %s\n", cli_prog, safe);
+    }
+    if (a->junit) {
+        FILE *jf = strcmp(a->junit, "-") == 0 ? stdout : fopen(a->junit, "w");
+        if (!jf) {
+            cli_err("run", "%s: %s", a->junit, strerror(errno));
+            rc = EXIT_USAGE;
+        } else {
+            dfs_result w = dfs_report_write_junit(rep, jf, "dfuscope");
+            if ((jf != stdout && fclose(jf) != 0) || w != DFS_OK) {
+                cli_err("run", "%s: error writing the JUnit report", a->junit);
+                rc = EXIT_USAGE;
+            }
+        }
+    }
+    return rc;
+}
+
+/* The capture's end: when the run ended, or its last record if later; its
+ * start only when no record is earlier. */
+static void capture_end(const struct dfs_clock *clock, const struct run_ui *ui,
+                        struct dfs_capture_end *end)
+{
+    if (clock->wall) {
+        end->has_end = true;
+        end->end = clock->wall(clock->ctx);
+    }
+    if (ui->have_last && (!end->has_end || dfs_time_diff_us(ui->last_ts, end->end) > 0)) {
+        end->has_end = true;
+        end->end = ui->last_ts;
+    }
+    if (end->has_start && ui->have_last && dfs_time_diff_us(ui->last_ts, end->start) < 0)
+        end->has_start = false;
+}
+
+/* The run itself, with its capture and reports; returns the exit status. */
+static int run(struct run_args *a, dfs_script *script)
+{
+    struct run_ui ui = {.text = !a->json, .verbose = a->verbose};
+    if (a->pcap) {
         char err[600];
-        if (dfs_capwriter_open(pcap, DFS_LINKTYPE_USB_LINUX_MMAPPED, &ui.pcap, err, sizeof err) !=
-            DFS_OK) {
+        if (dfs_capwriter_open(a->pcap, DFS_LINKTYPE_USB_LINUX_MMAPPED, &ui.pcap, err,
+                               sizeof err) != DFS_OK) {
             cli_err("run", "%s", err);
-            dfs_script_free(script);
             return EXIT_USAGE;
         }
     }
@@ -422,7 +500,6 @@ int cmd_run(int argc, char **argv)
     msg[0] = '\0';
     if (cli_run_transport_new(&clock, &tp, msg, sizeof msg) != DFS_OK) {
         cli_err("run", "%s", msg[0] ? msg : "cannot reach USB devices");
-        dfs_script_free(script);
         if (ui.pcap)
             dfs_capwriter_close(ui.pcap);
         return EXIT_USAGE;
@@ -434,70 +511,67 @@ int cmd_run(int argc, char **argv)
         pcap_end.has_start = true;
         pcap_end.start = clock.wall(clock.ctx);
     }
-    o.clock = &clock;
-    o.stop = &stop_flag;
-    o.on_record = ui.pcap ? ui_record : NULL;
-    o.on_step = ui_step;
-    o.on_note = ui_note;
-    o.user = &ui;
+    struct dfs_run_options *o = &a->o;
+    o->clock = &clock;
+    o->stop = &stop_flag;
+    o->on_record = ui.pcap ? ui_record : NULL;
+    o->on_step = ui_step;
+    o->on_note = ui_note;
+    o->user = &ui;
     dfs_report *rep = NULL;
-    dfs_result r = script ? dfs_run_script(script, &o, &tp, &rep)
-                          : dfs_run_suites(suites, &o, &tp, &rep);
+    dfs_result r = script ? dfs_run_script(script, o, &tp, &rep)
+                          : dfs_run_suites(a->suites, o, &tp, &rep);
     /* the capture ends when the run does, maybe well after its last
      * record (a device that left and was waited for) */
-    if (clock.wall) {
-        pcap_end.has_end = true;
-        pcap_end.end = clock.wall(clock.ctx);
-    }
-    if (ui.have_last && (!pcap_end.has_end || dfs_time_diff_us(ui.last_ts, pcap_end.end) > 0)) {
-        pcap_end.has_end = true;
-        pcap_end.end = ui.last_ts;
-    }
-    if (pcap_end.has_start && ui.have_last && dfs_time_diff_us(ui.last_ts, pcap_end.start) < 0)
-        pcap_end.has_start = false;
+    capture_end(&clock, &ui, &pcap_end);
     cli_run_transport_free(&tp);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
-    dfs_script_free(script);
     int rc;
     if (r != DFS_OK) {
         cli_err("run", "%s", dfs_result_str(r));
         rc = EXIT_USAGE;
     } else {
-        rc = dfs_report_exit_code(rep);
-        if (json)
-            dfs_report_write_json(rep, stdout);
-        else if (dfs_report_outcome(rep) != DFS_RUN_NOT_MADE)
-            dfs_report_write_text(rep, stdout, DFS_TEXT_CHECKS | DFS_TEXT_SUMMARY);
-        if (dfs_report_outcome(rep) != DFS_RUN_COMPLETE) {
-            char safe[1400];
-            text_safe(safe, sizeof safe, dfs_report_message(rep));
-            fprintf(stderr, "%s run: %s\n", cli_prog, safe);
-        }
-        if (junit) {
-            FILE *jf = strcmp(junit, "-") == 0 ? stdout : fopen(junit, "w");
-            if (!jf) {
-                cli_err("run", "%s: %s", junit, strerror(errno));
-                rc = EXIT_USAGE;
-            } else {
-                dfs_result w = dfs_report_write_junit(rep, jf, "dfuscope");
-                if ((jf != stdout && fclose(jf) != 0) || w != DFS_OK) {
-                    cli_err("run", "%s: error writing the JUnit report", junit);
-                    rc = EXIT_USAGE;
-                }
-            }
-        }
+        rc = write_reports(a, rep);
         dfs_report_free(rep);
     }
-    if (ui.pcap) {
-        if (dfs_capwriter_close_end(ui.pcap, &pcap_end) != DFS_OK || ui.pcap_failed) {
-            cli_err("run", "%s: error writing the capture", pcap);
-            rc = EXIT_USAGE;
-        }
+    if (ui.pcap &&
+        (dfs_capwriter_close_end(ui.pcap, &pcap_end) != DFS_OK || ui.pcap_failed)) {
+        cli_err("run", "%s: error writing the capture", a->pcap);
+        rc = EXIT_USAGE;
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         cli_err("run", "error writing the output");
         rc = EXIT_USAGE;
     }
+    return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    struct run_args a;
+    memset(&a, 0, sizeof a);
+    dfs_run_options_init(&a.o);
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    if (a.list) {
+        list_suites(a.suites, stdout);
+        return 0;
+    }
+    rc = check_what(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    /* the script first: a bad one is reported before any device is touched */
+    dfs_script *script = NULL;
+    if (a.script_path && !load_script(a.script_path, &script))
+        return EXIT_USAGE;
+    if (a.dry) {
+        rc = dry_run(script, a.suites, a.o.allow);
+        dfs_script_free(script);
+        return rc;
+    }
+    rc = run(&a, script);
+    dfs_script_free(script);
     return rc;
 }

@@ -20,7 +20,7 @@ static void put_data(FILE *f, const uint8_t *p, uint32_t n)
     if (!n)
         return;
     char h[100];
-    dfs__hex_str(p, n, h, sizeof h);
+    dfs_run__hex_str(p, n, h, sizeof h);
     fprintf(f, "  out %s", h);
     if (n > 40)
         fprintf(f, " (%u bytes)", (unsigned)n);
@@ -60,70 +60,68 @@ dfs_result dfs_script_print_plan(const dfs_script *s, const struct dfs_device_fa
                  "Requests: bmRequestType bRequest wValue wIndex wLength (IF = the DFU "
                  "interface)\n",
             s->n_files ? s->files[0] : "script", s->n_steps, s->n_steps == 1 ? "" : "s");
-    struct dfs__ptr_state ps = {false, 0};
+    struct dfs_run__ptr_state ps = {false, 0};
     unsigned all = 0;
     for (size_t i = 0; i < s->n_steps; i++) {
-        const struct dfs__step *st = &s->steps[i];
-        fprintf(out, "%s:%u: %s\n", dfs__step_file(s, st), st->line, st->text);
+        const struct dfs_run__step *st = &s->steps[i];
+        fprintf(out, "%s:%u: %s\n", dfs_run__step_file(s, st), st->line, st->text);
         char why[600] = "";
-        unsigned need = dfs__step_needs(s, i, facts, &ps, why, sizeof why);
+        unsigned need = dfs_run__step_needs(s, i, facts, &ps, why, sizeof why);
         all |= need;
-        const uint8_t *data = st->data_len ? dfs__script_data(s, st->data_off) : NULL;
+        const uint8_t *data = st->data_len ? dfs_run__script_data(s, st->data_off) : NULL;
         const struct dfs_setup *su = &st->setup;
         switch (st->kind) {
-        DFS__SK_REQUEST_CASES: {
+        DFS_RUN__SK_REQUEST_CASES : {
             char name[80];
             unsigned type = su->bmRequestType & DFS_REQTYPE_TYPE_MASK;
             if (type == DFS_REQTYPE_STANDARD && dfs_std_request_name(su->bRequest))
-                dfs__fmt(name, sizeof name, "%s", dfs_std_request_name(su->bRequest));
+                dfs_run__fmt(name, sizeof name, "%s", dfs_std_request_name(su->bRequest));
             else if (st->setup_iface && dfs_dfu_request_name(su->bRequest))
-                dfs__fmt(name, sizeof name, "DFU %s", dfs_dfu_request_name(su->bRequest));
+                dfs_run__fmt(name, sizeof name, "DFU %s", dfs_dfu_request_name(su->bRequest));
             else
-                dfs__fmt(name, sizeof name, "request 0x%02x", su->bRequest);
+                dfs_run__fmt(name, sizeof name, "request 0x%02x", su->bRequest);
             fputs("      ", out);
             put_setup(out, su, st->setup_iface);
             fprintf(out, "  %s", name);
             if (!(su->bmRequestType & DFS_REQTYPE_DIR_IN))
                 put_data(out, data, st->data_len);
-            if (st->kind != DFS__SK_GETSTATUS && st->setup_iface && !st->nowait &&
+            if (st->kind != DFS_RUN__SK_GETSTATUS && st->setup_iface && !st->nowait &&
                 (su->bmRequestType & DFS_REQTYPE_TYPE_MASK) == DFS_REQTYPE_CLASS)
                 fputs(" (after bwPollTimeout if the device said dfuDNBUSY)", out);
             fputc('\n', out);
             break;
         }
-        case DFS__SK_POLL:
-            poll_line(out);
-            break;
-        case DFS__SK_SET_ADDRESS:
+        case DFS_RUN__SK_POLL: poll_line(out); break;
+        case DFS_RUN__SK_SET_ADDRESS:
             cmd_line(out, "DFU DNLOAD: DfuSe set address pointer", DFS_DFUSE_SET_ADDRESS, true,
                      st->addr);
             poll_line(out);
             break;
-        case DFS__SK_ERASE:
+        case DFS_RUN__SK_ERASE:
             cmd_line(out, "DFU DNLOAD: DfuSe erase page", DFS_DFUSE_ERASE, true, st->addr);
             poll_line(out);
             break;
-        case DFS__SK_MASS_ERASE:
+        case DFS_RUN__SK_MASS_ERASE:
             cmd_line(out, "DFU DNLOAD: DfuSe mass erase", DFS_DFUSE_ERASE, false, 0);
             poll_line(out);
             break;
-        case DFS__SK_READ_UNPROTECT:
+        case DFS_RUN__SK_READ_UNPROTECT:
             cmd_line(out, "DFU DNLOAD: DfuSe read unprotect", DFS_DFUSE_READ_UNPROTECT, false, 0);
             poll_line(out);
             break;
-        case DFS__SK_LEAVE:
+        case DFS_RUN__SK_LEAVE:
             line(out, "DFU DNLOAD of no data: DfuSe leave", DFS_DFU_REQTYPE_OUT, DFS_DFU_DNLOAD,
                  2, 0, NULL);
             poll_line(out);
             break;
-        case DFS__SK_READ:
-        case DFS__SK_WRITE: {
+        case DFS_RUN__SK_READ:
+        case DFS_RUN__SK_WRITE: {
             cmd_line(out, "DFU DNLOAD: DfuSe set address pointer", DFS_DFUSE_SET_ADDRESS, true,
                      st->addr);
             poll_line(out);
-            uint32_t len = st->kind == DFS__SK_READ ? st->length : st->data_len;
+            uint32_t len = st->kind == DFS_RUN__SK_READ ? st->length : st->data_len;
             uint32_t x = facts && facts->transfer_size ? facts->transfer_size : 0;
-            if (st->kind == DFS__SK_READ) {
+            if (st->kind == DFS_RUN__SK_READ) {
                 line(out, "DFU ABORT", DFS_DFU_REQTYPE_OUT, DFS_DFU_ABORT, 0, 0, NULL);
                 if (x)
                     fprintf(out, "      a1 02 0002.. IF  %5u  DFU UPLOAD, blocks 2.. (%u block%s "
@@ -147,19 +145,15 @@ dfs_result dfs_script_print_plan(const dfs_script *s, const struct dfs_device_fa
                                  "busy\n",
                             len);
                 char h[100];
-                dfs__hex_str(data, len, h, sizeof h);
+                dfs_run__hex_str(data, len, h, sizeof h);
                 fprintf(out, "      data %s\n", h);
             }
             break;
         }
-        case DFS__SK_WAIT:
-            fprintf(out, "      wait %u ms\n", (unsigned)st->addr);
-            break;
-        case DFS__SK_WAIT_POLL:
-            fputs("      wait for the last bwPollTimeout\n", out);
-            break;
-        case DFS__SK_CHECK:
-            fprintf(out, "      check %s\n", dfs__script_str(s, st->check_id_off));
+        case DFS_RUN__SK_WAIT: fprintf(out, "      wait %u ms\n", (unsigned)st->addr); break;
+        case DFS_RUN__SK_WAIT_POLL: fputs("      wait for the last bwPollTimeout\n", out); break;
+        case DFS_RUN__SK_CHECK:
+            fprintf(out, "      check %s\n", dfs_run__script_str(s, st->check_id_off));
             break;
         }
         if (need) {

@@ -37,19 +37,19 @@ static bool grow(void **p, size_t *cap, size_t n, size_t elem)
     return true;
 }
 
-dfs_report *dfs__report_new(const char *kind, const char *name, unsigned allow)
+dfs_report *dfs_run__report_new(const char *kind, const char *name, unsigned allow)
 {
     dfs_report *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
-    dfs__fmt(r->kind, sizeof r->kind, "%s", kind ? kind : "");
-    dfs__fmt(r->name, sizeof r->name, "%s", name ? name : "");
+    dfs_run__fmt(r->kind, sizeof r->kind, "%s", kind ? kind : "");
+    dfs_run__fmt(r->name, sizeof r->name, "%s", name ? name : "");
     r->allow = allow;
     return r;
 }
 
-size_t dfs__report_add_step(dfs_report *r, const char *origin, const char *text, long check,
-                            uint64_t t_us)
+size_t dfs_run__report_add_step(dfs_report *r, const char *origin, const char *text, long check,
+                                uint64_t t_us)
 {
     if (!grow((void **)&r->steps, &r->cap_steps, r->n_steps, sizeof *r->steps)) {
         r->nomem = true;
@@ -57,20 +57,20 @@ size_t dfs__report_add_step(dfs_report *r, const char *origin, const char *text,
     }
     struct dfs_step_info *s = &r->steps[r->n_steps];
     memset(s, 0, sizeof *s);
-    dfs__fmt(s->origin, sizeof s->origin, "%s", origin ? origin : "");
-    dfs__fmt(s->text, sizeof s->text, "%s", text ? text : "");
+    dfs_run__fmt(s->origin, sizeof s->origin, "%s", origin ? origin : "");
+    dfs_run__fmt(s->text, sizeof s->text, "%s", text ? text : "");
     s->check = check;
     s->t_us = t_us;
     s->first_exchange = r->n_ex;
     return r->n_steps++;
 }
 
-struct dfs_step_info *dfs__report_step_mut(dfs_report *r, size_t i)
+struct dfs_step_info *dfs_run__report_step_mut(dfs_report *r, size_t i)
 {
     return i < r->n_steps ? &r->steps[i] : NULL;
 }
 
-size_t dfs__report_add_exchange(dfs_report *r, const struct dfs_exchange *x)
+size_t dfs_run__report_add_exchange(dfs_report *r, const struct dfs_exchange *x)
 {
     if (!grow((void **)&r->ex, &r->cap_ex, r->n_ex, sizeof *r->ex)) {
         r->nomem = true;
@@ -104,8 +104,8 @@ size_t dfs__report_add_exchange(dfs_report *r, const struct dfs_exchange *x)
     return r->n_ex++;
 }
 
-long dfs__report_add_check(dfs_report *r, const char *suite, const char *id, const char *clause,
-                           const char *title)
+long dfs_run__report_add_check(dfs_report *r, const char *suite, const char *id, const char *clause,
+                               const char *title)
 {
     if (!grow((void **)&r->checks, &r->cap_checks, r->n_checks, sizeof *r->checks)) {
         r->nomem = true;
@@ -113,20 +113,20 @@ long dfs__report_add_check(dfs_report *r, const char *suite, const char *id, con
     }
     struct dfs_check_result *c = &r->checks[r->n_checks];
     memset(c, 0, sizeof *c);
-    dfs__fmt(c->suite, sizeof c->suite, "%s", suite ? suite : "");
-    dfs__fmt(c->id, sizeof c->id, "%s", id ? id : "");
-    dfs__fmt(c->clause, sizeof c->clause, "%s", clause ? clause : "");
-    dfs__fmt(c->title, sizeof c->title, "%s", title ? title : "");
+    dfs_run__fmt(c->suite, sizeof c->suite, "%s", suite ? suite : "");
+    dfs_run__fmt(c->id, sizeof c->id, "%s", id ? id : "");
+    dfs_run__fmt(c->clause, sizeof c->clause, "%s", clause ? clause : "");
+    dfs_run__fmt(c->title, sizeof c->title, "%s", title ? title : "");
     c->verdict = DFS_VERDICT_NONE;
     return (long)r->n_checks++;
 }
 
-struct dfs_check_result *dfs__report_check_mut(dfs_report *r, long i)
+struct dfs_check_result *dfs_run__report_check_mut(dfs_report *r, long i)
 {
     return i >= 0 && (size_t)i < r->n_checks ? &r->checks[i] : NULL;
 }
 
-void dfs__report_set_outcome(dfs_report *r, enum dfs_run_outcome o, const char *fmt, ...)
+void dfs_run__report_set_outcome(dfs_report *r, enum dfs_run_outcome o, const char *fmt, ...)
 {
     r->outcome = o;
     va_list ap;
@@ -135,14 +135,14 @@ void dfs__report_set_outcome(dfs_report *r, enum dfs_run_outcome o, const char *
     va_end(ap);
 }
 
-void dfs__report_set_device(dfs_report *r, const struct dfs_usb_ident *id)
+void dfs_run__report_set_device(dfs_report *r, const struct dfs_usb_ident *id)
 {
     r->have_device = true;
     r->dev = *id;
 }
 
-void dfs__report_set_duration(dfs_report *r, uint64_t us) { r->duration_us = us; }
-bool dfs__report_nomem(const dfs_report *r) { return r->nomem; }
+void dfs_run__report_set_duration(dfs_report *r, uint64_t us) { r->duration_us = us; }
+bool dfs_run__report_nomem(const dfs_report *r) { return r->nomem; }
 
 static int severity(enum dfs_verdict v)
 {
@@ -157,7 +157,7 @@ static int severity(enum dfs_verdict v)
     return 0;
 }
 
-enum dfs_verdict dfs__verdict_worst(enum dfs_verdict a, enum dfs_verdict b)
+enum dfs_verdict dfs_run__verdict_worst(enum dfs_verdict a, enum dfs_verdict b)
 {
     return severity(a) >= severity(b) ? a : b;
 }
@@ -354,8 +354,8 @@ static void put_text(FILE *f, const char *s) { put_escaped(f, s, text_escape); }
 
 static void setup_str(const struct dfs_setup *su, char *buf, size_t size)
 {
-    dfs__fmt(buf, size, "%02x %02x %04x %04x %u", su->bmRequestType, su->bRequest, su->wValue,
-             su->wIndex, su->wLength);
+    dfs_run__fmt(buf, size, "%02x %02x %04x %04x %u", su->bmRequestType, su->bRequest, su->wValue,
+                 su->wIndex, su->wLength);
 }
 
 static void exchange_text(FILE *f, const struct dfs_exchange *x)
@@ -364,12 +364,12 @@ static void exchange_text(FILE *f, const struct dfs_exchange *x)
     setup_str(&x->setup, su, sizeof su);
     fprintf(f, "        %8.3f  %s", (double)x->t_us / 1000.0, su);
     if (x->out_len) {
-        dfs__hex_str(x->out, x->out_len, data, 70);
+        dfs_run__hex_str(x->out, x->out_len, data, 70);
         fprintf(f, " out %s", data);
     }
     fprintf(f, " -> %s", dfs_xfer_status_name(x->status));
     if (x->in_len) {
-        dfs__hex_str(x->in, x->in_len, data, 70);
+        dfs_run__hex_str(x->in, x->in_len, data, 70);
         fprintf(f, " %u: %s", (unsigned)x->in_len, data);
     }
     fputc('\n', f);
@@ -521,26 +521,26 @@ static const char *request_name(const struct dfs_setup *su, char *buf, size_t si
         if (su->bRequest == DFS_REQ_GET_DESCRIPTOR) {
             const char *t = dfs_desc_type_name((uint8_t)(su->wValue >> 8));
             if (t)
-                dfs__fmt(buf, size, "GET_DESCRIPTOR %s %u", t, su->wValue & 0xff);
+                dfs_run__fmt(buf, size, "GET_DESCRIPTOR %s %u", t, su->wValue & 0xff);
             else
-                dfs__fmt(buf, size, "GET_DESCRIPTOR type 0x%02x %u", su->wValue >> 8,
-                         su->wValue & 0xff);
+                dfs_run__fmt(buf, size, "GET_DESCRIPTOR type 0x%02x %u", su->wValue >> 8,
+                             su->wValue & 0xff);
             return buf;
         }
-        dfs__fmt(buf, size, "%s", dfs_std_request_name(su->bRequest));
+        dfs_run__fmt(buf, size, "%s", dfs_std_request_name(su->bRequest));
         return buf;
     }
     if (type == DFS_REQTYPE_CLASS && dfs_dfu_request_name(su->bRequest) &&
         (su->bmRequestType == DFS_DFU_REQTYPE_IN || su->bmRequestType == DFS_DFU_REQTYPE_OUT)) {
-        dfs__fmt(buf, size, "DFU %s", dfs_dfu_request_name(su->bRequest));
+        dfs_run__fmt(buf, size, "DFU %s", dfs_dfu_request_name(su->bRequest));
         return buf;
     }
-    dfs__fmt(buf, size, "%s request 0x%02x",
-             type == DFS_REQTYPE_CLASS    ? "class"
-             : type == DFS_REQTYPE_VENDOR ? "vendor"
-             : type == DFS_REQTYPE_STANDARD ? "standard"
-                                          : "reserved-type",
-             su->bRequest);
+    dfs_run__fmt(buf, size, "%s request 0x%02x",
+                 type == DFS_REQTYPE_CLASS      ? "class"
+                 : type == DFS_REQTYPE_VENDOR   ? "vendor"
+                 : type == DFS_REQTYPE_STANDARD ? "standard"
+                                                : "reserved-type",
+                 su->bRequest);
     return buf;
 }
 
@@ -676,7 +676,7 @@ dfs_result dfs_report_write_junit(const dfs_report *r, FILE *f, const char *suit
         if (was)
             continue;
         if (n_seen < 16)
-            dfs__fmt(seen[n_seen++], sizeof seen[0], "%s", sname);
+            dfs_run__fmt(seen[n_seen++], sizeof seen[0], "%s", sname);
         done_upto = 1;
         unsigned t = 0, fl = 0, er = 0, sk = 0;
         for (size_t k = 0; k < r->n_checks; k++) {

@@ -194,7 +194,7 @@ dfs_result dfs_scriptgen_new(const struct dfs_scriptgen_options *o, dfs_scriptge
     if (!g)
         return DFS_E_NOMEM;
     g->o = *o;
-    dfs__fmt(g->source, sizeof g->source, "%s", o->source ? o->source : "capture");
+    dfs_run__fmt(g->source, sizeof g->source, "%s", o->source ? o->source : "capture");
     g->o.source = g->source;
     g->dfuse = -1;
     *out = g;
@@ -341,36 +341,37 @@ static void write_ctl(const dfs_scriptgen *g, FILE *f, size_t i, int64_t *busy_u
     char req[200];
     if (dfu_req) {
         switch (su->bRequest) {
-        case DFS_DFU_DETACH: dfs__fmt(req, sizeof req, "detach %u", su->wValue); break;
-        case DFS_DFU_DNLOAD: dfs__fmt(req, sizeof req, "dnload %u", su->wValue); break;
-        case DFS_DFU_UPLOAD: dfs__fmt(req, sizeof req, "upload %u %u", su->wValue, su->wLength);
+        case DFS_DFU_DETACH: dfs_run__fmt(req, sizeof req, "detach %u", su->wValue); break;
+        case DFS_DFU_DNLOAD: dfs_run__fmt(req, sizeof req, "dnload %u", su->wValue); break;
+        case DFS_DFU_UPLOAD:
+            dfs_run__fmt(req, sizeof req, "upload %u %u", su->wValue, su->wLength);
             break;
-        case DFS_DFU_GETSTATUS: dfs__fmt(req, sizeof req, "getstatus"); break;
-        case DFS_DFU_CLRSTATUS: dfs__fmt(req, sizeof req, "clrstatus"); break;
-        case DFS_DFU_GETSTATE: dfs__fmt(req, sizeof req, "getstate"); break;
-        default: dfs__fmt(req, sizeof req, "abort"); break;
+        case DFS_DFU_GETSTATUS: dfs_run__fmt(req, sizeof req, "getstatus"); break;
+        case DFS_DFU_CLRSTATUS: dfs_run__fmt(req, sizeof req, "clrstatus"); break;
+        case DFS_DFU_GETSTATE: dfs_run__fmt(req, sizeof req, "getstate"); break;
+        default: dfs_run__fmt(req, sizeof req, "abort"); break;
         }
     } else if (is_set_iface) {
         if (su->wIndex == g->dfu_iface)
-            dfs__fmt(req, sizeof req, "set-interface %u", su->wValue);
+            dfs_run__fmt(req, sizeof req, "set-interface %u", su->wValue);
         else
-            dfs__fmt(req, sizeof req, "set-interface %u interface=%u", su->wValue, su->wIndex);
+            dfs_run__fmt(req, sizeof req, "set-interface %u interface=%u", su->wValue, su->wIndex);
     } else if (standard && su->bRequest == DFS_REQ_GET_DESCRIPTOR &&
                recip == DFS_REQTYPE_RECIP_DEVICE && desc_type_word((uint8_t)(su->wValue >> 8))) {
         uint8_t t = (uint8_t)(su->wValue >> 8);
-        dfs__fmt(req, sizeof req, "get-descriptor %s %u", desc_type_word(t), su->wValue & 0xff);
+        dfs_run__fmt(req, sizeof req, "get-descriptor %s %u", desc_type_word(t), su->wValue & 0xff);
         if (su->wIndex)
-            dfs__catf(req, sizeof req, " lang=0x%04x", su->wIndex);
+            dfs_run__catf(req, sizeof req, " lang=0x%04x", su->wIndex);
         else if (t == DFS_DT_STRING && (su->wValue & 0xff))
-            dfs__catf(req, sizeof req, " lang=0");
-        dfs__catf(req, sizeof req, " length=%u", su->wLength);
+            dfs_run__catf(req, sizeof req, " lang=0");
+        dfs_run__catf(req, sizeof req, " length=%u", su->wLength);
     } else if (standard && su->bRequest == DFS_REQ_SET_CONFIGURATION) {
-        dfs__fmt(req, sizeof req, "set-configuration %u", su->wValue);
+        dfs_run__fmt(req, sizeof req, "set-configuration %u", su->wValue);
     } else {
-        dfs__fmt(req, sizeof req, "control 0x%02x 0x%02x 0x%04x 0x%04x", su->bmRequestType,
-                 su->bRequest, su->wValue, su->wIndex);
+        dfs_run__fmt(req, sizeof req, "control 0x%02x 0x%02x 0x%04x 0x%04x", su->bmRequestType,
+                     su->bRequest, su->wValue, su->wIndex);
         if (in)
-            dfs__catf(req, sizeof req, " %u", su->wLength);
+            dfs_run__catf(req, sizeof req, " %u", su->wLength);
     }
     fputs(req, f);
     if (!in && su->wLength) {
@@ -420,22 +421,22 @@ static void write_ctl(const dfs_scriptgen *g, FILE *f, size_t i, int64_t *busy_u
     } else {
         fputs(" ok", f);
         bool full = x->data_len >= x->actual && !x->data_partial;
-        if (dfu_req && su->bRequest == DFS_DFU_GETSTATUS && x->data_len >= DFS_GETSTATUS_LEN) {
-            const char *sn = dfs_dfu_status_name(x->data[0]);
-            const char *tn = dfs_dfu_state_name(x->data[4]);
+        struct dfs_run__getstatus gs;
+        if (dfu_req && su->bRequest == DFS_DFU_GETSTATUS &&
+            dfs_run__getstatus_parse(x->data, x->data_len, &gs)) {
+            const char *sn = dfs_dfu_status_name(gs.bStatus);
+            const char *tn = dfs_dfu_state_name(gs.bState);
             if (sn)
                 fprintf(f, " status=%s", sn);
             else
-                fprintf(f, " status=%u", x->data[0]);
+                fprintf(f, " status=%u", gs.bStatus);
             if (tn)
                 fprintf(f, " state=%s", tn);
             else
-                fprintf(f, " state=%u", x->data[4]);
-            uint32_t poll = (uint32_t)x->data[1] | (uint32_t)x->data[2] << 8 |
-                            (uint32_t)x->data[3] << 16;
+                fprintf(f, " state=%u", gs.bState);
             int64_t done_ns = x->complete_ts.sec * 1000000000 + x->complete_ts.nsec;
-            *busy_until_ns = (x->data[4] == DFS_STATE_DNBUSY || x->data[4] == DFS_STATE_MANIFEST)
-                                 ? done_ns + (int64_t)poll * 1000000
+            *busy_until_ns = (gs.bState == DFS_STATE_DNBUSY || gs.bState == DFS_STATE_MANIFEST)
+                                 ? done_ns + (int64_t)gs.poll_ms * 1000000
                                  : 0;
         } else if (dfu_req && su->bRequest == DFS_DFU_GETSTATE && x->data_len >= 1) {
             const char *tn = dfs_dfu_state_name(x->data[0]);
@@ -462,8 +463,8 @@ dfs_result dfs_scriptgen_finish(dfs_scriptgen *g, FILE *out, char *msg, size_t m
     if (msg && msg_size)
         msg[0] = '\0';
     if (g->nomem) {
-        dfs__fmt(msg, msg_size, "out of memory (or more than %u MiB of data)",
-                 GEN_MAX_BYTES >> 20);
+        dfs_run__fmt(msg, msg_size, "out of memory (or more than %u MiB of data)",
+                     GEN_MAX_BYTES >> 20);
         return DFS_E_NOMEM;
     }
     /* which device */
@@ -480,9 +481,11 @@ dfs_result dfs_scriptgen_finish(dfs_scriptgen *g, FILE *out, char *msg, size_t m
         }
         if (!found) {
             if (g->o.by_id)
-                dfs__fmt(msg, msg_size, "no device %04x:%04x in the capture", g->o.vid, g->o.pid);
+                dfs_run__fmt(msg, msg_size, "no device %04x:%04x in the capture", g->o.vid,
+                             g->o.pid);
             else
-                dfs__fmt(msg, msg_size, "no device %u.%u in the capture", g->o.bus, g->o.devnum);
+                dfs_run__fmt(msg, msg_size, "no device %u.%u in the capture", g->o.bus,
+                             g->o.devnum);
             return DFS_E_NOTFOUND;
         }
         /* its DFU interface */
@@ -494,9 +497,10 @@ dfs_result dfs_scriptgen_finish(dfs_scriptgen *g, FILE *out, char *msg, size_t m
             }
     } else {
         if (!g->have_dfu) {
-            dfs__fmt(msg, msg_size, "the capture has no DFU requests (%zu control transfers); "
-                     "choose a device with --device to replay its requests anyway",
-                     g->n_ctls);
+            dfs_run__fmt(msg, msg_size,
+                         "the capture has no DFU requests (%zu control transfers); "
+                         "choose a device with --device to replay its requests anyway",
+                         g->n_ctls);
             return DFS_E_NOTFOUND;
         }
         found = true;
@@ -527,8 +531,8 @@ dfs_result dfs_scriptgen_finish(dfs_scriptgen *g, FILE *out, char *msg, size_t m
     }
     if (!n_steps) {
         free(body);
-        dfs__fmt(msg, msg_size, "the device's session has no request to replay%s",
-                 g->o.standard ? "" : " (standard requests are left out unless --standard)");
+        dfs_run__fmt(msg, msg_size, "the device's session has no request to replay%s",
+                     g->o.standard ? "" : " (standard requests are left out unless --standard)");
         return DFS_E_NOTFOUND;
     }
     /* what the replay needs */
@@ -561,9 +565,9 @@ dfs_result dfs_scriptgen_finish(dfs_scriptgen *g, FILE *out, char *msg, size_t m
     }
     char devarg[32];
     if (dev && dev->identified)
-        dfs__fmt(devarg, sizeof devarg, "%04x:%04x", dev->vid, dev->pid);
+        dfs_run__fmt(devarg, sizeof devarg, "%04x:%04x", dev->vid, dev->pid);
     else
-        dfs__fmt(devarg, sizeof devarg, "VID:PID");
+        dfs_run__fmt(devarg, sizeof devarg, "VID:PID");
     fprintf(out, "# replay: dfuscope run SCRIPT --device %s %s\n", devarg,
             flags[0] ? flags : "(read-only)");
     if (!(dev && dev->identified))
@@ -572,7 +576,7 @@ dfs_result dfs_scriptgen_finish(dfs_scriptgen *g, FILE *out, char *msg, size_t m
     fwrite(body, 1, body_len, out);
     free(body);
     if (fflush(out) != 0 || ferror(out)) {
-        dfs__fmt(msg, msg_size, "error writing the script");
+        dfs_run__fmt(msg, msg_size, "error writing the script");
         return DFS_E_IO;
     }
     return DFS_OK;

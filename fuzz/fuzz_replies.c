@@ -1,16 +1,14 @@
 /* Fuzz target: the conformance runner's handling of device replies
- * (conformance/runner.c, suites.c: dfs_run_suites, dfs_run_script).
+ * (conformance/: dfs_run_suites, dfs_run_script).
  *
- * The runner talks to a transport (struct dfs_transport_ops, runner.h)
- * that stands where the libusb transport stands: each control transfer it
- * makes is answered by an emulated device (the models of fixtures/, as
- * `dfuscope emulate` uses them), and the fuzz input decides, request by
- * request, whether the model's answer goes through as it is or is
- * replaced: a STALL, a timeout, a bus error, the device leaving for good,
- * the device leaving and coming back (re-enumeration), an overflow, a
- * length longer than asked, bytes of the input, or the model's reply with
- * one byte changed or cut short. The transport's clock is virtual: it moves
- * when the runner sleeps and when a request takes time, never in real
+ * The runner talks to the transport the tests use, the emulated devices of
+ * fixtures/models on the emulated bus (dfs_emu_transport, on the bus's
+ * virtual clock), with a transport in front of it that lets the fuzz input
+ * decide, request by request, whether the model's answer goes through as it
+ * is or is replaced: a STALL, a timeout, a bus error, the device leaving
+ * for good, the device leaving and coming back (re-enumeration), an
+ * overflow, a length longer than asked, bytes of the input, or the model's
+ * reply with one byte changed or cut short. The clock never runs in real
  * time, so a run never sleeps.
  *
  * Input:
@@ -42,30 +40,27 @@
  * set-address is downloaded; between an option-byte write (or erase, or
  * read-unprotect) and the GETSTATUS that ends it the runner sends nothing
  * but GETSTATUS (no ABORT, CLRSTATUS, DETACH, DNLOAD, SET_INTERFACE or
- * SET_CONFIGURATION), even when the user presses Ctrl-C; no leak.
+ * SET_CONFIGURATION), even when the user presses Ctrl-C; the runner sends
+ * requests only to a device it has open, never waits a day; no leak.
  */
 #include "fuzz.h"
 
 #include "dfuscope/dfu.h"
 #include "dfuscope/dfuse.h"
+#include "dfuscope/emulator.h"
 #include "dfuscope/runner.h"
 #include "dfuscope/usb.h"
-#include "emu.h"
 
 #define MAX_REQUESTS 4000
-#define MAX_VIRTUAL_US (2ull * 3600 * 1000000)
+#define MAX_VIRTUAL_US (2ll * 3600 * 1000000)
 
 struct fz {
     const uint8_t *p;
     size_t len, pos;
     struct dfs_emu_device dev;
-    uint64_t now;
-    bool on_bus, gone_for_good;
-    int64_t leave_at, back_at; /* absolute virtual us, -1 never */
-    uint8_t devnum;
-    uint8_t devdesc[18];
-    uint8_t cfg[1024];
-    size_t cfg_len;
+    struct dfs_transport emu; /* the emulated device */
+    struct dfs_clock clock;   /* its clock */
+    int64_t start;            /* virtual time at the start */
     uint8_t cfg_xor_at, cfg_xor;
     unsigned requests;
     bool opened;
@@ -76,155 +71,67 @@ static int next_byte(struct fz *f)
     return f->pos < f->len ? f->p[f->pos++] : -1;
 }
 
-static void model_control(struct fz *f, const struct dfs_setup *su, const uint8_t *out,
-                          uint8_t *in, struct dfs_emu_reply *rp)
-{
-    struct dfs_emu_request rq;
-    rq.setup = *su;
-    rq.data = (su->bmRequestType & DFS_REQTYPE_DIR_IN) ? NULL : out;
-    rq.now_us = f->now;
-    rp->data = in;
-    dfs_emu_device_control(&f->dev, &rq, rp);
-}
+static void pass_time(struct fz *f, uint64_t us) { f->clock.sleep_us(f->clock.ctx, us); }
 
-/* Kernel enumeration: what the host holds afterwards. */
-static void enumerate(struct fz *f)
+/* After 4000 requests or 2 hours the device is gone for good. */
+static void bound(struct fz *f)
 {
-    f->dev.model->attach(f->dev.state, f->now);
-    f->dev.model->bus_reset(f->dev.state, f->now);
-    struct dfs_emu_reply rp;
-    struct dfs_setup su = {0x80, DFS_REQ_GET_DESCRIPTOR, DFS_DT_DEVICE << 8, 0, 18};
-    memset(f->devdesc, 0, sizeof f->devdesc);
-    model_control(f, &su, NULL, f->devdesc, &rp);
-    su.wValue = DFS_DT_CONFIGURATION << 8;
-    su.wLength = sizeof f->cfg;
-    model_control(f, &su, NULL, f->cfg, &rp);
-    f->cfg_len = rp.answer == DFS_EMU_ACK ? rp.len : 0;
-    if (f->cfg_xor_at && f->cfg_len)
-        f->cfg[f->cfg_xor_at % f->cfg_len] ^= f->cfg_xor;
-    struct dfs_setup sc = {0x00, DFS_REQ_SET_CONFIGURATION, 1, 0, 0};
-    model_control(f, &sc, NULL, NULL, &rp);
-    f->on_bus = true;
-    f->leave_at = f->back_at = -1;
-}
-
-static void update(struct fz *f)
-{
-    if (f->requests >= MAX_REQUESTS || f->now >= MAX_VIRTUAL_US) {
-        f->on_bus = false;
-        f->gone_for_good = true;
-    }
-    if (f->gone_for_good)
-        return;
-    if (f->on_bus && f->leave_at >= 0 && (int64_t)f->now >= f->leave_at) {
-        f->on_bus = false;
-        f->leave_at = -1;
-    }
-    if (!f->on_bus && f->back_at >= 0 && (int64_t)f->now >= f->back_at) {
-        f->devnum = (uint8_t)(f->devnum % 126 + 1);
-        enumerate(f);
-    }
-}
-
-static void ident(const struct fz *f, struct dfs_usb_ident *id)
-{
-    memset(id, 0, sizeof *id);
-    id->vid = (uint16_t)(f->devdesc[8] | f->devdesc[9] << 8);
-    id->pid = (uint16_t)(f->devdesc[10] | f->devdesc[11] << 8);
-    id->bus = 1;
-    id->devnum = f->devnum;
-    snprintf(id->path, sizeof id->path, "1-1");
-    id->speed = DFS_SPEED_FULL;
-}
-
-static bool matches(const struct fz *f, const struct dfs_device_sel *sel)
-{
-    struct dfs_usb_ident id;
-    ident(f, &id);
-    return !sel->by_id || (sel->vid == id.vid && sel->pid == id.pid);
+    int64_t now = (int64_t)f->clock.now_us(f->clock.ctx);
+    if (f->requests >= MAX_REQUESTS || now - f->start >= MAX_VIRTUAL_US)
+        dfs_emu_transport_unplug(&f->emu, DFS_EMU_NEVER);
 }
 
 static dfs_result t_open(void *ctx, const struct dfs_device_sel *sel, struct dfs_usb_ident *id,
                          char *msg, size_t size)
 {
     struct fz *f = ctx;
-    update(f);
-    if (!f->on_bus || !matches(f, sel)) {
-        snprintf(msg, size, "no such device");
-        return DFS_E_NOTFOUND;
-    }
-    f->opened = true;
-    ident(f, id);
-    return DFS_OK;
+    bound(f);
+    dfs_result r = f->emu.ops->open(f->emu.ctx, sel, id, msg, size);
+    f->opened = r == DFS_OK;
+    return r;
 }
 
+/* What the host holds, with the byte the input says changed. */
 static dfs_result t_cached(void *ctx, uint8_t dev[18], uint8_t *cfg, size_t cfg_size,
                            size_t *cfg_len)
 {
     struct fz *f = ctx;
-    memcpy(dev, f->devdesc, 18);
-    size_t n = f->cfg_len < cfg_size ? f->cfg_len : cfg_size;
-    memcpy(cfg, f->cfg, n);
-    *cfg_len = n;
-    return DFS_OK;
+    dfs_result r = f->emu.ops->cached_descriptors(f->emu.ctx, dev, cfg, cfg_size, cfg_len);
+    if (r == DFS_OK && f->cfg_xor_at && *cfg_len)
+        cfg[f->cfg_xor_at % *cfg_len] ^= f->cfg_xor;
+    return r;
 }
 
 static dfs_result t_claim(void *ctx, uint8_t iface, char *msg, size_t size)
 {
     struct fz *f = ctx;
-    (void)iface;
-    update(f);
-    if (!f->on_bus) {
-        snprintf(msg, size, "the device is gone");
-        return DFS_E_NOTFOUND;
-    }
-    return DFS_OK;
+    bound(f);
+    return f->emu.ops->claim(f->emu.ctx, iface, msg, size);
 }
 
-static void t_control(void *ctx, const struct dfs_setup *su, uint8_t *data, uint32_t timeout_ms,
-                      struct dfs_xfer_reply *reply)
+/* An answer the input makes up instead of the device's: true when it did. */
+static bool made_up(struct fz *f, int op, const struct dfs_setup *su, uint8_t *data,
+                    uint32_t timeout_ms, struct dfs_xfer_reply *reply)
 {
-    struct fz *f = ctx;
     bool in = su->bmRequestType & DFS_REQTYPE_DIR_IN;
-    FUZZ_CHECK(f->opened);
-    FUZZ_CHECK(timeout_ms > 0);
-    FUZZ_CHECK(data != NULL || su->wLength == 0);
-    reply->length = 0;
-    f->requests++;
-    update(f);
-    f->now += 100;
-    if (!f->on_bus) {
-        reply->status = DFS_XFER_NO_DEVICE;
-        return;
-    }
-    int c = next_byte(f);
-    if (c < 0)
-        c = 0;
-    f->now += (uint64_t)((c >> 4) * (c >> 4)) * 1000;
-    int op = c & 15;
     switch (op) {
-    case 8:
-        reply->status = DFS_XFER_STALL;
-        return;
+    case 8: reply->status = DFS_XFER_STALL; break;
     case 9:
-        f->now += (uint64_t)timeout_ms * 1000;
+        pass_time(f, (uint64_t)timeout_ms * 1000);
         reply->status = DFS_XFER_TIMEOUT;
-        return;
-    case 10:
-        reply->status = DFS_XFER_IO;
-        return;
+        break;
+    case 10: reply->status = DFS_XFER_IO; break;
     case 11:
-        f->on_bus = false;
-        f->gone_for_good = true;
+        dfs_emu_transport_unplug(&f->emu, DFS_EMU_NEVER);
         reply->status = DFS_XFER_NO_DEVICE;
-        return;
+        break;
     case 13: {
         int n = next_byte(f);
         reply->status = DFS_XFER_OVERFLOW;
         reply->length = (uint32_t)su->wLength + 1 + (uint32_t)(n < 0 ? 0 : n);
         if (in && su->wLength)
             memset(data, 0xee, su->wLength);
-        return;
+        break;
     }
     case 14: {
         int n = next_byte(f);
@@ -238,36 +145,42 @@ static void t_control(void *ctx, const struct dfs_setup *su, uint8_t *data, uint
                 data[i] = (uint8_t)(b < 0 ? 0 : b);
             }
         }
-        return;
+        break;
     }
     default:
-        break;
+        return false;
     }
+    pass_time(f, 100); /* a control transfer takes a little while */
+    return true;
+}
+
+static void t_control(void *ctx, const struct dfs_setup *su, uint8_t *data, uint32_t timeout_ms,
+                      struct dfs_xfer_reply *reply)
+{
+    struct fz *f = ctx;
+    bool in = su->bmRequestType & DFS_REQTYPE_DIR_IN;
+    FUZZ_CHECK(f->opened);
+    FUZZ_CHECK(timeout_ms > 0);
+    FUZZ_CHECK(data != NULL || su->wLength == 0);
+    reply->length = 0;
+    f->requests++;
+    bound(f);
+    if (!f->emu.ops->present(f->emu.ctx)) {
+        f->emu.ops->control(f->emu.ctx, su, data, timeout_ms, reply); /* no device */
+        return;
+    }
+    int c = next_byte(f);
+    if (c < 0)
+        c = 0;
+    pass_time(f, (uint64_t)((c >> 4) * (c >> 4)) * 1000);
+    int op = c & 15;
+    if (made_up(f, op, su, data, timeout_ms, reply))
+        return;
     /* the model answers */
-    struct dfs_emu_reply rp;
-    uint8_t scratch[1];
-    model_control(f, su, in ? NULL : data, in ? (su->wLength ? data : scratch) : NULL, &rp);
-    f->now += rp.busy_us;
-    switch (rp.answer) {
-    case DFS_EMU_ACK:
-        reply->status = DFS_XFER_OK;
-        reply->length = in ? rp.len : su->wLength;
-        break;
-    case DFS_EMU_STALL: reply->status = DFS_XFER_STALL; break;
-    case DFS_EMU_NO_ANSWER:
-        reply->status = DFS_XFER_TIMEOUT;
-        f->now += (uint64_t)timeout_ms * 1000;
-        break;
-    case DFS_EMU_BUS_ERROR: reply->status = DFS_XFER_IO; break;
-    }
-    if (rp.leave_at_us >= 0 && f->leave_at < 0) {
-        f->leave_at = rp.leave_at_us > (int64_t)f->now ? rp.leave_at_us : (int64_t)f->now;
-        f->back_at = rp.return_after_us >= 0 ? f->leave_at + rp.return_after_us : -1;
-    }
+    f->emu.ops->control(f->emu.ctx, su, data, timeout_ms, reply);
     if (op == 12) {
         int n = next_byte(f);
-        f->leave_at = (int64_t)f->now;
-        f->back_at = f->leave_at + (int64_t)(n < 0 ? 0 : n) * 20000;
+        dfs_emu_transport_unplug(&f->emu, (int64_t)(n < 0 ? 0 : n) * 20000);
     } else if (op == 15) {
         int i = next_byte(f), x = next_byte(f);
         if (in && reply->status == DFS_XFER_OK && reply->length && i >= 0) {
@@ -283,8 +196,8 @@ static void t_control(void *ctx, const struct dfs_setup *su, uint8_t *data, uint
 static bool t_present(void *ctx)
 {
     struct fz *f = ctx;
-    update(f);
-    return f->on_bus;
+    bound(f);
+    return f->emu.ops->present(f->emu.ctx);
 }
 
 static dfs_result t_reopen(void *ctx, const struct dfs_device_sel *sel, uint32_t within_ms,
@@ -292,40 +205,33 @@ static dfs_result t_reopen(void *ctx, const struct dfs_device_sel *sel, uint32_t
 {
     struct fz *f = ctx;
     f->opened = false;
-    update(f);
-    uint64_t deadline = f->now + (uint64_t)within_ms * 1000;
-    if (f->on_bus && f->leave_at >= 0 && (uint64_t)f->leave_at <= deadline) {
-        f->now = (uint64_t)f->leave_at; /* it leaves first */
-        update(f);
-    }
-    if (!f->on_bus && f->back_at >= 0 && (uint64_t)f->back_at <= deadline) {
-        f->now = (uint64_t)f->back_at;
-        update(f);
-        if (f->on_bus && matches(f, sel)) {
-            f->opened = true;
-            ident(f, id);
-            return DFS_OK;
-        }
-    }
-    if (f->now < deadline)
-        f->now = deadline;
-    update(f);
-    snprintf(msg, size, "no matching device appeared");
-    return DFS_E_NOTFOUND;
+    bound(f);
+    dfs_result r = f->emu.ops->reopen(f->emu.ctx, sel, within_ms, id, msg, size);
+    f->opened = r == DFS_OK;
+    return r;
 }
 
-static void t_close(void *ctx) { ((struct fz *)ctx)->opened = false; }
+static void t_close(void *ctx)
+{
+    struct fz *f = ctx;
+    f->opened = false;
+    f->emu.ops->close(f->emu.ctx);
+}
 
 static const struct dfs_transport_ops fz_ops = {
     t_open, t_cached, t_claim, t_control, t_present, t_reopen, t_close,
 };
 
-static uint64_t c_now(void *ctx) { return ((struct fz *)ctx)->now; }
-static void c_sleep(void *ctx, uint64_t us)
+static uint64_t c_now(void *ctx)
 {
     struct fz *f = ctx;
+    return f->clock.now_us(f->clock.ctx);
+}
+
+static void c_sleep(void *ctx, uint64_t us)
+{
     FUZZ_CHECK(us < 24ull * 3600 * 1000000); /* no wait of a day */
-    f->now += us;
+    pass_time(ctx, us);
 }
 
 /* ---- a JSON checker ------------------------------------------------------------------ */
@@ -657,8 +563,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fprintf(stderr, "%s\n", err);
         abort();
     }
-    f.devnum = 5;
-    enumerate(&f);
+    if (dfs_emu_transport_new(&f.dev, &f.emu, &f.clock, err, sizeof err) != DFS_OK) {
+        fprintf(stderr, "%s\n", err);
+        abort();
+    }
+    f.start = (int64_t)f.clock.now_us(f.clock.ctx);
 
     struct dfs_transport tp = {&fz_ops, &f};
     struct dfs_clock clock = {c_now, c_sleep, NULL, &f};
@@ -700,6 +609,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_ob_writes(r);
     dfs_report_free(r);
     dfs_script_free(s);
+    dfs_emu_transport_free(&f.emu);
     dfs_emu_device_free(&f.dev);
     free(in);
     return 0;

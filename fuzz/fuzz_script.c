@@ -133,7 +133,7 @@ static void check_script(const dfs_script *s, const dfs_script *again)
     FUZZ_CHECK(s->arena.len == again->arena.len);
     FUZZ_CHECK(s->arena.len == 0 || memcmp(s->arena.p, again->arena.p, s->arena.len) == 0);
     for (size_t i = 0; i < n; i++) {
-        const struct dfs__step *a = &s->steps[i], *b = &again->steps[i];
+        const struct dfs_run__step *a = &s->steps[i], *b = &again->steps[i];
         FUZZ_CHECK(a->kind == b->kind && a->line == b->line && a->column == b->column);
         FUZZ_CHECK(a->file < s->n_files);
         FUZZ_CHECK(fuzz_terminated(a->text, sizeof a->text));

@@ -1,4 +1,6 @@
-/* dfuscope: the conformance runner.
+/* dfuscope: the conformance runner (library dfs_conform; the libusb
+ * transport is dfs_conform_usb, the transport to the emulated devices
+ * dfs_conform_emu).
  *
  * A run sends control requests to one USB device through a transport and
  * checks the replies: either a script (plain text, docs/scripts.md) or the
@@ -6,7 +8,8 @@
  * transport (dfs_usb_transport_*) is libc only: time comes from an
  * injectable clock, requests go through a transport interface, and files
  * are read through a loader callback, so the parser and the runner can be
- * driven by tests and fuzzers without hardware.
+ * driven by tests and fuzzers without hardware (dfs_emu_transport_* runs
+ * them against the emulated devices of dfuscope/emulator.h).
  *
  *   dfs_script *s;  struct dfs_script_error e;
  *   if (dfs_script_parse(text, len, "seq.dfu", &loader, &s, &e) != DFS_OK)
@@ -241,18 +244,26 @@ DFS_API dfs_result dfs_usb_transport_new(const struct dfs_clock *clock, struct d
 DFS_API void dfs_usb_transport_free(struct dfs_transport *t);
 DFS_API void dfs_system_clock(struct dfs_clock *out);
 
-/* A transport that answers from a byte string, with a virtual clock: for
- * fuzzing the runner's handling of device replies and for tests. Any bytes
- * are a valid input. Layout: the 18-byte device descriptor, a 2-byte
- * little-endian length and that many bytes of configuration set (what the
- * host holds), then per request one byte whose low 3 bits choose the
- * outcome (0 ok, 1 STALL, 2 timeout, 3 device gone, 4 bus error,
- * 5 overflow, 6-7 ok) and, for an IN request that is ok, a 2-byte length
- * and the reply's bytes. When the bytes run out the device is gone. data
- * must outlive the transport. */
-DFS_API dfs_result dfs_replay_transport_new(const uint8_t *data, size_t len,
-                                            struct dfs_transport *out, struct dfs_clock *clock);
-DFS_API void dfs_replay_transport_free(struct dfs_transport *t);
+/* A transport to an emulated device (library dfs_conform_emu): a model of
+ * the emulator (dfuscope/emulator.h, which stays the caller's) plugged into
+ * an emulated bus at once, with the clock to run with it: the bus's
+ * virtual clock, which moves only when the runner waits or a request takes
+ * time, so that a run takes no real time and its timing is exact. The bus
+ * enumerates the device (the first device number is the model's), passes
+ * each request to it when it is made, and takes it off the bus and
+ * enumerates it again (with a new number) when it resets. msg says why it
+ * could not be made. */
+struct dfs_emu_device;
+DFS_API dfs_result dfs_emu_transport_new(struct dfs_emu_device *dev, struct dfs_transport *out,
+                                         struct dfs_clock *clock, char *msg, size_t msg_size);
+DFS_API void dfs_emu_transport_free(struct dfs_transport *t);
+/* The device number of the emulated device on its bus, 0 while it is off. */
+DFS_API uint8_t dfs_emu_transport_address(const struct dfs_transport *t);
+/* Pull the emulated device off the bus now (a loose cable) and plug it back
+ * in return_after_us later (< 0: never). DFS_E_NOTFOUND when it is off. */
+DFS_API dfs_result dfs_emu_transport_unplug(const struct dfs_transport *t,
+                                            int64_t return_after_us);
+
 
 /* ---- suites ------------------------------------------------------------------------------ */
 

@@ -2,8 +2,8 @@
 """`dfuscope run` and `dfuscope script-from` on the command line.
 
 The run and script-from commands are the real ones (cli/cmd_run.c,
-cli/cmd_script_from.c) linked with the in-process device of
-tests/unit/fakedev.c in place of libusb (DFUSCOPE_FAKE); the capture a run
+cli/cmd_script_from.c) linked with an emulated device of fixtures/models
+in place of libusb (DFUSCOPE_FAKE, tests/unit/fakerun.c); the capture a run
 writes is read by the real dfuscope and by tshark.
 
 1. Script syntax errors, an absent device, a device that vanishes mid-run:
@@ -213,7 +213,7 @@ def main():
         check(r.returncode == 2 and "--allow-option-bytes" in r.stderr, "replay needs the flags")
         # against a device that rejects the write, the replay fails
         r = fake(["run", replay, "--allow-write", "--allow-option-bytes"],
-                 model="stm32g0c1", faults="short-poll-timeout")
+                 model="stm32g0c1", env={"DFS_FAKE_OPTIONS": "ob-write=reject"})
         check(r.returncode == 1, "replay against another behaviour fails: %d" % r.returncode)
 
         real = os.path.join(tmp, "real.dfu")

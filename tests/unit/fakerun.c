@@ -1,114 +1,195 @@
-/* `dfuscope run` and `dfuscope script-from` (the real command code) with the
- * in-process device of fakedev.c in place of libusb, for the command-line
- * tests. The device is chosen from the environment:
- *   DFS_FAKE_MODEL      dfuse | dfu11 | stm32g0c1 (default dfuse)
- *   DFS_FAKE_FAULTS     comma-separated fault names, as the emulated devices
- *                       name them (zero-poll-timeout, short-poll-timeout, ...)
- *   DFS_FAKE_AFTER_RESET gone | dfu
- *   DFS_FAKE_VANISH_AFTER N: the device leaves the bus at its Nth request
- *   DFS_FAKE_REALTIME   1: waits also take real time */
+/* `dfuscope run` and `dfuscope script-from` (the real command code) with an
+ * emulated device (a model of fixtures/models on the emulated bus, through
+ * dfs_emu_transport, on the bus's virtual clock) in place of libusb, for the
+ * command-line tests. The device is chosen from the environment:
+ *   DFS_FAKE_MODEL       a model (dfuse-device, dfu11-device,
+ *                        stm32g0c1-bootloader; dfuse, dfu11 and stm32g0c1
+ *                        for short; default dfuse), or none: no USB at all
+ *   DFS_FAKE_FAULTS      comma-separated faulty variants of the model
+ *                        (zero-poll-timeout, short-poll-timeout, ...)
+ *   DFS_FAKE_OPTIONS     comma-separated NAME=VALUE options of the model
+ *   DFS_FAKE_AFTER_RESET dfu: the device comes back in DFU mode after an
+ *                        option-byte reset or a DfuSe leave
+ *   DFS_FAKE_VANISH_AFTER N: the device leaves the bus at the run's request
+ *                        after its Nth
+ *   DFS_FAKE_REALTIME    1: waits also take real time */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "dfuscope/emulator.h"
 #include "dfuscope/runner.h"
-#include "fakedev.h"
+
+#define MAX_OPTIONS 32
+
+struct fake {
+    struct dfs_emu_device dev;
+    struct dfs_transport emu;
+    struct dfs_clock clock;
+    char words[2048]; /* the option assignments */
+    const char *opts[MAX_OPTIONS];
+    size_t n_opts;
+    unsigned vanish_after, requests;
+};
 
 static struct fake *the_fake;
 
-static const struct {
-    const char *name;
-    unsigned bit;
-} fault_names[] = {
-    {"zero-poll-timeout", FAULT_ZERO_POLL},
-    {"short-poll-timeout", FAULT_SHORT_POLL},
-    {"oversized-transfer-size", FAULT_OVERSIZED_XFER},
-    {"no-functional-descriptor", FAULT_NO_FUNCTIONAL},
-    {"short-functional-descriptor", FAULT_FUNCTIONAL_7},
-    {"no-error-after-stall", FAULT_NO_ERROR_AFTER_STALL},
-    {"upload-never-short", FAULT_UPLOAD_NEVER_SHORT},
-    {"clrstatus-idle-error", FAULT_CLRSTATUS_IDLE},
-    {"odd-string", FAULT_ODD_STRING},
-    {"qualifier-answered", FAULT_QUALIFIER_ANSWERED},
-    {"silent-outside", FAULT_SILENT_OUTSIDE},
-};
+static const char *model_name(const char *m)
+{
+    if (!m || strcmp(m, "dfuse") == 0)
+        return "dfuse-device";
+    if (strcmp(m, "dfu11") == 0)
+        return "dfu11-device";
+    if (strcmp(m, "stm32g0c1") == 0)
+        return "stm32g0c1-bootloader";
+    return m;
+}
+
+/* Add the words of list (comma-separated), each with suffix. */
+static void add_options(struct fake *f, const char *list, const char *suffix)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < f->n_opts; i++)
+        used += strlen(f->opts[i]) + 1;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", list);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int n = snprintf(f->words + used, sizeof f->words - used, "%s%s", t, suffix);
+        if (n < 0 || (size_t)n >= sizeof f->words - used || f->n_opts >= MAX_OPTIONS) {
+            fprintf(stderr, "fake device: too many options\n");
+            exit(2);
+        }
+        f->opts[f->n_opts++] = f->words + used;
+        used += (size_t)n + 1;
+    }
+}
 
 static struct fake *get_fake(void)
 {
     if (the_fake)
         return the_fake;
-    struct fake_opts o;
-    const char *m = getenv("DFS_FAKE_MODEL");
-    enum fake_model model = FAKE_DFUSE;
-    if (m && strcmp(m, "dfu11") == 0)
-        model = FAKE_DFU11;
-    else if (m && strcmp(m, "stm32g0c1") == 0)
-        model = FAKE_G0C1;
-    fake_opts_init(&o, model);
-    const char *f = getenv("DFS_FAKE_FAULTS");
-    if (f) {
-        char buf[400];
-        snprintf(buf, sizeof buf, "%s", f);
-        char *save = NULL;
-        for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-            bool known = false;
-            for (size_t i = 0; i < sizeof fault_names / sizeof fault_names[0]; i++)
-                if (strcmp(t, fault_names[i].name) == 0) {
-                    o.faults |= fault_names[i].bit;
-                    known = true;
-                }
-            if (!known) {
-                fprintf(stderr, "DFS_FAKE_FAULTS: unknown fault '%s'\n", t);
-                exit(2);
-            }
-        }
+    struct fake *f = calloc(1, sizeof *f);
+    if (!f)
+        exit(2);
+    const char *name = model_name(getenv("DFS_FAKE_MODEL"));
+    const struct dfs_emu_model *m = dfs_emu_model_find(name);
+    if (!m) {
+        fprintf(stderr, "DFS_FAKE_MODEL: no model '%s'\n", name);
+        exit(2);
     }
+    const char *faults = getenv("DFS_FAKE_FAULTS");
+    if (faults)
+        add_options(f, faults, "=1");
+    const char *options = getenv("DFS_FAKE_OPTIONS");
+    if (options)
+        add_options(f, options, "");
     const char *a = getenv("DFS_FAKE_AFTER_RESET");
     if (a && strcmp(a, "dfu") == 0)
-        o.after_reset = FAKE_BACK_DFU;
+        add_options(f, strcmp(m->name, "stm32g0c1-bootloader") == 0 ? "after-ob-reset=dfu"
+                                                                    : "after-leave=dfu",
+                    "");
     const char *v = getenv("DFS_FAKE_VANISH_AFTER");
-    if (v) {
-        o.vanish_after = true;
-        o.vanish_after_requests = (unsigned)strtoul(v, NULL, 10);
+    if (v)
+        f->vanish_after = (unsigned)strtoul(v, NULL, 10);
+    char err[600];
+    if (dfs_emu_device_new(m, f->opts, f->n_opts, &f->dev, err, sizeof err) != DFS_OK ||
+        dfs_emu_transport_new(&f->dev, &f->emu, &f->clock, err, sizeof err) != DFS_OK) {
+        fprintf(stderr, "fake device: %s\n", err);
+        exit(2);
     }
-    the_fake = fake_new(&o);
-    return the_fake;
+    the_fake = f;
+    return f;
+}
+
+/* ---- the transport the command gets: the emulated one, vanishing on cue ----------------- */
+
+static dfs_result w_open(void *ctx, const struct dfs_device_sel *sel, struct dfs_usb_ident *id,
+                         char *msg, size_t size)
+{
+    struct fake *f = ctx;
+    return f->emu.ops->open(f->emu.ctx, sel, id, msg, size);
+}
+static dfs_result w_cached(void *ctx, uint8_t dev[18], uint8_t *cfg, size_t cfg_size,
+                           size_t *cfg_len)
+{
+    struct fake *f = ctx;
+    return f->emu.ops->cached_descriptors(f->emu.ctx, dev, cfg, cfg_size, cfg_len);
+}
+static dfs_result w_claim(void *ctx, uint8_t iface, char *msg, size_t size)
+{
+    struct fake *f = ctx;
+    return f->emu.ops->claim(f->emu.ctx, iface, msg, size);
+}
+static void w_control(void *ctx, const struct dfs_setup *su, uint8_t *data, uint32_t timeout_ms,
+                      struct dfs_xfer_reply *reply)
+{
+    struct fake *f = ctx;
+    if (f->vanish_after && f->requests == f->vanish_after)
+        dfs_emu_transport_unplug(&f->emu, DFS_EMU_NEVER);
+    f->emu.ops->control(f->emu.ctx, su, data, timeout_ms, reply);
+    if (reply->status != DFS_XFER_NO_DEVICE)
+        f->requests++;
+}
+static bool w_present(void *ctx)
+{
+    struct fake *f = ctx;
+    return f->emu.ops->present(f->emu.ctx);
+}
+static dfs_result w_reopen(void *ctx, const struct dfs_device_sel *sel, uint32_t within_ms,
+                           struct dfs_usb_ident *id, char *msg, size_t size)
+{
+    struct fake *f = ctx;
+    return f->emu.ops->reopen(f->emu.ctx, sel, within_ms, id, msg, size);
+}
+static void w_close(void *ctx)
+{
+    struct fake *f = ctx;
+    f->emu.ops->close(f->emu.ctx);
+}
+static const struct dfs_transport_ops fake_ops = {w_open,    w_cached, w_claim, w_control,
+                                                  w_present, w_reopen, w_close};
+
+/* ---- what cmd_run.c asks for ------------------------------------------------------------- */
+
+static bool no_usb(void)
+{
+    const char *m = getenv("DFS_FAKE_MODEL");
+    return m && strcmp(m, "none") == 0;
 }
 
 /* DFS_FAKE_REALTIME=1: waits take real time too (for the Ctrl-C test) */
-static struct dfs_clock virtual_clock;
-
-static uint64_t rt_now(void *ctx) { return virtual_clock.now_us(ctx); }
 static void rt_sleep(void *ctx, uint64_t us)
 {
     struct dfs_clock sys;
     dfs_system_clock(&sys);
     sys.sleep_us(sys.ctx, us);
-    virtual_clock.sleep_us(ctx, us);
+    get_fake()->clock.sleep_us(ctx, us);
 }
 
 void cli_run_clock(struct dfs_clock *clock)
 {
-    fake_clock(get_fake(), &virtual_clock);
-    *clock = virtual_clock;
-    const char *rt = getenv("DFS_FAKE_REALTIME");
-    if (rt && strcmp(rt, "1") == 0) {
-        clock->now_us = rt_now;
-        clock->sleep_us = rt_sleep;
+    if (no_usb()) {
+        dfs_system_clock(clock);
+        return;
     }
+    *clock = get_fake()->clock;
+    const char *rt = getenv("DFS_FAKE_REALTIME");
+    if (rt && strcmp(rt, "1") == 0)
+        clock->sleep_us = rt_sleep;
 }
 
 dfs_result cli_run_transport_new(const struct dfs_clock *clock, struct dfs_transport *tp,
                                  char *msg, size_t msg_size)
 {
     (void)clock;
-    const char *m = getenv("DFS_FAKE_MODEL");
-    if (m && strcmp(m, "none") == 0) {
+    if (no_usb()) {
         snprintf(msg, msg_size, "no USB devices (fake)");
         return DFS_E_IO;
     }
-    fake_transport(get_fake(), tp);
+    tp->ops = &fake_ops;
+    tp->ctx = get_fake();
     return DFS_OK;
 }
 
@@ -123,6 +204,10 @@ int main(int argc, char **argv)
         rc = cmd_script_from(argc - 1, argv + 1);
     else
         fprintf(stderr, "usage: %s run|script-from ...\n", argv[0]);
-    fake_free(the_fake);
+    if (the_fake) {
+        dfs_emu_transport_free(&the_fake->emu);
+        dfs_emu_device_free(&the_fake->dev);
+        free(the_fake);
+    }
     return rc;
 }

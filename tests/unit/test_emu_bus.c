@@ -12,8 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "bus.h"
 #include "dfuscope/dfuscope.h"
+#include "dfuscope/emulator.h"
 
 /* ---- a test device ---------------------------------------------------------------- */
 
@@ -626,6 +626,74 @@ static void deterministic(void **state)
     world_free(b);
 }
 
+/* The host on the bus's virtual clock: a request reaches the device when
+ * the host makes it, a device leaves and comes back exactly when it says. */
+static void virtual_host(void **state)
+{
+    (void)state;
+    struct world *w = calloc(1, sizeof *w);
+    assert_non_null(w);
+    w->dev.model = &test_model;
+    struct dfs_emu_bus_ops ops = {on_record, on_complete, on_attached, on_detached, w};
+    struct dfs_emu_bus_config cfg = {.no_hub = true, .virtual_host = true};
+    assert_int_equal(dfs_emu_bus_new(&cfg, &w->dev, &ops, &w->bus), DFS_OK);
+    int64_t t = dfs_emu_bus_start_us(w->bus);
+    assert_int_equal(dfs_emu_bus_plug(w->bus, t), DFS_OK);
+    t = dfs_emu_bus_now(w->bus) + 3000; /* the host waits 3 ms after the enumeration */
+    uint8_t in[8] = {0xc0, V_DATA, 0, 0, 0, 0, 4, 0}, buf[64];
+    assert_int_equal(dfs_emu_bus_sync_control(w->bus, t, 5, in, buf, 0), 4);
+    assert_int_equal(vt(last(w, 1)), t); /* no think time, no first-request delay */
+    assert_int_equal(vt(last(w, 0)), t + 150); /* one packet */
+    /* a short wait counts as it is (the real-time rules would drop it) */
+    t = dfs_emu_bus_now(w->bus) + 20000;
+    assert_int_equal(dfs_emu_bus_sync_control(w->bus, t, 5, in, buf, 0), 4);
+    assert_int_equal(vt(last(w, 1)), t);
+    /* the device resets 10 ms after the request and is back 100 ms later */
+    uint8_t reset[8] = {0x40, V_RESET_BACK, 0, 0, 0, 0, 0, 0};
+    t = dfs_emu_bus_now(w->bus) + 1000;
+    assert_int_equal(dfs_emu_bus_sync_control(w->bus, t, 5, reset, NULL, 0), -32);
+    assert_int_equal(dfs_emu_bus_poll(w->bus, t + 9999), t + 10000);
+    assert_int_equal(dfs_emu_bus_address(w->bus), 5);
+    int64_t back = dfs_emu_bus_poll(w->bus, t + 10000);
+    assert_int_equal(dfs_emu_bus_address(w->bus), 0);
+    assert_int_equal(w->detached, 1);
+    assert_int_equal(back, t + 10000 + 100000);
+    assert_int_equal(dfs_emu_bus_sync_control(w->bus, back - 1, 5, in, buf, 0), -19);
+    assert_int_equal(dfs_emu_bus_poll(w->bus, back), -1);
+    assert_int_equal(w->attached, 2);
+    assert_int_equal(dfs_emu_bus_address(w->bus), 6);
+    world_free(w);
+}
+
+/* A device pulled off the bus: gone now, back (as a new device) when said. */
+static void unplug(void **state)
+{
+    (void)state;
+    struct world *w = world_new();
+    assert_int_equal(dfs_emu_bus_unplug(w->bus, 0, DFS_EMU_NEVER), DFS_E_NOTFOUND);
+    dfs_emu_bus_plug(w->bus, 0);
+    /* a pending URB ends with -ESHUTDOWN */
+    assert_int_equal(vendor(w, 1000000, 61, V_SILENT, true), DFS_OK);
+    assert_int_equal(dfs_emu_bus_unplug(w->bus, 1100000, 50000), DFS_OK);
+    assert_int_equal(w->detached, 1);
+    assert_int_equal(w->last_token, 61);
+    assert_int_equal(w->last_status, -108);
+    assert_int_equal(dfs_emu_bus_address(w->bus), 0);
+    assert_int_equal(vendor(w, 1120000, 62, V_DATA, true), DFS_E_NOTFOUND);
+    assert_int_equal(dfs_emu_bus_poll(w->bus, 1160000), -1);
+    assert_int_equal(w->attached, 2);
+    assert_int_equal(dfs_emu_bus_address(w->bus), 6);
+    /* for good */
+    assert_int_equal(dfs_emu_bus_unplug(w->bus, 1200000, DFS_EMU_NEVER), DFS_OK);
+    assert_int_equal(dfs_emu_bus_poll(w->bus, 99000000), -1);
+    assert_int_equal(w->attached, 2);
+    assert_int_equal(dfs_emu_bus_address(w->bus), 0);
+    struct seen s;
+    decode(w, &s);
+    assert_int_equal(s.identified, 2);
+    world_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -640,6 +708,8 @@ int main(void)
         cmocka_unit_test(root_hub_traffic),
         cmocka_unit_test(finish_runs_what_is_scheduled),
         cmocka_unit_test(deterministic),
+        cmocka_unit_test(virtual_host),
+        cmocka_unit_test(unplug),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,9 @@
 /* The device models: chapter 9 answers, the DFU 1.1 and DfuSe state
  * machines driven through every request in every state, the timing rules
- * (bwPollTimeout against virtual time), the STM32G0C1 option-byte reset and
- * each faulty variant (dfu-facts.md sections 1-4, dfu-quirks.md). */
+ * (bwPollTimeout against virtual time), the STM32G0C1 option-byte reset, the
+ * faulty variants that belong to these stories (the others are in
+ * test_model_faults.c), the options (dfu-facts.md sections 1-4,
+ * dfu-quirks.md). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,93 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "device.h"
-#include "emu.h"
-
-struct rig {
-    struct dfs_emu_device dev;
-    uint64_t now;
-    struct dfs_emu_reply rp;
-    uint8_t in[4096];
-};
-
-/* Every model's state starts with its struct dfs__emu_dev. */
-static struct dfs__emu_dev *core(struct rig *r) { return (struct dfs__emu_dev *)r->dev.state; }
-
-static enum dfs_emu_answer req(struct rig *r, uint8_t type, uint8_t bRequest, uint16_t wValue,
-                               uint16_t wIndex, uint16_t wLength, const uint8_t *out)
-{
-    struct dfs_emu_request rq = {
-        .setup = {type, bRequest, wValue, wIndex, wLength},
-        .data = out,
-        .now_us = r->now,
-    };
-    r->rp.data = r->in;
-    dfs_emu_device_control(&r->dev, &rq, &r->rp);
-    return r->rp.answer;
-}
-
-static void rig_new(struct rig *r, const char *model, const char *const *opts, size_t n)
-{
-    memset(r, 0, sizeof *r);
-    r->now = 1000000;
-    char err[300];
-    const struct dfs_emu_model *m = dfs_emu_model_find(model);
-    assert_non_null(m);
-    if (dfs_emu_device_new(m, opts, n, &r->dev, err, sizeof err) != DFS_OK)
-        fail_msg("%s", err);
-    m->attach(r->dev.state, r->now);
-    m->bus_reset(r->dev.state, r->now);
-    assert_int_equal(req(r, 0x00, DFS_REQ_SET_ADDRESS, 6, 0, 0, NULL), DFS_EMU_ACK);
-    assert_int_equal(req(r, 0x00, DFS_REQ_SET_CONFIGURATION, 1, 0, 0, NULL), DFS_EMU_ACK);
-}
-
-static void rig_free(struct rig *r) { dfs_emu_device_free(&r->dev); }
-
-/* ---- DFU requests ---- */
-static enum dfs_emu_answer getstatus(struct rig *r)
-{
-    return req(r, DFS_DFU_REQTYPE_IN, DFS_DFU_GETSTATUS, 0, 0, DFS_GETSTATUS_LEN, NULL);
-}
-static uint32_t poll_ms(const struct rig *r)
-{
-    return (uint32_t)r->in[1] | (uint32_t)r->in[2] << 8 | (uint32_t)r->in[3] << 16;
-}
-static enum dfs_emu_answer dnload(struct rig *r, uint16_t block, const uint8_t *p, uint16_t n)
-{
-    return req(r, DFS_DFU_REQTYPE_OUT, DFS_DFU_DNLOAD, block, 0, n, p);
-}
-static enum dfs_emu_answer upload(struct rig *r, uint16_t block, uint16_t n)
-{
-    return req(r, DFS_DFU_REQTYPE_IN, DFS_DFU_UPLOAD, block, 0, n, NULL);
-}
-static enum dfs_emu_answer dfuse_cmd(struct rig *r, uint8_t cmd, uint32_t addr)
-{
-    uint8_t b[5] = {cmd, (uint8_t)addr, (uint8_t)(addr >> 8), (uint8_t)(addr >> 16),
-                    (uint8_t)(addr >> 24)};
-    return dnload(r, 0, b, 5);
-}
-/* GETSTATUS until not busy, waiting bwPollTimeout each time (virtual). */
-static void settle(struct rig *r)
-{
-    for (int i = 0; i < 100; i++) {
-        assert_int_equal(getstatus(r), DFS_EMU_ACK);
-        if (r->in[4] != DFS_STATE_DNBUSY && r->in[4] != DFS_STATE_MANIFEST)
-            return;
-        r->now += (uint64_t)poll_ms(r) * 1000 + 100;
-    }
-    fail_msg("device stays busy");
-}
-static void dfuse_set_address(struct rig *r, uint32_t addr)
-{
-    assert_int_equal(dfuse_cmd(r, DFS_DFUSE_SET_ADDRESS, addr), DFS_EMU_ACK);
-    settle(r);
-    assert_int_equal(r->in[4], DFS_STATE_DNLOAD_IDLE);
-}
-static void abort_req(struct rig *r)
-{
-    assert_int_equal(req(r, DFS_DFU_REQTYPE_OUT, DFS_DFU_ABORT, 0, 0, 0, NULL), DFS_EMU_ACK);
-}
+#include "model_rig.h"
 
 /* ---- chapter 9 and descriptors -------------------------------------------------- */
 
@@ -700,7 +616,7 @@ static void dfu11_download_upload(void **state)
     struct rig r;
     rig_new(&r, "dfu11-device", NULL, 0);
     uint8_t image[3000];
-    dfs__emu_fill_pattern(image, sizeof image, 7);
+    dfs_emu__fill_pattern(image, sizeof image, 7);
     for (uint16_t block = 0, off = 0; off < sizeof image; block++, off += 1024) {
         uint16_t n = sizeof image - off < 1024 ? (uint16_t)(sizeof image - off) : 1024;
         assert_int_equal(dnload(&r, block, image + off, n), DFS_EMU_ACK);
@@ -737,92 +653,61 @@ static void dfu11_download_upload(void **state)
     rig_free(&r);
 }
 
-/* ---- the other faulty variants --------------------------------------------------------- */
+/* ---- the other memory map of dfuse-device ----------------------------------------- */
 
-static const uint8_t *functional(struct rig *r)
-{
-    assert_int_equal(req(r, 0x80, DFS_REQ_GET_DESCRIPTOR, 0x0200, 0, 255, NULL), DFS_EMU_ACK);
-    for (uint32_t off = 0; off + 2 <= r->rp.len && r->in[off] >= 2; off += r->in[off])
-        if (r->in[off + 1] == DFS_DT_DFU_FUNCTIONAL)
-            return r->in + off;
-    return NULL;
-}
-
-static void descriptor_faults(void **state)
+/* dfuse-device memory-map=f4: the memories where an STM32F401 has them,
+ * each reached through its own alternate setting. */
+static void dfuse_f4_memory_map(void **state)
 {
     (void)state;
-    static const char *const none[] = {"no-functional-descriptor=1"};
-    static const char *const seven[] = {"short-functional-descriptor"};
-    static const char *const big[] = {"oversized-transfer-size=yes"};
-    const char *models[] = {"stm32g0c1-bootloader", "dfuse-device", "dfu11-device"};
-    for (int m = 0; m < 3; m++) {
-        struct rig r;
-        rig_new(&r, models[m], none, 1);
-        assert_null(functional(&r));
-        uint16_t total = (uint16_t)(r.in[2] | r.in[3] << 8);
-        assert_int_equal(total, r.rp.len);
-        rig_free(&r);
-        rig_new(&r, models[m], seven, 1);
-        const uint8_t *f = functional(&r);
-        assert_non_null(f);
-        assert_int_equal(f[0], 7);
-        rig_free(&r);
-        rig_new(&r, models[m], big, 1);
-        f = functional(&r);
-        assert_non_null(f);
-        uint16_t announced = (uint16_t)(f[5] | f[6] << 8);
-        uint16_t real = core(&r)->transfer_size;
-        assert_int_equal(announced, 2 * real);
-        uint8_t buf[4096] = {0};
-        if (m < 2)
-            dfuse_set_address(&r, 0x08000000);
-        assert_int_equal(dnload(&r, 2, buf, announced), DFS_EMU_STALL);
-        assert_int_equal(core(&r)->state, DFS_STATE_ERROR);
-        rig_free(&r);
-    }
-}
-
-static void upload_never_short(void **state)
-{
-    (void)state;
-    static const char *const o[] = {"upload-never-short=1", "image-size=1500"};
-    struct rig r;
-    rig_new(&r, "dfu11-device", o, 2);
-    for (int i = 0; i < 5; i++) {
-        assert_int_equal(upload(&r, (uint16_t)i, 1024), DFS_EMU_ACK);
-        assert_int_equal(r.rp.len, 1024);
-        assert_int_equal(core(&r)->state, DFS_STATE_UPLOAD_IDLE);
-    }
-    assert_int_equal(r.in[1023], 0xff); /* padding past the image */
-    rig_free(&r);
-}
-
-static void no_error_after_stall(void **state)
-{
-    (void)state;
-    static const char *const o[] = {"no-error-after-stall=1"};
-    struct rig r;
-    rig_new(&r, "dfu11-device", o, 1);
-    assert_int_equal(req(&r, DFS_DFU_REQTYPE_OUT, DFS_DFU_DETACH, 0, 0, 0, NULL), DFS_EMU_STALL);
-    assert_int_equal(getstatus(&r), DFS_EMU_ACK);
-    assert_int_equal(r.in[4], DFS_STATE_DFU_IDLE);
-    assert_int_equal(r.in[0], DFS_STATUS_OK);
-    rig_free(&r);
-}
-
-static void clrstatus_idle_error(void **state)
-{
-    (void)state;
-    static const char *const o[] = {"clrstatus-idle-error=1"};
+    static const char *const o[] = {"memory-map=f4"};
     struct rig r;
     rig_new(&r, "dfuse-device", o, 1);
+    static const struct {
+        uint8_t index;
+        const char *text;
+    } names[] = {{4, "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,01*128Kg"},
+                 {5, "@Option Bytes  /0x1FFFC000/01*016 e"},
+                 {6, "@OTP Memory /0x1FFF7800/01*512 e,01*016 e"},
+                 {7, "@Device Feature/0xFFFF0000/01*004 e"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        assert_int_equal(req(&r, 0x80, DFS_REQ_GET_DESCRIPTOR, 0x0300 | names[i].index, 0x0409,
+                             255, NULL),
+                         DFS_EMU_ACK);
+        size_t n = strlen(names[i].text);
+        assert_int_equal(r.rp.len, 2 + 2 * n);
+        for (size_t k = 0; k < n; k++)
+            assert_int_equal(r.in[2 + 2 * k], (uint8_t)names[i].text[k]);
+    }
+    /* each sector size of the flash, from alternate setting 0 */
+    static const uint32_t starts[] = {0x08000000, 0x0800C000, 0x08010000, 0x08020000};
+    for (size_t i = 0; i < 4; i++) {
+        dfuse_set_address(&r, starts[i]);
+        assert_int_equal(r.in[0], DFS_STATUS_OK);
+        abort_req(&r);
+        assert_int_equal(upload(&r, 2, 16), DFS_EMU_ACK);
+        assert_int_equal(r.rp.len, 16);
+        abort_req(&r);
+    }
+    /* 0x1FFF7800 is OTP here, on alternate setting 2 only */
+    assert_int_equal(dfuse_cmd(&r, DFS_DFUSE_SET_ADDRESS, 0x1FFF7800), DFS_EMU_ACK);
+    settle(&r);
+    assert_int_equal(r.in[0], DFS_STATUS_ERR_TARGET);
     assert_int_equal(req(&r, DFS_DFU_REQTYPE_OUT, DFS_DFU_CLRSTATUS, 0, 0, 0, NULL), DFS_EMU_ACK);
-    assert_int_equal(getstatus(&r), DFS_EMU_ACK);
-    assert_int_equal(r.in[4], DFS_STATE_ERROR);
-    assert_int_equal(r.in[0], DFS_STATUS_ERR_UNKNOWN);
-    assert_int_equal(req(&r, DFS_DFU_REQTYPE_OUT, DFS_DFU_CLRSTATUS, 0, 0, 0, NULL), DFS_EMU_ACK);
-    assert_int_equal(getstatus(&r), DFS_EMU_ACK);
-    assert_int_equal(r.in[4], DFS_STATE_DFU_IDLE);
+    assert_int_equal(req(&r, 0x01, DFS_REQ_SET_INTERFACE, 2, 0, 0, NULL), DFS_EMU_ACK);
+    dfuse_set_address(&r, 0x1FFF7800);
+    assert_int_equal(r.in[0], DFS_STATUS_OK);
+    abort_req(&r);
+    assert_int_equal(upload(&r, 2, 528), DFS_EMU_ACK);
+    assert_int_equal(r.rp.len, 528);
+    abort_req(&r);
+    /* the option bytes at 0x1FFFC000 on alternate setting 1 */
+    assert_int_equal(req(&r, 0x01, DFS_REQ_SET_INTERFACE, 1, 0, 0, NULL), DFS_EMU_ACK);
+    dfuse_set_address(&r, 0x1FFFC000);
+    abort_req(&r);
+    assert_int_equal(upload(&r, 2, 16), DFS_EMU_ACK);
+    assert_int_equal(r.in[0], 0xED);
+    assert_int_equal(r.in[1], 0xAA);
     rig_free(&r);
 }
 
@@ -879,10 +764,7 @@ int main(void)
         cmocka_unit_test(dfuse_alternate_settings),
         cmocka_unit_test(dfuse_leave),
         cmocka_unit_test(dfu11_download_upload),
-        cmocka_unit_test(descriptor_faults),
-        cmocka_unit_test(upload_never_short),
-        cmocka_unit_test(no_error_after_stall),
-        cmocka_unit_test(clrstatus_idle_error),
+        cmocka_unit_test(dfuse_f4_memory_map),
         cmocka_unit_test(options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /* The runner against devices that answer anything: random outcomes and
- * reply bytes (dfs_replay_transport), with well-formed and random
+ * reply bytes (replay_transport.c), with well-formed and random
  * descriptors. Whatever comes back, a run ends with a report, the writers
  * work, and without --allow flags nothing but a DfuSe set-address is ever
  * downloaded (the safety rule holds whatever the device says). Run under
@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "replay_transport.h"
 
 static uint32_t rng = 12345;
 static uint32_t next(void)
@@ -108,7 +109,7 @@ static void run_one(const uint8_t *in, size_t len, unsigned allow, const dfs_scr
 {
     struct dfs_transport tp;
     struct dfs_clock clock;
-    assert_int_equal(dfs_replay_transport_new(in, len, &tp, &clock), DFS_OK);
+    assert_int_equal(replay_transport_new(in, len, &tp, &clock), DFS_OK);
     struct dfs_run_options o;
     dfs_run_options_init(&o);
     o.allow = allow;
@@ -127,7 +128,7 @@ static void run_one(const uint8_t *in, size_t len, unsigned allow, const dfs_scr
     if (!allow)
         check_no_unallowed_download(r);
     dfs_report_free(r);
-    dfs_replay_transport_free(&tp);
+    replay_transport_free(&tp);
 }
 
 static void test_random_replies(void **state)

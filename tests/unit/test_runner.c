@@ -1,8 +1,10 @@
-/* The runner against in-process devices: each suite on each model, each
- * fault failing exactly its check, scripts with their expectations, the
- * safety refusals (nothing sent), Ctrl-C, a device that vanishes, the
- * usbmon records a run writes (decoded again by the decoder, which must
- * see the option-byte reset), and capture-to-script round trips. */
+/* The runner against the emulated devices (the models of fixtures/models on
+ * the emulated bus, through dfs_emu_transport on its virtual clock): each
+ * suite on each model, each fault failing exactly its check, scripts with
+ * their expectations, the safety refusals (nothing sent), Ctrl-C, a device
+ * that vanishes, the usbmon records a run writes (decoded again by the
+ * decoder, which must see the option-byte reset), and capture-to-script
+ * round trips. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,8 +16,12 @@
 
 #include "dfuscope/capture.h"
 #include "dfuscope/decoder.h"
-#include "fakedev.h"
+#include "dfuscope/emulator.h"
 #include "internal.h"
+
+#define G0C1 "stm32g0c1-bootloader"
+#define DFUSE "dfuse-device"
+#define DFU11 "dfu11-device"
 
 #define ALL_SUITES ((1u << DFS_SUITE__COUNT) - 1)
 
@@ -54,22 +60,111 @@ static void rec_step(void *user, const dfs_report *rep, size_t i)
         *r->stop = 1;
 }
 
+/* A device: a model, its options, and whether it vanishes from the bus at
+ * the runner's request after vanish_after (0: never). */
+struct device {
+    const char *model;
+    const char *opts[4];
+    unsigned vanish_after;
+};
+
+static size_t n_opts(const struct device *d)
+{
+    size_t n = 0;
+    while (n < 4 && d->opts[n])
+        n++;
+    return n;
+}
+
+/* What reached the device: requests (not those that found it gone), DFU
+ * class requests by bRequest, DNLOADs with data. */
+struct seen_by_device {
+    unsigned requests, dfu[8], data_dnloads;
+};
+
 struct run {
-    struct fake *fake;
+    struct dfs_emu_device dev;
+    struct dfs_transport emu; /* the emulated device */
+    struct dfs_transport tp;  /* what the runner talks to: emu, watched */
+    struct seen_by_device seen;
+    unsigned vanish_after;
     dfs_report *rep;
     struct recorder rec;
     struct dfs_clock clock;
-    struct dfs_transport tp;
     struct dfs_run_options o;
     volatile sig_atomic_t stop;
 };
 
-static void run_setup(struct run *r, const struct fake_opts *fo, unsigned allow)
+/* The transport the runner gets: the emulated one, with what reaches the
+ * device counted, and the device pulled off the bus at the request after
+ * vanish_after of them. */
+static dfs_result w_open(void *ctx, const struct dfs_device_sel *sel, struct dfs_usb_ident *id,
+                         char *msg, size_t size)
+{
+    struct run *r = ctx;
+    return r->emu.ops->open(r->emu.ctx, sel, id, msg, size);
+}
+static dfs_result w_cached(void *ctx, uint8_t dev[18], uint8_t *cfg, size_t cfg_size,
+                           size_t *cfg_len)
+{
+    struct run *r = ctx;
+    return r->emu.ops->cached_descriptors(r->emu.ctx, dev, cfg, cfg_size, cfg_len);
+}
+static dfs_result w_claim(void *ctx, uint8_t iface, char *msg, size_t size)
+{
+    struct run *r = ctx;
+    return r->emu.ops->claim(r->emu.ctx, iface, msg, size);
+}
+static void w_control(void *ctx, const struct dfs_setup *su, uint8_t *data, uint32_t timeout_ms,
+                      struct dfs_xfer_reply *reply)
+{
+    struct run *r = ctx;
+    if (r->vanish_after && r->seen.requests == r->vanish_after)
+        dfs_emu_transport_unplug(&r->emu, DFS_EMU_NEVER);
+    r->emu.ops->control(r->emu.ctx, su, data, timeout_ms, reply);
+    if (reply->status == DFS_XFER_NO_DEVICE)
+        return;
+    r->seen.requests++;
+    bool dfu = su->bmRequestType == DFS_DFU_REQTYPE_IN || su->bmRequestType == DFS_DFU_REQTYPE_OUT;
+    if (dfu && su->bRequest < 8)
+        r->seen.dfu[su->bRequest]++;
+    if (dfu && su->bRequest == DFS_DFU_DNLOAD && su->wLength)
+        r->seen.data_dnloads++;
+}
+static bool w_present(void *ctx)
+{
+    struct run *r = ctx;
+    return r->emu.ops->present(r->emu.ctx);
+}
+static dfs_result w_reopen(void *ctx, const struct dfs_device_sel *sel, uint32_t within_ms,
+                           struct dfs_usb_ident *id, char *msg, size_t size)
+{
+    struct run *r = ctx;
+    return r->emu.ops->reopen(r->emu.ctx, sel, within_ms, id, msg, size);
+}
+static void w_close(void *ctx)
+{
+    struct run *r = ctx;
+    r->emu.ops->close(r->emu.ctx);
+}
+static const struct dfs_transport_ops watched = {w_open,    w_cached,  w_claim, w_control,
+                                                 w_present, w_reopen, w_close};
+
+static unsigned dfu_requests(const struct run *r, uint8_t bRequest) { return r->seen.dfu[bRequest]; }
+static bool present(const struct run *r) { return dfs_emu_transport_address(&r->emu) != 0; }
+
+static void run_setup(struct run *r, const struct device *dv, unsigned allow)
 {
     memset(r, 0, sizeof *r);
-    r->fake = fake_new(fo);
-    fake_clock(r->fake, &r->clock);
-    fake_transport(r->fake, &r->tp);
+    char err[600];
+    if (dfs_emu_device_new(dfs_emu_model_find(dv->model), dv->opts, n_opts(dv), &r->dev, err,
+                           sizeof err) != DFS_OK)
+        fail_msg("%s", err);
+    if (dfs_emu_transport_new(&r->dev, &r->emu, &r->clock, err, sizeof err) != DFS_OK)
+        fail_msg("%s", err);
+    r->tp.ops = &watched;
+    r->tp.ctx = r;
+    r->vanish_after = dv->vanish_after;
     dfs_run_options_init(&r->o);
     r->o.allow = allow;
     r->o.clock = &r->clock;
@@ -83,7 +178,8 @@ static void run_setup(struct run *r, const struct fake_opts *fo, unsigned allow)
 static void run_free(struct run *r)
 {
     dfs_report_free(r->rep);
-    fake_free(r->fake);
+    dfs_emu_transport_free(&r->emu);
+    dfs_emu_device_free(&r->dev);
     free(r->rec.buf);
 }
 
@@ -115,7 +211,7 @@ static void failed_ids(const dfs_report *rep, char *buf, size_t size)
     for (size_t i = 0; i < dfs_report_check_count(rep); i++) {
         const struct dfs_check_result *c = dfs_report_check(rep, i);
         if (c->verdict == DFS_VERDICT_FAIL || c->verdict == DFS_VERDICT_ERROR)
-            dfs__catf(buf, size, "%s%s", buf[0] ? "," : "", c->id);
+            dfs_run__catf(buf, size, "%s%s", buf[0] ? "," : "", c->id);
     }
 }
 
@@ -148,31 +244,30 @@ static void test_clean_models(void **state)
 {
     (void)state;
     static const struct {
-        enum fake_model m;
+        const char *model;
         unsigned allow;
         const char *failed;
     } cases[] = {
-        {FAKE_DFUSE, 0, ""},
-        {FAKE_DFUSE, DFS_ALLOW_TIMING_ABUSE, ""},
-        {FAKE_DFU11, 0, ""},
-        {FAKE_DFU11, DFS_ALLOW_WRITE | DFS_ALLOW_TIMING_ABUSE, ""},
+        {DFUSE, 0, ""},
+        {DFUSE, DFS_ALLOW_TIMING_ABUSE, ""},
+        {DFU11, 0, ""},
+        {DFU11, DFS_ALLOW_WRITE | DFS_ALLOW_TIMING_ABUSE, ""},
         /* the seed's bootloader: three alternate settings, one layout */
-        {FAKE_G0C1, 0, "desc.dfuse.layout-unique"},
+        {G0C1, 0, "desc.dfuse.layout-unique"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct fake_opts fo;
-        fake_opts_init(&fo, cases[i].m);
+        struct device dv = {cases[i].model, {NULL}, 0};
         struct run r;
-        run_setup(&r, &fo, cases[i].allow);
+        run_setup(&r, &dv, cases[i].allow);
         run_suites(&r, ALL_SUITES);
         assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_COMPLETE);
         char what[64];
-        snprintf(what, sizeof what, "model %d allow 0x%x", cases[i].m, cases[i].allow);
+        snprintf(what, sizeof what, "%s allow 0x%x", cases[i].model, cases[i].allow);
         expect_failed(r.rep, cases[i].failed, what);
         assert_int_equal(dfs_report_exit_code(r.rep), cases[i].failed[0] ? 1 : 0);
         /* read-only: nothing was written */
-        if (!(cases[i].allow & DFS_ALLOW_WRITE) && cases[i].m == FAKE_DFU11)
-            assert_int_equal(fake_data_dnloads(r.fake), 0);
+        if (!(cases[i].allow & DFS_ALLOW_WRITE) && strcmp(cases[i].model, DFU11) == 0)
+            assert_int_equal(r.seen.data_dnloads, 0);
         run_free(&r);
     }
 }
@@ -180,10 +275,9 @@ static void test_clean_models(void **state)
 static void test_plain_dfu_skips_without_write(void **state)
 {
     (void)state;
-    struct fake_opts fo;
-    fake_opts_init(&fo, FAKE_DFU11);
+    struct device dv = {DFU11, {NULL}, 0};
     struct run r;
-    run_setup(&r, &fo, 0);
+    run_setup(&r, &dv, 0);
     run_suites(&r, 1u << DFS_SUITE_DFU11);
     const struct dfs_check_result *c = find_check(r.rep, "dfu11.poll-timeout-sufficient");
     assert_non_null(c);
@@ -194,7 +288,7 @@ static void test_plain_dfu_skips_without_write(void **state)
     assert_non_null(strstr(c->msg, "--allow-timing-abuse"));
     /* the dfuse suite does not apply */
     run_free(&r);
-    run_setup(&r, &fo, 0);
+    run_setup(&r, &dv, 0);
     run_suites(&r, 1u << DFS_SUITE_DFUSE);
     for (size_t i = 0; i < dfs_report_check_count(r.rep); i++)
         assert_int_equal(dfs_report_check(r.rep, i)->verdict, DFS_VERDICT_SKIP);
@@ -205,43 +299,43 @@ static void test_plain_dfu_skips_without_write(void **state)
 static void test_faults(void **state)
 {
     (void)state;
+    /* the bwPollTimeout faults show on work longer than 1 ms: a DfuSe erase
+     * (--allow-erase) or a plain DFU download (--allow-write) */
     static const struct {
-        enum fake_model m;
-        unsigned fault, allow;
+        const char *model, *fault;
+        unsigned allow;
         const char *failed;
     } cases[] = {
-        {FAKE_DFUSE, FAULT_ZERO_POLL, 0, "dfu11.busy-poll-timeout"},
-        {FAKE_DFU11, FAULT_ZERO_POLL, DFS_ALLOW_WRITE, "dfu11.busy-poll-timeout"},
-        {FAKE_DFUSE, FAULT_SHORT_POLL, 0, "dfu11.poll-timeout-sufficient"},
-        {FAKE_DFUSE, FAULT_SHORT_POLL, DFS_ALLOW_TIMING_ABUSE, "dfu11.poll-timeout-sufficient"},
-        {FAKE_DFU11, FAULT_SHORT_POLL, DFS_ALLOW_WRITE, "dfu11.poll-timeout-sufficient"},
-        {FAKE_DFUSE, FAULT_OVERSIZED_XFER, 0, "dfu11.upload-transfer-size"},
-        {FAKE_DFU11, FAULT_OVERSIZED_XFER, 0, "dfu11.upload-transfer-size"},
-        {FAKE_DFUSE, FAULT_NO_FUNCTIONAL, 0, "desc.dfu.functional-present"},
-        {FAKE_DFU11, FAULT_NO_FUNCTIONAL, 0, "desc.dfu.functional-present"},
-        {FAKE_DFUSE, FAULT_FUNCTIONAL_7, 0, "desc.dfu.functional-length"},
-        {FAKE_DFU11, FAULT_FUNCTIONAL_7, 0, "desc.dfu.functional-length"},
-        {FAKE_DFUSE, FAULT_NO_ERROR_AFTER_STALL, 0, "dfu11.invalid-request-stalls"},
-        {FAKE_DFU11, FAULT_NO_ERROR_AFTER_STALL, 0, "dfu11.invalid-request-stalls"},
-        {FAKE_DFUSE, FAULT_UPLOAD_NEVER_SHORT, 0, "dfu11.upload-short-end"},
-        {FAKE_DFU11, FAULT_UPLOAD_NEVER_SHORT, 0, "dfu11.upload-short-end"},
-        {FAKE_DFUSE, FAULT_CLRSTATUS_IDLE, 0, "dfu11.clrstatus-idle"},
-        {FAKE_DFU11, FAULT_CLRSTATUS_IDLE, 0, "dfu11.clrstatus-idle"},
-        {FAKE_DFUSE, FAULT_ODD_STRING, 0, "desc.string.lengths"},
-        {FAKE_DFUSE, FAULT_QUALIFIER_ANSWERED, 0, "desc.qualifier"},
-        {FAKE_DFUSE, FAULT_SILENT_OUTSIDE, 0, "dfuse.address-outside"},
-        {FAKE_G0C1, FAULT_SILENT_OUTSIDE, 0, "desc.dfuse.layout-unique,dfuse.address-outside"},
+        {DFUSE, "zero-poll-timeout=1", 0, "dfu11.busy-poll-timeout"},
+        {DFU11, "zero-poll-timeout=1", DFS_ALLOW_WRITE, "dfu11.busy-poll-timeout"},
+        {DFUSE, "short-poll-timeout=1", DFS_ALLOW_ERASE, "dfu11.poll-timeout-sufficient"},
+        {DFUSE, "short-poll-timeout=1", DFS_ALLOW_ERASE | DFS_ALLOW_TIMING_ABUSE,
+         "dfu11.poll-timeout-sufficient"},
+        {DFU11, "short-poll-timeout=1", DFS_ALLOW_WRITE, "dfu11.poll-timeout-sufficient"},
+        {DFUSE, "oversized-transfer-size=1", 0, "dfu11.upload-transfer-size"},
+        {DFU11, "oversized-transfer-size=1", 0, "dfu11.upload-transfer-size"},
+        {DFUSE, "no-functional-descriptor=1", 0, "desc.dfu.functional-present"},
+        {DFU11, "no-functional-descriptor=1", 0, "desc.dfu.functional-present"},
+        {DFUSE, "short-functional-descriptor=1", 0, "desc.dfu.functional-length"},
+        {DFU11, "short-functional-descriptor=1", 0, "desc.dfu.functional-length"},
+        {DFUSE, "no-error-after-stall=1", 0, "dfu11.invalid-request-stalls"},
+        {DFU11, "no-error-after-stall=1", 0, "dfu11.invalid-request-stalls"},
+        {DFUSE, "upload-never-short=1", 0, "dfu11.upload-short-end"},
+        {DFU11, "upload-never-short=1", 0, "dfu11.upload-short-end"},
+        {DFUSE, "clrstatus-idle-error=1", 0, "dfu11.clrstatus-idle"},
+        {DFU11, "clrstatus-idle-error=1", 0, "dfu11.clrstatus-idle"},
+        {DFUSE, "odd-string=1", 0, "desc.string.lengths"},
+        {DFUSE, "qualifier-answered=1", 0, "desc.qualifier"},
+        {DFUSE, "silent-outside=1", 0, "dfuse.address-outside"},
+        {G0C1, "silent-outside=1", 0, "desc.dfuse.layout-unique,dfuse.address-outside"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct fake_opts fo;
-        fake_opts_init(&fo, cases[i].m);
-        fo.faults = cases[i].fault;
+        struct device dv = {cases[i].model, {cases[i].fault, NULL}, 0};
         struct run r;
-        run_setup(&r, &fo, cases[i].allow);
+        run_setup(&r, &dv, cases[i].allow);
         run_suites(&r, ALL_SUITES);
-        char what[80];
-        snprintf(what, sizeof what, "case %zu (model %d, fault 0x%x)", i, cases[i].m,
-                 cases[i].fault);
+        char what[120];
+        snprintf(what, sizeof what, "case %zu (%s, %s)", i, cases[i].model, cases[i].fault);
         assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_COMPLETE);
         expect_failed(r.rep, cases[i].failed, what);
         assert_int_equal(dfs_report_exit_code(r.rep), 1);
@@ -252,11 +346,9 @@ static void test_faults(void **state)
 static void test_early_getstatus_warns(void **state)
 {
     (void)state;
-    struct fake_opts fo;
-    fake_opts_init(&fo, FAKE_DFUSE);
-    fo.faults = FAULT_SHORT_POLL;
+    struct device dv = {DFUSE, {"short-poll-timeout=1", NULL}, 0};
     struct run r;
-    run_setup(&r, &fo, DFS_ALLOW_TIMING_ABUSE);
+    run_setup(&r, &dv, DFS_ALLOW_ERASE | DFS_ALLOW_TIMING_ABUSE);
     run_suites(&r, 1u << DFS_SUITE_DFU11);
     const struct dfs_check_result *c = find_check(r.rep, "dfu11.getstatus-early");
     assert_non_null(c);
@@ -276,16 +368,15 @@ static const char ob_write[] =
 static void test_ob_write_allowed(void **state)
 {
     (void)state;
-    struct fake_opts fo;
-    fake_opts_init(&fo, FAKE_G0C1);
+    struct device dv = {G0C1, {NULL}, 0};
     struct run r;
-    run_setup(&r, &fo, DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES);
+    run_setup(&r, &dv, DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES);
     run_script(&r, ob_write);
     if (dfs_report_exit_code(r.rep) != 0)
         dump(r.rep);
     assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_COMPLETE);
     assert_int_equal(dfs_report_exit_code(r.rep), 0);
-    assert_false(fake_present(r.fake));
+    assert_false(present(&r));
     assert_int_equal(dfs_report_check_count(r.rep), 4);
     run_free(&r);
 }
@@ -303,10 +394,9 @@ static void test_ob_write_refused(void **state)
         {DFS_ALLOW_WRITE | DFS_ALLOW_OTP | DFS_ALLOW_ERASE, "--allow-option-bytes"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct fake_opts fo;
-        fake_opts_init(&fo, FAKE_G0C1);
+        struct device dv = {G0C1, {NULL}, 0};
         struct run r;
-        run_setup(&r, &fo, cases[i].allow);
+        run_setup(&r, &dv, cases[i].allow);
         run_script(&r, ob_write);
         assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_NOT_MADE);
         assert_int_equal(dfs_report_exit_code(r.rep), 2);
@@ -315,7 +405,7 @@ static void test_ob_write_refused(void **state)
             fail_msg("message '%s' lacks '%s' or the step", m, cases[i].names);
         assert_non_null(strstr(m, "refused before sending anything"));
         /* nothing at all reached the device, nothing was recorded */
-        assert_int_equal(fake_requests(r.fake), 0);
+        assert_int_equal(r.seen.requests, 0);
         assert_int_equal(r.rec.records, 0);
         /* every step is still listed, as not run */
         assert_int_equal(dfs_report_check_count(r.rep), 4);
@@ -324,22 +414,22 @@ static void test_ob_write_refused(void **state)
 }
 
 /* The device's own layout names OTP at an address the static rule takes for
- * option bytes: refused once the layout is known, with only descriptor
+ * option bytes (STM32F4: OTP at 0x1FFF7800, where the G0/G4/L4 keep their
+ * option bytes): refused once the layout is known, with only descriptor
  * requests sent. */
 static void test_refused_by_layout(void **state)
 {
     (void)state;
-    struct fake_opts fo;
-    fake_opts_init(&fo, FAKE_DFUSE);
+    struct device dv = {DFUSE, {"memory-map=f4", NULL}, 0};
     struct run r;
-    run_setup(&r, &fo, DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES);
+    run_setup(&r, &dv, DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES);
     run_script(&r, "write hex:00 at 0x1FFF7800\n");
     assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_NOT_MADE);
     assert_non_null(strstr(dfs_report_message(r.rep), "--allow-otp"));
     assert_non_null(strstr(dfs_report_message(r.rep), "OTP Memory"));
     for (uint8_t q = 0; q < 8; q++)
-        assert_int_equal(fake_dfu_requests(r.fake, q), 0);
-    assert_true(fake_requests(r.fake) > 0); /* the descriptor reads */
+        assert_int_equal(dfu_requests(&r, q), 0);
+    assert_true(r.seen.requests > 0); /* the descriptor reads */
     run_free(&r);
 }
 
@@ -349,36 +439,32 @@ static void test_refused_by_layout(void **state)
 static void test_unknown_kind_taken_at_worst(void **state)
 {
     (void)state;
-    struct fake_opts fo;
-    fake_opts_init(&fo, FAKE_DFU11);
-    fo.faults = FAULT_NO_FUNCTIONAL;
+    struct device dv = {DFU11, {"no-functional-descriptor=1", NULL}, 0};
     struct run r;
-    run_setup(&r, &fo, 0);
+    run_setup(&r, &dv, 0);
     run_script(&r, "dnload 0 hex:2100000008\ngetstatus\n");
     assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_NOT_MADE);
     assert_non_null(strstr(dfs_report_message(r.rep), "needs --allow-write"));
-    assert_int_equal(fake_data_dnloads(r.fake), 0);
+    assert_int_equal(r.seen.data_dnloads, 0);
     for (uint8_t q = 0; q < 8; q++)
-        assert_int_equal(fake_dfu_requests(r.fake, q), 0);
+        assert_int_equal(dfu_requests(&r, q), 0);
     run_free(&r);
 }
 
 static void test_reenumerate(void **state)
 {
     (void)state;
-    struct fake_opts fo;
-    fake_opts_init(&fo, FAKE_G0C1);
-    fo.after_reset = FAKE_BACK_DFU;
+    struct device dv = {G0C1, {"after-ob-reset=dfu", NULL}, 0};
     struct run r;
-    run_setup(&r, &fo, DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES);
-    uint8_t before = fake_devnum(r.fake);
+    run_setup(&r, &dv, DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES);
+    uint8_t before = dfs_emu_transport_address(&r.emu);
     run_script(&r, "write hex:10000000 at 0x1FFF7870 expect reenumerate 0483:df11 within 5s\n"
                    "getstatus expect status=OK state=dfuIDLE\n"
                    "read 4 at 0x1FFF7870 expect data=10000000\n");
     if (dfs_report_exit_code(r.rep) != 0)
         dump(r.rep);
     assert_int_equal(dfs_report_exit_code(r.rep), 0);
-    assert_int_equal(fake_devnum(r.fake), before + 1);
+    assert_int_equal(dfs_emu_transport_address(&r.emu), before + 1);
     struct dfs_usb_ident id;
     assert_true(dfs_report_device(r.rep, &id));
     assert_int_equal(id.devnum, before + 1);
@@ -387,8 +473,8 @@ static void test_reenumerate(void **state)
     run_free(&r);
 
     /* it does not come back: the expectation fails */
-    fake_opts_init(&fo, FAKE_G0C1);
-    run_setup(&r, &fo, DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES);
+    struct device gone = {G0C1, {NULL}, 0};
+    run_setup(&r, &gone, DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES);
     run_script(&r, "write hex:10000000 at 0x1FFF7870 expect reenumerate 0483:df11 within 2s\n");
     assert_int_equal(dfs_report_exit_code(r.rep), 1);
     assert_non_null(strstr(dfs_report_check(r.rep, 0)->msg, "did not come back within 2000 ms"));
@@ -422,7 +508,7 @@ static void test_expectations(void **state)
         {"get-descriptor string 0 expect data=04030904\n", 0, NULL},
         {"get-descriptor qualifier expect stall\n", 0, NULL},
         {"set-address 0x08000000 expect status=OK state=dfuDNLOAD-IDLE\nabort\n", 0, NULL},
-        {"set-address 0x30000000 expect status=errADDRESS state=dfuERROR\n", 0, NULL},
+        {"set-address 0x30000000 expect status=errTARGET state=dfuERROR\n", 0, NULL},
         {"set-address 0x30000000\n", 0, NULL}, /* the transfers completed: ok */
         {"read 8 at 0x08000000 expect data=ffffffffffffffff\n", 0, NULL},
         {"getstatus expect disconnect within 100ms\n", 1, "did not leave the bus within 100 ms"},
@@ -430,10 +516,10 @@ static void test_expectations(void **state)
          1, "s.dfu:3: state dfuIDLE"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct fake_opts fo;
-        fake_opts_init(&fo, FAKE_DFUSE);
+        /* (a device that never answers vendor requests, for the timeouts) */
+        struct device dv = {DFUSE, {"vendor-no-answer=1", NULL}, 0};
         struct run r;
-        run_setup(&r, &fo, 0);
+        run_setup(&r, &dv, 0);
         run_script(&r, cases[i].text);
         int ex = dfs_report_exit_code(r.rep);
         if (ex != cases[i].exit) {
@@ -458,19 +544,18 @@ static void test_expectations(void **state)
 static void test_stop_at_first_failure(void **state)
 {
     (void)state;
-    struct fake_opts fo;
-    fake_opts_init(&fo, FAKE_DFUSE);
+    struct device dv = {DFUSE, {NULL}, 0};
     struct run r;
-    run_setup(&r, &fo, 0);
+    run_setup(&r, &dv, 0);
     run_script(&r, "getstatus\nclrstatus\ngetstatus\ngetstate\n");
     assert_int_equal(dfs_report_check_count(r.rep), 4);
     assert_int_equal(dfs_report_check(r.rep, 1)->verdict, DFS_VERDICT_FAIL);
     assert_int_equal(dfs_report_check(r.rep, 2)->verdict, DFS_VERDICT_SKIP);
     assert_non_null(strstr(dfs_report_check(r.rep, 2)->msg, "an earlier step failed (s.dfu:2)"));
-    assert_int_equal(fake_dfu_requests(r.fake, DFS_DFU_GETSTATE), 0);
+    assert_int_equal(dfu_requests(&r, DFS_DFU_GETSTATE), 0);
     run_free(&r);
 
-    run_setup(&r, &fo, 0);
+    run_setup(&r, &dv, 0);
     r.o.keep_going = true;
     run_script(&r, "getstatus\nclrstatus\ngetstatus\ngetstate\n");
     assert_int_equal(dfs_report_check(r.rep, 3)->verdict, DFS_VERDICT_PASS);
@@ -480,22 +565,21 @@ static void test_stop_at_first_failure(void **state)
 static void test_poll_timeout_honoured(void **state)
 {
     (void)state;
-    struct fake_opts fo;
-    fake_opts_init(&fo, FAKE_DFUSE);
+    struct device dv = {DFUSE, {NULL}, 0};
     struct run r;
-    run_setup(&r, &fo, 0);
-    /* the first GETSTATUS answers dfuDNBUSY with 5 ms; the second must wait */
+    run_setup(&r, &dv, 0);
+    /* the first GETSTATUS answers dfuDNBUSY with 1 ms; the second must wait */
     run_script(&r, "dnload 0 hex:2100000008\n"
-                   "getstatus expect state=dfuDNBUSY poll=5\n"
+                   "getstatus expect state=dfuDNBUSY poll=1\n"
                    "getstatus expect state=dfuDNLOAD-IDLE\n");
     assert_int_equal(dfs_report_exit_code(r.rep), 0);
     const struct dfs_exchange *a = dfs_report_exchange(r.rep, dfs_report_exchange_count(r.rep) - 2);
     const struct dfs_exchange *b = dfs_report_exchange(r.rep, dfs_report_exchange_count(r.rep) - 1);
-    assert_true(b->t_us >= a->t_us + a->dur_us + 5000);
+    assert_true(b->t_us >= a->t_us + a->dur_us + 1000);
     run_free(&r);
 
     /* nowait: sent at once, the device still busy */
-    run_setup(&r, &fo, 0);
+    run_setup(&r, &dv, 0);
     run_script(&r, "dnload 0 hex:2100000008\ngetstatus expect state=dfuDNBUSY\n"
                    "getstatus nowait expect state=dfuDNBUSY\npoll expect state=dfuDNLOAD-IDLE\n");
     if (dfs_report_exit_code(r.rep) != 0)
@@ -509,10 +593,9 @@ static void test_poll_timeout_honoured(void **state)
 static void test_no_device(void **state)
 {
     (void)state;
-    struct fake_opts fo;
-    fake_opts_init(&fo, FAKE_DFUSE);
+    struct device dv = {DFUSE, {NULL}, 0};
     struct run r;
-    run_setup(&r, &fo, 0);
+    run_setup(&r, &dv, 0);
     dfs_device_sel_parse_id(&r.o.device, "1234:5678");
     run_suites(&r, ALL_SUITES);
     assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_NOT_MADE);
@@ -532,12 +615,9 @@ static void test_no_device(void **state)
 static void test_device_vanishes(void **state)
 {
     (void)state;
-    struct fake_opts fo;
-    fake_opts_init(&fo, FAKE_DFUSE);
-    fo.vanish_after = true;
-    fo.vanish_after_requests = 12;
+    struct device dv = {DFUSE, {NULL}, 12};
     struct run r;
-    run_setup(&r, &fo, 0);
+    run_setup(&r, &dv, 0);
     run_script(&r, "getstatus\ngetstatus\ngetstatus\ngetstatus\ngetstatus\ngetstatus\n"
                    "getstatus\ngetstatus\ngetstatus\ngetstatus\n");
     assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_DEVICE_LOST);
@@ -546,8 +626,8 @@ static void test_device_vanishes(void **state)
     run_free(&r);
 
     /* in a suite */
-    fo.vanish_after_requests = 30;
-    run_setup(&r, &fo, 0);
+    dv.vanish_after = 30;
+    run_setup(&r, &dv, 0);
     run_suites(&r, ALL_SUITES);
     assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_DEVICE_LOST);
     assert_int_equal(dfs_report_exit_code(r.rep), 2);
@@ -560,38 +640,38 @@ static void test_device_vanishes(void **state)
 static void test_interrupt(void **state)
 {
     (void)state;
-    struct fake_opts fo;
-    fake_opts_init(&fo, FAKE_DFUSE);
+    struct device dv = {DFUSE, {NULL}, 0};
     struct run r;
-    run_setup(&r, &fo, 0);
+    run_setup(&r, &dv, 0);
     /* Ctrl-C after an UPLOAD left the device in dfuUPLOAD-IDLE: ABORT */
     r.rec.stop_after_text = "upload 2 16";
     run_script(&r, "set-address 0x08000000\nabort\nupload 2 16\ngetstatus\ngetstatus\n");
     assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_INTERRUPTED);
     assert_int_equal(dfs_report_exit_code(r.rep), 2);
-    assert_int_equal(fake_dfu_requests(r.fake, DFS_DFU_ABORT), 2);
+    assert_int_equal(dfu_requests(&r, DFS_DFU_ABORT), 2);
     /* the two of the set-address; none of the script's after the stop */
-    assert_int_equal(fake_dfu_requests(r.fake, DFS_DFU_GETSTATUS), 2);
+    assert_int_equal(dfu_requests(&r, DFS_DFU_GETSTATUS), 2);
     const struct dfs_step_info *last = dfs_report_step(r.rep, dfs_report_step_count(r.rep) - 1);
     assert_string_equal(last->text, "abort");
     assert_string_equal(last->origin, "interrupt");
     run_free(&r);
 
-    /* Ctrl-C right after the option-byte DNLOAD: the write is executed and
-     * the device resets; no ABORT is sent in the middle of it */
-    fake_opts_init(&fo, FAKE_G0C1);
-    run_setup(&r, &fo, DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES);
+    /* Ctrl-C right after the option-byte DNLOAD: the write is executed (the
+     * GETSTATUS after the DNLOAD, which the chip answers by resetting) and
+     * no ABORT is sent in the middle of it */
+    struct device g0 = {G0C1, {NULL}, 0};
+    run_setup(&r, &g0, DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES);
     r.rec.stop_after_text = "dnload 2 hex:10000000";
-    run_script(&r, "set-address 0x1FFF7870\ndnload 2 hex:10000000\ngetstatus\n"
+    run_script(&r, "set-address 0x1FFF7870\ndnload 2 hex:10000000\n"
                    "getstatus expect disconnect\nget-descriptor device\n");
     assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_INTERRUPTED);
-    assert_int_equal(fake_dfu_requests(r.fake, DFS_DFU_ABORT), 0);
-    /* two of the set-address, then the two that execute the write */
-    assert_int_equal(fake_dfu_requests(r.fake, DFS_DFU_GETSTATUS), 4);
-    assert_false(fake_present(r.fake));
-    const struct dfs_check_result *c = dfs_report_check(r.rep, 3);
+    assert_int_equal(dfu_requests(&r, DFS_DFU_ABORT), 0);
+    /* two of the set-address, then the one that executes the write */
+    assert_int_equal(dfu_requests(&r, DFS_DFU_GETSTATUS), 3);
+    assert_false(present(&r));
+    const struct dfs_check_result *c = dfs_report_check(r.rep, 2);
     assert_int_equal(c->verdict, DFS_VERDICT_PASS); /* expect disconnect */
-    c = dfs_report_check(r.rep, 4);
+    c = dfs_report_check(r.rep, 3);
     assert_int_equal(c->verdict, DFS_VERDICT_SKIP); /* not run after the stop */
     assert_non_null(strstr(c->msg, "stopped by the user"));
     run_free(&r);
@@ -600,12 +680,11 @@ static void test_interrupt(void **state)
 static void test_interrupt_suite(void **state)
 {
     (void)state;
-    struct fake_opts fo;
-    fake_opts_init(&fo, FAKE_DFUSE);
+    struct device dv = {DFUSE, {NULL}, 0};
     struct run r;
-    run_setup(&r, &fo, 0);
+    run_setup(&r, &dv, 0);
     /* Ctrl-C during the dfu11 suite, right after an UPLOAD of a full block */
-    r.rec.stop_after_text = "upload 2 1024";
+    r.rec.stop_after_text = "upload 2 2048";
     run_suites(&r, ALL_SUITES);
     assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_INTERRUPTED);
     assert_int_equal(dfs_report_exit_code(r.rep), 2);
@@ -688,10 +767,9 @@ static void decode_records(const struct recorder *rec, const struct dfs_sink *si
 static void test_records_decode(void **state)
 {
     (void)state;
-    struct fake_opts fo;
-    fake_opts_init(&fo, FAKE_G0C1);
+    struct device dv = {G0C1, {NULL}, 0};
     struct run r;
-    run_setup(&r, &fo, DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES);
+    run_setup(&r, &dv, DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES);
     run_script(&r, ob_write);
     assert_int_equal(dfs_report_exit_code(r.rep), 0);
     assert_int_equal(r.rec.records, 2 * dfs_report_exchange_count(r.rep));
@@ -733,26 +811,26 @@ static void test_script_from_roundtrip(void **state)
 {
     (void)state;
     static const struct {
-        enum fake_model m;
+        struct device dv;
         unsigned allow;
         const char *script;
         bool standard;
         const char *contains;
     } cases[] = {
-        {FAKE_G0C1, DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES, ob_write, false,
+        {{G0C1, {NULL}, 0}, DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES, ob_write, false,
          "expect disconnect"},
-        {FAKE_DFUSE, 0, "set-interface 1\nread 16 at 0x1FFFC000\nclrstatus expect stall\n"
-                        "getstatus\nclrstatus\n",
+        {{DFUSE, {"memory-map=f4", NULL}, 0}, 0,
+         "set-interface 1\nread 16 at 0x1FFFC000\nclrstatus expect stall\n"
+         "getstatus\nclrstatus\n",
          true, "get-descriptor string 0"},
-        {FAKE_DFU11, DFS_ALLOW_WRITE, "upload 0 1024\nabort\ndnload 0 hex:00112233\n"
-                                      "getstatus\npoll\ndnload 1\npoll\n",
+        {{DFU11, {NULL}, 0}, DFS_ALLOW_WRITE,
+         "upload 0 1024\nabort\ndnload 0 hex:00112233\n"
+         "getstatus\npoll\ndnload 1\npoll\n",
          false, "dnload 0 hex:00112233"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct fake_opts fo;
-        fake_opts_init(&fo, cases[i].m);
         struct run r;
-        run_setup(&r, &fo, cases[i].allow);
+        run_setup(&r, &cases[i].dv, cases[i].allow);
         run_script(&r, cases[i].script);
         if (dfs_report_exit_code(r.rep) != 0)
             dump(r.rep);
@@ -762,7 +840,7 @@ static void test_script_from_roundtrip(void **state)
             fail_msg("case %zu: the script lacks '%s':\n%s", i, cases[i].contains, gen);
         run_free(&r);
         /* replayed against the same model: passes */
-        run_setup(&r, &fo, cases[i].allow);
+        run_setup(&r, &cases[i].dv, cases[i].allow);
         run_script(&r, gen);
         if (dfs_report_exit_code(r.rep) != 0) {
             fprintf(stderr, "%s", gen);
@@ -772,10 +850,10 @@ static void test_script_from_roundtrip(void **state)
         run_free(&r);
         /* and without the flags it needs, it is refused */
         if (cases[i].allow) {
-            run_setup(&r, &fo, 0);
+            run_setup(&r, &cases[i].dv, 0);
             run_script(&r, gen);
             assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_NOT_MADE);
-            assert_int_equal(fake_data_dnloads(r.fake), 0);
+            assert_int_equal(r.seen.data_dnloads, 0);
             run_free(&r);
         }
         free(gen);
@@ -786,15 +864,14 @@ static void test_script_from_roundtrip(void **state)
 static void test_script_from_detects_change(void **state)
 {
     (void)state;
-    struct fake_opts fo;
-    fake_opts_init(&fo, FAKE_DFUSE);
+    struct device dv = {DFUSE, {NULL}, 0};
     struct run r;
-    run_setup(&r, &fo, 0);
+    run_setup(&r, &dv, 0);
     run_script(&r, "getstatus\nclrstatus expect stall\ngetstatus\nclrstatus\n");
     char *gen = script_from_records(&r.rec, false);
     run_free(&r);
-    fo.faults = FAULT_NO_ERROR_AFTER_STALL;
-    run_setup(&r, &fo, 0);
+    struct device faulty = {DFUSE, {"no-error-after-stall=1", NULL}, 0};
+    run_setup(&r, &faulty, 0);
     run_script(&r, gen);
     assert_int_equal(dfs_report_exit_code(r.rep), 1);
     run_free(&r);
@@ -806,10 +883,9 @@ static void test_script_from_detects_change(void **state)
 static void test_writers(void **state)
 {
     (void)state;
-    struct fake_opts fo;
-    fake_opts_init(&fo, FAKE_G0C1);
+    struct device dv = {G0C1, {NULL}, 0};
     struct run r;
-    run_setup(&r, &fo, 0);
+    run_setup(&r, &dv, 0);
     run_suites(&r, 1u << DFS_SUITE_DESCRIPTORS);
     char *buf = NULL;
     size_t len = 0;

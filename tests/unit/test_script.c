@@ -97,8 +97,8 @@ static void test_step_contents(void **state)
                              "upload 2 68 expect ok length=68\n"
                              "control 0x40 0x02 0x10 0x20 hex:0102\n"
                              "dnload 0 hex:210078ff1f\n");
-    const struct dfs__step *st = s->steps;
-    assert_int_equal(st[0].kind, DFS__SK_SET_ADDRESS);
+    const struct dfs_run__step *st = s->steps;
+    assert_int_equal(st[0].kind, DFS_RUN__SK_SET_ADDRESS);
     assert_int_equal(st[0].addr, 0x1FFF7800);
     assert_int_equal(st[1].setup.bmRequestType, 0x80);
     assert_int_equal(st[1].setup.wValue, 0x0303);
@@ -111,9 +111,9 @@ static void test_step_contents(void **state)
     assert_true(st[2].ex.has_length);
     assert_int_equal(st[3].setup.wIndex, 0x20);
     assert_int_equal(st[3].data_len, 2);
-    assert_memory_equal(dfs__script_data(s, st[3].data_off), "\x01\x02", 2);
+    assert_memory_equal(dfs_run__script_data(s, st[3].data_off), "\x01\x02", 2);
     assert_int_equal(st[4].data_len, 5);
-    assert_memory_equal(dfs__script_data(s, st[4].data_off), "\x21\x00\x78\xff\x1f", 5);
+    assert_memory_equal(dfs_run__script_data(s, st[4].data_off), "\x21\x00\x78\xff\x1f", 5);
     assert_string_equal(st[0].text, "set-address 0x1FFF7800");
     assert_int_equal(st[2].line, 3);
     dfs_script_free(s);
@@ -289,10 +289,10 @@ static void test_include(void **state)
     const char *t = "clrstatus\ninclude common.dfu\nwrite ob.bin at 0x1FFF7870\n";
     assert_int_equal(dfs_script_parse(t, strlen(t), "main.dfu", &l, &s, &e), DFS_OK);
     assert_int_equal(dfs_script_step_count(s), 4);
-    assert_string_equal(dfs__step_file(s, &s->steps[1]), "common.dfu");
+    assert_string_equal(dfs_run__step_file(s, &s->steps[1]), "common.dfu");
     assert_int_equal(s->steps[1].line, 1);
-    assert_string_equal(dfs__step_file(s, &s->steps[2]), "deeper.dfu");
-    assert_string_equal(dfs__step_file(s, &s->steps[3]), "main.dfu");
+    assert_string_equal(dfs_run__step_file(s, &s->steps[2]), "deeper.dfu");
+    assert_string_equal(dfs_run__step_file(s, &s->steps[3]), "main.dfu");
     assert_int_equal(s->steps[3].line, 3);
     assert_int_equal(s->steps[3].data_len, 4);
     dfs_script_free(s);
@@ -329,19 +329,24 @@ static void test_patterns(void **state)
     (void)state;
     dfs_script *s = parse_ok("upload 0 8 expect data=0021??92\n"
                              "upload 0 8 expect data=00ff&0f0f*\n");
-    const struct dfs__expect *a = &s->steps[0].ex, *b = &s->steps[1].ex;
-    const uint8_t *pa = dfs__script_data(s, a->data_off), *ma = dfs__script_data(s, a->mask_off);
-    assert_true(dfs__data_match(pa, ma, a->data_len, false, (const uint8_t *)"\x00\x21\x41\x92", 4));
-    assert_true(dfs__data_match(pa, ma, a->data_len, false, (const uint8_t *)"\x00\x21\x00\x92", 4));
-    assert_false(dfs__data_match(pa, ma, a->data_len, false, (const uint8_t *)"\x00\x22\x41\x92", 4));
-    assert_false(dfs__data_match(pa, ma, a->data_len, false,
-                                 (const uint8_t *)"\x00\x21\x41\x92\x00", 5));
-    const uint8_t *pb = dfs__script_data(s, b->data_off), *mb = dfs__script_data(s, b->mask_off);
+    const struct dfs_run__expect *a = &s->steps[0].ex, *b = &s->steps[1].ex;
+    const uint8_t *pa = dfs_run__script_data(s, a->data_off),
+                  *ma = dfs_run__script_data(s, a->mask_off);
+    assert_true(
+        dfs_run__data_match(pa, ma, a->data_len, false, (const uint8_t *)"\x00\x21\x41\x92", 4));
+    assert_true(
+        dfs_run__data_match(pa, ma, a->data_len, false, (const uint8_t *)"\x00\x21\x00\x92", 4));
+    assert_false(
+        dfs_run__data_match(pa, ma, a->data_len, false, (const uint8_t *)"\x00\x22\x41\x92", 4));
+    assert_false(dfs_run__data_match(pa, ma, a->data_len, false,
+                                     (const uint8_t *)"\x00\x21\x41\x92\x00", 5));
+    const uint8_t *pb = dfs_run__script_data(s, b->data_off),
+                  *mb = dfs_run__script_data(s, b->mask_off);
     assert_true(b->data_prefix);
-    assert_true(dfs__data_match(pb, mb, b->data_len, true, (const uint8_t *)"\xf0\x3f\x99", 3));
-    assert_false(dfs__data_match(pb, mb, b->data_len, true, (const uint8_t *)"\x01\x3f", 2));
+    assert_true(dfs_run__data_match(pb, mb, b->data_len, true, (const uint8_t *)"\xf0\x3f\x99", 3));
+    assert_false(dfs_run__data_match(pb, mb, b->data_len, true, (const uint8_t *)"\x01\x3f", 2));
     char txt[64];
-    dfs__pattern_str(pa, ma, a->data_len, false, txt, sizeof txt);
+    dfs_run__pattern_str(pa, ma, a->data_len, false, txt, sizeof txt);
     assert_string_equal(txt, "0021??92");
     dfs_script_free(s);
 }

@@ -1,11 +1,14 @@
 /* A transport that answers from a byte string: the device's descriptors and
- * then, request by request, an outcome and the reply's bytes. For fuzzing
- * the runner's handling of device replies (any bytes are a valid input)
- * and for tests. Time is virtual. Format in runner.h. */
+ * then, request by request, an outcome and the reply's bytes, for the
+ * runner's handling of device replies (test_replies.c: any bytes are a
+ * valid input). Time is virtual. Format in replay_transport.h. */
+#include "replay_transport.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "dfuscope/usb.h"
 
 struct replay {
     const uint8_t *p;
@@ -34,7 +37,7 @@ static void ident(struct replay *r, struct dfs_usb_ident *id)
     id->pid = (uint16_t)(r->dev[10] | r->dev[11] << 8);
     id->bus = 1;
     id->devnum = r->devnum;
-    dfs__fmt(id->path, sizeof id->path, "1-1");
+    snprintf(id->path, sizeof id->path, "1-1");
     id->speed = DFS_SPEED_FULL;
 }
 
@@ -44,7 +47,7 @@ static dfs_result r_open(void *ctx, const struct dfs_device_sel *sel, struct dfs
     (void)sel;
     struct replay *r = ctx;
     if (r->pos >= r->len) {
-        dfs__fmt(msg, size, "no device (the replay holds no requests)");
+        snprintf(msg, size, "no device (the replay holds no requests)");
         return DFS_E_NOTFOUND;
     }
     r->open = true;
@@ -126,7 +129,7 @@ static dfs_result r_reopen(void *ctx, const struct dfs_device_sel *sel, uint32_t
     struct replay *r = ctx;
     r->now += (uint64_t)within_ms * 1000 / 2;
     if (r->pos >= r->len) {
-        dfs__fmt(msg, size, "the replay holds nothing more");
+        snprintf(msg, size, "the replay holds nothing more");
         return DFS_E_NOTFOUND;
     }
     r->devnum++;
@@ -143,7 +146,7 @@ static const struct dfs_transport_ops replay_ops = {
 static uint64_t c_now(void *ctx) { return ((struct replay *)ctx)->now; }
 static void c_sleep(void *ctx, uint64_t us) { ((struct replay *)ctx)->now += us; }
 
-dfs_result dfs_replay_transport_new(const uint8_t *data, size_t len, struct dfs_transport *out,
+dfs_result replay_transport_new(const uint8_t *data, size_t len, struct dfs_transport *out,
                                     struct dfs_clock *clock)
 {
     if ((!data && len) || !out || !clock)
@@ -178,7 +181,7 @@ dfs_result dfs_replay_transport_new(const uint8_t *data, size_t len, struct dfs_
     return DFS_OK;
 }
 
-void dfs_replay_transport_free(struct dfs_transport *t)
+void replay_transport_free(struct dfs_transport *t)
 {
     if (!t)
         return;
