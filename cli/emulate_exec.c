@@ -10,6 +10,7 @@
  * environment variable DFS_EMULATE_HELPER names another helper. */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,40 +29,6 @@ static bool is_executable(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
-/* dir (absolute, no "." or ".." components) joined with rel, whose ".."
- * components remove the last component: "/p/bin" + "../libexec/x" gives
- * "/p/libexec/x". False when it does not fit. */
-static bool join_path(const char *dir, const char *rel, char *out, size_t size)
-{
-    size_t n = strlen(dir);
-    if (n >= size)
-        return false;
-    memcpy(out, dir, n + 1);
-    while (*rel) {
-        const char *slash = strchr(rel, '/');
-        size_t len = slash ? (size_t)(slash - rel) : strlen(rel);
-        if (len == 2 && rel[0] == '.' && rel[1] == '.') {
-            char *last = strrchr(out, '/');
-            if (last)
-                *(last == out ? last + 1 : last) = '\0';
-            n = strlen(out);
-        } else if (len > 0 && !(len == 1 && rel[0] == '.')) {
-            bool root = n == 1 && out[0] == '/';
-            if (n + (root ? 0 : 1) + len >= size)
-                return false;
-            if (!root)
-                out[n++] = '/';
-            memcpy(out + n, rel, len);
-            n += len;
-            out[n] = '\0';
-        }
-        rel += len;
-        if (*rel == '/')
-            rel++;
-    }
-    return true;
-}
-
 /* The helper to run, in path; false with err saying what is missing. */
 static bool find_helper(char *path, size_t size, char *err, size_t err_size)
 {
@@ -78,24 +45,10 @@ static bool find_helper(char *path, size_t size, char *err, size_t err_size)
         strcpy(path, env);
         return true;
     }
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) {
-        snprintf(err, err_size,
-                 "cannot find the emulation helper: /proc/self/exe cannot be read (%s); set "
-                 "%s to the path of dfuscope-emulate",
-                 n < 0 ? strerror(errno) : "empty", EMULATE_HELPER_ENV);
-        return false;
-    }
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (!slash) {
-        snprintf(err, err_size, "cannot find the emulation helper beside %s", self);
-        return false;
-    }
-    *(slash == self ? slash + 1 : slash) = '\0';
-    if (!join_path(self, DFS_EMULATE_HELPER_REL, path, size)) {
-        snprintf(err, err_size, "cannot find the emulation helper: path too long");
+    char why[200];
+    if (!cli_path_from_self(DFS_EMULATE_HELPER_REL, path, size, why, sizeof why)) {
+        snprintf(err, err_size, "cannot find the emulation helper: %s; set %s to the path of "
+                 "dfuscope-emulate", why, EMULATE_HELPER_ENV);
         return false;
     }
     if (is_executable(path))
