@@ -16,7 +16,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: %s emulate MODEL [--option NAME=VALUE]... [--pcap FILE] -- COMMAND [ARGS...]\n"
-            "       %s emulate --list\n\n"
+            "  or:  %s emulate --list\n\n"
             "Run COMMAND with MODEL attached as a USB device that unmodified programs using\n"
             "libusb (dfu-util, lsusb, ...) find and talk to, and exit with COMMAND's status.\n\n"
             "Options:\n"
