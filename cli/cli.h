@@ -140,6 +140,14 @@ struct finding_repeats {
 /* Count one more finding that is not listed, at FRAME. */
 void finding_repeats_more(struct finding_repeats *r, uint64_t frame);
 
+/* The path rel, relative to the folder this program is in (/proc/self/exe),
+ * with its ".." components applied: "../libexec/dfuscope/x" from
+ * /usr/local/bin gives /usr/local/libexec/dfuscope/x. Files installed with
+ * dfuscope are found so in an installed prefix, a moved one, a DESTDIR
+ * staging area and the build tree alike (which has the same layout). False
+ * with err set when the program's own path cannot be read or it does not fit. */
+bool cli_path_from_self(const char *rel, char *out, size_t size, char *err, size_t err_size);
+
 /* Subcommands */
 int cmd_decode(int argc, char **argv);
 int cmd_descriptors(int argc, char **argv);

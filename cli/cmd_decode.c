@@ -235,7 +235,9 @@ static void usage(FILE *f)
             "  -h, --help            this help\n"
             "\n"
             "Damaged records are reported on standard error with their frame number and\n"
-            "decoding goes on. Exit status: 0 decoded, 2 unusable input or usage error.\n",
+            "decoding goes on.\n"
+            "\n"
+            "Exit status: 0 decoded, 2 unusable input or usage error.\n",
             cli_prog);
 }
 

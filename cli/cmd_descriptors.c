@@ -526,7 +526,9 @@ static void usage(FILE *f)
             "Options:\n"
             "  --json        one JSON object {\"file\", \"devices\": [...]} (docs/json.md)\n"
             "  --device ...  only this device\n"
-            "  -h, --help    this help\n",
+            "  -h, --help    this help\n"
+            "\n"
+            "Exit status: 0 printed, 2 unusable input or usage error.\n",
             cli_prog);
 }
 

@@ -1,19 +1,14 @@
 /* dfuscope emulate: run a host program against an emulated DFU device, and
- * optionally record the session as a usbmon capture (docs/emulation.md). */
+ * optionally record the session as a usbmon capture (docs/emulation.md).
+ * The arguments are read and checked here, in dfuscope and again in the
+ * helper program that runs the emulation (emulate.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "emu.h"
-#ifdef DFS_HAVE_EMU_BRIDGE
-#include "bridge.h"
-#endif
-
-/* Exit codes of the emulator itself (the command's own status otherwise),
- * the convention of env(1) and timeout(1). */
-#define EXIT_EMU_FAILED 125
-#define EXIT_CMD_NOT_FOUND 127
+#include "emulate.h"
 
 #define MAX_ASSIGNMENTS 64
 
@@ -21,7 +16,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: %s emulate MODEL [--option NAME=VALUE]... [--pcap FILE] -- COMMAND [ARGS...]\n"
-            "       %s emulate --list\n\n"
+            "  or:  %s emulate --list\n\n"
             "Run COMMAND with MODEL attached as a USB device that unmodified programs using\n"
             "libusb (dfu-util, lsusb, ...) find and talk to, and exit with COMMAND's status.\n\n"
             "Options:\n"
@@ -169,48 +164,15 @@ int cmd_emulate(int argc, char **argv)
         return EXIT_USAGE;
     }
 
-#ifdef DFS_HAVE_EMU_BRIDGE
-    if (!dfs_emu_preload_active()) {
-        /* run again under libumockdev-preload: the emulator must see its
-         * own test bed the way the command does */
-        char **again = calloc((size_t)argc + 2, sizeof *again);
-        if (!again) {
-            cli_err(cmd, "out of memory");
-            return EXIT_EMU_FAILED;
-        }
-        again[0] = (char *)cli_prog;
-        for (int i = 0; i < argc; i++)
-            again[i + 1] = argv[i];
-        dfs_emu_reexec_with_preload(again, err, sizeof err);
-        free(again);
-        cli_err(cmd, "%s", err);
-        return EXIT_EMU_FAILED;
-    }
-    struct dfs_emu_run_options ro = {
+    struct emulate_request rq = {
         .model = model,
         .assignments = assignments,
         .n_assignments = n_assign,
-        .pcap_path = pcap,
-        .bus = (uint16_t)bus,
-        .address = (uint8_t)address,
+        .pcap = pcap,
+        .bus = bus,
+        .address = address,
         .trace = trace,
-        .argv = argv + command_at,
+        .command = argv + command_at,
     };
-    err[0] = '\0';
-    int status = dfs_emu_run(&ro, err, sizeof err);
-    if (status < 0 || status == EXIT_CMD_NOT_FOUND) {
-        if (*err)
-            cli_err(cmd, "%s", err);
-        return status < 0 ? EXIT_EMU_FAILED : status;
-    }
-    return status;
-#else
-    (void)pcap;
-    (void)trace;
-    cli_err(cmd, "this dfuscope was built without the emulation bridge (umockdev or glib "
-                 "missing at configure time, or DFS_BUILD_FIXTURES=OFF): install the Debian "
-                 "packages umockdev, libumockdev-dev and libglib2.0-dev, then configure with "
-                 "-DDFS_BUILD_FIXTURES=ON and build again");
-    return EXIT_EMU_FAILED;
-#endif
+    return emulate_launch(argc, argv, &rq);
 }

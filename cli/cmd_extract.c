@@ -325,6 +325,7 @@ static void usage(FILE *f)
             "\n"
             "A binary starts at the lowest address written. Only writes the device\n"
             "confirmed (GETSTATUS without error) are used.\n"
+            "\n"
             "Exit status: 0 written, 1 nothing to extract, 2 unusable input or usage error.\n",
             cli_prog);
 }

@@ -12,7 +12,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: %s run [OPTIONS] SCRIPT\n"
-            "       %s run [OPTIONS] --suite NAME[,NAME...]\n"
+            "  or:  %s run [OPTIONS] --suite NAME[,NAME...]\n"
             "\n"
             "Send a script's requests (docs/scripts.md) or the built-in conformance suites\n"
             "(docs/conformance.md) to a DFU device and check every reply. Read-only unless\n"

@@ -1,5 +1,10 @@
 /* dfuscope wireshark-install: copy the Wireshark plugin (dfuscope.so) into
- * the user's personal plugin folder, or with --system into Wireshark's own. */
+ * the user's personal plugin folder, or with --system into Wireshark's own.
+ *
+ * The plugin is found relative to this program, where cmake --install puts
+ * it: PREFIX/lib/wireshark/plugins/X.Y/epan, or Wireshark's own folder when
+ * PREFIX is Wireshark's (dissector/CMakeLists.txt). The build tree has the
+ * same layout (build/cli/dfuscope, build/lib/wireshark/plugins/X.Y/epan). */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -16,14 +21,17 @@
 #ifndef DFS_WIRESHARK_MAJOR_MINOR
 #define DFS_WIRESHARK_MAJOR_MINOR ""
 #endif
-#ifndef DFS_PLUGIN_BUILD_PATH
-#define DFS_PLUGIN_BUILD_PATH ""
+/* Wireshark's own plugin folder, for --system */
+#ifndef DFS_PLUGIN_SYSTEM_DIR
+#define DFS_PLUGIN_SYSTEM_DIR ""
 #endif
-#ifndef DFS_CLI_BUILD_PATH
-#define DFS_CLI_BUILD_PATH ""
+/* the plugin relative to this program: installed in Wireshark's prefix, and
+ * in any other prefix (and the build tree) */
+#ifndef DFS_PLUGIN_REL_WIRESHARK
+#define DFS_PLUGIN_REL_WIRESHARK ""
 #endif
-#ifndef DFS_PLUGIN_INSTALL_DIR
-#define DFS_PLUGIN_INSTALL_DIR ""
+#ifndef DFS_PLUGIN_REL_OTHER
+#define DFS_PLUGIN_REL_OTHER ""
 #endif
 
 #define CMD "wireshark-install"
@@ -44,10 +52,13 @@ static void usage(FILE *f)
             "  --print         only print the plugin and the folder, install nothing\n"
             "  --uninstall     remove the plugin from the folder\n"
             "  -h, --help      this help\n\n"
-            "Wireshark run as root ignores personal plugin folders: as root, use --system.\n",
+            "Wireshark run as root ignores personal plugin folders: as root, use --system.\n"
+            "\n"
+            "Exit status: 0 done, 2 the plugin or the folder could not be used (the\n"
+            "message says why) or usage error.\n",
             cli_prog, DFS_HAVE_DISSECTOR ? DFS_WIRESHARK_MAJOR_MINOR : "(not built)",
             DFS_HAVE_DISSECTOR ? DFS_WIRESHARK_MAJOR_MINOR : "X.Y",
-            DFS_HAVE_DISSECTOR ? DFS_PLUGIN_INSTALL_DIR : "not known");
+            DFS_HAVE_DISSECTOR ? DFS_PLUGIN_SYSTEM_DIR : "not known");
 }
 
 static bool is_file(const char *p)
@@ -56,24 +67,26 @@ static bool is_file(const char *p)
     return p && *p && stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* The plugin that belongs to this program: the build tree's when this is the
- * build tree's dfuscope, else the installed one. */
-static const char *find_plugin(void)
+/* The plugin that belongs to this program: where cmake --install puts it
+ * relative to the program (the build tree has the same layout). NULL when
+ * there is none, with the places looked at in tried. */
+static const char *find_plugin(char *buf, size_t size, char *tried, size_t tried_size)
 {
-    char self[PATH_MAX], built[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n > 0) {
-        self[n] = '\0';
-        if (realpath(DFS_CLI_BUILD_PATH, built) && strcmp(self, built) == 0 &&
-            is_file(DFS_PLUGIN_BUILD_PATH))
-            return DFS_PLUGIN_BUILD_PATH;
+    static const char *const rels[] = {DFS_PLUGIN_REL_WIRESHARK, DFS_PLUGIN_REL_OTHER};
+    tried[0] = '\0';
+    for (size_t i = 0; i < sizeof rels / sizeof rels[0]; i++) {
+        char why[200];
+        if (!*rels[i] || (i > 0 && strcmp(rels[i], rels[0]) == 0))
+            continue;
+        if (!cli_path_from_self(rels[i], buf, size, why, sizeof why)) {
+            snprintf(tried, tried_size, "%s", why);
+            return NULL;
+        }
+        if (is_file(buf))
+            return buf;
+        size_t n = strlen(tried);
+        snprintf(tried + n, tried_size - n, "%s%s", n ? ", " : "", buf);
     }
-    static char installed[PATH_MAX];
-    snprintf(installed, sizeof installed, "%s/dfuscope.so", DFS_PLUGIN_INSTALL_DIR);
-    if (is_file(installed))
-        return installed;
-    if (is_file(DFS_PLUGIN_BUILD_PATH))
-        return DFS_PLUGIN_BUILD_PATH;
     return NULL;
 }
 
@@ -197,7 +210,7 @@ int cmd_wireshark_install(int argc, char **argv)
     if (dir) {
         snprintf(target, sizeof target, "%s", dir);
     } else if (system) {
-        snprintf(target, sizeof target, "%s", DFS_PLUGIN_INSTALL_DIR);
+        snprintf(target, sizeof target, "%s", DFS_PLUGIN_SYSTEM_DIR);
     } else {
         const char *home = getenv("HOME");
         if (!home || !*home) {
@@ -227,12 +240,18 @@ int cmd_wireshark_install(int argc, char **argv)
         return 0;
     }
 
+    char found[PATH_MAX], tried[2 * PATH_MAX + 16];
+    if (plugin && !is_file(plugin)) {
+        cli_err(CMD, "--plugin %s: no such file", plugin);
+        return EXIT_USAGE;
+    }
     if (!plugin)
-        plugin = find_plugin();
-    if (!plugin || !is_file(plugin)) {
-        cli_err(CMD, "the plugin %s was not found: build it (cmake --build) or pass --plugin "
-                     "FILE",
-                plugin ? plugin : DFS_PLUGIN_BUILD_PATH);
+        plugin = find_plugin(found, sizeof found, tried, sizeof tried);
+    if (!plugin) {
+        cli_err(CMD, "the plugin was not found beside this dfuscope (looked for %s): build it "
+                     "(cmake --build), install it with dfuscope (cmake --install; Debian "
+                     "package dfuscope-wireshark), or pass --plugin FILE",
+                tried);
         return EXIT_USAGE;
     }
     if (print) {

@@ -1,6 +1,7 @@
 /* Shared helpers of the dfuscope command line. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -490,4 +491,63 @@ void finding_repeats_more(struct finding_repeats *r, uint64_t frame)
     if (!r->more++)
         r->first_frame = frame;
     r->last_frame = frame;
+}
+
+/* ---- files installed beside the program ----------------------------------------- */
+
+/* dir (absolute, no "." or ".." components) joined with rel, whose ".."
+ * components remove the last component: "/p/bin" + "../libexec/x" gives
+ * "/p/libexec/x". False when it does not fit. */
+static bool join_path(const char *dir, const char *rel, char *out, size_t size)
+{
+    size_t n = strlen(dir);
+    if (n >= size)
+        return false;
+    memcpy(out, dir, n + 1);
+    while (*rel) {
+        const char *slash = strchr(rel, '/');
+        size_t len = slash ? (size_t)(slash - rel) : strlen(rel);
+        if (len == 2 && rel[0] == '.' && rel[1] == '.') {
+            char *last = strrchr(out, '/');
+            if (last)
+                *(last == out ? last + 1 : last) = '\0';
+            n = strlen(out);
+        } else if (len > 0 && !(len == 1 && rel[0] == '.')) {
+            bool root = n == 1 && out[0] == '/';
+            if (n + (root ? 0 : 1) + len >= size)
+                return false;
+            if (!root)
+                out[n++] = '/';
+            memcpy(out + n, rel, len);
+            n += len;
+            out[n] = '\0';
+        }
+        rel += len;
+        if (*rel == '/')
+            rel++;
+    }
+    return true;
+}
+
+bool cli_path_from_self(const char *rel, char *out, size_t size, char *err, size_t err_size)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        snprintf(err, err_size, "/proc/self/exe cannot be read (%s)",
+                 n < 0 ? strerror(errno) : "empty");
+        return false;
+    }
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (!slash) {
+        snprintf(err, err_size, "/proc/self/exe is not an absolute path: %s", self);
+        return false;
+    }
+    *(slash == self ? slash + 1 : slash) = '\0';
+    if (!join_path(self, rel, out, size)) {
+        snprintf(err, err_size, "path too long: %s/%s", self, rel);
+        return false;
+    }
+    return true;
 }

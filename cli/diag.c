@@ -7,11 +7,28 @@
 
 #define MAX_KEPT 2000
 
+/* A finding kept for the listing: struct dfs_finding with its two texts
+ * copied at their length rather than in 1 KiB arrays each (a long capture
+ * keeps dozens of findings; this is most of diagnose's own memory). */
+struct kept {
+    enum dfs_finding_code code;
+    const char *id;
+    enum dfs_severity severity;
+    enum dfs_group group;
+    const char *title;
+    uint32_t device;
+    uint64_t frame;
+    uint64_t frames[DFS_FINDING_MAX_FRAMES];
+    unsigned n_frames;
+    char *explanation; /* one allocation: explanation, then remedy */
+    const char *remedy;
+};
+
 struct diag {
     FILE *out;
     bool json, live;
     struct color color;
-    struct dfs_finding *f;
+    struct kept *f;
     size_t n, cap;
     uint64_t dropped;
     uint64_t sev[3];                     /* every finding, kept or not */
@@ -43,6 +60,8 @@ void diag_free(struct diag *d)
 {
     if (!d)
         return;
+    for (size_t i = 0; i < d->n; i++)
+        free(d->f[i].explanation);
     free(d->f);
     free(d);
 }
@@ -243,7 +262,7 @@ static int on_finding(void *user, const struct dfs_finding *f)
             return 0;
         }
         size_t ncap = d->cap ? d->cap * 2 : 32;
-        struct dfs_finding *n = realloc(d->f, ncap * sizeof *n);
+        struct kept *n = realloc(d->f, ncap * sizeof *n);
         if (!n) {
             d->dropped++;
             return 0;
@@ -251,7 +270,25 @@ static int on_finding(void *user, const struct dfs_finding *f)
         d->f = n;
         d->cap = ncap;
     }
-    d->f[d->n++] = *f;
+    size_t le = strnlen(f->explanation, sizeof f->explanation);
+    size_t lr = strnlen(f->remedy, sizeof f->remedy);
+    char *text = malloc(le + lr + 2);
+    if (!text) {
+        d->dropped++;
+        return 0;
+    }
+    memcpy(text, f->explanation, le);
+    text[le] = '\0';
+    memcpy(text + le + 1, f->remedy, lr);
+    text[le + 1 + lr] = '\0';
+    struct kept *k = &d->f[d->n++];
+    *k = (struct kept){.code = f->code, .id = f->id, .severity = f->severity,
+                       .group = f->group, .title = f->title, .device = f->device,
+                       .frame = f->frame, .n_frames = f->n_frames, .explanation = text,
+                       .remedy = text + le + 1};
+    unsigned nf = f->n_frames < DFS_FINDING_MAX_FRAMES ? f->n_frames : DFS_FINDING_MAX_FRAMES;
+    k->n_frames = nf;
+    memcpy(k->frames, f->frames, nf * sizeof f->frames[0]);
     if (ml)
         ml->kept++;
     return 0;
@@ -290,7 +327,7 @@ void diag_sink(struct diag *d, struct dfs_sink *sink)
 
 static int cmp_finding(const void *a, const void *b)
 {
-    const struct dfs_finding *x = a, *y = b;
+    const struct kept *x = a, *y = b;
     if (x->severity != y->severity)
         return x->severity > y->severity ? -1 : 1;
     uint64_t fx = x->n_frames ? x->frames[0] : x->frame, fy = y->n_frames ? y->frames[0] : y->frame;
@@ -474,7 +511,7 @@ static void print_text(struct diag *d, dfs_decoder *dec, const char *path,
         fputc('\n', o);
     fprintf(o, "%s%s%s: ", c_bold(c), path, c_off(c));
     if (d->n) {
-        const struct dfs_finding *top = &d->f[0];
+        const struct kept *top = &d->f[0];
         fprintf(o, "%s: %s (%s at frame %" PRIu64 ")", dfs_severity_name(top->severity),
                 top->title, top->id, top->frame);
     } else {
@@ -503,7 +540,7 @@ static void print_text(struct diag *d, dfs_decoder *dec, const char *path,
     fputs("\n\n", o);
     unsigned shown[DFS_F__COUNT] = {0};
     for (size_t i = 0; i < d->n; i++) {
-        const struct dfs_finding *f = &d->f[i];
+        const struct kept *f = &d->f[i];
         const char *col = f->severity == DFS_SEV_ERROR     ? c_red(c)
                           : f->severity == DFS_SEV_WARNING ? c_yellow(c)
                                                            : c_cyan(c);
@@ -545,7 +582,7 @@ static void print_json(struct diag *d, dfs_decoder *dec, const char *path,
     json_str(o, path);
     fputs(",\"findings\":[", o);
     for (size_t i = 0; i < d->n; i++) {
-        const struct dfs_finding *f = &d->f[i];
+        const struct kept *f = &d->f[i];
         fprintf(o, "%s{\"id\":", i ? "," : "");
         json_str(o, f->id);
         fprintf(o, ",\"severity\":\"%s\",\"group\":\"%s\",\"title\":",

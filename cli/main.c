@@ -35,7 +35,12 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-18s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nRun '%s COMMAND --help' for a command's options.\n"
-               "Options: -h, --help  this help;  -V, --version  the version\n",
+               "\n"
+               "Options:\n"
+               "  -h, --help     this help\n"
+               "  -V, --version  the version\n"
+               "\n"
+               "Exit status: the command's (see its --help); 2 for no or an unknown command.\n",
             cli_prog);
 }
 

@@ -18,6 +18,10 @@ void *dfs__calloc(dfs_decoder *d, size_t n, size_t size)
 {
     if (size && n > SIZE_MAX / size)
         return NULL;
+    /* libc's calloc leaves the pages of a new mapping untouched (they are
+     * zero already): a large table costs memory only where it is used */
+    if (!d->opt.alloc)
+        return calloc(n, size);
     void *p = dfs__malloc(d, n * size);
     if (p)
         memset(p, 0, n * size);
@@ -179,10 +183,12 @@ dfs_result dfs_decoder_new(const struct dfs_options *opt, const struct dfs_sink 
     if (o.alloc && (!o.alloc->malloc || !o.alloc->realloc || !o.alloc->free))
         return DFS_E_INVAL;
     const struct dfs_allocator *a = o.alloc;
-    dfs_decoder *d = a ? a->malloc(a->ctx, sizeof *d) : malloc(sizeof *d);
+    /* (calloc: most of the per-bus device tables are never touched) */
+    dfs_decoder *d = a ? a->malloc(a->ctx, sizeof *d) : calloc(1, sizeof *d);
     if (!d)
         return DFS_E_NOMEM;
-    memset(d, 0, sizeof *d);
+    if (a)
+        memset(d, 0, sizeof *d);
     d->opt = o;
     if (sink)
         d->sink = *sink;

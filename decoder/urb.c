@@ -40,22 +40,22 @@ void dfs__urb_table_clear(dfs_decoder *d, struct dfs__urb_table *t)
 {
     if (!t->slots)
         return;
-    for (uint32_t i = 0; i < t->cap; i++) {
+    for (uint32_t i = 0; i < t->fresh; i++) {
         if (t->slots[i].used)
             dfs__free(d, t->slots[i].payload);
-        t->slots[i] = (struct dfs__urb_slot){.newer = i + 1 < t->cap ? i + 1 : DFS__NONE,
-                                            .older = DFS__NONE};
+        t->slots[i] = (struct dfs__urb_slot){.newer = DFS__NONE, .older = DFS__NONE};
     }
     memset(t->index, 0xff, ((size_t)t->index_mask + 1) * sizeof *t->index);
     t->count = 0;
-    t->free_head = 0;
+    t->fresh = 0;
+    t->free_head = DFS__NONE;
     t->oldest = t->newest = DFS__NONE;
 }
 
 void dfs__urb_table_free(dfs_decoder *d, struct dfs__urb_table *t)
 {
     if (t->slots)
-        for (uint32_t i = 0; i < t->cap; i++)
+        for (uint32_t i = 0; i < t->fresh; i++)
             if (t->slots[i].used)
                 dfs__free(d, t->slots[i].payload);
     dfs__free(d, t->slots);
@@ -79,8 +79,11 @@ uint32_t dfs__urb_find(const struct dfs__urb_table *t, uint16_t bus, uint64_t id
 uint32_t dfs__urb_insert(struct dfs__urb_table *t, uint16_t bus, uint64_t id)
 {
     uint32_t s = t->free_head;
+    if (s != DFS__NONE)
+        t->free_head = t->slots[s].newer;
+    else
+        s = t->fresh++;
     struct dfs__urb_slot *e = &t->slots[s];
-    t->free_head = e->newer;
     *e = (struct dfs__urb_slot){.id = id, .bus = bus, .used = true, .older = t->newest,
                                 .newer = DFS__NONE};
     if (t->newest != DFS__NONE)

@@ -31,6 +31,10 @@ struct dfs__urb_table {
     uint32_t *index;   /* hash -> slot, DFS__NONE when empty */
     uint32_t index_mask;
     uint32_t free_head, oldest, newest;
+    /* slots [fresh, cap) were never used: they are taken in order once the
+     * free list of used and removed slots is empty, so that the memory a
+     * table touches follows the most URBs outstanding, not cap */
+    uint32_t fresh;
 };
 
 dfs_result dfs__urb_table_init(dfs_decoder *d, struct dfs__urb_table *t, uint32_t cap);

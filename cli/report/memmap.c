@@ -7,7 +7,6 @@
  * never confirmed with a dashed outline. A table below says the same in
  * words. */
 #include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,7 +79,7 @@ static void am_build(struct amap *m, struct iv *v, size_t n)
     double wsum = 0, wt[MAX_CLUSTERS];
     for (size_t i = 0; i < m->n; i++) {
         uint64_t size = m->c[i].b - m->c[i].a;
-        wt[i] = log2((double)(size > 16 ? size : 16)) + 4;
+        wt[i] = rp_log2((double)(size > 16 ? size : 16)) + 4;
         wsum += wt[i];
     }
     double avail = (PX1 - PX0) - (double)(m->n - 1) * BRK_W;

@@ -214,4 +214,13 @@ void rp_addr(char *buf, size_t size, uint64_t a);
 void rp_bytes(char *buf, size_t size, uint64_t n);
 void rp_secs(char *buf, size_t size, double s);
 
+/* The little floating-point the drawing needs, without libm (numbers.c):
+ * linking libm costs every dfuscope command about 400 KiB of memory. */
+/* log2(x) for x >= 1, within 1e-15 of the exact value */
+double rp_log2(double x);
+/* the smallest integer >= x (x itself when it has no fraction or is huge) */
+double rp_ceil(double x);
+/* 10^floor(log10(x)) for x > 0: the power of ten at or below x */
+double rp_pow10_below(double x);
+
 #endif

@@ -6,7 +6,6 @@
  * with notable transactions still drawn one by one. Then the close-up: the
  * transactions just before the verdict, one box each. */
 #include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,7 +188,7 @@ static void fmt_at(char *buf, size_t size, double t, double step)
 
 static double nice_step(double raw)
 {
-    double e = pow(10, floor(log10(raw)));
+    double e = rp_pow10_below(raw);
     double f = raw / e;
     return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * e;
 }
@@ -211,7 +210,7 @@ static void write_axis(FILE *o, const struct axis *a, double y, double height)
             continue;
         }
         double step = nice_step(d / (width / 95 > 1 ? width / 95 : 1));
-        double first = ceil(s->t0 / step) * step;
+        double first = rp_ceil(s->t0 / step) * step;
         for (double t = first; t <= s->t1 + 1e-12; t += step) {
             double x = ax_x(a, t);
             char b[32];
@@ -602,7 +601,7 @@ static void lane_buckets(FILE *o, const struct rp_page *p, struct lane_draw *ld,
             if (x->n[r] > x->n[dom])
                 dom = r;
         static const char *const cls[RP_NREQ] = {"dn", "up", "gs", "other"};
-        double h = 3 + 19 * log2(1.0 + n) / log2(1.0 + nmax);
+        double h = 3 + 19 * rp_log2(1.0 + n) / rp_log2(1.0 + nmax);
         fprintf(o, "<rect class=\"bar-%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">"
                    "<title>",
                 cls[dom], PX0 + (double)j * COLW, y + TICK_BASE - h, COLW, h);

@@ -50,13 +50,20 @@ DEMO_PACKAGES=(build-essential cmake pkg-config libpcap-dev libusb-1.0-0-dev)
 # (Qt) under Xvfb for the screenshot, xwd and xdotool to take and drive it.
 WIRESHARK_TEST_PACKAGES=(tshark wireshark-common wireshark-qt xvfb xauth x11-apps xdotool)
 
+# What scripts/package needs to build the Debian packages (debian/control's
+# Build-Depends, dpkg-buildpackage's debhelper) and to check them (lintian).
+PACKAGE_PACKAGES=("${DEMO_PACKAGES[@]}" debhelper help2man libumockdev-dev libglib2.0-dev
+    libwireshark-dev lintian)
+
 # What scripts/test builds and runs: everything above, cmocka and Python for
 # the tests, clang (second compiler, libFuzzer), the emulation bridge
-# (umockdev, glib), Wireshark's development files for the plugin, and the
-# real tools the tests use as oracles.
+# (umockdev, glib), Wireshark's development files for the plugin, help2man
+# for the man pages, and the real tools the tests use as oracles (man and
+# groff for the man pages; debootstrap for the packages' fresh root).
 TEST_PACKAGES=("${DEMO_PACKAGES[@]}" python3 libcmocka-dev clang libclang-rt-14-dev
     umockdev libumockdev-dev libglib2.0-dev libwireshark-dev dfu-util usbutils srecord
-    chromium "${WIRESHARK_TEST_PACKAGES[@]}")
+    chromium "${WIRESHARK_TEST_PACKAGES[@]}" help2man man-db groff-base
+    "${PACKAGE_PACKAGES[@]}" debootstrap)
 
 # have_build_system DIR: was DIR configured to the end (a generated build
 # system, not only the CMakeCache.txt a failed configure leaves behind)?

@@ -13,8 +13,9 @@ TEST is one of:
   random    sharkd asked for the frames in a random order (after its in-order
             load) shows the same fields as tshark -2
   install   `dfuscope wireshark-install` puts the plugin where tshark loads it,
-            --uninstall removes it, and `cmake --install` puts it in
-            Wireshark's plugin folder (under DESTDIR)
+            --uninstall removes it, and `cmake --install` (under DESTDIR) puts
+            it in Wireshark's plugin folder for Wireshark's prefix, and in
+            PREFIX/lib/wireshark/plugins/X.Y/epan for another
   damaged   captures with bytes changed in their usbmon records and cut short
             in the middle of a record: tshark (also -2, also under the
             sanitizers) neither crashes nor disagrees between its passes
@@ -485,16 +486,27 @@ def test_install(env, dfuscope, plugin):
     build = os.environ.get("DFS_BUILD_DIR")
     if not build:
         return
-    destdir = os.path.join(home, "destdir")
-    res = subprocess.run(["cmake", "--install", build], capture_output=True, text=True,
-                         env=dict(os.environ, DESTDIR=destdir))
-    plugdir = subprocess.run(["pkg-config", "--variable=plugindir", "wireshark"],
-                             capture_output=True, text=True).stdout.strip()
-    want = destdir + os.path.join(plugdir, "epan", "dfuscope.so")
-    if res.returncode != 0 or not os.path.isfile(want):
-        fail(f"cmake --install: exit {res.returncode}, {want} missing: {res.stderr[-500:]}")
-    else:
-        print(f"ok   cmake --install puts the plugin in {os.path.join(plugdir, 'epan')}")
+    # cmake --install puts it under the prefix only: in Wireshark's own
+    # folder when the prefix is Wireshark's, else in PREFIX/lib/wireshark/...
+    pc = lambda var: subprocess.run(["pkg-config", f"--variable={var}", "wireshark"],
+                                    capture_output=True, text=True).stdout.strip()
+    plugdir, wsprefix = pc("plugindir"), pc("prefix").rstrip("/") or "/usr"
+    for prefix, folder in ((wsprefix, os.path.join(plugdir, "epan")),
+                           ("/usr/local", os.path.join("/usr/local/lib/wireshark/plugins",
+                                                       env.version, "epan"))):
+        destdir = os.path.join(home, "destdir" + prefix.replace("/", "-"))
+        res = subprocess.run(["cmake", "--install", build, "--prefix", prefix,
+                              "--component", "wireshark"], capture_output=True, text=True,
+                             env=dict(os.environ, DESTDIR=destdir))
+        want = destdir + os.path.join(folder, "dfuscope.so")
+        if res.returncode != 0 or not os.path.isfile(want):
+            fail(f"cmake --install --prefix {prefix}: exit {res.returncode}, {want} missing: "
+                 f"{res.stdout[-500:]}{res.stderr[-500:]}")
+        elif f"Wireshark plugin: {want}" not in res.stdout:
+            fail(f"cmake --install --prefix {prefix} does not say where the plugin went: "
+                 f"{res.stdout[-500:]}")
+        else:
+            print(f"ok   cmake --install --prefix {prefix} puts the plugin in {folder}")
 
 
 def damaged_copies(path, outdir, n=6):
