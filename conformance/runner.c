@@ -153,6 +153,8 @@ void dfs__step_begin(struct dfs__sess *s, const char *origin, const char *fmt, .
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     s->step = dfs__report_add_step(s->rep, origin, text, s->check, dfs__now(s));
+    if (s->step != SIZE_MAX && s->o->on_step_begin)
+        s->o->on_step_begin(s->o->user, s->rep, s->step);
 }
 
 static struct dfs_step_info *cur_step(struct dfs__sess *s)
