@@ -75,6 +75,9 @@ struct run_opts {
     struct dfs_options dopt;
     bool follow;                  /* growing file or pipe */
     bool quiet_capture_findings;  /* do not print capture.* findings on stderr */
+    /* A progress line on standard error while a file over
+     * PROGRESS_MIN_FILE_BYTES is read, when it is a terminal (progress.h) */
+    bool progress;
     struct dev_filter *filter;    /* VID:PID filters get a first pass on files */
     /* Records come from here instead of from path (live capture, device
      * following): RECORD, AGAIN (call again), EOF or ERROR (message already

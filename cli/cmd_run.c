@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "dfuscope/runner.h"
+#include "progress.h"
 
 static void usage(FILE *f)
 {
@@ -46,6 +47,8 @@ static void usage(FILE *f)
             "  --pcap FILE            the run as a usbmon capture (.pcapng: pcapng), which\n"
             "                         dfuscope diagnose and Wireshark read\n"
             "  -v, --verbose          text: every request under its step\n"
+            "  -q, --quiet            no progress line (on standard error, when it is a\n"
+            "                         terminal: the step the run is on and for how long)\n"
             "\n"
             "  --timeout MS           per request (default 5000)\n"
             "  --keep-going           scripts: go on after a failed step\n"
@@ -158,9 +161,23 @@ static void ui_step(void *user, const dfs_report *r, size_t i)
 {
     struct run_ui *u = user;
     if (u->text) {
+        progress_hold(); /* the same terminal, maybe */
         dfs_report_write_step(r, i, stdout, u->verbose);
         fflush(stdout);
+        progress_release();
     }
+}
+
+/* The progress line: "dfuscope run: step 12, dfu11.poll-timeout: getstatus" */
+static void ui_step_begin(void *user, const dfs_report *r, size_t i)
+{
+    (void)user;
+    const struct dfs_step_info *s = dfs_report_step(r, i);
+    if (!s)
+        return;
+    char line[600];
+    snprintf(line, sizeof line, "%s run: step %zu, %s: %s", cli_prog, i + 1, s->origin, s->text);
+    progress_set(line);
 }
 
 static void ui_note(void *user, const char *msg)
@@ -168,7 +185,9 @@ static void ui_note(void *user, const char *msg)
     (void)user;
     char safe[700];
     text_safe(safe, sizeof safe, msg);
+    progress_hold();
     fprintf(stderr, "%s run: %s\n", cli_prog, safe);
+    progress_release();
 }
 
 static void ui_record(void *user, struct dfs_time ts, const uint8_t *rec, size_t len)
@@ -238,7 +257,7 @@ int cmd_run(int argc, char **argv)
     struct dfs_run_options o;
     dfs_run_options_init(&o);
     unsigned suites = 0;
-    bool json = false, dry = false, list = false, verbose = false;
+    bool json = false, dry = false, list = false, verbose = false, quiet = false;
     const char *junit = NULL, *pcap = NULL;
     enum {
         OPT_SUITE = 256, OPT_DEVICE, OPT_PATH, OPT_SERIAL, OPT_ALT, OPT_IFACE, OPT_JSON,
@@ -265,13 +284,14 @@ int cmd_run(int argc, char **argv)
         {"allow-otp", no_argument, NULL, OPT_ALLOW_BASE + 4},
         {"allow-timing-abuse", no_argument, NULL, OPT_ALLOW_BASE + 5},
         {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int opt;
     unsigned long v;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
         switch (opt) {
         case OPT_SUITE:
             if (!add_suites(&suites, optarg))
@@ -325,6 +345,7 @@ int cmd_run(int argc, char **argv)
             o.timeout_ms = (uint32_t)v;
             break;
         case 'v': verbose = true; break;
+        case 'q': quiet = true; break;
         case 'h': usage(stdout); return 0;
         default:
             if (opt >= OPT_ALLOW_BASE && opt < OPT_ALLOW_BASE + 6) {
@@ -440,9 +461,12 @@ int cmd_run(int argc, char **argv)
     o.on_step = ui_step;
     o.on_note = ui_note;
     o.user = &ui;
+    if (!quiet && progress_start_ticker())
+        o.on_step_begin = ui_step_begin;
     dfs_report *rep = NULL;
     dfs_result r = script ? dfs_run_script(script, &o, &tp, &rep)
                           : dfs_run_suites(suites, &o, &tp, &rep);
+    progress_stop();
     /* the capture ends when the run does, maybe well after its last
      * record (a device that left and was waited for) */
     if (clock.wall) {
