@@ -243,26 +243,28 @@ static void usage(FILE *f)
             cli_prog);
 }
 
+enum { OPT_JSON = 256, OPT_URBS, OPT_DFU, OPT_DEVICE };
+static const struct option longopts[] = {
+    {"json", no_argument, NULL, OPT_JSON},
+    {"urbs", no_argument, NULL, OPT_URBS},
+    {"dfu", no_argument, NULL, OPT_DFU},
+    {"device", required_argument, NULL, OPT_DEVICE},
+    LIMIT_LONGOPTS,
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+const struct cli_options cmd_decode_options = {"hq", longopts};
+
 int cmd_decode(int argc, char **argv)
 {
     struct decode_ctx c = {.out = stdout};
     bool quiet = false;
     struct run_opts ro = {.cmd = "decode"};
     dfs_options_init(&ro.dopt);
-    enum { OPT_JSON = 256, OPT_URBS, OPT_DFU, OPT_DEVICE };
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, OPT_JSON},
-        {"urbs", no_argument, NULL, OPT_URBS},
-        {"dfu", no_argument, NULL, OPT_DFU},
-        {"device", required_argument, NULL, OPT_DEVICE},
-        LIMIT_LONGOPTS,
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "hq", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, cmd_decode_options.shortopts, longopts, NULL)) != -1) {
         switch (opt) {
         case OPT_JSON: c.json = true; break;
         case OPT_URBS: c.urbs = true; break;

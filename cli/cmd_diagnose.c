@@ -37,6 +37,19 @@ struct filter_sink {
     dfs_decoder **dec;
 };
 
+enum { OPT_JSON = 256, OPT_DEVICE, OPT_COLOR };
+static const struct option longopts[] = {
+    {"json", no_argument, NULL, OPT_JSON},
+    {"device", required_argument, NULL, OPT_DEVICE},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"colour", required_argument, NULL, OPT_COLOR},
+    LIMIT_LONGOPTS,
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+const struct cli_options cmd_diagnose_options = {"hq", longopts};
+
 int cmd_diagnose(int argc, char **argv)
 {
     bool json = false, quiet = false;
@@ -44,20 +57,9 @@ int cmd_diagnose(int argc, char **argv)
     struct dev_filter filter = {0};
     struct run_opts ro = {.cmd = "diagnose"};
     dfs_options_init(&ro.dopt);
-    enum { OPT_JSON = 256, OPT_DEVICE, OPT_COLOR };
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, OPT_JSON},
-        {"device", required_argument, NULL, OPT_DEVICE},
-        {"color", required_argument, NULL, OPT_COLOR},
-        {"colour", required_argument, NULL, OPT_COLOR},
-        LIMIT_LONGOPTS,
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "hq", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, cmd_diagnose_options.shortopts, longopts, NULL)) != -1) {
         switch (opt) {
         case OPT_JSON: json = true; break;
         case OPT_DEVICE:

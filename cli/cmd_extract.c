@@ -337,6 +337,21 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
+enum { OPT_FORMAT = 256, OPT_DIR, OPT_DEVICE, OPT_ALT, OPT_FILL, OPT_MAXIMAGE };
+static const struct option longopts[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"direction", required_argument, NULL, OPT_DIR},
+    {"device", required_argument, NULL, OPT_DEVICE},
+    {"alt", required_argument, NULL, OPT_ALT},
+    {"fill", required_argument, NULL, OPT_FILL},
+    {"max-image", required_argument, NULL, OPT_MAXIMAGE},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+const struct cli_options cmd_extract_options = {"ho:q", longopts};
+
 int cmd_extract(int argc, char **argv)
 {
     struct extract_ctx c = {.alt = -1};
@@ -347,22 +362,9 @@ int cmd_extract(int argc, char **argv)
     bool quiet = false;
     struct run_opts ro = {.cmd = "extract"};
     dfs_options_init(&ro.dopt);
-    enum { OPT_FORMAT = 256, OPT_DIR, OPT_DEVICE, OPT_ALT, OPT_FILL, OPT_MAXIMAGE };
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"direction", required_argument, NULL, OPT_DIR},
-        {"device", required_argument, NULL, OPT_DEVICE},
-        {"alt", required_argument, NULL, OPT_ALT},
-        {"fill", required_argument, NULL, OPT_FILL},
-        {"max-image", required_argument, NULL, OPT_MAXIMAGE},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "ho:q", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, cmd_extract_options.shortopts, longopts, NULL)) != -1) {
         char *end;
         switch (opt) {
         case 'o': out = optarg; break;

@@ -39,6 +39,20 @@ static void usage(FILE *f)
             cli_prog);
 }
 
+enum { OPT_DEVICE = 256, OPT_DOCS, OPT_ALLDOCS };
+static const struct option longopts[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"device", required_argument, NULL, OPT_DEVICE},
+    {"docs-base", required_argument, NULL, OPT_DOCS},
+    {"all-docs", no_argument, NULL, OPT_ALLDOCS},
+    {"max-urbs", required_argument, NULL, LIMIT_URBS},
+    {"max-payload", required_argument, NULL, LIMIT_PAYLOAD},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+const struct cli_options cmd_report_options = {"ho:q", longopts};
+
 int cmd_report(int argc, char **argv)
 {
     const char *out_path = "-";
@@ -47,21 +61,9 @@ int cmd_report(int argc, char **argv)
     struct dev_filter filter = {0};
     struct run_opts ro = {.cmd = "report"};
     dfs_options_init(&ro.dopt);
-    enum { OPT_DEVICE = 256, OPT_DOCS, OPT_ALLDOCS };
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"device", required_argument, NULL, OPT_DEVICE},
-        {"docs-base", required_argument, NULL, OPT_DOCS},
-        {"all-docs", no_argument, NULL, OPT_ALLDOCS},
-        {"max-urbs", required_argument, NULL, LIMIT_URBS},
-        {"max-payload", required_argument, NULL, LIMIT_PAYLOAD},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "ho:q", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, cmd_report_options.shortopts, longopts, NULL)) != -1) {
         switch (opt) {
         case 'o': out_path = optarg; break;
         case OPT_DEVICE:

@@ -252,6 +252,37 @@ static bool parse_uint(const char *arg, unsigned long max, unsigned long *out)
     return true;
 }
 
+enum {
+    OPT_SUITE = 256, OPT_DEVICE, OPT_PATH, OPT_SERIAL, OPT_ALT, OPT_IFACE, OPT_JSON,
+    OPT_JUNIT, OPT_PCAP, OPT_DRY, OPT_LIST, OPT_TIMEOUT, OPT_KEEP, OPT_ALLOW_BASE
+};
+static const struct option longopts[] = {
+    {"suite", required_argument, NULL, OPT_SUITE},
+    {"device", required_argument, NULL, OPT_DEVICE},
+    {"path", required_argument, NULL, OPT_PATH},
+    {"serial", required_argument, NULL, OPT_SERIAL},
+    {"alt", required_argument, NULL, OPT_ALT},
+    {"interface", required_argument, NULL, OPT_IFACE},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"junit", required_argument, NULL, OPT_JUNIT},
+    {"pcap", required_argument, NULL, OPT_PCAP},
+    {"dry-run", no_argument, NULL, OPT_DRY},
+    {"list", no_argument, NULL, OPT_LIST},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"keep-going", no_argument, NULL, OPT_KEEP},
+    {"allow-write", no_argument, NULL, OPT_ALLOW_BASE + 0},
+    {"allow-erase", no_argument, NULL, OPT_ALLOW_BASE + 1},
+    {"allow-option-bytes", no_argument, NULL, OPT_ALLOW_BASE + 2},
+    {"allow-unprotect", no_argument, NULL, OPT_ALLOW_BASE + 3},
+    {"allow-otp", no_argument, NULL, OPT_ALLOW_BASE + 4},
+    {"allow-timing-abuse", no_argument, NULL, OPT_ALLOW_BASE + 5},
+    {"verbose", no_argument, NULL, 'v'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+const struct cli_options cmd_run_options = {"hqv", longopts};
+
 int cmd_run(int argc, char **argv)
 {
     struct dfs_run_options o;
@@ -259,39 +290,10 @@ int cmd_run(int argc, char **argv)
     unsigned suites = 0;
     bool json = false, dry = false, list = false, verbose = false, quiet = false;
     const char *junit = NULL, *pcap = NULL;
-    enum {
-        OPT_SUITE = 256, OPT_DEVICE, OPT_PATH, OPT_SERIAL, OPT_ALT, OPT_IFACE, OPT_JSON,
-        OPT_JUNIT, OPT_PCAP, OPT_DRY, OPT_LIST, OPT_TIMEOUT, OPT_KEEP, OPT_ALLOW_BASE
-    };
-    static const struct option longopts[] = {
-        {"suite", required_argument, NULL, OPT_SUITE},
-        {"device", required_argument, NULL, OPT_DEVICE},
-        {"path", required_argument, NULL, OPT_PATH},
-        {"serial", required_argument, NULL, OPT_SERIAL},
-        {"alt", required_argument, NULL, OPT_ALT},
-        {"interface", required_argument, NULL, OPT_IFACE},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"junit", required_argument, NULL, OPT_JUNIT},
-        {"pcap", required_argument, NULL, OPT_PCAP},
-        {"dry-run", no_argument, NULL, OPT_DRY},
-        {"list", no_argument, NULL, OPT_LIST},
-        {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"keep-going", no_argument, NULL, OPT_KEEP},
-        {"allow-write", no_argument, NULL, OPT_ALLOW_BASE + 0},
-        {"allow-erase", no_argument, NULL, OPT_ALLOW_BASE + 1},
-        {"allow-option-bytes", no_argument, NULL, OPT_ALLOW_BASE + 2},
-        {"allow-unprotect", no_argument, NULL, OPT_ALLOW_BASE + 3},
-        {"allow-otp", no_argument, NULL, OPT_ALLOW_BASE + 4},
-        {"allow-timing-abuse", no_argument, NULL, OPT_ALLOW_BASE + 5},
-        {"verbose", no_argument, NULL, 'v'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     int opt;
     unsigned long v;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, cmd_run_options.shortopts, longopts, NULL)) != -1) {
         switch (opt) {
         case OPT_SUITE:
             if (!add_suites(&suites, optarg))

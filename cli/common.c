@@ -1,5 +1,6 @@
 /* Shared helpers of the dfuscope command line. */
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -568,6 +569,31 @@ const char *capture_argument(int argc, char **argv, const char *cmd)
         return argv[optind];
     cli_err(cmd, optind >= argc ? "no capture file given (use - for standard input)"
                                  : "only one capture file at a time");
+    return NULL;
+}
+
+const struct option *cli_find_option(const struct cli_options *opts, const char *arg,
+                                     const char **value)
+{
+    *value = NULL;
+    if (arg[0] == '-' && arg[1] == '-' && arg[2]) {
+        const char *eq = strchr(arg + 2, '=');
+        size_t n = eq ? (size_t)(eq - (arg + 2)) : strlen(arg + 2);
+        for (const struct option *o = opts->longopts; o->name; o++) {
+            if (strlen(o->name) != n || strncmp(o->name, arg + 2, n) != 0)
+                continue;
+            if (eq && o->has_arg == no_argument)
+                return NULL;
+            *value = eq ? eq + 1 : NULL;
+            return o;
+        }
+        return NULL;
+    }
+    if (arg[0] == '-' && arg[1] && arg[1] != ':' && arg[1] != '+' && !arg[2] &&
+        strchr(opts->shortopts, arg[1]))
+        for (const struct option *o = opts->longopts; o->name; o++)
+            if (o->val == arg[1])
+                return o;
     return NULL;
 }
 
