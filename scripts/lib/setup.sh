@@ -52,11 +52,12 @@ WIRESHARK_TEST_PACKAGES=(tshark wireshark-common wireshark-qt xvfb xauth x11-app
 
 # What scripts/test builds and runs: everything above, cmocka and Python for
 # the tests, clang (second compiler, libFuzzer), the emulation bridge
-# (umockdev, glib), Wireshark's development files for the plugin, and the
-# real tools the tests use as oracles.
+# (umockdev, glib), Wireshark's development files for the plugin, the real
+# tools the tests use as oracles, and the two shells the completions are
+# tested in (bash with bash-completion, zsh).
 TEST_PACKAGES=("${DEMO_PACKAGES[@]}" python3 libcmocka-dev clang libclang-rt-14-dev
     umockdev libumockdev-dev libglib2.0-dev libwireshark-dev dfu-util usbutils srecord
-    chromium "${WIRESHARK_TEST_PACKAGES[@]}")
+    chromium bash-completion zsh "${WIRESHARK_TEST_PACKAGES[@]}")
 
 # have_build_system DIR: was DIR configured to the end (a generated build
 # system, not only the CMakeCache.txt a failed configure leaves behind)?
