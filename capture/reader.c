@@ -332,6 +332,7 @@ const char *dfs_capreader_error(const dfs_capreader *r) { return r ? r->err : "n
 enum dfs_capformat dfs_capreader_format(const dfs_capreader *r) { return r->format; }
 uint64_t dfs_capreader_damaged(const dfs_capreader *r) { return r->damaged; }
 uint64_t dfs_capreader_skipped_bytes(const dfs_capreader *r) { return r->skipped; }
+uint64_t dfs_capreader_offset(const dfs_capreader *r) { return offset_now(r); }
 
 int dfs_capreader_linktype(const dfs_capreader *r)
 {

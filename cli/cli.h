@@ -75,6 +75,9 @@ struct run_opts {
     struct dfs_options dopt;
     bool follow;                  /* growing file or pipe */
     bool quiet_capture_findings;  /* do not print capture.* findings on stderr */
+    /* A progress line on standard error while a file over
+     * PROGRESS_MIN_FILE_BYTES is read, when it is a terminal (progress.h) */
+    bool progress;
     struct dev_filter *filter;    /* VID:PID filters get a first pass on files */
     /* Records come from here instead of from path (live capture, device
      * following): RECORD, AGAIN (call again), EOF or ERROR (message already
@@ -148,7 +151,52 @@ void finding_repeats_more(struct finding_repeats *r, uint64_t frame);
  * with err set when the program's own path cannot be read or it does not fit. */
 bool cli_path_from_self(const char *rel, char *out, size_t size, char *err, size_t err_size);
 
+/* A command's options as its parser takes them: getopt_long's short
+ * options and long options table. `dfuscope --complete` lists them for the
+ * shell completions from the same tables, so that the two cannot differ. */
+struct option;
+struct cli_options {
+    const char *shortopts;
+    const struct option *longopts;
+};
+
+/* What a command takes after its options. */
+enum cli_operand {
+    OPERAND_NONE,  /* nothing */
+    OPERAND_FILE,  /* a file (capture, script) or - */
+    OPERAND_MODEL, /* an emulated device model, then -- COMMAND [ARGS] */
+};
+
+/* The commands, in the order `dfuscope --help` lists them. */
+struct cli_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+    const struct cli_options *options;
+    enum cli_operand operand;
+};
+extern const struct cli_command cli_commands[];
+extern const size_t cli_n_commands;
+
+/* For parsers that cannot use getopt_long (the program's own options, whose
+ * getopt state would carry over to the command's; emulate, whose options
+ * end at "--"): the row of opts->longopts that arg names, "--name",
+ * "--name=VALUE" (*value then points at VALUE) or "-c" of opts->shortopts.
+ * NULL when none does (or "=VALUE" is given to an option without one). */
+const struct option *cli_find_option(const struct cli_options *opts, const char *arg,
+                                     const char **value);
+
+/* The program's own options (-h, -V, --complete). */
+extern const struct cli_options cli_main_options;
+/* dfuscope --complete KIND [ARG...]: argc/argv are what follows KIND
+ * (complete.c, docs/completion.md). */
+int cli_complete(const char *kind, int argc, char **argv);
+
 /* Subcommands */
+extern const struct cli_options cmd_capture_options, cmd_decode_options,
+    cmd_descriptors_options, cmd_diagnose_options, cmd_emulate_options, cmd_extract_options,
+    cmd_follow_options, cmd_report_options, cmd_run_options, cmd_script_from_options,
+    cmd_wireshark_install_options;
 int cmd_decode(int argc, char **argv);
 int cmd_descriptors(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);

@@ -88,23 +88,25 @@ int capture_option(struct capture_cfg *c, int opt, const char *arg)
     }
 }
 
+enum { OPT_DIAGNOSE = CAPOPT_FIRST_OWN, OPT_COUNT, OPT_BUFFER };
+static const struct option longopts[] = {
+    CAPTURE_COMMON_OPTIONS,
+    {"interface", required_argument, NULL, 'i'},
+    {"read", required_argument, NULL, 'r'},
+    {"diagnose", no_argument, NULL, OPT_DIAGNOSE},
+    {"count", required_argument, NULL, OPT_COUNT},
+    {"buffer-size", required_argument, NULL, OPT_BUFFER},
+    {NULL, 0, NULL, 0},
+};
+const struct cli_options cmd_capture_options = {"i:w:r:h", longopts};
+
 int cmd_capture(int argc, char **argv)
 {
     struct capture_cfg c = {.cmd = "capture", .status = true};
-    enum { OPT_DIAGNOSE = CAPOPT_FIRST_OWN, OPT_COUNT, OPT_BUFFER };
-    static const struct option longopts[] = {
-        CAPTURE_COMMON_OPTIONS,
-        {"interface", required_argument, NULL, 'i'},
-        {"read", required_argument, NULL, 'r'},
-        {"diagnose", no_argument, NULL, OPT_DIAGNOSE},
-        {"count", required_argument, NULL, OPT_COUNT},
-        {"buffer-size", required_argument, NULL, OPT_BUFFER},
-        {NULL, 0, NULL, 0},
-    };
     int opt;
     double v = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "i:w:r:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, cmd_capture_options.shortopts, longopts, NULL)) != -1) {
         int taken = capture_option(&c, opt, optarg);
         if (taken < 0)
             return EXIT_USAGE;

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "diag.h"
 
@@ -232,6 +233,9 @@ static void usage(FILE *f)
             "  --max-urbs N          outstanding URBs tracked (default 4096)\n"
             "  --max-payload BYTES   OUT data kept for outstanding URBs (default 16 MiB)\n"
             "  --max-devices N       device instances tracked (default 256)\n"
+            "  -q, --quiet           no progress line (shown on standard error when it is a\n"
+            "                        terminal, the output is not, and FILE is larger than\n"
+            "                        64 MiB)\n"
             "  -h, --help            this help\n"
             "\n"
             "Damaged records are reported on standard error with their frame number and\n"
@@ -241,24 +245,28 @@ static void usage(FILE *f)
             cli_prog);
 }
 
+enum { OPT_JSON = 256, OPT_URBS, OPT_DFU, OPT_DEVICE };
+static const struct option longopts[] = {
+    {"json", no_argument, NULL, OPT_JSON},
+    {"urbs", no_argument, NULL, OPT_URBS},
+    {"dfu", no_argument, NULL, OPT_DFU},
+    {"device", required_argument, NULL, OPT_DEVICE},
+    LIMIT_LONGOPTS,
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+const struct cli_options cmd_decode_options = {"hq", longopts};
+
 int cmd_decode(int argc, char **argv)
 {
     struct decode_ctx c = {.out = stdout};
+    bool quiet = false;
     struct run_opts ro = {.cmd = "decode"};
     dfs_options_init(&ro.dopt);
-    enum { OPT_JSON = 256, OPT_URBS, OPT_DFU, OPT_DEVICE };
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, OPT_JSON},
-        {"urbs", no_argument, NULL, OPT_URBS},
-        {"dfu", no_argument, NULL, OPT_DFU},
-        {"device", required_argument, NULL, OPT_DEVICE},
-        LIMIT_LONGOPTS,
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, cmd_decode_options.shortopts, longopts, NULL)) != -1) {
         switch (opt) {
         case OPT_JSON: c.json = true; break;
         case OPT_URBS: c.urbs = true; break;
@@ -273,6 +281,7 @@ int cmd_decode(int argc, char **argv)
             if (!parse_limit(&ro.dopt, (enum limit_kind)opt, optarg, "decode"))
                 return EXIT_USAGE;
             break;
+        case 'q': quiet = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -287,6 +296,8 @@ int cmd_decode(int argc, char **argv)
         return EXIT_USAGE;
     }
     ro.filter = &c.filter;
+    /* decoded lines on the same terminal would run through the line */
+    ro.progress = !quiet && !isatty(STDOUT_FILENO);
     struct dfs_sink sink = {.user = &c};
     if (c.urbs) {
         sink.on_urb = on_urb;

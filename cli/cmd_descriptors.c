@@ -532,22 +532,24 @@ static void usage(FILE *f)
             cli_prog);
 }
 
+enum { OPT_JSON = 256, OPT_DEVICE };
+static const struct option longopts[] = {
+    {"json", no_argument, NULL, OPT_JSON},
+    {"device", required_argument, NULL, OPT_DEVICE},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+const struct cli_options cmd_descriptors_options = {"h", longopts};
+
 int cmd_descriptors(int argc, char **argv)
 {
     struct desc_ctx c = {.f = stdout};
     struct dev_filter filter = {0};
     struct run_opts ro = {.cmd = "descriptors"};
     dfs_options_init(&ro.dopt);
-    enum { OPT_JSON = 256, OPT_DEVICE };
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, OPT_JSON},
-        {"device", required_argument, NULL, OPT_DEVICE},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, cmd_descriptors_options.shortopts, longopts, NULL)) != -1) {
         switch (opt) {
         case OPT_JSON: c.json = true; break;
         case OPT_DEVICE:

@@ -22,6 +22,8 @@ static void usage(FILE *f)
             "                     always, never\n"
             "  --max-urbs N, --max-payload BYTES, --max-devices N\n"
             "                     decoder limits (see dfuscope decode --help)\n"
+            "  -q, --quiet        no progress line (shown on standard error when it is a\n"
+            "                     terminal and FILE is larger than 64 MiB)\n"
             "  -h, --help         this help\n"
             "\n"
             "Exit status: 0 no error-severity finding, 1 error findings, 2 unusable input or\n"
@@ -35,26 +37,29 @@ struct filter_sink {
     dfs_decoder **dec;
 };
 
+enum { OPT_JSON = 256, OPT_DEVICE, OPT_COLOR };
+static const struct option longopts[] = {
+    {"json", no_argument, NULL, OPT_JSON},
+    {"device", required_argument, NULL, OPT_DEVICE},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"colour", required_argument, NULL, OPT_COLOR},
+    LIMIT_LONGOPTS,
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+const struct cli_options cmd_diagnose_options = {"hq", longopts};
+
 int cmd_diagnose(int argc, char **argv)
 {
-    bool json = false;
+    bool json = false, quiet = false;
     const char *color = "auto";
     struct dev_filter filter = {0};
     struct run_opts ro = {.cmd = "diagnose"};
     dfs_options_init(&ro.dopt);
-    enum { OPT_JSON = 256, OPT_DEVICE, OPT_COLOR };
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, OPT_JSON},
-        {"device", required_argument, NULL, OPT_DEVICE},
-        {"color", required_argument, NULL, OPT_COLOR},
-        {"colour", required_argument, NULL, OPT_COLOR},
-        LIMIT_LONGOPTS,
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, cmd_diagnose_options.shortopts, longopts, NULL)) != -1) {
         switch (opt) {
         case OPT_JSON: json = true; break;
         case OPT_DEVICE:
@@ -74,6 +79,7 @@ int cmd_diagnose(int argc, char **argv)
             if (!parse_limit(&ro.dopt, (enum limit_kind)opt, optarg, "diagnose"))
                 return EXIT_USAGE;
             break;
+        case 'q': quiet = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -85,6 +91,7 @@ int cmd_diagnose(int argc, char **argv)
     }
     ro.filter = &filter;
     ro.quiet_capture_findings = false;
+    ro.progress = !quiet;
     struct diag *dg = diag_new(stdout, json, color, false);
     if (!dg) {
         cli_err("diagnose", "out of memory");

@@ -2,6 +2,7 @@
  * optionally record the session as a usbmon capture (docs/emulation.md).
  * The arguments are read and checked here, in dfuscope and again in the
  * helper program that runs the emulation (emulate.h). */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +13,27 @@
 
 #define MAX_ASSIGNMENTS 64
 
+/* The options, parsed by hand below: they end at "--", before the
+ * command's own, and may come before or after MODEL. */
+enum { OPT_ADDRESS = 256, OPT_BUS, OPT_TRACE, OPT_NAMES };
+static const struct option longopts[] = {
+    {"option", required_argument, NULL, 'o'},
+    {"pcap", required_argument, NULL, 'p'},
+    {"address", required_argument, NULL, OPT_ADDRESS},
+    {"bus", required_argument, NULL, OPT_BUS},
+    {"trace", no_argument, NULL, OPT_TRACE},
+    {"list", no_argument, NULL, 'l'},
+    {"names", no_argument, NULL, OPT_NAMES},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+const struct cli_options cmd_emulate_options = {"o:p:lh", longopts};
+
 static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: %s emulate MODEL [--option NAME=VALUE]... [--pcap FILE] -- COMMAND [ARGS...]\n"
-            "  or:  %s emulate --list\n\n"
+            "  or:  %s emulate --list [--names] [MODEL]\n\n"
             "Run COMMAND with MODEL attached as a USB device that unmodified programs using\n"
             "libusb (dfu-util, lsusb, ...) find and talk to, and exit with COMMAND's status.\n\n"
             "Options:\n"
@@ -26,7 +43,9 @@ static void usage(FILE *f)
             "      --address N          device number of the first enumeration (2..127)\n"
             "      --bus N              bus number (1..999, default 1)\n"
             "      --trace              print every usbfs call the command makes\n"
-            "  -l, --list               list the models and their options\n"
+            "  -l, --list               list the models and their options (or MODEL's)\n"
+            "      --names              with --list: only the names, one a line: the models,\n"
+            "                           or MODEL's options (for scripts and completions)\n"
             "  -h, --help               this help\n\n"
             "Exit status: COMMAND's (128+N if it died of signal N); 2 for a usage error,\n"
             "125 if the emulation could not be set up or the capture not written, 127 if\n"
@@ -34,12 +53,25 @@ static void usage(FILE *f)
             cli_prog, cli_prog);
 }
 
-static void list_models(void)
+/* --list: every model, or one; with --names only the names of the models,
+ * or of the model's options. */
+static void list_models(const struct dfs_emu_model *one, bool names)
 {
     size_t n;
     const struct dfs_emu_model *const *models = dfs_emu_models(&n);
+    if (names) {
+        if (one)
+            for (const struct dfs_emu_option *o = one->options; o && o->name; o++)
+                printf("%s\n", o->name);
+        else
+            for (size_t i = 0; i < n; i++)
+                printf("%s\n", models[i]->name);
+        return;
+    }
     printf("Models (%s emulate MODEL [--option NAME=VALUE]... -- COMMAND):\n", cli_prog);
     for (size_t i = 0; i < n; i++) {
+        if (one && models[i] != one)
+            continue;
         char buf[8192];
         dfs_emu_model_describe(models[i], buf, sizeof buf);
         printf("\n%s", buf);
@@ -56,17 +88,6 @@ static bool parse_num(const char *s, unsigned min, unsigned max, unsigned *out)
     return true;
 }
 
-/* The value of an option given as "--name VALUE" or "--name=VALUE". */
-static const char *option_value(int argc, char **argv, int *i, const char *arg, const char *name)
-{
-    size_t n = strlen(name);
-    if (strncmp(arg, name, n) == 0 && arg[n] == '=')
-        return arg + n + 1;
-    if (*i + 1 >= argc)
-        return NULL;
-    return argv[++*i];
-}
-
 int cmd_emulate(int argc, char **argv)
 {
     const char *cmd = "emulate";
@@ -74,7 +95,7 @@ int cmd_emulate(int argc, char **argv)
     const char *assignments[MAX_ASSIGNMENTS];
     size_t n_assign = 0;
     unsigned address = 0, bus = 0;
-    bool trace = false;
+    bool trace = false, list = false, names = false;
     int command_at = -1;
 
     for (int i = 1; i < argc; i++) {
@@ -83,72 +104,76 @@ int cmd_emulate(int argc, char **argv)
             command_at = i + 1;
             break;
         }
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        if (strcmp(a, "-l") == 0 || strcmp(a, "--list") == 0) {
-            list_models();
-            return 0;
-        }
-        if (strcmp(a, "--trace") == 0) {
-            trace = true;
-            continue;
-        }
-        bool is_o = strcmp(a, "-o") == 0 || strncmp(a, "--option", 8) == 0;
-        bool is_p = strcmp(a, "-p") == 0 || strncmp(a, "--pcap", 6) == 0;
-        bool is_addr = strncmp(a, "--address", 9) == 0;
-        bool is_bus = strncmp(a, "--bus", 5) == 0;
-        if (is_o || is_p || is_addr || is_bus) {
-            const char *long_name = is_o ? "--option" : is_p ? "--pcap" : is_addr ? "--address"
-                                                                                : "--bus";
-            const char *v = option_value(argc, argv, &i, a, long_name);
-            if (!v) {
-                cli_err(cmd, "%s needs a value", a);
+        if (a[0] != '-') {
+            if (model_name) {
+                cli_err(cmd, "one model only, and the command after '--': '%s %s ... -- %s'",
+                        model_name, "[options]", a);
                 return EXIT_USAGE;
             }
-            if (is_o) {
-                if (n_assign >= MAX_ASSIGNMENTS) {
-                    cli_err(cmd, "too many --option");
-                    return EXIT_USAGE;
-                }
-                assignments[n_assign++] = v;
-            } else if (is_p) {
-                pcap = v;
-            } else if (!parse_num(v, is_addr ? 2 : 1, is_addr ? 127 : 999,
-                                  is_addr ? &address : &bus)) {
-                cli_err(cmd, "%s takes a number from %u to %u, not '%s'", long_name,
-                        is_addr ? 2u : 1u, is_addr ? 127u : 999u, v);
-                return EXIT_USAGE;
-            }
+            model_name = a;
             continue;
         }
-        if (a[0] == '-') {
+        const char *v;
+        const struct option *o = cli_find_option(&cmd_emulate_options, a, &v);
+        if (!o) {
             cli_err(cmd, "unknown option '%s' (see '%s emulate --help')", a, cli_prog);
             return EXIT_USAGE;
         }
-        if (model_name) {
-            cli_err(cmd, "one model only, and the command after '--': '%s %s ... -- %s'",
-                    model_name, "[options]", a);
-            return EXIT_USAGE;
+        if (o->has_arg != no_argument && !v) {
+            if (i + 1 >= argc) {
+                cli_err(cmd, "%s needs a value", a);
+                return EXIT_USAGE;
+            }
+            v = argv[++i];
         }
-        model_name = a;
+        switch (o->val) {
+        case 'h': usage(stdout); return 0;
+        case 'l': list = true; break;
+        case OPT_NAMES: names = true; break;
+        case OPT_TRACE: trace = true; break;
+        case 'p': pcap = v; break;
+        case 'o':
+            if (n_assign >= MAX_ASSIGNMENTS) {
+                cli_err(cmd, "too many --option");
+                return EXIT_USAGE;
+            }
+            assignments[n_assign++] = v;
+            break;
+        case OPT_ADDRESS:
+        case OPT_BUS: {
+            bool is_addr = o->val == OPT_ADDRESS;
+            if (!parse_num(v, is_addr ? 2 : 1, is_addr ? 127 : 999, is_addr ? &address : &bus)) {
+                cli_err(cmd, "--%s takes a number from %u to %u, not '%s'", o->name,
+                        is_addr ? 2u : 1u, is_addr ? 127u : 999u, v);
+                return EXIT_USAGE;
+            }
+            break;
+        }
+        }
     }
-    if (!model_name) {
+    if (names && !list) {
+        cli_err(cmd, "--names goes with --list");
+        return EXIT_USAGE;
+    }
+    if (!model_name && !list) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    const struct dfs_emu_model *model = dfs_emu_model_find(model_name);
-    if (!model) {
+    const struct dfs_emu_model *model = model_name ? dfs_emu_model_find(model_name) : NULL;
+    if (model_name && !model) {
         size_t n;
         const struct dfs_emu_model *const *models = dfs_emu_models(&n);
-        char names[256] = "";
+        char names_buf[256] = "";
         for (size_t i = 0; i < n; i++) {
-            strncat(names, i ? ", " : "", sizeof names - strlen(names) - 1);
-            strncat(names, models[i]->name, sizeof names - strlen(names) - 1);
+            strncat(names_buf, i ? ", " : "", sizeof names_buf - strlen(names_buf) - 1);
+            strncat(names_buf, models[i]->name, sizeof names_buf - strlen(names_buf) - 1);
         }
-        cli_err(cmd, "unknown model '%s' (models: %s)", model_name, names);
+        cli_err(cmd, "unknown model '%s' (models: %s)", model_name, names_buf);
         return EXIT_USAGE;
+    }
+    if (list) {
+        list_models(model, names);
+        return 0;
     }
     /* check the options before anything runs */
     struct dfs_emu_device probe;

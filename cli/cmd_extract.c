@@ -321,6 +321,8 @@ static void usage(FILE *f)
             "  --alt N                 only this alternate setting\n"
             "  --fill BYTE             gap filler of a binary image (default 0xff)\n"
             "  --max-image BYTES       refuse images larger than this (default 256 MiB)\n"
+            "  -q, --quiet             no progress line (shown on standard error when it is\n"
+            "                          a terminal and FILE is larger than 64 MiB)\n"
             "  -h, --help              this help\n"
             "\n"
             "A binary starts at the lowest address written. Only writes the device\n"
@@ -336,6 +338,21 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
+enum { OPT_FORMAT = 256, OPT_DIR, OPT_DEVICE, OPT_ALT, OPT_FILL, OPT_MAXIMAGE };
+static const struct option longopts[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"direction", required_argument, NULL, OPT_DIR},
+    {"device", required_argument, NULL, OPT_DEVICE},
+    {"alt", required_argument, NULL, OPT_ALT},
+    {"fill", required_argument, NULL, OPT_FILL},
+    {"max-image", required_argument, NULL, OPT_MAXIMAGE},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+const struct cli_options cmd_extract_options = {"ho:q", longopts};
+
 int cmd_extract(int argc, char **argv)
 {
     struct extract_ctx c = {.alt = -1};
@@ -343,23 +360,12 @@ int cmd_extract(int argc, char **argv)
     const char *out = NULL;
     int fmt = -1;
     int fill = 0xff;
+    bool quiet = false;
     struct run_opts ro = {.cmd = "extract"};
     dfs_options_init(&ro.dopt);
-    enum { OPT_FORMAT = 256, OPT_DIR, OPT_DEVICE, OPT_ALT, OPT_FILL, OPT_MAXIMAGE };
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"direction", required_argument, NULL, OPT_DIR},
-        {"device", required_argument, NULL, OPT_DEVICE},
-        {"alt", required_argument, NULL, OPT_ALT},
-        {"fill", required_argument, NULL, OPT_FILL},
-        {"max-image", required_argument, NULL, OPT_MAXIMAGE},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, cmd_extract_options.shortopts, longopts, NULL)) != -1) {
         char *end;
         switch (opt) {
         case 'o': out = optarg; break;
@@ -421,6 +427,7 @@ int cmd_extract(int argc, char **argv)
             c.im.limit = v;
             break;
         }
+        case 'q': quiet = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -441,6 +448,7 @@ int cmd_extract(int argc, char **argv)
                   : FMT_BIN;
     ro.path = argv[optind];
     ro.filter = &c.filter;
+    ro.progress = !quiet;
     struct dfs_sink sink = {.user = &c, .on_mem = on_mem};
     struct run_result res;
     dfs_decoder *dec = NULL;

@@ -38,18 +38,20 @@ static void usage(FILE *f)
             cli_prog, cli_prog, cli_prog);
 }
 
+enum { OPT_IDLE = CAPOPT_FIRST_OWN };
+static const struct option longopts[] = {
+    CAPTURE_COMMON_OPTIONS,
+    {"idle", required_argument, NULL, OPT_IDLE},
+    {NULL, 0, NULL, 0},
+};
+const struct cli_options cmd_follow_options = {"w:h", longopts};
+
 int cmd_follow(int argc, char **argv)
 {
     struct capture_cfg c = {.cmd = "follow", .follow = true, .diagnose = true, .status = true};
-    enum { OPT_IDLE = CAPOPT_FIRST_OWN };
-    static const struct option longopts[] = {
-        CAPTURE_COMMON_OPTIONS,
-        {"idle", required_argument, NULL, OPT_IDLE},
-        {NULL, 0, NULL, 0},
-    };
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "w:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, cmd_follow_options.shortopts, longopts, NULL)) != -1) {
         int taken = capture_option(&c, opt, optarg);
         if (taken < 0)
             return EXIT_USAGE;

@@ -31,34 +31,39 @@ static void usage(FILE *f)
             "                     only of those found (a reference to read offline)\n"
             "  --max-urbs N, --max-payload BYTES\n"
             "                     decoder limits (see dfuscope decode --help)\n"
+            "  -q, --quiet        no progress line (shown on standard error when it is a\n"
+            "                     terminal and FILE is larger than 64 MiB)\n"
             "  -h, --help         this help\n"
             "\n"
             "Exit status: 0 the report was written, 2 unusable input or usage error.\n",
             cli_prog);
 }
 
+enum { OPT_DEVICE = 256, OPT_DOCS, OPT_ALLDOCS };
+static const struct option longopts[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"device", required_argument, NULL, OPT_DEVICE},
+    {"docs-base", required_argument, NULL, OPT_DOCS},
+    {"all-docs", no_argument, NULL, OPT_ALLDOCS},
+    {"max-urbs", required_argument, NULL, LIMIT_URBS},
+    {"max-payload", required_argument, NULL, LIMIT_PAYLOAD},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+const struct cli_options cmd_report_options = {"ho:q", longopts};
+
 int cmd_report(int argc, char **argv)
 {
     const char *out_path = "-";
     const char *docs_base = NULL;
-    bool all_docs = false;
+    bool all_docs = false, quiet = false;
     struct dev_filter filter = {0};
     struct run_opts ro = {.cmd = "report"};
     dfs_options_init(&ro.dopt);
-    enum { OPT_DEVICE = 256, OPT_DOCS, OPT_ALLDOCS };
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"device", required_argument, NULL, OPT_DEVICE},
-        {"docs-base", required_argument, NULL, OPT_DOCS},
-        {"all-docs", no_argument, NULL, OPT_ALLDOCS},
-        {"max-urbs", required_argument, NULL, LIMIT_URBS},
-        {"max-payload", required_argument, NULL, LIMIT_PAYLOAD},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, cmd_report_options.shortopts, longopts, NULL)) != -1) {
         switch (opt) {
         case 'o': out_path = optarg; break;
         case OPT_DEVICE:
@@ -72,6 +77,7 @@ int cmd_report(int argc, char **argv)
             if (!parse_limit(&ro.dopt, (enum limit_kind)opt, optarg, "report"))
                 return EXIT_USAGE;
             break;
+        case 'q': quiet = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -82,6 +88,7 @@ int cmd_report(int argc, char **argv)
         return EXIT_USAGE;
     }
     ro.filter = &filter;
+    ro.progress = !quiet;
     struct rp_model *m = rp_model_new(&filter);
     if (!m) {
         cli_err("report", "out of memory");

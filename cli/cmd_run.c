@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "dfuscope/runner.h"
+#include "progress.h"
 
 static void usage(FILE *f)
 {
@@ -46,6 +47,8 @@ static void usage(FILE *f)
             "  --pcap FILE            the run as a usbmon capture (.pcapng: pcapng), which\n"
             "                         dfuscope diagnose and Wireshark read\n"
             "  -v, --verbose          text: every request under its step\n"
+            "  -q, --quiet            no progress line (on standard error, when it is a\n"
+            "                         terminal: the step the run is on and for how long)\n"
             "\n"
             "  --timeout MS           per request (default 5000)\n"
             "  --keep-going           scripts: go on after a failed step\n"
@@ -158,9 +161,23 @@ static void ui_step(void *user, const dfs_report *r, size_t i)
 {
     struct run_ui *u = user;
     if (u->text) {
+        progress_hold(); /* the same terminal, maybe */
         dfs_report_write_step(r, i, stdout, u->verbose);
         fflush(stdout);
+        progress_release();
     }
+}
+
+/* The progress line: "dfuscope run: step 12, dfu11.poll-timeout: getstatus" */
+static void ui_step_begin(void *user, const dfs_report *r, size_t i)
+{
+    (void)user;
+    const struct dfs_step_info *s = dfs_report_step(r, i);
+    if (!s)
+        return;
+    char line[600];
+    snprintf(line, sizeof line, "%s run: step %zu, %s: %s", cli_prog, i + 1, s->origin, s->text);
+    progress_set(line);
 }
 
 static void ui_note(void *user, const char *msg)
@@ -168,7 +185,9 @@ static void ui_note(void *user, const char *msg)
     (void)user;
     char safe[700];
     text_safe(safe, sizeof safe, msg);
+    progress_hold();
     fprintf(stderr, "%s run: %s\n", cli_prog, safe);
+    progress_release();
 }
 
 static void ui_record(void *user, struct dfs_time ts, const uint8_t *rec, size_t len)
@@ -237,7 +256,7 @@ static bool parse_uint(const char *arg, unsigned long max, unsigned long *out)
 struct run_args {
     struct dfs_run_options o;
     unsigned suites;
-    bool json, dry, list, verbose;
+    bool json, dry, list, verbose, quiet;
     const char *junit, *pcap;
     const char *script_path;
 };
@@ -246,6 +265,32 @@ enum {
     OPT_SUITE = 256, OPT_DEVICE, OPT_PATH, OPT_SERIAL, OPT_ALT, OPT_IFACE, OPT_JSON,
     OPT_JUNIT, OPT_PCAP, OPT_DRY, OPT_LIST, OPT_TIMEOUT, OPT_KEEP, OPT_ALLOW_BASE
 };
+static const struct option longopts[] = {
+    {"suite", required_argument, NULL, OPT_SUITE},
+    {"device", required_argument, NULL, OPT_DEVICE},
+    {"path", required_argument, NULL, OPT_PATH},
+    {"serial", required_argument, NULL, OPT_SERIAL},
+    {"alt", required_argument, NULL, OPT_ALT},
+    {"interface", required_argument, NULL, OPT_IFACE},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"junit", required_argument, NULL, OPT_JUNIT},
+    {"pcap", required_argument, NULL, OPT_PCAP},
+    {"dry-run", no_argument, NULL, OPT_DRY},
+    {"list", no_argument, NULL, OPT_LIST},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"keep-going", no_argument, NULL, OPT_KEEP},
+    {"allow-write", no_argument, NULL, OPT_ALLOW_BASE + 0},
+    {"allow-erase", no_argument, NULL, OPT_ALLOW_BASE + 1},
+    {"allow-option-bytes", no_argument, NULL, OPT_ALLOW_BASE + 2},
+    {"allow-unprotect", no_argument, NULL, OPT_ALLOW_BASE + 3},
+    {"allow-otp", no_argument, NULL, OPT_ALLOW_BASE + 4},
+    {"allow-timing-abuse", no_argument, NULL, OPT_ALLOW_BASE + 5},
+    {"verbose", no_argument, NULL, 'v'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+const struct cli_options cmd_run_options = {"hqv", longopts};
 
 /* The options that choose the device (--device, --path, --serial, --alt,
  * --interface): true when opt was one and is right, else an error said. */
@@ -293,36 +338,12 @@ static bool device_option(int opt, const char *arg, struct dfs_run_options *o, b
 /* The options; -1 to go on, else the exit status (--help: 0). */
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
-    static const struct option longopts[] = {
-        {"suite", required_argument, NULL, OPT_SUITE},
-        {"device", required_argument, NULL, OPT_DEVICE},
-        {"path", required_argument, NULL, OPT_PATH},
-        {"serial", required_argument, NULL, OPT_SERIAL},
-        {"alt", required_argument, NULL, OPT_ALT},
-        {"interface", required_argument, NULL, OPT_IFACE},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"junit", required_argument, NULL, OPT_JUNIT},
-        {"pcap", required_argument, NULL, OPT_PCAP},
-        {"dry-run", no_argument, NULL, OPT_DRY},
-        {"list", no_argument, NULL, OPT_LIST},
-        {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"keep-going", no_argument, NULL, OPT_KEEP},
-        {"allow-write", no_argument, NULL, OPT_ALLOW_BASE + 0},
-        {"allow-erase", no_argument, NULL, OPT_ALLOW_BASE + 1},
-        {"allow-option-bytes", no_argument, NULL, OPT_ALLOW_BASE + 2},
-        {"allow-unprotect", no_argument, NULL, OPT_ALLOW_BASE + 3},
-        {"allow-otp", no_argument, NULL, OPT_ALLOW_BASE + 4},
-        {"allow-timing-abuse", no_argument, NULL, OPT_ALLOW_BASE + 5},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct dfs_run_options *o = &a->o;
     int opt;
     unsigned long v;
     bool known;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, cmd_run_options.shortopts, longopts, NULL)) != -1) {
         if (!device_option(opt, optarg, o, &known))
             return EXIT_USAGE;
         if (known)
@@ -346,6 +367,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
             o->timeout_ms = (uint32_t)v;
             break;
         case 'v': a->verbose = true; break;
+        case 'q': a->quiet = true; break;
         case 'h': usage(stdout); return 0;
         default:
             if (opt >= OPT_ALLOW_BASE && opt < OPT_ALLOW_BASE + 6) {
@@ -518,9 +540,12 @@ static int run(struct run_args *a, dfs_script *script)
     o->on_step = ui_step;
     o->on_note = ui_note;
     o->user = &ui;
+    if (!a->quiet && progress_start_ticker())
+        o->on_step_begin = ui_step_begin;
     dfs_report *rep = NULL;
     dfs_result r = script ? dfs_run_script(script, o, &tp, &rep)
                           : dfs_run_suites(a->suites, o, &tp, &rep);
+    progress_stop();
     /* the capture ends when the run does, maybe well after its last
      * record (a device that left and was waited for) */
     capture_end(&clock, &ui, &pcap_end);

@@ -30,23 +30,25 @@ static void usage(FILE *f)
             cli_prog, cli_prog, cli_prog);
 }
 
+enum { OPT_DEVICE = 256, OPT_STANDARD };
+static const struct option longopts[] = {
+    {"device", required_argument, NULL, OPT_DEVICE},
+    {"standard", no_argument, NULL, OPT_STANDARD},
+    {"output", required_argument, NULL, 'o'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+const struct cli_options cmd_script_from_options = {"ho:", longopts};
+
 int cmd_script_from(int argc, char **argv)
 {
     struct dfs_scriptgen_options go;
     memset(&go, 0, sizeof go);
     const char *output = NULL;
-    enum { OPT_DEVICE = 256, OPT_STANDARD };
-    static const struct option longopts[] = {
-        {"device", required_argument, NULL, OPT_DEVICE},
-        {"standard", no_argument, NULL, OPT_STANDARD},
-        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct dev_filter filter;
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, cmd_script_from_options.shortopts, longopts, NULL)) != -1) {
         switch (opt) {
         case OPT_DEVICE:
             if (!parse_device_option(&filter, optarg, "script-from"))

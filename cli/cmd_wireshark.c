@@ -158,23 +158,25 @@ static bool copy_plugin(const char *src, const char *dir, char *dst, size_t dst_
     return true;
 }
 
+enum { OPT_PLUGIN = 256, OPT_DIR, OPT_SYSTEM, OPT_PRINT, OPT_UNINSTALL };
+static const struct option longopts[] = {
+    {"plugin", required_argument, NULL, OPT_PLUGIN},
+    {"dir", required_argument, NULL, OPT_DIR},
+    {"system", no_argument, NULL, OPT_SYSTEM},
+    {"print", no_argument, NULL, OPT_PRINT},
+    {"uninstall", no_argument, NULL, OPT_UNINSTALL},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+const struct cli_options cmd_wireshark_install_options = {"h", longopts};
+
 int cmd_wireshark_install(int argc, char **argv)
 {
-    enum { OPT_PLUGIN = 256, OPT_DIR, OPT_SYSTEM, OPT_PRINT, OPT_UNINSTALL };
-    static const struct option longopts[] = {
-        {"plugin", required_argument, NULL, OPT_PLUGIN},
-        {"dir", required_argument, NULL, OPT_DIR},
-        {"system", no_argument, NULL, OPT_SYSTEM},
-        {"print", no_argument, NULL, OPT_PRINT},
-        {"uninstall", no_argument, NULL, OPT_UNINSTALL},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *plugin = NULL, *dir = NULL;
     bool system = false, print = false, uninstall = false;
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, cmd_wireshark_install_options.shortopts, longopts, NULL)) != -1) {
         switch (opt) {
         case OPT_PLUGIN: plugin = optarg; break;
         case OPT_DIR: dir = optarg; break;

@@ -1,5 +1,6 @@
 /* Shared helpers of the dfuscope command line. */
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "progress.h"
 
 const char *cli_prog = "dfuscope";
 
@@ -17,6 +19,7 @@ void cli_err(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    progress_hide();
     if (cmd)
         fprintf(stderr, "%s %s: ", cli_prog, cmd);
     else
@@ -199,6 +202,7 @@ static void reader_warn(void *user, uint64_t frame, const char *msg)
     const struct reader_ctx *rc = user;
     char safe[600];
     text_safe(safe, sizeof safe, msg);
+    progress_hide();
     if (frame)
         fprintf(stderr, "%s: frame %" PRIu64 ": %s\n", rc->path, frame, safe);
     else
@@ -209,17 +213,20 @@ void print_capture_finding(const char *path, const struct dfs_finding *f)
 {
     char safe[DFS_FINDING_TEXT_SIZE + 64];
     text_safe(safe, sizeof safe, f->explanation);
+    progress_hide();
     fprintf(stderr, "%s: %s [%s]\n", path, safe, f->id);
 }
 
 struct tee {
     const struct dfs_sink *inner;
     const struct run_opts *ro;
+    uint64_t findings; /* for the progress line */
 };
 
 static int tee_finding(void *user, const struct dfs_finding *f)
 {
     struct tee *t = user;
+    t->findings++;
     /* damaged records and limits reached: what the output itself cannot show */
     if (!t->ro->quiet_capture_findings && f->severity >= DFS_SEV_WARNING &&
         strncmp(f->id, "capture.", 8) == 0)
@@ -278,8 +285,79 @@ static bool is_regular_file(const char *path)
     return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* ---- progress while a large file is read ---------------------------------------------- */
+
+/* Work between two looks at the clock, in records (each counting one more
+ * per 4 KiB it carries, so that large records do not stretch the time):
+ * a few hundred microseconds of decoding, so that the line is on time while
+ * the loop pays only a subtraction. */
+#define PROGRESS_EVERY 2048
+
+struct feed_progress {
+    bool on;
+    int countdown;
+    const char *cmd, *name;
+    uint64_t size;
+    unsigned pass;           /* 0: one pass; 1 or 2 of two */
+    struct timespec t0;
+};
+
+static bool feed_progress_start(struct feed_progress *p, const struct run_opts *ro,
+                                const dfs_capreader *r, unsigned pass)
+{
+    memset(p, 0, sizeof *p);
+    struct stat st;
+    if (!ro->progress || !r || ro->follow || strcmp(ro->path, "-") == 0 ||
+        stat(ro->path, &st) != 0 || !S_ISREG(st.st_mode) ||
+        (uint64_t)st.st_size <= PROGRESS_MIN_FILE_BYTES || !progress_start())
+        return false;
+    const char *slash = strrchr(ro->path, '/');
+    p->name = slash && slash[1] ? slash + 1 : ro->path;
+    p->cmd = ro->cmd;
+    p->size = (uint64_t)st.st_size;
+    p->pass = pass;
+    p->countdown = PROGRESS_EVERY;
+    clock_gettime(CLOCK_MONOTONIC, &p->t0);
+    p->on = true;
+    return true;
+}
+
+/* "1234", "523k", "1.23M" */
+static void fmt_rate(char *buf, size_t size, double v)
+{
+    if (v < 10000)
+        snprintf(buf, size, "%.0f", v);
+    else if (v < 1e6)
+        snprintf(buf, size, "%.0fk", v / 1e3);
+    else
+        snprintf(buf, size, "%.2fM", v / 1e6);
+}
+
+static void feed_progress_tick(struct feed_progress *p, const dfs_capreader *r, uint64_t records,
+                               uint64_t findings)
+{
+    p->countdown = PROGRESS_EVERY;
+    if (!progress_due())
+        return;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double secs = (double)(now.tv_sec - p->t0.tv_sec) + (double)(now.tv_nsec - p->t0.tv_nsec) / 1e9;
+    uint64_t at = dfs_capreader_offset(r);
+    unsigned pct = at >= p->size ? 100u : (unsigned)(at * 100 / p->size);
+    char rate[32], found[48] = "", pass[24] = "", line[600];
+    fmt_rate(rate, sizeof rate, secs > 0 ? (double)records / secs : 0);
+    if (p->pass)
+        snprintf(pass, sizeof pass, " (pass %u of 2)", p->pass);
+    if (p->pass != 1) /* the first pass only looks for the device */
+        snprintf(found, sizeof found, ", %" PRIu64 " finding%s", findings,
+                 findings == 1 ? "" : "s");
+    snprintf(line, sizeof line, "%s %s: %u%%%s, %s records/s%s - %s", cli_prog, p->cmd, pct, pass,
+             rate, found, p->name);
+    progress_show(line);
+}
+
 static int feed_all(const struct run_opts *ro, const struct dfs_sink *sink, dfs_decoder **out,
-                    struct run_result *res, bool quiet)
+                    struct run_result *res, bool quiet, unsigned pass)
 {
     struct reader_ctx rc = {.path = ro->path};
     struct dfs_capreader_options copt = {.follow = ro->follow,
@@ -331,6 +409,8 @@ static int feed_all(const struct run_opts *ro, const struct dfs_sink *sink, dfs_
     }
     int warned_lt[32] = {0}; /* link types already warned about */
     size_t n_warned = 0;
+    struct feed_progress prog;
+    feed_progress_start(&prog, ro, r, pass);
     struct dfs_record rec;
     for (;;) {
         enum dfs_capnext n = r ? dfs_capreader_next(r, &rec) : ro->next(ro->next_user, &rec);
@@ -348,11 +428,15 @@ static int feed_all(const struct run_opts *ro, const struct dfs_sink *sink, dfs_
             if (!r)
                 break;
             snprintf(res->error, sizeof res->error, "%s", dfs_capreader_error(r));
-            if (!quiet)
+            if (!quiet) {
+                progress_hide();
                 fprintf(stderr, "%s\n", res->error);
+            }
             break;
         }
         res->records++;
+        if (prog.on && (prog.countdown -= 1 + (int)(rec.caplen >> 12)) <= 0)
+            feed_progress_tick(&prog, r, res->records, t.findings);
         if (res->linktype < 0)
             res->linktype = rec.linktype;
         dr = dfs_decoder_feed(d, &rec);
@@ -366,6 +450,7 @@ static int feed_all(const struct run_opts *ro, const struct dfs_sink *sink, dfs_
             if (!seen && !quiet) {
                 warned_lt[n_warned++] = rec.linktype;
                 const char *name = dfs_linktype_name(rec.linktype);
+                progress_hide();
                 fprintf(stderr,
                         "%s: frame %" PRIu64 ": link type %d%s%s%s is not usbmon; records of "
                         "this link type are skipped\n",
@@ -387,6 +472,8 @@ static int feed_all(const struct run_opts *ro, const struct dfs_sink *sink, dfs_
             break;
         }
     }
+    if (prog.on)
+        progress_stop();
     /* when the capture stopped, which may be long after its last record */
     if (r)
         dfs_capreader_capture_end(r, &res->end);
@@ -420,6 +507,7 @@ int run_capture(const struct run_opts *ro, const struct dfs_sink *sink, dfs_deco
                 struct run_result *res)
 {
     memset(res, 0, sizeof *res);
+    unsigned pass = 0; /* of two, for the progress line */
     if (!ro->next && ro->filter && ro->filter->active && !ro->filter->by_addr && !ro->filter->learnt) {
         if (is_regular_file(ro->path)) {
             /* first pass: which device instances carry the VID:PID, so that
@@ -427,9 +515,10 @@ int run_capture(const struct run_opts *ro, const struct dfs_sink *sink, dfs_deco
             struct dfs_sink none = {0};
             struct run_result tmp;
             memset(&tmp, 0, sizeof tmp);
-            int rc = feed_all(ro, &none, NULL, &tmp, true);
+            int rc = feed_all(ro, &none, NULL, &tmp, true, 1);
             if (rc)
                 return rc;
+            pass = 2;
         } else {
             fprintf(stderr,
                     "%s %s: note: reading a stream, so --device VID:PID matches a device only "
@@ -438,7 +527,7 @@ int run_capture(const struct run_opts *ro, const struct dfs_sink *sink, dfs_deco
         }
         ro->filter->learnt = true;
     }
-    return feed_all(ro, sink, out, res, false);
+    return feed_all(ro, sink, out, res, false, pass);
 }
 
 bool parse_limit(struct dfs_options *o, enum limit_kind kind, const char *arg, const char *cmd)
@@ -483,6 +572,31 @@ const char *capture_argument(int argc, char **argv, const char *cmd)
         return argv[optind];
     cli_err(cmd, optind >= argc ? "no capture file given (use - for standard input)"
                                  : "only one capture file at a time");
+    return NULL;
+}
+
+const struct option *cli_find_option(const struct cli_options *opts, const char *arg,
+                                     const char **value)
+{
+    *value = NULL;
+    if (arg[0] == '-' && arg[1] == '-' && arg[2]) {
+        const char *eq = strchr(arg + 2, '=');
+        size_t n = eq ? (size_t)(eq - (arg + 2)) : strlen(arg + 2);
+        for (const struct option *o = opts->longopts; o->name; o++) {
+            if (strlen(o->name) != n || strncmp(o->name, arg + 2, n) != 0)
+                continue;
+            if (eq && o->has_arg == no_argument)
+                return NULL;
+            *value = eq ? eq + 1 : NULL;
+            return o;
+        }
+        return NULL;
+    }
+    if (arg[0] == '-' && arg[1] && arg[1] != ':' && arg[1] != '+' && !arg[2] &&
+        strchr(opts->shortopts, arg[1]))
+        for (const struct option *o = opts->longopts; o->name; o++)
+            if (o->val == arg[1])
+                return o;
     return NULL;
 }
 

@@ -130,6 +130,8 @@ void dfs_run__step_begin(struct dfs_run__sess *s, const char *origin, const char
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     s->step = dfs_run__report_add_step(s->rep, origin, text, s->check, dfs_run__now(s));
+    if (s->step != SIZE_MAX && s->o->on_step_begin)
+        s->o->on_step_begin(s->o->user, s->rep, s->step);
 }
 
 static struct dfs_step_info *cur_step(struct dfs_run__sess *s)

@@ -63,6 +63,9 @@ DFS_API int dfs_capreader_linktype(const dfs_capreader *r);
 /* Records with problems the reader recovered from, and bytes skipped. */
 DFS_API uint64_t dfs_capreader_damaged(const dfs_capreader *r);
 DFS_API uint64_t dfs_capreader_skipped_bytes(const dfs_capreader *r);
+/* Bytes of the file read so far: the offset of the next record (for
+ * showing progress against the file's size). */
+DFS_API uint64_t dfs_capreader_offset(const dfs_capreader *r);
 
 /* What a capture says about itself beyond its records: pcapng interface
  * statistics blocks (isb_starttime, isb_endtime, isb_ifrecv, isb_ifdrop).

@@ -327,6 +327,9 @@ struct dfs_run_options {
     /* Notes for the user while running ("waiting for 0483:df11 to come back"). */
     void (*on_note)(void *user, const char *msg);
     void *user;
+    /* A step begins: its origin (check id or script line) and text are set,
+     * its outcome not yet (e.g. to show what the run is waiting for). */
+    void (*on_step_begin)(void *user, const dfs_report *r, size_t step);
 };
 DFS_API void dfs_run_options_init(struct dfs_run_options *o);
 

@@ -260,6 +260,8 @@ static void isb(struct out *o, uint32_t ifid, uint64_t ts, int64_t start, int64_
 struct got {
     struct dfs_record rec[16];
     uint8_t data[16][128];
+    uint64_t offset[16]; /* dfs_capreader_offset() after each record */
+    uint64_t end_offset; /* and at the end */
     int n;
     int warnings;
     char last_warning[512];
@@ -286,9 +288,11 @@ static void read_all_from(dfs_capreader *r, struct got *g)
         assert_true(rec.caplen <= sizeof g->data[0]);
         memcpy(g->data[g->n], rec.data, rec.caplen);
         g->rec[g->n].data = g->data[g->n];
+        g->offset[g->n] = dfs_capreader_offset(r);
         g->n++;
     }
     assert_int_equal(n, DFS_CAP_EOF);
+    g->end_offset = dfs_capreader_offset(r);
     g->damaged = dfs_capreader_damaged(r);
     g->skipped = dfs_capreader_skipped_bytes(r);
     g->format = dfs_capreader_format(r);
@@ -358,6 +362,10 @@ static void pcap_both_orders_both_resolutions(void **state)
             assert_int_equal(g.rec[0].caplen, 64);
             assert_int_equal(g.rec[1].caplen, 56); /* cut by the snapshot */
             assert_int_equal(g.rec[1].origlen, 64);
+            /* file header 24, record headers 16 */
+            assert_int_equal(g.offset[0], 24 + 16 + 64);
+            assert_int_equal(g.offset[1], 24 + 16 + 64 + 16 + 56);
+            assert_int_equal(g.end_offset, o.n);
             assert_urb_id(&g.rec[0], 0x1111);
             free(o.p);
         }
@@ -398,10 +406,12 @@ static void pcapng_sections_of_both_orders(void **state)
     idb(&o, DFS_LINKTYPE_USB_LINUX_MMAPPED, 0, -1, 0); /* default 10^-6 */
     size_t n = usbmon(rec, sizeof rec, 0xaaaa, DFS_LINKTYPE_USB_LINUX_MMAPPED, false);
     epb(&o, 0, 1737511279259851ull, rec, (uint32_t)n, (uint32_t)n, false);
+    size_t end_of_first = o.n;
     shb(&o, true);
     idb(&o, DFS_LINKTYPE_USB_LINUX, 262144, 9, 0);
     n = usbmon(rec, sizeof rec, 0xbbbb, DFS_LINKTYPE_USB_LINUX, true);
     epb(&o, 0, 1737511280123456789ull, rec, (uint32_t)n, (uint32_t)n, false);
+    size_t end_of_second = o.n;
     shb(&o, false);
     idb(&o, DFS_LINKTYPE_USB_LINUX, 0, 6, 0);
     n = usbmon(rec, sizeof rec, 0xcccc, DFS_LINKTYPE_USB_LINUX, false);
@@ -428,6 +438,11 @@ static void pcapng_sections_of_both_orders(void **state)
     assert_true(g.rec[2].ts.sec == 3);
     assert_int_equal(g.rec[2].ts.nsec, 1000);
     assert_urb_id(&g.rec[2], 0xcccc);
+    /* the offset after each record: the end of its block */
+    assert_int_equal(g.offset[0], end_of_first);
+    assert_int_equal(g.offset[1], end_of_second);
+    assert_int_equal(g.offset[2], o.n);
+    assert_int_equal(g.end_offset, o.n);
     free(o.p);
 }
 

@@ -880,6 +880,68 @@ static void test_script_from_detects_change(void **state)
 
 /* ---- report writers ------------------------------------------------------------------------------------- */
 
+/* on_step_begin: every step is announced once, before it ends, with its
+ * origin and text already set and no verdict yet; a script's steps name
+ * their line. */
+struct begin_log {
+    size_t begun, ended;
+    long open;        /* the step begun and not yet ended, -1 */
+    bool bad;
+    char first_script_origin[sizeof ((struct dfs_step_info *)0)->origin];
+};
+
+static void log_begin(void *user, const dfs_report *rep, size_t i)
+{
+    struct begin_log *b = user;
+    const struct dfs_step_info *s = dfs_report_step(rep, i);
+    if (b->open != -1 || i != b->begun || !s || !s->origin[0] || !s->text[0] ||
+        s->verdict != DFS_VERDICT_NONE)
+        b->bad = true;
+    if (s && !b->first_script_origin[0] && strncmp(s->origin, "s.dfu:", 6) == 0)
+        snprintf(b->first_script_origin, sizeof b->first_script_origin, "%s", s->origin);
+    b->open = (long)i;
+    b->begun++;
+}
+
+static void log_end(void *user, const dfs_report *rep, size_t i)
+{
+    struct begin_log *b = user;
+    (void)rep;
+    if (b->open != (long)i)
+        b->bad = true;
+    b->open = -1;
+    b->ended++;
+}
+
+static void test_step_begin(void **state)
+{
+    (void)state;
+    for (int script = 0; script < 2; script++) {
+        struct fake_opts fo;
+        fake_opts_init(&fo, FAKE_DFUSE);
+        struct run r;
+        run_setup(&r, &fo, 0);
+        struct begin_log b = {.open = -1};
+        r.o.on_step_begin = log_begin;
+        r.o.on_step = log_end;
+        r.o.on_record = NULL; /* its user is the recorder */
+        r.o.user = &b;
+        if (script)
+            run_script(&r, "getstatus\ngetstate expect state=dfuIDLE\n");
+        else
+            run_suites(&r, ALL_SUITES);
+        size_t steps = dfs_report_step_count(r.rep);
+        assert_true(steps > (script ? 1u : 10u));
+        assert_false(b.bad);
+        assert_int_equal(b.begun, steps);
+        assert_int_equal(b.ended, steps);
+        assert_int_equal(b.open, -1);
+        if (script)
+            assert_string_equal(b.first_script_origin, "s.dfu:1");
+        run_free(&r);
+    }
+}
+
 static void test_writers(void **state)
 {
     (void)state;
@@ -936,6 +998,7 @@ int main(void)
         cmocka_unit_test(test_script_from_roundtrip),
         cmocka_unit_test(test_script_from_detects_change),
         cmocka_unit_test(test_writers),
+        cmocka_unit_test(test_step_begin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
