@@ -187,6 +187,7 @@ const struct option *cli_find_option(const struct cli_options *opts, const char 
                                      const char **value);
 
 /* The program's own options (-h, -V, --complete). */
+enum { CLI_OPT_COMPLETE = 256 }; /* the value of --complete */
 extern const struct cli_options cli_main_options;
 /* dfuscope --complete KIND [ARG...]: argc/argv are what follows KIND
  * (complete.c, docs/completion.md). */

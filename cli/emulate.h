@@ -2,7 +2,7 @@
  * programs. In dfuscope (libc, libpcap and libusb only) emulate_launch()
  * finds the helper program dfuscope-emulate and executes it with the same
  * arguments (emulate_exec.c); in the helper, which links umockdev and glib,
- * emulate_launch() runs the emulation (emulate_helper.c). --help, --list and
+ * emulate_launch() runs the emulation (emulate_run.c). --help, --list and
  * usage errors are answered by dfuscope itself, without the helper. */
 #ifndef DFS_CLI_EMULATE_H
 #define DFS_CLI_EMULATE_H

@@ -3,45 +3,10 @@
  * It is the only program of dfuscope that links umockdev and glib, so that
  * dfuscope itself loads neither. dfuscope executes it with the arguments of
  * its emulate command (emulate_exec.c); they are read again by the same code
- * (cmd_emulate.c), then the emulation runs here under libumockdev-preload
- * (fixtures/bridge). It is installed in LIBEXECDIR/dfuscope/, not on PATH. */
-#include <stdlib.h>
-
-#include "bridge.h"
+ * (cmd_emulate.c), then the emulation runs under libumockdev-preload
+ * (emulate_run.c, fixtures/bridge). It is installed in LIBEXECDIR/dfuscope/,
+ * not on PATH. */
 #include "cli.h"
-#include "emulate.h"
-
-int emulate_launch(int argc, char **argv, const struct emulate_request *rq)
-{
-    (void)argc;
-    char err[600];
-    if (!dfs_emu_preload_active()) {
-        /* run again under libumockdev-preload: the emulator must see its
-         * own test bed the way the command does (argv is this program's:
-         * main passes its own) */
-        dfs_emu_reexec_with_preload(argv, err, sizeof err);
-        cli_err("emulate", "%s", err);
-        return EXIT_EMU_FAILED;
-    }
-    struct dfs_emu_run_options ro = {
-        .model = rq->model,
-        .assignments = rq->assignments,
-        .n_assignments = rq->n_assignments,
-        .pcap_path = rq->pcap,
-        .bus = (uint16_t)rq->bus,
-        .address = (uint8_t)rq->address,
-        .trace = rq->trace,
-        .argv = rq->command,
-    };
-    err[0] = '\0';
-    int status = dfs_emu_run(&ro, err, sizeof err);
-    if (status < 0 || status == EXIT_CMD_NOT_FOUND) {
-        if (*err)
-            cli_err("emulate", "%s", err);
-        return status < 0 ? EXIT_EMU_FAILED : status;
-    }
-    return status;
-}
 
 int main(int argc, char **argv)
 {

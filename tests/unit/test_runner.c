@@ -917,10 +917,9 @@ static void test_step_begin(void **state)
 {
     (void)state;
     for (int script = 0; script < 2; script++) {
-        struct fake_opts fo;
-        fake_opts_init(&fo, FAKE_DFUSE);
+        struct device dv = {DFUSE, {NULL}, 0};
         struct run r;
-        run_setup(&r, &fo, 0);
+        run_setup(&r, &dv, 0);
         struct begin_log b = {.open = -1};
         r.o.on_step_begin = log_begin;
         r.o.on_step = log_end;
