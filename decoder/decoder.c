@@ -1,148 +1,9 @@
 /* The decoder: usbmon records -> URBs (submit/complete pairing) -> control
  * transfers -> devices and descriptors -> DFU (dfu.c). */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "state.h"
-
-/* ---- allocation ---------------------------------------------------------- */
-
-void *dfs__malloc(dfs_decoder *d, size_t size)
-{
-    const struct dfs_allocator *a = d->opt.alloc;
-    return a ? a->malloc(a->ctx, size) : malloc(size);
-}
-
-void *dfs__calloc(dfs_decoder *d, size_t n, size_t size)
-{
-    if (size && n > SIZE_MAX / size)
-        return NULL;
-    void *p = dfs__malloc(d, n * size);
-    if (p)
-        memset(p, 0, n * size);
-    return p;
-}
-
-void *dfs__realloc(dfs_decoder *d, void *p, size_t size)
-{
-    const struct dfs_allocator *a = d->opt.alloc;
-    return a ? a->realloc(a->ctx, p, size) : realloc(p, size);
-}
-
-void dfs__free(dfs_decoder *d, void *p)
-{
-    if (!p)
-        return;
-    const struct dfs_allocator *a = d->opt.alloc;
-    if (a)
-        a->free(a->ctx, p);
-    else
-        free(p);
-}
-
-void dfs__nomem(dfs_decoder *d, const char *what)
-{
-    if (d->error != DFS_OK)
-        return;
-    d->error = DFS_E_NOMEM;
-    snprintf(d->errmsg, sizeof d->errmsg, "out of memory at frame %llu: %s",
-             (unsigned long long)d->cur_frame, what);
-}
-
-/* ---- formatting ---------------------------------------------------------- */
-
-size_t dfs__vappendf(char *buf, size_t size, size_t pos, const char *fmt, va_list ap)
-{
-    if (!size)
-        return 0;
-    if (pos >= size)
-        pos = size - 1;
-    int n = vsnprintf(buf + pos, size - pos, fmt, ap);
-    if (n < 0)
-        return pos;
-    pos += (size_t)n;
-    return pos >= size ? size - 1 : pos;
-}
-
-size_t dfs__appendf(char *buf, size_t size, size_t pos, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    pos = dfs__vappendf(buf, size, pos, fmt, ap);
-    va_end(ap);
-    return pos;
-}
-
-/* ---- findings ------------------------------------------------------------ */
-
-void dfs__frames_add(struct dfs__frames *f, uint64_t frame)
-{
-    if (!frame)
-        return;
-    for (unsigned i = 0; i < f->n; i++)
-        if (f->v[i] == frame)
-            return;
-    if (f->n == DFS_FINDING_MAX_FRAMES)
-        return;
-    unsigned i = f->n++;
-    while (i > 0 && f->v[i - 1] > frame) { /* keep ascending */
-        f->v[i] = f->v[i - 1];
-        i--;
-    }
-    f->v[i] = frame;
-}
-
-int dfs__stop(dfs_decoder *d, int rc)
-{
-    if (rc && d->error == DFS_OK) {
-        d->error = DFS_E_ABORTED;
-        snprintf(d->errmsg, sizeof d->errmsg, "stopped by a callback at frame %llu",
-                 (unsigned long long)d->cur_frame);
-    }
-    return rc;
-}
-
-int dfs__emit_finding(dfs_decoder *d, enum dfs_finding_code code, uint32_t device,
-                      uint64_t frame, const struct dfs__frames *frames, const char *remedy,
-                      const char *fmt, ...)
-{
-    const struct dfs_finding_info *info = dfs_finding_info(code);
-    if (!info)
-        return 0;
-    d->stats.findings[info->severity]++;
-    if (!d->sink.on_finding)
-        return 0;
-    struct dfs_finding f;
-    f.code = code;
-    f.id = info->id;
-    f.severity = info->severity;
-    f.group = info->group;
-    f.title = info->title;
-    f.device = device;
-    f.frame = frame;
-    f.n_frames = 0;
-    if (frames)
-        for (unsigned i = 0; i < frames->n; i++)
-            f.frames[f.n_frames++] = frames->v[i];
-    if (!f.n_frames && frame)
-        f.frames[f.n_frames++] = frame;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(f.explanation, sizeof f.explanation, fmt, ap);
-    va_end(ap);
-    snprintf(f.remedy, sizeof f.remedy, "%s", remedy ? remedy : "");
-    return dfs__stop(d, d->sink.on_finding(d->sink.user, &f));
-}
-
-bool dfs__limited(dfs_decoder *d, enum dfs_finding_code code, uint64_t frame)
-{
-    struct dfs__limited *l = &d->limited[code];
-    if (!l->count)
-        l->first_frame = frame;
-    l->last_frame = frame;
-    return ++l->count <= DFS__RATE_LIMIT;
-}
 
 /* ---- lifecycle ------------------------------------------------------------ */
 
@@ -178,8 +39,7 @@ dfs_result dfs_decoder_new(const struct dfs_options *opt, const struct dfs_sink 
         return DFS_E_INVAL;
     if (o.alloc && (!o.alloc->malloc || !o.alloc->realloc || !o.alloc->free))
         return DFS_E_INVAL;
-    const struct dfs_allocator *a = o.alloc;
-    dfs_decoder *d = a ? a->malloc(a->ctx, sizeof *d) : malloc(sizeof *d);
+    dfs_decoder *d = dfs__alloc_with(o.alloc, sizeof *d);
     if (!d)
         return DFS_E_NOMEM;
     memset(d, 0, sizeof *d);
@@ -210,11 +70,7 @@ void dfs_decoder_free(dfs_decoder *d)
     dfs__devices_free(d);
     dfs__free(d, d->devs);
     dfs__urb_table_free(d, &d->urbs);
-    const struct dfs_allocator *a = d->opt.alloc;
-    if (a)
-        a->free(a->ctx, d);
-    else
-        free(d);
+    dfs__free_with(d->opt.alloc, d);
 }
 
 void dfs_decoder_reset(dfs_decoder *d)
@@ -601,24 +457,6 @@ dfs_result dfs_decoder_feed(dfs_decoder *d, const struct dfs_record *rec)
     return d->error;
 }
 
-static void report_limited_tail(dfs_decoder *d)
-{
-    for (int c = 0; c < DFS_F__COUNT && !d->error; c++) {
-        struct dfs__limited *l = &d->limited[c];
-        if (l->count <= DFS__RATE_LIMIT)
-            continue;
-        struct dfs__frames fr = {0};
-        dfs__frames_add(&fr, l->first_frame);
-        dfs__frames_add(&fr, l->last_frame);
-        dfs__emit_finding(d, (enum dfs_finding_code)c, 0, l->last_frame, &fr, NULL,
-                          "%llu more records had this problem after the first %d reported "
-                          "(the first at frame %llu, the last at frame %llu)",
-                          (unsigned long long)(l->count - DFS__RATE_LIMIT), DFS__RATE_LIMIT,
-                          (unsigned long long)l->first_frame,
-                          (unsigned long long)l->last_frame);
-    }
-}
-
 dfs_result dfs_decoder_capture_end(dfs_decoder *d, struct dfs_time end)
 {
     if (!d || end.nsec >= 1000000000u)
@@ -705,7 +543,7 @@ dfs_result dfs_decoder_finish(dfs_decoder *d)
                           (unsigned long long)n_reported, n_reported == 1 ? "" : "s",
                           (unsigned long long)open_frames.v[0]);
     if (!d->error)
-        report_limited_tail(d);
+        dfs__report_limited_tail(d);
     return d->error;
 }
 

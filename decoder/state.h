@@ -144,9 +144,4 @@ bool dfs__dfu_device_busy(const struct dfs__device *dev);
 /* The instance is about to be forgotten: run its end-of-capture checks now. */
 void dfs__dfu_device_retire(dfs_decoder *d, struct dfs__device *dev);
 
-/* Record a callback's stop request. Returns the same value. */
-int dfs__stop(dfs_decoder *d, int rc);
-/* Count a rate-limited finding; true when it should be reported now. */
-bool dfs__limited(dfs_decoder *d, enum dfs_finding_code code, uint64_t frame);
-
 #endif
