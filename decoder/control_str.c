@@ -1,4 +1,5 @@
-/* Text summaries of control transfers: request and data. */
+/* Text summaries of control transfers: the request and the data in words
+ * (dfs_control_request_str, dfs_control_data_str). */
 #include <stdio.h>
 #include <string.h>
 
