@@ -5,6 +5,14 @@
 
 #include "state.h"
 
+/* A change goes out through the port the dispatcher wired (dispatch.c): the
+ * stages above hear of it, then the sink. */
+static void emit_device(dfs_decoder *d, enum dfs_device_change change, struct dfs__device *dev,
+                        uint64_t frame)
+{
+    d->ports.device_changed(d, dev, change, frame);
+}
+
 static struct dfs__bus *bus_get(dfs_decoder *d, uint16_t bus, bool create)
 {
     if (d->last_bus < DFS__MAX_BUSES && d->buses[d->last_bus].used &&
@@ -34,14 +42,24 @@ static struct dfs__bus *bus_get(dfs_decoder *d, uint16_t bus, bool create)
     return &d->buses[free_slot];
 }
 
-struct dfs__bus *dfs__bus_find(dfs_decoder *d, uint16_t bus)
+void dfs__bus_note_paired(dfs_decoder *d, uint16_t bus, uint64_t frame)
 {
-    return bus_get(d, bus, false);
+    struct dfs__bus *b = bus_get(d, bus, false);
+    if (b && !b->first_paired_frame)
+        b->first_paired_frame = frame;
 }
 
-static void device_destroy(dfs_decoder *d, struct dfs__device *dev)
+bool dfs__bus_paired_before(dfs_decoder *d, uint16_t bus)
 {
-    dfs__dfu_device_free(d, dev);
+    const struct dfs__bus *b = bus_get(d, bus, false);
+    return b && b->first_paired_frame;
+}
+
+/* retire: the instance re-enumerated and is forgotten before the end of the
+ * capture (the stages above run their end checks on it first). */
+static void device_destroy(dfs_decoder *d, struct dfs__device *dev, bool retire)
+{
+    d->ports.device_dropped(d, dev, retire);
     dfs__free(d, dev->config);
     dfs__free(d, dev->bos);
     dfs__free(d, dev->strings);
@@ -79,7 +97,7 @@ static bool make_room(dfs_decoder *d)
                           (unsigned long long)d->cur_frame, d->opt.max_devices, dev->bus,
                           dev->devnum, (unsigned long long)dev->first_frame);
     unmap(d, dev);
-    device_destroy(d, dev);
+    device_destroy(d, dev, false);
     memmove(&d->devs[victim], &d->devs[victim + 1],
             (d->n_devs - victim - 1) * sizeof d->devs[0]);
     d->n_devs--;
@@ -110,7 +128,7 @@ static struct dfs__device *device_new(dfs_decoder *d, struct dfs__bus *b, uint16
         b->by_addr[devnum] = dev;
         dev->mapped = true;
     }
-    dfs__emit_device(d, DFS_DEV_NEW, dev, d->cur_frame);
+    emit_device(d, DFS_DEV_NEW, dev, d->cur_frame);
     return dev;
 }
 
@@ -143,26 +161,6 @@ void dfs__device_touch(struct dfs__device *dev, uint64_t frame, struct dfs_time 
     dev->last_ts = ts;
 }
 
-int dfs__emit_device(dfs_decoder *d, enum dfs_device_change change,
-                     const struct dfs__device *dev, uint64_t frame)
-{
-    dfs__dfu_on_device(d, (struct dfs__device *)dev, change, frame);
-    if (!d->sink.on_device || d->error)
-        return 0; /* nothing more is emitted after an error */
-    struct dfs_device_event ev = {
-        .change = change,
-        .frame = frame,
-        .device = dev->id,
-        .lane = dev->lane,
-        .previous = dev->previous,
-        .bus = dev->bus,
-        .devnum = dev->devnum,
-        .vid = dev->vid,
-        .pid = dev->pid,
-    };
-    return dfs__stop(d, d->sink.on_device(d->sink.user, &ev));
-}
-
 void dfs__device_mark_gone(dfs_decoder *d, struct dfs__device *dev, uint64_t frame,
                            struct dfs_time ts, const char *why)
 {
@@ -171,7 +169,7 @@ void dfs__device_mark_gone(dfs_decoder *d, struct dfs__device *dev, uint64_t fra
     dev->gone = true;
     dev->gone_frame = frame;
     dev->gone_ts = ts;
-    dfs__emit_device(d, DFS_DEV_GONE, dev, frame);
+    emit_device(d, DFS_DEV_GONE, dev, frame);
     struct dfs__frames fr = {0};
     dfs__frames_add(&fr, frame);
     char ident[32] = "";
@@ -198,12 +196,12 @@ void dfs__device_link(dfs_decoder *d, struct dfs__device *newer, struct dfs__dev
     newer->lane = older->lane;
     older->successor = newer->id;
     d->retired_pending = true;
-    dfs__emit_device(d, DFS_DEV_REENUMERATED, newer, frame);
+    emit_device(d, DFS_DEV_REENUMERATED, newer, frame);
 }
 
-static bool retired(const struct dfs__device *dev)
+static bool retired(const dfs_decoder *d, const struct dfs__device *dev)
 {
-    return dev->successor && (dev->gone || !dev->mapped) && !dfs__dfu_device_busy(dev);
+    return dev->successor && (dev->gone || !dev->mapped) && !d->ports.device_held(dev);
 }
 
 void dfs__devices_forget_retired(dfs_decoder *d)
@@ -211,17 +209,16 @@ void dfs__devices_forget_retired(dfs_decoder *d)
     d->retired_pending = false;
     uint32_t n = 0;
     for (uint32_t i = 0; i < d->n_devs; i++)
-        n += retired(d->devs[i]);
+        n += retired(d, d->devs[i]);
     if (n <= DFS_DECODER_KEEP_RETIRED)
         return;
     uint32_t drop = n - DFS_DECODER_KEEP_RETIRED, w = 0;
     for (uint32_t i = 0; i < d->n_devs; i++) {
         struct dfs__device *dev = d->devs[i];
-        if (drop && retired(dev) && !d->error) {
+        if (drop && retired(d, dev) && !d->error) {
             /* oldest first: the array is in creation order */
-            dfs__dfu_device_retire(d, dev);
             unmap(d, dev);
-            device_destroy(d, dev);
+            device_destroy(d, dev, true);
             d->stats.devices_forgotten++;
             drop--;
             continue;
@@ -446,7 +443,7 @@ void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl)
                 dev->identified = true;
                 dev->vid = dd.idVendor;
                 dev->pid = dd.idProduct;
-                dfs__emit_device(d, DFS_DEV_IDENTIFIED, dev, ctl->complete_frame);
+                emit_device(d, DFS_DEV_IDENTIFIED, dev, ctl->complete_frame);
                 link_reenumeration(d, dev, ctl->complete_frame);
             }
             break;
@@ -461,7 +458,7 @@ void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl)
                 uint16_t total = dfs__le16(p + 2);
                 dev->config_partial = dev->config_len < total;
                 if (!dev->config_partial)
-                    dfs__emit_device(d, DFS_DEV_CONFIGURED, dev, ctl->complete_frame);
+                    emit_device(d, DFS_DEV_CONFIGURED, dev, ctl->complete_frame);
             }
             break;
         case DFS_DT_BOS:
@@ -508,7 +505,7 @@ void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl)
 void dfs__devices_free(dfs_decoder *d)
 {
     for (uint32_t i = 0; i < d->n_devs; i++)
-        device_destroy(d, d->devs[i]);
+        device_destroy(d, d->devs[i], false);
     d->n_devs = 0;
     memset(d->buses, 0, sizeof d->buses);
 }
@@ -516,4 +513,49 @@ void dfs__devices_free(dfs_decoder *d)
 struct dfs__device *dfs__device_new_at(dfs_decoder *d, uint16_t bus, uint8_t devnum)
 {
     return device_new(d, bus_get(d, bus, true), bus, devnum);
+}
+
+/* Can this submit be the first record of a new device? Enumeration starts
+ * with standard requests on endpoint 0; anything else sent to the address
+ * of a device that has left (a driver resubmitting, a host tool polling)
+ * is that device's leftover and fails the same way. */
+static bool starts_device(const struct dfs_urb *u)
+{
+    return u->xfer_type == DFS_XFER_CONTROL && (u->endpoint & 0x0f) == 0 && u->has_setup &&
+           (u->setup[0] & DFS_REQTYPE_TYPE_MASK) == DFS_REQTYPE_STANDARD;
+}
+
+static bool reads_device_descriptor(const struct dfs_urb *u)
+{
+    return u->type == DFS_URB_SUBMIT && starts_device(u) &&
+           u->setup[0] == (DFS_REQTYPE_DIR_IN | DFS_REQTYPE_STANDARD | DFS_REQTYPE_RECIP_DEVICE) &&
+           u->setup[1] == DFS_REQ_GET_DESCRIPTOR && u->setup[3] == DFS_DT_DEVICE;
+}
+
+struct dfs__device *dfs__device_of_urb(dfs_decoder *d, const struct dfs_urb *u, bool paired,
+                                       uint32_t submit_device)
+{
+    if (paired)
+        return dfs__device_by_id(d, submit_device);
+    struct dfs__device *dev = dfs__device_get(d, u->bus, u->devnum, false);
+    if (!dev || (dev->gone && u->type == DFS_URB_SUBMIT && starts_device(u)))
+        dev = dfs__device_arrive(d, u->bus, u->devnum, reads_device_descriptor(u));
+    return dev;
+}
+
+void dfs__device_note_outcome(struct dfs__device *dev, const struct dfs_control *ctl)
+{
+    if (ctl->end == DFS_CTL_COMPLETED || ctl->end == DFS_CTL_SUBMIT_ERROR)
+        dev->last_failed = ctl->status != 0;
+}
+
+void dfs__device_check_gone(dfs_decoder *d, struct dfs__device *dev, const struct dfs_urb *u)
+{
+    if (dev->gone || (u->status != -DFS_LINUX_ENODEV && u->status != -DFS_LINUX_ESHUTDOWN))
+        return;
+    char why[96];
+    snprintf(why, sizeof why, "a %s with status %d (%s, %s)",
+             u->type == DFS_URB_ERROR ? "submission failed" : "transfer completed",
+             (int)u->status, dfs_errno_name(u->status), dfs_status_meaning(u->status));
+    dfs__device_mark_gone(d, dev, u->frame, u->ts, why);
 }

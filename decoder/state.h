@@ -64,8 +64,24 @@ struct dfs__limited {
     uint64_t first_frame, last_frame;
 };
 
+/* How a stage hands on what happens in the middle of its own work without
+ * naming the stage after it: the dispatcher (dispatch.c) wires these when
+ * the decoder is created. */
+struct dfs__ports {
+    /* device stage: an instance changed (the stages above, then the sink) */
+    void (*device_changed)(dfs_decoder *d, struct dfs__device *dev,
+                           enum dfs_device_change change, uint64_t frame);
+    /* device stage: does a stage above still wait on this instance? */
+    bool (*device_held)(const struct dfs__device *dev);
+    /* device stage: the instance is about to be forgotten; retire: it
+     * re-enumerated and goes before the end of the capture, so the end
+     * checks of the stages above run on it now */
+    void (*device_dropped)(dfs_decoder *d, struct dfs__device *dev, bool retire);
+};
+
 struct dfs_decoder {
     struct dfs_options opt;
+    struct dfs__ports ports;
     struct dfs_sink sink;
     struct dfs_stats stats;
     dfs_result error;
@@ -89,16 +105,53 @@ struct dfs_decoder {
     bool retired_pending; /* a re-enumeration was linked: look for instances to forget */
 };
 
-/* decoder.c: when the capture ended: the end time given to the decoder
- * when it is later than the last record, else the last record's time; and
- * whether the given end time is the later one. */
-struct dfs_time dfs__capture_end_ts(const dfs_decoder *d);
-bool dfs__end_extends(const dfs_decoder *d);
+/* Whether the end time given to the decoder (dfs_decoder_capture_end) is
+ * later than the last record; and when the capture ended: that end time
+ * if so, else the last record's time. */
+static inline bool dfs__end_extends(const dfs_decoder *d)
+{
+    return d->has_end && d->stats.records && dfs__time_diff_us(d->end_ts, d->cur_ts) > 0;
+}
+
+static inline struct dfs_time dfs__capture_end_ts(const dfs_decoder *d)
+{
+    return dfs__end_extends(d) ? d->end_ts : d->cur_ts;
+}
+
+/* dispatch.c: wire the ports */
+void dfs__dispatch_init(dfs_decoder *d);
+
+/* pair.c: URB pairing. A submit: the slot of an outstanding URB with the
+ * same id (reported; it will never complete), then the slot of the oldest
+ * URB when the table is full (reported; dropped), each DFS__NONE when there
+ * is none; then the submit is kept. A completion: the slot of its submit
+ * (DFS__NONE for a submit or when not held), then matched or unmatched.
+ * Release a slot when its URB is done with. */
+uint32_t dfs__pair_reused(dfs_decoder *d, const struct dfs_urb *u);
+uint32_t dfs__pair_evict(dfs_decoder *d, const struct dfs_urb *u);
+void dfs__pair_submit(dfs_decoder *d, const struct dfs_urb *u);
+uint32_t dfs__pair_find(const dfs_decoder *d, const struct dfs_urb *u);
+void dfs__pair_matched(dfs_decoder *d, struct dfs_urb *u, uint32_t slot);
+void dfs__pair_unmatched(dfs_decoder *d, const struct dfs_urb *u, bool bus_paired_before);
+void dfs__pair_release(dfs_decoder *d, uint32_t slot);
+/* End of capture: capture.starts-mid-transfer when completions went unpaired. */
+void dfs__pair_report_unmatched(dfs_decoder *d);
 
 /* device.c */
-/* The bus entry of a bus number, or NULL when none was seen (cached: the
- * last bus looked up is checked first). */
-struct dfs__bus *dfs__bus_find(dfs_decoder *d, uint16_t bus);
+/* The first complete submit/completion pair of a bus (for
+ * capture.starts-mid-transfer): note it; was there one? */
+void dfs__bus_note_paired(dfs_decoder *d, uint16_t bus, uint64_t frame);
+bool dfs__bus_paired_before(dfs_decoder *d, uint16_t bus);
+/* The instance a URB belongs to: its submit's when paired, else the one at
+ * its bus/devnum, or a new one (dfs__device_arrive) when there is none or
+ * the one there has left and this submit starts an enumeration. NULL when
+ * none can be tracked. */
+struct dfs__device *dfs__device_of_urb(dfs_decoder *d, const struct dfs_urb *u, bool paired,
+                                       uint32_t submit_device);
+/* A control transfer completed (or failed to submit): remember whether it failed. */
+void dfs__device_note_outcome(struct dfs__device *dev, const struct dfs_control *ctl);
+/* A completion whose status says the device is gone (-ENODEV, -ESHUTDOWN). */
+void dfs__device_check_gone(dfs_decoder *d, struct dfs__device *dev, const struct dfs_urb *u);
 struct dfs__device *dfs__device_get(dfs_decoder *d, uint16_t bus, uint8_t devnum,
                                     bool create);
 struct dfs__device *dfs__device_by_id(dfs_decoder *d, uint32_t id);
@@ -123,8 +176,6 @@ struct dfs__device *dfs__device_new_at(dfs_decoder *d, uint16_t bus, uint8_t dev
  * address was given without a SET_ADDRESS in the capture), else a new one. */
 struct dfs__device *dfs__device_arrive(dfs_decoder *d, uint16_t bus, uint8_t devnum,
                                        bool reads_device_descriptor);
-int dfs__emit_device(dfs_decoder *d, enum dfs_device_change change,
-                     const struct dfs__device *dev, uint64_t frame);
 const uint8_t *dfs__device_string(const struct dfs__device *dev, uint8_t index, uint16_t langid,
                                   size_t *len);
 

@@ -1,0 +1,97 @@
+/* Control-transfer assembly: a control transfer rebuilt from its submit
+ * (the outstanding URB slot, with the setup packet and the OUT data kept)
+ * and its completion record, or from either alone when the other is not in
+ * the capture; and the one rule about control transfers as such,
+ * usb.transfer-cancelled. */
+#include <string.h>
+
+#include "control.h"
+
+static void setup_parse(const uint8_t *b, struct dfs_setup *s)
+{
+    s->bmRequestType = b[0];
+    s->bRequest = b[1];
+    s->wValue = dfs__le16(b + 2);
+    s->wIndex = dfs__le16(b + 4);
+    s->wLength = dfs__le16(b + 6);
+}
+
+void dfs__control_assemble(struct dfs_control *ctl, const struct dfs__urb_slot *slot,
+                           const struct dfs_urb *c, enum dfs_ctl_end end)
+{
+    memset(ctl, 0, sizeof *ctl);
+    ctl->end = end;
+    if (slot) {
+        ctl->device = slot->device;
+        ctl->bus = slot->bus;
+        ctl->devnum = slot->devnum;
+        ctl->endpoint = slot->endpoint;
+        ctl->urb_id = slot->id;
+        ctl->submit_frame = slot->frame;
+        ctl->submit_ts = slot->ts;
+        if (slot->has_setup) {
+            ctl->has_setup = true;
+            setup_parse(slot->setup, &ctl->setup);
+        }
+    }
+    if (c) {
+        if (!slot) {
+            ctl->device = c->device;
+            ctl->bus = c->bus;
+            ctl->devnum = c->devnum;
+            ctl->endpoint = c->endpoint;
+            ctl->urb_id = c->id;
+        }
+        ctl->complete_frame = c->frame;
+        ctl->complete_ts = c->ts;
+        if (!ctl->has_setup && c->has_setup && c->xfer_type == DFS_XFER_CONTROL) {
+            ctl->has_setup = true; /* writers that repeat the setup in the completion */
+            setup_parse(c->setup, &ctl->setup);
+        }
+        ctl->status = c->status;
+        ctl->actual_length = c->length > c->data_len ? c->length : c->data_len;
+    }
+    bool in = ctl->has_setup ? (ctl->setup.bmRequestType & DFS_REQTYPE_DIR_IN) != 0
+                             : (ctl->endpoint & DFS_ENDPOINT_DIR_IN) != 0;
+    if (in) {
+        if (c && c->type == DFS_URB_COMPLETE) {
+            ctl->data = c->data;
+            ctl->data_len = c->data_len;
+            ctl->data_partial = c->data_len < ctl->actual_length;
+        }
+    } else if (slot && (slot->payload || slot->payload_partial)) {
+        ctl->data = slot->payload;
+        ctl->data_len = slot->payload_len;
+        ctl->data_partial = slot->payload_partial;
+    } else if (c && c->data_len) {
+        ctl->data = c->data; /* OUT data repeated in the completion */
+        ctl->data_len = c->data_len;
+    }
+}
+
+void dfs__control_check_cancelled(dfs_decoder *d, const struct dfs_control *ctl)
+{
+    if (ctl->end != DFS_CTL_COMPLETED || !ctl->has_setup || ctl->dfu ||
+        (ctl->status != -DFS_LINUX_ENOENT && ctl->status != -DFS_LINUX_ECONNRESET))
+        return;
+    struct dfs__frames fr = {0};
+    dfs__frames_add(&fr, ctl->submit_frame);
+    dfs__frames_add(&fr, ctl->complete_frame);
+    char req[96];
+    dfs_control_request_str(ctl, req, sizeof req);
+    dfs__emit_finding(d, DFS_F_USB_TRANSFER_CANCELLED, ctl->device, ctl->complete_frame, &fr,
+                      "A cancelled control transfer usually means the host gave up "
+                      "waiting: libusb cancels a transfer whose timeout expired (usbmon "
+                      "shows -ECONNRESET), and the kernel kills its own on a timeout "
+                      "(-ENOENT). Check that the device answers within the host's "
+                      "timeout, or raise the timeout.",
+                      "%s to device %u.%u (frame %llu) was %s at frame %llu (status %d "
+                      "%s) after %.3f ms.",
+                      req, ctl->bus, ctl->devnum, (unsigned long long)ctl->submit_frame,
+                      ctl->status == -DFS_LINUX_ENOENT ? "killed" : "unlinked",
+                      (unsigned long long)ctl->complete_frame, (int)ctl->status,
+                      dfs_errno_name(ctl->status),
+                      ctl->submit_frame
+                          ? dfs__time_diff_us(ctl->complete_ts, ctl->submit_ts) / 1000.0
+                          : 0.0);
+}
