@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "state.h"
+#include "link.h"
 
 /* ---- lifecycle ------------------------------------------------------------ */
 
@@ -48,7 +48,9 @@ dfs_result dfs_decoder_new(const struct dfs_options *opt, const struct dfs_sink 
     dfs__dispatch_init(d);
     if (sink)
         d->sink = *sink;
-    dfs_result r = dfs__urb_table_init(d, &d->urbs, o.max_urbs);
+    dfs_result r = dfs__links_init(d);
+    if (r == DFS_OK)
+        r = dfs__urb_table_init(d, &d->urbs, o.max_urbs);
     if (r == DFS_OK) {
         d->devs = dfs__calloc(d, o.max_devices, sizeof *d->devs);
         if (!d->devs)
@@ -72,6 +74,7 @@ void dfs_decoder_free(dfs_decoder *d)
     dfs__devices_free(d);
     dfs__free(d, d->devs);
     dfs__urb_table_free(d, &d->urbs);
+    dfs__links_free(d);
     dfs__free_with(d->opt.alloc, d);
 }
 
@@ -82,6 +85,7 @@ void dfs_decoder_reset(dfs_decoder *d)
     dfs__dfu_free(d);
     dfs__devices_free(d);
     dfs__urb_table_clear(d, &d->urbs);
+    dfs__links_reset(d);
     d->payload_used = 0;
     memset(&d->stats, 0, sizeof d->stats);
     memset(d->limited, 0, sizeof d->limited);

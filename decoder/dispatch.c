@@ -1,7 +1,7 @@
 /* The dispatcher: feeds each record through the pipeline and hands each
  * stage's output to the next.
  *
- *   record parser (usbmon.c)  ->  URB pairing (pair.c, urb.c)
+ *   record parser (link.c: usbmon.c)  ->  URB pairing (pair.c, urb.c)
  *     ->  control-transfer assembly (control.c)
  *     ->  devices and descriptors (device.c)  ->  the DFU layer (dfu.c)
  *
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "control.h"
-#include "state.h"
+#include "link.h"
 
 /* ---- control transfers ------------------------------------------------------ */
 
@@ -123,16 +123,6 @@ static void dispatch_urb(dfs_decoder *d, struct dfs_urb *u)
 
 /* ---- records ------------------------------------------------------------------- */
 
-static void report_parse_problem(dfs_decoder *d, enum dfs_finding_code code,
-                                 const struct dfs_record *rec, const char *msg, bool skipped)
-{
-    if (!dfs__limited(d, code, rec->frame))
-        return;
-    dfs__emit_finding(d, code, 0, rec->frame, NULL, NULL, "frame %llu: %s%s",
-                      (unsigned long long)rec->frame, msg,
-                      skipped ? "; record skipped" : "; decoding what is there");
-}
-
 dfs_result dfs_decoder_feed(dfs_decoder *d, const struct dfs_record *rec)
 {
     if (!d)
@@ -151,34 +141,7 @@ dfs_result dfs_decoder_feed(dfs_decoder *d, const struct dfs_record *rec)
     d->stats.records++;
     d->cur_frame = rec->frame;
     d->cur_ts = rec->ts;
-    if (rec->linktype != DFS_LINKTYPE_USB_LINUX &&
-        rec->linktype != DFS_LINKTYPE_USB_LINUX_MMAPPED) {
-        d->stats.records_skipped++;
-        return DFS_E_LINKTYPE;
-    }
-
-    struct dfs_urb u;
-    char msg[200];
-    enum dfs__parse_status ps =
-        dfs__usbmon_parse(rec->data, rec->caplen, rec->linktype, rec->order, &u, msg, sizeof msg);
-    if (ps == DFS__PARSE_SHORT || ps == DFS__PARSE_BAD) {
-        d->stats.records_skipped++;
-        report_parse_problem(d, ps == DFS__PARSE_SHORT ? DFS_F_CAPTURE_RECORD_SHORT
-                                                       : DFS_F_CAPTURE_BAD_HEADER,
-                             rec, msg, true);
-        return d->error;
-    }
-    if (ps == DFS__PARSE_DAMAGED) {
-        d->stats.records_damaged++;
-        report_parse_problem(d, DFS_F_CAPTURE_RECORD_TRUNCATED, rec, msg, false);
-        if (d->error)
-            return d->error;
-    }
-    u.frame = rec->frame;
-    u.ts = rec->ts;
-    u.link_frame = 0;
-    dispatch_urb(d, &u);
-    return d->error;
+    return dfs__links_feed(d, rec);
 }
 
 /* ---- end of capture ------------------------------------------------------------- */
@@ -192,6 +155,9 @@ dfs_result dfs_decoder_finish(dfs_decoder *d)
     if (d->finished)
         return DFS_E_STATE;
     d->finished = true;
+    dfs__links_finish(d);
+    if (d->error)
+        return d->error;
 
     /* Transfers still open at the end of the capture, oldest first. A host
      * keeps reads of interrupt, bulk and isochronous IN endpoints pending all
@@ -264,6 +230,7 @@ static void device_dropped(dfs_decoder *d, struct dfs__device *dev, bool retire)
 
 void dfs__dispatch_init(dfs_decoder *d)
 {
+    d->ports.urb = dispatch_urb;
     d->ports.device_changed = device_changed;
     d->ports.device_held = dfs__dfu_device_busy;
     d->ports.device_dropped = device_dropped;

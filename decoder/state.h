@@ -10,6 +10,7 @@
 #define DFS__MAX_CONFIG 65535   /* wTotalLength is 16 bits */
 #define DFS__MAX_IFACES 32
 #define DFS__RATE_LIMIT 20      /* individual reports of one capture.* code */
+#define DFS__MAX_LINKS 8        /* rows of the record-parser table (link.c) */
 
 struct dfs__string {
     uint8_t index;
@@ -68,6 +69,8 @@ struct dfs__limited {
  * naming the stage after it: the dispatcher (dispatch.c) wires these when
  * the decoder is created. */
 struct dfs__ports {
+    /* record parsers: one URB event of a record (to pairing) */
+    void (*urb)(dfs_decoder *d, struct dfs_urb *u);
     /* device stage: an instance changed (the stages above, then the sink) */
     void (*device_changed)(dfs_decoder *d, struct dfs__device *dev,
                            enum dfs_device_change change, uint64_t frame);
@@ -82,6 +85,7 @@ struct dfs__ports {
 struct dfs_decoder {
     struct dfs_options opt;
     struct dfs__ports ports;
+    void *link_state[DFS__MAX_LINKS]; /* what each record parser keeps (link.c) */
     struct dfs_sink sink;
     struct dfs_stats stats;
     dfs_result error;

@@ -38,6 +38,9 @@ enum dfs_byte_order {
     DFS_ORDER_BIG,
 };
 
+/* The byte order of this host: DFS_ORDER_LITTLE or DFS_ORDER_BIG. */
+DFS_API enum dfs_byte_order dfs_host_byte_order(void);
+
 struct dfs_record {
     uint64_t frame;       /* 1-based, as Wireshark numbers frames */
     struct dfs_time ts;
@@ -226,6 +229,14 @@ DFS_API size_t dfs_control_data_str(const struct dfs_control *ctl, char *buf, si
  * type is not usbmon. */
 DFS_API size_t dfs_usbmon_encode(const struct dfs_urb *u, int linktype, enum dfs_byte_order order,
                                  uint8_t *out, size_t out_size);
+
+/* Copy a usbmon record with its header fields (and isochronous descriptors)
+ * in this host's byte order, the order dfs_capwriter files are in: records
+ * read from a capture made on a host of the other byte order can then be
+ * written out. Fields that the record cuts off are copied as they are.
+ * Returns rec->caplen, or 0 when out_size is too small. */
+DFS_API size_t dfs_usbmon_host_order(const struct dfs_record *rec, uint8_t *out,
+                                     size_t out_size);
 
 #ifdef __cplusplus
 }
