@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "finding_text.h"
 
 static void setup_parse(const uint8_t *b, struct dfs_setup *s)
 {
@@ -74,24 +75,5 @@ void dfs__control_check_cancelled(dfs_decoder *d, const struct dfs_control *ctl)
     if (ctl->end != DFS_CTL_COMPLETED || !ctl->has_setup || ctl->dfu ||
         (ctl->status != -DFS_LINUX_ENOENT && ctl->status != -DFS_LINUX_ECONNRESET))
         return;
-    struct dfs__frames fr = {0};
-    dfs__frames_add(&fr, ctl->submit_frame);
-    dfs__frames_add(&fr, ctl->complete_frame);
-    char req[96];
-    dfs_control_request_str(ctl, req, sizeof req);
-    dfs__emit_finding(d, DFS_F_USB_TRANSFER_CANCELLED, ctl->device, ctl->complete_frame, &fr,
-                      "A cancelled control transfer usually means the host gave up "
-                      "waiting: libusb cancels a transfer whose timeout expired (usbmon "
-                      "shows -ECONNRESET), and the kernel kills its own on a timeout "
-                      "(-ENOENT). Check that the device answers within the host's "
-                      "timeout, or raise the timeout.",
-                      "%s to device %u.%u (frame %llu) was %s at frame %llu (status %d "
-                      "%s) after %.3f ms.",
-                      req, ctl->bus, ctl->devnum, (unsigned long long)ctl->submit_frame,
-                      ctl->status == -DFS_LINUX_ENOENT ? "killed" : "unlinked",
-                      (unsigned long long)ctl->complete_frame, (int)ctl->status,
-                      dfs_errno_name(ctl->status),
-                      ctl->submit_frame
-                          ? dfs__time_diff_us(ctl->complete_ts, ctl->submit_ts) / 1000.0
-                          : 0.0);
+    dfs__say_transfer_cancelled(d, ctl);
 }

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "state.h"
+#include "finding_text.h"
 
 /* A change goes out through the port the dispatcher wired (dispatch.c): the
  * stages above hear of it, then the sink. */
@@ -31,10 +31,7 @@ static struct dfs__bus *bus_get(dfs_decoder *d, uint16_t bus, bool create)
         return NULL;
     if (free_slot == DFS__NONE) {
         if (dfs__limited(d, DFS_F_CAPTURE_LIMIT, d->cur_frame))
-            dfs__emit_finding(d, DFS_F_CAPTURE_LIMIT, 0, d->cur_frame, NULL, NULL,
-                              "frame %llu: more than %d USB buses in one capture; records of "
-                              "bus %u are decoded without device tracking",
-                              (unsigned long long)d->cur_frame, DFS__MAX_BUSES, bus);
+            dfs__say_limit_buses(d, d->cur_frame, DFS__MAX_BUSES, bus);
         return NULL;
     }
     d->buses[free_slot] = (struct dfs__bus){.bus = bus, .used = true};
@@ -90,12 +87,7 @@ static bool make_room(dfs_decoder *d)
         }
     struct dfs__device *dev = d->devs[victim];
     if (dfs__limited(d, DFS_F_CAPTURE_LIMIT, d->cur_frame))
-        dfs__emit_finding(d, DFS_F_CAPTURE_LIMIT, dev->id, d->cur_frame, NULL,
-                          "Raise the device limit (--max-devices) if every device matters.",
-                          "frame %llu: more than %u devices; forgetting device %u.%u (first "
-                          "seen at frame %llu)",
-                          (unsigned long long)d->cur_frame, d->opt.max_devices, dev->bus,
-                          dev->devnum, (unsigned long long)dev->first_frame);
+        dfs__say_limit_devices(d, dev, d->cur_frame, d->opt.max_devices);
     unmap(d, dev);
     device_destroy(d, dev, false);
     memmove(&d->devs[victim], &d->devs[victim + 1],
@@ -162,7 +154,7 @@ void dfs__device_touch(struct dfs__device *dev, uint64_t frame, struct dfs_time 
 }
 
 void dfs__device_mark_gone(dfs_decoder *d, struct dfs__device *dev, uint64_t frame,
-                           struct dfs_time ts, const char *why)
+                           struct dfs_time ts, const struct dfs__gone *why)
 {
     if (dev->gone)
         return;
@@ -170,14 +162,7 @@ void dfs__device_mark_gone(dfs_decoder *d, struct dfs__device *dev, uint64_t fra
     dev->gone_frame = frame;
     dev->gone_ts = ts;
     emit_device(d, DFS_DEV_GONE, dev, frame);
-    struct dfs__frames fr = {0};
-    dfs__frames_add(&fr, frame);
-    char ident[32] = "";
-    if (dev->identified)
-        snprintf(ident, sizeof ident, " (%04x:%04x)", dev->vid, dev->pid);
-    dfs__emit_finding(d, DFS_F_USB_DEVICE_DISCONNECTED, dev->id, frame, &fr, NULL,
-                      "Device %u.%u%s left the bus at frame %llu: %s.", dev->bus, dev->devnum,
-                      ident, (unsigned long long)frame, why);
+    dfs__say_device_disconnected(d, dev, frame, why);
 }
 
 void dfs__device_link(dfs_decoder *d, struct dfs__device *newer, struct dfs__device *older,
@@ -186,11 +171,8 @@ void dfs__device_link(dfs_decoder *d, struct dfs__device *newer, struct dfs__dev
     if (newer->previous || older->successor || newer == older)
         return;
     if (!older->gone) {
-        char why[96];
-        snprintf(why, sizeof why,
-                 "the same device (%04x:%04x) enumerated again on bus %u at frame %llu",
-                 newer->vid, newer->pid, newer->bus, (unsigned long long)newer->first_frame);
-        dfs__device_mark_gone(d, older, newer->first_frame, newer->first_ts, why);
+        struct dfs__gone why = {.why = DFS__GONE_REENUMERATED, .by = newer};
+        dfs__device_mark_gone(d, older, newer->first_frame, newer->first_ts, &why);
     }
     newer->previous = older->id;
     newer->lane = older->lane;
@@ -365,7 +347,7 @@ static void move_to_address(dfs_decoder *d, struct dfs__bus *b, struct dfs__devi
     if (prev && prev != dev) {
         if (!prev->gone)
             dfs__device_mark_gone(d, prev, frame, d->cur_ts,
-                                  "a new device was given its address");
+                                  &(struct dfs__gone){.why = DFS__GONE_ADDRESS_TAKEN});
         prev->mapped = false;
     }
     if (b->by_addr[0] == dev)
@@ -553,9 +535,6 @@ void dfs__device_check_gone(dfs_decoder *d, struct dfs__device *dev, const struc
 {
     if (dev->gone || (u->status != -DFS_LINUX_ENODEV && u->status != -DFS_LINUX_ESHUTDOWN))
         return;
-    char why[96];
-    snprintf(why, sizeof why, "a %s with status %d (%s, %s)",
-             u->type == DFS_URB_ERROR ? "submission failed" : "transfer completed",
-             (int)u->status, dfs_errno_name(u->status), dfs_status_meaning(u->status));
-    dfs__device_mark_gone(d, dev, u->frame, u->ts, why);
+    struct dfs__gone why = {.why = DFS__GONE_STATUS, .status = u};
+    dfs__device_mark_gone(d, dev, u->frame, u->ts, &why);
 }

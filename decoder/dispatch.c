@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "finding_text.h"
 #include "link.h"
 
 /* ---- control transfers ------------------------------------------------------ */
@@ -146,6 +147,18 @@ dfs_result dfs_decoder_feed(dfs_decoder *d, const struct dfs_record *rec)
 
 /* ---- end of capture ------------------------------------------------------------- */
 
+/* One finding per rate-limited code that had more occurrences than were
+ * reported, with how many more. */
+static void report_limited_tail(dfs_decoder *d)
+{
+    for (int c = 0; c < DFS_F__COUNT && !d->error; c++) {
+        const struct dfs__limited *l = &d->limited[c];
+        if (l->count > DFS__RATE_LIMIT)
+            dfs__say_more_records(d, (enum dfs_finding_code)c, l->count - DFS__RATE_LIMIT,
+                                  l->first_frame, l->last_frame);
+    }
+}
+
 dfs_result dfs_decoder_finish(dfs_decoder *d)
 {
     if (!d)
@@ -184,14 +197,9 @@ dfs_result dfs_decoder_finish(dfs_decoder *d)
         return d->error;
     dfs__pair_report_unmatched(d);
     if (!d->error && n_reported)
-        dfs__emit_finding(d, DFS_F_CAPTURE_URB_NEVER_COMPLETED, 0, open_frames.v[0],
-                          &open_frames, NULL,
-                          "%llu submitted control or OUT transfer%s had no completion when "
-                          "the capture ended; the first submitted at frame %llu.",
-                          (unsigned long long)n_reported, n_reported == 1 ? "" : "s",
-                          (unsigned long long)open_frames.v[0]);
+        dfs__say_urb_never_completed(d, &open_frames, n_reported);
     if (!d->error)
-        dfs__report_limited_tail(d);
+        report_limited_tail(d);
     return d->error;
 }
 

@@ -1,7 +1,7 @@
 /* Finding emission, for every stage: the frames that prove a finding, the
  * finding itself handed to the sink, the rate limit of the capture.*
  * findings, and a callback's stop request. The words of each finding are in
- * finding_text.c. */
+ * finding_text.c, which calls this file. */
 #include <stdio.h>
 #include <string.h>
 
@@ -73,22 +73,4 @@ bool dfs__limited(dfs_decoder *d, enum dfs_finding_code code, uint64_t frame)
         l->first_frame = frame;
     l->last_frame = frame;
     return ++l->count <= DFS__RATE_LIMIT;
-}
-
-void dfs__report_limited_tail(dfs_decoder *d)
-{
-    for (int c = 0; c < DFS_F__COUNT && !d->error; c++) {
-        struct dfs__limited *l = &d->limited[c];
-        if (l->count <= DFS__RATE_LIMIT)
-            continue;
-        struct dfs__frames fr = {0};
-        dfs__frames_add(&fr, l->first_frame);
-        dfs__frames_add(&fr, l->last_frame);
-        dfs__emit_finding(d, (enum dfs_finding_code)c, 0, l->last_frame, &fr, NULL,
-                          "%llu more records had this problem after the first %d reported "
-                          "(the first at frame %llu, the last at frame %llu)",
-                          (unsigned long long)(l->count - DFS__RATE_LIMIT), DFS__RATE_LIMIT,
-                          (unsigned long long)l->first_frame,
-                          (unsigned long long)l->last_frame);
-    }
 }

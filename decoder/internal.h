@@ -75,9 +75,6 @@ int dfs__emit_finding(dfs_decoder *d, enum dfs_finding_code code, uint32_t devic
 int dfs__stop(dfs_decoder *d, int rc);
 /* Count a rate-limited finding; true when it should be reported now. */
 bool dfs__limited(dfs_decoder *d, enum dfs_finding_code code, uint64_t frame);
-/* End of capture: one finding per rate-limited code that had more
- * occurrences than were reported, with how many more. */
-void dfs__report_limited_tail(dfs_decoder *d);
 
 /* ---- time ---------------------------------------------------------------- */
 #define dfs__time_diff_us dfs_time_diff_us

@@ -7,7 +7,7 @@
  * transfer; this stage only says which one it is. */
 #include <string.h>
 
-#include "state.h"
+#include "finding_text.h"
 
 uint32_t dfs__pair_reused(dfs_decoder *d, const struct dfs_urb *u)
 {
@@ -15,17 +15,8 @@ uint32_t dfs__pair_reused(dfs_decoder *d, const struct dfs_urb *u)
     if (s == DFS__NONE)
         return s;
     uint64_t old_frame = d->urbs.slots[s].frame;
-    if (dfs__limited(d, DFS_F_CAPTURE_URB_ID_REUSED, u->frame)) {
-        struct dfs__frames fr = {0};
-        dfs__frames_add(&fr, old_frame);
-        dfs__frames_add(&fr, u->frame);
-        dfs__emit_finding(d, DFS_F_CAPTURE_URB_ID_REUSED, u->device, u->frame, &fr, NULL,
-                          "frame %llu submits URB 0x%llx on bus %u, which frame %llu "
-                          "submitted and which has not completed; the earlier one is "
-                          "treated as never completed (records lost?)",
-                          (unsigned long long)u->frame, (unsigned long long)u->id, u->bus,
-                          (unsigned long long)old_frame);
-    }
+    if (dfs__limited(d, DFS_F_CAPTURE_URB_ID_REUSED, u->frame))
+        dfs__say_urb_id_reused(d, u, old_frame);
     return s;
 }
 
@@ -36,14 +27,7 @@ uint32_t dfs__pair_evict(dfs_decoder *d, const struct dfs_urb *u)
     uint32_t old = d->urbs.oldest;
     d->stats.urbs_evicted++;
     if (dfs__limited(d, DFS_F_CAPTURE_LIMIT, u->frame))
-        dfs__emit_finding(d, DFS_F_CAPTURE_LIMIT, u->device, u->frame, NULL,
-                          "Raise the limit (--max-urbs) if the capture really has that "
-                          "many transfers in flight.",
-                          "frame %llu: %u URBs are outstanding (the limit); the oldest, "
-                          "submitted at frame %llu, is dropped and its completion will "
-                          "not be paired",
-                          (unsigned long long)u->frame, d->urbs.cap,
-                          (unsigned long long)d->urbs.slots[old].frame);
+        dfs__say_limit_urbs(d, u, d->urbs.cap, d->urbs.slots[old].frame);
     return old;
 }
 
@@ -59,12 +43,7 @@ static void keep_payload(dfs_decoder *d, struct dfs__urb_slot *s, const struct d
     if (d->payload_used + n > d->opt.max_payload) {
         s->payload_partial = true;
         if (dfs__limited(d, DFS_F_CAPTURE_LIMIT, u->frame))
-            dfs__emit_finding(d, DFS_F_CAPTURE_LIMIT, u->device, u->frame, NULL,
-                              "Raise the payload limit (--max-payload).",
-                              "frame %llu: %u bytes of OUT data not kept: outstanding URBs "
-                              "already hold %zu bytes (limit %zu)",
-                              (unsigned long long)u->frame, n, d->payload_used,
-                              d->opt.max_payload);
+            dfs__say_limit_payload(d, u, n, d->payload_used, d->opt.max_payload);
         return;
     }
     s->payload = dfs__malloc(d, n);
@@ -124,14 +103,6 @@ void dfs__pair_report_unmatched(dfs_decoder *d)
 {
     if (!d->stats.urbs_unmatched)
         return;
-    dfs__emit_finding(
-        d, DFS_F_CAPTURE_STARTS_MID_TRANSFER, 0, d->unmatched_frames.v[0], &d->unmatched_frames,
-        NULL,
-        "%llu completion%s without %s submit (%llu before the first complete pair of "
-        "its bus: the capture started while %s in flight; %llu later: records lost or "
-        "the outstanding-URB limit was reached). The first at frame %llu.",
-        (unsigned long long)d->stats.urbs_unmatched, d->stats.urbs_unmatched == 1 ? "" : "s",
-        d->stats.urbs_unmatched == 1 ? "its" : "their", (unsigned long long)d->unmatched_at_start,
-        d->unmatched_at_start == 1 ? "it was" : "they were",
-        (unsigned long long)d->unmatched_later, (unsigned long long)d->unmatched_frames.v[0]);
+    dfs__say_starts_mid_transfer(d, &d->unmatched_frames, d->stats.urbs_unmatched,
+                                 d->unmatched_at_start, d->unmatched_later);
 }

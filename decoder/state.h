@@ -160,10 +160,11 @@ struct dfs__device *dfs__device_get(dfs_decoder *d, uint16_t bus, uint8_t devnum
                                     bool create);
 struct dfs__device *dfs__device_by_id(dfs_decoder *d, uint32_t id);
 void dfs__device_touch(struct dfs__device *dev, uint64_t frame, struct dfs_time ts);
-/* Mark a device as having left the bus; `why` completes the sentence
- * "device 1.6 left the bus: ..." of the usb.device-disconnected note. */
+/* Mark a device as having left the bus; `why` says what shows it
+ * (finding_text.h), for the usb.device-disconnected note. */
+struct dfs__gone;
 void dfs__device_mark_gone(dfs_decoder *d, struct dfs__device *dev, uint64_t frame,
-                           struct dfs_time ts, const char *why);
+                           struct dfs_time ts, const struct dfs__gone *why);
 /* Standard-request bookkeeping for one completed control transfer. */
 void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl);
 void dfs__device_link(dfs_decoder *d, struct dfs__device *newer, struct dfs__device *older,

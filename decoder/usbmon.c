@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "finding_text.h"
 #include "link.h"
 
 /* ---- the header ------------------------------------------------------------ */
@@ -236,11 +237,8 @@ enum dfs__parse_status dfs__usbmon_parse(const uint8_t *buf, uint32_t caplen, in
 static void report_parse_problem(dfs_decoder *d, enum dfs_finding_code code,
                                  const struct dfs_record *rec, const char *msg, bool skipped)
 {
-    if (!dfs__limited(d, code, rec->frame))
-        return;
-    dfs__emit_finding(d, code, 0, rec->frame, NULL, NULL, "frame %llu: %s%s",
-                      (unsigned long long)rec->frame, msg,
-                      skipped ? "; record skipped" : "; decoding what is there");
+    if (dfs__limited(d, code, rec->frame))
+        dfs__say_record_problem(d, code, rec->frame, msg, skipped);
 }
 
 void dfs__usbmon_feed(dfs_decoder *d, void *state, const struct dfs_record *rec)
