@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dfu_layer.h"
 #include "link.h"
 
 /* ---- lifecycle ------------------------------------------------------------ */

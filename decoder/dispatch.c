@@ -14,6 +14,7 @@
 
 #include "control.h"
 #include "finding_text.h"
+#include "dfu_layer.h"
 #include "link.h"
 
 /* ---- control transfers ------------------------------------------------------ */

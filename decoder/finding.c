@@ -24,6 +24,14 @@ void dfs__frames_add(struct dfs__frames *f, uint64_t frame)
     f->v[i] = frame;
 }
 
+struct dfs__frames dfs__frame_pair(uint64_t a, uint64_t b)
+{
+    struct dfs__frames fr = {0};
+    dfs__frames_add(&fr, a);
+    dfs__frames_add(&fr, b);
+    return fr;
+}
+
 int dfs__stop(dfs_decoder *d, int rc)
 {
     if (rc && d->error == DFS_OK) {

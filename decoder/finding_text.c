@@ -69,6 +69,15 @@ static void gone_words(const struct dfs__lost *l, char *buf, size_t size)
         snprintf(buf, size, "nothing more was seen from the device");
 }
 
+/* Which option-byte area: "STM32G0/G4/L4", "\"Option Bytes\" of alternate setting 1" */
+static void ob_words(const struct dfs__ob_ref *ob, char *buf, size_t size)
+{
+    if (ob->families)
+        snprintf(buf, size, "%s", ob->families);
+    else
+        snprintf(buf, size, "\"%s\" of alternate setting %u", ob->layout, ob->alt);
+}
+
 /* Whether and how the device came back after a failure. */
 static void comeback_words(const struct dfs__comeback *cb, char *buf, size_t size)
 {
@@ -826,6 +835,8 @@ void dfs__say_option_bytes_reset(dfs_decoder *d, const struct dfs__device *dev,
                    "decide where it boots: connect over SWD to inspect them.",
              dev->identified ? dev->vid : 0x0483, dev->identified ? dev->pid : 0xdf11, l->alt,
              l->ob.start, (unsigned)(l->ob.end - l->ob.start), l->ob.start);
+    char what[DFS_LAYOUT_NAME_SIZE + 32];
+    ob_words(&l->ob, what, sizeof what);
     dfs__emit_finding(
         d, DFS_F_DFUSE_OPTION_BYTES_RESET, dev->id, l->fail_frame, fr, remedy,
         "%s: frame %llu wrote %u byte%s at 0x%08x, in the option-byte area 0x%08x-0x%08x "
@@ -834,7 +845,7 @@ void dfs__say_option_bytes_reset(dfs_decoder *d, const struct dfs__device *dev,
         "chip resets before it can answer (AN3156, RM0444). The %s is the reset, not a "
         "protocol error. %s.",
         w, (unsigned long long)l->req_frame, l->len, l->len == 1 ? "" : "s", l->addr, l->ob.start,
-        (uint32_t)(l->ob.end - 1), l->ob.what, (unsigned long long)l->fail_frame, st, gone,
+        (uint32_t)(l->ob.end - 1), what, (unsigned long long)l->fail_frame, st, gone,
         l->status == -DFS_LINUX_EPIPE ? "STALL" : "failure", comeback);
 }
 
@@ -859,8 +870,9 @@ void dfs__say_option_bytes_offset_write(dfs_decoder *d, const struct dfs__device
                                         const struct dfs__frames *fr, uint64_t frame,
                                         uint32_t addr, const struct dfs__ob_ref *ob)
 {
-    char w[64];
+    char w[64], what[DFS_LAYOUT_NAME_SIZE + 32];
     who(dev, w, sizeof w);
+    ob_words(ob, what, sizeof what);
     dfs__emit_finding(d, DFS_F_DFUSE_OPTION_BYTES_OFFSET_WRITE, dev->id, frame, fr,
                       "Write the option bytes from the start of their area with "
                       "the full block, as AN3156 requires: read the whole area, "
@@ -869,15 +881,18 @@ void dfs__say_option_bytes_offset_write(dfs_decoder *d, const struct dfs__device
                       "0x%x bytes into the option-byte area that begins at 0x%08x "
                       "(%s); AN3156 requires the address pointer at the start of "
                       "the option bytes.",
-                      w, (unsigned long long)frame, addr, addr - ob->start, ob->start, ob->what);
+                      w, (unsigned long long)frame, addr, addr - ob->start, ob->start, what);
 }
 
 void dfs__say_address_outside_layout(dfs_decoder *d, const struct dfs__device *dev,
                                      const struct dfs__frames *fr, uint64_t frame,
-                                     const char *what, uint32_t addr, uint32_t len, uint8_t need,
+                                     uint32_t addr, uint32_t len, uint8_t need,
                                      uint8_t ifnum, const struct dfs__alt *a,
                                      const struct dfs__alt *other, bool in_region)
 {
+    const char *what = need == DFS_MEM_READABLE   ? "reads"
+                       : need == DFS_MEM_WRITABLE ? "writes"
+                                                  : "erases";
     const char *verb = need == DFS_MEM_READABLE   ? "readable"
                        : need == DFS_MEM_WRITABLE ? "writeable"
                                                   : "erasable";

@@ -65,6 +65,8 @@ struct dfs__frames {
     unsigned n;
 };
 void dfs__frames_add(struct dfs__frames *f, uint64_t frame);
+/* The frames of a finding that two frames prove (either may be 0: none). */
+struct dfs__frames dfs__frame_pair(uint64_t a, uint64_t b);
 
 /* Build and emit a finding. remedy may be NULL. Returns 0 or the callback's
  * non-zero stop request (also recorded in the decoder). */

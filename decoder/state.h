@@ -19,7 +19,7 @@ struct dfs__string {
     uint8_t bytes[255];
 };
 
-struct dfs__dfu_dev; /* dfu.c */
+struct dfs__dfu_dev; /* the DFU layer's (dfu_layer.h) */
 
 struct dfs__device {
     uint32_t id, lane, previous, successor;
@@ -105,7 +105,6 @@ struct dfs_decoder {
     struct dfs_time cur_ts;
     bool has_end;            /* dfs_decoder_capture_end() was called */
     struct dfs_time end_ts;
-    struct dfs__dfu_ctx *dfu;
     bool retired_pending; /* a re-enumeration was linked: look for instances to forget */
 };
 
@@ -183,21 +182,5 @@ struct dfs__device *dfs__device_arrive(dfs_decoder *d, uint16_t bus, uint8_t dev
                                        bool reads_device_descriptor);
 const uint8_t *dfs__device_string(const struct dfs__device *dev, uint8_t index, uint16_t langid,
                                   size_t *len);
-
-/* dfu.c */
-dfs_result dfs__dfu_init(dfs_decoder *d);
-void dfs__dfu_free(dfs_decoder *d);
-/* Is this control transfer a DFU class request (to a DFU interface)? */
-bool dfs__dfu_classify(dfs_decoder *d, struct dfs__device *dev, const struct dfs_control *ctl);
-void dfs__dfu_on_control(dfs_decoder *d, struct dfs__device *dev, const struct dfs_control *ctl);
-void dfs__dfu_on_device(dfs_decoder *d, struct dfs__device *dev, enum dfs_device_change change,
-                        uint64_t frame);
-void dfs__dfu_finish(dfs_decoder *d);
-void dfs__dfu_device_free(dfs_decoder *d, struct dfs__device *dev);
-/* Does the DFU layer still wait on this instance (a failure whose outcome
- * depends on what comes back)? */
-bool dfs__dfu_device_busy(const struct dfs__device *dev);
-/* The instance is about to be forgotten: run its end-of-capture checks now. */
-void dfs__dfu_device_retire(dfs_decoder *d, struct dfs__device *dev);
 
 #endif
