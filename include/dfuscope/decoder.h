@@ -219,6 +219,24 @@ DFS_API dfs_result dfs_decoder_dfu_info(const dfs_decoder *d, uint32_t device,
 DFS_API size_t dfs_control_request_str(const struct dfs_control *ctl, char *buf, size_t size);
 DFS_API size_t dfs_control_data_str(const struct dfs_control *ctl, char *buf, size_t size);
 
+/* A DFU transaction in words: the one formatter of every front end (the
+ * command line, the report, the Wireshark plugin), so that they cannot
+ * disagree. Each writes into buf (always NUL-terminated, cut to size) and
+ * returns the length written.
+ *   request  "DNLOAD block 2 -> 0x08000000 (2048 B)", "DNLOAD SET_ADDRESS 0x08000000"
+ *   reply    "dfuDNBUSY, poll 40 ms", "ACK -> dfuDNLOAD-SYNC", "STALL (now dfuERROR)"
+ *   str      both on one line, joined by a right arrow (U+2192, in UTF-8)
+ *   brief    the packet-list form, of the request (reply false) or of its
+ *            reply: "DNLOAD block 2", an arrow, "0x08000000 (2048 B)";
+ *            "GETSTATUS dfuDNBUSY poll 40 ms", "DNLOAD STALL" */
+DFS_API size_t dfs_dfu_txn_request_str(const struct dfs_dfu_txn *t, char *buf, size_t size);
+DFS_API size_t dfs_dfu_txn_reply_str(const struct dfs_dfu_txn *t, char *buf, size_t size);
+DFS_API size_t dfs_dfu_txn_str(const struct dfs_dfu_txn *t, char *buf, size_t size);
+DFS_API size_t dfs_dfu_txn_brief_str(const struct dfs_dfu_txn *t, bool reply, char *buf,
+                                     size_t size);
+/* "ACK", "STALL", "bus error", "cancelled", "no device", "no reply" */
+DFS_API const char *dfs_dfu_outcome_name(enum dfs_dfu_outcome outcome);
+
 /* Encode one usbmon record (header then data) as usbmon writes it, header
  * fields in the given byte order (DFS_ORDER_HOST for host order). Uses the
  * setup bytes when u->flag_setup is 0, the iso fields otherwise; writes
