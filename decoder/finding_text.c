@@ -10,14 +10,20 @@
 
 /* ---- values in words ------------------------------------------------------------- */
 
-/* "device 1.6 (0483:df11)": the device a DFU finding is about */
-static void who(const struct dfs__device *dev, char *buf, size_t size)
+/* "device 1.6 (0483:df11)": the device a DFU finding is about (who(dev).s) */
+struct label {
+    char s[64];
+};
+
+static struct label who(const struct dfs__device *dev)
 {
+    struct label l;
     if (dev->identified)
-        snprintf(buf, size, "device %u.%u (%04x:%04x)", dev->bus, dev->devnum, dev->vid,
+        snprintf(l.s, sizeof l.s, "device %u.%u (%04x:%04x)", dev->bus, dev->devnum, dev->vid,
                  dev->pid);
     else
-        snprintf(buf, size, "device %u.%u", dev->bus, dev->devnum);
+        snprintf(l.s, sizeof l.s, "device %u.%u", dev->bus, dev->devnum);
+    return l;
 }
 
 static const char *sname(uint8_t s)
@@ -237,12 +243,10 @@ void dfs__say_device_disconnected(dfs_decoder *d, const struct dfs__device *dev,
         snprintf(why, sizeof why, "a new device was given its address");
         break;
     }
-    struct dfs__frames fr = {0};
-    dfs__frames_add(&fr, frame);
     char ident[32] = "";
     if (dev->identified)
         snprintf(ident, sizeof ident, " (%04x:%04x)", dev->vid, dev->pid);
-    dfs__emit_finding(d, DFS_F_USB_DEVICE_DISCONNECTED, dev->id, frame, &fr, NULL,
+    dfs__emit_finding(d, DFS_F_USB_DEVICE_DISCONNECTED, dev->id, frame, NULL, NULL,
                       "Device %u.%u%s left the bus at frame %llu: %s.", dev->bus, dev->devnum,
                       ident, (unsigned long long)frame, why);
 }
@@ -276,102 +280,75 @@ void dfs__say_transfer_cancelled(dfs_decoder *d, const struct dfs_control *ctl)
 void dfs__say_desc_invalid_length(dfs_decoder *d, const struct dfs__device *dev, uint64_t frame,
                                   const char *problem, bool walk_stopped)
 {
-    char w[64];
-    who(dev, w, sizeof w);
-    struct dfs__frames fr = {0};
-    dfs__frames_add(&fr, frame);
-    dfs__emit_finding(d, DFS_F_DESC_INVALID_LENGTH, dev->id, frame, &fr,
+    dfs__emit_finding(d, DFS_F_DESC_INVALID_LENGTH, dev->id, frame, NULL,
                       walk_stopped ? "Fix the descriptor lengths in the device firmware."
                                    : "Fix the descriptor in the device firmware; hosts may "
                                      "ignore the rest of the configuration.",
-                      "%s: configuration descriptor: %s", w, problem);
+                      "%s: configuration descriptor: %s", who(dev).s, problem);
 }
 
 void dfs__say_desc_functional_missing(dfs_decoder *d, const struct dfs__device *dev,
                                       uint64_t frame, uint8_t ifnum, size_t config_len)
 {
-    char w[64];
-    who(dev, w, sizeof w);
-    struct dfs__frames fr = {0};
-    dfs__frames_add(&fr, frame);
     dfs__emit_finding(
-        d, DFS_F_DESC_FUNCTIONAL_MISSING, dev->id, frame, &fr,
+        d, DFS_F_DESC_FUNCTIONAL_MISSING, dev->id, frame, NULL,
         "Add the 9-byte DFU functional descriptor (type 0x21) after the interface "
         "descriptor(s); without it hosts guess wTransferSize and the DFU version.",
         "%s: DFU interface %u has no DFU functional descriptor in its configuration "
         "(wTotalLength %zu): wTransferSize, the attributes and bcdDFUVersion are unknown.",
-        w, ifnum, config_len);
+        who(dev).s, ifnum, config_len);
 }
 
 void dfs__say_desc_functional_short(dfs_decoder *d, const struct dfs__device *dev,
                                     uint64_t frame, const char *problem)
 {
-    char w[64];
-    who(dev, w, sizeof w);
-    struct dfs__frames fr = {0};
-    dfs__frames_add(&fr, frame);
-    dfs__emit_finding(d, DFS_F_DESC_FUNCTIONAL_SHORT, dev->id, frame, &fr,
+    dfs__emit_finding(d, DFS_F_DESC_FUNCTIONAL_SHORT, dev->id, frame, NULL,
                       "DFU 1.1 hosts read bcdDFUVersion from bytes 7-8; a 7-byte "
                       "descriptor is the DFU 1.0 layout. Make the descriptor 9 bytes "
                       "with bcdDFUVersion 0x0110 (or 0x011A for DfuSe).",
-                      "%s: %s", w, problem);
+                      "%s: %s", who(dev).s, problem);
 }
 
 void dfs__say_desc_transfer_size_invalid(dfs_decoder *d, const struct dfs__device *dev,
                                          uint64_t frame, uint8_t ifnum, uint16_t size)
 {
-    char w[64];
-    who(dev, w, sizeof w);
-    struct dfs__frames fr = {0};
-    dfs__frames_add(&fr, frame);
-    dfs__emit_finding(d, DFS_F_DESC_TRANSFER_SIZE_INVALID, dev->id, frame, &fr,
+    dfs__emit_finding(d, DFS_F_DESC_TRANSFER_SIZE_INVALID, dev->id, frame, NULL,
                       "Set wTransferSize to the largest block the device accepts (for a "
                       "full-speed device typically 64 to 2048).",
                       "%s: interface %u's DFU functional descriptor gives wTransferSize %u: "
                       "hosts cannot size their DNLOAD/UPLOAD blocks from it.",
-                      w, ifnum, size);
+                      who(dev).s, ifnum, size);
 }
 
 void dfs__say_desc_dfu_protocol_invalid(dfs_decoder *d, const struct dfs__device *dev,
                                         uint64_t frame, const struct dfs_desc_interface *in)
 {
-    char w[64];
-    who(dev, w, sizeof w);
-    struct dfs__frames fr = {0};
-    dfs__frames_add(&fr, frame);
-    dfs__emit_finding(d, DFS_F_DESC_DFU_PROTOCOL_INVALID, dev->id, frame, &fr,
+    dfs__emit_finding(d, DFS_F_DESC_DFU_PROTOCOL_INVALID, dev->id, frame, NULL,
                       "Use bInterfaceProtocol 1 for the run-time interface and 2 in DFU mode. "
                       "Hosts that check it (fwupd without its use-protocol-zero quirk) do not "
                       "recognise the interface.",
                       "%s: DFU interface %u alternate setting %u has bInterfaceProtocol %u; DFU "
                       "1.1 defines 1 (run-time) and 2 (DFU mode).",
-                      w, in->bInterfaceNumber, in->bAlternateSetting, in->bInterfaceProtocol);
+                      who(dev).s, in->bInterfaceNumber, in->bAlternateSetting,
+                      in->bInterfaceProtocol);
 }
 
 void dfs__say_desc_dfu_version_unknown(dfs_decoder *d, const struct dfs__device *dev,
                                        uint64_t frame, uint8_t ifnum, uint16_t version)
 {
-    char w[64];
-    who(dev, w, sizeof w);
-    struct dfs__frames fr = {0};
-    dfs__frames_add(&fr, frame);
-    dfs__emit_finding(d, DFS_F_DESC_DFU_VERSION_UNKNOWN, dev->id, frame, &fr,
+    dfs__emit_finding(d, DFS_F_DESC_DFU_VERSION_UNKNOWN, dev->id, frame, NULL,
                       "Report bcdDFUVersion 0x0110 (DFU 1.1) or 0x011A (ST DfuSe). Hosts "
                       "treat other values as DFU 1.1 or need a quirk (dfu-util "
                       "QUIRK_FORCE_DFU11, fwupd DfuForceVersion).",
                       "%s: interface %u's DFU functional descriptor gives bcdDFUVersion "
                       "0x%04x, which is neither DFU 1.0/1.1 nor DfuSe.",
-                      w, ifnum, version);
+                      who(dev).s, ifnum, version);
 }
 
 void dfs__say_desc_layout_invalid(dfs_decoder *d, const struct dfs__device *dev,
                                   const struct dfs__alt *a)
 {
-    char w[64];
-    who(dev, w, sizeof w);
-    struct dfs__frames fr = {0};
-    dfs__frames_add(&fr, a->name_frame);
-    dfs__emit_finding(d, DFS_F_DESC_LAYOUT_INVALID, dev->id, a->name_frame, &fr,
+    dfs__emit_finding(d, DFS_F_DESC_LAYOUT_INVALID, dev->id, a->name_frame, NULL,
                       "Fix the string in the device firmware (form "
                       "\"@Name /0xSTART/COUNT*SIZE[ KM]TYPE,...\"). dfu-util parses the layout "
                       "before it looks at any modifier and stops with \"Failed to parse memory "
@@ -379,7 +356,7 @@ void dfs__say_desc_layout_invalid(dfs_decoder *d, const struct dfs__device *dev,
                       "(STM32CubeProgrammer) do not depend on the string.",
                       "%s: the name \"%s\" of interface %u alternate setting %u (string %u, frame "
                       "%llu) is not a valid DfuSe memory layout: %s.",
-                      w, a->name, a->ifnum, a->alt, a->iInterface,
+                      who(dev).s, a->name, a->ifnum, a->alt, a->iInterface,
                       (unsigned long long)a->name_frame, a->why);
 }
 
@@ -389,8 +366,7 @@ void dfs__say_desc_duplicate_alt_layouts(dfs_decoder *d, const struct dfs__devic
                                          const char *name, unsigned n, unsigned named,
                                          bool ob_missing)
 {
-    char w[64], alts[96] = "";
-    who(dev, w, sizeof w);
+    char alts[96] = "";
     size_t pos = 0;
     for (unsigned i = 0; i < n_same; i++)
         pos = dfs__appendf(alts, sizeof alts, pos, "%s%u", i ? ", " : "", same[i]);
@@ -405,7 +381,7 @@ void dfs__say_desc_duplicate_alt_layouts(dfs_decoder *d, const struct dfs__devic
         "%s: alternate settings %s of interface %u %s advertise \"%s\"%s. Distinct "
         "memories (internal flash, option bytes, OTP) should each have their own layout "
         "string%s.",
-        w, alts, ifnum, n_same == 2 ? "both" : "all", name,
+        who(dev).s, alts, ifnum, n_same == 2 ? "both" : "all", name,
         n_same == n      ? ""
         : named == n_same ? (n - named == 1
                                  ? " (the name of the other alternate setting is not in the "
@@ -425,8 +401,7 @@ void dfs__say_getstatus_stall(dfs_decoder *d, const struct dfs__device *dev,
                               const struct dfs__frames *fr, const struct dfs__lost *l,
                               uint64_t ok_frame)
 {
-    char w[64], st[160];
-    who(dev, w, sizeof w);
+    char st[160];
     status_words(l->status, st, sizeof st);
     dfs__emit_finding(
         d, DFS_F_DFU_GETSTATUS_STALL, dev->id, l->fail_frame, fr,
@@ -440,7 +415,7 @@ void dfs__say_getstatus_stall(dfs_decoder *d, const struct dfs__device *dev,
         "%s: the GETSTATUS at frame %llu (in %s, after %s at frame %llu) %s, but the device "
         "stayed on the bus (frame %llu completed normally): this STALL is a real rejection, "
         "not a reset%s.",
-        w, (unsigned long long)l->fail_frame, sname(l->state), rname(l->prev_req),
+        who(dev).s, (unsigned long long)l->fail_frame, sname(l->state), rname(l->prev_req),
         (unsigned long long)l->prev_frame, st, (unsigned long long)ok_frame,
         l->kind == DFS__LOST_OB ? " of the option-byte write" : "");
 }
@@ -449,8 +424,7 @@ void dfs__say_getstatus_failed(dfs_decoder *d, const struct dfs__device *dev,
                                const struct dfs__frames *fr, const struct dfs__lost *l,
                                uint64_t ok_frame)
 {
-    char w[64], st[160];
-    who(dev, w, sizeof w);
+    char st[160];
     status_words(l->status, st, sizeof st);
     dfs__emit_finding(
         d, DFS_F_DFU_GETSTATUS_FAILED, dev->id, l->fail_frame, fr,
@@ -460,7 +434,7 @@ void dfs__say_getstatus_failed(dfs_decoder *d, const struct dfs__device *dev,
         "request while busy.",
         "%s: the GETSTATUS at frame %llu (in %s, after %s at frame %llu) %s, but the device "
         "stayed on the bus (frame %llu completed normally).",
-        w, (unsigned long long)l->fail_frame, sname(l->state), rname(l->prev_req),
+        who(dev).s, (unsigned long long)l->fail_frame, sname(l->state), rname(l->prev_req),
         (unsigned long long)l->prev_frame, st, (unsigned long long)ok_frame);
 }
 
@@ -468,8 +442,7 @@ void dfs__say_device_lost(dfs_decoder *d, const struct dfs__device *dev,
                           const struct dfs__frames *fr, const struct dfs__lost *l,
                           const struct dfs__comeback *cb)
 {
-    char w[64], st[160], gone[96], comeback[400];
-    who(dev, w, sizeof w);
+    char st[160], gone[96], comeback[400];
     status_words(l->status, st, sizeof st);
     gone_words(l, gone, sizeof gone);
     comeback_words(cb, comeback, sizeof comeback);
@@ -480,7 +453,7 @@ void dfs__say_device_lost(dfs_decoder *d, const struct dfs__device *dev,
         "device answers every GETSTATUS within the host's timeout.",
         "%s: the %s at frame %llu (in %s) %s, and %s, in the middle of the DFU "
         "session. %s.",
-        w, rname(l->req), (unsigned long long)l->fail_frame, sname(l->state), st, gone,
+        who(dev).s, rname(l->req), (unsigned long long)l->fail_frame, sname(l->state), st, gone,
         comeback);
 }
 
@@ -488,8 +461,6 @@ void dfs__say_poll_timeout_ignored(dfs_decoder *d, const struct dfs__device *dev
                                    const struct dfs_dfu_txn *t, const struct dfs__frames *fr,
                                    uint64_t busy_frame, bool last_report)
 {
-    char w[64];
-    who(dev, w, sizeof w);
     dfs__emit_finding(d, DFS_F_DFU_POLL_TIMEOUT_IGNORED, dev->id, t->frame, fr,
                       "Wait at least bwPollTimeout after a dfuDNBUSY reply before the next "
                       "GETSTATUS (DFU 1.1 section 6.1.2). A device may stall a GETSTATUS "
@@ -497,7 +468,7 @@ void dfs__say_poll_timeout_ignored(dfs_decoder *d, const struct dfs__device *dev
                       "a failure.",
                       "%s: GETSTATUS at frame %llu came %.3f ms after the dfuDNBUSY reply at "
                       "frame %llu, which asked for %u ms.%s",
-                      w, (unsigned long long)t->frame, (double)t->poll_wait_us / 1000.0,
+                      who(dev).s, (unsigned long long)t->frame, (double)t->poll_wait_us / 1000.0,
                       (unsigned long long)busy_frame, t->poll_asked_ms,
                       last_report ? " (Further early polls on this interface are not reported.)"
                                   : "");
@@ -508,8 +479,6 @@ void dfs__say_poll_timeout_too_short(dfs_decoder *d, const struct dfs__device *d
                                      int64_t busy_us, uint32_t polls, uint64_t first,
                                      uint32_t max_poll)
 {
-    char w[64];
-    who(dev, w, sizeof w);
     dfs__emit_finding(
         d, DFS_F_DFU_POLL_TIMEOUT_TOO_SHORT, dev->id, frame, fr,
         "The device should announce in bwPollTimeout how long the operation really takes, "
@@ -517,7 +486,8 @@ void dfs__say_poll_timeout_too_short(dfs_decoder *d, const struct dfs__device *d
         "polls fail here (dfu-util forces 35 s for a mass erase on an STM32F405).",
         "%s: the device stayed in dfuDNBUSY for %.3f s over %u polls (frames %llu-%llu) "
         "while announcing at most %u ms per poll.",
-        w, (double)busy_us / 1e6, polls, (unsigned long long)first, (unsigned long long)frame,
+        who(dev).s, (double)busy_us / 1e6, polls, (unsigned long long)first,
+        (unsigned long long)frame,
         max_poll);
 }
 
@@ -525,8 +495,6 @@ void dfs__say_zero_poll_timeout(dfs_decoder *d, const struct dfs__device *dev,
                                 const struct dfs__frames *fr, uint64_t frame, uint32_t polls,
                                 uint64_t first)
 {
-    char w[64];
-    who(dev, w, sizeof w);
     dfs__emit_finding(
         d, DFS_F_DFU_ZERO_POLL_TIMEOUT, dev->id, frame, fr,
         "Announce the expected busy time in bwPollTimeout. Hosts poll such a "
@@ -534,14 +502,13 @@ void dfs__say_zero_poll_timeout(dfs_decoder *d, const struct dfs__device *dev,
         "(dfu-util stops after 100; fwupd needs the allow-zero-polltimeout quirk).",
         "%s: %u GETSTATUS replies in a row (frames %llu-%llu) report dfuDNBUSY "
         "with bwPollTimeout 0 ms.",
-        w, polls, (unsigned long long)first, (unsigned long long)frame);
+        who(dev).s, polls, (unsigned long long)first, (unsigned long long)frame);
 }
 
 void dfs__say_error_state(dfs_decoder *d, const struct dfs__device *dev,
                           const struct dfs_dfu_txn *t, const uint8_t *raw, size_t len)
 {
-    char w[64], istr[200] = "";
-    who(dev, w, sizeof w);
+    char istr[200] = "";
     if (t->iString) {
         char u[160];
         if (raw && dfs_desc_string_utf8(raw, len, u, sizeof u, NULL) == DFS_OK)
@@ -557,7 +524,8 @@ void dfs__say_error_state(dfs_decoder *d, const struct dfs__device *dev,
                                  "the flash holds no valid application."
                                : "A host clears it with CLRSTATUS. Find what set it in the "
                                  "requests just before this frame.",
-                      "%s: GETSTATUS at frame %llu reports dfuERROR with status %s (%s)%s%s.", w,
+                      "%s: GETSTATUS at frame %llu reports dfuERROR with status %s (%s)%s%s.",
+                      who(dev).s,
                       (unsigned long long)t->frame, stname(t->bStatus), meaning(t->bStatus), istr,
                       at_start ? ", the first state seen on this interface" : "");
 }
@@ -601,8 +569,6 @@ void dfs__say_operation_failed(dfs_decoder *d, const struct dfs__device *dev,
                                const struct dfs__frames *fr, const struct dfs__pending *pd,
                                const struct dfs_dfu_txn *t)
 {
-    char w[64];
-    who(dev, w, sizeof w);
     const char *what = pd->kind == DFS__PEND_WRITE ? "the DNLOAD of"
                        : pd->cmd == DFS_DFUSE_ERASE
                            ? (pd->mass ? "the mass erase" : "the erase at")
@@ -620,7 +586,8 @@ void dfs__say_operation_failed(dfs_decoder *d, const struct dfs__device *dev,
                       failure_remedy(t->bStatus, pd->kind == DFS__PEND_WRITE),
                       "%s: %s%s (frame %llu) failed: the GETSTATUS at frame %llu reports %s "
                       "with status %s (%s)%s.",
-                      w, what, target, (unsigned long long)pd->frame, (unsigned long long)t->frame,
+                      who(dev).s, what, target, (unsigned long long)pd->frame,
+                      (unsigned long long)t->frame,
                       sname(t->bState), stname(t->bStatus), meaning(t->bStatus),
                       t->iString ? " and a status string" : "");
 }
@@ -628,15 +595,13 @@ void dfs__say_operation_failed(dfs_decoder *d, const struct dfs__device *dev,
 void dfs__say_request_not_allowed(dfs_decoder *d, const struct dfs__device *dev,
                                   const struct dfs_dfu_txn *t)
 {
-    char w[64];
-    who(dev, w, sizeof w);
     dfs__emit_finding(d, DFS_F_DFU_STATE_VIOLATION, dev->id, t->frame, NULL,
                       "Bring the device to a state that allows the request first (ABORT "
                       "returns to dfuIDLE from the idle and sync states, CLRSTATUS from "
                       "dfuERROR).",
                       "%s: %s%s at frame %llu was sent in %s, where DFU 1.1 does not "
                       "allow it%s.",
-                      w, rname(t->request),
+                      who(dev).s, rname(t->request),
                       t->request == DFS_DFU_DNLOAD && t->wLength == 0 ? " (zero length)" : "",
                       (unsigned long long)t->frame, sname(t->state_before),
                       t->outcome == DFS_DFU_STALLED ? "; the device stalled it" : "");
@@ -645,27 +610,25 @@ void dfs__say_request_not_allowed(dfs_decoder *d, const struct dfs__device *dev,
 void dfs__say_reply_not_allowed(dfs_decoder *d, const struct dfs__device *dev,
                                 const struct dfs_dfu_txn *t)
 {
-    char w[64];
-    who(dev, w, sizeof w);
     dfs__emit_finding(d, DFS_F_DFU_STATE_VIOLATION, dev->id, t->frame, NULL,
                       "Follow the DFU 1.1 state diagram (section 6 and appendix A).",
                       "%s: GETSTATUS at frame %llu reports %s, but from %s the state "
                       "diagram does not lead there.",
-                      w, (unsigned long long)t->frame, sname(t->bState), sname(t->state_before));
+                      who(dev).s, (unsigned long long)t->frame, sname(t->bState),
+                      sname(t->state_before));
 }
 
 void dfs__say_stall_without_error(dfs_decoder *d, const struct dfs__device *dev,
                                   const struct dfs__frames *fr, uint8_t req, uint64_t stall_frame,
                                   const struct dfs_dfu_txn *t)
 {
-    char w[64];
-    who(dev, w, sizeof w);
     dfs__emit_finding(d, DFS_F_DFU_STALL_WITHOUT_ERROR_STATE, dev->id, t->frame, fr,
                       "DFU 1.1 pairs the two: a device that stalls a request enters "
                       "dfuERROR with errSTALLEDPKT until CLRSTATUS.",
                       "%s: %s was stalled at frame %llu, but the next GETSTATUS (frame %llu) "
                       "reports %s, not dfuERROR.",
-                      w, rname(req), (unsigned long long)stall_frame, (unsigned long long)t->frame,
+                      who(dev).s, rname(req), (unsigned long long)stall_frame,
+                      (unsigned long long)t->frame,
                       sname(t->bState));
 }
 
@@ -673,93 +636,81 @@ void dfs__say_error_without_stall(dfs_decoder *d, const struct dfs__device *dev,
                                   const struct dfs__frames *fr, uint8_t req, uint64_t req_frame,
                                   const struct dfs_dfu_txn *t)
 {
-    char w[64];
-    who(dev, w, sizeof w);
     dfs__emit_finding(d, DFS_F_DFU_STALL_WITHOUT_ERROR_STATE, dev->id, t->frame, fr,
                       "A device that rejects a request must stall it (DFU 1.1), so the "
                       "host sees the rejection when it happens.",
                       "%s: GETSTATUS at frame %llu reports dfuERROR/errSTALLEDPKT, but the "
                       "request before it (%s at frame %llu) was acknowledged, not stalled.",
-                      w, (unsigned long long)t->frame, rname(req), (unsigned long long)req_frame);
+                      who(dev).s, (unsigned long long)t->frame, rname(req),
+                      (unsigned long long)req_frame);
 }
 
 void dfs__say_clrstatus_outside_error(dfs_decoder *d, const struct dfs__device *dev,
                                       const struct dfs_dfu_txn *t)
 {
-    char w[64];
-    who(dev, w, sizeof w);
     dfs__emit_finding(d, DFS_F_DFU_CLRSTATUS_OUTSIDE_ERROR, dev->id, t->frame, NULL,
                       "Send CLRSTATUS only in dfuERROR. ST's DFU middleware answers a "
                       "CLRSTATUS in another state by entering dfuERROR (errUNKNOWN); "
                       "removing such a CLRSTATUS fixed flashing STM32 parts with other "
                       "hosts.",
-                      "%s: CLRSTATUS at frame %llu was sent in %s.", w,
+                      "%s: CLRSTATUS at frame %llu was sent in %s.", who(dev).s,
                       (unsigned long long)t->frame, sname(t->state_before));
 }
 
 void dfs__say_bad_status_values(dfs_decoder *d, const struct dfs__device *dev,
                                 const struct dfs_dfu_txn *t)
 {
-    char w[64];
-    who(dev, w, sizeof w);
     dfs__emit_finding(d, DFS_F_DFU_BAD_STATE_VALUE, dev->id, t->frame, NULL,
                       "Report one of the DFU 1.1 states (0-10) in bState and a status "
                       "(0-15) in bStatus; ST's USB device middleware is known to put the "
                       "status errSTALLEDPKT (15) into bState after an UPLOAD of block 1.",
                       "%s: the GETSTATUS reply at frame %llu has bStatus %u and bState %u; "
                       "%s is not defined by DFU 1.1.",
-                      w, (unsigned long long)t->frame, t->bStatus, t->bState,
+                      who(dev).s, (unsigned long long)t->frame, t->bStatus, t->bState,
                       t->bState > DFS_STATE_ERROR ? "that state" : "that status");
 }
 
 void dfs__say_bad_getstate_value(dfs_decoder *d, const struct dfs__device *dev,
                                  const struct dfs_dfu_txn *t)
 {
-    char w[64];
-    who(dev, w, sizeof w);
     dfs__emit_finding(d, DFS_F_DFU_BAD_STATE_VALUE, dev->id, t->frame, NULL,
                       "Report one of the DFU 1.1 states (0-10).",
-                      "%s: GETSTATE at frame %llu returns %u, which is no DFU state.", w,
+                      "%s: GETSTATE at frame %llu returns %u, which is no DFU state.", who(dev).s,
                       (unsigned long long)t->frame, t->bState);
 }
 
 void dfs__say_transfer_size_exceeded(dfs_decoder *d, const struct dfs__device *dev,
                                      const struct dfs_dfu_txn *t, uint16_t allowed)
 {
-    char w[64];
-    who(dev, w, sizeof w);
     dfs__emit_finding(d, DFS_F_DFU_TRANSFER_SIZE_EXCEEDED, dev->id, t->frame, NULL,
                       "Keep every DNLOAD/UPLOAD within wTransferSize. Some devices (ST's USB "
                       "middleware) silently truncate longer blocks.",
                       "%s: %s at frame %llu asks for %u bytes; the DFU functional descriptor "
                       "allows %u.",
-                      w, rname(t->request), (unsigned long long)t->frame, t->wLength, allowed);
+                      who(dev).s, rname(t->request), (unsigned long long)t->frame, t->wLength,
+                      allowed);
 }
 
 void dfs__say_block_sequence(dfs_decoder *d, const struct dfs__device *dev, bool upload,
                              uint16_t block, uint16_t last, uint64_t frame)
 {
-    char w[64];
-    who(dev, w, sizeof w);
     const char *kind = block == last                            ? "repeated"
                        : (uint16_t)(block - last) < 0x8000 ? "skipped blocks"
                                                                : "out of order";
     dfs__emit_finding(d, DFS_F_DFU_BLOCK_SEQUENCE, dev->id, frame, NULL,
                       "Number blocks consecutively (DFU 1.1 section 6.1.1: wValue is "
                       "incremented for each block, wrapping at 65535).",
-                      "%s: %s block %u at frame %llu follows block %u: %s.", w,
+                      "%s: %s block %u at frame %llu follows block %u: %s.", who(dev).s,
                       upload ? "UPLOAD" : "DNLOAD", block, (unsigned long long)frame, last, kind);
 }
 
 void dfs__say_dfuse_block_number(dfs_decoder *d, const struct dfs__device *dev,
                                  const struct dfs_dfu_txn *t)
 {
-    char w[64];
-    who(dev, w, sizeof w);
     dfs__emit_finding(d, DFS_F_DFU_BLOCK_SEQUENCE, dev->id, t->frame, NULL,
                       "DfuSe data blocks are numbered from 2; block 0 carries "
                       "commands and block 1 is not used (AN3156).",
-                      "%s: DNLOAD at frame %llu sends %u bytes of data as block %u.", w,
+                      "%s: DNLOAD at frame %llu sends %u bytes of data as block %u.", who(dev).s,
                       (unsigned long long)t->frame, t->wLength, t->wValue);
 }
 
@@ -767,8 +718,7 @@ void dfs__say_request_timeout(dfs_decoder *d, const struct dfs__device *dev,
                               const struct dfs__frames *fr, const struct dfs_dfu_txn *t,
                               int64_t us)
 {
-    char w[64], dur[64] = "";
-    who(dev, w, sizeof w);
+    char dur[64] = "";
     if (us >= 0)
         snprintf(dur, sizeof dur, " after %.3f s", (double)us / 1e6);
     dfs__emit_finding(
@@ -776,7 +726,8 @@ void dfs__say_request_timeout(dfs_decoder *d, const struct dfs__device *dev,
         "A DFU device must answer every request promptly and do long flash work between "
         "requests, announcing it with bwPollTimeout; a device that blocks inside the "
         "control transfer makes the host time out (typically after 5 s).",
-        "%s: %s at frame %llu (in %s) %s%s.", w, rname(t->request), (unsigned long long)t->frame,
+        "%s: %s at frame %llu (in %s) %s%s.", who(dev).s, rname(t->request),
+        (unsigned long long)t->frame,
         sname(t->state_before),
         t->outcome == DFS_DFU_NO_REPLY ? "got no answer in the capture"
                                        : "was cancelled by the host before an answer",
@@ -786,14 +737,12 @@ void dfs__say_request_timeout(dfs_decoder *d, const struct dfs__device *dev,
 void dfs__say_runtime_getstatus_stall(dfs_decoder *d, const struct dfs__device *dev,
                                       const struct dfs_dfu_txn *t)
 {
-    char w[64];
-    who(dev, w, sizeof w);
     dfs__emit_finding(d, DFS_F_DFU_RUNTIME_GETSTATUS_STALL, dev->id, t->frame, NULL, NULL,
                       "%s: the run-time DFU interface %u stalled GETSTATUS at frame "
                       "%llu. DFU 1.1 makes GETSTATUS optional in run-time mode; "
                       "hosts then assume appIDLE (dfu-util: \"Device does not "
                       "implement get_status, assuming appIDLE\").",
-                      w, t->interface, (unsigned long long)t->frame);
+                      who(dev).s, t->interface, (unsigned long long)t->frame);
 }
 
 /* ---- DfuSe ---------------------------------------------------------------------------- */
@@ -802,8 +751,7 @@ void dfs__say_option_bytes_reset(dfs_decoder *d, const struct dfs__device *dev,
                                  const struct dfs__frames *fr, const struct dfs__lost *l,
                                  const struct dfs__comeback *cb)
 {
-    char w[64], st[160], gone[96], comeback[400];
-    who(dev, w, sizeof w);
+    char st[160], gone[96], comeback[400];
     status_words(l->status, st, sizeof st);
     gone_words(l, gone, sizeof gone);
     comeback_words(cb, comeback, sizeof comeback);
@@ -844,7 +792,8 @@ void dfs__say_option_bytes_reset(dfs_decoder *d, const struct dfs__device *dev,
         "what an option-byte write does: the bootloader reloads the option bytes and the "
         "chip resets before it can answer (AN3156, RM0444). The %s is the reset, not a "
         "protocol error. %s.",
-        w, (unsigned long long)l->req_frame, l->len, l->len == 1 ? "" : "s", l->addr, l->ob.start,
+        who(dev).s, (unsigned long long)l->req_frame, l->len, l->len == 1 ? "" : "s", l->addr,
+        l->ob.start,
         (uint32_t)(l->ob.end - 1), what, (unsigned long long)l->fail_frame, st, gone,
         l->status == -DFS_LINUX_EPIPE ? "STALL" : "failure", comeback);
 }
@@ -853,8 +802,6 @@ void dfs__say_option_bytes_rejected(dfs_decoder *d, const struct dfs__device *de
                                     const struct dfs__frames *fr, const struct dfs__pending *pd,
                                     const struct dfs_dfu_txn *t)
 {
-    char w[64];
-    who(dev, w, sizeof w);
     dfs__emit_finding(d, DFS_F_DFUSE_OPTION_BYTES_REJECTED, dev->id, t->frame, fr,
                       "The bootloader refused the option bytes and stayed: check the values "
                       "(reserved bits, read-protection level, a securable area the chip "
@@ -862,7 +809,7 @@ void dfs__say_option_bytes_rejected(dfs_decoder *d, const struct dfs__device *de
                       "%s: the option-byte write at frame %llu (%u bytes at 0x%08x) was "
                       "answered at frame %llu with dfuERROR, status %s (%s); the device "
                       "stayed on the bus.",
-                      w, (unsigned long long)pd->frame, pd->len, pd->addr,
+                      who(dev).s, (unsigned long long)pd->frame, pd->len, pd->addr,
                       (unsigned long long)t->frame, stname(t->bStatus), meaning(t->bStatus));
 }
 
@@ -870,8 +817,7 @@ void dfs__say_option_bytes_offset_write(dfs_decoder *d, const struct dfs__device
                                         const struct dfs__frames *fr, uint64_t frame,
                                         uint32_t addr, const struct dfs__ob_ref *ob)
 {
-    char w[64], what[DFS_LAYOUT_NAME_SIZE + 32];
-    who(dev, w, sizeof w);
+    char what[DFS_LAYOUT_NAME_SIZE + 32];
     ob_words(ob, what, sizeof what);
     dfs__emit_finding(d, DFS_F_DFUSE_OPTION_BYTES_OFFSET_WRITE, dev->id, frame, fr,
                       "Write the option bytes from the start of their area with "
@@ -881,7 +827,8 @@ void dfs__say_option_bytes_offset_write(dfs_decoder *d, const struct dfs__device
                       "0x%x bytes into the option-byte area that begins at 0x%08x "
                       "(%s); AN3156 requires the address pointer at the start of "
                       "the option bytes.",
-                      w, (unsigned long long)frame, addr, addr - ob->start, ob->start, what);
+                      who(dev).s, (unsigned long long)frame, addr, addr - ob->start, ob->start,
+                      what);
 }
 
 void dfs__say_address_outside_layout(dfs_decoder *d, const struct dfs__device *dev,
@@ -896,8 +843,7 @@ void dfs__say_address_outside_layout(dfs_decoder *d, const struct dfs__device *d
     const char *verb = need == DFS_MEM_READABLE   ? "readable"
                        : need == DFS_MEM_WRITABLE ? "writeable"
                                                   : "erasable";
-    char w[64], remedy[DFS_FINDING_TEXT_SIZE];
-    who(dev, w, sizeof w);
+    char remedy[DFS_FINDING_TEXT_SIZE];
     const struct dfs_ob_area *ob = dfs_ob_area_find(addr);
     size_t pos = 0;
     if (other)
@@ -929,7 +875,8 @@ void dfs__say_address_outside_layout(dfs_decoder *d, const struct dfs__device *d
     dfs__emit_finding(d, DFS_F_DFUSE_ADDRESS_OUTSIDE_LAYOUT, dev->id, frame, fr, remedy,
                       "%s: frame %llu %s %u byte%s at 0x%08x, but alternate setting %u of "
                       "interface %u advertises \"%s\", where that address is %s%s%s.",
-                      w, (unsigned long long)frame, what, len, len == 1 ? "" : "s", addr, a->alt,
+                      who(dev).s, (unsigned long long)frame, what, len, len == 1 ? "" : "s", addr,
+                      a->alt,
                       ifnum, a->name, in_region ? "not " : "not in any region",
                       in_region ? verb : "",
                       ob ? " (it is in the option-byte area of the chip)" : "");
@@ -939,8 +886,7 @@ void dfs__say_leave_reset(dfs_decoder *d, const struct dfs__device *dev,
                           const struct dfs__frames *fr, const struct dfs__lost *l,
                           const struct dfs__comeback *cb)
 {
-    char w[64], st[160], gone[96], comeback[400];
-    who(dev, w, sizeof w);
+    char st[160], gone[96], comeback[400];
     status_words(l->status, st, sizeof st);
     gone_words(l, gone, sizeof gone);
     comeback_words(cb, comeback, sizeof comeback);
@@ -953,7 +899,7 @@ void dfs__say_leave_reset(dfs_decoder *d, const struct dfs__device *dev,
         "frame %llu %s and %s, as a DfuSe leave intends: the bootloader jumps to the "
         "address pointer. An error a host prints here is harmless when every block before "
         "was acknowledged. %s.",
-        w, (unsigned long long)l->req_frame, (unsigned long long)l->fail_frame,
+        who(dev).s, (unsigned long long)l->req_frame, (unsigned long long)l->fail_frame,
         l->answered ? "answered" : st, gone, comeback);
 }
 
@@ -961,13 +907,11 @@ void dfs__say_erase_instant(dfs_decoder *d, const struct dfs__device *dev,
                             const struct dfs__frames *fr, const struct dfs__pending *pd,
                             const struct dfs_dfu_txn *t)
 {
-    char w[64];
-    who(dev, w, sizeof w);
     dfs__emit_finding(d, DFS_F_DFUSE_ERASE_INSTANT, dev->id, t->frame, fr,
                       "Read the memory back to check it was erased. ST's USB device "
                       "middleware acknowledges a 1-byte mass erase (0x41) without doing it.",
                       "%s: the %s at frame %llu was reported done by the first GETSTATUS "
                       "(frame %llu, %s) without any dfuDNBUSY: a real flash erase takes time.",
-                      w, pd->mass ? "mass erase" : "erase", (unsigned long long)pd->frame,
+                      who(dev).s, pd->mass ? "mass erase" : "erase", (unsigned long long)pd->frame,
                       (unsigned long long)t->frame, sname(t->bState));
 }
