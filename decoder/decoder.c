@@ -1,7 +1,6 @@
 /* The decoder's lifecycle (create, reset, free) and its queries: counters,
  * the sticky error, the capture's end time, the devices seen and their
  * strings. Feeding and finishing are the dispatcher's (dispatch.c). */
-#include <stdio.h>
 #include <string.h>
 
 #include "dfu_layer.h"
@@ -57,8 +56,6 @@ dfs_result dfs_decoder_new(const struct dfs_options *opt, const struct dfs_sink 
         if (!d->devs)
             r = DFS_E_NOMEM;
     }
-    if (r == DFS_OK)
-        r = dfs__dfu_init(d);
     if (r != DFS_OK) {
         dfs_decoder_free(d);
         return r;
@@ -101,10 +98,6 @@ void dfs_decoder_reset(dfs_decoder *d)
     d->cur_frame = 0;
     d->cur_ts = (struct dfs_time){0, 0};
     d->has_end = false;
-    if (dfs__dfu_init(d) != DFS_OK) {
-        d->error = DFS_E_NOMEM;
-        snprintf(d->errmsg, sizeof d->errmsg, "out of memory while resetting");
-    }
 }
 
 const struct dfs_stats *dfs_decoder_stats(const dfs_decoder *d)

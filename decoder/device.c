@@ -124,7 +124,8 @@ static struct dfs__device *device_new(dfs_decoder *d, struct dfs__bus *b, uint16
     return dev;
 }
 
-struct dfs__device *dfs__device_get(dfs_decoder *d, uint16_t bus, uint8_t devnum, bool create)
+static struct dfs__device *device_get(dfs_decoder *d, uint16_t bus, uint8_t devnum,
+                                      bool create)
 {
     struct dfs__bus *b = bus_get(d, bus, create);
     struct dfs__device *dev = b ? b->by_addr[devnum] : NULL;
@@ -165,8 +166,8 @@ void dfs__device_mark_gone(dfs_decoder *d, struct dfs__device *dev, uint64_t fra
     dfs__say_device_disconnected(d, dev, frame, why);
 }
 
-void dfs__device_link(dfs_decoder *d, struct dfs__device *newer, struct dfs__device *older,
-                      uint64_t frame)
+static void device_link(dfs_decoder *d, struct dfs__device *newer, struct dfs__device *older,
+                        uint64_t frame)
 {
     if (newer->previous || older->successor || newer == older)
         return;
@@ -242,7 +243,7 @@ static void link_reenumeration(dfs_decoder *d, struct dfs__device *dev, uint64_t
             dev->link_candidate = old->id;
             return;
         }
-        dfs__device_link(d, dev, old, frame);
+        device_link(d, dev, old, frame);
         return;
     }
 }
@@ -260,7 +261,7 @@ static void check_serial_link(dfs_decoder *d, struct dfs__device *dev, uint8_t i
     size_t a = 0, b = 0; /* set by serial_of; initialised for gcc -O3 -Werror */
     const uint8_t *sa = old ? serial_of(old, &a) : NULL, *sb = serial_of(dev, &b);
     if (old && !old->successor && sa && sb && a == b && memcmp(sa, sb, a) == 0)
-        dfs__device_link(d, dev, old, frame);
+        device_link(d, dev, old, frame);
 }
 
 static void store_string(dfs_decoder *d, struct dfs__device *dev, uint8_t index, uint16_t langid,
@@ -374,8 +375,8 @@ static void on_set_address(dfs_decoder *d, struct dfs__device *dev, uint8_t addr
  * its device descriptor. USB core enumerates one device per bus at a time,
  * so that first request on an unknown number belongs to the device waiting
  * on address 0. */
-struct dfs__device *dfs__device_arrive(dfs_decoder *d, uint16_t bus, uint8_t devnum,
-                                       bool reads_device_descriptor)
+static struct dfs__device *device_arrive(dfs_decoder *d, uint16_t bus, uint8_t devnum,
+                                         bool reads_device_descriptor)
 {
     struct dfs__bus *b = bus_get(d, bus, true);
     if (b && devnum != 0 && reads_device_descriptor) {
@@ -492,11 +493,6 @@ void dfs__devices_free(dfs_decoder *d)
     memset(d->buses, 0, sizeof d->buses);
 }
 
-struct dfs__device *dfs__device_new_at(dfs_decoder *d, uint16_t bus, uint8_t devnum)
-{
-    return device_new(d, bus_get(d, bus, true), bus, devnum);
-}
-
 /* Can this submit be the first record of a new device? Enumeration starts
  * with standard requests on endpoint 0; anything else sent to the address
  * of a device that has left (a driver resubmitting, a host tool polling)
@@ -519,9 +515,9 @@ struct dfs__device *dfs__device_of_urb(dfs_decoder *d, const struct dfs_urb *u, 
 {
     if (paired)
         return dfs__device_by_id(d, submit_device);
-    struct dfs__device *dev = dfs__device_get(d, u->bus, u->devnum, false);
+    struct dfs__device *dev = device_get(d, u->bus, u->devnum, false);
     if (!dev || (dev->gone && u->type == DFS_URB_SUBMIT && starts_device(u)))
-        dev = dfs__device_arrive(d, u->bus, u->devnum, reads_device_descriptor(u));
+        dev = device_arrive(d, u->bus, u->devnum, reads_device_descriptor(u));
     return dev;
 }
 

@@ -17,12 +17,6 @@ static void raise_event(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu
     dfs__rules_raise(d, ev);
 }
 
-dfs_result dfs__dfu_init(dfs_decoder *d)
-{
-    (void)d;
-    return DFS_OK;
-}
-
 void dfs__dfu_free(dfs_decoder *d)
 {
     for (uint32_t i = 0; i < d->n_devs; i++)

@@ -163,7 +163,6 @@ struct dfs__dfu_dev {
 
 /* ---- entry points (dfu.c), for the dispatcher and the device stage ------------ */
 
-dfs_result dfs__dfu_init(dfs_decoder *d);
 void dfs__dfu_free(dfs_decoder *d);
 /* Is this control transfer a DFU class request (to a DFU interface)? */
 bool dfs__dfu_classify(dfs_decoder *d, struct dfs__device *dev, const struct dfs_control *ctl);
