@@ -1,4 +1,6 @@
-/* The diagnosis rules and the typed events they consume. Internal.
+/* The diagnosis rules and the typed events they consume (dfu-facts.md 1-4;
+ * the deviations of real devices and hosts they know: dfu-quirks.md).
+ * Internal.
  *
  * The DFU layer raises an event where something a rule judges happens
  * (dfs__rules_raise); rules.c hands it to the rules that consume that kind
