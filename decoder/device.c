@@ -1,6 +1,5 @@
 /* Device instances: one per bus/device-number lifetime, with the descriptors
  * seen for it, followed across address assignment and re-enumeration. */
-#include <stdio.h>
 #include <string.h>
 
 #include "finding_text.h"

@@ -9,12 +9,9 @@
  * one: it returns its result here, or, for what happens in the middle of
  * its own work (a device changing while its descriptors are read), hands it
  * to the port this file wires when the decoder is created (state.h). */
-#include <stdio.h>
-#include <string.h>
-
 #include "control.h"
-#include "finding_text.h"
 #include "dfu_layer.h"
+#include "finding_text.h"
 #include "link.h"
 
 /* ---- control transfers ------------------------------------------------------ */

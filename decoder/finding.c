@@ -3,7 +3,6 @@
  * findings, and a callback's stop request. The words of each finding are in
  * finding_text.c, which calls this file. */
 #include <stdio.h>
-#include <string.h>
 
 #include "state.h"
 

@@ -4,7 +4,6 @@
  * severity, group and title; docs/findings/<id>.md has its page. The rules
  * decide and pass the values; a writer changes the wording here only. */
 #include <stdio.h>
-#include <string.h>
 
 #include "finding_text.h"
 
