@@ -4,7 +4,7 @@
 #ifndef DFS_DECODER_STATE_H
 #define DFS_DECODER_STATE_H
 
-#include "device.h"
+#include "devices.h"
 #include "internal.h"
 #include "urb.h"
 

@@ -1,8 +1,10 @@
 /* The device stage (device.c): device instances, one per bus/device-number
  * lifetime, with the descriptors and strings read from them, followed
- * across address assignment and re-enumeration. Internal. */
-#ifndef DFS_DECODER_DEVICE_H
-#define DFS_DECODER_DEVICE_H
+ * across address assignment and re-enumeration. Internal. (Not device.h:
+ * the tests that include both decoder/ and fixtures/models/ would find the
+ * models' device.h.) */
+#ifndef DFS_DECODER_DEVICES_H
+#define DFS_DECODER_DEVICES_H
 
 #include "internal.h"
 
