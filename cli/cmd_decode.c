@@ -195,8 +195,8 @@ static int on_dfu(void *user, const struct dfs_dfu_txn *t)
         return 0;
     }
     char req[128], rep[200], rel[32], frames[48];
-    dfu_txn_request_str(t, req, sizeof req);
-    dfu_txn_reply_str(t, rep, sizeof rep);
+    dfs_dfu_txn_request_str(t, req, sizeof req);
+    dfs_dfu_txn_reply_str(t, rep, sizeof rep);
     fmt_reltime(rel, sizeof rel, t->ts, c->base);
     if (t->reply_frame && t->reply_frame != t->frame)
         snprintf(frames, sizeof frames, "%" PRIu64 "-%" PRIu64, t->frame, t->reply_frame);

@@ -66,100 +66,6 @@ void diag_free(struct diag *d)
     free(d);
 }
 
-void dfu_txn_request_str(const struct dfs_dfu_txn *t, char *buf, size_t size)
-{
-    const char *rn = dfs_dfu_request_name(t->request);
-    size_t pos = (size_t)snprintf(buf, size, "%s", rn ? rn : "?");
-    if (pos >= size)
-        return;
-    switch (t->request) {
-    case DFS_DFU_DNLOAD:
-        if (t->cmd >= 0) {
-            const char *cn = dfs_dfuse_cmd_name((uint8_t)t->cmd);
-            if (t->mass_erase)
-                snprintf(buf + pos, size - pos, " MASS_ERASE");
-            else if (t->has_address)
-                snprintf(buf + pos, size - pos, " %s 0x%08x", cn ? cn : "command", t->address);
-            else
-                snprintf(buf + pos, size - pos, " %s (0x%02x)", cn ? cn : "command",
-                         (unsigned)t->cmd);
-        } else if (t->wLength == 0) {
-            snprintf(buf + pos, size - pos, " block %u, zero length (%s)", t->wValue,
-                     t->dfuse ? "leave" : "end of download");
-        } else if (t->has_address) {
-            snprintf(buf + pos, size - pos, " block %u -> 0x%08x (%u B)", t->wValue, t->address,
-                     t->wLength);
-        } else {
-            snprintf(buf + pos, size - pos, " block %u (%u B)", t->wValue, t->wLength);
-        }
-        break;
-    case DFS_DFU_UPLOAD:
-        if (t->cmd == DFS_DFUSE_GET_COMMANDS)
-            snprintf(buf + pos, size - pos, " block 0 GET_COMMANDS (%u B)", t->wLength);
-        else if (t->has_address)
-            snprintf(buf + pos, size - pos, " block %u <- 0x%08x (%u B)", t->wValue, t->address,
-                     t->wLength);
-        else
-            snprintf(buf + pos, size - pos, " block %u (%u B)", t->wValue, t->wLength);
-        break;
-    case DFS_DFU_DETACH:
-        snprintf(buf + pos, size - pos, " timeout %u ms", t->wValue);
-        break;
-    default:
-        break;
-    }
-}
-
-void dfu_txn_reply_str(const struct dfs_dfu_txn *t, char *buf, size_t size)
-{
-    size_t pos = 0;
-    switch (t->outcome) {
-    case DFS_DFU_ACK: break;
-    case DFS_DFU_STALLED: pos = (size_t)snprintf(buf, size, "STALL"); break;
-    case DFS_DFU_BUS_ERROR:
-    case DFS_DFU_NO_DEVICE:
-    case DFS_DFU_CANCELLED:
-        pos = (size_t)snprintf(buf, size, "failed %d %s", (int)t->usb_status,
-                               dfs_errno_name(t->usb_status) ? dfs_errno_name(t->usb_status)
-                                                             : "");
-        break;
-    case DFS_DFU_NO_REPLY: pos = (size_t)snprintf(buf, size, "no reply"); break;
-    }
-    if (t->outcome != DFS_DFU_ACK) {
-        if (pos < size && t->state_after != DFS_STATE_UNKNOWN)
-            snprintf(buf + pos, size - pos, " (now %s)",
-                     dfs_dfu_state_name(t->state_after) ? dfs_dfu_state_name(t->state_after)
-                                                        : "?");
-        return;
-    }
-    if (t->has_status) {
-        const char *sn = dfs_dfu_state_name(t->bState);
-        const char *stn = dfs_dfu_status_name(t->bStatus);
-        pos = (size_t)snprintf(buf, size, "%s", sn ? sn : "bState?");
-        if (pos < size && t->bStatus)
-            pos += (size_t)snprintf(buf + pos, size - pos, " %s", stn ? stn : "bStatus?");
-        if (pos < size && (t->poll_timeout_ms || t->bState == DFS_STATE_DNBUSY))
-            pos += (size_t)snprintf(buf + pos, size - pos, ", poll %u ms", t->poll_timeout_ms);
-        if (pos < size && t->poll_wait_us >= 0)
-            snprintf(buf + pos, size - pos, " (polled after %.1f ms, asked %u)",
-                     (double)t->poll_wait_us / 1000.0, t->poll_asked_ms);
-        return;
-    }
-    if (t->has_state) {
-        const char *sn = dfs_dfu_state_name(t->bState);
-        snprintf(buf, size, "%s", sn ? sn : "bState?");
-        return;
-    }
-    if (t->request == DFS_DFU_UPLOAD)
-        pos = (size_t)snprintf(buf, size, "%u B%s", t->length,
-                               t->length < t->wLength ? " (short: end of upload)" : "");
-    else
-        pos = (size_t)snprintf(buf, size, "ACK");
-    if (pos < size && t->state_after != DFS_STATE_UNKNOWN)
-        snprintf(buf + pos, size - pos, " -> %s",
-                 dfs_dfu_state_name(t->state_after) ? dfs_dfu_state_name(t->state_after) : "?");
-}
-
 static const char *outcome_name(enum dfs_dfu_outcome o)
 {
     switch (o) {
@@ -306,8 +212,8 @@ static int on_dfu(void *user, const struct dfs_dfu_txn *t)
     }
     if (d->live) {
         char req[128], rep[160], rel[32];
-        dfu_txn_request_str(t, req, sizeof req);
-        dfu_txn_reply_str(t, rep, sizeof rep);
+        dfs_dfu_txn_request_str(t, req, sizeof req);
+        dfs_dfu_txn_reply_str(t, rep, sizeof rep);
         fmt_reltime(rel, sizeof rel, t->ts, d->base);
         fprintf(d->out, "%7" PRIu64 " %11s %3u.%-3u %-40s %s\n", t->frame, rel, t->bus,
                 t->devnum, req, rep);

@@ -25,10 +25,6 @@ void diag_free(struct diag *d);
  * filter must outlive the diag). */
 void diag_set_filter(struct diag *d, const struct dev_filter *filter);
 
-/* One DFU transaction in words ("DNLOAD block 2 -> 0x08000000 (2048 B)"). */
-void dfu_txn_request_str(const struct dfs_dfu_txn *t, char *buf, size_t size);
-/* Its reply in words ("dfuDNBUSY, poll 40 ms"). */
-void dfu_txn_reply_str(const struct dfs_dfu_txn *t, char *buf, size_t size);
 /* JSON object for one transaction (no newline). */
 void dfu_txn_json(FILE *f, const struct dfs_dfu_txn *t);
 

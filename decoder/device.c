@@ -1,9 +1,16 @@
 /* Device instances: one per bus/device-number lifetime, with the descriptors
  * seen for it, followed across address assignment and re-enumeration. */
-#include <stdio.h>
 #include <string.h>
 
-#include "state.h"
+#include "finding_text.h"
+
+/* A change goes out through the port the dispatcher wired (dispatch.c): the
+ * stages above hear of it, then the sink. */
+static void emit_device(dfs_decoder *d, enum dfs_device_change change, struct dfs__device *dev,
+                        uint64_t frame)
+{
+    d->ports.device_changed(d, dev, change, frame);
+}
 
 static struct dfs__bus *bus_get(dfs_decoder *d, uint16_t bus, bool create)
 {
@@ -23,10 +30,7 @@ static struct dfs__bus *bus_get(dfs_decoder *d, uint16_t bus, bool create)
         return NULL;
     if (free_slot == DFS__NONE) {
         if (dfs__limited(d, DFS_F_CAPTURE_LIMIT, d->cur_frame))
-            dfs__emit_finding(d, DFS_F_CAPTURE_LIMIT, 0, d->cur_frame, NULL, NULL,
-                              "frame %llu: more than %d USB buses in one capture; records of "
-                              "bus %u are decoded without device tracking",
-                              (unsigned long long)d->cur_frame, DFS__MAX_BUSES, bus);
+            dfs__say_limit_buses(d, d->cur_frame, DFS__MAX_BUSES, bus);
         return NULL;
     }
     d->buses[free_slot] = (struct dfs__bus){.bus = bus, .used = true};
@@ -34,14 +38,24 @@ static struct dfs__bus *bus_get(dfs_decoder *d, uint16_t bus, bool create)
     return &d->buses[free_slot];
 }
 
-struct dfs__bus *dfs__bus_find(dfs_decoder *d, uint16_t bus)
+void dfs__bus_note_paired(dfs_decoder *d, uint16_t bus, uint64_t frame)
 {
-    return bus_get(d, bus, false);
+    struct dfs__bus *b = bus_get(d, bus, false);
+    if (b && !b->first_paired_frame)
+        b->first_paired_frame = frame;
 }
 
-static void device_destroy(dfs_decoder *d, struct dfs__device *dev)
+bool dfs__bus_paired_before(dfs_decoder *d, uint16_t bus)
 {
-    dfs__dfu_device_free(d, dev);
+    const struct dfs__bus *b = bus_get(d, bus, false);
+    return b && b->first_paired_frame;
+}
+
+/* retire: the instance re-enumerated and is forgotten before the end of the
+ * capture (the stages above run their end checks on it first). */
+static void device_destroy(dfs_decoder *d, struct dfs__device *dev, bool retire)
+{
+    d->ports.device_dropped(d, dev, retire);
     dfs__free(d, dev->config);
     dfs__free(d, dev->bos);
     dfs__free(d, dev->strings);
@@ -72,14 +86,9 @@ static bool make_room(dfs_decoder *d)
         }
     struct dfs__device *dev = d->devs[victim];
     if (dfs__limited(d, DFS_F_CAPTURE_LIMIT, d->cur_frame))
-        dfs__emit_finding(d, DFS_F_CAPTURE_LIMIT, dev->id, d->cur_frame, NULL,
-                          "Raise the device limit (--max-devices) if every device matters.",
-                          "frame %llu: more than %u devices; forgetting device %u.%u (first "
-                          "seen at frame %llu)",
-                          (unsigned long long)d->cur_frame, d->opt.max_devices, dev->bus,
-                          dev->devnum, (unsigned long long)dev->first_frame);
+        dfs__say_limit_devices(d, dev, d->cur_frame, d->opt.max_devices);
     unmap(d, dev);
-    device_destroy(d, dev);
+    device_destroy(d, dev, false);
     memmove(&d->devs[victim], &d->devs[victim + 1],
             (d->n_devs - victim - 1) * sizeof d->devs[0]);
     d->n_devs--;
@@ -110,11 +119,12 @@ static struct dfs__device *device_new(dfs_decoder *d, struct dfs__bus *b, uint16
         b->by_addr[devnum] = dev;
         dev->mapped = true;
     }
-    dfs__emit_device(d, DFS_DEV_NEW, dev, d->cur_frame);
+    emit_device(d, DFS_DEV_NEW, dev, d->cur_frame);
     return dev;
 }
 
-struct dfs__device *dfs__device_get(dfs_decoder *d, uint16_t bus, uint8_t devnum, bool create)
+static struct dfs__device *device_get(dfs_decoder *d, uint16_t bus, uint8_t devnum,
+                                      bool create)
 {
     struct dfs__bus *b = bus_get(d, bus, create);
     struct dfs__device *dev = b ? b->by_addr[devnum] : NULL;
@@ -143,67 +153,37 @@ void dfs__device_touch(struct dfs__device *dev, uint64_t frame, struct dfs_time 
     dev->last_ts = ts;
 }
 
-int dfs__emit_device(dfs_decoder *d, enum dfs_device_change change,
-                     const struct dfs__device *dev, uint64_t frame)
-{
-    dfs__dfu_on_device(d, (struct dfs__device *)dev, change, frame);
-    if (!d->sink.on_device || d->error)
-        return 0; /* nothing more is emitted after an error */
-    struct dfs_device_event ev = {
-        .change = change,
-        .frame = frame,
-        .device = dev->id,
-        .lane = dev->lane,
-        .previous = dev->previous,
-        .bus = dev->bus,
-        .devnum = dev->devnum,
-        .vid = dev->vid,
-        .pid = dev->pid,
-    };
-    return dfs__stop(d, d->sink.on_device(d->sink.user, &ev));
-}
-
 void dfs__device_mark_gone(dfs_decoder *d, struct dfs__device *dev, uint64_t frame,
-                           struct dfs_time ts, const char *why)
+                           struct dfs_time ts, const struct dfs__gone *why)
 {
     if (dev->gone)
         return;
     dev->gone = true;
     dev->gone_frame = frame;
     dev->gone_ts = ts;
-    dfs__emit_device(d, DFS_DEV_GONE, dev, frame);
-    struct dfs__frames fr = {0};
-    dfs__frames_add(&fr, frame);
-    char ident[32] = "";
-    if (dev->identified)
-        snprintf(ident, sizeof ident, " (%04x:%04x)", dev->vid, dev->pid);
-    dfs__emit_finding(d, DFS_F_USB_DEVICE_DISCONNECTED, dev->id, frame, &fr, NULL,
-                      "Device %u.%u%s left the bus at frame %llu: %s.", dev->bus, dev->devnum,
-                      ident, (unsigned long long)frame, why);
+    emit_device(d, DFS_DEV_GONE, dev, frame);
+    dfs__say_device_disconnected(d, dev, frame, why);
 }
 
-void dfs__device_link(dfs_decoder *d, struct dfs__device *newer, struct dfs__device *older,
-                      uint64_t frame)
+static void device_link(dfs_decoder *d, struct dfs__device *newer, struct dfs__device *older,
+                        uint64_t frame)
 {
     if (newer->previous || older->successor || newer == older)
         return;
     if (!older->gone) {
-        char why[96];
-        snprintf(why, sizeof why,
-                 "the same device (%04x:%04x) enumerated again on bus %u at frame %llu",
-                 newer->vid, newer->pid, newer->bus, (unsigned long long)newer->first_frame);
-        dfs__device_mark_gone(d, older, newer->first_frame, newer->first_ts, why);
+        struct dfs__gone why = {.why = DFS__GONE_REENUMERATED, .by = newer};
+        dfs__device_mark_gone(d, older, newer->first_frame, newer->first_ts, &why);
     }
     newer->previous = older->id;
     newer->lane = older->lane;
     older->successor = newer->id;
     d->retired_pending = true;
-    dfs__emit_device(d, DFS_DEV_REENUMERATED, newer, frame);
+    emit_device(d, DFS_DEV_REENUMERATED, newer, frame);
 }
 
-static bool retired(const struct dfs__device *dev)
+static bool retired(const dfs_decoder *d, const struct dfs__device *dev)
 {
-    return dev->successor && (dev->gone || !dev->mapped) && !dfs__dfu_device_busy(dev);
+    return dev->successor && (dev->gone || !dev->mapped) && !d->ports.device_held(dev);
 }
 
 void dfs__devices_forget_retired(dfs_decoder *d)
@@ -211,17 +191,16 @@ void dfs__devices_forget_retired(dfs_decoder *d)
     d->retired_pending = false;
     uint32_t n = 0;
     for (uint32_t i = 0; i < d->n_devs; i++)
-        n += retired(d->devs[i]);
+        n += retired(d, d->devs[i]);
     if (n <= DFS_DECODER_KEEP_RETIRED)
         return;
     uint32_t drop = n - DFS_DECODER_KEEP_RETIRED, w = 0;
     for (uint32_t i = 0; i < d->n_devs; i++) {
         struct dfs__device *dev = d->devs[i];
-        if (drop && retired(dev) && !d->error) {
+        if (drop && retired(d, dev) && !d->error) {
             /* oldest first: the array is in creation order */
-            dfs__dfu_device_retire(d, dev);
             unmap(d, dev);
-            device_destroy(d, dev);
+            device_destroy(d, dev, true);
             d->stats.devices_forgotten++;
             drop--;
             continue;
@@ -263,7 +242,7 @@ static void link_reenumeration(dfs_decoder *d, struct dfs__device *dev, uint64_t
             dev->link_candidate = old->id;
             return;
         }
-        dfs__device_link(d, dev, old, frame);
+        device_link(d, dev, old, frame);
         return;
     }
 }
@@ -281,7 +260,7 @@ static void check_serial_link(dfs_decoder *d, struct dfs__device *dev, uint8_t i
     size_t a = 0, b = 0; /* set by serial_of; initialised for gcc -O3 -Werror */
     const uint8_t *sa = old ? serial_of(old, &a) : NULL, *sb = serial_of(dev, &b);
     if (old && !old->successor && sa && sb && a == b && memcmp(sa, sb, a) == 0)
-        dfs__device_link(d, dev, old, frame);
+        device_link(d, dev, old, frame);
 }
 
 static void store_string(dfs_decoder *d, struct dfs__device *dev, uint8_t index, uint16_t langid,
@@ -368,7 +347,7 @@ static void move_to_address(dfs_decoder *d, struct dfs__bus *b, struct dfs__devi
     if (prev && prev != dev) {
         if (!prev->gone)
             dfs__device_mark_gone(d, prev, frame, d->cur_ts,
-                                  "a new device was given its address");
+                                  &(struct dfs__gone){.why = DFS__GONE_ADDRESS_TAKEN});
         prev->mapped = false;
     }
     if (b->by_addr[0] == dev)
@@ -395,8 +374,8 @@ static void on_set_address(dfs_decoder *d, struct dfs__device *dev, uint8_t addr
  * its device descriptor. USB core enumerates one device per bus at a time,
  * so that first request on an unknown number belongs to the device waiting
  * on address 0. */
-struct dfs__device *dfs__device_arrive(dfs_decoder *d, uint16_t bus, uint8_t devnum,
-                                       bool reads_device_descriptor)
+static struct dfs__device *device_arrive(dfs_decoder *d, uint16_t bus, uint8_t devnum,
+                                         bool reads_device_descriptor)
 {
     struct dfs__bus *b = bus_get(d, bus, true);
     if (b && devnum != 0 && reads_device_descriptor) {
@@ -446,7 +425,7 @@ void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl)
                 dev->identified = true;
                 dev->vid = dd.idVendor;
                 dev->pid = dd.idProduct;
-                dfs__emit_device(d, DFS_DEV_IDENTIFIED, dev, ctl->complete_frame);
+                emit_device(d, DFS_DEV_IDENTIFIED, dev, ctl->complete_frame);
                 link_reenumeration(d, dev, ctl->complete_frame);
             }
             break;
@@ -461,7 +440,7 @@ void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl)
                 uint16_t total = dfs__le16(p + 2);
                 dev->config_partial = dev->config_len < total;
                 if (!dev->config_partial)
-                    dfs__emit_device(d, DFS_DEV_CONFIGURED, dev, ctl->complete_frame);
+                    emit_device(d, DFS_DEV_CONFIGURED, dev, ctl->complete_frame);
             }
             break;
         case DFS_DT_BOS:
@@ -508,12 +487,49 @@ void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl)
 void dfs__devices_free(dfs_decoder *d)
 {
     for (uint32_t i = 0; i < d->n_devs; i++)
-        device_destroy(d, d->devs[i]);
+        device_destroy(d, d->devs[i], false);
     d->n_devs = 0;
     memset(d->buses, 0, sizeof d->buses);
 }
 
-struct dfs__device *dfs__device_new_at(dfs_decoder *d, uint16_t bus, uint8_t devnum)
+/* Can this submit be the first record of a new device? Enumeration starts
+ * with standard requests on endpoint 0; anything else sent to the address
+ * of a device that has left (a driver resubmitting, a host tool polling)
+ * is that device's leftover and fails the same way. */
+static bool starts_device(const struct dfs_urb *u)
 {
-    return device_new(d, bus_get(d, bus, true), bus, devnum);
+    return u->xfer_type == DFS_XFER_CONTROL && (u->endpoint & 0x0f) == 0 && u->has_setup &&
+           (u->setup[0] & DFS_REQTYPE_TYPE_MASK) == DFS_REQTYPE_STANDARD;
+}
+
+static bool reads_device_descriptor(const struct dfs_urb *u)
+{
+    return u->type == DFS_URB_SUBMIT && starts_device(u) &&
+           u->setup[0] == (DFS_REQTYPE_DIR_IN | DFS_REQTYPE_STANDARD | DFS_REQTYPE_RECIP_DEVICE) &&
+           u->setup[1] == DFS_REQ_GET_DESCRIPTOR && u->setup[3] == DFS_DT_DEVICE;
+}
+
+struct dfs__device *dfs__device_of_urb(dfs_decoder *d, const struct dfs_urb *u, bool paired,
+                                       uint32_t submit_device)
+{
+    if (paired)
+        return dfs__device_by_id(d, submit_device);
+    struct dfs__device *dev = device_get(d, u->bus, u->devnum, false);
+    if (!dev || (dev->gone && u->type == DFS_URB_SUBMIT && starts_device(u)))
+        dev = device_arrive(d, u->bus, u->devnum, reads_device_descriptor(u));
+    return dev;
+}
+
+void dfs__device_note_outcome(struct dfs__device *dev, const struct dfs_control *ctl)
+{
+    if (ctl->end == DFS_CTL_COMPLETED || ctl->end == DFS_CTL_SUBMIT_ERROR)
+        dev->last_failed = ctl->status != 0;
+}
+
+void dfs__device_check_gone(dfs_decoder *d, struct dfs__device *dev, const struct dfs_urb *u)
+{
+    if (dev->gone || (u->status != -DFS_LINUX_ENODEV && u->status != -DFS_LINUX_ESHUTDOWN))
+        return;
+    struct dfs__gone why = {.why = DFS__GONE_STATUS, .status = u};
+    dfs__device_mark_gone(d, dev, u->frame, u->ts, &why);
 }

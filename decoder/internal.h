@@ -24,7 +24,7 @@ static inline uint32_t dfs__le32(const uint8_t *p)
            ((uint32_t)p[3] << 24);
 }
 
-/* Bounded formatting: appends to buf at *pos, never past size, always
+/* Bounded formatting (format.c): appends to buf at *pos, never past size, always
  * NUL-terminated. Returns the new position (clamped to size - 1). */
 size_t dfs__appendf(char *buf, size_t size, size_t pos, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -45,7 +45,13 @@ enum dfs__parse_status dfs__usbmon_parse(const uint8_t *buf, uint32_t caplen, in
                                          enum dfs_byte_order order, struct dfs_urb *u,
                                          char *msg, size_t msg_size);
 
-/* ---- allocation --------------------------------------------------------- */
+/* ---- allocation (alloc.c) ------------------------------------------------ */
+/* With the caller's allocator, or libc's when a is NULL (the decoder itself
+ * is allocated so, before it exists). */
+void *dfs__alloc_with(const struct dfs_allocator *a, size_t size);
+/* The same, zeroed. */
+void *dfs__zalloc_with(const struct dfs_allocator *a, size_t size);
+void dfs__free_with(const struct dfs_allocator *a, void *p);
 void *dfs__malloc(dfs_decoder *d, size_t size);
 void *dfs__calloc(dfs_decoder *d, size_t n, size_t size);
 void *dfs__realloc(dfs_decoder *d, void *p, size_t size);
@@ -55,18 +61,24 @@ void dfs__free(dfs_decoder *d, void *p);
  * silently: every feed/finish after this returns DFS_E_NOMEM. */
 void dfs__nomem(dfs_decoder *d, const char *what);
 
-/* ---- findings ------------------------------------------------------------ */
+/* ---- findings (finding.c) -------------------------------------------------- */
 struct dfs__frames {
     uint64_t v[DFS_FINDING_MAX_FRAMES];
     unsigned n;
 };
 void dfs__frames_add(struct dfs__frames *f, uint64_t frame);
+/* The frames of a finding that two frames prove (either may be 0: none). */
+struct dfs__frames dfs__frame_pair(uint64_t a, uint64_t b);
 
 /* Build and emit a finding. remedy may be NULL. Returns 0 or the callback's
  * non-zero stop request (also recorded in the decoder). */
 int dfs__emit_finding(dfs_decoder *d, enum dfs_finding_code code, uint32_t device,
                       uint64_t frame, const struct dfs__frames *frames, const char *remedy,
                       const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/* Record a callback's stop request. Returns the same value. */
+int dfs__stop(dfs_decoder *d, int rc);
+/* Count a rate-limited finding; true when it should be reported now. */
+bool dfs__limited(dfs_decoder *d, enum dfs_finding_code code, uint64_t frame);
 
 /* ---- time ---------------------------------------------------------------- */
 #define dfs__time_diff_us dfs_time_diff_us

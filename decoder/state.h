@@ -1,71 +1,42 @@
-/* The decoder's own state. Internal. */
+/* The decoder's own state (struct dfs_decoder), the ports through which a
+ * stage hands on what happens in the middle of its work, and the capture's
+ * end. Internal; tests may include it. */
 #ifndef DFS_DECODER_STATE_H
 #define DFS_DECODER_STATE_H
 
+#include "devices.h"
 #include "internal.h"
 #include "urb.h"
 
-#define DFS__MAX_STRINGS 64     /* string descriptors kept per device */
-#define DFS__MAX_BUSES 64
-#define DFS__MAX_CONFIG 65535   /* wTotalLength is 16 bits */
-#define DFS__MAX_IFACES 32
-#define DFS__RATE_LIMIT 20      /* individual reports of one capture.* code */
-
-struct dfs__string {
-    uint8_t index;
-    uint16_t langid;
-    uint8_t len;
-    uint8_t bytes[255];
-};
-
-struct dfs__dfu_dev; /* dfu.c */
-
-struct dfs__device {
-    uint32_t id, lane, previous, successor;
-    uint32_t link_candidate; /* an earlier instance this may continue, pending its serial */
-    bool last_failed;        /* its last control transfer completed with an error */
-    uint16_t bus;
-    uint8_t devnum;
-    bool mapped;            /* reachable through its bus/devnum */
-    uint64_t first_frame, last_frame;
-    struct dfs_time first_ts, last_ts;
-    bool gone;
-    uint64_t gone_frame;
-    struct dfs_time gone_ts;
-    uint8_t devdesc[DFS_DEVICE_DESC_LEN];
-    uint8_t devdesc_len;
-    bool identified;        /* VID:PID known */
-    uint16_t vid, pid;
-    uint8_t *config;
-    size_t config_len;
-    bool config_partial;
-    uint8_t *bos;
-    size_t bos_len;
-    uint8_t qual[DFS_QUALIFIER_DESC_LEN];
-    uint8_t qual_len;
-    bool qual_stalled;
-    struct dfs__string *strings; /* grown as needed, up to DFS__MAX_STRINGS */
-    uint16_t n_strings, cap_strings;
-    uint16_t langid;
-    uint8_t configuration;
-    uint8_t alt[DFS__MAX_IFACES];
-    struct dfs__dfu_dev *dfu;
-};
-
-struct dfs__bus {
-    uint16_t bus;
-    bool used;
-    struct dfs__device *by_addr[256];
-    uint64_t first_paired_frame; /* 0 until a submit/complete pair was seen */
-};
+#define DFS__RATE_LIMIT 20 /* individual reports of one capture.* code */
+#define DFS__MAX_LINKS 8   /* rows of the record-parser table (link.c) */
 
 struct dfs__limited {
     uint64_t count;      /* occurrences */
     uint64_t first_frame, last_frame;
 };
 
+/* How a stage hands on what happens in the middle of its own work without
+ * naming the stage after it: the dispatcher (dispatch.c) wires these when
+ * the decoder is created. */
+struct dfs__ports {
+    /* record parsers: one URB event of a record (to pairing) */
+    void (*urb)(dfs_decoder *d, struct dfs_urb *u);
+    /* device stage: an instance changed (the stages above, then the sink) */
+    void (*device_changed)(dfs_decoder *d, struct dfs__device *dev,
+                           enum dfs_device_change change, uint64_t frame);
+    /* device stage: does a stage above still wait on this instance? */
+    bool (*device_held)(const struct dfs__device *dev);
+    /* device stage: the instance is about to be forgotten; retire: it
+     * re-enumerated and goes before the end of the capture, so the end
+     * checks of the stages above run on it now */
+    void (*device_dropped)(dfs_decoder *d, struct dfs__device *dev, bool retire);
+};
+
 struct dfs_decoder {
     struct dfs_options opt;
+    struct dfs__ports ports;
+    void *link_state[DFS__MAX_LINKS]; /* what each record parser keeps (link.c) */
     struct dfs_sink sink;
     struct dfs_stats stats;
     dfs_result error;
@@ -85,68 +56,23 @@ struct dfs_decoder {
     struct dfs_time cur_ts;
     bool has_end;            /* dfs_decoder_capture_end() was called */
     struct dfs_time end_ts;
-    struct dfs__dfu_ctx *dfu;
     bool retired_pending; /* a re-enumeration was linked: look for instances to forget */
 };
 
-/* decoder.c: when the capture ended: the end time given to the decoder
- * when it is later than the last record, else the last record's time; and
- * whether the given end time is the later one. */
-struct dfs_time dfs__capture_end_ts(const dfs_decoder *d);
-bool dfs__end_extends(const dfs_decoder *d);
+/* Whether the end time given to the decoder (dfs_decoder_capture_end) is
+ * later than the last record; and when the capture ended: that end time
+ * if so, else the last record's time. */
+static inline bool dfs__end_extends(const dfs_decoder *d)
+{
+    return d->has_end && d->stats.records && dfs__time_diff_us(d->end_ts, d->cur_ts) > 0;
+}
 
-/* device.c */
-/* The bus entry of a bus number, or NULL when none was seen (cached: the
- * last bus looked up is checked first). */
-struct dfs__bus *dfs__bus_find(dfs_decoder *d, uint16_t bus);
-struct dfs__device *dfs__device_get(dfs_decoder *d, uint16_t bus, uint8_t devnum,
-                                    bool create);
-struct dfs__device *dfs__device_by_id(dfs_decoder *d, uint32_t id);
-void dfs__device_touch(struct dfs__device *dev, uint64_t frame, struct dfs_time ts);
-/* Mark a device as having left the bus; `why` completes the sentence
- * "device 1.6 left the bus: ..." of the usb.device-disconnected note. */
-void dfs__device_mark_gone(dfs_decoder *d, struct dfs__device *dev, uint64_t frame,
-                           struct dfs_time ts, const char *why);
-/* Standard-request bookkeeping for one completed control transfer. */
-void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl);
-void dfs__device_link(dfs_decoder *d, struct dfs__device *newer, struct dfs__device *older,
-                      uint64_t frame);
-void dfs__devices_free(dfs_decoder *d);
-/* Forget the instances that left the bus and were linked to their
- * re-enumeration, beyond the DFS_DECODER_KEEP_RETIRED latest. Called
- * between records, when no device pointer is held. */
-void dfs__devices_forget_retired(dfs_decoder *d);
-/* A fresh instance at bus/devnum (the old one there, if any, is unmapped). */
-struct dfs__device *dfs__device_new_at(dfs_decoder *d, uint16_t bus, uint8_t devnum);
-/* The instance for a device first seen at bus/devnum: the one enumerating on
- * address 0 when this first record asks for the device descriptor (the
- * address was given without a SET_ADDRESS in the capture), else a new one. */
-struct dfs__device *dfs__device_arrive(dfs_decoder *d, uint16_t bus, uint8_t devnum,
-                                       bool reads_device_descriptor);
-int dfs__emit_device(dfs_decoder *d, enum dfs_device_change change,
-                     const struct dfs__device *dev, uint64_t frame);
-const uint8_t *dfs__device_string(const struct dfs__device *dev, uint8_t index, uint16_t langid,
-                                  size_t *len);
+static inline struct dfs_time dfs__capture_end_ts(const dfs_decoder *d)
+{
+    return dfs__end_extends(d) ? d->end_ts : d->cur_ts;
+}
 
-/* dfu.c */
-dfs_result dfs__dfu_init(dfs_decoder *d);
-void dfs__dfu_free(dfs_decoder *d);
-/* Is this control transfer a DFU class request (to a DFU interface)? */
-bool dfs__dfu_classify(dfs_decoder *d, struct dfs__device *dev, const struct dfs_control *ctl);
-void dfs__dfu_on_control(dfs_decoder *d, struct dfs__device *dev, const struct dfs_control *ctl);
-void dfs__dfu_on_device(dfs_decoder *d, struct dfs__device *dev, enum dfs_device_change change,
-                        uint64_t frame);
-void dfs__dfu_finish(dfs_decoder *d);
-void dfs__dfu_device_free(dfs_decoder *d, struct dfs__device *dev);
-/* Does the DFU layer still wait on this instance (a failure whose outcome
- * depends on what comes back)? */
-bool dfs__dfu_device_busy(const struct dfs__device *dev);
-/* The instance is about to be forgotten: run its end-of-capture checks now. */
-void dfs__dfu_device_retire(dfs_decoder *d, struct dfs__device *dev);
-
-/* Record a callback's stop request. Returns the same value. */
-int dfs__stop(dfs_decoder *d, int rc);
-/* Count a rate-limited finding; true when it should be reported now. */
-bool dfs__limited(dfs_decoder *d, enum dfs_finding_code code, uint64_t frame);
+/* dispatch.c: wire the ports */
+void dfs__dispatch_init(dfs_decoder *d);
 
 #endif

@@ -1,4 +1,7 @@
-/* Fixed-capacity table of outstanding URBs, keyed by (bus, URB id).
+/* The URB stage: the table of outstanding URBs (urb.c) and URB pairing
+ * (pair.c). Internal.
+ *
+ * Fixed-capacity table of outstanding URBs, keyed by (bus, URB id).
  * O(1) insert, lookup and removal; the oldest entry can be evicted when the
  * table is full, so memory is bounded by capacity, never by capture size. */
 #ifndef DFS_DECODER_URB_H
@@ -45,5 +48,21 @@ uint32_t dfs__urb_find(const struct dfs__urb_table *t, uint16_t bus, uint64_t id
 uint32_t dfs__urb_insert(struct dfs__urb_table *t, uint16_t bus, uint64_t id);
 /* Frees the payload too. */
 void dfs__urb_remove(dfs_decoder *d, struct dfs__urb_table *t, uint32_t slot);
+
+/* pair.c: URB pairing. A submit: the slot of an outstanding URB with the
+ * same id (reported; it will never complete), then the slot of the oldest
+ * URB when the table is full (reported; dropped), each DFS__NONE when there
+ * is none; then the submit is kept. A completion: the slot of its submit
+ * (DFS__NONE for a submit or when not held), then matched or unmatched.
+ * Release a slot when its URB is done with. */
+uint32_t dfs__pair_reused(dfs_decoder *d, const struct dfs_urb *u);
+uint32_t dfs__pair_evict(dfs_decoder *d, const struct dfs_urb *u);
+void dfs__pair_submit(dfs_decoder *d, const struct dfs_urb *u);
+uint32_t dfs__pair_find(const dfs_decoder *d, const struct dfs_urb *u);
+void dfs__pair_matched(dfs_decoder *d, struct dfs_urb *u, uint32_t slot);
+void dfs__pair_unmatched(dfs_decoder *d, const struct dfs_urb *u, bool bus_paired_before);
+void dfs__pair_release(dfs_decoder *d, uint32_t slot);
+/* End of capture: capture.starts-mid-transfer when completions went unpaired. */
+void dfs__pair_report_unmatched(dfs_decoder *d);
 
 #endif

@@ -1,14 +1,53 @@
-/* usbmon record header parsing (dfu-facts.md section 5; Linux
- * Documentation/usb/usbmon.rst, "binary interface").
+/* The record parser of Linux usbmon captures, link types 189 (48-byte
+ * header) and 220 (64-byte header): dfu-facts.md section 5; Linux
+ * Documentation/usb/usbmon.rst, "binary interface".
  *
- * The multi-byte header fields are in the capturing host's byte order; the
- * caller says which. The 8 setup bytes are USB wire order (little-endian).
- * All swapping happens here, once, right after reading.
+ * The one place the usbmon header is spelled out: its layout (the offsets
+ * below) and its byte swapping serve the parser, the encoder
+ * (dfs_usbmon_encode) and the rewriting of a record into this host's order
+ * (dfs_usbmon_host_order). The multi-byte header fields are in the
+ * capturing host's byte order, which the caller says; the 8 setup bytes are
+ * USB wire order (little-endian) and never swapped. All swapping happens
+ * here, once, right after reading or right before writing.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "finding_text.h"
+#include "link.h"
+
+/* ---- the header ------------------------------------------------------------ */
+
+enum {
+    UM_ID = 0,              /* u64 URB id (kernel address) */
+    UM_TYPE = 8,            /* 'S', 'C', 'E' */
+    UM_XFER_TYPE = 9,       /* iso 0, interrupt 1, control 2, bulk 3 */
+    UM_EPNUM = 10,          /* with the direction bit 0x80 */
+    UM_DEVNUM = 11,
+    UM_BUSNUM = 12,         /* u16 */
+    UM_FLAG_SETUP = 14,     /* 0: setup bytes follow at UM_SETUP */
+    UM_FLAG_DATA = 15,      /* 0: data follows the header */
+    UM_TS_SEC = 16,         /* s64 */
+    UM_TS_USEC = 24,        /* s32 */
+    UM_STATUS = 28,         /* s32, negative errno */
+    UM_LENGTH = 32,         /* u32 */
+    UM_LEN_CAP = 36,        /* u32: bytes after the header (iso descriptors, then data) */
+    UM_SETUP = 40,          /* 8 setup bytes, wire order; or, without setup: */
+    UM_ISO_ERROR_COUNT = 40, /* s32 */
+    UM_ISO_NUMDESC = 44,    /* s32 */
+    /* the 64-byte form only */
+    UM_INTERVAL = 48,       /* s32 */
+    UM_START_FRAME = 52,    /* s32 */
+    UM_XFER_FLAGS = 56,     /* u32 */
+    UM_NDESC = 60,          /* u32: iso descriptors before the data */
+};
+
+/* The 48-byte header has no ndesc field, yet usbmon puts the isochronous
+ * descriptors before the data there too (its 48-byte read interface copies
+ * the same buffer, and len_cap counts them): one per packet, at most
+ * ISODESC_MAX (128, drivers/usb/mon/mon_bin.c). Wireshark reads them the
+ * same way. Only records with the iso fields (no setup) have them. */
+#define ISODESC_MAX 128
 
 static bool host_is_little(void)
 {
@@ -16,6 +55,23 @@ static bool host_is_little(void)
     uint8_t b;
     memcpy(&b, &one, 1);
     return b == 1;
+}
+
+enum dfs_byte_order dfs_host_byte_order(void)
+{
+    return host_is_little() ? DFS_ORDER_LITTLE : DFS_ORDER_BIG;
+}
+
+/* Are header fields in this order swapped relative to this host? */
+static bool swaps(enum dfs_byte_order order)
+{
+    bool little = host_is_little();
+    return (order == DFS_ORDER_LITTLE && !little) || (order == DFS_ORDER_BIG && little);
+}
+
+static uint32_t swap32(uint32_t v)
+{
+    return ((v >> 24) & 0xff) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24);
 }
 
 struct reader {
@@ -34,9 +90,7 @@ static uint32_t rd32(const struct reader *r, size_t off)
 {
     uint32_t v;
     memcpy(&v, r->p + off, 4);
-    if (r->swap)
-        v = ((v >> 24) & 0xff) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24);
-    return v;
+    return r->swap ? swap32(v) : v;
 }
 
 static uint64_t rd64(const struct reader *r, size_t off)
@@ -49,12 +103,29 @@ static uint64_t rd64(const struct reader *r, size_t off)
     return v;
 }
 
-/* The 48-byte header has no ndesc field, yet usbmon puts the isochronous
- * descriptors before the data there too (its 48-byte read interface copies
- * the same buffer, and len_cap counts them): one per packet, at most
- * ISODESC_MAX (128, drivers/usb/mon/mon_bin.c). Wireshark reads them the
- * same way. Only records with the iso fields (no setup) have them. */
-#define ISODESC_MAX 128
+static void wr16(uint8_t *p, uint16_t v, bool swap)
+{
+    if (swap)
+        v = (uint16_t)((v >> 8) | (v << 8));
+    memcpy(p, &v, 2);
+}
+
+static void wr32(uint8_t *p, uint32_t v, bool swap)
+{
+    if (swap)
+        v = swap32(v);
+    memcpy(p, &v, 4);
+}
+
+static void wr64(uint8_t *p, uint64_t v, bool swap)
+{
+    if (swap) {
+        wr32(p, (uint32_t)(v >> 32), true);
+        wr32(p + 4, (uint32_t)v, true);
+    } else {
+        memcpy(p, &v, 8);
+    }
+}
 
 static uint32_t iso_desc_count_48(const struct dfs_urb *u)
 {
@@ -62,6 +133,8 @@ static uint32_t iso_desc_count_48(const struct dfs_urb *u)
         return 0;
     return u->iso_numdesc > ISODESC_MAX ? ISODESC_MAX : (uint32_t)u->iso_numdesc;
 }
+
+/* ---- parsing ---------------------------------------------------------------- */
 
 enum dfs__parse_status dfs__usbmon_parse(const uint8_t *buf, uint32_t caplen, int linktype,
                                          enum dfs_byte_order order, struct dfs_urb *u,
@@ -76,34 +149,30 @@ enum dfs__parse_status dfs__usbmon_parse(const uint8_t *buf, uint32_t caplen, in
                  caplen, hdrlen);
         return DFS__PARSE_SHORT;
     }
-    bool little = host_is_little();
-    struct reader r = {
-        .p = buf,
-        .swap = (order == DFS_ORDER_LITTLE && !little) || (order == DFS_ORDER_BIG && little),
-    };
-    u->id = rd64(&r, 0);
-    u->type = (char)buf[8];
-    u->xfer_type = buf[9];
-    u->endpoint = buf[10];
-    u->devnum = buf[11];
-    u->bus = rd16(&r, 12);
-    u->flag_setup = (char)buf[14];
-    u->flag_data = (char)buf[15];
-    u->urb_ts_sec = (int64_t)rd64(&r, 16);
-    u->urb_ts_usec = (int32_t)rd32(&r, 24);
-    u->status = (int32_t)rd32(&r, 28);
-    u->length = rd32(&r, 32);
-    u->len_cap = rd32(&r, 36);
+    struct reader r = {.p = buf, .swap = swaps(order)};
+    u->id = rd64(&r, UM_ID);
+    u->type = (char)buf[UM_TYPE];
+    u->xfer_type = buf[UM_XFER_TYPE];
+    u->endpoint = buf[UM_EPNUM];
+    u->devnum = buf[UM_DEVNUM];
+    u->bus = rd16(&r, UM_BUSNUM);
+    u->flag_setup = (char)buf[UM_FLAG_SETUP];
+    u->flag_data = (char)buf[UM_FLAG_DATA];
+    u->urb_ts_sec = (int64_t)rd64(&r, UM_TS_SEC);
+    u->urb_ts_usec = (int32_t)rd32(&r, UM_TS_USEC);
+    u->status = (int32_t)rd32(&r, UM_STATUS);
+    u->length = rd32(&r, UM_LENGTH);
+    u->len_cap = rd32(&r, UM_LEN_CAP);
     u->has_setup = u->flag_setup == 0;
-    memcpy(u->setup, buf + 40, 8);
-    u->iso_error_count = (int32_t)rd32(&r, 40);
-    u->iso_numdesc = (int32_t)rd32(&r, 44);
+    memcpy(u->setup, buf + UM_SETUP, 8);
+    u->iso_error_count = (int32_t)rd32(&r, UM_ISO_ERROR_COUNT);
+    u->iso_numdesc = (int32_t)rd32(&r, UM_ISO_NUMDESC);
     u->mmapped = hdrlen == DFS_USBMON_MMAPPED_HDR_LEN;
     if (u->mmapped) {
-        u->interval = (int32_t)rd32(&r, 48);
-        u->start_frame = (int32_t)rd32(&r, 52);
-        u->xfer_flags = rd32(&r, 56);
-        u->ndesc = rd32(&r, 60);
+        u->interval = (int32_t)rd32(&r, UM_INTERVAL);
+        u->start_frame = (int32_t)rd32(&r, UM_START_FRAME);
+        u->xfer_flags = rd32(&r, UM_XFER_FLAGS);
+        u->ndesc = rd32(&r, UM_NDESC);
     } else {
         u->interval = u->start_frame = 0;
         u->xfer_flags = u->ndesc = 0;
@@ -163,29 +232,42 @@ enum dfs__parse_status dfs__usbmon_parse(const uint8_t *buf, uint32_t caplen, in
     return DFS__PARSE_OK;
 }
 
-static void wr16(uint8_t *p, uint16_t v, bool swap)
+/* A record that cannot be decoded (or only in part) is a finding naming its
+ * frame, rate-limited per kind of problem. */
+static void report_parse_problem(dfs_decoder *d, enum dfs_finding_code code,
+                                 const struct dfs_record *rec, const char *msg, bool skipped)
 {
-    if (swap)
-        v = (uint16_t)((v >> 8) | (v << 8));
-    memcpy(p, &v, 2);
+    if (dfs__limited(d, code, rec->frame))
+        dfs__say_record_problem(d, code, rec->frame, msg, skipped);
 }
 
-static void wr32(uint8_t *p, uint32_t v, bool swap)
+void dfs__usbmon_feed(dfs_decoder *d, void *state, const struct dfs_record *rec)
 {
-    if (swap)
-        v = ((v >> 24) & 0xff) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24);
-    memcpy(p, &v, 4);
-}
-
-static void wr64(uint8_t *p, uint64_t v, bool swap)
-{
-    if (swap) {
-        wr32(p, (uint32_t)(v >> 32), true);
-        wr32(p + 4, (uint32_t)v, true);
-    } else {
-        memcpy(p, &v, 8);
+    (void)state; /* usbmon records stand alone */
+    struct dfs_urb u;
+    char msg[200];
+    enum dfs__parse_status ps =
+        dfs__usbmon_parse(rec->data, rec->caplen, rec->linktype, rec->order, &u, msg, sizeof msg);
+    if (ps == DFS__PARSE_SHORT || ps == DFS__PARSE_BAD) {
+        d->stats.records_skipped++;
+        report_parse_problem(d, ps == DFS__PARSE_SHORT ? DFS_F_CAPTURE_RECORD_SHORT
+                                                       : DFS_F_CAPTURE_BAD_HEADER,
+                             rec, msg, true);
+        return;
     }
+    if (ps == DFS__PARSE_DAMAGED) {
+        d->stats.records_damaged++;
+        report_parse_problem(d, DFS_F_CAPTURE_RECORD_TRUNCATED, rec, msg, false);
+        if (d->error)
+            return;
+    }
+    u.frame = rec->frame;
+    u.ts = rec->ts;
+    u.link_frame = 0;
+    d->ports.urb(d, &u);
 }
+
+/* ---- encoding ------------------------------------------------------------------ */
 
 size_t dfs_usbmon_encode(const struct dfs_urb *u, int linktype, enum dfs_byte_order order,
                          uint8_t *out, size_t out_size)
@@ -213,36 +295,108 @@ size_t dfs_usbmon_encode(const struct dfs_urb *u, int linktype, enum dfs_byte_or
         return 0;
     if (total > out_size || (u->data_len && !u->data))
         return 0;
-    bool little = host_is_little();
-    bool swap = (order == DFS_ORDER_LITTLE && !little) || (order == DFS_ORDER_BIG && little);
+    bool swap = swaps(order);
     memset(out, 0, hdr);
-    wr64(out, u->id, swap);
-    out[8] = (uint8_t)u->type;
-    out[9] = u->xfer_type;
-    out[10] = u->endpoint;
-    out[11] = u->devnum;
-    wr16(out + 12, u->bus, swap);
-    out[14] = (uint8_t)u->flag_setup;
-    out[15] = (uint8_t)u->flag_data;
-    wr64(out + 16, (uint64_t)u->urb_ts_sec, swap);
-    wr32(out + 24, (uint32_t)u->urb_ts_usec, swap);
-    wr32(out + 28, (uint32_t)u->status, swap);
-    wr32(out + 32, u->length, swap);
-    wr32(out + 36, (uint32_t)len_cap, swap);
+    wr64(out + UM_ID, u->id, swap);
+    out[UM_TYPE] = (uint8_t)u->type;
+    out[UM_XFER_TYPE] = u->xfer_type;
+    out[UM_EPNUM] = u->endpoint;
+    out[UM_DEVNUM] = u->devnum;
+    wr16(out + UM_BUSNUM, u->bus, swap);
+    out[UM_FLAG_SETUP] = (uint8_t)u->flag_setup;
+    out[UM_FLAG_DATA] = (uint8_t)u->flag_data;
+    wr64(out + UM_TS_SEC, (uint64_t)u->urb_ts_sec, swap);
+    wr32(out + UM_TS_USEC, (uint32_t)u->urb_ts_usec, swap);
+    wr32(out + UM_STATUS, (uint32_t)u->status, swap);
+    wr32(out + UM_LENGTH, u->length, swap);
+    wr32(out + UM_LEN_CAP, (uint32_t)len_cap, swap);
     if (u->flag_setup == 0) {
-        memcpy(out + 40, u->setup, 8);
+        memcpy(out + UM_SETUP, u->setup, 8);
     } else {
-        wr32(out + 40, (uint32_t)u->iso_error_count, swap);
-        wr32(out + 44, (uint32_t)u->iso_numdesc, swap);
+        wr32(out + UM_ISO_ERROR_COUNT, (uint32_t)u->iso_error_count, swap);
+        wr32(out + UM_ISO_NUMDESC, (uint32_t)u->iso_numdesc, swap);
     }
     if (hdr == DFS_USBMON_MMAPPED_HDR_LEN) {
-        wr32(out + 48, (uint32_t)u->interval, swap);
-        wr32(out + 52, (uint32_t)u->start_frame, swap);
-        wr32(out + 56, u->xfer_flags, swap);
-        wr32(out + 60, ndesc, swap);
+        wr32(out + UM_INTERVAL, (uint32_t)u->interval, swap);
+        wr32(out + UM_START_FRAME, (uint32_t)u->start_frame, swap);
+        wr32(out + UM_XFER_FLAGS, u->xfer_flags, swap);
+        wr32(out + UM_NDESC, ndesc, swap);
     }
     memset(out + hdr, 0, (size_t)ndesc * DFS_USBMON_ISODESC_LEN);
     if (u->data_len)
         memcpy(out + hdr + (size_t)ndesc * DFS_USBMON_ISODESC_LEN, u->data, u->data_len);
     return (size_t)total;
+}
+
+/* ---- rewriting into this host's order ---------------------------------------------- */
+
+/* Reverse n bytes at p + off when they are all inside len. */
+static void swap_at(uint8_t *p, size_t len, size_t off, size_t n)
+{
+    if (off + n > len)
+        return;
+    for (size_t i = 0; i < n / 2; i++) {
+        uint8_t t = p[off + i];
+        p[off + i] = p[off + n - 1 - i];
+        p[off + n - 1 - i] = t;
+    }
+}
+
+/* The usbmon header is in the capture file's order by convention (libpcap
+ * swaps it when reading a file of the other order), so records read from a
+ * capture made on a host of the other byte order are rewritten before they
+ * are written into a file of this host's order. */
+size_t dfs_usbmon_host_order(const struct dfs_record *rec, uint8_t *out, size_t out_size)
+{
+    if (!rec || !out || rec->caplen > out_size || (!rec->data && rec->caplen))
+        return 0;
+    size_t len = rec->caplen;
+    if (len)
+        memcpy(out, rec->data, len);
+    bool mmapped = rec->linktype == DFS_LINKTYPE_USB_LINUX_MMAPPED;
+    if (!swaps(rec->order) || (!mmapped && rec->linktype != DFS_LINKTYPE_USB_LINUX))
+        return len;
+    swap_at(out, len, UM_ID, 8);
+    swap_at(out, len, UM_BUSNUM, 2);
+    swap_at(out, len, UM_TS_SEC, 8);
+    swap_at(out, len, UM_TS_USEC, 4);
+    swap_at(out, len, UM_STATUS, 4);
+    swap_at(out, len, UM_LENGTH, 4);
+    swap_at(out, len, UM_LEN_CAP, 4);
+    /* The iso fields share their place with the setup bytes: they are there
+     * when flag_setup says no setup follows, as the parser reads them (setup
+     * bytes are in wire order and never swapped). */
+    bool iso = len > UM_FLAG_SETUP && out[UM_XFER_TYPE] == DFS_XFER_ISO &&
+               out[UM_FLAG_SETUP] != 0;
+    if (iso) {
+        swap_at(out, len, UM_ISO_ERROR_COUNT, 4);
+        swap_at(out, len, UM_ISO_NUMDESC, 4);
+    }
+    size_t off = DFS_USBMON_HDR_LEN;
+    if (mmapped) {
+        swap_at(out, len, UM_INTERVAL, 4);
+        swap_at(out, len, UM_START_FRAME, 4);
+        swap_at(out, len, UM_XFER_FLAGS, 4);
+        swap_at(out, len, UM_NDESC, 4);
+        off = DFS_USBMON_MMAPPED_HDR_LEN;
+    }
+    if (!iso || len < off)
+        return len;
+    /* the descriptors before the data: ndesc of them in the 64-byte form;
+     * in the 48-byte form one per packet (numdesc), at most ISODESC_MAX, as
+     * the parser counts them */
+    uint32_t ndesc;
+    if (mmapped) {
+        memcpy(&ndesc, out + UM_NDESC, 4); /* now in host order */
+    } else {
+        int32_t numdesc;
+        memcpy(&numdesc, out + UM_ISO_NUMDESC, 4);
+        ndesc = numdesc <= 0 ? 0 : numdesc > ISODESC_MAX ? ISODESC_MAX : (uint32_t)numdesc;
+    }
+    for (uint32_t i = 0; i < ndesc && off + DFS_USBMON_ISODESC_LEN <= len; i++) {
+        for (size_t k = 0; k < DFS_USBMON_ISODESC_LEN; k += 4)
+            swap_at(out, len, off + k, 4); /* status, offset, length, padding */
+        off += DFS_USBMON_ISODESC_LEN;
+    }
+    return len;
 }

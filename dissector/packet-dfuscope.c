@@ -294,19 +294,6 @@ static bool item_shown(const struct dfs__res *r, const struct dfs__item *it)
     return false;
 }
 
-static const char *outcome_name(enum dfs_dfu_outcome o)
-{
-    switch (o) {
-    case DFS_DFU_ACK: return "ACK";
-    case DFS_DFU_STALLED: return "STALL";
-    case DFS_DFU_BUS_ERROR: return "bus error";
-    case DFS_DFU_CANCELLED: return "cancelled";
-    case DFS_DFU_NO_DEVICE: return "no device";
-    case DFS_DFU_NO_REPLY: return "no reply";
-    }
-    return "unknown";
-}
-
 static const char *request_name(uint8_t req, char *buf, size_t size)
 {
     const char *n = dfs_dfu_request_name(req);
@@ -314,38 +301,6 @@ static const char *request_name(uint8_t req, char *buf, size_t size)
         return n;
     snprintf(buf, size, "request %u", req);
     return buf;
-}
-
-/* "DNLOAD block 3 → 0x08000800 (2048 B)", "DNLOAD SET_ADDRESS 0x1fff7800" */
-static void txn_request_summary(const struct dfs_dfu_txn *t, char *buf, size_t size)
-{
-    char nb[24];
-    const char *name = request_name(t->request, nb, sizeof nb);
-    bool dn = t->request == DFS_DFU_DNLOAD, up = t->request == DFS_DFU_UPLOAD;
-    if ((dn || up) && t->cmd >= 0) {
-        const char *cmd = dfs_dfuse_cmd_name((uint8_t)t->cmd);
-        if (t->mass_erase)
-            snprintf(buf, size, "%s ERASE (mass erase)", name);
-        else if (t->has_address)
-            snprintf(buf, size, "%s %s 0x%08x", name, cmd ? cmd : "command", t->address);
-        else
-            snprintf(buf, size, "%s %s", name, cmd ? cmd : "command");
-    } else if (dn && t->leave) {
-        if (t->has_address)
-            snprintf(buf, size, "%s leave → 0x%08x", name, t->address);
-        else
-            snprintf(buf, size, "%s leave", name);
-    } else if (dn || up) {
-        const char *arrow = dn ? "→" : "←";
-        uint32_t len = t->length ? t->length : t->wLength;
-        if (t->has_address)
-            snprintf(buf, size, "%s block %u %s 0x%08x (%u B)", name, t->wValue, arrow,
-                     t->address, len);
-        else
-            snprintf(buf, size, "%s block %u (%u B)", name, t->wValue, len);
-    } else {
-        snprintf(buf, size, "%s", name);
-    }
 }
 
 /* The most severe shown finding of a frame, for the packet list. */
@@ -362,59 +317,19 @@ static const struct dfs__finding *worst_finding(const struct dfs__res *r, uint64
     return w;
 }
 
+/* The packet-list summary of a transaction's request or reply frame (the
+ * decoder's words), with the title of the frame's worst finding when the
+ * reply failed. */
 static void txn_summary(const struct dfs__res *r, const struct dfs__item *it, uint64_t frame,
                         char *buf, size_t size)
 {
     const struct dfs_dfu_txn *t = &dfs__res_txn(r, it)->t;
-    char nb[24];
-    if (!it->reply) {
-        txn_request_summary(t, buf, size);
+    size_t n = dfs_dfu_txn_brief_str(t, it->reply, buf, size);
+    if (!it->reply || t->outcome == DFS_DFU_ACK)
         return;
-    }
-    if (t->outcome != DFS_DFU_ACK) {
-        const struct dfs__finding *w = worst_finding(r, frame);
-        char st_name[40];
-        if (t->outcome == DFS_DFU_STALLED)
-            snprintf(st_name, sizeof st_name, "STALL");
-        else
-            snprintf(st_name, sizeof st_name, "%s (%d %s)", outcome_name(t->outcome),
-                     (int)t->usb_status, dfs_errno_name(t->usb_status) ? dfs_errno_name(t->usb_status) : "");
-        if (w && w->severity >= DFS_SEV_WARNING)
-            snprintf(buf, size, "%s %s: %s", request_name(t->request, nb, sizeof nb), st_name,
-                     w->title);
-        else
-            snprintf(buf, size, "%s %s", request_name(t->request, nb, sizeof nb), st_name);
-        return;
-    }
-    if (t->request == DFS_DFU_GETSTATUS && t->has_status) {
-        const char *s = dfs_dfu_state_name(t->bState);
-        const char *e = dfs_dfu_status_name(t->bStatus);
-        char sb[16], eb[16];
-        if (!s) {
-            snprintf(sb, sizeof sb, "state %u", t->bState);
-            s = sb;
-        }
-        if (!e) {
-            snprintf(eb, sizeof eb, "status %u", t->bStatus);
-            e = eb;
-        }
-        if (t->bStatus == DFS_STATUS_OK)
-            snprintf(buf, size, "GETSTATUS %s poll %u ms", s, t->poll_timeout_ms);
-        else
-            snprintf(buf, size, "GETSTATUS %s %s poll %u ms", s, e, t->poll_timeout_ms);
-        return;
-    }
-    if (t->request == DFS_DFU_GETSTATE && t->has_state) {
-        const char *s = dfs_dfu_state_name(t->bState);
-        if (s)
-            snprintf(buf, size, "GETSTATE %s", s);
-        else
-            snprintf(buf, size, "GETSTATE state %u", t->bState);
-        return;
-    }
-    char req[160];
-    txn_request_summary(t, req, sizeof req);
-    snprintf(buf, size, "%s ACK", req);
+    const struct dfs__finding *w = worst_finding(r, frame);
+    if (w && w->severity >= DFS_SEV_WARNING)
+        snprintf(buf + n, size - n, ": %s", w->title);
 }
 
 static proto_item *add_generated(proto_item *pi)
@@ -472,7 +387,7 @@ static void show_txn(proto_tree *tree, tvbuff_t *tvb, const struct dfs__res *r,
             "%.3f ms after a reply that asked for %u ms", t->poll_wait_us / 1000.0,
             t->poll_asked_ms));
     if (t->reply_frame)
-        add_generated(proto_tree_add_string(tt, hf_outcome, tvb, 0, 0, outcome_name(t->outcome)));
+        add_generated(proto_tree_add_string(tt, hf_outcome, tvb, 0, 0, dfs_dfu_outcome_name(t->outcome)));
     if (t->reply_frame)
         add_generated(proto_tree_add_int(tt, hf_usb_status, tvb, 0, 0, t->usb_status));
     add_generated(proto_tree_add_uint(tt, hf_interface, tvb, 0, 0, t->interface));

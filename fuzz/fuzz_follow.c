@@ -1,7 +1,7 @@
 /* Fuzz target: following one device through a record stream (the device
  * follower of capture/follow.c, used by `dfuscope capture --device` and
  * `dfuscope follow`), and rewriting records into this host's byte order
- * (dfs_usbmon_host_order, capture/order.c).
+ * (dfs_usbmon_host_order, decoder/usbmon.c).
  *
  * Input: a follow target and options, then records as in fuzz_decoder.c.
  *   byte 0  bit 0 link type 220 (else 189); bits 1-2 header byte order

@@ -858,8 +858,8 @@ static void write_table(struct rp_page *p)
             continue;
         }
         char req[160], rep[200];
-        dfu_txn_request_str(t, req, sizeof req);
-        dfu_txn_reply_str(t, rep, sizeof rep);
+        dfs_dfu_txn_request_str(t, req, sizeof req);
+        dfs_dfu_txn_reply_str(t, rep, sizeof rep);
         if (rp_row_is_early_poll(t))
             strncat(rep, " \xE2\x80\x94 too early", sizeof rep - strlen(rep) - 1);
         fprintf(o, "<td class=\"st\">%s</td><td>",

@@ -306,12 +306,11 @@ struct lane_draw {
 
 static void txn_title(FILE *o, const struct rp_model *m, const struct dfs_dfu_txn *t)
 {
-    char req[160], rep[200];
-    dfu_txn_request_str(t, req, sizeof req);
-    dfu_txn_reply_str(t, rep, sizeof rep);
+    char txn[400];
+    dfs_dfu_txn_str(t, txn, sizeof txn);
     fprintf(o, "<title>");
-    html_fmt(o, "frame %" PRIu64 ", %.6f s: %s \xE2\x86\x92 %s%s", t->frame, rp_time(m, t->ts), req,
-             rep, rp_row_is_early_poll(t) ? " (before bwPollTimeout had passed)" : "");
+    html_fmt(o, "frame %" PRIu64 ", %.6f s: %s%s", t->frame, rp_time(m, t->ts), txn,
+             rp_row_is_early_poll(t) ? " (before bwPollTimeout had passed)" : "");
     fputs("</title>", o);
 }
 
@@ -386,25 +385,22 @@ static void draw_row_event(FILE *o, const struct rp_page *p, struct lane_draw *l
 {
     const struct dfs_dfu_txn *t = &r->t;
     double x = ax_x(a, rp_time(p->m, t->ts));
-    char href[40], title[480], req[160], rep[200];
+    char href[40], title[480], txn[400];
     snprintf(href, sizeof href, "f%" PRIu64, t->frame);
-    dfu_txn_request_str(t, req, sizeof req);
-    dfu_txn_reply_str(t, rep, sizeof rep);
+    dfs_dfu_txn_str(t, txn, sizeof txn);
     if (t->outcome == DFS_DFU_STALLED) {
-        snprintf(title, sizeof title, "STALL at frame %" PRIu64 ": %s \xE2\x86\x92 %s",
-                 t->reply_frame ? t->reply_frame : t->frame, req, rep);
+        snprintf(title, sizeof title, "STALL at frame %" PRIu64 ": %s",
+                 t->reply_frame ? t->reply_frame : t->frame, txn);
         event_mark(o, ld, "ev-stall", x, "STALL", href, title, t->reply_frame ? t->reply_frame : t->frame);
     } else if (t->outcome != DFS_DFU_ACK) {
         const char *l = t->outcome == DFS_DFU_NO_REPLY    ? "no reply"
                         : t->outcome == DFS_DFU_NO_DEVICE ? "no device"
                         : t->outcome == DFS_DFU_CANCELLED ? "cancelled"
                                                           : "bus error";
-        snprintf(title, sizeof title, "%s at frame %" PRIu64 ": %s \xE2\x86\x92 %s", l, t->frame,
-                 req, rep);
+        snprintf(title, sizeof title, "%s at frame %" PRIu64 ": %s", l, t->frame, txn);
         event_mark(o, ld, "ev-error", x, l, href, title, t->frame);
     } else if (t->has_status && (t->bStatus || t->bState == DFS_STATE_ERROR)) {
-        snprintf(title, sizeof title, "dfuERROR at frame %" PRIu64 ": %s \xE2\x86\x92 %s", t->frame,
-                 req, rep);
+        snprintf(title, sizeof title, "dfuERROR at frame %" PRIu64 ": %s", t->frame, txn);
         event_mark(o, ld, "ev-error", x, "dfuERROR", href, title, t->frame);
     } else if (rp_row_is_early_poll(t)) {
         snprintf(title, sizeof title,

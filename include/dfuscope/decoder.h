@@ -38,6 +38,9 @@ enum dfs_byte_order {
     DFS_ORDER_BIG,
 };
 
+/* The byte order of this host: DFS_ORDER_LITTLE or DFS_ORDER_BIG. */
+DFS_API enum dfs_byte_order dfs_host_byte_order(void);
+
 struct dfs_record {
     uint64_t frame;       /* 1-based, as Wireshark numbers frames */
     struct dfs_time ts;
@@ -216,6 +219,24 @@ DFS_API dfs_result dfs_decoder_dfu_info(const dfs_decoder *d, uint32_t device,
 DFS_API size_t dfs_control_request_str(const struct dfs_control *ctl, char *buf, size_t size);
 DFS_API size_t dfs_control_data_str(const struct dfs_control *ctl, char *buf, size_t size);
 
+/* A DFU transaction in words: the one formatter of every front end (the
+ * command line, the report, the Wireshark plugin), so that they cannot
+ * disagree. Each writes into buf (always NUL-terminated, cut to size) and
+ * returns the length written.
+ *   request  "DNLOAD block 2 -> 0x08000000 (2048 B)", "DNLOAD SET_ADDRESS 0x08000000"
+ *   reply    "dfuDNBUSY, poll 40 ms", "ACK -> dfuDNLOAD-SYNC", "STALL (now dfuERROR)"
+ *   str      both on one line, joined by a right arrow (U+2192, in UTF-8)
+ *   brief    the packet-list form, of the request (reply false) or of its
+ *            reply: "DNLOAD block 2", an arrow, "0x08000000 (2048 B)";
+ *            "GETSTATUS dfuDNBUSY poll 40 ms", "DNLOAD STALL" */
+DFS_API size_t dfs_dfu_txn_request_str(const struct dfs_dfu_txn *t, char *buf, size_t size);
+DFS_API size_t dfs_dfu_txn_reply_str(const struct dfs_dfu_txn *t, char *buf, size_t size);
+DFS_API size_t dfs_dfu_txn_str(const struct dfs_dfu_txn *t, char *buf, size_t size);
+DFS_API size_t dfs_dfu_txn_brief_str(const struct dfs_dfu_txn *t, bool reply, char *buf,
+                                     size_t size);
+/* "ACK", "STALL", "bus error", "cancelled", "no device", "no reply" */
+DFS_API const char *dfs_dfu_outcome_name(enum dfs_dfu_outcome outcome);
+
 /* Encode one usbmon record (header then data) as usbmon writes it, header
  * fields in the given byte order (DFS_ORDER_HOST for host order). Uses the
  * setup bytes when u->flag_setup is 0, the iso fields otherwise; writes
@@ -226,6 +247,14 @@ DFS_API size_t dfs_control_data_str(const struct dfs_control *ctl, char *buf, si
  * type is not usbmon. */
 DFS_API size_t dfs_usbmon_encode(const struct dfs_urb *u, int linktype, enum dfs_byte_order order,
                                  uint8_t *out, size_t out_size);
+
+/* Copy a usbmon record with its header fields (and isochronous descriptors)
+ * in this host's byte order, the order dfs_capwriter files are in: records
+ * read from a capture made on a host of the other byte order can then be
+ * written out. Fields that the record cuts off are copied as they are.
+ * Returns rec->caplen, or 0 when out_size is too small. */
+DFS_API size_t dfs_usbmon_host_order(const struct dfs_record *rec, uint8_t *out,
+                                     size_t out_size);
 
 #ifdef __cplusplus
 }

@@ -3,7 +3,8 @@
  * Each finding has a stable id ("dfuse.option-bytes-reset"), a severity, a
  * Wireshark-style group, a one-line title and a page docs/findings/<id>.md.
  * A reported finding also carries the frames that prove it, an explanation
- * with the concrete values seen, and a remedy.
+ * with the concrete values seen, and a remedy; the words of both are in one
+ * file beside this table, decoder/finding_text.c, in the table's order.
  */
 #ifndef DFUSCOPE_FINDINGS_H
 #define DFUSCOPE_FINDINGS_H
@@ -30,7 +31,8 @@ enum dfs_group {
     DFS_GROUP_COMMENT,       /* PI_COMMENTS_GROUP */
 };
 
-/* X(ENUM, "id", severity, group, "title") */
+/* X(ENUM, "id", severity, group, "title"). A new finding: a row here, its
+ * words in decoder/finding_text.c, its page in docs/findings/. */
 #define DFS_FINDING_MAP(X)                                                                     \
     /* capture file and usbmon record problems */                                              \
     X(CAPTURE_RECORD_SHORT, "capture.record-short", WARNING, MALFORMED,                        \

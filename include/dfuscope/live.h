@@ -87,13 +87,6 @@ struct dfs_source_stats {
 DFS_API void dfs_source_stats(dfs_source *s, struct dfs_source_stats *st);
 DFS_API void dfs_source_close(dfs_source *s);
 
-/* Copy a usbmon record with its header fields (and isochronous descriptors)
- * in this host's byte order, the order dfs_capwriter files are in: records
- * read from a capture made on a host of the other byte order can then be
- * written out. Returns rec->caplen, or 0 when out_size is too small. */
-DFS_API size_t dfs_usbmon_host_order(const struct dfs_record *rec, uint8_t *out,
-                                     size_t out_size);
-
 /* ---- usbmon and sysfs ------------------------------------------------------ */
 
 /* One USB device as sysfs describes it (/sys/bus/usb/devices/N-P.P). */

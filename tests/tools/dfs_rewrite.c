@@ -26,19 +26,9 @@ static uint32_t swap32(uint32_t v)
     return ((v >> 24) & 0xff) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24);
 }
 
-static bool host_little(void)
-{
-    const uint16_t one = 1;
-    uint8_t b;
-    memcpy(&b, &one, 1);
-    return b == 1;
-}
-
 static enum dfs_byte_order concrete(enum dfs_byte_order o)
 {
-    if (o != DFS_ORDER_HOST)
-        return o;
-    return host_little() ? DFS_ORDER_LITTLE : DFS_ORDER_BIG;
+    return o != DFS_ORDER_HOST ? o : dfs_host_byte_order();
 }
 
 static int usage(void)

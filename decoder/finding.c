@@ -1,0 +1,83 @@
+/* Finding emission, for every stage: the frames that prove a finding, the
+ * finding itself handed to the sink, the rate limit of the capture.*
+ * findings, and a callback's stop request. The words of each finding are in
+ * finding_text.c, which calls this file. */
+#include <stdio.h>
+
+#include "state.h"
+
+void dfs__frames_add(struct dfs__frames *f, uint64_t frame)
+{
+    if (!frame)
+        return;
+    for (unsigned i = 0; i < f->n; i++)
+        if (f->v[i] == frame)
+            return;
+    if (f->n == DFS_FINDING_MAX_FRAMES)
+        return;
+    unsigned i = f->n++;
+    while (i > 0 && f->v[i - 1] > frame) { /* keep ascending */
+        f->v[i] = f->v[i - 1];
+        i--;
+    }
+    f->v[i] = frame;
+}
+
+struct dfs__frames dfs__frame_pair(uint64_t a, uint64_t b)
+{
+    struct dfs__frames fr = {0};
+    dfs__frames_add(&fr, a);
+    dfs__frames_add(&fr, b);
+    return fr;
+}
+
+int dfs__stop(dfs_decoder *d, int rc)
+{
+    if (rc && d->error == DFS_OK) {
+        d->error = DFS_E_ABORTED;
+        snprintf(d->errmsg, sizeof d->errmsg, "stopped by a callback at frame %llu",
+                 (unsigned long long)d->cur_frame);
+    }
+    return rc;
+}
+
+int dfs__emit_finding(dfs_decoder *d, enum dfs_finding_code code, uint32_t device,
+                      uint64_t frame, const struct dfs__frames *frames, const char *remedy,
+                      const char *fmt, ...)
+{
+    const struct dfs_finding_info *info = dfs_finding_info(code);
+    if (!info)
+        return 0;
+    d->stats.findings[info->severity]++;
+    if (!d->sink.on_finding)
+        return 0;
+    struct dfs_finding f;
+    f.code = code;
+    f.id = info->id;
+    f.severity = info->severity;
+    f.group = info->group;
+    f.title = info->title;
+    f.device = device;
+    f.frame = frame;
+    f.n_frames = 0;
+    if (frames)
+        for (unsigned i = 0; i < frames->n; i++)
+            f.frames[f.n_frames++] = frames->v[i];
+    if (!f.n_frames && frame)
+        f.frames[f.n_frames++] = frame;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f.explanation, sizeof f.explanation, fmt, ap);
+    va_end(ap);
+    snprintf(f.remedy, sizeof f.remedy, "%s", remedy ? remedy : "");
+    return dfs__stop(d, d->sink.on_finding(d->sink.user, &f));
+}
+
+bool dfs__limited(dfs_decoder *d, enum dfs_finding_code code, uint64_t frame)
+{
+    struct dfs__limited *l = &d->limited[code];
+    if (!l->count)
+        l->first_frame = frame;
+    l->last_frame = frame;
+    return ++l->count <= DFS__RATE_LIMIT;
+}

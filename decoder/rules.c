@@ -1,0 +1,52 @@
+/* Which rules consume which event, in the order they run: the catalogue of
+ * the DFU diagnosis. A new rule is a function in the file of its family and
+ * a row here; rules of one event run in the order of their rows, which is
+ * the order their findings come out. */
+#include "rules.h"
+
+static const struct {
+    enum dfs__ev kind;
+    void (*rule)(dfs_decoder *d, const struct dfs__dfu_event *ev);
+} table[] = {
+    /* descriptors */
+    {DFS__EV_DESC_PROBLEM, dfs__rule_desc_problem},
+    {DFS__EV_DFU_INTERFACE, dfs__rule_dfu_protocol},
+    {DFS__EV_FUNCTIONAL, dfs__rule_dfu_version},
+    {DFS__EV_FUNCTIONAL, dfs__rule_functional_transfer_size},
+    {DFS__EV_CONFIG_PARSED, dfs__rule_functional_missing},
+    {DFS__EV_ALT_NAMED, dfs__rule_layout_invalid},
+    {DFS__EV_ALT_NAMED, dfs__rule_duplicate_layouts},
+    {DFS__EV_ALTS_FINAL, dfs__rule_duplicate_layouts_final},
+    /* requests and replies */
+    {DFS__EV_REQUEST, dfs__rule_request_state},
+    {DFS__EV_REQUEST, dfs__rule_transfer_size},
+    {DFS__EV_REQUEST, dfs__rule_request_timeout},
+    {DFS__EV_BLOCK, dfs__rule_block_sequence},
+    {DFS__EV_ACCESS, dfs__rule_outside_layout},
+    {DFS__EV_ACCESS, dfs__rule_ob_offset_write},
+    {DFS__EV_POLL, dfs__rule_poll_early},
+    {DFS__EV_STATUS, dfs__rule_status_values},
+    {DFS__EV_STATUS, dfs__rule_reply_state},
+    {DFS__EV_STATUS, dfs__rule_stall_pairing},
+    {DFS__EV_STATUS, dfs__rule_busy},
+    {DFS__EV_EXECUTED, dfs__rule_operation_failed},
+    {DFS__EV_ERASED, dfs__rule_erase_instant},
+    {DFS__EV_LEAVE_ANSWERED, dfs__rule_lost_leave},
+    {DFS__EV_STATE_REPORTED, dfs__rule_error_state},
+    {DFS__EV_RUNTIME_STALL, dfs__rule_runtime_stall},
+    {DFS__EV_STATUS_FAILED, dfs__rule_lost_failure},
+    {DFS__EV_NO_DEVICE, dfs__rule_lost_no_device},
+    {DFS__EV_GETSTATE, dfs__rule_getstate_value},
+    {DFS__EV_CLEARED, dfs__rule_error_cleared},
+    /* the device */
+    {DFS__EV_TRAFFIC, dfs__rule_lost_traffic},
+    {DFS__EV_DEVICE, dfs__rule_lost_device},
+    {DFS__EV_END, dfs__rule_lost_end},
+};
+
+void dfs__rules_raise(dfs_decoder *d, const struct dfs__dfu_event *ev)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (table[i].kind == ev->kind)
+            table[i].rule(d, ev);
+}

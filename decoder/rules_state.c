@@ -1,0 +1,63 @@
+/* State rules: requests and replies against the DFU 1.1 state diagram, the
+ * values of states and statuses, block numbers and transfer sizes. */
+#include "finding_text.h"
+#include "rules.h"
+
+/* dfu.state-violation or dfu.clrstatus-outside-error: a request the state
+ * does not allow (GETSTATUS is allowed everywhere) */
+DFS__RULE(dfs__rule_request_state)
+{
+    const struct dfs_dfu_txn *t = ev->t;
+    if (t->state_before == DFS_STATE_UNKNOWN || ev->u.request.allowed ||
+        t->request == DFS_DFU_GETSTATUS)
+        return;
+    if (t->request == DFS_DFU_CLRSTATUS)
+        dfs__say_clrstatus_outside_error(d, ev->dev, t);
+    else
+        dfs__say_request_not_allowed(d, ev->dev, t);
+}
+
+/* once per interface */
+DFS__RULE(dfs__rule_transfer_size)
+{
+    const struct dfs_dfu_txn *t = ev->t;
+    uint16_t size = ev->u.request.transfer_size;
+    if ((t->request != DFS_DFU_DNLOAD && t->request != DFS_DFU_UPLOAD) || !size ||
+        size == 0xffff || t->wLength <= size || ev->rules->size_reported)
+        return;
+    ev->rules->size_reported = true;
+    dfs__say_transfer_size_exceeded(d, ev->dev, t, size);
+}
+
+DFS__RULE(dfs__rule_block_sequence)
+{
+    const struct dfs_dfu_txn *t = ev->t;
+    uint16_t block = ev->u.block.block, last = ev->u.block.last;
+    if (ev->u.block.in_sequence && block != (uint16_t)(last + 1) && !ev->u.block.retry)
+        dfs__say_block_sequence(d, ev->dev, ev->u.block.upload, block, last, t->frame);
+    if (ev->u.block.dfuse_low)
+        dfs__say_dfuse_block_number(d, ev->dev, t);
+}
+
+DFS__RULE(dfs__rule_status_values)
+{
+    const struct dfs_dfu_txn *t = ev->t;
+    if (t->bState > DFS_STATE_ERROR || t->bStatus > DFS_STATUS_ERR_STALLEDPKT)
+        dfs__say_bad_status_values(d, ev->dev, t);
+}
+
+/* A reply state the diagram does not lead to (after a stall, dfuERROR is
+ * the stall rules' to judge). */
+DFS__RULE(dfs__rule_reply_state)
+{
+    const struct dfs_dfu_txn *t = ev->t;
+    if (t->state_before != DFS_STATE_UNKNOWN && t->bState <= DFS_STATE_ERROR &&
+        !ev->u.status.stall_pending && !ev->u.status.reply_allowed)
+        dfs__say_reply_not_allowed(d, ev->dev, t);
+}
+
+DFS__RULE(dfs__rule_getstate_value)
+{
+    if (ev->t->bState > DFS_STATE_ERROR)
+        dfs__say_bad_getstate_value(d, ev->dev, ev->t);
+}
