@@ -78,7 +78,8 @@ struct dfs_cap__cursor {
     bool swapped; /* the file's byte order differs from the host's */
 };
 
-static inline struct dfs_cap__cursor dfs_cap__cursor(const uint8_t *p, size_t len, bool swapped)
+static inline struct dfs_cap__cursor dfs_cap__cursor_over(const uint8_t *p, size_t len,
+                                                          bool swapped)
 {
     return (struct dfs_cap__cursor){p, len, swapped};
 }

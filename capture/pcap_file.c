@@ -31,7 +31,7 @@ dfs_result dfs_cap__pcap_open(dfs_capreader *r, uint32_t magic, char *err, size_
                  r->end - r->start);
         return DFS_E_FORMAT;
     }
-    struct dfs_cap__cursor c = dfs_cap__cursor(dfs_cap__at(r, 0), PCAP_FILE_HDR, r->swapped);
+    struct dfs_cap__cursor c = dfs_cap__cursor_over(dfs_cap__at(r, 0), PCAP_FILE_HDR, r->swapped);
     uint32_t magic_again, zone, sigfigs, snaplen, linktype;
     uint16_t major, minor;
     dfs_cap__get32(&c, &magic_again);
@@ -59,7 +59,7 @@ struct rec_header {
 
 static struct rec_header rec_header(const dfs_capreader *r, const uint8_t *h)
 {
-    struct dfs_cap__cursor c = dfs_cap__cursor(h, REC, r->swapped);
+    struct dfs_cap__cursor c = dfs_cap__cursor_over(h, REC, r->swapped);
     struct rec_header x = {0, 0, 0, 0};
     dfs_cap__get32(&c, &x.sec);
     dfs_cap__get32(&c, &x.frac);

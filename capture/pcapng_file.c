@@ -138,7 +138,7 @@ static bool read_idb(dfs_capreader *r, struct ng_block *b, struct dfs_record *re
     struct ng_option o;
     enum ng_opt st;
     while ((st = ng_option(&b->body, &o)) == NG_OPT_ONE) {
-        struct dfs_cap__cursor v = dfs_cap__cursor(o.value, o.len, b->body.swapped);
+        struct dfs_cap__cursor v = dfs_cap__cursor_over(o.value, o.len, b->body.swapped);
         if (o.code == IF_TSRESOL && o.len >= 1) {
             uint8_t res = o.value[0];
             if (res & 0x80) {
@@ -241,7 +241,7 @@ static bool read_isb(dfs_capreader *r, struct ng_block *b, struct dfs_record *re
     struct ng_option o;
     enum ng_opt st;
     while ((st = ng_option(&check, &o)) == NG_OPT_ONE)
-        ;
+        continue;
     if (st == NG_OPT_OVERRUN) {
         r->damaged++;
         dfs_cap__warn(r, 0,
@@ -261,7 +261,7 @@ static bool read_isb(dfs_capreader *r, struct ng_block *b, struct dfs_record *re
                           (unsigned long long)b->at, isb_option_name(o.code), o.len);
             continue;
         }
-        struct dfs_cap__cursor v = dfs_cap__cursor(o.value, o.len, b->body.swapped);
+        struct dfs_cap__cursor v = dfs_cap__cursor_over(o.value, o.len, b->body.swapped);
         if (o.code == ISB_STARTTIME || o.code == ISB_ENDTIME) {
             isb_time(r, ifc, o.code, &v, b->at);
             continue;
@@ -620,7 +620,7 @@ static enum ng_framed ng_frame(dfs_capreader *r, struct ng_block *b, enum dfs_ca
         return damaged_block(r, frame, type, why, n);
     }
     *b = (struct ng_block){.type = type, .len = len, .frame = frame, .at = dfs_cap__offset(r),
-                           .body = dfs_cap__cursor(h + 8, len - BLOCK_HDR, r->swapped)};
+                           .body = dfs_cap__cursor_over(h + 8, len - BLOCK_HDR, r->swapped)};
     return NG_BLOCK;
 }
 
