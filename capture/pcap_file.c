@@ -32,8 +32,8 @@ dfs_result dfs_cap__pcap_open(dfs_capreader *r, uint32_t magic, char *err, size_
         return DFS_E_FORMAT;
     }
     struct dfs_cap__cursor c = dfs_cap__cursor_over(dfs_cap__at(r, 0), PCAP_FILE_HDR, r->swapped);
-    uint32_t magic_again, zone, sigfigs, snaplen, linktype;
-    uint16_t major, minor;
+    uint32_t magic_again = 0, zone = 0, sigfigs = 0, snaplen = 0, linktype = 0;
+    uint16_t major = 0, minor = 0;
     dfs_cap__get32(&c, &magic_again);
     dfs_cap__get16(&c, &major);
     dfs_cap__get16(&c, &minor);

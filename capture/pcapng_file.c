@@ -53,6 +53,7 @@ enum ng_opt { NG_OPT_END, NG_OPT_ONE, NG_OPT_OVERRUN };
  * The padding after the last value may be cut short by the block's end. */
 static enum ng_opt ng_option(struct dfs_cap__cursor *c, struct ng_option *o)
 {
+    *o = (struct ng_option){0, 0, NULL};
     if (c->left < 4)
         return NG_OPT_END;
     dfs_cap__get16(c, &o->code);
@@ -108,8 +109,8 @@ struct ng_block {
 static bool read_idb(dfs_capreader *r, struct ng_block *b, struct dfs_record *rec)
 {
     (void)rec;
-    uint16_t linktype, reserved;
-    uint32_t snaplen;
+    uint16_t linktype = 0, reserved = 0;
+    uint32_t snaplen = 0;
     if (!dfs_cap__get16(&b->body, &linktype) || !dfs_cap__get16(&b->body, &reserved) ||
         !dfs_cap__get32(&b->body, &snaplen)) {
         r->damaged++;
@@ -217,8 +218,8 @@ static void isb_time(dfs_capreader *r, const struct dfs_cap__iface *ifc, uint16_
 static bool read_isb(dfs_capreader *r, struct ng_block *b, struct dfs_record *rec)
 {
     (void)rec;
-    uint32_t ifid;
-    uint64_t ts;
+    uint32_t ifid = 0;
+    uint64_t ts = 0;
     if (!dfs_cap__get32(&b->body, &ifid) || !dfs_cap__get_ts(&b->body, &ts)) {
         r->damaged++;
         dfs_cap__warn(r, 0,
