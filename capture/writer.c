@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dfuscope/capture.h"
+#include "cap_internal.h"
 
 struct dfs_capwriter {
     FILE *fp;
@@ -24,23 +24,15 @@ static void put(dfs_capwriter *w, const void *p, size_t n)
 static void put32(dfs_capwriter *w, uint32_t v)
 {
     if (w->swap)
-        v = ((v >> 24) & 0xff) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24);
+        v = dfs_cap__swap32(v);
     put(w, &v, 4);
 }
 
 static void put16(dfs_capwriter *w, uint16_t v)
 {
     if (w->swap)
-        v = (uint16_t)((v >> 8) | (v << 8));
+        v = dfs_cap__swap16(v);
     put(w, &v, 2);
-}
-
-static bool host_little(void)
-{
-    const uint16_t one = 1;
-    uint8_t b;
-    memcpy(&b, &one, 1);
-    return b == 1;
 }
 
 static void write_header(dfs_capwriter *w, int linktype)
@@ -104,8 +96,8 @@ dfs_result dfs_capwriter_open_stream_order(FILE *fp, enum dfs_capformat format, 
         return DFS_E_NOMEM;
     w->fp = fp;
     w->format = format;
-    w->swap = (order == DFS_ORDER_LITTLE && !host_little()) ||
-              (order == DFS_ORDER_BIG && host_little());
+    w->swap = (order == DFS_ORDER_LITTLE && !dfs_cap__host_little()) ||
+              (order == DFS_ORDER_BIG && dfs_cap__host_little());
     write_header(w, linktype);
     if (w->failed) {
         free(w);
@@ -209,13 +201,7 @@ static void put_opt_u64(dfs_capwriter *w, uint16_t code, uint64_t v)
 {
     put16(w, code);
     put16(w, 8);
-    uint64_t x = v;
-    if (w->swap) {
-        uint64_t y = 0;
-        for (int i = 0; i < 8; i++)
-            y = (y << 8) | ((x >> (8 * i)) & 0xff);
-        x = y;
-    }
+    uint64_t x = w->swap ? dfs_cap__swap64(v) : v;
     put(w, &x, 8);
 }
 

@@ -338,6 +338,14 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
+/* What the command line asks for. */
+struct extract_args {
+    const char *out;
+    int fmt; /* enum fmt, or -1: from the output file's name */
+    int fill;
+    bool quiet;
+};
+
 enum { OPT_FORMAT = 256, OPT_DIR, OPT_DEVICE, OPT_ALT, OPT_FILL, OPT_MAXIMAGE };
 static const struct option longopts[] = {
     {"output", required_argument, NULL, 'o'},
@@ -353,29 +361,22 @@ static const struct option longopts[] = {
 };
 const struct cli_options cmd_extract_options = {"ho:q", longopts};
 
-int cmd_extract(int argc, char **argv)
+/* The options into *a and *c. Returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, struct extract_args *a, struct extract_ctx *c)
 {
-    struct extract_ctx c = {.alt = -1};
-    c.im.limit = 256u << 20;
-    const char *out = NULL;
-    int fmt = -1;
-    int fill = 0xff;
-    bool quiet = false;
-    struct run_opts ro = {.cmd = "extract"};
-    dfs_options_init(&ro.dopt);
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, cmd_extract_options.shortopts, longopts, NULL)) != -1) {
         char *end;
         switch (opt) {
-        case 'o': out = optarg; break;
+        case 'o': a->out = optarg; break;
         case OPT_FORMAT:
             if (!strcmp(optarg, "bin"))
-                fmt = FMT_BIN;
+                a->fmt = FMT_BIN;
             else if (!strcmp(optarg, "ihex") || !strcmp(optarg, "hex"))
-                fmt = FMT_IHEX;
+                a->fmt = FMT_IHEX;
             else if (!strcmp(optarg, "srec"))
-                fmt = FMT_SREC;
+                a->fmt = FMT_SREC;
             else {
                 cli_err("extract", "--format '%s': expected bin, ihex or srec", optarg);
                 return EXIT_USAGE;
@@ -383,16 +384,16 @@ int cmd_extract(int argc, char **argv)
             break;
         case OPT_DIR:
             if (!strcmp(optarg, "download"))
-                c.upload = false;
+                c->upload = false;
             else if (!strcmp(optarg, "upload"))
-                c.upload = true;
+                c->upload = true;
             else {
                 cli_err("extract", "--direction '%s': expected download or upload", optarg);
                 return EXIT_USAGE;
             }
             break;
         case OPT_DEVICE:
-            if (!parse_device_option(&c.filter, optarg, "extract"))
+            if (!parse_device_option(&c->filter, optarg, "extract"))
                 return EXIT_USAGE;
             break;
         case OPT_ALT: {
@@ -402,7 +403,7 @@ int cmd_extract(int argc, char **argv)
                 cli_err("extract", "--alt '%s': expected a number 0-255", optarg);
                 return EXIT_USAGE;
             }
-            c.alt = (int)v;
+            c->alt = (int)v;
             break;
         }
         case OPT_FILL: {
@@ -413,7 +414,7 @@ int cmd_extract(int argc, char **argv)
                         optarg);
                 return EXIT_USAGE;
             }
-            fill = (int)v;
+            a->fill = (int)v;
             break;
         }
         case OPT_MAXIMAGE: {
@@ -424,131 +425,129 @@ int cmd_extract(int argc, char **argv)
                         optarg);
                 return EXIT_USAGE;
             }
-            c.im.limit = v;
+            c->im.limit = v;
             break;
         }
-        case 'q': quiet = true; break;
+        case 'q': a->quiet = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
-    if (optind != argc - 1 || !out) {
-        cli_err("extract", !out ? "no output file given (-o OUT)"
-                                : "expected one capture file (or - for standard input)");
+    if (optind != argc - 1 || !a->out) {
+        cli_err("extract", !a->out ? "no output file given (-o OUT)"
+                                   : "expected one capture file (or - for standard input)");
         usage(stderr);
-        dev_filter_free(&c.filter);
         return EXIT_USAGE;
     }
-    if (fmt < 0)
-        fmt = ends_with(out, ".hex") || ends_with(out, ".ihex") || ends_with(out, ".ihx")
-                  ? FMT_IHEX
-              : ends_with(out, ".srec") || ends_with(out, ".s19") || ends_with(out, ".s28") ||
-                      ends_with(out, ".s37") || ends_with(out, ".mot")
-                  ? FMT_SREC
-                  : FMT_BIN;
-    ro.path = argv[optind];
-    ro.filter = &c.filter;
-    ro.progress = !quiet;
-    struct dfs_sink sink = {.user = &c, .on_mem = on_mem};
-    struct run_result res;
-    dfs_decoder *dec = NULL;
-    int rc = run_capture(&ro, &sink, &dec, &res);
-    if (rc) {
-        image_free(&c.im);
-        dev_filter_free(&c.filter);
-        return rc;
-    }
-    dfs_decoder_free(dec);
-    dev_filter_free(&c.filter);
-    const char *what = c.upload ? "read" : "written";
-    if (c.too_big) {
+    if (a->fmt < 0)
+        a->fmt = ends_with(a->out, ".hex") || ends_with(a->out, ".ihex") ||
+                         ends_with(a->out, ".ihx")
+                     ? FMT_IHEX
+                 : ends_with(a->out, ".srec") || ends_with(a->out, ".s19") ||
+                         ends_with(a->out, ".s28") || ends_with(a->out, ".s37") ||
+                         ends_with(a->out, ".mot")
+                     ? FMT_SREC
+                     : FMT_BIN;
+    return -1;
+}
+
+/* Is there one image to write? Returns -1 if so, else the exit status
+ * (having said why). */
+static int check_extracted(const struct extract_ctx *c, const char *path, const char *what)
+{
+    if (c->too_big) {
         cli_err("extract", "%s: the image is larger than --max-image %" PRIu64
                            " bytes (or out of memory); nothing written",
-                ro.path, c.im.limit);
-        image_free(&c.im);
+                path, c->im.limit);
         return EXIT_USAGE;
     }
-    if (c.any_plain && (c.any_dfuse || c.n_groups > 1)) {
+    if (c->any_plain && (c->any_dfuse || c->n_groups > 1)) {
         cli_err("extract",
                 "%s: the capture holds DFU 1.1 images of several devices or alternate settings "
                 "(their offsets overlap); choose one with --device and --alt",
-                ro.path);
-        image_free(&c.im);
+                path);
         return EXIT_USAGE;
     }
-    if (!c.im.bytes) {
-        fprintf(stderr, "%s: no memory %s in this capture%s", ro.path, what,
-                c.failed_ops ? "" : "\n");
-        if (c.failed_ops)
+    if (!c->im.bytes) {
+        fprintf(stderr, "%s: no memory %s in this capture%s", path, what,
+                c->failed_ops ? "" : "\n");
+        if (c->failed_ops)
             fprintf(stderr, " (%" PRIu64 " operation%s failed, the first at frame %" PRIu64 ")\n",
-                    c.failed_ops, c.failed_ops == 1 ? "" : "s", c.failed_first_frame);
-        image_free(&c.im);
+                    c->failed_ops, c->failed_ops == 1 ? "" : "s", c->failed_first_frame);
         return EXIT_FINDINGS;
     }
-    /* span of a binary image */
-    struct run_iter it = {&c.im, 0, 0};
-    uint32_t start, lo = 0;
-    uint64_t len, hi = 0;
+    return -1;
+}
+
+/* The extents of the image, and the span [lo, hi) a binary covers. */
+struct span {
+    uint32_t lo;
+    uint64_t hi;
+    unsigned runs;
+    uint64_t gap_bytes;
+};
+
+/* Say on standard error what the image holds: its extents and gaps,
+ * overlaps, failed operations, bytes not captured. */
+static struct span report_extents(const struct extract_ctx *c, const char *path, const char *what)
+{
+    struct span s = {0, 0, 0, 0};
+    struct run_iter it = {&c->im, 0, 0};
+    uint32_t start;
+    uint64_t len, prev_end = 0;
     bool first = true;
-    unsigned runs = 0;
-    uint64_t gap_bytes = 0, prev_end = 0;
-    char unit[24];
-    snprintf(unit, sizeof unit, "%s", c.any_dfuse ? "address" : "offset");
     while (next_run(&it, &start, &len)) {
         if (first)
-            lo = start;
+            s.lo = start;
         else
-            gap_bytes += start - prev_end;
+            s.gap_bytes += start - prev_end;
         if (!first)
             fprintf(stderr, "%s: gap      0x%08" PRIx64 "-0x%08x (%" PRIu64 " bytes, not %s)\n",
-                    ro.path, prev_end, start - 1, start - prev_end, what);
-        fprintf(stderr, "%s: %s 0x%08x-0x%08" PRIx64 " (%" PRIu64 " bytes)\n", ro.path,
-                c.upload ? "read   " : "written", start, (uint64_t)start + len - 1, len);
+                    path, prev_end, start - 1, start - prev_end, what);
+        fprintf(stderr, "%s: %s 0x%08x-0x%08" PRIx64 " (%" PRIu64 " bytes)\n", path,
+                c->upload ? "read   " : "written", start, (uint64_t)start + len - 1, len);
         prev_end = (uint64_t)start + len;
-        hi = prev_end;
+        s.hi = prev_end;
         first = false;
-        runs++;
+        s.runs++;
     }
-    if (c.im.overlap_bytes)
+    if (c->im.overlap_bytes)
         fprintf(stderr,
                 "%s: %" PRIu64 " bytes were %s more than once (%" PRIu64
                 " with different data; the later data is kept), the first at frame %" PRIu64 "\n",
-                ro.path, c.im.overlap_bytes, what, c.im.overlap_diff, c.im.first_overlap_frame);
-    if (c.failed_ops)
+                path, c->im.overlap_bytes, what, c->im.overlap_diff, c->im.first_overlap_frame);
+    if (c->failed_ops)
         fprintf(stderr,
                 "%s: %" PRIu64 " operation%s failed and %s left out, the first at frame %" PRIu64
                 "\n",
-                ro.path, c.failed_ops, c.failed_ops == 1 ? "" : "s",
-                c.failed_ops == 1 ? "is" : "are", c.failed_first_frame);
-    if (c.missing_bytes)
+                path, c->failed_ops, c->failed_ops == 1 ? "" : "s",
+                c->failed_ops == 1 ? "is" : "are", c->failed_first_frame);
+    if (c->missing_bytes)
         fprintf(stderr, "%s: %" PRIu64 " bytes were transferred but not captured (snapshot "
                         "length too small?); they are missing from the image\n",
-                ro.path, c.missing_bytes);
-    if (fmt == FMT_BIN && hi - lo > c.im.limit) {
-        cli_err("extract",
-                "%s: a binary from 0x%08x to 0x%08" PRIx64 " would be %" PRIu64
-                " bytes, more than --max-image; use --format ihex or srec, which keep the gaps",
-                ro.path, lo, hi - 1, hi - lo);
-        image_free(&c.im);
-        return EXIT_USAGE;
-    }
-    FILE *f = strcmp(out, "-") == 0 ? stdout : fopen(out, fmt == FMT_BIN ? "wb" : "w");
+                path, c->missing_bytes);
+    return s;
+}
+
+/* Write the image to a->out in its format. False: it could not be (said). */
+static bool write_image(const struct extract_args *a, struct image *im, const struct span *s)
+{
+    FILE *f = strcmp(a->out, "-") == 0 ? stdout : fopen(a->out, a->fmt == FMT_BIN ? "wb" : "w");
     if (!f) {
-        cli_err("extract", "%s: cannot create: %s", out, strerror(errno));
-        image_free(&c.im);
-        return EXIT_USAGE;
+        cli_err("extract", "%s: cannot create: %s", a->out, strerror(errno));
+        return false;
     }
-    if (fmt == FMT_BIN) {
-        for (uint64_t a = lo; a < hi; a++) {
-            struct page *p = page_get(&c.im, (uint32_t)a & ~(PAGE - 1), false);
-            uint32_t off = (uint32_t)a & (PAGE - 1);
-            int v = p && (p->valid[off / 8] & (1u << (off & 7))) ? p->data[off] : fill;
+    if (a->fmt == FMT_BIN) {
+        for (uint64_t x = s->lo; x < s->hi; x++) {
+            struct page *p = page_get(im, (uint32_t)x & ~(PAGE - 1), false);
+            uint32_t off = (uint32_t)x & (PAGE - 1);
+            int v = p && (p->valid[off / 8] & (1u << (off & 7))) ? p->data[off] : a->fill;
             fputc(v, f);
         }
-    } else if (fmt == FMT_IHEX) {
-        write_ihex(f, &c.im);
+    } else if (a->fmt == FMT_IHEX) {
+        write_ihex(f, im);
     } else {
-        write_srec(f, &c.im);
+        write_srec(f, im);
     }
     bool werr = ferror(f) != 0;
     if (f != stdout)
@@ -556,14 +555,65 @@ int cmd_extract(int argc, char **argv)
     else
         werr |= fflush(f) != 0;
     if (werr) {
-        cli_err("extract", "%s: write error", out);
-        image_free(&c.im);
+        cli_err("extract", "%s: write error", a->out);
+        return false;
+    }
+    return true;
+}
+
+/* After the capture was read: check, describe and write the image. */
+static int extract_image(struct extract_ctx *c, const struct extract_args *a, const char *path)
+{
+    const char *what = c->upload ? "read" : "written";
+    int rc = check_extracted(c, path, what);
+    if (rc >= 0)
+        return rc;
+    char unit[24];
+    snprintf(unit, sizeof unit, "%s", c->any_dfuse ? "address" : "offset");
+    struct span s = report_extents(c, path, what);
+    if (a->fmt == FMT_BIN && s.hi - s.lo > c->im.limit) {
+        cli_err("extract",
+                "%s: a binary from 0x%08x to 0x%08" PRIx64 " would be %" PRIu64
+                " bytes, more than --max-image; use --format ihex or srec, which keep the gaps",
+                path, s.lo, s.hi - 1, s.hi - s.lo);
         return EXIT_USAGE;
     }
+    if (!write_image(a, &c->im, &s))
+        return EXIT_USAGE;
     fprintf(stderr, "%s: %" PRIu64 " bytes %s in %u extent%s (%s 0x%08x-0x%08" PRIx64 ")%s -> %s (%s)\n",
-            ro.path, c.im.bytes, what, runs, runs == 1 ? "" : "s", unit, lo, hi - 1,
-            gap_bytes && fmt == FMT_BIN ? ", gaps filled" : "", out,
-            fmt == FMT_BIN ? "binary" : fmt == FMT_IHEX ? "Intel HEX" : "S-record");
-    image_free(&c.im);
+            path, c->im.bytes, what, s.runs, s.runs == 1 ? "" : "s", unit, s.lo, s.hi - 1,
+            s.gap_bytes && a->fmt == FMT_BIN ? ", gaps filled" : "", a->out,
+            a->fmt == FMT_BIN ? "binary" : a->fmt == FMT_IHEX ? "Intel HEX" : "S-record");
     return 0;
+}
+
+int cmd_extract(int argc, char **argv)
+{
+    struct extract_ctx c = {.alt = -1};
+    c.im.limit = 256u << 20;
+    struct extract_args a = {.out = NULL, .fmt = -1, .fill = 0xff};
+    int rc = parse_args(argc, argv, &a, &c);
+    if (rc >= 0) {
+        dev_filter_free(&c.filter);
+        return rc;
+    }
+    struct run_opts ro = {.cmd = "extract"};
+    dfs_options_init(&ro.dopt);
+    ro.path = argv[optind];
+    ro.filter = &c.filter;
+    ro.progress = !a.quiet;
+    struct dfs_sink sink = {.user = &c, .on_mem = on_mem};
+    struct run_result res;
+    dfs_decoder *dec = NULL;
+    rc = run_capture(&ro, &sink, &dec, &res);
+    if (rc) {
+        image_free(&c.im);
+        dev_filter_free(&c.filter);
+        return rc;
+    }
+    dfs_decoder_free(dec);
+    dev_filter_free(&c.filter);
+    rc = extract_image(&c, &a, ro.path);
+    image_free(&c.im);
+    return rc;
 }

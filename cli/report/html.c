@@ -6,7 +6,11 @@
  * character references, so that no text taken from a capture can form
  * something that looks like a URL ("http:", "//") in the page source; C0
  * controls and DEL are shown as \xNN, and bytes that are not valid UTF-8 as
- * U+FFFD. The browser shows the same characters either way. */
+ * U+FFFD. The browser shows the same characters either way.
+ *
+ * Also the links to a frame's row in the transaction table, which every
+ * section writes. A leaf: it calls nothing else of the report. */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -115,4 +119,40 @@ void html_id(FILE *f, const char *s)
         else
             fputc('-', f);
     }
+}
+
+/* ---- frame links ------------------------------------------------------------------------ */
+
+bool rp_frame_anchor(const struct rp_page *p, uint64_t frame, char *buf, size_t size)
+{
+    if (!frame)
+        return false;
+    for (size_t i = 0; i < p->n_rows; i++) {
+        const struct rp_row *r = p->rows[i];
+        if (r->t.frame == frame || r->t.reply_frame == frame) {
+            snprintf(buf, size, "f%" PRIu64, r->t.frame);
+            return true;
+        }
+    }
+    /* in a stretch of the table that is not shown */
+    for (size_t i = 0; i + 1 < p->n_rows; i++) {
+        const struct rp_row *a = p->rows[i], *b = p->rows[i + 1];
+        if (b->seq == a->seq + 1)
+            continue;
+        uint64_t lo = a->t.reply_frame > a->t.frame ? a->t.reply_frame : a->t.frame;
+        if (frame > lo && frame < b->t.frame) {
+            snprintf(buf, size, "gap%" PRIu64, a->seq);
+            return true;
+        }
+    }
+    return false;
+}
+
+void rp_frame_link(const struct rp_page *p, uint64_t frame)
+{
+    char a[40];
+    if (rp_frame_anchor(p, frame, a, sizeof a))
+        fprintf(p->out, "<a class=\"frame\" href=\"#%s\">%" PRIu64 "</a>", a, frame);
+    else
+        fprintf(p->out, "<span class=\"frame\">%" PRIu64 "</span>", frame);
 }

@@ -222,99 +222,143 @@ static void row_note(FILE *o, uint8_t kind, size_t n, char addr[][24], uint64_t 
     }
 }
 
-static void write_lane_map(struct rp_page *p, uint32_t lane, const struct dfs_dfu_info *dfu,
-                           uint32_t instance, int *figno)
-{
-    FILE *o = p->out;
-    const struct rp_model *m = p->m;
-    bool dfuse = dfu && dfu->dfuse;
+/* ---- one figure: the memory map of one device lane ---------------------------------------- */
+
+#define ROW_TOP 34.0 /* the first alternate setting's row */
+#define ROW_H 28.0   /* an alternate setting's (or the chip's) row */
+#define ACC_H 20.0   /* a row of accesses under it */
+#define MAX_MARKS 256
+
+struct lane_map {
+    struct rp_page *p;
+    uint32_t lane;
+    bool dfuse;
     /* alternate settings: those advertised, and those used by accesses */
     struct alt_row rows[DFS_DFU_MAX_ALTS + 8];
-    size_t nr = 0;
+    size_t nr;
+    /* option byte areas written to, from the chip's reference manual */
+    const struct dfs_ob_area *obs[8];
+    size_t nob;
+    struct amap am;
+    double height;
+    char dev[64];
+};
+
+/* The marks of one row of accesses (what stands out gets one label for the
+ * row, placed in the widest free stretch next to it). */
+struct acc_row {
+    double mk0[MAX_MARKS], mk1[MAX_MARKS];
+    size_t nmk;
+    size_t n_note;
+    double note_x;
+    char note_addr[3][24];
+    uint64_t note_len;
+    uint8_t note_status;
+    bool note_out, note_lost;
+};
+
+static void add_mark(struct acc_row *ar, double x0, double x1)
+{
+    if (ar->nmk < MAX_MARKS) {
+        ar->mk0[ar->nmk] = x0;
+        ar->mk1[ar->nmk++] = x1;
+    }
+}
+
+static bool alt_has_kind(const struct rp_model *m, uint32_t lane, uint8_t alt, uint8_t kind)
+{
+    for (size_t i = 0; i < m->n_ext; i++)
+        if (m->ext[i].lane == lane && m->ext[i].alt == alt && m->ext[i].kind == kind)
+            return true;
+    return false;
+}
+
+static void collect_alts(struct lane_map *lm, const struct dfs_dfu_info *dfu)
+{
+    const struct rp_model *m = lm->p->m;
+    lm->dfuse = dfu && dfu->dfuse;
     if (dfu)
-        for (unsigned a = 0; a < dfu->n_alts && nr < DFS_DFU_MAX_ALTS; a++)
-            rows[nr++] = (struct alt_row){dfu->alts[a].alt, &dfu->alts[a]};
+        for (unsigned a = 0; a < dfu->n_alts && lm->nr < DFS_DFU_MAX_ALTS; a++)
+            lm->rows[lm->nr++] = (struct alt_row){dfu->alts[a].alt, &dfu->alts[a]};
     for (size_t i = 0; i < m->n_ext; i++) {
         const struct rp_ext_list *x = &m->ext[i];
-        if (x->lane != lane)
+        if (x->lane != lm->lane)
             continue;
-        dfuse |= x->dfuse;
+        lm->dfuse |= x->dfuse;
         bool have = false;
-        for (size_t k = 0; k < nr; k++)
-            have |= rows[k].alt == x->alt;
-        if (!have && nr < sizeof rows / sizeof rows[0])
-            rows[nr++] = (struct alt_row){x->alt, NULL};
+        for (size_t k = 0; k < lm->nr; k++)
+            have |= lm->rows[k].alt == x->alt;
+        if (!have && lm->nr < sizeof lm->rows / sizeof lm->rows[0])
+            lm->rows[lm->nr++] = (struct alt_row){x->alt, NULL};
     }
-    /* intervals of interest */
+}
+
+/* The address axis from the intervals of interest: advertised regions,
+ * accesses, and the option byte areas accessed. False: nothing to draw. */
+static bool build_axis(struct lane_map *lm)
+{
+    const struct rp_model *m = lm->p->m;
     struct iv *v = malloc(MAX_IV * sizeof *v);
     if (!v)
-        return;
+        return false;
     size_t nv = 0;
-    const struct dfs_ob_area *obs[8];
-    size_t nob = 0;
-    for (size_t k = 0; k < nr; k++)
-        if (rows[k].info && rows[k].info->layout_parsed)
-            for (unsigned r = 0; r < rows[k].info->layout.n_regions && nv < MAX_IV; r++)
-                v[nv++] = (struct iv){rows[k].info->layout.regions[r].start,
-                                      rows[k].info->layout.regions[r].end};
+    for (size_t k = 0; k < lm->nr; k++)
+        if (lm->rows[k].info && lm->rows[k].info->layout_parsed)
+            for (unsigned r = 0; r < lm->rows[k].info->layout.n_regions && nv < MAX_IV; r++)
+                v[nv++] = (struct iv){lm->rows[k].info->layout.regions[r].start,
+                                      lm->rows[k].info->layout.regions[r].end};
     for (size_t i = 0; i < m->n_ext; i++) {
         const struct rp_ext_list *x = &m->ext[i];
-        if (x->lane != lane)
+        if (x->lane != lm->lane)
             continue;
         for (size_t e = 0; e < x->n && nv < MAX_IV; e++) {
             v[nv++] = (struct iv){x->e[e].start, x->e[e].end};
             const struct dfs_ob_area *ob = x->dfuse ? dfs_ob_area_find((uint32_t)x->e[e].start) : NULL;
             bool have = false;
-            for (size_t k = 0; k < nob; k++)
-                have |= obs[k] == ob;
-            if (ob && !have && nob < 8)
-                obs[nob++] = ob;
+            for (size_t k = 0; k < lm->nob; k++)
+                have |= lm->obs[k] == ob;
+            if (ob && !have && lm->nob < 8)
+                lm->obs[lm->nob++] = ob;
         }
     }
-    for (size_t k = 0; k < nob && nv < MAX_IV; k++)
-        v[nv++] = (struct iv){obs[k]->start, obs[k]->end};
-    if (!nv) {
-        free(v);
-        return;
-    }
-    struct amap am;
-    am_build(&am, v, nv);
+    for (size_t k = 0; k < lm->nob && nv < MAX_IV; k++)
+        v[nv++] = (struct iv){lm->obs[k]->start, lm->obs[k]->end};
+    if (nv)
+        am_build(&lm->am, v, nv);
     free(v);
+    return nv > 0;
+}
 
-    /* rows of the figure */
-    const double top = 34, row_h = 28, acc_h = 20;
-    double y = top;
-    double height = top;
-    for (size_t k = 0; k < nr; k++) {
-        height += row_h;
+static double figure_height(const struct lane_map *lm)
+{
+    double height = ROW_TOP;
+    for (size_t k = 0; k < lm->nr; k++) {
+        height += ROW_H;
         for (uint8_t kind = 0; kind < RP_NEXT_KINDS; kind++)
-            for (size_t i = 0; i < m->n_ext; i++)
-                if (m->ext[i].lane == lane && m->ext[i].alt == rows[k].alt && m->ext[i].kind == kind) {
-                    height += acc_h;
-                    break;
-                }
+            if (alt_has_kind(lm->p->m, lm->lane, lm->rows[k].alt, kind))
+                height += ACC_H;
         height += 6;
     }
-    if (nob)
-        height += row_h;
-    height += 40;
+    if (lm->nob)
+        height += ROW_H;
+    return height + 40;
+}
 
-    char dev[64];
-    rp_device_label(p->dec, instance, dev, sizeof dev);
-    (*figno)++;
-    fprintf(o, "<figure><svg class=\"chart memmap\" data-lane=\"%u\" role=\"img\" "
-               "aria-labelledby=\"mm%d-title mm%d-desc\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\">",
-            lane, *figno, *figno, W, height, W, height);
-    fprintf(o, "<title id=\"mm%d-title\">", *figno);
-    html_fmt(o, "Memory map of device %s", dev);
-    fprintf(o, "</title><desc id=\"mm%d-desc\">", *figno);
-    for (size_t k = 0; k < nr; k++) {
-        if (!rows[k].info || !rows[k].info->layout_parsed) {
-            html_fmt(o, "Alternate setting %u advertises no memory layout. ", rows[k].alt);
+/* The figure's title and description (what a screen reader says). */
+static void write_desc(const struct lane_map *lm, int figno)
+{
+    FILE *o = lm->p->out;
+    const struct rp_model *m = lm->p->m;
+    fprintf(o, "<title id=\"mm%d-title\">", figno);
+    html_fmt(o, "Memory map of device %s", lm->dev);
+    fprintf(o, "</title><desc id=\"mm%d-desc\">", figno);
+    for (size_t k = 0; k < lm->nr; k++) {
+        if (!lm->rows[k].info || !lm->rows[k].info->layout_parsed) {
+            html_fmt(o, "Alternate setting %u advertises no memory layout. ", lm->rows[k].alt);
             continue;
         }
-        const struct dfs_layout *l = &rows[k].info->layout;
-        html_fmt(o, "Alternate setting %u (%s) advertises", rows[k].alt, l->name);
+        const struct dfs_layout *l = &lm->rows[k].info->layout;
+        html_fmt(o, "Alternate setting %u (%s) advertises", lm->rows[k].alt, l->name);
         for (unsigned r = 0; r < l->n_regions; r++) {
             char a[24], b[24];
             rp_addr(a, sizeof a, l->regions[r].start);
@@ -325,7 +369,7 @@ static void write_lane_map(struct rp_page *p, uint32_t lane, const struct dfs_df
     }
     for (size_t i = 0; i < m->n_ext; i++) {
         const struct rp_ext_list *x = &m->ext[i];
-        if (x->lane != lane)
+        if (x->lane != lm->lane)
             continue;
         char b[32];
         rp_bytes(b, sizeof b, x->bytes);
@@ -340,235 +384,242 @@ static void write_lane_map(struct rp_page *p, uint32_t lane, const struct dfs_df
                                                      : "");
     }
     fputs("</desc>", o);
-    fprintf(o, "<text x=\"8\" y=\"18\" style=\"font-weight:700;font-size:12px\">");
-    bool offsets = false;
-    for (size_t i = 0; i < m->n_ext; i++)
-        offsets |= m->ext[i].lane == lane && !m->ext[i].dfuse;
-    html_fmt(o, "Device %s%s", dev, offsets ? " \xE2\x80\x94 offsets in the firmware image" : "");
-    fputs("</text>", o);
+}
 
-    /* the areas' backgrounds */
-    for (size_t i = 0; i < am.n; i++)
-        fprintf(o, "<rect class=\"lane-bg\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>",
-                am.c[i].x0, top - 4, am.c[i].x1 - am.c[i].x0, height - top - 32);
-    for (size_t k = 0; k < nr; k++) {
-        const struct dfs_dfu_alt_info *ai = rows[k].info;
-        const struct dfs_layout *l = ai && ai->layout_parsed ? &ai->layout : NULL;
-        fprintf(o, "<g class=\"alt\" data-alt=\"%u\"><text x=\"8\" y=\"%.1f\" style=\"font-weight:600\">",
-                rows[k].alt, y + 17);
-        if (dfuse || l)
-            html_fmt(o, "alt %u", rows[k].alt);
-        else
-            html_fmt(o, "image");
-        if (l && l->name[0]) {
-            char nm[40];
-            size_t ln = strlen(l->name);
-            if (ln > 22) {
-                /* cut at a character boundary, then an ellipsis */
-                ln = 21;
-                while (ln && ((unsigned char)l->name[ln] & 0xC0) == 0x80)
-                    ln--;
-                memcpy(nm, l->name, ln);
-                memcpy(nm + ln, "\xE2\x80\xA6", 4);
-            } else {
-                memcpy(nm, l->name, ln + 1);
-            }
-            fputs(" \xC2\xB7 ", o);
-            html_text(o, nm);
-        }
-        fputs("</text>", o);
-        if (l) {
-            for (unsigned r = 0; r < l->n_regions; r++) {
-                const struct dfs_layout_region *rg = &l->regions[r];
-                double x0 = am_x(&am, rg->start), x1 = am_x(&am, rg->end);
-                if (x1 - x0 < 2)
-                    x1 = x0 + 2;
-                char a[24], b[24], sz[32];
-                rp_addr(a, sizeof a, rg->start);
-                rp_addr(b, sizeof b, rg->end - 1);
-                rp_bytes(sz, sizeof sz, rg->size);
-                fprintf(o, "<g class=\"adv\"><title>");
-                html_fmt(o, "alt %u advertises %s\xE2\x80\x93%s: %u \xC3\x97 %s, %s%s%s", rows[k].alt, a, b,
-                         rg->count, sz, (rg->flags & DFS_MEM_READABLE) ? "r" : "-",
-                         (rg->flags & DFS_MEM_ERASABLE) ? "e" : "-", (rg->flags & DFS_MEM_WRITABLE) ? "w" : "-");
-                fprintf(o, "</title><rect class=\"region\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"22\"/>",
-                        x0, y + 2, x1 - x0);
-                char label[64];
-                snprintf(label, sizeof label, "%u \xC3\x97 %s %s%s%s", rg->count, sz,
-                         (rg->flags & DFS_MEM_READABLE) ? "r" : "", (rg->flags & DFS_MEM_ERASABLE) ? "e" : "",
-                         (rg->flags & DFS_MEM_WRITABLE) ? "w" : "");
-                if (x1 - x0 > 6.5 * (double)strlen(label))
-                    fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>", (x0 + x1) / 2,
-                            y + 17, label);
-                fputs("</g>", o);
-            }
+/* The row of an alternate setting: its name and the regions it advertises. */
+static void write_alt_row(const struct lane_map *lm, const struct alt_row *row, double y)
+{
+    FILE *o = lm->p->out;
+    const struct dfs_dfu_alt_info *ai = row->info;
+    const struct dfs_layout *l = ai && ai->layout_parsed ? &ai->layout : NULL;
+    fprintf(o, "<g class=\"alt\" data-alt=\"%u\"><text x=\"8\" y=\"%.1f\" style=\"font-weight:600\">",
+            row->alt, y + 17);
+    if (lm->dfuse || l)
+        html_fmt(o, "alt %u", row->alt);
+    else
+        html_fmt(o, "image");
+    if (l && l->name[0]) {
+        char nm[40];
+        size_t ln = strlen(l->name);
+        if (ln > 22) {
+            /* cut at a character boundary, then an ellipsis */
+            ln = 21;
+            while (ln && ((unsigned char)l->name[ln] & 0xC0) == 0x80)
+                ln--;
+            memcpy(nm, l->name, ln);
+            memcpy(nm + ln, "\xE2\x80\xA6", 4);
         } else {
-            fprintf(o, "<text class=\"muted\" x=\"%.1f\" y=\"%.1f\">", PX0 + 4, y + 17);
-            if (!dfuse)
-                fputs("DFU 1.1: no addresses, only offsets in the image", o);
-            else if (ai && ai->layout_error[0]) {
-                fputs("layout string does not parse: ", o);
-                html_text(o, ai->layout_error);
-            } else
-                fputs("no layout string in the capture", o);
-            fputs("</text>", o);
+            memcpy(nm, l->name, ln + 1);
         }
-        fputs("</g>", o);
-        y += row_h;
-        /* accesses through this alternate setting */
-        for (uint8_t kind = 0; kind < RP_NEXT_KINDS; kind++) {
-            bool any = false;
-            for (size_t i = 0; i < m->n_ext; i++)
-                any |= m->ext[i].lane == lane && m->ext[i].alt == rows[k].alt && m->ext[i].kind == kind;
-            if (!any)
-                continue;
-            fprintf(o, "<g class=\"acc acc-%s\"><text x=\"24\" y=\"%.1f\" class=\"muted\">%s</text>",
-                    kind_verb(kind), y + 14, kind_name(kind));
-            /* marks first; what stands out gets one label for the row, placed in
-             * the widest free stretch next to it */
-            double mk0[256], mk1[256];
-            size_t nmk = 0;
-            size_t n_note = 0;
-            double note_x = 0;
-            char note_addr[3][24];
-            uint64_t note_len = 0;
-            uint8_t note_status = RP_EXT_OK;
-            bool note_out = false, note_lost = false;
-            for (uint8_t st = 0; st < RP_NEXT_STATUS; st++)
-                for (size_t i = 0; i < m->n_ext; i++) {
-                    const struct rp_ext_list *x = &m->ext[i];
-                    if (x->lane != lane || x->alt != rows[k].alt || x->kind != kind || x->status != st)
-                        continue;
-                    const char *stc = st == RP_EXT_FAILED        ? " x-failed"
-                                      : st == RP_EXT_UNCONFIRMED ? " x-unconfirmed"
-                                                                 : "";
-                    if (x->mass_erase && l) {
-                        for (unsigned r = 0; r < l->n_regions; r++) {
-                            const struct dfs_layout_region *rg = &l->regions[r];
-                            if (!(rg->flags & DFS_MEM_ERASABLE))
-                                continue;
-                            double x0 = am_x(&am, rg->start), x1 = am_x(&am, rg->end);
-                            fprintf(o, "<g class=\"xt mass\" data-frame=\"%" PRIu64 "\"><title>mass erase at frame %" PRIu64
-                                       "</title><rect class=\"%s%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"14\"/>"
-                                       "<rect class=\"hatch\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"14\"/></g>",
-                                    x->mass_frame, x->mass_frame, kind_class(kind), stc, x0, y + 3, x1 - x0, x0,
-                                    y + 3, x1 - x0);
-                            if (nmk < 256) {
-                                mk0[nmk] = x0;
-                                mk1[nmk++] = x1;
-                            }
-                        }
-                    }
-                    for (size_t e = 0; e < x->n; e++) {
-                        const struct rp_extent *ex = &x->e[e];
-                        double x0 = am_x(&am, ex->start), x1 = am_x(&am, ex->end);
-                        if (x1 - x0 < 3) {
-                            double c = (x0 + x1) / 2;
-                            x0 = c - 1.5;
-                            x1 = c + 1.5;
-                        }
-                        char a[24], b[24], sz[32];
-                        rp_addr(a, sizeof a, ex->start);
-                        rp_addr(b, sizeof b, ex->end - 1);
-                        rp_bytes(sz, sizeof sz, ex->end - ex->start);
-                        struct iv out[8];
-                        size_t nout = l && x->dfuse ? outside_parts(l, ex->start, ex->end, out, 8) : 0;
-                        bool lost = st == RP_EXT_UNCONFIRMED && lost_after(m, lane, ex->first_frame);
-                        char fr[40];
-                        bool link = rp_frame_anchor(p, ex->first_frame, fr, sizeof fr);
-                        fprintf(o, "<g class=\"xt%s%s\" data-addr=\"%s\" data-len=\"%" PRIu64 "\" "
-                                   "data-frame=\"%" PRIu64 "\">",
-                                nout ? " outside" : "", lost ? " lost" : "", a, ex->end - ex->start,
-                                ex->first_frame);
-                        if (link)
-                            fprintf(o, "<a href=\"#%s\">", fr);
-                        fputs("<title>", o);
-                        if (kind == RP_EXT_ERASE && ex->end - ex->start <= 1)
-                            html_fmt(o, "erase of the page at %s", a);
-                        else
-                            html_fmt(o, "%s %s\xE2\x80\x93%s (%s)", kind_verb(kind), a, b, sz);
-                        html_fmt(o, " through alt %u, %u operation%s from frame %" PRIu64 "%s%s%s", x->alt, ex->ops,
-                                 ex->ops == 1 ? "" : "s", ex->first_frame,
-                                 st == RP_EXT_UNCONFIRMED ? "; sent, but the device never confirmed it"
-                                 : st == RP_EXT_FAILED    ? "; the device refused it"
-                                                          : "",
-                                 lost ? "; the device was lost right after it" : "",
-                                 nout ? "; OUTSIDE the layout this alternate setting advertises" : "");
-                        fprintf(o, "</title><rect class=\"%s%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-                                   "height=\"14\"/>",
-                                kind_class(kind), stc, x0, y + 3, x1 - x0);
-                        for (size_t q = 0; q < nout; q++) {
-                            double o0 = am_x(&am, out[q].a), o1 = am_x(&am, out[q].b);
-                            if (o1 - o0 < 6) {
-                                double c = (o0 + o1) / 2;
-                                o0 = c - 3;
-                                o1 = c + 3;
-                            }
-                            fprintf(o, "<rect class=\"mark\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"18\"/>",
-                                    o0, y + 1, o1 - o0);
-                            if (o0 < x0)
-                                x0 = o0;
-                            if (o1 > x1)
-                                x1 = o1;
-                        }
-                        if (link)
-                            fputs("</a>", o);
-                        fputs("</g>", o);
-                        if (nmk < 256) {
-                            mk0[nmk] = x0;
-                            mk1[nmk++] = x1;
-                        }
-                        if (nout || st != RP_EXT_OK) {
-                            if (n_note < 3)
-                                snprintf(note_addr[n_note], sizeof note_addr[0], "%s", a);
-                            if (!n_note) {
-                                note_x = (x0 + x1) / 2;
-                                note_len = ex->end - ex->start;
-                            }
-                            n_note++;
-                            note_out |= nout > 0;
-                            note_lost |= lost;
-                            if (st > note_status)
-                                note_status = st;
-                        }
-                    }
-                }
-            if (n_note)
-                row_note(o, kind, n_note, note_addr, note_len, note_out, note_status, note_lost, note_x, y,
-                         mk0, mk1, nmk);
+        fputs(" \xC2\xB7 ", o);
+        html_text(o, nm);
+    }
+    fputs("</text>", o);
+    if (l) {
+        for (unsigned r = 0; r < l->n_regions; r++) {
+            const struct dfs_layout_region *rg = &l->regions[r];
+            double x0 = am_x(&lm->am, rg->start), x1 = am_x(&lm->am, rg->end);
+            if (x1 - x0 < 2)
+                x1 = x0 + 2;
+            char a[24], b[24], sz[32];
+            rp_addr(a, sizeof a, rg->start);
+            rp_addr(b, sizeof b, rg->end - 1);
+            rp_bytes(sz, sizeof sz, rg->size);
+            fprintf(o, "<g class=\"adv\"><title>");
+            html_fmt(o, "alt %u advertises %s\xE2\x80\x93%s: %u \xC3\x97 %s, %s%s%s", row->alt, a, b,
+                     rg->count, sz, (rg->flags & DFS_MEM_READABLE) ? "r" : "-",
+                     (rg->flags & DFS_MEM_ERASABLE) ? "e" : "-", (rg->flags & DFS_MEM_WRITABLE) ? "w" : "-");
+            fprintf(o, "</title><rect class=\"region\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"22\"/>",
+                    x0, y + 2, x1 - x0);
+            char label[64];
+            snprintf(label, sizeof label, "%u \xC3\x97 %s %s%s%s", rg->count, sz,
+                     (rg->flags & DFS_MEM_READABLE) ? "r" : "", (rg->flags & DFS_MEM_ERASABLE) ? "e" : "",
+                     (rg->flags & DFS_MEM_WRITABLE) ? "w" : "");
+            if (x1 - x0 > 6.5 * (double)strlen(label))
+                fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>", (x0 + x1) / 2,
+                        y + 17, label);
             fputs("</g>", o);
-            y += acc_h;
         }
-        y += 6;
+    } else {
+        fprintf(o, "<text class=\"muted\" x=\"%.1f\" y=\"%.1f\">", PX0 + 4, y + 17);
+        if (!lm->dfuse)
+            fputs("DFU 1.1: no addresses, only offsets in the image", o);
+        else if (ai && ai->layout_error[0]) {
+            fputs("layout string does not parse: ", o);
+            html_text(o, ai->layout_error);
+        } else
+            fputs("no layout string in the capture", o);
+        fputs("</text>", o);
     }
-    if (nob) {
-        fprintf(o, "<g class=\"chip\"><text x=\"8\" y=\"%.1f\" class=\"muted\">chip (reference manual)</text>",
-                y + 17);
-        for (size_t k = 0; k < nob; k++) {
-            double x0 = am_x(&am, obs[k]->start), x1 = am_x(&am, obs[k]->end);
-            char a[24], b[24];
-            rp_addr(a, sizeof a, obs[k]->start);
-            rp_addr(b, sizeof b, obs[k]->end - 1);
-            fputs("<g><title>", o);
-            html_fmt(o, "option bytes %s\xE2\x80\x93%s (%s), not advertised by any alternate setting", a, b,
-                     obs[k]->families);
-            fprintf(o, "</title><rect class=\"region-ob\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"22\"/>", x0,
-                    y + 2, x1 - x0);
-            if (x1 - x0 >= 80)
-                fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">option bytes</text></g>",
-                        (x0 + x1) / 2, y + 17);
-            else
-                fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">option bytes</text></g>", x0 - 4,
-                        y + 17);
+    fputs("</g>", o);
+}
+
+static const char *status_class(uint8_t st)
+{
+    return st == RP_EXT_FAILED        ? " x-failed"
+           : st == RP_EXT_UNCONFIRMED ? " x-unconfirmed"
+                                      : "";
+}
+
+/* A mass erase: every erasable region of the layout. */
+static void write_mass_erase(const struct lane_map *lm, const struct rp_ext_list *x,
+                             const struct dfs_layout *l, double y, struct acc_row *ar)
+{
+    FILE *o = lm->p->out;
+    for (unsigned r = 0; r < l->n_regions; r++) {
+        const struct dfs_layout_region *rg = &l->regions[r];
+        if (!(rg->flags & DFS_MEM_ERASABLE))
+            continue;
+        double x0 = am_x(&lm->am, rg->start), x1 = am_x(&lm->am, rg->end);
+        fprintf(o, "<g class=\"xt mass\" data-frame=\"%" PRIu64 "\"><title>mass erase at frame %" PRIu64
+                   "</title><rect class=\"%s%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"14\"/>"
+                   "<rect class=\"hatch\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"14\"/></g>",
+                x->mass_frame, x->mass_frame, kind_class(x->kind), status_class(x->status), x0, y + 3,
+                x1 - x0, x0, y + 3, x1 - x0);
+        add_mark(ar, x0, x1);
+    }
+}
+
+/* One merged extent of accesses, with red stripes over what lies outside
+ * the layout; what stands out is noted for the row's label. */
+static void write_extent(const struct lane_map *lm, const struct rp_ext_list *x,
+                         const struct rp_extent *ex, const struct dfs_layout *l, double y,
+                         struct acc_row *ar)
+{
+    FILE *o = lm->p->out;
+    uint8_t kind = x->kind, st = x->status;
+    double x0 = am_x(&lm->am, ex->start), x1 = am_x(&lm->am, ex->end);
+    if (x1 - x0 < 3) {
+        double c = (x0 + x1) / 2;
+        x0 = c - 1.5;
+        x1 = c + 1.5;
+    }
+    char a[24], b[24], sz[32];
+    rp_addr(a, sizeof a, ex->start);
+    rp_addr(b, sizeof b, ex->end - 1);
+    rp_bytes(sz, sizeof sz, ex->end - ex->start);
+    struct iv out[8];
+    size_t nout = l && x->dfuse ? outside_parts(l, ex->start, ex->end, out, 8) : 0;
+    bool lost = st == RP_EXT_UNCONFIRMED && lost_after(lm->p->m, lm->lane, ex->first_frame);
+    char fr[40];
+    bool link = rp_frame_anchor(lm->p, ex->first_frame, fr, sizeof fr);
+    fprintf(o, "<g class=\"xt%s%s\" data-addr=\"%s\" data-len=\"%" PRIu64 "\" "
+               "data-frame=\"%" PRIu64 "\">",
+            nout ? " outside" : "", lost ? " lost" : "", a, ex->end - ex->start, ex->first_frame);
+    if (link)
+        fprintf(o, "<a href=\"#%s\">", fr);
+    fputs("<title>", o);
+    if (kind == RP_EXT_ERASE && ex->end - ex->start <= 1)
+        html_fmt(o, "erase of the page at %s", a);
+    else
+        html_fmt(o, "%s %s\xE2\x80\x93%s (%s)", kind_verb(kind), a, b, sz);
+    html_fmt(o, " through alt %u, %u operation%s from frame %" PRIu64 "%s%s%s", x->alt, ex->ops,
+             ex->ops == 1 ? "" : "s", ex->first_frame,
+             st == RP_EXT_UNCONFIRMED ? "; sent, but the device never confirmed it"
+             : st == RP_EXT_FAILED    ? "; the device refused it"
+                                      : "",
+             lost ? "; the device was lost right after it" : "",
+             nout ? "; OUTSIDE the layout this alternate setting advertises" : "");
+    fprintf(o, "</title><rect class=\"%s%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+               "height=\"14\"/>",
+            kind_class(kind), status_class(st), x0, y + 3, x1 - x0);
+    for (size_t q = 0; q < nout; q++) {
+        double o0 = am_x(&lm->am, out[q].a), o1 = am_x(&lm->am, out[q].b);
+        if (o1 - o0 < 6) {
+            double c = (o0 + o1) / 2;
+            o0 = c - 3;
+            o1 = c + 3;
         }
-        fputs("</g>", o);
-        y += row_h;
+        fprintf(o, "<rect class=\"mark\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"18\"/>",
+                o0, y + 1, o1 - o0);
+        if (o0 < x0)
+            x0 = o0;
+        if (o1 > x1)
+            x1 = o1;
     }
-    /* the address axis */
-    double ya = height - 30;
+    if (link)
+        fputs("</a>", o);
+    fputs("</g>", o);
+    add_mark(ar, x0, x1);
+    if (nout || st != RP_EXT_OK) {
+        if (ar->n_note < 3)
+            snprintf(ar->note_addr[ar->n_note], sizeof ar->note_addr[0], "%s", a);
+        if (!ar->n_note) {
+            ar->note_x = (x0 + x1) / 2;
+            ar->note_len = ex->end - ex->start;
+        }
+        ar->n_note++;
+        ar->note_out |= nout > 0;
+        ar->note_lost |= lost;
+        if (st > ar->note_status)
+            ar->note_status = st;
+    }
+}
+
+/* The accesses of one kind through one alternate setting: done ones first,
+ * then refused, then unconfirmed; one label for the row. */
+static void write_access_row(const struct lane_map *lm, const struct alt_row *row, uint8_t kind,
+                             double y)
+{
+    FILE *o = lm->p->out;
+    const struct rp_model *m = lm->p->m;
+    const struct dfs_dfu_alt_info *ai = row->info;
+    const struct dfs_layout *l = ai && ai->layout_parsed ? &ai->layout : NULL;
+    fprintf(o, "<g class=\"acc acc-%s\"><text x=\"24\" y=\"%.1f\" class=\"muted\">%s</text>",
+            kind_verb(kind), y + 14, kind_name(kind));
+    struct acc_row row_marks;
+    struct acc_row *ar = &row_marks;
+    memset(ar, 0, sizeof *ar);
+    ar->note_status = RP_EXT_OK;
+    for (uint8_t st = 0; st < RP_NEXT_STATUS; st++)
+        for (size_t i = 0; i < m->n_ext; i++) {
+            const struct rp_ext_list *x = &m->ext[i];
+            if (x->lane != lm->lane || x->alt != row->alt || x->kind != kind || x->status != st)
+                continue;
+            if (x->mass_erase && l)
+                write_mass_erase(lm, x, l, y, ar);
+            for (size_t e = 0; e < x->n; e++)
+                write_extent(lm, x, &x->e[e], l, y, ar);
+        }
+    if (ar->n_note)
+        row_note(o, kind, ar->n_note, ar->note_addr, ar->note_len, ar->note_out, ar->note_status,
+                 ar->note_lost, ar->note_x, y, ar->mk0, ar->mk1, ar->nmk);
+    fputs("</g>", o);
+}
+
+/* The option byte areas accessed, which no alternate setting advertises. */
+static void write_chip_row(const struct lane_map *lm, double y)
+{
+    FILE *o = lm->p->out;
+    fprintf(o, "<g class=\"chip\"><text x=\"8\" y=\"%.1f\" class=\"muted\">chip (reference manual)</text>",
+            y + 17);
+    for (size_t k = 0; k < lm->nob; k++) {
+        const struct dfs_ob_area *ob = lm->obs[k];
+        double x0 = am_x(&lm->am, ob->start), x1 = am_x(&lm->am, ob->end);
+        char a[24], b[24];
+        rp_addr(a, sizeof a, ob->start);
+        rp_addr(b, sizeof b, ob->end - 1);
+        fputs("<g><title>", o);
+        html_fmt(o, "option bytes %s\xE2\x80\x93%s (%s), not advertised by any alternate setting", a, b,
+                 ob->families);
+        fprintf(o, "</title><rect class=\"region-ob\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"22\"/>", x0,
+                y + 2, x1 - x0);
+        if (x1 - x0 >= 80)
+            fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">option bytes</text></g>",
+                    (x0 + x1) / 2, y + 17);
+        else
+            fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">option bytes</text></g>", x0 - 4,
+                    y + 17);
+    }
+    fputs("</g>", o);
+}
+
+/* The address axis, broken between the areas. */
+static void write_addr_axis(FILE *o, const struct amap *am, double ya)
+{
     fputs("<g class=\"axis\">", o);
-    for (size_t i = 0; i < am.n; i++) {
-        const struct cluster *c = &am.c[i];
+    for (size_t i = 0; i < am->n; i++) {
+        const struct cluster *c = &am->c[i];
         char a[24], b[24];
         rp_addr(a, sizeof a, c->a);
         rp_addr(b, sizeof b, c->b);
@@ -580,17 +631,20 @@ static void write_lane_map(struct rp_page *p, uint32_t lane, const struct dfs_df
             fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/><text x=\"%.1f\" y=\"%.1f\" "
                        "text-anchor=\"end\" class=\"mono\">%s</text>",
                     c->x1, ya, c->x1, ya + 5, c->x1, ya + 28, b);
-        if (i + 1 < am.n) {
-            double x0 = c->x1, x1 = am.c[i + 1].x0;
+        if (i + 1 < am->n) {
+            double x0 = c->x1;
             char gap[32];
-            rp_bytes(gap, sizeof gap, am.c[i + 1].a - c->b);
+            rp_bytes(gap, sizeof gap, am->c[i + 1].a - c->b);
             fprintf(o, "<g class=\"brk\"><title>%s not shown</title><path class=\"arrow\" d=\"M%.1f %.1f l4 -5 "
                        "l4 10 l4 -10 l4 10 l4 -5\"/></g>",
                     gap, x0 + 5, ya);
-            (void)x1;
         }
     }
     fputs("</g></svg>", o);
+}
+
+static void write_legend(FILE *o, bool option_bytes)
+{
     fputs("<figcaption>Addresses run left to right; the axis is broken (zigzag) between areas far apart, "
           "each linear inside. Shaded bars: the regions each alternate setting advertises. Under them, "
           "what the session erased, wrote and read through it; red stripes mark what lies outside the "
@@ -610,11 +664,64 @@ static void write_lane_map(struct rp_page *p, uint32_t lane, const struct dfs_df
           "<li><svg width=\"26\" height=\"14\" aria-hidden=\"true\"><rect class=\"x-write x-unconfirmed\" x=\"1\" "
           "y=\"1\" width=\"24\" height=\"12\"/></svg>sent, never confirmed</li>",
           o);
-    if (nob)
+    if (option_bytes)
         fputs("<li><svg width=\"26\" height=\"14\" aria-hidden=\"true\"><rect class=\"region-ob\" x=\"1\" y=\"1\" "
               "width=\"24\" height=\"12\"/></svg>option bytes, from the chip's reference manual</li>",
               o);
     fputs("</ul></figure>\n", o);
+}
+
+/* The figure of one lane: for each alternate setting its row and the rows
+ * of its accesses, then the chip's option bytes, the axis and the legend. */
+static void write_lane_map(struct rp_page *p, uint32_t lane, const struct dfs_dfu_info *dfu,
+                           uint32_t instance, int *figno)
+{
+    FILE *o = p->out;
+    const struct rp_model *m = p->m;
+    struct lane_map map;
+    struct lane_map *lm = &map;
+    memset(lm, 0, sizeof *lm);
+    lm->p = p;
+    lm->lane = lane;
+    collect_alts(lm, dfu);
+    if (!build_axis(lm))
+        return;
+    lm->height = figure_height(lm);
+    double height = lm->height;
+    rp_device_label(p->dec, instance, lm->dev, sizeof lm->dev);
+    (*figno)++;
+    fprintf(o, "<figure><svg class=\"chart memmap\" data-lane=\"%u\" role=\"img\" "
+               "aria-labelledby=\"mm%d-title mm%d-desc\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\">",
+            lane, *figno, *figno, W, height, W, height);
+    write_desc(lm, *figno);
+    fprintf(o, "<text x=\"8\" y=\"18\" style=\"font-weight:700;font-size:12px\">");
+    bool offsets = false;
+    for (size_t i = 0; i < m->n_ext; i++)
+        offsets |= m->ext[i].lane == lane && !m->ext[i].dfuse;
+    html_fmt(o, "Device %s%s", lm->dev, offsets ? " \xE2\x80\x94 offsets in the firmware image" : "");
+    fputs("</text>", o);
+
+    /* the areas' backgrounds */
+    for (size_t i = 0; i < lm->am.n; i++)
+        fprintf(o, "<rect class=\"lane-bg\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>",
+                lm->am.c[i].x0, ROW_TOP - 4, lm->am.c[i].x1 - lm->am.c[i].x0, height - ROW_TOP - 32);
+    double y = ROW_TOP;
+    for (size_t k = 0; k < lm->nr; k++) {
+        write_alt_row(lm, &lm->rows[k], y);
+        y += ROW_H;
+        /* accesses through this alternate setting */
+        for (uint8_t kind = 0; kind < RP_NEXT_KINDS; kind++) {
+            if (!alt_has_kind(m, lane, lm->rows[k].alt, kind))
+                continue;
+            write_access_row(lm, &lm->rows[k], kind, y);
+            y += ACC_H;
+        }
+        y += 6;
+    }
+    if (lm->nob)
+        write_chip_row(lm, y);
+    write_addr_axis(o, &lm->am, height - 30);
+    write_legend(o, lm->nob > 0);
 }
 
 /* The same in words. */

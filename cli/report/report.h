@@ -3,8 +3,16 @@
  * model.c collects what the decoder says into bounded structures: a table of
  * rows (the first and last transactions and those around anything notable),
  * time buckets per device lane, merged memory extents, device events and
- * findings. page.c, timeline.c and memmap.c write the page from it. Nothing
- * here grows with the size of the capture beyond the limits below. */
+ * findings. Nothing here grows with the size of the capture beyond the
+ * limits below.
+ *
+ * The page is written in one direction: page.c composes it (head, verdict,
+ * devices, footer) and calls each section's writer in turn: timeline.c
+ * (with the close-up; its time axis in axis.c), memmap.c, findings.c,
+ * descriptors.c and table.c. Sections do not call each other or page.c;
+ * they take the model and write their section, with the shared helpers of
+ * the leaves below them: html.c (escaping, frame links), words.c (names and
+ * numbers), style.c (style sheet, SVG patterns), markdown.c. */
 #ifndef DFS_CLI_REPORT_H
 #define DFS_CLI_REPORT_H
 
@@ -195,20 +203,37 @@ struct rp_page {
     size_t n_rows;
 };
 
-/* frame links: writes the href target ("row-12" or "gap-3"), false if none */
-bool rp_frame_anchor(const struct rp_page *p, uint64_t frame, char *buf, size_t size);
-
+/* page.c: the whole page */
 void rp_write_page(struct rp_page *p);
-/* Markdown (the finding doc pages) as HTML */
-void rp_markdown(FILE *o, const char *md);
-void rp_write_timeline(struct rp_page *p);
-void rp_write_closeup(struct rp_page *p);
-void rp_write_memmap(struct rp_page *p);
 
-/* names shared by the writers */
+/* the sections, in the order of the page */
+void rp_write_timeline(struct rp_page *p);    /* timeline.c, with the close-up */
+void rp_write_memmap(struct rp_page *p);      /* memmap.c */
+void rp_write_findings(struct rp_page *p);    /* findings.c */
+void rp_write_descriptors(struct rp_page *p); /* descriptors.c */
+void rp_write_table(struct rp_page *p);       /* table.c */
+void rp_write_docs(struct rp_page *p);        /* findings.c: the doc pages */
+
+/* ---- html.c: frame links ------------------------------------------------------------------ */
+/* writes the href target ("f12" or "gap3"), false if none */
+bool rp_frame_anchor(const struct rp_page *p, uint64_t frame, char *buf, size_t size);
+/* the frame number, linked to its row when there is one */
+void rp_frame_link(const struct rp_page *p, uint64_t frame);
+
+/* ---- style.c ---------------------------------------------------------------------------------- */
+void rp_write_style(FILE *o); /* the style sheet (inside <style>) */
+void rp_write_defs(FILE *o);  /* the SVG patterns every figure uses */
+
+/* ---- markdown.c: Markdown (the finding doc pages) as HTML ------------------------------------- */
+void rp_markdown(FILE *o, const char *md);
+
+/* ---- words.c: names and numbers shared by the writers --------------------------------------- */
 const char *rp_state_short(uint8_t state);   /* "IDLE", "BUSY" ... "?" */
 const char *rp_state_class(uint8_t state);   /* "st-idle" ... */
 void rp_device_label(dfs_decoder *dec, uint32_t device, char *buf, size_t size);
+/* String descriptor idx of a device as UTF-8 ("" when not in the capture). */
+void rp_dev_string(dfs_decoder *dec, const struct dfs_device_info *info, uint8_t idx, char *out,
+                   size_t size);
 /* "0x1fff7870" style, 64-bit aware */
 void rp_addr(char *buf, size_t size, uint64_t a);
 void rp_bytes(char *buf, size_t size, uint64_t n);

@@ -3,18 +3,20 @@
  * polls and lost devices as labelled marks, bwPollTimeout windows under the
  * band. Long idle stretches are cut out of the time axis (marked as breaks),
  * and above RP_EXACT_TXNS transactions the lanes are drawn from time buckets,
- * with notable transactions still drawn one by one. Then the close-up: the
- * transactions just before the verdict, one box each. */
+ * with notable transactions still drawn one by one (the time axis and the
+ * label rows are axis.c's). Then the close-up: the transactions just before
+ * the verdict, one box each. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../diag.h"
+#include "axis.h"
 #include "report.h"
 
-#define W 1160.0
-#define PX0 190.0
-#define PX1 1140.0
+#define W RP_TL_W
+#define PX0 RP_TL_PX0
+#define PX1 RP_TL_PX1
 #define TOP 44.0
 #define LH 100.0
 /* inside a lane, from its top */
@@ -22,274 +24,8 @@
 #define BAND_Y 52.0    /* DFU state band, 18 px */
 #define POLL_Y 73.0    /* bwPollTimeout windows, 7 px */
 #define DOT_Y 89.0     /* finding dots */
-#define BRK_W 34.0
-#define MAX_BREAKS 10
-#define MAX_SEGS (MAX_BREAKS + 1)
-#define MAX_LABELS 256
 
-struct seg {
-    double t0, t1, x0, x1;
-};
-
-struct axis {
-    struct seg s[MAX_SEGS];
-    size_t n;
-};
-
-static double ax_x(const struct axis *a, double t)
-{
-    if (!a->n)
-        return PX0;
-    if (t <= a->s[0].t0)
-        return a->s[0].x0;
-    for (size_t i = 0; i < a->n; i++) {
-        const struct seg *s = &a->s[i];
-        if (t <= s->t1) {
-            if (t < s->t0) {
-                /* in the break before s */
-                const struct seg *p = &a->s[i - 1];
-                return p->x1 + (s->x0 - p->x1) * (t - p->t1) / (s->t0 - p->t1);
-            }
-            double pad = s->x1 - s->x0 > 24 ? 6 : 0;
-            if (s->t1 <= s->t0)
-                return (s->x0 + s->x1) / 2;
-            return s->x0 + pad + (s->x1 - s->x0 - 2 * pad) * (t - s->t0) / (s->t1 - s->t0);
-        }
-    }
-    return a->s[a->n - 1].x1;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-struct gap {
-    double t0, t1;
-};
-
-static int cmp_gap_len(const void *a, const void *b)
-{
-    const struct gap *x = a, *y = b;
-    double lx = x->t1 - x->t0, ly = y->t1 - y->t0;
-    return lx > ly ? -1 : lx < ly;
-}
-
-static int cmp_gap_t(const void *a, const void *b)
-{
-    const struct gap *x = a, *y = b;
-    return x->t0 < y->t0 ? -1 : x->t0 > y->t0;
-}
-
-/* Build the broken time axis from the activity times. Each stretch gets a
- * width from its share of the time and of the activity, the one holding
- * `focus` (the verdict) twice that. */
-static void ax_build(struct axis *a, double *t, size_t n, double focus)
-{
-    memset(a, 0, sizeof *a);
-    if (!n) {
-        a->n = 1;
-        a->s[0] = (struct seg){0, 1, PX0, PX1};
-        return;
-    }
-    qsort(t, n, sizeof *t, cmp_double);
-    double span = t[n - 1] - t[0];
-    double thr = span * 0.02 > 1.0 ? span * 0.02 : 1.0;
-    struct gap g[MAX_BREAKS + 1];
-    size_t ng = 0;
-    for (size_t i = 0; i + 1 < n; i++) {
-        if (t[i + 1] - t[i] <= thr)
-            continue;
-        struct gap x = {t[i], t[i + 1]};
-        if (ng < MAX_BREAKS + 1)
-            g[ng++] = x;
-        else
-            g[MAX_BREAKS] = x;
-        qsort(g, ng, sizeof *g, cmp_gap_len);
-        if (ng > MAX_BREAKS)
-            ng = MAX_BREAKS;
-    }
-    qsort(g, ng, sizeof *g, cmp_gap_t);
-    double start = t[0];
-    for (size_t i = 0; i < ng; i++) {
-        a->s[a->n++] = (struct seg){start, g[i].t0, 0, 0};
-        start = g[i].t1;
-    }
-    a->s[a->n++] = (struct seg){start, t[n - 1], 0, 0};
-    /* weights */
-    double wt[MAX_SEGS], wsum = 0, total = 0;
-    size_t cnt[MAX_SEGS] = {0};
-    for (size_t i = 0, k = 0; i < n; i++) {
-        while (k + 1 < a->n && t[i] > a->s[k].t1)
-            k++;
-        cnt[k]++;
-    }
-    for (size_t i = 0; i < a->n; i++)
-        total += a->s[i].t1 - a->s[i].t0;
-    for (size_t i = 0; i < a->n; i++) {
-        double d = a->s[i].t1 - a->s[i].t0;
-        wt[i] = 0.5 * (total > 0 ? d / total : 1.0 / (double)a->n) + 0.5 * (double)cnt[i] / (double)n;
-        if (focus >= a->s[i].t0 && focus <= a->s[i].t1)
-            wt[i] *= 2;
-        wsum += wt[i];
-    }
-    /* widths, at least minw each */
-    double avail = (PX1 - PX0) - (double)ng * BRK_W;
-    double minw = avail / (double)a->n < 90 ? avail / (double)a->n : 90;
-    double w[MAX_SEGS];
-    bool fixed[MAX_SEGS] = {false};
-    for (int round = 0; round < MAX_SEGS; round++) {
-        double free_w = avail, free_wt = 0;
-        for (size_t i = 0; i < a->n; i++) {
-            if (fixed[i])
-                free_w -= minw;
-            else
-                free_wt += wt[i];
-        }
-        bool changed = false;
-        for (size_t i = 0; i < a->n; i++) {
-            if (fixed[i]) {
-                w[i] = minw;
-                continue;
-            }
-            w[i] = free_wt > 0 ? free_w * wt[i] / free_wt : free_w / (double)a->n;
-            if (w[i] < minw) {
-                fixed[i] = true;
-                changed = true;
-            }
-        }
-        if (!changed)
-            break;
-    }
-    (void)wsum;
-    double x = PX0;
-    for (size_t i = 0; i < a->n; i++) {
-        a->s[i].x0 = x;
-        a->s[i].x1 = x + w[i];
-        x += w[i] + BRK_W;
-    }
-}
-
-/* "16.05 s", "52.3 ms" for a time on the axis, with digits for the step */
-static void fmt_at(char *buf, size_t size, double t, double step)
-{
-    if (step >= 1 || t >= 100) {
-        int dec = step >= 1 ? 0 : step >= 0.1 ? 1 : 2;
-        snprintf(buf, size, "%.*f s", dec, t);
-    } else if (t >= 1) {
-        int dec = step >= 0.01 ? 2 : 3;
-        snprintf(buf, size, "%.*f s", dec, t);
-    } else {
-        int dec = step >= 0.001 ? 0 : 1;
-        snprintf(buf, size, "%.*f ms", dec, t * 1000);
-    }
-}
-
-static double nice_step(double raw)
-{
-    double e = rp_pow10_below(raw);
-    double f = raw / e;
-    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * e;
-}
-
-static void write_axis(FILE *o, const struct axis *a, double y, double height)
-{
-    fprintf(o, "<g class=\"axis\" aria-hidden=\"true\">");
-    for (size_t i = 0; i < a->n; i++) {
-        const struct seg *s = &a->s[i];
-        fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", s->x0, y, s->x1, y);
-        double d = s->t1 - s->t0;
-        double width = s->x1 - s->x0;
-        if (d <= 0) {
-            char b[32];
-            fmt_at(b, sizeof b, s->t0, 0.001);
-            fprintf(o, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
-                       "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"muted\">%s</text>",
-                    ax_x(a, s->t0), y, ax_x(a, s->t0), y + height, ax_x(a, s->t0), y - 6, b);
-            continue;
-        }
-        double step = nice_step(d / (width / 95 > 1 ? width / 95 : 1));
-        double first = rp_ceil(s->t0 / step) * step;
-        for (double t = first; t <= s->t1 + 1e-12; t += step) {
-            double x = ax_x(a, t);
-            char b[32];
-            fmt_at(b, sizeof b, t, step);
-            fprintf(o, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
-                       "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"muted\">%s</text>",
-                    x, y, x, y + height, x, y - 6, b);
-        }
-    }
-    fputs("</g>", o);
-    for (size_t i = 0; i + 1 < a->n; i++) {
-        double x0 = a->s[i].x1, x1 = a->s[i + 1].x0;
-        char d[32];
-        rp_secs(d, sizeof d, a->s[i + 1].t0 - a->s[i].t1);
-        fprintf(o, "<g class=\"brk\"><title>%s without activity, left out of the axis</title>"
-                   "<rect class=\"break\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>"
-                   "<path class=\"arrow\" d=\"M%.1f %.1f l4 -5 l4 10 l4 -10 l4 10 l4 -5\"/>"
-                   "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"muted\">%s</text></g>",
-                d, x0 + 2, y + 4, x1 - x0 - 4, height - 4, x0 + 7, y, (x0 + x1) / 2, y + 16, d);
-    }
-}
-
-/* ---- labels that must not overlap ---------------------------------------------------------- */
-
-struct labels {
-    double x0[2][MAX_LABELS], x1[2][MAX_LABELS];
-    size_t n[2];
-};
-
-/* A free label row for [x - width/2, x + width/2]: 0 or 1, -1 if none. */
-static int label_room_at(struct labels *l, double x, double width)
-{
-    double a = x - width / 2, b = x + width / 2;
-    for (int row = 0; row < 2; row++) {
-        bool free_row = true;
-        for (size_t i = 0; i < l->n[row] && free_row; i++)
-            if (a < l->x1[row][i] + 4 && b > l->x0[row][i] - 4)
-                free_row = false;
-        if (!free_row)
-            continue;
-        if (l->n[row] < MAX_LABELS) {
-            l->x0[row][l->n[row]] = a;
-            l->x1[row][l->n[row]] = b;
-            l->n[row]++;
-        }
-        return row;
-    }
-    return -1;
-}
-
-/* The same, moving the label up to 36 px away from x when it does not fit;
- * *x is updated to the centre used. */
-static int label_room_near(struct labels *l, double *x, double width, bool only_right)
-{
-    static const double shift[] = {0, 12, -12, 24, -24, 36, -36};
-    for (size_t i = 0; i < sizeof shift / sizeof shift[0]; i++) {
-        if (only_right && shift[i] < 0)
-            continue;
-        double c = *x + shift[i];
-        if (c - width / 2 < PX0 - 20 || c + width / 2 > W - 2)
-            continue;
-        int row = label_room_at(l, c, width);
-        if (row >= 0) {
-            *x = c;
-            return row;
-        }
-    }
-    return -1;
-}
-
-static int label_room(struct labels *l, double x, double width)
-{
-    return label_room_at(l, x, width);
-}
-
-static double label_y(int row)
-{
-    return row == 0 ? 13 : 25;
-}
+static void write_closeup(struct rp_page *p);
 
 /* ---- what goes on a lane ----------------------------------------------------------------- */
 
@@ -301,7 +37,7 @@ struct lane_draw {
     uint64_t lost_frame;
     size_t lost_finding; /* index + 1 */
     bool leave;          /* it left after a DfuSe leave request, as intended */
-    struct labels lab;
+    struct rp_labels lab;
 };
 
 static void txn_title(FILE *o, const struct rp_model *m, const struct dfs_dfu_txn *t)
@@ -370,10 +106,10 @@ static void event_mark(FILE *o, struct lane_draw *ld, const char *cls, double x,
         fprintf(o, "<path d=\"M%.1f %.1f l5 9 h-10 z\" style=\"fill:var(--warn)\"/>", x, y + 29);
     double tw = 6.2 * (double)strlen(label) + 4;
     double lx = x;
-    int row = label_room_near(&ld->lab, &lx, tw, false);
+    int row = rp_label_room_near(&ld->lab, &lx, tw, false);
     if (row >= 0)
         fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>", lx,
-                y + label_y(row), label);
+                y + rp_label_y(row), label);
 
     if (href)
         fputs("</a>", o);
@@ -381,10 +117,10 @@ static void event_mark(FILE *o, struct lane_draw *ld, const char *cls, double x,
 }
 
 static void draw_row_event(FILE *o, const struct rp_page *p, struct lane_draw *ld,
-                           const struct axis *a, const struct rp_row *r)
+                           const struct rp_axis *a, const struct rp_row *r)
 {
     const struct dfs_dfu_txn *t = &r->t;
-    double x = ax_x(a, rp_time(p->m, t->ts));
+    double x = rp_ax_x(a, rp_time(p->m, t->ts));
     char href[40], title[480], txn[400];
     snprintf(href, sizeof href, "f%" PRIu64, t->frame);
     dfs_dfu_txn_str(t, txn, sizeof txn);
@@ -429,7 +165,7 @@ static void poll_window(FILE *o, double x0, double x1, double y, bool early, uin
 }
 
 /* Exact drawing: every transaction of the lane. */
-static void lane_exact(FILE *o, const struct rp_page *p, struct lane_draw *ld, const struct axis *a)
+static void lane_exact(FILE *o, const struct rp_page *p, struct lane_draw *ld, const struct rp_axis *a)
 {
     const struct rp_model *m = p->m;
     double y = ld->y;
@@ -444,12 +180,12 @@ static void lane_exact(FILE *o, const struct rp_page *p, struct lane_draw *ld, c
         const struct rp_row *r = p->rows[i];
         if (r->kind != RP_ROW_DFU || r->t.lane != ld->lane)
             continue;
-        double x = ax_x(a, rp_time(m, r->t.ts));
+        double x = rp_ax_x(a, rp_time(m, r->t.ts));
         if (open && (r->t.device != bdev || r->t.state_after != bst)) {
             if (r->t.device == bdev)
                 band(o, bx0, x, y + BAND_Y, bst, true);
             else
-                band(o, bx0, ax_x(a, rp_time(m, last->t.reply_ts.sec ? last->t.reply_ts : last->t.ts)),
+                band(o, bx0, rp_ax_x(a, rp_time(m, last->t.reply_ts.sec ? last->t.reply_ts : last->t.ts)),
                      y + BAND_Y, bst, true);
             open = false;
         }
@@ -473,7 +209,7 @@ static void lane_exact(FILE *o, const struct rp_page *p, struct lane_draw *ld, c
                 m->devev[k].t >= rp_time(m, last->t.ts) && m->devev[k].t < end)
                 end = rp_time(m, last->t.reply_ts.sec ? last->t.reply_ts : last->t.ts);
         }
-        band(o, bx0, ax_x(a, end), y + BAND_Y, bst, true);
+        band(o, bx0, rp_ax_x(a, end), y + BAND_Y, bst, true);
     }
     fputs("</g>", o);
     /* poll windows */
@@ -484,13 +220,13 @@ static void lane_exact(FILE *o, const struct rp_page *p, struct lane_draw *ld, c
             continue;
         if (t->has_status && t->bState == DFS_STATE_DNBUSY && t->poll_timeout_ms) {
             double t0 = rp_time(m, t->reply_ts.sec ? t->reply_ts : t->ts);
-            poll_window(o, ax_x(a, t0), ax_x(a, t0 + t->poll_timeout_ms / 1000.0), y + POLL_Y, false,
+            poll_window(o, rp_ax_x(a, t0), rp_ax_x(a, t0 + t->poll_timeout_ms / 1000.0), y + POLL_Y, false,
                         t->frame);
         }
         if (rp_row_is_early_poll(t)) {
             double t1 = rp_time(m, t->ts);
             double t0 = t1 - (double)t->poll_wait_us / 1e6;
-            poll_window(o, ax_x(a, t0), ax_x(a, t0 + t->poll_asked_ms / 1000.0), y + POLL_Y, true,
+            poll_window(o, rp_ax_x(a, t0), rp_ax_x(a, t0 + t->poll_asked_ms / 1000.0), y + POLL_Y, true,
                         t->frame);
         }
     }
@@ -501,7 +237,7 @@ static void lane_exact(FILE *o, const struct rp_page *p, struct lane_draw *ld, c
         const struct dfs_dfu_txn *t = &p->rows[i]->t;
         if (p->rows[i]->kind != RP_ROW_DFU || t->lane != ld->lane)
             continue;
-        double x = ax_x(a, rp_time(m, t->ts));
+        double x = rp_ax_x(a, rp_time(m, t->ts));
         fprintf(o, "<a href=\"#f%" PRIu64 "\"><line class=\"tick tick-%s\" x1=\"%.1f\" y1=\"%.1f\" "
                    "x2=\"%.1f\" y2=\"%.1f\"/>",
                 t->frame, tick_class(t->request), x, y + TICK_BASE - tick_h(t->request), x,
@@ -523,7 +259,7 @@ struct col {
     float st[RP_NSTATES];
 };
 
-static void lane_buckets(FILE *o, const struct rp_page *p, struct lane_draw *ld, const struct axis *a)
+static void lane_buckets(FILE *o, const struct rp_page *p, struct lane_draw *ld, const struct rp_axis *a)
 {
     const struct rp_model *m = p->m;
     const struct rp_lane *rl = ld->rl;
@@ -534,7 +270,7 @@ static void lane_buckets(FILE *o, const struct rp_page *p, struct lane_draw *ld,
     for (size_t k = 0; k < RP_BUCKETS; k++) {
         const struct rp_bucket *b = &rl->b[k];
         double t0 = (double)k * m->bw, t1 = t0 + m->bw;
-        double x0 = ax_x(a, t0), x1 = ax_x(a, t1);
+        double x0 = rp_ax_x(a, t0), x1 = rp_ax_x(a, t1);
         size_t c0 = (size_t)((x0 - PX0) / COLW), c1 = (size_t)((x1 - PX0) / COLW);
         if (c0 >= ncols)
             c0 = ncols - 1;
@@ -616,12 +352,12 @@ static void lane_buckets(FILE *o, const struct rp_page *p, struct lane_draw *ld,
             continue;
         double t1 = rp_time(m, t->ts);
         double t0 = t1 - (double)t->poll_wait_us / 1e6;
-        poll_window(o, ax_x(a, t0), ax_x(a, t0 + t->poll_asked_ms / 1000.0), y + POLL_Y, true, t->frame);
+        poll_window(o, rp_ax_x(a, t0), rp_ax_x(a, t0 + t->poll_asked_ms / 1000.0), y + POLL_Y, true, t->frame);
     }
     fputs("</g>", o);
 }
 
-static void lane_events(FILE *o, const struct rp_page *p, struct lane_draw *ld, const struct axis *a)
+static void lane_events(FILE *o, const struct rp_page *p, struct lane_draw *ld, const struct rp_axis *a)
 {
     const struct rp_model *m = p->m;
     double y = ld->y;
@@ -629,8 +365,8 @@ static void lane_events(FILE *o, const struct rp_page *p, struct lane_draw *ld, 
     /* the device lost: the strongest mark, placed first so its label wins */
     if (ld->lost_t >= 0) {
         const struct dfs_finding *f = &m->f[ld->lost_finding - 1];
-        double x = ax_x(a, ld->lost_t);
-        double xe = ax_x(a, m->end_t);
+        double x = rp_ax_x(a, ld->lost_t);
+        double xe = rp_ax_x(a, m->end_t);
         /* after the loss: absent until the lane's next instance, or the end */
         double next_t = -1;
         for (size_t k = 0; k < m->n_devev; k++) {
@@ -640,7 +376,7 @@ static void lane_events(FILE *o, const struct rp_page *p, struct lane_draw *ld, 
                 next_t = d->t;
         }
         fprintf(o, "<line class=\"absent\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x,
-                y + BAND_Y + 9, next_t >= 0 ? ax_x(a, next_t) : xe, y + BAND_Y + 9);
+                y + BAND_Y + 9, next_t >= 0 ? rp_ax_x(a, next_t) : xe, y + BAND_Y + 9);
         snprintf(title, sizeof title, "%s at frame %" PRIu64 " (%s): %s",
                  ld->leave ? "Left the bus" : "Device lost", ld->lost_frame, f->id, f->title);
         fprintf(o, "<g class=\"ev %s\" data-frame=\"%" PRIu64 "\"><a href=\"#finding-%zu\"><title>",
@@ -653,9 +389,9 @@ static void lane_events(FILE *o, const struct rp_page *p, struct lane_draw *ld, 
         double tw = 6.6 * (double)strlen(label) + 4;
         /* right of the line if there is room, else left of it */
         bool right = x + 4 + tw < W - 4;
-        int row = label_room(&ld->lab, right ? x + 4 + tw / 2 : x - 4 - tw / 2, tw);
+        int row = rp_label_room_at(&ld->lab, right ? x + 4 + tw / 2 : x - 4 - tw / 2, tw);
         fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s</text></a></g>",
-                right ? x + 4 : x - 4, y + label_y(row < 0 ? 0 : row), right ? "start" : "end", label);
+                right ? x + 4 : x - 4, y + rp_label_y(row < 0 ? 0 : row), right ? "start" : "end", label);
         if (next_t < 0 && xe - x > 90 && !ld->leave) {
             char d[32];
             rp_secs(d, sizeof d, m->end_t - ld->lost_t);
@@ -669,7 +405,7 @@ static void lane_events(FILE *o, const struct rp_page *p, struct lane_draw *ld, 
         const struct rp_devev *d = &m->devev[k];
         if (d->ev.lane != ld->lane)
             continue;
-        double x = ax_x(a, d->t);
+        double x = rp_ax_x(a, d->t);
         rp_device_label(p->dec, d->ev.device, dev, sizeof dev);
         if (d->ev.change == DFS_DEV_REENUMERATED) {
             char prev[64];
@@ -690,9 +426,9 @@ static void lane_events(FILE *o, const struct rp_page *p, struct lane_draw *ld, 
             snprintf(label, sizeof label, "back as %u.%u", d->ev.bus, devnum);
             double tw = 6.2 * (double)strlen(label) + 4;
             double lc = x + tw / 2 + 2;
-            int row = label_room_near(&ld->lab, &lc, tw, true);
+            int row = rp_label_room_near(&ld->lab, &lc, tw, true);
             if (row >= 0) {
-                fprintf(o, "<text x=\"%.1f\" y=\"%.1f\">", lc - tw / 2 + 2, y + label_y(row));
+                fprintf(o, "<text x=\"%.1f\" y=\"%.1f\">", lc - tw / 2 + 2, y + rp_label_y(row));
                 html_text(o, label);
                 fputs("</text>", o);
             }
@@ -704,10 +440,10 @@ static void lane_events(FILE *o, const struct rp_page *p, struct lane_draw *ld, 
             fprintf(o, "</title><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x, y + 16, x,
                     y + POLL_Y + 9);
             double lc = x;
-            int row = label_room_near(&ld->lab, &lc, 70, false);
+            int row = rp_label_room_near(&ld->lab, &lc, 70, false);
             if (row >= 0)
                 fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">left the bus</text>",
-                        lc, y + label_y(row));
+                        lc, y + rp_label_y(row));
             fputs("</g>", o);
         }
     }
@@ -722,7 +458,7 @@ static void lane_events(FILE *o, const struct rp_page *p, struct lane_draw *ld, 
         const struct dfs_finding *f = &m->f[i];
         if (!f->device || rp_lane_of(m, f->device) != ld->lane)
             continue;
-        double x = ax_x(a, rp_frame_time(m, f->frame));
+        double x = rp_ax_x(a, rp_frame_time(m, f->frame));
         fprintf(o, "<g class=\"ev ev-finding sev-%s\" data-id=\"", dfs_severity_name(f->severity));
         html_text(o, f->id);
         fprintf(o, "\"><a href=\"#finding-%zu\"><title>", i + 1);
@@ -848,7 +584,7 @@ void rp_write_timeline(struct rp_page *p)
     }
     if (!nl) {
         fputs("<p>No DFU transactions to draw.</p>\n", o);
-        rp_write_closeup(p);
+        write_closeup(p);
         fputs("</section>\n", o);
         free(ld);
         return;
@@ -892,8 +628,8 @@ void rp_write_timeline(struct rp_page *p)
     double focus = -1;
     if (m->n_f && m->f[0].severity > DFS_SEV_NOTE)
         focus = rp_frame_time(m, m->f[0].frame);
-    struct axis a;
-    ax_build(&a, t, nt, focus);
+    struct rp_axis a;
+    rp_ax_build(&a, t, nt, focus);
     free(t);
 
     double height = TOP + (double)nl * LH + 8;
@@ -915,7 +651,7 @@ void rp_write_timeline(struct rp_page *p)
         html_fmt(o, "The axis leaves out %.1f s without activity after %.3f s. ", a.s[i + 1].t0 - a.s[i].t1,
                  a.s[i].t1);
     fputs("</desc>", o);
-    write_axis(o, &a, TOP - 14, (double)nl * LH + 14);
+    rp_write_axis(o, &a, TOP - 14, (double)nl * LH + 14);
     for (size_t i = 0; i < nl; i++) {
         struct lane_draw *d = &ld[i];
         d->y = TOP + (double)i * LH;
@@ -944,7 +680,7 @@ void rp_write_timeline(struct rp_page *p)
     legend(o, !exact);
     fputs("</figure>\n", o);
     free(ld);
-    rp_write_closeup(p);
+    write_closeup(p);
     fputs("</section>\n", o);
 }
 
@@ -1009,7 +745,7 @@ static void step_text(const struct dfs_dfu_txn *t, char *l1, char *l2, char *l3,
         snprintf(l3, size, "%s", r);
 }
 
-void rp_write_closeup(struct rp_page *p)
+static void write_closeup(struct rp_page *p)
 {
     FILE *o = p->out;
     const struct rp_model *m = p->m;
@@ -1146,3 +882,4 @@ void rp_write_closeup(struct rp_page *p)
              dev, v->frame);
     fputs("</figcaption></figure>\n", o);
 }
+

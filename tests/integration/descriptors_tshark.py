@@ -26,9 +26,10 @@ by comparing nothing.
 usage: descriptors_tshark.py DFUSCOPE CAPTURE..."""
 import copy
 import json
-import shutil
 import subprocess
 import sys
+
+import tools
 
 SEP = "\x1f"
 DEVICE_FIELDS = ["bLength", "bcdUSB", "bDeviceClass", "bDeviceSubClass", "bDeviceProtocol",
@@ -263,9 +264,7 @@ def doctored(desc):
 
 
 def main():
-    if shutil.which("tshark") is None:
-        print("SKIP: tshark is not installed (scripts/test installs it)")
-        sys.exit(77)
+    tools.require("tshark")
     dfuscope, paths = sys.argv[1], sys.argv[2:]
     failed = False
     for p in paths:

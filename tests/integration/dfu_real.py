@@ -17,10 +17,11 @@
 usage: dfu_real.py DFUSCOPE"""
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
+
+import tools
 
 DATA = os.environ.get("DFS_TEST_DATA", os.path.join(os.path.dirname(__file__), "..", "data"))
 STM32 = os.path.join(DATA, "real", "stm32_dfu_install.pcap")
@@ -151,9 +152,7 @@ def check_audio(dfuscope):
 
 
 def main():
-    if shutil.which("tshark") is None or shutil.which("srec_cat") is None:
-        print("SKIP: tshark and srec_cat are needed (scripts/test installs them)")
-        sys.exit(77)
+    tools.require("tshark", "srec_cat")
     dfuscope = sys.argv[1]
     with tempfile.TemporaryDirectory() as tmp:
         ok = check_stm32(dfuscope, tmp) & check_audio(dfuscope)

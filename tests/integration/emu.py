@@ -4,13 +4,12 @@ against an emulated device, and a tiny runner that reports each check.
 The tests run with the dfuscope binary as argv[1] and DFS_SOURCE_DIR /
 DFS_BUILD_DIR in the environment (tests/CMakeLists.txt, dfs_py_test)."""
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import traceback
 
-SKIP = 77
+import tools
 
 SOURCE_DIR = os.environ.get("DFS_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD_DIR = os.environ.get("DFS_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
@@ -50,18 +49,18 @@ def pattern(n, seed=1):
 
 
 def need(*programs):
-    missing = [p for p in programs if shutil.which(p) is None]
-    if missing:
-        print("SKIP: not installed: " + ", ".join(missing) + " (scripts/test installs them)")
-        sys.exit(SKIP)
+    """Fail unless the programs are installed (scripts/test installs them)."""
+    tools.require(*programs)
 
 
 def need_bridge():
+    """The tests that need the bridge are registered only in builds with it
+    (tests/CMakeLists.txt): a dfuscope that cannot emulate fails them."""
     r = subprocess.run([dfuscope(), "emulate", "dfu11-device", "--", "true"],
                        capture_output=True, text=True, timeout=60)
-    if r.returncode != 0 and "without the emulation bridge" in r.stderr:
-        print("SKIP: dfuscope was built without umockdev (" + r.stderr.strip() + ")")
-        sys.exit(SKIP)
+    if r.returncode != 0:
+        tools.fail("dfuscope emulate dfu11-device -- true exited %d: %s"
+                   % (r.returncode, r.stderr.strip()))
 
 
 def run_checks(checks):

@@ -20,10 +20,11 @@ usage: long_capture.py DFUSCOPE BENCH_GEN"""
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
+
+import tools
 
 failures = []
 
@@ -42,9 +43,7 @@ def tshark_count(path, flt):
 
 def main():
     dfuscope, gen = sys.argv[1], sys.argv[2]
-    if not shutil.which("tshark"):
-        print("tshark is not installed (apt-get install tshark)")
-        sys.exit(77)
+    tools.require("tshark")
     with tempfile.TemporaryDirectory() as tmp:
         cap = os.path.join(tmp, "long.pcap")
         subprocess.run([gen, "40", cap], check=True, capture_output=True)

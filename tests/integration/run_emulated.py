@@ -21,10 +21,13 @@ usb_libusb.c) to an emulated device behind umockdev:
    against the model (and options) that made it, passes; replayed against
    a device that behaves otherwise, it fails.
 
-Skipped (exit 77) while `dfuscope emulate` is not built. DFS_EMULATOR may
-name another dfuscope build whose `emulate` command runs the devices.
+Registered with --no-bridge in a build without the emulation bridge
+(umockdev): it is then skipped (exit 77), saying so. In a build with it,
+an `emulate --list` that fails, or a missing tshark, fails the test.
+DFS_EMULATOR may name another dfuscope build whose `emulate` command runs
+the devices.
 
-usage: run_emulated.py DFUSCOPE"""
+usage: run_emulated.py DFUSCOPE [--no-bridge]"""
 import glob
 import json
 import os
@@ -33,6 +36,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+
+import tools
 
 DFUSCOPE = os.path.abspath(sys.argv[1])
 EMULATOR = os.environ.get("DFS_EMULATOR", DFUSCOPE)
@@ -108,10 +113,14 @@ def emulate_args_of(cmdfile):
 
 
 def main():
+    if "--no-bridge" in sys.argv[2:]:
+        tools.skip("this build has no emulation bridge (configure with umockdev and glib "
+                   "installed to build it)")
     probe = subprocess.run([EMULATOR, "emulate", "--list"], capture_output=True, text=True)
     if probe.returncode != 0:
-        print("skipped: dfuscope emulate is not available yet (%s)" % probe.stderr.strip())
-        return 77
+        tools.fail("%s emulate --list exited %d: %s"
+                   % (EMULATOR, probe.returncode, probe.stderr.strip()))
+    tools.require("tshark")
     tmp = tempfile.mkdtemp(prefix="dfs-emu-")
     try:
         # ---- 1. suites on each model -------------------------------------------------------

@@ -15,15 +15,17 @@
 4. Clean sessions of real dfu-util (DfuSe download with :leave, DFU 1.1
    upload/download): no error and no warning, and `dfuscope extract`
    rebuilds exactly the image dfu-util sent (generate.sh makes it), as
-   binary, and as Intel HEX and S-records converted back by srec_cat.
+   binary, and as Intel HEX and S-records converted back by srec_cat
+   (which scripts/test installs: without it the test fails).
 
 usage: seed_diagnosis.py DFUSCOPE"""
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
+
+import tools
 
 SRC = os.environ.get("DFS_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 CAPS = os.path.join(SRC, "fixtures", "captures")
@@ -116,9 +118,6 @@ def clean(dfuscope, name, size, base, tmp):
     ok = res.returncode == 0 and open(binf, "rb").read() == want
     check(ok, f"{name}: extract gives the {size}-byte image dfu-util sent"
               + ("" if ok else f" ({res.stderr.strip()})"))
-    if not shutil.which("srec_cat"):
-        print(f"skip {name}: srec_cat not installed, hex/srec not converted back")
-        return
     for fmt, ext, kind in (("ihex", "hex", "-intel"), ("srec", "srec", "-motorola")):
         out = os.path.join(tmp, f"{name}.{ext}")
         back = os.path.join(tmp, f"{name}.{ext}.bin")
@@ -133,9 +132,9 @@ def clean(dfuscope, name, size, base, tmp):
 
 def main():
     dfuscope = sys.argv[1]
+    tools.require("srec_cat")
     if not os.path.exists(os.path.join(CAPS, "seed-cubeprogrammer-ob-write.pcapng")):
-        print("skip: no reference captures in fixtures/captures")
-        return 77
+        tools.fail(f"no reference captures in {CAPS} (they are part of the sources)")
     seed(dfuscope)
     returns(dfuscope)
     rejected(dfuscope)

@@ -386,8 +386,7 @@ def norm(field, values):
 
 def test_random(env, captures):
     import random
-    if not shutil_which("sharkd"):
-        wsplugin.skip("sharkd is not installed (package wireshark-common)")
+    wsplugin.require("sharkd")
     rng = random.Random(6)
     for cap in captures:
         c = env.capture(cap)
@@ -640,7 +639,7 @@ def main():
         sys.exit(2)
     dfuscope, test, plugin, captures = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
     if test not in ("exports", "install") and not captures:
-        wsplugin.skip(f"no captures to run '{test}' on")
+        wsplugin.fail(f"no captures to run '{test}' on (tests/CMakeLists.txt names them)")
     if test == "exports":
         test_exports(plugin)
     else:

@@ -9,8 +9,9 @@ usage: test_dissector_gui.py DFUSCOPE PLUGIN CAPTURE [OUT.png]
 The image goes to OUT.png (default: wireshark-dfuscope.png in the build
 folder's tests/artifacts). With DFS_UPDATE_SCREENSHOT=1 it is also copied to
 docs/images/wireshark-dfuscope.png for the README: look at it before
-committing. When the GUI cannot start here (no Xvfb, no display, Wireshark
-exits), the test says why and is skipped (exit 77), never passed.
+committing. scripts/test installs Xvfb, Wireshark (Qt), xwd and xdotool, so
+when one is missing, Xvfb does not start, or Wireshark exits or shows no
+window, the test says why and fails.
 
 Checks: Wireshark's window appears; the last row of the packet details (the
 dfuscope tree, which only exists when the plugin is loaded) can be selected
@@ -25,6 +26,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import tools  # noqa: E402
 import wsplugin  # noqa: E402
 import xwdpng  # noqa: E402
 
@@ -91,9 +93,12 @@ def inner(capture, frame, out_png, work):
         res = subprocess.run(["timeout", "240", "xdotool", "search", "--sync", "--onlyvisible",
                               "--name", "Wireshark"], capture_output=True, text=True)
         wids = res.stdout.split()
-        if not wids or ws.poll() is not None:
-            print("SKIP: Wireshark's window did not appear (see wireshark.log)")
-            return 77
+        if ws.poll() is not None:
+            print(f"FAIL: Wireshark exited with status {ws.returncode} (see wireshark.log)")
+            return 1
+        if not wids:
+            print("FAIL: Wireshark's window did not appear within 240 s (see wireshark.log)")
+            return 1
         wid = wids[0]
         settle(work)
         xdo("windowsize", wid, W, H)
@@ -160,10 +165,7 @@ def outer(argv):
     build = os.environ.get("DFS_BUILD_DIR", ".")
     out = argv[4] if len(argv) > 4 else os.path.join(build, "tests", "artifacts",
                                                       "wireshark-dfuscope.png")
-    missing = [t for t in TOOLS if shutil.which(t) is None]
-    if missing:
-        wsplugin.skip("the GUI cannot be started here: missing " + ", ".join(missing) +
-                      " (packages xvfb, wireshark-qt, x11-apps, xdotool)")
+    tools.require(*TOOLS)
     frame = worst_frame(dfuscope, capture)
     with wsplugin.Env(plugin) as env:
         cap = env.capture(capture)
@@ -172,7 +174,7 @@ def outer(argv):
         png = os.path.join(work, "wireshark-dfuscope.png")
         if env.root:
             shutil.chown(work, "nobody", "nogroup")
-        for f in ("test_dissector_gui.py", "xwdpng.py", "wsplugin.py"):
+        for f in ("test_dissector_gui.py", "xwdpng.py", "wsplugin.py", "tools.py"):
             shutil.copy(os.path.join(HERE, f), work)
         cmd = ["xvfb-run", "-a", "-s", f"-screen 0 {W}x{H}x24", "python3",
                os.path.join(work, "test_dissector_gui.py"), "--inner", cap, str(frame), png,
@@ -189,10 +191,8 @@ def outer(argv):
             if os.path.exists(logf):
                 print("wireshark.log:\n" + open(logf).read()[-3000:])
             print(res.stderr.strip()[-3000:])
-            if res.returncode == 77 or not os.path.exists(png) and "SKIP" in res.stdout:
-                sys.exit(77)
             if "xvfb-run: error" in res.stderr or "Xvfb failed" in res.stderr:
-                wsplugin.skip("Xvfb could not start: " + res.stderr.strip()[-300:])
+                tools.fail("Xvfb could not start: " + res.stderr.strip()[-300:])
             sys.exit(1)
         os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
         shutil.copy(png, out)

@@ -3,7 +3,9 @@
 exit code, simulated on a fake /sys and /dev tree (DFUSCOPE_SYSROOT; this
 machine has no usbmon): usbmon not loaded, no permission, no such device,
 the device on another bus, no such bus, an ambiguous VID:PID; usage errors;
-and dropping root privileges when run through sudo (SUDO_UID/SUDO_GID).
+and dropping root privileges when run through sudo (SUDO_UID/SUDO_GID),
+which needs root: run as another user the test fails (scripts/test and CI
+run as root).
 
 usage: test_live_errors.py DFUSCOPE"""
 import os
@@ -12,6 +14,8 @@ import struct
 import subprocess
 import sys
 import tempfile
+
+import tools
 
 DATA = os.environ.get("DFS_TEST_DATA", os.path.join(os.path.dirname(__file__), "..", "data"))
 failures = []
@@ -176,7 +180,8 @@ def main():
         # dropping root privileges when started through sudo
         capture = os.path.join(DATA, "real", "stm32_dfu_install.pcap")
         if not is_root:
-            print("skip privilege-drop checks: they need root (this run is not)")
+            check(False, "privilege drop: the checks need root (scripts/test and CI run the "
+                         "tests as root); run the tests as root")
         else:
             private = os.path.join(tmp, "private.pcap")  # readable by root only
             shutil.copy(capture, private)

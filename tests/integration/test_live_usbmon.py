@@ -4,22 +4,20 @@ DFU device, capture it with `dfuscope capture --device` while `dfu-util -l`
 talks to it (read-only: it lists the alternate settings, reading string
 descriptors), and check that the written file holds that device's traffic.
 
-Otherwise the test reports itself skipped (exit 77) and says why: it never
-passes without having captured anything.
+Otherwise (no usbmon in the kernel, no DFU device on the bus) the test
+reports itself skipped (exit 77) and says why: it never passes without
+having captured anything. Without permission to read usbmon, or without
+dfu-util, it fails: scripts/test runs as root and installs dfu-util.
 
 usage: test_live_usbmon.py DFUSCOPE"""
 import glob
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
-
-def skip(why):
-    print(f"SKIP: {why}")
-    sys.exit(77)
+import tools
 
 
 def read(path):
@@ -50,18 +48,18 @@ def main():
         sys.exit(__doc__)
     dfuscope = sys.argv[1]
     if not os.path.exists("/sys/kernel/debug/usb/usbmon") and not os.path.exists("/dev/usbmon0"):
-        skip("no usbmon on this machine (neither /sys/kernel/debug/usb/usbmon nor "
+        tools.skip("no usbmon on this machine (neither /sys/kernel/debug/usb/usbmon nor "
              "/dev/usbmon0): 'sudo modprobe usbmon' where the kernel has it")
     devices = dfu_devices()
     if not devices:
-        skip("usbmon is there, but the kernel sees no DFU device (the emulated devices of "
+        tools.skip("usbmon is there, but the kernel sees no DFU device (the emulated devices of "
              "fixtures/ run through umockdev, below the kernel, so usbmon never sees them); "
              "connect one to run this test")
     bus, num, ident = devices[0]
     if not os.access(f"/dev/usbmon{bus}", os.R_OK):
-        skip(f"no permission to read /dev/usbmon{bus}: run the tests as root")
-    if not shutil.which("dfu-util"):
-        skip("dfu-util is not installed (apt-get install dfu-util)")
+        tools.fail(f"no permission to read /dev/usbmon{bus}: run the tests as root "
+                   "(scripts/test and CI do)")
+    tools.require("dfu-util")
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "live.pcapng")
         p = subprocess.Popen([dfuscope, "capture", "--no-status", "--device", f"{bus}.{num}",
@@ -78,6 +76,9 @@ def main():
         r = subprocess.run([dfuscope, "decode", out], capture_output=True, text=True)
         lines = [line for line in r.stdout.splitlines() if "GET_DESCRIPTOR STRING" in line]
         print(f"dfu-util -l: {lst.returncode}; {len(lines)} string descriptor reads captured")
+        if lst.returncode != 0:
+            print(f"FAIL dfu-util -l -d {ident} exited {lst.returncode}: {lst.stderr.strip()}")
+            ok = False
         if r.returncode != 0 or not lines:
             print("FAIL the capture does not hold the string descriptor reads of dfu-util -l")
             ok = False

@@ -10,7 +10,7 @@ DOM; the screenshots show the verdict banner in its colour and the page in
 the dark scheme when the browser asks for it; the print has pages. The
 screenshots and the PDF stay in BUILD/test-artefacts/report/browser/.
 
-Exit 77 (skipped) when chromium is not installed.
+Chromium missing fails the test (scripts/test installs it).
 
 usage: test_report_browser.py DFUSCOPE DFS_GENCAP"""
 import os
@@ -24,6 +24,7 @@ import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
 import htmlcheck  # noqa: E402
+import tools  # noqa: E402
 
 DFUSCOPE, GENCAP = sys.argv[1], sys.argv[2]
 BUILD = os.environ.get("DFS_BUILD_DIR", tempfile.gettempdir())
@@ -31,8 +32,7 @@ WORK = os.path.join(BUILD, "test-artefacts", "report", "browser")
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if not CHROMIUM:
-    print("skipped: chromium is not installed (apt-get install chromium)")
-    sys.exit(77)
+    tools.require("chromium")
 os.makedirs(WORK, exist_ok=True)
 
 failures = []

@@ -10,13 +10,14 @@ tshark's raw frame bytes: the setup bytes and the data bytes themselves.
 
 usage: tshark_compare.py DFUSCOPE CAPTURE...
 Exits 1 when any capture differs, printing the differences (at most 40 per
-capture); 77 when tshark is not installed."""
+capture); and fails when tshark is not installed (scripts/test installs it)."""
 import json
 import os
-import shutil
 import subprocess
 import sys
 from decimal import Decimal
+
+import tools
 
 FIELDS = [
     "frame.number", "frame.time_epoch", "frame.encap_type", "usb.urb_id", "usb.urb_type",
@@ -201,9 +202,7 @@ def compare(dfuscope, path):
 
 
 def main():
-    if shutil.which("tshark") is None:
-        print("SKIP: tshark is not installed (scripts/test installs it)")
-        sys.exit(77)
+    tools.require("tshark")
     if len(sys.argv) < 3:
         print(__doc__)
         sys.exit(2)

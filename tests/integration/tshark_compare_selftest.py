@@ -14,11 +14,12 @@ usage: tshark_compare_selftest.py DFUSCOPE
 (captures from $DFS_TEST_DATA/real)"""
 import functools
 import os
-import shutil
 import stat
 import subprocess
 import sys
 import tempfile
+
+import tools
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -116,9 +117,7 @@ def run(compare, wrapper, capture, doctor):
 
 
 def main():
-    if shutil.which("tshark") is None:
-        print("SKIP: tshark is not installed (scripts/test installs it)")
-        sys.exit(77)
+    tools.require("tshark")
     dfuscope = os.path.abspath(sys.argv[1])
     data = os.path.join(os.environ["DFS_TEST_DATA"], "real")
     compare = os.path.join(HERE, "tshark_compare.py")

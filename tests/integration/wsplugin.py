@@ -15,12 +15,8 @@ import subprocess
 import sys
 import tempfile
 
-SKIP = 77
-
-
-def skip(msg):
-    print("SKIP: " + msg)
-    sys.exit(SKIP)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tools import SKIP, fail, require, skip  # noqa: E402,F401
 
 
 def tshark_version():
@@ -35,13 +31,12 @@ class Env:
     """A HOME with the plugin installed, and a way to run tools there."""
 
     def __init__(self, plugin, keep=False):
-        if shutil.which("tshark") is None:
-            skip("tshark is not installed (scripts/test installs it)")
+        require("tshark")
         if not os.path.isfile(plugin):
             raise RuntimeError(f"plugin {plugin} does not exist")
         self.root = os.geteuid() == 0
-        if self.root and shutil.which("runuser") is None:
-            skip("running as root without runuser: cannot run tshark as a normal user")
+        if self.root:
+            require("runuser")  # Wireshark loads no personal plugins as root
         self.home = tempfile.mkdtemp(prefix="dfs-ws-")
         self.keep = keep
         self.version = tshark_version()

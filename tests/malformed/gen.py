@@ -14,8 +14,9 @@ NAME.expect, which says what is wrong and what dfuscope must do about it:
     good:    MALFORMED_FRAME=BASE_FRAME for each record that was not touched:
              decoded (`decode --urbs --json`) exactly as in the clean capture
 
-The expected messages are built here from the values planted in the file,
-not copied from dfuscope's output. Usage:
+The expected messages are built here from the values planted in the file
+and from the bytes of the records (frame numbers, lengths, offsets, data,
+descriptor fields), not copied from dfuscope's output. Usage:
 
     gen.py [OUTDIR]        write the corpus (default: beside this script)
     gen.py --big OUTDIR    write outstanding-100k.pcap (8 MB; check.py makes it
@@ -185,6 +186,59 @@ def controls(recs):
     return n + len(open_)
 
 
+# ---- what the records say, for the few cases that look at their contents ---------------
+
+DESC_TYPES = {1: "DEVICE", 2: "CONFIGURATION", 3: "STRING"}
+
+
+def setup(r):
+    """The setup packet of a control submit: bmRequestType, bRequest, wValue,
+    wIndex, wLength (wire order, at offset 40 of the usbmon header)."""
+    assert r.type == "S" and r.xfer == 2 and r.data[14] == 0
+    return struct.unpack_from("<BBHHH", r.data, 40)
+
+
+def get_descriptor(r):
+    """How `dfuscope decode` names a standard GET_DESCRIPTOR submit."""
+    rt, req, value, index, length = setup(r)
+    assert rt == 0x80 and req == 6
+    kind, idx = DESC_TYPES[value >> 8], value & 0xFF
+    if kind == "STRING":
+        what = "STRING %d lang 0x%04x" % (idx, index) if idx else "STRING"
+    else:
+        what = "%s index %d" % (kind, idx)
+    return "GET_DESCRIPTOR %s len %d" % (what, length)
+
+
+def data_of(r):
+    """The data bytes of a record (this capture has no isochronous descriptors)."""
+    assert r.u32(60) == 0
+    return r.data[HDR64:HDR64 + r.len_cap]
+
+
+def hexdump(b):
+    """How `dfuscope decode` shows data: the first 16 bytes, then '...'."""
+    return " ".join("%02x" % x for x in b[:16]) + (" ..." if len(b) > 16 else "")
+
+
+def ok_reply(r, words=None, no_submit=False):
+    """A successful completion: its length, and its data (or what it says)."""
+    d = data_of(r)
+    return "OK, %d B%s: %s" % (len(d), " (submit not captured)" if no_submit else "",
+                               words if words is not None else hexdump(d))
+
+
+def config_words(d):
+    """A configuration descriptor summarised: wTotalLength, bNumInterfaces,
+    bConfigurationValue."""
+    total, n_if, value = struct.unpack_from("<HBB", d, 2)
+    return "wTotalLength %d, %d interface%s, config %d" % (total, n_if, "" if n_if == 1 else "s",
+                                                             value)
+
+
+NO_COMPLETION = "no completion in the capture"
+
+
 # ---- the cases ------------------------------------------------------------------------
 
 CASES = []
@@ -224,7 +278,7 @@ def not_a_capture(base):
         what=["A text file with a .pcap name."],
         exit=2,
         stderr=["dfuscope decode: FILE: not a pcap or pcapng capture (starts with bytes "
-                "74 68 69 73)"])
+                "%s)" % " ".join("%02x" % c for c in data[:4])])
 
 
 @case
@@ -317,8 +371,8 @@ def caplen_below_usbmon_header(base):
                 "header; record skipped [capture.record-short]" % k,
                 # the submit of frame 11 then never completes
                 summary(47, controls(base), skipped=1)],
-        stdout=[ctl(base, "11-", base[10], "GET_DESCRIPTOR CONFIGURATION index 0 len 32 -> "
-                    "no completion in the capture")],
+        stdout=[ctl(base, "%d-" % (k - 1), base[k - 2],
+                    "%s -> %s" % (get_descriptor(base[k - 2]), NO_COMPLETION))],
         args=["decode", "FILE"],
         good=ident(47, skip={k}))
 
@@ -494,12 +548,14 @@ def urb_id_collision(base):
         args=["decode", "FILE"],
         exit=0,
         stderr=[summary(47, controls(recs))],
-        stdout=[ctl(base, "11-", base[10], "GET_DESCRIPTOR CONFIGURATION index 0 len 32 -> "
-                    "no completion in the capture"),
-                ctl(base, "12-13", base[12], "GET_DESCRIPTOR STRING len 255 -> OK, 32 B: "
-                    "09 02 20 00 01 01 04 c0 32 09 04 00 00 02 ff 42 ..."),
-                ctl(base, "-14", base[13], "(setup not captured) -> OK, 4 B (submit not "
-                    "captured): 04 03 09 04")],
+        # 11 is left open; the submit now at 12 (once 13) pairs with the completion
+        # now at 13 (once 12); the completion at 14 has lost its submit
+        stdout=[ctl(base, "11-", base[10], "%s -> %s" % (get_descriptor(base[10]),
+                                                         NO_COMPLETION)),
+                ctl(base, "12-13", base[12], "%s -> %s" % (get_descriptor(base[12]),
+                                                           ok_reply(base[11]))),
+                ctl(base, "-14", base[13], "(setup not captured) -> %s"
+                    % ok_reply(base[13], no_submit=True))],
         good=[(f, f) for f in range(1, 48) if f not in (12, 13)])
 
 
@@ -514,10 +570,10 @@ def completion_before_submit(base):
         args=["decode", "FILE"],
         exit=0,
         stderr=[summary(47, controls(recs))],
-        stdout=[ctl(base, "-15", base[15], "(setup not captured) -> OK, 26 B (submit not "
-                    "captured): 1a 03 44 00 65 00 62 00 75 00 67 00 20 00 42 00 ..."),
-                ctl(base, "16-", base[14], "GET_DESCRIPTOR STRING 2 lang 0x0409 len 255 -> "
-                    "no completion in the capture")],
+        stdout=[ctl(base, "-15", base[15], "(setup not captured) -> %s"
+                    % ok_reply(base[15], no_submit=True)),
+                ctl(base, "16-", base[14], "%s -> %s" % (get_descriptor(base[14]),
+                                                         NO_COMPLETION))],
         good=[(15, 16), (16, 15)] + [(f, f) for f in range(1, 48) if f not in (15, 16)])
 
 
@@ -529,10 +585,10 @@ def submit_never_completed(base):
         args=["decode", "FILE"],
         exit=0,
         stderr=[summary(46, controls(recs))],
-        stdout=[ctl(base, "9-", base[8], "GET_DESCRIPTOR CONFIGURATION index 0 len 9 -> "
-                    "no completion in the capture"),
-                ctl(base, "10-11", base[10], "GET_DESCRIPTOR CONFIGURATION index 0 len 32 -> "
-                    "OK, 32 B: wTotalLength 32, 1 interface, config 1")],
+        stdout=[ctl(base, "9-", base[8], "%s -> %s" % (get_descriptor(base[8]), NO_COMPLETION)),
+                ctl(base, "10-11", base[10], "%s -> %s" % (
+                    get_descriptor(base[10]),
+                    ok_reply(base[11], words=config_words(data_of(base[11])))))],
         good=ident(47, skip={10}, shift_after=10, shift=-1))
 
 
@@ -542,23 +598,26 @@ def absurd_descriptor_lengths(base):
     # interface descriptor's bLength 0 (nothing after it can be walked)
     k = 12
     r = base[k - 1]
+    cfg = data_of(r)
+    assert cfg[1] == 2 and cfg[0] == 9  # a configuration descriptor, then the next one at 9
     d = bytearray(r.data)
     struct.pack_into("<H", d, HDR64 + 2, 0xFFFF)
     d[HDR64 + 9] = 0
     recs = list(base)
     recs[k - 1] = r.copy(data=bytes(d))
     return "absurd-descriptor-lengths.pcap", pcap(recs), dict(
-        what=["The configuration descriptor (frame 12) says wTotalLength 65535 for 32 bytes, "
-              "and its interface descriptor has bLength 0."],
+        what=["The configuration descriptor (frame %d) says wTotalLength 65535 for %d bytes, "
+              "and its interface descriptor has bLength 0." % (k, len(cfg))],
         args=["descriptors", "FILE"],
         exit=0,
         stderr=[],
         stdout=["    wTotalLength        0xffff",
-                "    ** descriptor at offset 9 has bLength 0; the rest (23 bytes) cannot be "
-                "walked",
-                "    ** wTotalLength is 65535 but 32 bytes were captured (the full read is not "
-                "in the capture)",
-                "    ** bNumInterfaces is 1 but 0 interface numbers are described"],
+                "    ** descriptor at offset 9 has bLength 0; the rest (%d bytes) cannot be "
+                "walked" % (len(cfg) - 9),
+                "    ** wTotalLength is 65535 but %d bytes were captured (the full read is not "
+                "in the capture)" % len(cfg),
+                # bNumInterfaces is untouched; no interface survives the walk
+                "    ** bNumInterfaces is %d but 0 interface numbers are described" % cfg[4]],
         good=[(f, f) for f in range(1, 48) if f != k])
 
 
@@ -566,20 +625,28 @@ def absurd_descriptor_lengths(base):
 def absurd_device_descriptor_length(base):
     # the device descriptor (frame 2) with bLength 255, and the string
     # descriptor of the product name (frame 16) with bLength 200 for 26 bytes
+    k_dev, k_str = 2, 16
+    dev = data_of(base[k_dev - 1])
+    product = dev[15]                        # iProduct
+    assert setup(base[k_str - 2])[2] == 0x0300 | product  # frame 15 asks for that string
+    string = data_of(base[k_str - 1])
+    name = string[2:].decode("utf-16-le")
     recs = list(base)
-    recs[1] = base[1].with_u8(HDR64, 255)
-    recs[15] = base[15].with_u8(HDR64, 200)
+    recs[k_dev - 1] = base[k_dev - 1].with_u8(HDR64, 255)
+    recs[k_str - 1] = base[k_str - 1].with_u8(HDR64, 200)
     return "absurd-device-descriptor-length.pcap", pcap(recs), dict(
-        what=["The device descriptor (frame 2) has bLength 255 (it must be 18), and the "
-              "product string (frame 16) bLength 200 for the 26 bytes returned."],
+        what=["The device descriptor (frame %d) has bLength 255 (it must be 18), and the "
+              "product string (frame %d) bLength 200 for the %d bytes returned."
+              % (k_dev, k_str, len(string))],
         args=["descriptors", "FILE"],
         exit=0,
         stderr=[],
-        stdout=["  bLength                  255",
+        stdout=["  %-22s%6d" % ("bLength", 255),
                 "  ** device descriptor bLength 255; it must be 18",
-                "  iProduct                   2 Debug Bridge",
-                "  ** string 2: string descriptor bLength 200 but only 26 bytes were returned"],
-        good=[(f, f) for f in range(1, 48) if f not in (2, 16)])
+                "  %-22s%6d %s" % ("iProduct", product, name),
+                "  ** string %d: string descriptor bLength 200 but only %d bytes were returned"
+                % (product, len(string))],
+        good=[(f, f) for f in range(1, 48) if f not in (k_dev, k_str)])
 
 
 @case

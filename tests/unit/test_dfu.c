@@ -1,6 +1,14 @@
 /* The DFU/DfuSe layer and every diagnosis finding: each finding id fires in
  * a scenario built for it, and clean DfuSe and DFU 1.1 sessions raise no
- * warning or error (dfu-facts.md 1-4, dfu-quirks.md). */
+ * warning or error (dfu-facts.md 1-4, dfu-quirks.md).
+ *
+ * A scenario builds its records one control transfer at a time (session.h:
+ * each transfer is a submit and, one frame later, its completion; the
+ * helpers return the submit's frame) and keeps the frames of the records
+ * that prove its finding. It then names each finding it expects with the
+ * exact frames the finding must cite, as docs/findings/<id>.md describes
+ * them ("How dfuscope decides"), and no other warning or error may fire.
+ * Only the decoder's public API is used. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,12 +25,131 @@ static void fill_block(uint32_t seed)
         block[i] = (uint8_t)(seed * 31 + i * 7);
 }
 
-static void begin(struct sess *s, const struct sess_dev_desc *dd, uint8_t alt)
+/* The completion of the control transfer submitted at frame `submit`. */
+#define DONE(submit) ((submit) + 1)
+
+/* Frames of the enumeration sess_enumerate() records. */
+struct enum_frames {
+    uint64_t first;       /* its first record (the device appearing) */
+    uint64_t config;      /* completion of GET_DESCRIPTOR(CONFIGURATION), the whole set */
+    uint64_t alt_name[8]; /* completion of each alternate setting's string (a DfuSe layout) */
+};
+
+static struct enum_frames enumerate(struct sess *s, const struct sess_dev_desc *dd)
+{
+    struct enum_frames en;
+    memset(&en, 0, sizeof en);
+    unsigned nalt = 0;
+    while (nalt < 8 && dd->alt_names[nalt])
+        nalt++;
+    uint64_t f0 = s->frame;
+    sess_enumerate(s, dd);
+    /* sess_enumerate's transfers, in order: device descriptor (64 bytes, at
+     * address 0), SET_ADDRESS, device descriptor, configuration (9 bytes),
+     * configuration (all of it), language ids, product string, the serial
+     * number string when there is one, SET_CONFIGURATION, then one string
+     * per alternate setting. Transfer i (from 1) completes at f0 + 2i. */
+    unsigned before_alts = 8 + (dd->serial ? 1u : 0u);
+    assert_true(s->frame == f0 + 2 * (before_alts + nalt));
+    en.first = f0 + 1;
+    en.config = f0 + 2 * 5;
+    for (unsigned a = 0; a < nalt; a++)
+        en.alt_name[a] = f0 + 2 * (before_alts + a + 1);
+    return en;
+}
+
+static struct enum_frames begin(struct sess *s, const struct sess_dev_desc *dd, uint8_t alt)
 {
     sess_init(s, 1, 6);
-    sess_enumerate(s, dd);
+    struct enum_frames en = enumerate(s, dd);
     sess_set_alt(s, alt);
     sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
+    return en;
+}
+
+/* ---- what a scenario expects ------------------------------------------------------ */
+
+struct want {
+    const char *id;
+    uint64_t frame;
+    uint64_t frames[DFS_FINDING_MAX_FRAMES];
+    unsigned n_frames;
+};
+
+struct expect {
+    struct want w[8];
+    int n;
+};
+
+static void want_add(struct expect *e, const char *id, uint64_t frame, const uint64_t *frames,
+                     size_t n)
+{
+    assert_true(e->n < 8 && n <= DFS_FINDING_MAX_FRAMES);
+    struct want *w = &e->w[e->n++];
+    w->id = id;
+    w->frame = frame;
+    for (size_t i = 0; i < n; i++)
+        w->frames[i] = frames[i];
+    w->n_frames = (unsigned)n;
+}
+
+/* WANT(e, id, frame, evidence frames...): the finding `id` at `frame`,
+ * citing exactly these frames, in this order. */
+#define WANT(e, id, frame, ...)                                                                    \
+    want_add(e, id, frame, (const uint64_t[]){__VA_ARGS__},                                        \
+             sizeof((const uint64_t[]){__VA_ARGS__}) / sizeof(uint64_t))
+
+static bool want_is(const struct want *w, const struct dfs_finding *f)
+{
+    if (strcmp(w->id, f->id) != 0 || w->frame != f->frame || w->n_frames != f->n_frames)
+        return false;
+    for (unsigned i = 0; i < w->n_frames; i++)
+        if (w->frames[i] != f->frames[i])
+            return false;
+    return true;
+}
+
+static void print_finding(const char *what, const struct dfs_finding *f)
+{
+    print_message("  %s %s (%s) at frame %llu, frames", what, f->id,
+                  dfs_severity_name(f->severity), (unsigned long long)f->frame);
+    for (unsigned i = 0; i < f->n_frames; i++)
+        print_message(" %llu", (unsigned long long)f->frames[i]);
+    print_message(": %s\n", f->explanation);
+}
+
+/* Every finding expected fires once, with exactly its frames; nothing else
+ * fires at warning or error severity, and no other finding of an expected id
+ * (notes of other ids may come along). */
+static void check_findings(const struct sess *s, const struct expect *e)
+{
+    bool used[8] = {false};
+    bool ok = true;
+    for (int i = 0; i < s->n_findings; i++) {
+        const struct dfs_finding *f = &s->findings[i];
+        bool expected_id = false, matched = false;
+        for (int k = 0; k < e->n; k++) {
+            expected_id |= strcmp(e->w[k].id, f->id) == 0;
+            if (!matched && !used[k] && want_is(&e->w[k], f))
+                used[k] = matched = true;
+        }
+        if (!matched && (expected_id || f->severity >= DFS_SEV_WARNING)) {
+            print_finding("unexpected", f);
+            ok = false;
+        }
+    }
+    for (int k = 0; k < e->n; k++) {
+        if (used[k])
+            continue;
+        const struct want *w = &e->w[k];
+        print_message("  missing %s at frame %llu, frames", w->id, (unsigned long long)w->frame);
+        for (unsigned i = 0; i < w->n_frames; i++)
+            print_message(" %llu", (unsigned long long)w->frames[i]);
+        print_message("\n");
+        ok = false;
+    }
+    if (!ok)
+        fail_msg("the findings are not the ones the scenario proves");
 }
 
 static void assert_no_warnings(const struct sess *s)
@@ -173,27 +300,59 @@ static void clean_dfu11_session(void **state)
 
 /* ---- the seed: STM32CubeProgrammer writing SEC_SIZE at 0x1FFF7870 ------------- */
 
-/* returns the frames of the DNLOAD and the failing GETSTATUS; nothing is
- * recorded after the failure */
-static void seed_write(struct sess *s, uint64_t *dnload, uint64_t *fail)
+/* The frames of the seed session that its findings cite. */
+struct seed_frames {
+    struct enum_frames en;
+    uint64_t upload;      /* UPLOAD of the option bytes at 0x1FFF7800 */
+    uint64_t set_address; /* SET_ADDRESS 0x1FFF7870, in the option bytes */
+    uint64_t dnload;      /* the 4-byte write there */
+    uint64_t fail;        /* the GETSTATUS that executes it, stalled */
+};
+
+/* The seed up to the failure; nothing is recorded after it. */
+static void seed_write(struct sess *s, struct seed_frames *sf)
 {
-    begin(s, &SEED_DEVICE, 0);
+    sf->en = begin(s, &SEED_DEVICE, 0);
     static const uint8_t ob[68] = {0xaa, 0xfe, 0xff, 0xfe};
     sess_dfuse_cmd(s, DFS_DFUSE_SET_ADDRESS, 0x1FFF7800, true);
     sess_execute(s, 5);
     sess_simple(s, DFS_DFU_ABORT, 0);
-    sess_upload(s, 2, 68, ob, 68);
+    sf->upload = sess_upload(s, 2, 68, ob, 68);
     sess_simple(s, DFS_DFU_ABORT, 0);
-    sess_dfuse_cmd(s, DFS_DFUSE_SET_ADDRESS, 0x1FFF7870, true);
+    sf->set_address = sess_dfuse_cmd(s, DFS_DFUSE_SET_ADDRESS, 0x1FFF7870, true);
     sess_execute(s, 5);
     static const uint8_t sec[4] = {0x10, 0x00, 0x00, 0x00};
-    *dnload = sess_dnload(s, 2, sec, 4, 0);
-    *fail = sess_getstatus_fail(s, -32);
+    sf->dnload = sess_dnload(s, 2, sec, 4, 0);
+    sf->fail = sess_getstatus_fail(s, -32);
 }
 
-static void seed_session(struct sess *s, uint64_t *dnload, uint64_t *fail)
+/* What the seed's device and accesses raise whatever happens after the
+ * failure: the three alternate settings advertise the same layout (their
+ * strings), and both accesses to the option bytes lie outside the layout
+ * of alternate setting 0, the one in use (its string, and the access); the
+ * write is at an offset inside the option bytes (its SET_ADDRESS, and the
+ * DNLOAD). */
+static void want_seed_common(struct expect *e, const struct seed_frames *sf)
 {
-    seed_write(s, dnload, fail);
+    const struct enum_frames *en = &sf->en;
+    WANT(e, "desc.duplicate-alt-layouts", en->alt_name[2], en->alt_name[0], en->alt_name[1],
+         en->alt_name[2]);
+    WANT(e, "dfuse.address-outside-layout", sf->upload, en->alt_name[0], sf->upload);
+    WANT(e, "dfuse.address-outside-layout", sf->dnload, en->alt_name[0], sf->dnload);
+    WANT(e, "dfuse.option-bytes-offset-write", sf->dnload, sf->set_address, sf->dnload);
+}
+
+/* The device reset during the write: the DNLOAD and its acknowledgement,
+ * the GETSTATUS and its failure. */
+static void want_seed_reset(struct expect *e, const struct seed_frames *sf)
+{
+    WANT(e, "dfuse.option-bytes-reset", DONE(sf->fail), sf->dnload, DONE(sf->dnload), sf->fail,
+         DONE(sf->fail));
+}
+
+static void seed_session(struct sess *s, struct seed_frames *sf)
+{
+    seed_write(s, sf);
     /* the capture goes on for 10 s: the root hub's port status polls */
     sess_advance_us(s, 10 * 1000000);
     uint8_t st[8], ps[4] = {0x00, 0x01, 0x00, 0x00};
@@ -205,37 +364,49 @@ static void seed_never_came_back(void **state)
 {
     (void)state;
     struct sess s;
-    uint64_t dn, fail;
-    seed_session(&s, &dn, &fail);
+    struct seed_frames sf;
+    seed_session(&s, &sf);
     sess_finish(&s);
+    struct expect e = {.n = 0};
+    want_seed_common(&e, &sf);
+    want_seed_reset(&e, &sf);
+    check_findings(&s, &e);
     const struct dfs_finding *f = sess_find(&s, "dfuse.option-bytes-reset");
     assert_non_null(f);
     assert_int_equal(f->severity, DFS_SEV_ERROR);
-    assert_true(finding_has_frame(f, dn));
-    assert_true(finding_has_frame(f, fail));
     assert_non_null(strstr(f->explanation, "0x1fff7870"));
     assert_non_null(strstr(f->explanation, "LIBUSB_ERROR_PIPE"));
     assert_non_null(strstr(f->explanation, "did not come back"));
     assert_non_null(strstr(f->remedy, ":force:will-reset"));
-    assert_int_equal(sess_count(&s, "dfuse.option-bytes-offset-write"), 1);
-    assert_int_equal(sess_count(&s, "desc.duplicate-alt-layouts"), 1);
-    assert_true(sess_count(&s, "dfuse.address-outside-layout") >= 2);
-    assert_int_equal(sess_count(&s, "dfu.getstatus-stall"), 0);
-    assert_int_equal(sess_count(&s, "dfuse.option-bytes-rejected"), 0);
     const struct dfs_finding *dup = sess_find(&s, "desc.duplicate-alt-layouts");
     assert_non_null(strstr(dup->explanation, "0, 1, 2"));
     sess_free(&s);
+}
+
+/* The seed, and then the chip enumerating again on a new address: the
+ * reset is proven by the re-enumeration's first record. */
+static void seed_came_back(struct sess *s, const struct sess_dev_desc *dd, struct expect *e)
+{
+    struct seed_frames sf;
+    seed_session(s, &sf);
+    s->dev = 7;
+    struct enum_frames back = enumerate(s, dd);
+    sess_finish(s);
+    want_seed_common(e, &sf);
+    WANT(e, "dfuse.option-bytes-reset", DONE(sf.fail), sf.dnload, DONE(sf.dnload), sf.fail,
+         DONE(sf.fail), back.first);
+    if (dd->alt_names[2] && !strcmp(dd->alt_names[0], dd->alt_names[2]))
+        WANT(e, "desc.duplicate-alt-layouts", back.alt_name[2], back.alt_name[0],
+             back.alt_name[1], back.alt_name[2]);
 }
 
 static void seed_came_back_in_dfu_mode(void **state)
 {
     (void)state;
     struct sess s;
-    uint64_t dn, fail;
-    seed_session(&s, &dn, &fail);
-    s.dev = 7; /* the chip re-enumerates on a new address */
-    sess_enumerate(&s, &SEED_DEVICE);
-    sess_finish(&s);
+    struct expect e = {.n = 0};
+    seed_came_back(&s, &SEED_DEVICE, &e);
+    check_findings(&s, &e);
     const struct dfs_finding *f = sess_find(&s, "dfuse.option-bytes-reset");
     assert_non_null(f);
     assert_non_null(strstr(f->explanation, "in DFU mode again"));
@@ -249,15 +420,13 @@ static void seed_came_back_as_something_else(void **state)
 {
     (void)state;
     struct sess s;
-    uint64_t dn, fail;
-    seed_session(&s, &dn, &fail);
-    s.dev = 7;
     struct sess_dev_desc app = GOOD_DFU11;
     app.vid = 0x1234;
     app.pid = 0x0001;
     app.proto = 1; /* run-time DFU interface: the application */
-    sess_enumerate(&s, &app);
-    sess_finish(&s);
+    struct expect e = {.n = 0};
+    seed_came_back(&s, &app, &e);
+    check_findings(&s, &e);
     const struct dfs_finding *f = sess_find(&s, "dfuse.option-bytes-reset");
     assert_non_null(f);
     assert_non_null(strstr(f->explanation, "running its application"));
@@ -265,15 +434,26 @@ static void seed_came_back_as_something_else(void **state)
     sess_free(&s);
 }
 
+/* The seed with the device still answering after the STALL: a rejection,
+ * proven by the CLRSTATUS that completes normally. */
+static void seed_stays(struct sess *s, struct expect *e)
+{
+    struct seed_frames sf;
+    seed_session(s, &sf);
+    uint64_t clr = sess_simple(s, DFS_DFU_CLRSTATUS, 0);
+    sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
+    sess_finish(s);
+    want_seed_common(e, &sf);
+    WANT(e, "dfu.getstatus-stall", DONE(sf.fail), sf.dnload, sf.fail, DONE(sf.fail), DONE(clr));
+}
+
 static void seed_stall_but_device_stays(void **state)
 {
     (void)state;
     struct sess s;
-    uint64_t dn, fail;
-    seed_session(&s, &dn, &fail);
-    sess_simple(&s, DFS_DFU_CLRSTATUS, 0);
-    sess_getstatus(&s, 0, 0, DFS_STATE_DFU_IDLE);
-    sess_finish(&s);
+    struct expect e = {.n = 0};
+    seed_stays(&s, &e);
+    check_findings(&s, &e);
     assert_int_equal(sess_count(&s, "dfuse.option-bytes-reset"), 0);
     const struct dfs_finding *f = sess_find(&s, "dfu.getstatus-stall");
     assert_non_null(f);
@@ -300,11 +480,15 @@ static struct dfs_time later(struct dfs_time t, int64_t us)
  * end_us after its last record (no end time given when end_us is 0). */
 static const struct dfs_finding *seed_silent(struct sess *s, int64_t end_us)
 {
-    uint64_t dn, fail;
-    seed_write(s, &dn, &fail);
+    struct seed_frames sf;
+    seed_write(s, &sf);
     if (end_us)
         assert_int_equal(dfs_decoder_capture_end(s->d, later(s->now, end_us)), DFS_OK);
     sess_finish(s);
+    struct expect e = {.n = 0};
+    want_seed_common(&e, &sf);
+    want_seed_reset(&e, &sf);
+    check_findings(s, &e);
     return sess_find(s, "dfuse.option-bytes-reset");
 }
 
@@ -359,16 +543,20 @@ static void end_time_with_records_after_it(void **state)
     (void)state;
     /* records later than the end time given: they decide, as without one */
     struct sess s;
-    uint64_t dn, fail;
-    seed_session(&s, &dn, &fail);
+    struct seed_frames sf;
+    seed_session(&s, &sf);
     assert_int_equal(dfs_decoder_capture_end(s.d, later(s.now, -5 * 1000000)), DFS_OK);
     sess_finish(&s);
+    struct expect e = {.n = 0};
+    want_seed_common(&e, &sf);
+    want_seed_reset(&e, &sf);
+    check_findings(&s, &e);
     const struct dfs_finding *f = sess_find(&s, "dfuse.option-bytes-reset");
     assert_non_null(strstr(f->explanation, "It did not come back within the capture, which "
                                            "ends 10.0 s after the failure"));
     sess_free(&s);
     /* a device that came back: the end time changes nothing */
-    seed_session(&s, &dn, &fail);
+    seed_session(&s, &sf);
     s.dev = 7;
     sess_enumerate(&s, &SEED_DEVICE);
     assert_int_equal(dfs_decoder_capture_end(s.d, later(s.now, 30 * 1000000)), DFS_OK);
@@ -387,10 +575,15 @@ static void end_time_device_lost(void **state)
     sess_dfuse_cmd(&s, DFS_DFUSE_SET_ADDRESS, 0x08000000, true);
     sess_execute(&s, 5);
     fill_block(4);
-    sess_dnload(&s, 2, block, 2048, 0);
-    sess_getstatus_fail(&s, -71);
+    uint64_t dn = sess_dnload(&s, 2, block, 2048, 0);
+    uint64_t fail = sess_getstatus_fail(&s, -71);
     assert_int_equal(dfs_decoder_capture_end(s.d, later(s.now, 4200000)), DFS_OK);
     sess_finish(&s);
+    /* nothing after the failure: the DNLOAD, its acknowledgement, the
+     * GETSTATUS and its failure are all the evidence */
+    struct expect e = {.n = 0};
+    WANT(&e, "dfu.device-lost", DONE(fail), dn, DONE(dn), fail, DONE(fail));
+    check_findings(&s, &e);
     const struct dfs_finding *f = sess_find(&s, "dfu.device-lost");
     assert_non_null(f);
     assert_non_null(strstr(f->explanation, "The capture went on for 4.2 s after the failure "
@@ -454,259 +647,310 @@ static void second_board_is_not_a_reenumeration(void **state)
 }
 
 /* ---- one scenario per finding ---------------------------------------------------- */
+/* Each scenario records a session and says which findings it proves, with
+ * their frames. Frames are named after the records the scenario made. */
 
-static void sc_option_bytes_rejected(struct sess *s)
+static void sc_option_bytes_rejected(struct sess *s, struct expect *e)
 {
     begin(s, &GOOD_DFUSE, 1);
     sess_dfuse_cmd(s, DFS_DFUSE_SET_ADDRESS, 0x1FFF7800, true);
     sess_execute(s, 5);
     fill_block(3);
-    sess_dnload(s, 2, block, 128, 0);
+    uint64_t dn = sess_dnload(s, 2, block, 128, 0);
     sess_getstatus(s, 0, 50, DFS_STATE_DNBUSY);
     sess_advance_us(s, 50000);
-    sess_getstatus(s, DFS_STATUS_ERR_WRITE, 0, DFS_STATE_ERROR);
+    uint64_t err = sess_getstatus(s, DFS_STATUS_ERR_WRITE, 0, DFS_STATE_ERROR);
     sess_simple(s, DFS_DFU_CLRSTATUS, 0);
     sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
     sess_finish(s);
+    /* the write to the option bytes, and the GETSTATUS answering errWRITE */
+    WANT(e, "dfuse.option-bytes-rejected", err, dn, err);
 }
 
-static void sc_device_lost(struct sess *s)
+static void sc_device_lost(struct sess *s, struct expect *e)
 {
     begin(s, &GOOD_DFUSE, 0);
     sess_dfuse_cmd(s, DFS_DFUSE_SET_ADDRESS, 0x08000000, true);
     sess_execute(s, 5);
     fill_block(4);
-    sess_dnload(s, 2, block, 2048, 0);
-    sess_getstatus_fail(s, -71);
-    sess_getstatus_fail(s, -108);
+    uint64_t dn = sess_dnload(s, 2, block, 2048, 0);
+    uint64_t fail = sess_getstatus_fail(s, -71);
+    uint64_t gone = sess_getstatus_fail(s, -108);
     sess_finish(s);
+    /* the DNLOAD and its acknowledgement, the failed GETSTATUS, and the
+     * completion saying the device is gone (-ESHUTDOWN) */
+    WANT(e, "dfu.device-lost", DONE(fail), dn, DONE(dn), fail, DONE(fail), DONE(gone));
 }
 
-static void sc_getstatus_failed(struct sess *s)
+static void sc_getstatus_failed(struct sess *s, struct expect *e)
+{
+    begin(s, &GOOD_DFUSE, 0);
+    uint64_t erase = sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0x08000000, true);
+    uint64_t fail = sess_getstatus_fail(s, -71);
+    uint64_t ok = sess_getstatus(s, 0, 0, DFS_STATE_DNLOAD_IDLE);
+    sess_finish(s);
+    /* the request before, the failed GETSTATUS, and the next completion
+     * that shows the device stayed */
+    WANT(e, "dfu.getstatus-failed", DONE(fail), erase, fail, DONE(fail), DONE(ok));
+}
+
+static void sc_poll_ignored(struct sess *s, struct expect *e)
 {
     begin(s, &GOOD_DFUSE, 0);
     sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0x08000000, true);
-    sess_getstatus_fail(s, -71);
-    sess_getstatus(s, 0, 0, DFS_STATE_DNLOAD_IDLE);
-    sess_finish(s);
-}
-
-static void sc_poll_ignored(struct sess *s)
-{
-    begin(s, &GOOD_DFUSE, 0);
-    sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0x08000000, true);
-    sess_getstatus(s, 0, 100, DFS_STATE_DNBUSY);
+    uint64_t busy = sess_getstatus(s, 0, 100, DFS_STATE_DNBUSY);
     sess_advance_us(s, 10000);
-    sess_getstatus(s, 0, 0, DFS_STATE_DNLOAD_IDLE);
+    uint64_t early = sess_getstatus(s, 0, 0, DFS_STATE_DNLOAD_IDLE);
     sess_finish(s);
+    /* the dfuDNBUSY reply asking for 100 ms, and the GETSTATUS sent 10 ms later */
+    WANT(e, "dfu.poll-timeout-ignored", early, DONE(busy), early);
 }
 
-static void sc_poll_too_short(struct sess *s)
+static void sc_poll_too_short(struct sess *s, struct expect *e)
 {
     begin(s, &GOOD_DFUSE, 0);
     sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0x08000000, true);
+    uint64_t first = 0;
     for (int i = 0; i < 6; i++) {
-        sess_getstatus(s, 0, 50, DFS_STATE_DNBUSY);
+        uint64_t poll = sess_getstatus(s, 0, 50, DFS_STATE_DNBUSY);
+        if (!i)
+            first = poll;
         sess_advance_us(s, 50000);
     }
-    sess_getstatus(s, 0, 0, DFS_STATE_DNLOAD_IDLE);
+    uint64_t done = sess_getstatus(s, 0, 0, DFS_STATE_DNLOAD_IDLE);
     sess_finish(s);
+    /* the busy episode: its first dfuDNBUSY poll and the poll that ends it */
+    WANT(e, "dfu.poll-timeout-too-short", done, first, done);
 }
 
-static void sc_zero_poll(struct sess *s)
+static void sc_zero_poll(struct sess *s, struct expect *e)
 {
     begin(s, &GOOD_DFUSE, 0);
     sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0x08000000, true);
+    uint64_t polls[4];
     for (int i = 0; i < 4; i++)
-        sess_getstatus(s, 0, 0, DFS_STATE_DNBUSY);
+        polls[i] = sess_getstatus(s, 0, 0, DFS_STATE_DNBUSY);
     sess_getstatus(s, 0, 0, DFS_STATE_DNLOAD_IDLE);
     sess_finish(s);
+    /* three in a row make it, reported once: the first and the third */
+    WANT(e, "dfu.zero-poll-timeout", polls[2], polls[0], polls[2]);
 }
 
-static void sc_error_state(struct sess *s)
+static void sc_error_state(struct sess *s, struct expect *e)
 {
     sess_init(s, 1, 6);
-    sess_enumerate(s, &GOOD_DFUSE);
-    sess_getstatus(s, DFS_STATUS_ERR_FIRMWARE, 0, DFS_STATE_ERROR);
+    enumerate(s, &GOOD_DFUSE);
+    uint64_t err = sess_getstatus(s, DFS_STATUS_ERR_FIRMWARE, 0, DFS_STATE_ERROR);
     sess_simple(s, DFS_DFU_CLRSTATUS, 0);
     sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
     sess_finish(s);
+    WANT(e, "dfu.error-state", err, err);
 }
 
-static void sc_operation_failed(struct sess *s)
+static void sc_operation_failed(struct sess *s, struct expect *e)
 {
     begin(s, &GOOD_DFUSE, 0);
-    sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0x08000000, true);
+    uint64_t erase = sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0x08000000, true);
     sess_getstatus(s, 0, 20, DFS_STATE_DNBUSY);
     sess_advance_us(s, 20000);
-    sess_getstatus(s, DFS_STATUS_ERR_ERASE, 0, DFS_STATE_ERROR);
+    uint64_t err = sess_getstatus(s, DFS_STATUS_ERR_ERASE, 0, DFS_STATE_ERROR);
     sess_finish(s);
+    /* the erase, and the GETSTATUS answering errERASE */
+    WANT(e, "dfu.operation-failed", err, erase, err);
 }
 
-static void sc_state_violation(struct sess *s)
+static void sc_state_violation(struct sess *s, struct expect *e)
 {
     begin(s, &GOOD_DFUSE, 0);
     sess_dfuse_cmd(s, DFS_DFUSE_SET_ADDRESS, 0x08000000, true);
     sess_execute(s, 5);
     /* UPLOAD in dfuDNLOAD-IDLE, without the ABORT that returns to dfuIDLE */
     fill_block(5);
-    sess_upload(s, 2, 2048, block, 2048);
+    uint64_t up = sess_upload(s, 2, 2048, block, 2048);
     sess_finish(s);
+    WANT(e, "dfu.state-violation", up, up);
 }
 
-static void sc_stall_without_error(struct sess *s)
+static void sc_stall_without_error(struct sess *s, struct expect *e)
 {
     begin(s, &GOOD_DFUSE, 0);
     fill_block(6);
-    sess_dnload(s, 2, block, 2048, -32);
-    sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
+    uint64_t dn = sess_dnload(s, 2, block, 2048, -32);
+    uint64_t gs = sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
     sess_finish(s);
+    /* the stalled DNLOAD, and the GETSTATUS reporting dfuIDLE */
+    WANT(e, "dfu.stall-without-error-state", gs, dn, gs);
 }
 
-static void sc_clrstatus_outside_error(struct sess *s)
+static void sc_clrstatus_outside_error(struct sess *s, struct expect *e)
 {
     begin(s, &GOOD_DFUSE, 0);
-    sess_simple(s, DFS_DFU_CLRSTATUS, 0);
+    uint64_t clr = sess_simple(s, DFS_DFU_CLRSTATUS, 0);
     sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
     sess_finish(s);
+    WANT(e, "dfu.clrstatus-outside-error", clr, clr);
 }
 
-static void sc_bad_state_value(struct sess *s)
+static void sc_bad_state_value(struct sess *s, struct expect *e)
 {
     begin(s, &GOOD_DFUSE, 0);
-    sess_getstatus(s, 0, 0, 15);
+    uint64_t gs = sess_getstatus(s, 0, 0, 15);
     sess_finish(s);
+    WANT(e, "dfu.bad-state-value", gs, gs);
 }
 
-static void sc_transfer_size_exceeded(struct sess *s)
+static void sc_transfer_size_exceeded(struct sess *s, struct expect *e)
 {
     begin(s, &GOOD_DFUSE, 0);
     sess_dfuse_cmd(s, DFS_DFUSE_SET_ADDRESS, 0x08000000, true);
     sess_execute(s, 5);
     fill_block(7);
-    sess_dnload(s, 2, block, 4096, 0);
+    uint64_t dn = sess_dnload(s, 2, block, 4096, 0);
     sess_execute(s, 40);
     sess_finish(s);
+    WANT(e, "dfu.transfer-size-exceeded", dn, dn);
 }
 
-static void sc_block_sequence(struct sess *s)
+static void sc_block_sequence(struct sess *s, struct expect *e)
 {
     begin(s, &GOOD_DFU11, 0);
     uint16_t blocks[3] = {0, 1, 3};
+    uint64_t dn[3];
     for (int i = 0; i < 3; i++) {
         fill_block(blocks[i]);
-        sess_dnload(s, blocks[i], block, 256, 0);
+        dn[i] = sess_dnload(s, blocks[i], block, 256, 0);
         sess_getstatus(s, 0, 0, DFS_STATE_DNLOAD_IDLE);
     }
     sess_finish(s);
+    /* block 3 after block 1 */
+    WANT(e, "dfu.block-sequence", dn[2], dn[2]);
 }
 
-static void sc_request_timeout(struct sess *s)
+static void sc_request_timeout(struct sess *s, struct expect *e)
 {
     begin(s, &GOOD_DFUSE, 0);
     sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0x08000000, true);
     uint8_t st[8];
     setup8(st, 0xA1, 3, 0, 0, 6);
-    sess_submit_only(s, st);
+    uint64_t gs = sess_submit_only(s, st);
     sess_advance_us(s, 5000000);
     sess_finish(s);
+    WANT(e, "dfu.request-timeout", gs, gs);
 }
 
-static void sc_runtime_stall(struct sess *s)
+static void sc_runtime_stall(struct sess *s, struct expect *e)
 {
     struct sess_dev_desc rt = GOOD_DFU11;
     rt.proto = 1;
     sess_init(s, 1, 6);
-    sess_enumerate(s, &rt);
-    sess_getstatus_fail(s, -32);
+    enumerate(s, &rt);
+    uint64_t gs = sess_getstatus_fail(s, -32);
     sess_simple(s, DFS_DFU_DETACH, 0);
     sess_finish(s);
+    WANT(e, "dfu.runtime-getstatus-stall", gs, gs);
 }
 
-static void sc_address_outside_layout(struct sess *s)
+static void sc_address_outside_layout(struct sess *s, struct expect *e)
 {
-    begin(s, &SEED_DEVICE, 0);
+    struct enum_frames en = begin(s, &SEED_DEVICE, 0);
     sess_dfuse_cmd(s, DFS_DFUSE_SET_ADDRESS, 0x1FFF75E0, true);
     sess_execute(s, 5);
     sess_simple(s, DFS_DFU_ABORT, 0);
     static const uint8_t fs[4] = {0x00, 0x02, 0xff, 0xff};
-    sess_upload(s, 2, 4, fs, 4);
+    uint64_t up = sess_upload(s, 2, 4, fs, 4);
     sess_finish(s);
+    /* the layout of alternate setting 0 (its string), and the read */
+    WANT(e, "dfuse.address-outside-layout", up, en.alt_name[0], up);
+    /* the seed's device advertises one layout on its three alternate settings */
+    WANT(e, "desc.duplicate-alt-layouts", en.alt_name[2], en.alt_name[0], en.alt_name[1],
+         en.alt_name[2]);
 }
 
-static void sc_leave_reset(struct sess *s)
+static void sc_leave_reset(struct sess *s, struct expect *e)
 {
     begin(s, &GOOD_DFUSE, 0);
     sess_dfuse_cmd(s, DFS_DFUSE_SET_ADDRESS, 0x08000000, true);
     sess_execute(s, 5);
-    sess_dnload(s, 2, NULL, 0, 0);
-    sess_getstatus(s, 0, 0, DFS_STATE_MANIFEST);
+    uint64_t leave = sess_dnload(s, 2, NULL, 0, 0);
+    uint64_t gs = sess_getstatus(s, 0, 0, DFS_STATE_MANIFEST);
     sess_advance_us(s, 500000);
     s->dev = 7;
     struct sess_dev_desc app = GOOD_DFU11;
     app.vid = 0x1234;
     app.proto = 1;
-    sess_enumerate(s, &app);
+    struct enum_frames back = enumerate(s, &app);
     sess_finish(s);
+    /* the zero-length DNLOAD and its acknowledgement, its GETSTATUS and
+     * answer, and the device appearing again (the first record of its
+     * enumeration) */
+    WANT(e, "dfuse.leave-reset", DONE(gs), leave, DONE(leave), gs, DONE(gs), back.first);
 }
 
-static void sc_erase_instant(struct sess *s)
+static void sc_erase_instant(struct sess *s, struct expect *e)
 {
     begin(s, &GOOD_DFUSE, 0);
-    sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0, false); /* mass erase */
-    sess_getstatus(s, 0, 0, DFS_STATE_DNLOAD_IDLE);
+    uint64_t erase = sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0, false); /* mass erase */
+    uint64_t gs = sess_getstatus(s, 0, 0, DFS_STATE_DNLOAD_IDLE);
     sess_finish(s);
+    WANT(e, "dfuse.erase-instant", gs, erase, gs);
 }
 
-static void sc_layout_invalid(struct sess *s)
+static void sc_layout_invalid(struct sess *s, struct expect *e)
 {
     struct sess_dev_desc bad = GOOD_DFUSE;
     bad.alt_names[0] = "@Internal Flash /0x08000000/256*02K";
-    begin(s, &bad, 0);
+    struct enum_frames en = begin(s, &bad, 0);
     sess_finish(s);
+    /* the string descriptor that carries the layout */
+    WANT(e, "desc.layout-invalid", en.alt_name[0], en.alt_name[0]);
 }
 
-static void sc_functional_missing(struct sess *s)
+/* The functional descriptor's findings cite the configuration descriptor
+ * set it is read from. */
+static void sc_functional(struct sess *s, struct expect *e, const struct sess_dev_desc *bad,
+                          const char *id)
+{
+    struct enum_frames en = begin(s, bad, 0);
+    sess_finish(s);
+    WANT(e, id, en.config, en.config);
+}
+
+static void sc_functional_missing(struct sess *s, struct expect *e)
 {
     struct sess_dev_desc bad = GOOD_DFU11;
     bad.no_functional = true;
-    begin(s, &bad, 0);
-    sess_finish(s);
+    sc_functional(s, e, &bad, "desc.functional-missing");
 }
 
-static void sc_functional_short(struct sess *s)
+static void sc_functional_short(struct sess *s, struct expect *e)
 {
     struct sess_dev_desc bad = GOOD_DFU11;
     bad.functional_len = 7;
-    begin(s, &bad, 0);
-    sess_finish(s);
+    sc_functional(s, e, &bad, "desc.functional-short");
 }
 
-static void sc_transfer_size_invalid(struct sess *s)
+static void sc_transfer_size_invalid(struct sess *s, struct expect *e)
 {
     struct sess_dev_desc bad = GOOD_DFU11;
     bad.xfer = 0;
-    begin(s, &bad, 0);
-    sess_finish(s);
+    sc_functional(s, e, &bad, "desc.transfer-size-invalid");
 }
 
-static void sc_protocol_invalid(struct sess *s)
+static void sc_protocol_invalid(struct sess *s, struct expect *e)
 {
     struct sess_dev_desc bad = GOOD_DFU11;
     bad.proto = 0;
-    begin(s, &bad, 0);
-    sess_finish(s);
+    sc_functional(s, e, &bad, "desc.dfu-protocol-invalid");
 }
 
-static void sc_version_unknown(struct sess *s)
+static void sc_version_unknown(struct sess *s, struct expect *e)
 {
     struct sess_dev_desc bad = GOOD_DFU11;
     bad.bcd_dfu = 0x0200;
-    begin(s, &bad, 0);
-    sess_finish(s);
+    sc_functional(s, e, &bad, "desc.dfu-version-unknown");
 }
 
-static void sc_invalid_length(struct sess *s)
+static void sc_invalid_length(struct sess *s, struct expect *e)
 {
     sess_init(s, 1, 6);
     uint8_t st[8];
@@ -717,29 +961,32 @@ static void sc_invalid_length(struct sess *s)
     setup8(st, 0x80, 6, 0x0100, 0, 18);
     sess_ctl(s, st, NULL, 0, 0, devd, 18);
     setup8(st, 0x80, 6, 0x0200, 0, 27);
-    sess_ctl(s, st, NULL, 0, 0, cfg, 27);
+    uint64_t get = sess_ctl(s, st, NULL, 0, 0, cfg, 27);
     sess_finish(s);
+    WANT(e, "desc.invalid-length", DONE(get), DONE(get));
 }
 
-static void sc_device_disconnected(struct sess *s)
+static void sc_device_disconnected(struct sess *s, struct expect *e)
 {
     begin(s, &GOOD_DFUSE, 0);
     uint8_t st[8];
     setup8(st, 0x80, 6, 0x0100, 0, 18);
-    sess_ctl(s, st, NULL, 0, -108, NULL, 0);
+    uint64_t get = sess_ctl(s, st, NULL, 0, -108, NULL, 0);
     sess_finish(s);
+    WANT(e, "usb.device-disconnected", DONE(get), DONE(get));
 }
 
-static void sc_transfer_cancelled(struct sess *s)
+static void sc_transfer_cancelled(struct sess *s, struct expect *e)
 {
     begin(s, &GOOD_DFUSE, 0);
     uint8_t st[8];
     setup8(st, 0x80, 6, 0x0100, 0, 18);
-    sess_ctl(s, st, NULL, 0, -2, NULL, 0);
+    uint64_t get = sess_ctl(s, st, NULL, 0, -2, NULL, 0);
     sess_finish(s);
+    WANT(e, "usb.transfer-cancelled", DONE(get), get, DONE(get));
 }
 
-static void sc_capture_record_short(struct sess *s)
+static void sc_capture_record_short(struct sess *s, struct expect *e)
 {
     sess_init(s, 1, 6);
     uint8_t buf[20] = {0};
@@ -747,18 +994,21 @@ static void sc_capture_record_short(struct sess *s)
                            .origlen = 20, .data = buf};
     assert_int_equal(dfs_decoder_feed(s->d, &r), DFS_OK);
     sess_finish(s);
+    WANT(e, "capture.record-short", r.frame, r.frame);
 }
 
-static void feed_raw(struct sess *s, const struct dfs_urb *u, uint32_t cut)
+/* Feed u as a record cut short by `cut` bytes; returns its frame. */
+static uint64_t feed_raw(struct sess *s, const struct dfs_urb *u, uint32_t cut)
 {
     uint8_t buf[256];
     size_t n = dfs_usbmon_encode(u, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, buf, sizeof buf);
     struct dfs_record r = {.frame = ++s->frame, .ts = s->now, .linktype = DFS_LINKTYPE_USB_LINUX,
                            .caplen = (uint32_t)(n - cut), .origlen = (uint32_t)n, .data = buf};
     assert_int_equal(dfs_decoder_feed(s->d, &r), DFS_OK);
+    return r.frame;
 }
 
-static void sc_capture_record_truncated(struct sess *s)
+static void sc_capture_record_truncated(struct sess *s, struct expect *e)
 {
     sess_init(s, 1, 6);
     uint8_t data[18] = {18, 1};
@@ -774,33 +1024,36 @@ static void sc_capture_record_truncated(struct sess *s)
     c.length = 18;
     c.data = data;
     c.data_len = c.len_cap = 18;
-    feed_raw(s, &c, 10);
+    uint64_t f = feed_raw(s, &c, 10);
     sess_finish(s);
+    WANT(e, "capture.record-truncated", f, f);
 }
 
-static void sc_capture_bad_header(struct sess *s)
+static void sc_capture_bad_header(struct sess *s, struct expect *e)
 {
     sess_init(s, 1, 6);
     struct dfs_urb c;
     memset(&c, 0, sizeof c);
     c.type = 'Q';
     c.xfer_type = DFS_XFER_CONTROL;
-    feed_raw(s, &c, 0);
+    uint64_t f = feed_raw(s, &c, 0);
     sess_finish(s);
+    WANT(e, "capture.bad-header", f, f);
 }
 
-static void sc_urb_id_reused(struct sess *s)
+static void sc_urb_id_reused(struct sess *s, struct expect *e)
 {
     sess_init(s, 1, 6);
     uint8_t st[8];
     setup8(st, 0x80, 6, 0x0100, 0, 18);
-    sess_submit_only(s, st);
+    uint64_t first = sess_submit_only(s, st);
     s->next_id -= 0x40; /* the same URB id again */
-    sess_submit_only(s, st);
+    uint64_t again = sess_submit_only(s, st);
     sess_finish(s);
+    WANT(e, "capture.urb-id-reused", again, first, again);
 }
 
-static void sc_starts_mid_transfer(struct sess *s)
+static void sc_starts_mid_transfer(struct sess *s, struct expect *e)
 {
     sess_init(s, 1, 6);
     struct dfs_urb c;
@@ -813,20 +1066,22 @@ static void sc_starts_mid_transfer(struct sess *s)
     c.bus = 1;
     c.flag_setup = '-';
     c.flag_data = '>';
-    feed_raw(s, &c, 0);
+    uint64_t f = feed_raw(s, &c, 0);
     sess_finish(s);
+    WANT(e, "capture.starts-mid-transfer", f, f);
 }
 
-static void sc_urb_never_completed(struct sess *s)
+static void sc_urb_never_completed(struct sess *s, struct expect *e)
 {
     sess_init(s, 1, 6);
     uint8_t st[8];
     setup8(st, 0x80, 6, 0x0100, 0, 18);
-    sess_submit_only(s, st);
+    uint64_t sub = sess_submit_only(s, st);
     sess_finish(s);
+    WANT(e, "capture.urb-never-completed", sub, sub);
 }
 
-static void sc_limit_reached(struct sess *s)
+static void sc_limit_reached(struct sess *s, struct expect *e)
 {
     sess_init(s, 1, 6);
     dfs_decoder_free(s->d);
@@ -837,30 +1092,31 @@ static void sc_limit_reached(struct sess *s)
     assert_int_equal(dfs_decoder_new(&o, &sink, &s->d), DFS_OK);
     uint8_t st[8];
     setup8(st, 0x80, 6, 0x0100, 0, 18);
+    uint64_t sub[6];
     for (int i = 0; i < 6; i++)
-        sess_submit_only(s, st);
+        sub[i] = sess_submit_only(s, st);
     sess_finish(s);
+    /* 4 outstanding at most: the fifth and the sixth submissions each drop
+     * the oldest */
+    WANT(e, "capture.limit-reached", sub[4], sub[4]);
+    WANT(e, "capture.limit-reached", sub[5], sub[5]);
 }
 
 struct scenario {
     const char *id;
-    void (*run)(struct sess *s);
+    void (*run)(struct sess *s, struct expect *e);
 };
 
-static void sc_seed(struct sess *s)
+static void sc_seed(struct sess *s, struct expect *e)
 {
-    uint64_t a, b;
-    seed_session(s, &a, &b);
+    struct seed_frames sf;
+    seed_session(s, &sf);
     sess_finish(s);
+    want_seed_common(e, &sf);
+    want_seed_reset(e, &sf);
 }
 
-static void sc_seed_stays(struct sess *s)
-{
-    uint64_t a, b;
-    seed_session(s, &a, &b);
-    sess_simple(s, DFS_DFU_CLRSTATUS, 0);
-    sess_finish(s);
-}
+static void sc_seed_stays(struct sess *s, struct expect *e) { seed_stays(s, e); }
 
 static const struct scenario scenarios[] = {
     {"dfuse.option-bytes-reset", sc_seed},
@@ -908,14 +1164,16 @@ static void run_scenario(void **state)
 {
     const struct scenario *sc = *state;
     struct sess s;
-    sc->run(&s);
-    if (sess_count(&s, sc->id) < 1) {
-        for (int i = 0; i < s.n_findings; i++)
-            print_message("  got %s: %s\n", s.findings[i].id, s.findings[i].explanation);
-        fail_msg("%s did not fire", sc->id);
-    }
+    struct expect e = {.n = 0};
+    sc->run(&s, &e);
+    /* the scenario proves the finding it is named after */
+    bool named = false;
+    for (int k = 0; k < e.n; k++)
+        named |= strcmp(e.w[k].id, sc->id) == 0;
+    assert_true(named);
+    check_findings(&s, &e);
     const struct dfs_finding *f = sess_find(&s, sc->id);
-    assert_true(f->n_frames >= 1);
+    assert_non_null(f);
     assert_true(f->explanation[0] != '\0');
     assert_true(dfs_finding_lookup(sc->id) != NULL);
     sess_free(&s);

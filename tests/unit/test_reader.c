@@ -5,10 +5,13 @@
  * enhanced packet blocks with padding and options, simple and obsolete
  * packet blocks, blocks of other types (skipped); standard input; the
  * interface statistics blocks that say when a capture stopped, damaged ones
- * included (each is named by its offset and ignored). Files are
- * built here byte by byte (pcap: tcpdump.org "libpcap file format";
- * pcapng: draft-ietf-opsawg-pcapng). Damaged files belong to the fuzzing
- * and malformed-input tests. */
+ * included (each is named by its offset and ignored); and the damage the
+ * pcapng reader finds inside a block whose framing is sound (short fields,
+ * options running past the block, out-of-range values, too many
+ * interfaces), each with its exact message. Files are built here byte by
+ * byte (pcap: tcpdump.org "libpcap file format"; pcapng:
+ * draft-ietf-opsawg-pcapng). Damaged framing belongs to the fuzzing and
+ * malformed-input tests (tests/malformed). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,7 +23,6 @@
 #include <cmocka.h>
 
 #include "dfuscope/capture.h"
-#include "internal.h"
 #include "records.h"
 
 /* ---- building files ----------------------------------------------------------- */
@@ -318,14 +320,32 @@ static void read_all(const struct out *o, struct got *g)
     assert_int_equal(g->skipped, 0);
 }
 
-/* The record decodes to URB id `id` when read in its stated byte order. */
+static int on_urb_seen(void *user, const struct dfs_urb *u)
+{
+    *(struct dfs_urb *)user = *u;
+    return 0;
+}
+
+static int on_finding_seen(void *user, const struct dfs_finding *f)
+{
+    (void)user;
+    fail_msg("the record decodes with a finding: %s: %s", f->id, f->explanation);
+    return 0;
+}
+
+/* The record decodes to URB id `id` when read in its stated byte order
+ * (through the decoder's public API). */
 static void assert_urb_id(const struct dfs_record *rec, uint64_t id)
 {
     struct dfs_urb u;
-    char msg[200];
-    assert_int_equal(dfs__usbmon_parse(rec->data, rec->caplen, rec->linktype, rec->order, &u,
-                                       msg, sizeof msg),
-                     DFS__PARSE_OK);
+    memset(&u, 0, sizeof u);
+    struct dfs_options o;
+    dfs_options_init(&o);
+    struct dfs_sink sink = {.user = &u, .on_urb = on_urb_seen, .on_finding = on_finding_seen};
+    dfs_decoder *d;
+    assert_int_equal(dfs_decoder_new(&o, &sink, &d), DFS_OK);
+    assert_int_equal(dfs_decoder_feed(d, rec), DFS_OK);
+    dfs_decoder_free(d);
     assert_true(u.id == id);
     assert_int_equal(u.bus, 3);
 }
@@ -980,6 +1000,163 @@ static void standard_input(void **state)
     free(o.p);
 }
 
+/* ---- damage inside sound blocks -------------------------------------------------------- */
+
+struct warned {
+    int n;
+    uint64_t frame[8];
+    char msg[8][256];
+};
+
+static void on_warn_all(void *user, uint64_t frame, const char *msg)
+{
+    struct warned *w = user;
+    if (w->n < 8) {
+        w->frame[w->n] = frame;
+        snprintf(w->msg[w->n], sizeof w->msg[0], "%s", msg);
+    }
+    w->n++;
+}
+
+/* Read o; the records (their URB ids), and every warning with its frame. */
+static void read_warned(const struct out *o, struct got *g, struct warned *w)
+{
+    memset(g, 0, sizeof *g);
+    memset(w, 0, sizeof *w);
+    FILE *fp = fmemopen(o->p, o->n, "rb");
+    assert_non_null(fp);
+    struct dfs_capreader_options opt = {.warn = on_warn_all, .warn_user = w};
+    dfs_capreader *r = NULL;
+    char err[256];
+    assert_int_equal(dfs_capreader_open_stream(fp, "built", &opt, &r, err, sizeof err), DFS_OK);
+    read_all_from(r, g);
+    dfs_capreader_close(r);
+    fclose(fp);
+}
+
+static void assert_warned(const struct warned *w, int i, uint64_t frame, const char *msg)
+{
+    assert_true(i < w->n);
+    assert_int_equal(w->frame[i], frame);
+    assert_string_equal(w->msg[i], msg);
+}
+
+/* An IDB whose fields and options are written here as they come. */
+static size_t idb_start(struct out *o, uint16_t lt)
+{
+    size_t b = block_start(o, 1);
+    put16(o, lt);
+    put16(o, 0);
+    put32(o, 0);
+    return b;
+}
+
+static void pcapng_damage_inside_blocks(void **state)
+{
+    (void)state;
+    const int lt = DFS_LINKTYPE_USB_LINUX_MMAPPED;
+    uint8_t rec[128];
+    struct got g;
+    struct warned w;
+    char want[256];
+
+    for (int big = 0; big < 2; big++) {
+        size_t n = usbmon(rec, sizeof rec, 0x30, lt, big);
+
+        /* an IDB option whose value (40 bytes) runs past the block: the
+         * options before it count, the interface is there */
+        struct out o = {0};
+        shb(&o, big);
+        size_t b = idb_start(&o, (uint16_t)lt);
+        uint8_t res = 9;
+        option(&o, 9, &res, 1); /* if_tsresol: nanoseconds */
+        put16(&o, 2);           /* if_name, claiming 40 bytes of which 4 are there */
+        put16(&o, 40);
+        put32(&o, 0x41424344);
+        block_end(&o, b);
+        epb(&o, 0, 1500, rec, (uint32_t)n, (uint32_t)n, false);
+        read_warned(&o, &g, &w);
+        assert_int_equal(w.n, 1);
+        assert_warned(&w, 0, 1, "interface 0: option 2 runs past the end of its block");
+        assert_int_equal(g.n, 1);
+        assert_int_equal(g.rec[0].ts.nsec, 1500); /* if_tsresol was taken */
+        assert_int_equal(g.damaged, 1);
+        assert_urb_id(&g.rec[0], 0x30);
+        free(o.p);
+
+        /* if_tsresol 10^-20: out of range, microseconds stay */
+        memset(&o, 0, sizeof o);
+        shb(&o, big);
+        idb(&o, (uint16_t)lt, 0, 20, 0);
+        epb(&o, 0, 3000001, rec, (uint32_t)n, (uint32_t)n, false);
+        read_warned(&o, &g, &w);
+        assert_int_equal(w.n, 1);
+        assert_warned(&w, 0, 1, "interface 0: time stamp resolution 10^-20 is out of range");
+        assert_int_equal(g.n, 1);
+        assert_true(g.rec[0].ts.sec == 3 && g.rec[0].ts.nsec == 1000);
+        free(o.p);
+
+        /* an IDB of 16 bytes (no snapshot length): the interface is unknown,
+         * and so the packet block that names it */
+        memset(&o, 0, sizeof o);
+        shb(&o, big);
+        b = block_start(&o, 1);
+        put16(&o, (uint16_t)lt);
+        put16(&o, 0);
+        block_end(&o, b);
+        epb(&o, 0, 1, rec, (uint32_t)n, (uint32_t)n, false);
+        read_warned(&o, &g, &w);
+        assert_int_equal(w.n, 2);
+        assert_warned(&w, 0, 1, "interface description block of 16 bytes is too short (20 "
+                                "minimum); interface 0 will be unknown");
+        assert_warned(&w, 1, 1, "packet block refers to interface 0, but the section "
+                                "describes 0; record skipped");
+        assert_int_equal(g.n, 0);
+        free(o.p);
+
+        /* packet blocks too short for their fields: an EPB of 28 bytes (16
+         * of the 20 bytes of fields), an OPB of 12 and an SPB of 12 (no
+         * original length); each is a frame, and the one after is frame 4 */
+        memset(&o, 0, sizeof o);
+        shb(&o, big);
+        idb(&o, (uint16_t)lt, 0, 6, 0);
+        b = block_start(&o, 6);
+        for (int i = 0; i < 4; i++)
+            put32(&o, 0);
+        block_end(&o, b);
+        b = block_start(&o, 2);
+        block_end(&o, b);
+        b = block_start(&o, 3);
+        block_end(&o, b);
+        epb(&o, 0, 7, rec, (uint32_t)n, (uint32_t)n, false);
+        read_warned(&o, &g, &w);
+        assert_int_equal(w.n, 3);
+        assert_warned(&w, 0, 1, "packet block of 28 bytes is too short for its fields");
+        assert_warned(&w, 1, 2, "packet block of 12 bytes is too short for its fields");
+        assert_warned(&w, 2, 3, "simple packet block of 12 bytes is too short");
+        assert_int_equal(g.n, 1);
+        assert_int_equal(g.rec[0].frame, 4);
+        assert_int_equal(g.damaged, 3);
+        free(o.p);
+
+        /* 257 interfaces in one section: the last one is ignored, a packet
+         * of interface 255 is read */
+        memset(&o, 0, sizeof o);
+        shb(&o, big);
+        for (int i = 0; i < 257; i++)
+            idb(&o, (uint16_t)lt, 0, 6, 0);
+        epb(&o, 255, 9, rec, (uint32_t)n, (uint32_t)n, false);
+        read_warned(&o, &g, &w);
+        assert_int_equal(w.n, 1);
+        snprintf(want, sizeof want, "more than %d interfaces in one section; ignoring the rest",
+                 256);
+        assert_warned(&w, 0, 1, want);
+        assert_int_equal(g.n, 1);
+        assert_urb_id(&g.rec[0], 0x30);
+        free(o.p);
+    }
+}
+
 static void open_errors(void **state)
 {
     (void)state;
@@ -1024,6 +1201,7 @@ int main(void)
         cmocka_unit_test(isb_reader_values),
         cmocka_unit_test(isb_malformed),
         cmocka_unit_test(standard_input),
+        cmocka_unit_test(pcapng_damage_inside_blocks),
         cmocka_unit_test(open_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,7 @@
 /* usbmon header parsing: every branch of dfs__usbmon_parse, both header
- * forms, both byte orders (dfu-facts.md section 5). */
+ * forms, both byte orders (dfu-facts.md section 5); and every field of both
+ * header forms in both byte orders from bytes written by hand after the
+ * usbmon documentation, through the decoder's public API. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -532,6 +534,371 @@ static void encode_keeps_truncation(void **state)
                         "usbmon header announces 64 data bytes (len_cap) but the record holds 4");
 }
 
+/* ---- every header field, from bytes laid out by hand ----------------------------------- */
+/* Records written byte by byte from the usbmon documentation (Linux
+ * Documentation/usb/usbmon.rst, "Raw binary format and API": struct
+ * usbmon_packet, 48 bytes for DLT_USB_LINUX, 64 with interval, start_frame,
+ * xfer_flags and ndesc for DLT_USB_LINUX_MMAPPED; dfu-facts.md section 5):
+ * each record in little- and big-endian order, the multi-byte fields in
+ * that order, the setup bytes always in USB wire order. Every value is
+ * different from its byte-swapped self, so a field read in the wrong order
+ * or at the wrong offset shows. They are decoded through the decoder's
+ * public API, independently of dfs_usbmon_encode. */
+
+/* A: control submit, GET_DESCRIPTOR(DEVICE), 48-byte header */
+static const uint8_t A_LE[] = {
+    /*  0 id              */ 0x00, 0xcc, 0xb2, 0xa8, 0x89, 0x96, 0xff, 0xff,
+    /*  8 type            */ 0x53,
+    /*  9 xfer_type       */ 0x02,
+    /* 10 epnum           */ 0x80,
+    /* 11 devnum          */ 0x23,
+    /* 12 busnum          */ 0x03, 0x01,
+    /* 14 flag_setup      */ 0x00,
+    /* 15 flag_data       */ 0x3c,
+    /* 16 ts_sec          */ 0x6f, 0x51, 0x90, 0x67, 0x00, 0x00, 0x00, 0x00,
+    /* 24 ts_usec         */ 0x0b, 0xf7, 0x03, 0x00,
+    /* 28 status          */ 0x8d, 0xff, 0xff, 0xff,
+    /* 32 length          */ 0x12, 0x00, 0x00, 0x00,
+    /* 36 len_cap         */ 0x00, 0x00, 0x00, 0x00,
+    /* 40 setup           */ 0x80, 0x06, 0x00, 0x01, 0x00, 0x00, 0x12, 0x00,
+};
+static const uint8_t A_BE[] = {
+    /*  0 id              */ 0xff, 0xff, 0x96, 0x89, 0xa8, 0xb2, 0xcc, 0x00,
+    /*  8 type            */ 0x53,
+    /*  9 xfer_type       */ 0x02,
+    /* 10 epnum           */ 0x80,
+    /* 11 devnum          */ 0x23,
+    /* 12 busnum          */ 0x01, 0x03,
+    /* 14 flag_setup      */ 0x00,
+    /* 15 flag_data       */ 0x3c,
+    /* 16 ts_sec          */ 0x00, 0x00, 0x00, 0x00, 0x67, 0x90, 0x51, 0x6f,
+    /* 24 ts_usec         */ 0x00, 0x03, 0xf7, 0x0b,
+    /* 28 status          */ 0xff, 0xff, 0xff, 0x8d,
+    /* 32 length          */ 0x00, 0x00, 0x00, 0x12,
+    /* 36 len_cap         */ 0x00, 0x00, 0x00, 0x00,
+    /* 40 setup           */ 0x80, 0x06, 0x00, 0x01, 0x00, 0x00, 0x12, 0x00,
+};
+
+/* B: control completion with 18 bytes of data, status -EREMOTEIO, 64-byte header */
+static const uint8_t B_LE[] = {
+    /*  0 id              */ 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,
+    /*  8 type            */ 0x43,
+    /*  9 xfer_type       */ 0x02,
+    /* 10 epnum           */ 0x80,
+    /* 11 devnum          */ 0x07,
+    /* 12 busnum          */ 0x03, 0x02,
+    /* 14 flag_setup      */ 0x2d,
+    /* 15 flag_data       */ 0x00,
+    /* 16 ts_sec          */ 0x89, 0x67, 0x45, 0x23, 0x01, 0x00, 0x00, 0x00,
+    /* 24 ts_usec         */ 0x3f, 0x42, 0x0f, 0x00,
+    /* 28 status          */ 0x87, 0xff, 0xff, 0xff,
+    /* 32 length          */ 0x12, 0x00, 0x00, 0x00,
+    /* 36 len_cap         */ 0x12, 0x00, 0x00, 0x00,
+    /* 40 setup           */ 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    /* 48 interval        */ 0x0a, 0x00, 0x00, 0x00,
+    /* 52 start_frame     */ 0x02, 0x01, 0x00, 0x00,
+    /* 56 xfer_flags      */ 0x01, 0x02, 0x00, 0x00,
+    /* 60 ndesc           */ 0x00, 0x00, 0x00, 0x00,
+    /* 64 data: a device descriptor */
+    0x12, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x40, 0x83, 0x04, 0x11, 0xdf, 0x00, 0x02, 0x01, 0x02,
+    0x03, 0x01,
+};
+static const uint8_t B_BE[] = {
+    /*  0 id              */ 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+    /*  8 type            */ 0x43,
+    /*  9 xfer_type       */ 0x02,
+    /* 10 epnum           */ 0x80,
+    /* 11 devnum          */ 0x07,
+    /* 12 busnum          */ 0x02, 0x03,
+    /* 14 flag_setup      */ 0x2d,
+    /* 15 flag_data       */ 0x00,
+    /* 16 ts_sec          */ 0x00, 0x00, 0x00, 0x01, 0x23, 0x45, 0x67, 0x89,
+    /* 24 ts_usec         */ 0x00, 0x0f, 0x42, 0x3f,
+    /* 28 status          */ 0xff, 0xff, 0xff, 0x87,
+    /* 32 length          */ 0x00, 0x00, 0x00, 0x12,
+    /* 36 len_cap         */ 0x00, 0x00, 0x00, 0x12,
+    /* 40 setup           */ 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    /* 48 interval        */ 0x00, 0x00, 0x00, 0x0a,
+    /* 52 start_frame     */ 0x00, 0x00, 0x01, 0x02,
+    /* 56 xfer_flags      */ 0x00, 0x00, 0x02, 0x01,
+    /* 60 ndesc           */ 0x00, 0x00, 0x00, 0x00,
+    /* 64 data: a device descriptor */
+    0x12, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x40, 0x83, 0x04, 0x11, 0xdf, 0x00, 0x02, 0x01, 0x02,
+    0x03, 0x01,
+};
+
+/* C: isochronous completion, two descriptors then 8 data bytes, 64-byte
+ * header (ndesc says how many descriptors) */
+static const uint8_t C_LE[] = {
+    /*  0 id              */ 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
+    /*  8 type            */ 0x43,
+    /*  9 xfer_type       */ 0x00,
+    /* 10 epnum           */ 0x82,
+    /* 11 devnum          */ 0x09,
+    /* 12 busnum          */ 0x04, 0x01,
+    /* 14 flag_setup      */ 0x2d,
+    /* 15 flag_data       */ 0x00,
+    /* 16 ts_sec          */ 0x00, 0xf1, 0x53, 0x65, 0x00, 0x00, 0x00, 0x00,
+    /* 24 ts_usec         */ 0x45, 0x23, 0x01, 0x00,
+    /* 28 status          */ 0x00, 0x00, 0x00, 0x00,
+    /* 32 length          */ 0x08, 0x00, 0x00, 0x00,
+    /* 36 len_cap         */ 0x28, 0x00, 0x00, 0x00,
+    /* 40 iso error_count */ 0x01, 0x00, 0x00, 0x00,
+    /* 44 iso numdesc     */ 0x02, 0x00, 0x00, 0x00,
+    /* 48 interval        */ 0x01, 0x00, 0x00, 0x00,
+    /* 52 start_frame     */ 0xe8, 0x03, 0x00, 0x00,
+    /* 56 xfer_flags      */ 0x02, 0x00, 0x00, 0x00,
+    /* 60 ndesc           */ 0x02, 0x00, 0x00, 0x00,
+    /* 64 iso descriptor 0: status, offset, length, padding */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    /* 80 iso descriptor 1 */
+    0xee, 0xff, 0xff, 0xff, 0x04, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    /* 96 data */
+    0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7,
+};
+static const uint8_t C_BE[] = {
+    /*  0 id              */ 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+    /*  8 type            */ 0x43,
+    /*  9 xfer_type       */ 0x00,
+    /* 10 epnum           */ 0x82,
+    /* 11 devnum          */ 0x09,
+    /* 12 busnum          */ 0x01, 0x04,
+    /* 14 flag_setup      */ 0x2d,
+    /* 15 flag_data       */ 0x00,
+    /* 16 ts_sec          */ 0x00, 0x00, 0x00, 0x00, 0x65, 0x53, 0xf1, 0x00,
+    /* 24 ts_usec         */ 0x00, 0x01, 0x23, 0x45,
+    /* 28 status          */ 0x00, 0x00, 0x00, 0x00,
+    /* 32 length          */ 0x00, 0x00, 0x00, 0x08,
+    /* 36 len_cap         */ 0x00, 0x00, 0x00, 0x28,
+    /* 40 iso error_count */ 0x00, 0x00, 0x00, 0x01,
+    /* 44 iso numdesc     */ 0x00, 0x00, 0x00, 0x02,
+    /* 48 interval        */ 0x00, 0x00, 0x00, 0x01,
+    /* 52 start_frame     */ 0x00, 0x00, 0x03, 0xe8,
+    /* 56 xfer_flags      */ 0x00, 0x00, 0x00, 0x02,
+    /* 60 ndesc           */ 0x00, 0x00, 0x00, 0x02,
+    /* 64 iso descriptor 0: status, offset, length, padding */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00,
+    /* 80 iso descriptor 1 */
+    0xff, 0xff, 0xff, 0xee, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00,
+    /* 96 data */
+    0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7,
+};
+
+/* D: isochronous completion, one descriptor then 4 data bytes, 48-byte
+ * header (no ndesc: the descriptors are counted by iso numdesc) */
+static const uint8_t D_LE[] = {
+    /*  0 id              */ 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+    /*  8 type            */ 0x43,
+    /*  9 xfer_type       */ 0x00,
+    /* 10 epnum           */ 0x83,
+    /* 11 devnum          */ 0x04,
+    /* 12 busnum          */ 0x05, 0x01,
+    /* 14 flag_setup      */ 0x2d,
+    /* 15 flag_data       */ 0x00,
+    /* 16 ts_sec          */ 0x01, 0xf1, 0x53, 0x65, 0x00, 0x00, 0x00, 0x00,
+    /* 24 ts_usec         */ 0x21, 0x43, 0x05, 0x00,
+    /* 28 status          */ 0xee, 0xff, 0xff, 0xff,
+    /* 32 length          */ 0x04, 0x00, 0x00, 0x00,
+    /* 36 len_cap         */ 0x14, 0x00, 0x00, 0x00,
+    /* 40 iso error_count */ 0x00, 0x00, 0x00, 0x00,
+    /* 44 iso numdesc     */ 0x01, 0x00, 0x00, 0x00,
+    /* 48 iso descriptor 0: status, offset, length, padding */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    /* 64 data */
+    0xe0, 0xe1, 0xe2, 0xe3,
+};
+static const uint8_t D_BE[] = {
+    /*  0 id              */ 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
+    /*  8 type            */ 0x43,
+    /*  9 xfer_type       */ 0x00,
+    /* 10 epnum           */ 0x83,
+    /* 11 devnum          */ 0x04,
+    /* 12 busnum          */ 0x01, 0x05,
+    /* 14 flag_setup      */ 0x2d,
+    /* 15 flag_data       */ 0x00,
+    /* 16 ts_sec          */ 0x00, 0x00, 0x00, 0x00, 0x65, 0x53, 0xf1, 0x01,
+    /* 24 ts_usec         */ 0x00, 0x05, 0x43, 0x21,
+    /* 28 status          */ 0xff, 0xff, 0xff, 0xee,
+    /* 32 length          */ 0x00, 0x00, 0x00, 0x04,
+    /* 36 len_cap         */ 0x00, 0x00, 0x00, 0x14,
+    /* 40 iso error_count */ 0x00, 0x00, 0x00, 0x00,
+    /* 44 iso numdesc     */ 0x00, 0x00, 0x00, 0x01,
+    /* 48 iso descriptor 0: status, offset, length, padding */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00,
+    /* 64 data */
+    0xe0, 0xe1, 0xe2, 0xe3,
+};
+
+/* What the decoder must read from each record: every field of the header. */
+struct hand_record {
+    const char *name;
+    int linktype;
+    enum dfs_byte_order order;
+    const uint8_t *bytes;
+    size_t len;
+    struct dfs_urb want; /* the header's fields; data is an offset into bytes */
+    size_t data_off;
+};
+
+#define HAND(nm, lt, ord, arr, off, ...)                                                           \
+    {.name = nm, .linktype = lt, .order = ord, .bytes = arr, .len = sizeof arr,                    \
+     .data_off = off, .want = {__VA_ARGS__}}
+
+#define WANT_A(iso_ec, iso_nd)                                                                     \
+    .id = 0xffff9689a8b2cc00ull, .type = 'S', .xfer_type = DFS_XFER_CONTROL, .endpoint = 0x80,    \
+    .devnum = 35, .bus = 0x0103, .flag_setup = 0, .flag_data = '<', .urb_ts_sec = 1737511279,     \
+    .urb_ts_usec = 259851, .status = -115, .length = 18, .len_cap = 0, .has_setup = true,        \
+    .setup = {0x80, 0x06, 0x00, 0x01, 0x00, 0x00, 0x12, 0x00}, .iso_error_count = iso_ec,        \
+    .iso_numdesc = iso_nd, .mmapped = false, .interval = 0, .start_frame = 0, .xfer_flags = 0,    \
+    .ndesc = 0, .data_len = 0
+
+#define WANT_B                                                                                     \
+    .id = 0x0102030405060708ull, .type = 'C', .xfer_type = DFS_XFER_CONTROL, .endpoint = 0x80,    \
+    .devnum = 7, .bus = 0x0203, .flag_setup = '-', .flag_data = 0,                               \
+    .urb_ts_sec = 0x123456789ll, .urb_ts_usec = 999999, .status = -121, .length = 18,            \
+    .len_cap = 18, .has_setup = false, .setup = {0}, .iso_error_count = 0, .iso_numdesc = 0,     \
+    .mmapped = true, .interval = 10, .start_frame = 0x102, .xfer_flags = 0x201, .ndesc = 0,      \
+    .data_len = 18
+
+#define WANT_C                                                                                     \
+    .id = 0x1122334455667788ull, .type = 'C', .xfer_type = DFS_XFER_ISO, .endpoint = 0x82,        \
+    .devnum = 9, .bus = 0x0104, .flag_setup = '-', .flag_data = 0, .urb_ts_sec = 1700000000,     \
+    .urb_ts_usec = 0x12345, .status = 0, .length = 8, .len_cap = 40, .has_setup = false,         \
+    .iso_error_count = 1, .iso_numdesc = 2, .mmapped = true, .interval = 1, .start_frame = 1000, \
+    .xfer_flags = 2, .ndesc = 2, .data_len = 8
+
+#define WANT_D                                                                                     \
+    .id = 0x8877665544332211ull, .type = 'C', .xfer_type = DFS_XFER_ISO, .endpoint = 0x83,        \
+    .devnum = 4, .bus = 0x0105, .flag_setup = '-', .flag_data = 0, .urb_ts_sec = 1700000001,     \
+    .urb_ts_usec = 0x54321, .status = -18, .length = 4, .len_cap = 20, .has_setup = false,       \
+    .iso_error_count = 0, .iso_numdesc = 1, .mmapped = false, .interval = 0, .start_frame = 0,   \
+    .xfer_flags = 0, .ndesc = 1, .data_len = 4
+
+static const struct hand_record HAND_RECORDS[] = {
+    /* the setup bytes read as the iso fields of the union, in each order */
+    HAND("A 48 little", DFS_LINKTYPE_USB_LINUX, DFS_ORDER_LITTLE, A_LE, 48,
+         WANT_A(0x01000680, 0x00120000)),
+    HAND("A 48 big", DFS_LINKTYPE_USB_LINUX, DFS_ORDER_BIG, A_BE, 48,
+         WANT_A((int32_t)0x80060001u, 0x00001200)),
+    HAND("B 64 little", DFS_LINKTYPE_USB_LINUX_MMAPPED, DFS_ORDER_LITTLE, B_LE, 64, WANT_B),
+    HAND("B 64 big", DFS_LINKTYPE_USB_LINUX_MMAPPED, DFS_ORDER_BIG, B_BE, 64, WANT_B),
+    HAND("C 64 iso little", DFS_LINKTYPE_USB_LINUX_MMAPPED, DFS_ORDER_LITTLE, C_LE, 96, WANT_C),
+    HAND("C 64 iso big", DFS_LINKTYPE_USB_LINUX_MMAPPED, DFS_ORDER_BIG, C_BE, 96, WANT_C),
+    HAND("D 48 iso little", DFS_LINKTYPE_USB_LINUX, DFS_ORDER_LITTLE, D_LE, 64, WANT_D),
+    HAND("D 48 iso big", DFS_LINKTYPE_USB_LINUX, DFS_ORDER_BIG, D_BE, 64, WANT_D),
+};
+
+struct urb_seen {
+    int n;
+    struct dfs_urb u;
+    int problems; /* findings of warning or error severity */
+};
+
+static int seen_urb(void *user, const struct dfs_urb *u)
+{
+    struct urb_seen *s = user;
+    s->n++;
+    s->u = *u;
+    return 0;
+}
+
+static int seen_finding(void *user, const struct dfs_finding *f)
+{
+    struct urb_seen *s = user;
+    if (f->severity >= DFS_SEV_WARNING) {
+        print_message("  %s: %s\n", f->id, f->explanation);
+        s->problems++;
+    }
+    return 0;
+}
+
+/* Decode one record alone through the public API: the URB it gives. */
+static struct urb_seen decode_alone(const uint8_t *bytes, size_t len, int linktype,
+                                    enum dfs_byte_order order)
+{
+    struct urb_seen s;
+    memset(&s, 0, sizeof s);
+    struct dfs_options o;
+    dfs_options_init(&o);
+    struct dfs_sink sink = {.user = &s, .on_urb = seen_urb, .on_finding = seen_finding};
+    dfs_decoder *d;
+    assert_int_equal(dfs_decoder_new(&o, &sink, &d), DFS_OK);
+    struct dfs_record r = {.frame = 42, .ts = {1800000000, 123456789}, .linktype = linktype,
+                           .order = order, .caplen = (uint32_t)len, .origlen = (uint32_t)len,
+                           .data = bytes};
+    assert_int_equal(dfs_decoder_feed(d, &r), DFS_OK);
+    dfs_decoder_free(d);
+    return s;
+}
+
+static void hand_written_headers(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof HAND_RECORDS / sizeof HAND_RECORDS[0]; i++) {
+        const struct hand_record *h = &HAND_RECORDS[i];
+        const struct dfs_urb *w = &h->want;
+        print_message("%s\n", h->name);
+        struct urb_seen s = decode_alone(h->bytes, h->len, h->linktype, h->order);
+        assert_int_equal(s.n, 1);
+        assert_int_equal(s.problems, 0);
+        const struct dfs_urb *u = &s.u;
+        /* from the record */
+        assert_int_equal(u->frame, 42);
+        assert_true(u->ts.sec == 1800000000 && u->ts.nsec == 123456789);
+        /* the header, field by field */
+        assert_true(u->id == w->id);
+        assert_int_equal(u->type, w->type);
+        assert_int_equal(u->xfer_type, w->xfer_type);
+        assert_int_equal(u->endpoint, w->endpoint);
+        assert_int_equal(u->devnum, w->devnum);
+        assert_int_equal(u->bus, w->bus);
+        assert_int_equal(u->flag_setup, w->flag_setup);
+        assert_int_equal(u->flag_data, w->flag_data);
+        assert_true(u->urb_ts_sec == w->urb_ts_sec);
+        assert_int_equal(u->urb_ts_usec, w->urb_ts_usec);
+        assert_int_equal(u->status, w->status);
+        assert_int_equal(u->length, w->length);
+        assert_int_equal(u->len_cap, w->len_cap);
+        assert_int_equal(u->has_setup, w->has_setup);
+        if (w->has_setup)
+            assert_memory_equal(u->setup, w->setup, 8);
+        assert_int_equal(u->iso_error_count, w->iso_error_count);
+        assert_int_equal(u->iso_numdesc, w->iso_numdesc);
+        assert_int_equal(u->mmapped, w->mmapped);
+        assert_int_equal(u->interval, w->interval);
+        assert_int_equal(u->start_frame, w->start_frame);
+        assert_int_equal(u->xfer_flags, w->xfer_flags);
+        assert_int_equal(u->ndesc, w->ndesc);
+        /* the data: after the header and the isochronous descriptors */
+        assert_int_equal(u->data_len, w->data_len);
+        assert_true(u->data == h->bytes + h->data_off);
+        assert_int_equal(h->data_off + w->data_len, h->len);
+    }
+}
+
+/* The same bytes read in the other byte order give the swapped values: the
+ * order of the record, not the host's, decides. */
+static void hand_written_headers_other_order(void **state)
+{
+    (void)state;
+    struct urb_seen s = decode_alone(A_LE, sizeof A_LE, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_BIG);
+    assert_int_equal(s.n, 1);
+    assert_true(s.u.id == 0x00ccb2a88996ffffull);
+    assert_int_equal(s.u.bus, 0x0301);
+    assert_int_equal(s.u.status, (int32_t)0x8dffffffu);
+    assert_int_equal(s.u.length, 0x12000000u);
+    assert_memory_equal(s.u.setup, A_BE + 40, 8); /* wire order in both */
+    assert_int_equal(s.problems, 0);
+    s = decode_alone(B_BE, sizeof B_BE, DFS_LINKTYPE_USB_LINUX_MMAPPED, DFS_ORDER_LITTLE);
+    assert_int_equal(s.n, 1);
+    /* len_cap 0x12000000: far more data than the record holds */
+    assert_int_equal(s.u.len_cap, 0x12000000u);
+    assert_int_equal(s.problems, 1);
+    assert_int_equal(s.u.bus, 0x0302);
+    assert_int_equal(s.u.interval, 0x0a000000);
+    assert_int_equal(s.u.xfer_flags, 0x01020000u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -550,6 +917,8 @@ int main(void)
         cmocka_unit_test(round_trip_all_fields),
         cmocka_unit_test(encode_refusals),
         cmocka_unit_test(encode_keeps_truncation),
+        cmocka_unit_test(hand_written_headers),
+        cmocka_unit_test(hand_written_headers_other_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
