@@ -145,6 +145,7 @@ int cmd_decode(int argc, char **argv);
 int cmd_descriptors(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
+int cmd_check_file(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_follow(int argc, char **argv);
 int cmd_report(int argc, char **argv);

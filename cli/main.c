@@ -15,6 +15,8 @@ static const struct command commands[] = {
     {"descriptors", cmd_descriptors, "the descriptors of every device in a capture (lsusb -v)"},
     {"diagnose", cmd_diagnose, "explain what went wrong in a DFU/DfuSe session"},
     {"extract", cmd_extract, "rebuild the memory a session wrote or read (bin, ihex, srec)"},
+    {"check-file", cmd_check_file,
+     "check a firmware file (.dfu, .hex, .bin) against itself, a device or a session"},
     {"capture", cmd_capture, "capture from usbmon, follow one device, diagnose it live"},
     {"follow", cmd_follow, "diagnose a capture while it is being written (pipe or file)"},
     {"report", cmd_report, "the session as one self-contained HTML page (timeline, memory map)"},
