@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "extract_fw.h"
 
 #define PAGE 4096u
 
@@ -24,6 +25,10 @@ struct image {
     uint64_t overlap_bytes, overlap_diff;
     uint64_t first_overlap_frame;
     bool full;
+    /* --format dfu|dfuse: the same operations, as the firmware library
+     * collects them to write DFU and DfuSe files */
+    dfs_fw_session *fw;
+    uint8_t *fw_file;
 };
 
 static struct page *page_get(struct image *im, uint32_t base, bool create)
@@ -155,6 +160,8 @@ static void image_free(struct image *im)
     for (size_t i = 0; i < im->n; i++)
         free(im->pages[i]);
     free(im->pages);
+    dfs_fw_session_free(im->fw);
+    free(im->fw_file);
 }
 
 /* ---- output formats ---------------------------------------------------------- */
@@ -246,7 +253,7 @@ static void write_srec(FILE *f, const struct image *im)
 
 /* ---- collecting memory operations ----------------------------------------------- */
 
-enum fmt { FMT_BIN, FMT_IHEX, FMT_SREC };
+enum fmt { FMT_BIN, FMT_IHEX, FMT_SREC, FMT_DFU, FMT_DFUSE };
 
 struct extract_ctx {
     struct image im;
@@ -298,6 +305,8 @@ static int on_mem(void *user, const struct dfs_mem_op *op)
     if (!image_write(&c->im, op->address, op->data, op->data_len, op->frame))
         c->too_big = true;
     c->used_ops++;
+    if (c->im.fw && dfs_fw_session_on_mem(c->im.fw, op))
+        c->too_big = true;
     return 0;
 }
 
@@ -313,8 +322,11 @@ static void usage(FILE *f)
             "\n"
             "Options:\n"
             "  -o, --output OUT        the file to write (required)\n"
-            "  --format bin|ihex|srec  default from OUT's extension (.hex/.ihex, .srec/.s19/\n"
-            "                          .s28/.s37/.mot), else bin\n"
+            "  --format bin|ihex|srec|dfu|dfuse\n"
+            "                          default from OUT's extension (.hex/.ihex, .srec/.s19/\n"
+            "                          .s28/.s37/.mot), else bin; dfu: a binary with a DFU\n"
+            "                          suffix naming the device; dfuse: a DfuSe file, one\n"
+            "                          element per extent (docs/firmware.md)\n"
             "  --direction download|upload\n"
             "                          what the host wrote (default) or read\n"
             "  --device BUS.DEV|VID:PID  only this device\n"
@@ -369,8 +381,12 @@ int cmd_extract(int argc, char **argv)
                 fmt = FMT_IHEX;
             else if (!strcmp(optarg, "srec"))
                 fmt = FMT_SREC;
+            else if (!strcmp(optarg, "dfu"))
+                fmt = FMT_DFU;
+            else if (!strcmp(optarg, "dfuse"))
+                fmt = FMT_DFUSE;
             else {
-                cli_err("extract", "--format '%s': expected bin, ihex or srec", optarg);
+                cli_err("extract", "--format '%s': expected bin, ihex, srec, dfu or dfuse", optarg);
                 return EXIT_USAGE;
             }
             break;
@@ -438,6 +454,10 @@ int cmd_extract(int argc, char **argv)
                       ends_with(out, ".s37") || ends_with(out, ".mot")
                   ? FMT_SREC
                   : FMT_BIN;
+    if ((fmt == FMT_DFU || fmt == FMT_DFUSE) && extract_fw_new(&c.im.fw, c.upload, c.alt, c.im.limit)) {
+        dev_filter_free(&c.filter);
+        return EXIT_USAGE;
+    }
     ro.path = argv[optind];
     ro.filter = &c.filter;
     struct dfs_sink sink = {.user = &c, .on_mem = on_mem};
@@ -449,6 +469,8 @@ int cmd_extract(int argc, char **argv)
         dev_filter_free(&c.filter);
         return rc;
     }
+    if (c.im.fw)
+        dfs_fw_session_finish(c.im.fw, dec);
     dfs_decoder_free(dec);
     dev_filter_free(&c.filter);
     const char *what = c.upload ? "read" : "written";
@@ -523,7 +545,13 @@ int cmd_extract(int argc, char **argv)
         image_free(&c.im);
         return EXIT_USAGE;
     }
-    FILE *f = strcmp(out, "-") == 0 ? stdout : fopen(out, fmt == FMT_BIN ? "wb" : "w");
+    size_t fw_len = 0;
+    if (c.im.fw && extract_fw_build(c.im.fw, fmt == FMT_DFUSE, fill, c.im.limit, ro.path,
+                                    &c.im.fw_file, &fw_len)) {
+        image_free(&c.im);
+        return EXIT_USAGE;
+    }
+    FILE *f = strcmp(out, "-") == 0 ? stdout : fopen(out, fmt != FMT_IHEX && fmt != FMT_SREC ? "wb" : "w");
     if (!f) {
         cli_err("extract", "%s: cannot create: %s", out, strerror(errno));
         image_free(&c.im);
@@ -536,6 +564,8 @@ int cmd_extract(int argc, char **argv)
             int v = p && (p->valid[off / 8] & (1u << (off & 7))) ? p->data[off] : fill;
             fputc(v, f);
         }
+    } else if (c.im.fw_file) {
+        fwrite(c.im.fw_file, 1, fw_len, f);
     } else if (fmt == FMT_IHEX) {
         write_ihex(f, &c.im);
     } else {
@@ -553,8 +583,9 @@ int cmd_extract(int argc, char **argv)
     }
     fprintf(stderr, "%s: %" PRIu64 " bytes %s in %u extent%s (%s 0x%08x-0x%08" PRIx64 ")%s -> %s (%s)\n",
             ro.path, c.im.bytes, what, runs, runs == 1 ? "" : "s", unit, lo, hi - 1,
-            gap_bytes && fmt == FMT_BIN ? ", gaps filled" : "", out,
-            fmt == FMT_BIN ? "binary" : fmt == FMT_IHEX ? "Intel HEX" : "S-record");
+            gap_bytes && (fmt == FMT_BIN || fmt == FMT_DFU) ? ", gaps filled" : "", out,
+            fmt == FMT_BIN ? "binary" : fmt == FMT_IHEX ? "Intel HEX" : fmt == FMT_SREC ? "S-record"
+            : fmt == FMT_DFU ? "DFU file" : "DfuSe file");
     image_free(&c.im);
     return 0;
 }
