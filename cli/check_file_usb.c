@@ -37,6 +37,8 @@ static void learn(const struct dfs_transport *tp, const uint8_t *cfg, size_t cfg
 {
     struct dfs_dfu_interface it[DFS_FW_MAX_ALTS];
     size_t n = dfs_desc_find_dfu(cfg, cfg_len, it, DFS_FW_MAX_ALTS);
+    /* every alternate setting, unless there are more than are kept */
+    d->alts_known = n <= DFS_FW_MAX_ALTS;
     if (n > DFS_FW_MAX_ALTS)
         n = DFS_FW_MAX_ALTS;
     if (!n)
@@ -46,7 +48,6 @@ static void learn(const struct dfs_transport *tp, const uint8_t *cfg, size_t cfg
     uint32_t len = get_string_desc(tp, 0, 0, buf);
     if (len && dfs_desc_langids(buf, len, &langid, 1) != 1)
         langid = 0;
-    d->alts_known = true;
     d->runtime = true;
     for (size_t i = 0; i < n; i++) {
         if (it[i].iface.bInterfaceNumber != it[0].iface.bInterfaceNumber)

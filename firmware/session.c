@@ -163,7 +163,8 @@ static void learn_alts(struct dfs_fw_device *d, const struct dfs_dfu_info *dfu)
     d->dfuse = dfu->dfuse ? 1 : 0;
     d->runtime = dfu->runtime;
     d->transfer_size = dfu->transfer_size;
-    d->alts_known = dfu->from_descriptor;
+    /* every alternate setting, unless the decoder kept only the first ones */
+    d->alts_known = dfu->from_descriptor && dfu->n_alts < DFS_DFU_MAX_ALTS;
     for (unsigned i = 0; i < dfu->n_alts && i < DFS_DFU_MAX_ALTS && d->n_alts < DFS_FW_MAX_ALTS;
          i++) {
         const struct dfs_dfu_alt_info *a = &dfu->alts[i];

@@ -255,12 +255,11 @@
     " Its read-protection byte at 0x%08x is 0x%02x: level 1 (%s): the flash can no longer be " \
     "read over DFU or SWD, and going back to level 0 mass-erases it."
 #define TX_OPTION_BYTES                                                                          \
-    "%s writes 0x%08llx-0x%08llx, in %s (0x%08x-0x%08x). Writing option bytes makes the chip " \
-    "reload them and reset as soon as the write is done: the GETSTATUS after it fails "        \
-    "(LIBUSB_ERROR_PIPE), dfu-util needs the :will-reset modifier, and the chip comes back "   \
-    "with the new values. A wrong value locks you out: read protection, write protection, "    \
-    "and the boot selection (nBOOT0, nBOOT1, nBOOT_SEL, BOOT_LOCK), which decides whether "    \
-    "the DFU bootloader ever runs again.%s%s"
+    "%s writes 0x%08llx-0x%08llx, in %s (0x%08x-0x%08x). The chip reloads option bytes and "   \
+    "resets as soon as they are written: the GETSTATUS after the write fails "                 \
+    "(LIBUSB_ERROR_PIPE), and dfu-util needs :will-reset. A wrong value locks you out: read "  \
+    "or write protection, or a boot selection (nBOOT0, nBOOT1, nBOOT_SEL, BOOT_LOCK) that no " \
+    "longer starts the DFU bootloader.%s%s"
 #define TX_OB_LOCK                                                                               \
     "%s sets the read-protection byte at 0x%08x to 0x%02x: level 2 on %s. Level 2 is "         \
     "permanent: debug access and the system bootloader (DFU included) are disabled and the "   \
