@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "extract_fw.h"
 
 #define PAGE 4096u
 
@@ -24,6 +25,10 @@ struct image {
     uint64_t overlap_bytes, overlap_diff;
     uint64_t first_overlap_frame;
     bool full;
+    /* --format dfu|dfuse: the same operations, as the firmware library
+     * collects them to write DFU and DfuSe files */
+    dfs_fw_session *fw;
+    uint8_t *fw_file;
 };
 
 static struct page *page_get(struct image *im, uint32_t base, bool create)
@@ -155,6 +160,8 @@ static void image_free(struct image *im)
     for (size_t i = 0; i < im->n; i++)
         free(im->pages[i]);
     free(im->pages);
+    dfs_fw_session_free(im->fw);
+    free(im->fw_file);
 }
 
 /* ---- output formats ---------------------------------------------------------- */
@@ -246,7 +253,7 @@ static void write_srec(FILE *f, const struct image *im)
 
 /* ---- collecting memory operations ----------------------------------------------- */
 
-enum fmt { FMT_BIN, FMT_IHEX, FMT_SREC };
+enum fmt { FMT_BIN, FMT_IHEX, FMT_SREC, FMT_DFU, FMT_DFUSE };
 
 struct extract_ctx {
     struct image im;
@@ -298,6 +305,8 @@ static int on_mem(void *user, const struct dfs_mem_op *op)
     if (!image_write(&c->im, op->address, op->data, op->data_len, op->frame))
         c->too_big = true;
     c->used_ops++;
+    if (c->im.fw && dfs_fw_session_on_mem(c->im.fw, op))
+        c->too_big = true;
     return 0;
 }
 
@@ -313,8 +322,11 @@ static void usage(FILE *f)
             "\n"
             "Options:\n"
             "  -o, --output OUT        the file to write (required)\n"
-            "  --format bin|ihex|srec  default from OUT's extension (.hex/.ihex, .srec/.s19/\n"
-            "                          .s28/.s37/.mot), else bin\n"
+            "  --format bin|ihex|srec|dfu|dfuse\n"
+            "                          default from OUT's extension (.hex/.ihex, .srec/.s19/\n"
+            "                          .s28/.s37/.mot), else bin; dfu: a binary with a DFU\n"
+            "                          suffix naming the device; dfuse: a DfuSe file, one\n"
+            "                          element per extent (docs/firmware.md)\n"
             "  --direction download|upload\n"
             "                          what the host wrote (default) or read\n"
             "  --device BUS.DEV|VID:PID  only this device\n"
@@ -377,8 +389,12 @@ static int parse_args(int argc, char **argv, struct extract_args *a, struct extr
                 a->fmt = FMT_IHEX;
             else if (!strcmp(optarg, "srec"))
                 a->fmt = FMT_SREC;
+            else if (!strcmp(optarg, "dfu"))
+                a->fmt = FMT_DFU;
+            else if (!strcmp(optarg, "dfuse"))
+                a->fmt = FMT_DFUSE;
             else {
-                cli_err("extract", "--format '%s': expected bin, ihex or srec", optarg);
+                cli_err("extract", "--format '%s': expected bin, ihex, srec, dfu or dfuse", optarg);
                 return EXIT_USAGE;
             }
             break;
@@ -529,10 +545,15 @@ static struct span report_extents(const struct extract_ctx *c, const char *path,
     return s;
 }
 
-/* Write the image to a->out in its format. False: it could not be (said). */
-static bool write_image(const struct extract_args *a, struct image *im, const struct span *s)
+/* Write the image to a->out in its format (a DFU or DfuSe file: the fw_len
+ * bytes built at im->fw_file). False: it could not be (said). */
+static bool write_image(const struct extract_args *a, struct image *im, const struct span *s,
+                        size_t fw_len)
 {
-    FILE *f = strcmp(a->out, "-") == 0 ? stdout : fopen(a->out, a->fmt == FMT_BIN ? "wb" : "w");
+    FILE *f = strcmp(a->out, "-") == 0 ? stdout
+                                       : fopen(a->out, a->fmt != FMT_IHEX && a->fmt != FMT_SREC
+                                                           ? "wb"
+                                                           : "w");
     if (!f) {
         cli_err("extract", "%s: cannot create: %s", a->out, strerror(errno));
         return false;
@@ -544,6 +565,8 @@ static bool write_image(const struct extract_args *a, struct image *im, const st
             int v = p && (p->valid[off / 8] & (1u << (off & 7))) ? p->data[off] : a->fill;
             fputc(v, f);
         }
+    } else if (im->fw_file) {
+        fwrite(im->fw_file, 1, fw_len, f);
     } else if (a->fmt == FMT_IHEX) {
         write_ihex(f, im);
     } else {
@@ -578,12 +601,20 @@ static int extract_image(struct extract_ctx *c, const struct extract_args *a, co
                 path, s.lo, s.hi - 1, s.hi - s.lo);
         return EXIT_USAGE;
     }
-    if (!write_image(a, &c->im, &s))
+    size_t fw_len = 0;
+    if (c->im.fw && extract_fw_build(c->im.fw, a->fmt == FMT_DFUSE, a->fill, c->im.limit, path,
+                                     &c->im.fw_file, &fw_len))
+        return EXIT_USAGE;
+    if (!write_image(a, &c->im, &s, fw_len))
         return EXIT_USAGE;
     fprintf(stderr, "%s: %" PRIu64 " bytes %s in %u extent%s (%s 0x%08x-0x%08" PRIx64 ")%s -> %s (%s)\n",
             path, c->im.bytes, what, s.runs, s.runs == 1 ? "" : "s", unit, s.lo, s.hi - 1,
-            s.gap_bytes && a->fmt == FMT_BIN ? ", gaps filled" : "", a->out,
-            a->fmt == FMT_BIN ? "binary" : a->fmt == FMT_IHEX ? "Intel HEX" : "S-record");
+            s.gap_bytes && (a->fmt == FMT_BIN || a->fmt == FMT_DFU) ? ", gaps filled" : "", a->out,
+            a->fmt == FMT_BIN    ? "binary"
+            : a->fmt == FMT_IHEX ? "Intel HEX"
+            : a->fmt == FMT_SREC ? "S-record"
+            : a->fmt == FMT_DFU  ? "DFU file"
+                                 : "DfuSe file");
     return 0;
 }
 
@@ -596,6 +627,11 @@ int cmd_extract(int argc, char **argv)
     if (rc >= 0) {
         dev_filter_free(&c.filter);
         return rc;
+    }
+    if ((a.fmt == FMT_DFU || a.fmt == FMT_DFUSE) &&
+        extract_fw_new(&c.im.fw, c.upload, c.alt, c.im.limit)) {
+        dev_filter_free(&c.filter);
+        return EXIT_USAGE;
     }
     struct run_opts ro = {.cmd = "extract"};
     dfs_options_init(&ro.dopt);
@@ -611,6 +647,8 @@ int cmd_extract(int argc, char **argv)
         dev_filter_free(&c.filter);
         return rc;
     }
+    if (c.im.fw)
+        dfs_fw_session_finish(c.im.fw, dec);
     dfs_decoder_free(dec);
     dev_filter_free(&c.filter);
     rc = extract_image(&c, &a, ro.path);

@@ -730,17 +730,22 @@ void dfs__proto_register(void)
     static gint *ett[] = {&ett_dfuscope, &ett_txn,    &ett_finding, &ett_layout,
                           &ett_device,   &ett_region, &ett_mem};
 
-    /* One expert item per finding code, generated from DFS_FINDING_MAP. */
+    /* One expert item per finding code a capture can give, generated from
+     * DFS_FINDING_MAP (the file.* findings are about firmware files, which
+     * the decoder never reports). */
     static ei_register_info ei[DFS_F__COUNT + 2];
+    int n_ei = 0;
     for (int c = 0; c < DFS_F__COUNT; c++) {
         const struct dfs_finding_info *fi = dfs_finding_info((enum dfs_finding_code)c);
         ei_finding[c].ei = EI_INIT_EI;
         ei_finding[c].hf = EI_INIT_HF;
+        if (strncmp(fi->id, "file.", 5) == 0)
+            continue;
         ei_register_info e = {
             &ei_finding[c],
             {g_strdup_printf("dfuscope.expert.%s", fi->id), pi_group(fi->group),
              pi_severity(fi->severity), fi->title, EXPFILL}};
-        ei[c] = e;
+        ei[n_ei++] = e;
     }
     ei_register_info reread = {
         &ei_reread,
@@ -750,15 +755,15 @@ void dfs__proto_register(void)
         &ei_incomplete,
         {"dfuscope.expert.incomplete", PI_MALFORMED, PI_ERROR,
          "dfuscope results incomplete (the decoder stopped, or out of memory)", EXPFILL}};
-    ei[DFS_F__COUNT] = reread;
-    ei[DFS_F__COUNT + 1] = incomplete;
+    ei[n_ei++] = reread;
+    ei[n_ei++] = incomplete;
 
     proto_dfuscope = proto_register_protocol("dfuscope USB DFU/DfuSe analysis", "dfuscope",
                                              "dfuscope");
     proto_register_field_array(proto_dfuscope, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
     expert_module_t *em = expert_register_protocol(proto_dfuscope);
-    expert_register_field_array(em, ei, array_length(ei));
+    expert_register_field_array(em, ei, n_ei);
 
     module_t *m = prefs_register_protocol(proto_dfuscope, NULL);
     prefs_register_bool_preference(

@@ -57,6 +57,7 @@ max_len() {
         decoder | capture) echo 65536 ;;
         script) echo 16384 ;;
         layout) echo 512 ;;
+        firmware) echo 8192 ;;
         *) echo 4096 ;;
     esac
 }

@@ -116,7 +116,68 @@ enum dfs_group {
     X(DFUSE_LEAVE_RESET, "dfuse.leave-reset", NOTE, SEQUENCE,                                  \
       "Device left the bus after the DfuSe leave request, as intended")                        \
     X(DFUSE_ERASE_INSTANT, "dfuse.erase-instant", WARNING, PROTOCOL,                           \
-      "Erase reported done without any busy time")
+      "Erase reported done without any busy time")                                             \
+    /* firmware files (library dfs_firmware, dfuscope check-file) */                           \
+    X(FILE_EMPTY, "file.empty", ERROR, MALFORMED,                                              \
+      "File holds no data to download")                                                        \
+    X(FILE_TRUNCATED, "file.truncated", ERROR, MALFORMED,                                      \
+      "File ends inside a structure")                                                          \
+    X(FILE_SUFFIX_CRC, "file.suffix-crc", ERROR, MALFORMED,                                    \
+      "DFU suffix CRC does not match the file")                                                \
+    X(FILE_SUFFIX_LENGTH, "file.suffix-length", ERROR, MALFORMED,                              \
+      "DFU suffix bLength is invalid")                                                         \
+    X(FILE_SUFFIX_MISSING, "file.suffix-missing", WARNING, PROTOCOL,                           \
+      "DFU file without a DFU suffix")                                                         \
+    X(FILE_DFUSE_VERSION, "file.dfuse-version", ERROR, PROTOCOL,                               \
+      "DfuSe prefix and the suffix's bcdDFU disagree")                                         \
+    X(FILE_DFUSE_HEADER, "file.dfuse-header", ERROR, MALFORMED,                                \
+      "DfuSe prefix or target header invalid")                                                 \
+    X(FILE_DFUSE_SIZE, "file.dfuse-size", ERROR, MALFORMED,                                    \
+      "DfuSe sizes disagree with the file")                                                    \
+    X(FILE_DFUSE_NO_TARGETS, "file.dfuse-no-targets", ERROR, PROTOCOL,                         \
+      "DfuSe file without targets")                                                            \
+    X(FILE_ADDRESS_OVERFLOW, "file.address-overflow", ERROR, MALFORMED,                        \
+      "Data beyond the 32-bit address space")                                                  \
+    X(FILE_RECORD_INVALID, "file.record-invalid", ERROR, MALFORMED,                            \
+      "Intel HEX or S-record line does not parse")                                             \
+    X(FILE_RECORD_CHECKSUM, "file.record-checksum", ERROR, MALFORMED,                          \
+      "Intel HEX or S-record checksum mismatch")                                               \
+    X(FILE_NO_END_RECORD, "file.no-end-record", WARNING, MALFORMED,                            \
+      "Intel HEX or S-record file without its end record")                                     \
+    X(FILE_OVERLAP, "file.overlap", ERROR, PROTOCOL,                                           \
+      "Parts of the file overlap")                                                             \
+    X(FILE_STRAY_SECTION, "file.stray-section", WARNING, PROTOCOL,                             \
+      "Data far apart: a stray linker section")                                                \
+    X(FILE_HUGE_BINARY, "file.huge-binary", ERROR, PROTOCOL,                                   \
+      "Binary larger than any flash")                                                          \
+    X(FILE_ID_MISMATCH, "file.id-mismatch", ERROR, PROTOCOL,                                   \
+      "Suffix VID:PID does not match the device")                                              \
+    X(FILE_RAW_FOR_DFUSE, "file.raw-for-dfuse", WARNING, PROTOCOL,                             \
+      "Raw image for a DfuSe device")                                                          \
+    X(FILE_DFUSE_FOR_DFU11, "file.dfuse-for-dfu11", ERROR, PROTOCOL,                           \
+      "DfuSe file for a DFU 1.1 device")                                                       \
+    X(FILE_TARGET_ALT_MISSING, "file.target-alt-missing", ERROR, PROTOCOL,                     \
+      "DfuSe target for an alternate setting the device does not have")                        \
+    X(FILE_OUTSIDE_LAYOUT, "file.outside-layout", ERROR, PROTOCOL,                             \
+      "Data outside the memory layout")                                                        \
+    X(FILE_NOT_WRITABLE, "file.not-writable", ERROR, PROTOCOL,                                 \
+      "Data in memory the layout marks not writable")                                          \
+    X(FILE_LARGER_THAN_MEMORY, "file.larger-than-memory", ERROR, PROTOCOL,                     \
+      "Image larger than the memory")                                                          \
+    X(FILE_ERASE_BEYOND, "file.erase-beyond", WARNING, PROTOCOL,                               \
+      "Erase wipes bytes beyond the data")                                                     \
+    X(FILE_OPTION_BYTES, "file.option-bytes", WARNING, PROTOCOL,                               \
+      "File writes option bytes")                                                              \
+    X(FILE_OPTION_BYTES_LOCK, "file.option-bytes-lock", ERROR, PROTOCOL,                       \
+      "Option bytes in the file lock the chip for good")                                       \
+    X(FILE_OTP, "file.otp", WARNING, PROTOCOL,                                                 \
+      "File writes one-time-programmable memory")                                              \
+    X(FILE_SESSION_MISSING, "file.session-missing", ERROR, SEQUENCE,                           \
+      "Parts of the file the session did not write")                                           \
+    X(FILE_SESSION_MISMATCH, "file.session-mismatch", ERROR, PROTOCOL,                         \
+      "The session wrote other data than the file")                                            \
+    X(FILE_SESSION_EXTRA, "file.session-extra", WARNING, SEQUENCE,                             \
+      "The session wrote memory the file does not hold")
 
 enum dfs_finding_code {
 #define DFS_FINDING_ENUM(name, id, sev, group, title) DFS_F_##name,

@@ -82,7 +82,7 @@ expect_has() {
     done
 }
 
-commands="capture decode descriptors diagnose emulate extract follow report run script-from wireshark-install"
+commands="capture check-file decode descriptors diagnose emulate extract follow report run script-from wireshark-install"
 models="dfu11-device dfuse-device stm32g0c1-bootloader"
 
 # commands and the program's own options
@@ -109,7 +109,7 @@ expect "--alt --device --direction --fill --format --help --max-image --output -
 expect "always auto never" dfuscope diagnose --color ""
 expect "always auto" dfuscope diagnose --color = a
 expect "never" dfuscope capture --color n
-expect "bin ihex srec" dfuscope extract --format ""
+expect "bin dfu dfuse ihex srec" dfuscope extract --format ""
 expect "download upload" dfuscope extract --direction ""
 expect "" dfuscope decode --device ""
 expect "" dfuscope run --timeout 5

@@ -109,7 +109,7 @@ expect_has() {
   done
 }
 
-all_commands="capture decode descriptors diagnose emulate extract follow report run script-from wireshark-install"
+all_commands="capture check-file decode descriptors diagnose emulate extract follow report run script-from wireshark-install"
 all_models="dfu11-device dfuse-device stm32g0c1-bootloader"
 
 # commands and the program's own options
@@ -128,7 +128,7 @@ expect "--allow-erase --allow-option-bytes --allow-otp --allow-timing-abuse --al
 # option values
 expect "always auto never" "dfuscope diagnose --color "
 expect "always auto" "dfuscope diagnose --color=a"
-expect "bin ihex srec" "dfuscope extract --format "
+expect "bin dfu dfuse ihex srec" "dfuscope extract --format "
 expect "download upload" "dfuscope extract --direction "
 expect "" "dfuscope decode --device "
 expect "cap.pcap" "dfuscope report -o c"

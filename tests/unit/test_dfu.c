@@ -1179,12 +1179,16 @@ static void run_scenario(void **state)
     sess_free(&s);
 }
 
-/* Every finding of the table has a scenario above. */
+/* Every finding of the table has a scenario above, but the file.* ones:
+ * they are about firmware files, and tests/unit/test_firmware.c has a case
+ * for each. */
 static void every_finding_has_a_scenario(void **state)
 {
     (void)state;
     for (int c = 0; c < DFS_F__COUNT; c++) {
         const struct dfs_finding_info *fi = dfs_finding_info((enum dfs_finding_code)c);
+        if (strncmp(fi->id, "file.", 5) == 0)
+            continue;
         bool found = false;
         for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
             found |= strcmp(scenarios[i].id, fi->id) == 0;
