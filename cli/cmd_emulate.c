@@ -36,8 +36,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: %s emulate MODEL [--option NAME=VALUE]... [--pcap FILE] -- COMMAND [ARGS...]\n"
-            "  or:  %s emulate --from-capture FILE [--device ID] [--strict] [--pcap FILE]\n"
-            "                   -- COMMAND [ARGS...]\n"
+            "  or:  %s emulate --from-capture FILE [--device ID] [--strict] -- COMMAND [ARGS...]\n"
             "  or:  %s emulate --list [--names] [MODEL]\n\n"
             "Run COMMAND with MODEL attached as a USB device that unmodified programs using\n"
             "libusb (dfu-util, lsusb, ...) find and talk to, and exit with COMMAND's status.\n"

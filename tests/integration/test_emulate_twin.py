@@ -153,6 +153,29 @@ def strict_refuses(tmp):
     assert r.stdout.count(f'name="{SEED_LAYOUT}"') == 3, r.stdout
 
 
+def regression_script(tmp):
+    """A captured failure as a regression test without hardware: the script
+    script-from makes of the seed capture passes against the seed's twin,
+    refusing everything the capture never showed, and fails against the
+    twin of a device that rejected the write instead of resetting."""
+    d = emu.dfuscope()
+    script = os.path.join(tmp, "seed.dfu")
+    r = subprocess.run([d, "script-from", SEED, "-o", script], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    run = [d, "run", script, "--device", "0483:df11", "--allow-write", "--allow-option-bytes",
+           "-q"]
+    r = twin(SEED, run, extra=["--strict"])
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert_in("getstatus expect disconnect: the device left the bus, as expected", r.stdout,
+              "the seed's end")
+    assert_in("the twin answered every request from the capture", r.stderr, "--strict")
+    rejected = os.path.join(emu.CAPTURES_DIR, "seed-cubeprogrammer-ob-write-rejected.pcapng")
+    r = twin(rejected, run)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert_in("seed.dfu:89  getstatus expect stall -> ok: status OK, state dfuDNBUSY", r.stdout,
+              "the other device")
+
+
 def errors(tmp):
     d = emu.dfuscope()
     cases = [
@@ -181,4 +204,4 @@ if __name__ == "__main__":
     emu.need("dfu-util", "lsusb", "tshark")
     emu.need_bridge()
     emu.run_checks([stm32_list, stm32_download_upload_leave, seed_option_bytes,
-                    seed_uploaded_memory, strict_refuses, errors])
+                    seed_uploaded_memory, strict_refuses, regression_script, errors])
