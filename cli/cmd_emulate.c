@@ -15,13 +15,16 @@
 
 /* The options, parsed by hand below: they end at "--", before the
  * command's own, and may come before or after MODEL. */
-enum { OPT_ADDRESS = 256, OPT_BUS, OPT_TRACE, OPT_NAMES };
+enum { OPT_ADDRESS = 256, OPT_BUS, OPT_TRACE, OPT_NAMES, OPT_FROM, OPT_DEVICE, OPT_STRICT };
 static const struct option longopts[] = {
     {"option", required_argument, NULL, 'o'},
     {"pcap", required_argument, NULL, 'p'},
     {"address", required_argument, NULL, OPT_ADDRESS},
     {"bus", required_argument, NULL, OPT_BUS},
     {"trace", no_argument, NULL, OPT_TRACE},
+    {"from-capture", required_argument, NULL, OPT_FROM},
+    {"device", required_argument, NULL, OPT_DEVICE},
+    {"strict", no_argument, NULL, OPT_STRICT},
     {"list", no_argument, NULL, 'l'},
     {"names", no_argument, NULL, OPT_NAMES},
     {"help", no_argument, NULL, 'h'},
@@ -33,9 +36,16 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: %s emulate MODEL [--option NAME=VALUE]... [--pcap FILE] -- COMMAND [ARGS...]\n"
+            "  or:  %s emulate --from-capture FILE [--device ID] [--strict] -- COMMAND [ARGS...]\n"
             "  or:  %s emulate --list [--names] [MODEL]\n\n"
             "Run COMMAND with MODEL attached as a USB device that unmodified programs using\n"
-            "libusb (dfu-util, lsusb, ...) find and talk to, and exit with COMMAND's status.\n\n"
+            "libusb (dfu-util, lsusb, ...) find and talk to, and exit with COMMAND's status.\n"
+            "With --from-capture the device is a twin of a device in a capture (any format\n"
+            "dfuscope reads): its descriptors, strings, layouts, the states, statuses and\n"
+            "poll timeouts it answered, its failures by kind of request and DFU state,\n"
+            "leaving the bus and coming back as the device it became, the memory it\n"
+            "uploaded. What the capture never showed is answered as a conforming DFU device\n"
+            "would; at exit every such answer is listed on standard error.\n\n"
             "Options:\n"
             "  -o, --option NAME=VALUE  set a model option (repeatable); see --list\n"
             "  -p, --pcap FILE          write every exchange as a usbmon capture (link type\n"
@@ -43,14 +53,20 @@ static void usage(FILE *f)
             "      --address N          device number of the first enumeration (2..127)\n"
             "      --bus N              bus number (1..999, default 1)\n"
             "      --trace              print every usbfs call the command makes\n"
+            "      --from-capture FILE  the device is the twin of a device in FILE\n"
+            "      --device BUS.DEV|VID:PID\n"
+            "                           with --from-capture: which device (default: the first\n"
+            "                           DFU device); it continues as the devices it became\n"
+            "      --strict             with --from-capture: refuse (STALL) what the capture\n"
+            "                           never showed instead of making it up\n"
             "  -l, --list               list the models and their options (or MODEL's)\n"
             "      --names              with --list: only the names, one a line: the models,\n"
             "                           or MODEL's options (for scripts and completions)\n"
             "  -h, --help               this help\n\n"
             "Exit status: COMMAND's (128+N if it died of signal N); 2 for a usage error,\n"
             "125 if the emulation could not be set up or the capture not written, 127 if\n"
-            "COMMAND was not found.\n",
-            cli_prog, cli_prog);
+            "COMMAND was not found; 2 also when FILE cannot be read or has no such device.\n",
+            cli_prog, cli_prog, cli_prog);
 }
 
 /* --list: every model, or one; with --names only the names of the models,
@@ -88,10 +104,56 @@ static bool parse_num(const char *s, unsigned min, unsigned max, unsigned *out)
     return true;
 }
 
+/* --from-capture FILE [--device ID] [--strict]: given holds the other options
+ * read; model_or_list: a MODEL or --list was given too. */
+static int emulate_from_capture(int argc, char **argv, int command_at,
+                                const struct emulate_request *given, const char *from,
+                                const char *device, bool strict, bool model_or_list)
+{
+    const char *cmd = "emulate";
+    if (!from) {
+        cli_err(cmd, "--device and --strict go with --from-capture FILE");
+        return EXIT_USAGE;
+    }
+    if (model_or_list || given->n_assignments) {
+        cli_err(cmd, "--from-capture takes no MODEL, --option or --list: the capture is the "
+                     "model");
+        return EXIT_USAGE;
+    }
+    if (command_at < 0 || command_at >= argc) {
+        cli_err(cmd, "no command: '%s emulate --from-capture %s -- COMMAND [ARGS...]'", cli_prog,
+                from);
+        return EXIT_USAGE;
+    }
+    if (device) {
+        unsigned a, b;
+        char end;
+        if (sscanf(device, "%x:%x%c", &a, &b, &end) != 2 &&
+            sscanf(device, "%u.%u%c", &a, &b, &end) != 2) {
+            cli_err(cmd, "--device takes BUS.DEV or VID:PID (hex), not '%s'", device);
+            return EXIT_USAGE;
+        }
+    }
+    struct emulate_request rq = *given;
+    rq.model = NULL;
+    rq.command = argv + command_at;
+    if (emulate_stage() == EMULATE_REEXEC)
+        return emulate_launch(argc, argv, &rq); /* checked already; read it once there */
+    dfs_emu_twin *twin;
+    int rc = emulate_twin_load(from, device, strict, emulate_stage() == EMULATE_RUN, &twin);
+    if (rc)
+        return rc;
+    rq.twin = twin;
+    rc = emulate_launch(argc, argv, &rq);
+    dfs_emu_twin_free(twin);
+    return rc;
+}
+
 int cmd_emulate(int argc, char **argv)
 {
     const char *cmd = "emulate";
-    const char *model_name = NULL, *pcap = NULL;
+    const char *model_name = NULL, *pcap = NULL, *from = NULL, *device = NULL;
+    bool strict = false;
     const char *assignments[MAX_ASSIGNMENTS];
     size_t n_assign = 0;
     unsigned address = 0, bus = 0;
@@ -132,6 +194,9 @@ int cmd_emulate(int argc, char **argv)
         case OPT_NAMES: names = true; break;
         case OPT_TRACE: trace = true; break;
         case 'p': pcap = v; break;
+        case OPT_FROM: from = v; break;
+        case OPT_DEVICE: device = v; break;
+        case OPT_STRICT: strict = true; break;
         case 'o':
             if (n_assign >= MAX_ASSIGNMENTS) {
                 cli_err(cmd, "too many --option");
@@ -155,6 +220,11 @@ int cmd_emulate(int argc, char **argv)
         cli_err(cmd, "--names goes with --list");
         return EXIT_USAGE;
     }
+    if (from || device || strict)
+        return emulate_from_capture(argc, argv, command_at, &(struct emulate_request){
+            .assignments = assignments, .n_assignments = n_assign, .pcap = pcap, .bus = bus,
+            .address = address, .trace = trace}, from, device, strict,
+            list || model_name != NULL);
     if (!model_name && !list) {
         usage(stderr);
         return EXIT_USAGE;

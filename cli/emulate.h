@@ -31,7 +31,22 @@ struct emulate_request {
     unsigned bus, address;          /* 0: the defaults */
     bool trace;
     char **command;                 /* the command after "--", NULL-terminated */
+    dfs_emu_twin *twin;             /* --from-capture: the model instead of model */
 };
+
+/* Where cmd_emulate runs: dfuscope checks the arguments (and the capture)
+ * and executes the helper; the helper executes itself again under the
+ * preload library, then runs the emulation and speaks of the twin. */
+enum emulate_stage { EMULATE_CHECK, EMULATE_REEXEC, EMULATE_RUN };
+enum emulate_stage emulate_stage(void);
+
+/* --from-capture: read the capture and build its twin (emulate_twin.c).
+ * Returns 0 and *out, or the exit status after printing why (2: the file
+ * or the device). verbose: say what the twin is and what was made up. */
+int emulate_twin_load(const char *path, const char *device, bool strict, bool verbose,
+                      dfs_emu_twin **out);
+/* At exit: every answer the twin had to make up or refused. */
+void emulate_twin_report(const dfs_emu_twin *t);
 
 /* Run the emulation of rq. argc/argv are the arguments cmd_emulate was
  * given (argv[0] is "emulate" in dfuscope, the helper's path in the helper;

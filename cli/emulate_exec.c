@@ -18,6 +18,8 @@
 #define DFS_EMULATE_HELPER_REL "../libexec/dfuscope/dfuscope-emulate"
 #endif
 
+enum emulate_stage emulate_stage(void) { return EMULATE_CHECK; }
+
 /* The helper to run, in path; false with err saying what is missing. */
 static bool find_helper(char *path, size_t size, char *err, size_t err_size)
 {

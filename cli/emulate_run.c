@@ -7,6 +7,11 @@
 #include "cli.h"
 #include "emulate.h"
 
+enum emulate_stage emulate_stage(void)
+{
+    return dfs_emu_preload_active() ? EMULATE_RUN : EMULATE_REEXEC;
+}
+
 int emulate_launch(int argc, char **argv, const struct emulate_request *rq)
 {
     (void)argc;
@@ -29,8 +34,16 @@ int emulate_launch(int argc, char **argv, const struct emulate_request *rq)
         .trace = rq->trace,
         .argv = rq->command,
     };
+    struct dfs_emu_device twin_dev;
+    if (rq->twin) {
+        dfs_emu_twin_device(rq->twin, &twin_dev);
+        ro.device = &twin_dev;
+        ro.model = twin_dev.model;
+    }
     err[0] = '\0';
     int status = dfs_emu_run(&ro, err, sizeof err);
+    if (rq->twin && status >= 0 && status != EXIT_CMD_NOT_FOUND)
+        emulate_twin_report(rq->twin);
     if (status < 0 || status == EXIT_CMD_NOT_FOUND) {
         if (*err)
             cli_err("emulate", "%s", err);

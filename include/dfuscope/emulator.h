@@ -181,6 +181,49 @@ DFS_API void dfs_emu_device_control(struct dfs_emu_device *dev, const struct dfs
 /* Write the option table of a model as text (for --list). */
 DFS_API void dfs_emu_model_describe(const struct dfs_emu_model *m, char *buf, size_t size);
 
+/* ---- a twin of a captured device ------------------------------------------ */
+
+/* A model made of what a capture shows of one device: its descriptors and
+ * strings, DfuSe layouts and functional descriptor; the states, statuses
+ * and poll timeouts it answered; its failures keyed by the kind of DFU
+ * request, the state it came in and the memory it concerned; leaving the
+ * bus and coming back as the next device it became; the memory it
+ * uploaded, and what a host writes to it. What the capture never showed is
+ * answered as a conforming DFU device would (strict: refused, STALL), and
+ * listed. It is built from decoder events, so any capture the decoder reads
+ * gives one:
+ *   dfs_emu_twin_new(&cfg, &t);  dfs_emu_twin_sink(t, &sink);
+ *   decoder with that sink: feed every record, finish;
+ *   dfs_emu_twin_build(t, err, sizeof err);  dfs_emu_twin_device(t, &dev);
+ *   ... the bus drives dev ...;  dfs_emu_twin_made_up(t, buf, size);
+ *   dfs_emu_twin_free(t);  (after the bus) */
+typedef struct dfs_emu_twin dfs_emu_twin;
+
+struct dfs_emu_twin_config {
+    const char *source; /* the capture's name, for messages */
+    const char *device; /* "BUS.DEV" or "VID:PID"; NULL: the first DFU device */
+    bool strict;        /* refuse what the capture never showed */
+    size_t max_memory;  /* device memory kept, bytes (0: 64 MiB) */
+};
+
+DFS_API dfs_result dfs_emu_twin_new(const struct dfs_emu_twin_config *cfg, dfs_emu_twin **out);
+/* The decoder sink that collects the capture (fills every callback it needs). */
+DFS_API void dfs_emu_twin_sink(dfs_emu_twin *t, struct dfs_sink *sink);
+/* After the decoder finished: choose the device and build the model.
+ * DFS_E_NOTFOUND (err lists the devices of the capture), DFS_E_NOMEM. */
+DFS_API dfs_result dfs_emu_twin_build(dfs_emu_twin *t, char *err, size_t err_size);
+/* The model instance (owned by t: never dfs_emu_device_free it). Its
+ * model's address is the captured device number. */
+DFS_API void dfs_emu_twin_device(dfs_emu_twin *t, struct dfs_emu_device *out);
+/* The devices of the twin, one a line. Returns the length written. */
+DFS_API size_t dfs_emu_twin_describe(const dfs_emu_twin *t, char *buf, size_t size);
+/* What the builder left out or made up (descriptors), one a line; "" if nothing. */
+DFS_API const char *dfs_emu_twin_notes(const dfs_emu_twin *t);
+/* The answers the twin had to make up (or refused), one a line with a
+ * count. Returns how many distinct ones there were. */
+DFS_API size_t dfs_emu_twin_made_up(const dfs_emu_twin *t, char *buf, size_t size);
+DFS_API void dfs_emu_twin_free(dfs_emu_twin *t);
+
 /* ---- the emulated bus --------------------------------------------------------- */
 
 #define DFS_EMU_THINK_US 150

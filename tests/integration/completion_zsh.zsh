@@ -147,6 +147,7 @@ expect "cap.pcap other.pcapng sub" "dfuscope decode --dfu "
 expect "$all_models" "dfuscope emulate "
 expect "stm32g0c1-bootloader" "dfuscope emulate st"
 expect "$all_models" "dfuscope emulate --pcap x.pcap "
+expect "cap.pcap" "dfuscope emulate --from-capture c"
 
 # the model's option names for --option
 expect "image-size" "dfuscope emulate dfu11-device --option im"
