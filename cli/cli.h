@@ -213,7 +213,7 @@ int cli_complete(const char *kind, int argc, char **argv);
 extern const struct cli_options cmd_capture_options, cmd_decode_options,
     cmd_descriptors_options, cmd_diagnose_options, cmd_emulate_options, cmd_extract_options,
     cmd_follow_options, cmd_report_options, cmd_run_options, cmd_script_from_options,
-    cmd_wireshark_install_options, cmd_check_file_options;
+    cmd_wireshark_install_options, cmd_check_file_options, cmd_quirks_options;
 int cmd_decode(int argc, char **argv);
 int cmd_descriptors(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
@@ -225,6 +225,7 @@ int cmd_report(int argc, char **argv);
 int cmd_emulate(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_script_from(int argc, char **argv);
+int cmd_quirks(int argc, char **argv);
 
 /* How `run` reaches devices and keeps time (run_transport.c: libusb and the
  * system clock; the tests link their own). */

@@ -29,6 +29,8 @@ const struct cli_command cli_commands[] = {
      &cmd_run_options, OPERAND_FILE},
     {"script-from", cmd_script_from, "turn a captured session into a script that replays it",
      &cmd_script_from_options, OPERAND_FILE},
+    {"quirks", cmd_quirks, "the known quirks of DFU devices by VID:PID, with their sources",
+     &cmd_quirks_options, OPERAND_NONE},
     {"wireshark-install", cmd_wireshark_install,
      "install the Wireshark plugin in your personal plugin folder",
      &cmd_wireshark_install_options, OPERAND_NONE},

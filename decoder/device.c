@@ -147,6 +147,17 @@ struct dfs__device *dfs__device_by_id(dfs_decoder *d, uint32_t id)
     return lo < d->n_devs && d->devs[lo]->id == id ? d->devs[lo] : NULL;
 }
 
+bool dfs__device_ids(dfs_decoder *d, uint32_t id, uint16_t *vid, uint16_t *pid, int32_t *bcd)
+{
+    const struct dfs__device *dev = dfs__device_by_id(d, id);
+    if (!dev || !dev->identified)
+        return false;
+    *vid = dev->vid;
+    *pid = dev->pid;
+    *bcd = dev->devdesc_len >= 14 ? (int32_t)(dev->devdesc[12] | dev->devdesc[13] << 8) : -1;
+    return true;
+}
+
 void dfs__device_touch(struct dfs__device *dev, uint64_t frame, struct dfs_time ts)
 {
     dev->last_frame = frame;

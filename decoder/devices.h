@@ -77,6 +77,9 @@ void dfs__device_note_outcome(struct dfs__device *dev, const struct dfs_control 
 /* A completion whose status says the device is gone (-ENODEV, -ESHUTDOWN). */
 void dfs__device_check_gone(dfs_decoder *d, struct dfs__device *dev, const struct dfs_urb *u);
 struct dfs__device *dfs__device_by_id(dfs_decoder *d, uint32_t id);
+/* The VID:PID and bcdDevice (-1 when the descriptor was cut short) of an
+ * identified instance. */
+bool dfs__device_ids(dfs_decoder *d, uint32_t id, uint16_t *vid, uint16_t *pid, int32_t *bcd);
 void dfs__device_touch(struct dfs__device *dev, uint64_t frame, struct dfs_time ts);
 /* Mark a device as having left the bus; `why` says what shows it
  * (finding_text.h), for the usb.device-disconnected note. */

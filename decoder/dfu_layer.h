@@ -69,6 +69,8 @@ struct dfs__pending {
     uint8_t *data;
     uint32_t data_len;
     bool busy_seen;
+    bool poll_stalled;           /* a GETSTATUS stalled while it was pending: perhaps
+                                  * still busy (a later reply tells) */
     struct dfs__ob_ref ob;       /* set when the block writes option bytes */
 };
 
@@ -149,6 +151,9 @@ struct dfs__lost {
     struct dfs__ob_ref ob;
     uint8_t reply_state;     /* for an answered leave */
     bool answered;
+    bool busy_op;            /* a GETSTATUS stalled while an erase, a command or a
+                              * write was pending: kept, the next reply may show it
+                              * was busy (dfu-quirks.md R2) */
     uint32_t back_id;        /* the device instance that appeared afterwards */
     uint64_t back_frame;
 };

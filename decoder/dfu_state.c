@@ -22,6 +22,8 @@ struct step {
     struct dfs_dfu_txn t;
     uint8_t st;  /* the state after the request, as far as it is known */
     bool ok, stalled;
+    bool reached; /* the request may have reached the device: not one that
+                   * completed with -ENODEV or -ESHUTDOWN, or never completed */
 };
 
 static void raise_event(struct step *s, struct dfs__dfu_event *ev, enum dfs__ev kind)
@@ -193,7 +195,7 @@ static bool on_dnload(struct step *s)
     if (s->t.wLength)
         infer_xfer(f, s->t.wLength);
     bool data_block = dfs__dfuse_dnload(f, s->ctl, &s->t);
-    if (data_block && s->t.wLength)
+    if (data_block && s->t.wLength && s->reached)
         block_number(s, false, f->dfuse && s->t.wValue < 2);
     if (s->ok) {
         if (!dnload_pending(s))
@@ -214,7 +216,7 @@ static void on_upload(struct step *s)
     if (s->t.wLength)
         infer_xfer(f, s->t.wLength);
     dfs__dfuse_upload(f, &s->t);
-    if (!(f->dfuse && s->t.wValue < 2))
+    if (!(f->dfuse && s->t.wValue < 2) && s->reached)
         block_number(s, true, false);
     if (s->ok) {
         bool short_frame = s->ctl->actual_length < s->t.wLength;
@@ -241,6 +243,12 @@ static void execution(struct step *s)
     bool done = failed || t->bState != DFS_STATE_DNBUSY;
     if (t->bState == DFS_STATE_DNBUSY)
         pd->busy_seen = true;
+    if (pd->poll_stalled && failed) {
+        /* after a stalled GETSTATUS the device's state was unknown: whether
+         * this dfuERROR is about the operation or the stall cannot be told */
+        dfs__dfu_pend_clear(s->d, f);
+        return;
+    }
     if (!done)
         return;
     struct dfs__dfu_event ev = {.u.exec = {.pd = pd, .failed = failed}};
@@ -295,7 +303,9 @@ static void status_reply(struct step *s)
 }
 
 /* GETSTATUS failed: stalled by a run-time interface (allowed), or perhaps
- * the device went away while executing what was pending. */
+ * the device went away while executing what was pending, or stalled while
+ * busy (dfu-quirks.md R2). Whatever it was, the state is unknown after it
+ * until a reply says what it is. */
 static void status_failed(struct step *s)
 {
     struct dfs__dfu_if *f = s->f;
@@ -304,7 +314,9 @@ static void status_failed(struct step *s)
     if (runtime && s->stalled) {
         struct dfs__dfu_event ev = {0};
         raise_event(s, &ev, DFS__EV_RUNTIME_STALL);
-    } else if (t->outcome != DFS_DFU_CANCELLED &&
+        return;
+    }
+    if (t->outcome != DFS_DFU_CANCELLED &&
                (t->outcome != DFS_DFU_NO_REPLY || f->pend.ob.is ||
                 f->pend.kind == DFS__PEND_LEAVE)) {
         /* (a request still open at the end of the capture says nothing about
@@ -312,7 +324,12 @@ static void status_failed(struct step *s)
         enum dfs__lost_kind k = f->pend.kind == DFS__PEND_LEAVE ? DFS__LOST_LEAVE
                                 : f->pend.ob.is                 ? DFS__LOST_OB
                                                                 : DFS__LOST_OTHER;
+        /* a stall while an erase, a command or a write is pending may be a
+         * busy device: the operation is kept for the reply that tells */
+        bool keep = s->stalled && k == DFS__LOST_OTHER &&
+                    (f->pend.kind == DFS__PEND_CMD || f->pend.kind == DFS__PEND_WRITE);
         struct dfs__dfu_event ev = {.u.failure = {.kind = k,
+                                                  .busy_op = keep,
                                                   .ctl = s->ctl,
                                                   .pd = &f->pend,
                                                   .ifnum = f->ifnum,
@@ -321,16 +338,20 @@ static void status_failed(struct step *s)
                                                   .last_req = f->last_req,
                                                   .last_req_frame = f->last_req_frame}};
         raise_event(s, &ev, DFS__EV_STATUS_FAILED);
-        if (s->stalled) {
-            s->st = DFS_STATE_ERROR;
+        if (s->stalled)
             f->stall_pending = false; /* a stalled GETSTATUS cannot report it */
+        if (keep) {
+            f->pend.poll_stalled = true;
+            f->pend.busy_seen = true;
+        } else {
+            dfs__dfu_pend_clear(s->d, f);
         }
-        dfs__dfu_pend_clear(s->d, f);
     }
     if (t->outcome == DFS_DFU_NO_DEVICE) {
         struct dfs__dfu_event ev = {0};
         raise_event(s, &ev, DFS__EV_NO_DEVICE);
     }
+    s->st = DFS_STATE_UNKNOWN;
 }
 
 static void on_getstatus(struct step *s)
@@ -430,6 +451,7 @@ static void begin(struct step *s)
     t->state_before = s->st;
     s->ok = t->outcome == DFS_DFU_ACK;
     s->stalled = t->outcome == DFS_DFU_STALLED;
+    s->reached = t->outcome != DFS_DFU_NO_DEVICE && t->outcome != DFS_DFU_NO_REPLY;
 }
 
 void dfs__dfu_request(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev *dd,
@@ -440,6 +462,7 @@ void dfs__dfu_request(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_d
     const struct dfs_control *c = ctl;
     struct dfs__dfu_event req = {
         .u.request = {.allowed = request_allowed(s.t.request, s.st, s.t.wLength),
+                      .reached = s.reached,
                       .transfer_size = f->has_func ? f->func.wTransferSize : 0,
                       .wait_us = c->submit_frame && c->complete_frame
                                      ? dfs__time_diff_us(c->complete_ts, c->submit_ts)
@@ -464,6 +487,10 @@ void dfs__dfu_request(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_d
         break;
     default: break;
     }
+    /* a request that failed otherwise than by a STALL (whose effect, dfuERROR,
+     * DFU 1.1 defines) leaves the device in a state no one knows */
+    if (!s.ok && !s.stalled)
+        s.st = DFS_STATE_UNKNOWN;
     if (s.t.request != DFS_DFU_GETSTATUS && s.t.request != DFS_DFU_GETSTATE) {
         f->last_req = s.t.request;
         f->last_req_frame = s.t.frame;

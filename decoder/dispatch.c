@@ -240,4 +240,5 @@ void dfs__dispatch_init(dfs_decoder *d)
     d->ports.device_changed = device_changed;
     d->ports.device_held = dfs__dfu_device_busy;
     d->ports.device_dropped = device_dropped;
+    d->ports.device_ids = dfs__device_ids;
 }

@@ -3,7 +3,9 @@
  * findings, and a callback's stop request. The words of each finding are in
  * finding_text.c, which calls this file. */
 #include <stdio.h>
+#include <string.h>
 
+#include "dfuscope/quirks.h"
 #include "state.h"
 
 void dfs__frames_add(struct dfs__frames *f, uint64_t frame)
@@ -41,6 +43,48 @@ int dfs__stop(dfs_decoder *d, int rc)
     return rc;
 }
 
+/* Append " TEXT" to a finding's text when it fits whole. */
+static void append(char *buf, size_t size, const char *text)
+{
+    size_t n = strlen(buf), m = strlen(text);
+    if (n + 1 + m < size) {
+        buf[n] = ' ';
+        memcpy(buf + n + 1, text, m + 1);
+    }
+}
+
+/* A finding on a device of a family the quirk table knows, and a quirk of
+ * that family that explains it: say so, with what hosts do about it. */
+static void quirk_note(dfs_decoder *d, struct dfs_finding *f)
+{
+    uint16_t vid, pid;
+    int32_t bcd;
+    if (!f->device || !d->ports.device_ids || !d->ports.device_ids(d, f->device, &vid, &pid, &bcd))
+        return;
+    const struct dfs_quirk_family *fam[8];
+    size_t n = dfs_quirk_match(vid, pid, bcd, fam, sizeof fam / sizeof fam[0]);
+    for (size_t i = 0; i < n && i < sizeof fam / sizeof fam[0]; i++) {
+        const struct dfs_quirk_info *q = dfs_quirk_info(dfs_quirk_for_finding(fam[i], f->code));
+        if (!q)
+            continue;
+        char text[DFS_FINDING_TEXT_SIZE];
+        snprintf(text, sizeof text, "quirk %s ", q->label);
+        if (strstr(f->explanation, text))
+            return; /* its own words name the quirk, and its remedy is the workaround */
+        if (fam[i]->recognised) /* a VID:PID other devices use too */
+            snprintf(text, sizeof text, "Among the devices with VID:PID %04x:%04x, the %s "
+                     "shows this as known quirk %s: %s (`dfuscope quirks %04x:%04x`).", vid,
+                     pid, fam[i]->name, q->label, q->title, vid, pid);
+        else
+            snprintf(text, sizeof text, "Known quirk %s of the %s: %s (`dfuscope quirks "
+                     "%04x:%04x`).", q->label, fam[i]->name, q->title, vid, pid);
+        append(f->explanation, sizeof f->explanation, text);
+        snprintf(text, sizeof text, "What hosts do about %s: %s.", q->label, q->workaround);
+        append(f->remedy, sizeof f->remedy, text);
+        return;
+    }
+}
+
 int dfs__emit_finding(dfs_decoder *d, enum dfs_finding_code code, uint32_t device,
                       uint64_t frame, const struct dfs__frames *frames, const char *remedy,
                       const char *fmt, ...)
@@ -70,6 +114,7 @@ int dfs__emit_finding(dfs_decoder *d, enum dfs_finding_code code, uint32_t devic
     vsnprintf(f.explanation, sizeof f.explanation, fmt, ap);
     va_end(ap);
     snprintf(f.remedy, sizeof f.remedy, "%s", remedy ? remedy : "");
+    quirk_note(d, &f);
     return dfs__stop(d, d->sink.on_finding(d->sink.user, &f));
 }
 

@@ -437,6 +437,31 @@ void dfs__say_getstatus_failed(dfs_decoder *d, const struct dfs__device *dev,
         (unsigned long long)l->prev_frame, st, (unsigned long long)ok_frame);
 }
 
+void dfs__say_getstatus_busy_stall(dfs_decoder *d, const struct dfs__device *dev,
+                                   const struct dfs__frames *fr, const struct dfs__lost *l,
+                                   const struct dfs_dfu_txn *t)
+{
+    dfs__emit_finding(
+        d, DFS_F_DFU_GETSTATUS_BUSY_STALL, dev->id, l->fail_frame, fr,
+        "Nothing was lost: the device carried on with the operation. A host for this "
+        "device must expect GETSTATUS to stall while it is busy: wait at least the last "
+        "bwPollTimeout and poll again. dfu-util (dfuse.c) does so for up to three stalls "
+        "during a DfuSe command (\"Device stalled USB pipe, reusing last poll timeout\"), "
+        "but only once a GETSTATUS of that command has answered: a stall of the very first "
+        "one ends it with \"Error during special command ... get_status\". Firmware of "
+        "your own should announce a bwPollTimeout that covers the whole operation and "
+        "answer GETSTATUS with dfuDNBUSY while it works.",
+        "%s: the GETSTATUS at frame %llu (after %s at frame %llu) %s while the device was "
+        "still busy, and the GETSTATUS at frame %llu answered %s with status OK: the "
+        "device stayed and carried on. Known quirk R2 of STM32 ROM bootloaders (seen on "
+        "STM32L4): GETSTATUS stalls while flash work runs, because the bwPollTimeout the "
+        "device announces is shorter than the work.",
+        who(dev).s, (unsigned long long)l->fail_frame, rname(l->prev_req),
+        (unsigned long long)l->prev_frame,
+        l->status == -DFS_LINUX_EPIPE ? "stalled (-32 EPIPE, LIBUSB_ERROR_PIPE)" : "failed",
+        (unsigned long long)t->frame, sname(t->bState));
+}
+
 void dfs__say_device_lost(dfs_decoder *d, const struct dfs__device *dev,
                           const struct dfs__frames *fr, const struct dfs__lost *l,
                           const struct dfs__comeback *cb)
@@ -736,7 +761,12 @@ void dfs__say_request_timeout(dfs_decoder *d, const struct dfs__device *dev,
 void dfs__say_runtime_getstatus_stall(dfs_decoder *d, const struct dfs__device *dev,
                                       const struct dfs_dfu_txn *t)
 {
-    dfs__emit_finding(d, DFS_F_DFU_RUNTIME_GETSTATUS_STALL, dev->id, t->frame, NULL, NULL,
+    dfs__emit_finding(d, DFS_F_DFU_RUNTIME_GETSTATUS_STALL, dev->id, t->frame, NULL,
+                      "Nothing to repair: DFU 1.1 allows it, and dfu-util and fwupd assume "
+                      "appIDLE. A host of its own should do the same instead of failing. "
+                      "Firmware that wants to help every host answers GETSTATUS with "
+                      "appIDLE in run-time mode (some hosts, macOS among them, send it to "
+                      "the run-time interface: dfu-quirks R30, TinyUSB run-time DFU).",
                       "%s: the run-time DFU interface %u stalled GETSTATUS at frame "
                       "%llu. DFU 1.1 makes GETSTATUS optional in run-time mode; "
                       "hosts then assume appIDLE (dfu-util: \"Device does not "

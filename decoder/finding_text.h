@@ -86,6 +86,11 @@ void dfs__say_desc_duplicate_alt_layouts(dfs_decoder *d, const struct dfs__devic
 void dfs__say_getstatus_stall(dfs_decoder *d, const struct dfs__device *dev,
                               const struct dfs__frames *fr, const struct dfs__lost *l,
                               uint64_t ok_frame);
+/* A stall of a GETSTATUS while an operation was pending, answered by the
+ * next GETSTATUS with status OK: the device was busy (dfu-quirks.md R2). */
+void dfs__say_getstatus_busy_stall(dfs_decoder *d, const struct dfs__device *dev,
+                                   const struct dfs__frames *fr, const struct dfs__lost *l,
+                                   const struct dfs_dfu_txn *t);
 void dfs__say_getstatus_failed(dfs_decoder *d, const struct dfs__device *dev,
                                const struct dfs__frames *fr, const struct dfs__lost *l,
                                uint64_t ok_frame);

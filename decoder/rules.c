@@ -25,6 +25,7 @@ static const struct {
     {DFS__EV_ACCESS, dfs__rule_outside_layout},
     {DFS__EV_ACCESS, dfs__rule_ob_offset_write},
     {DFS__EV_POLL, dfs__rule_poll_early},
+    {DFS__EV_STATUS, dfs__rule_lost_status},
     {DFS__EV_STATUS, dfs__rule_status_values},
     {DFS__EV_STATUS, dfs__rule_reply_state},
     {DFS__EV_STATUS, dfs__rule_stall_pairing},

@@ -62,6 +62,8 @@ struct dfs__failure {
     uint8_t ifnum, state, alt;
     uint8_t last_req;       /* the request before, and its frame */
     uint64_t last_req_frame;
+    bool busy_op;           /* a stalled GETSTATUS, with an erase, a command or a write
+                             * kept pending: the device may have been busy */
 };
 
 struct dfs__dfu_event {
@@ -91,11 +93,14 @@ struct dfs__dfu_event {
             const struct dfs__alt *alt;
             bool parsed;
         } named;
-        /* REQUEST: allowed by the state diagram; transfer_size of the
+        /* REQUEST: allowed by the state diagram; reached, the request
+         * may have reached the device (not when it completed with -ENODEV
+         * or -ESHUTDOWN, or never completed: no finding about the device
+         * or the protocol comes from such a request); transfer_size of the
          * functional descriptor (0: none); wait_us, how long the request
          * waited (-1: unknown) */
         struct {
-            bool allowed;
+            bool allowed, reached;
             uint16_t transfer_size;
             int64_t wait_us;
             uint64_t submit_frame, complete_frame;
@@ -182,6 +187,7 @@ DFS__RULE(dfs__rule_runtime_stall);
 DFS__RULE(dfs__rule_lost_traffic);
 DFS__RULE(dfs__rule_lost_leave);
 DFS__RULE(dfs__rule_lost_failure);
+DFS__RULE(dfs__rule_lost_status);
 DFS__RULE(dfs__rule_lost_no_device);
 DFS__RULE(dfs__rule_lost_device);
 DFS__RULE(dfs__rule_lost_end);

@@ -36,6 +36,15 @@ static void lost_start(struct dfs__lost *l, const struct dfs__failure *fl)
     l->prev_req = fl->last_req;
     l->prev_frame = fl->last_req_frame;
     l->ob = fl->pd->ob;
+    l->busy_op = fl->busy_op;
+}
+
+/* The completed transfer is a GETSTATUS reply of the interface that failed:
+ * the STATUS rule below judges it, with the reply in hand. */
+static bool status_of(const struct dfs__lost *l, const struct dfs_control *ctl)
+{
+    return ctl->dfu && ctl->setup.bRequest == DFS_DFU_GETSTATUS &&
+           (uint8_t)ctl->setup.wIndex == l->ifnum && ctl->data_len >= DFS_GETSTATUS_LEN;
 }
 
 static void on_left(struct dfs__dfu_dev *dd, uint64_t frame)
@@ -113,6 +122,8 @@ DFS__RULE(dfs__rule_lost_traffic)
         l->kind = DFS__LOST_NONE;
         return;
     }
+    if (l->req == DFS_DFU_GETSTATUS && status_of(l, ctl))
+        return; /* dfs__rule_lost_status */
     struct dfs__frames fr = {0};
     dfs__frames_add(&fr, l->req_frame);
     dfs__frames_add(&fr, l->fail_submit_frame);
@@ -122,6 +133,38 @@ DFS__RULE(dfs__rule_lost_traffic)
         dfs__say_getstatus_failed(d, ev->dev, &fr, l, frame);
     else if (l->req == DFS_DFU_GETSTATUS)
         dfs__say_getstatus_stall(d, ev->dev, &fr, l, frame);
+    l->kind = DFS__LOST_NONE;
+}
+
+/* A GETSTATUS reply after a failed GETSTATUS of the same interface: the
+ * device stayed. A stall while an operation was pending, answered now with
+ * status OK and a state the operation leads to, was the device being busy
+ * (dfu-quirks.md R2); any other stall a rejection, any other failure a bus
+ * error. */
+DFS__RULE(dfs__rule_lost_status)
+{
+    const struct dfs_dfu_txn *t = ev->t;
+    struct dfs__lost *l = &ev->dd->lost;
+    if (l->kind == DFS__LOST_NONE || l->kind == DFS__LOST_LEAVE || l->left ||
+        l->req != DFS_DFU_GETSTATUS || l->ifnum != t->interface ||
+        t->reply_frame <= l->fail_frame)
+        return;
+    struct dfs__frames fr = {0};
+    dfs__frames_add(&fr, l->req_frame);
+    dfs__frames_add(&fr, l->fail_submit_frame);
+    dfs__frames_add(&fr, l->fail_frame);
+    dfs__frames_add(&fr, t->reply_frame);
+    bool busy_reply = t->bStatus == DFS_STATUS_OK &&
+                      (t->bState == DFS_STATE_DNBUSY || t->bState == DFS_STATE_DNLOAD_SYNC ||
+                       t->bState == DFS_STATE_DNLOAD_IDLE);
+    if (l->status != -DFS_LINUX_EPIPE)
+        dfs__say_getstatus_failed(d, ev->dev, &fr, l, t->reply_frame);
+    else if (l->busy_op && busy_reply) {
+        dfs__frames_add(&fr, t->frame);
+        dfs__say_getstatus_busy_stall(d, ev->dev, &fr, l, t);
+    }
+    else
+        dfs__say_getstatus_stall(d, ev->dev, &fr, l, t->reply_frame);
     l->kind = DFS__LOST_NONE;
 }
 

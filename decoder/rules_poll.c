@@ -7,10 +7,13 @@
 #define MAX_EARLY_REPORTS 3 /* dfu.poll-timeout-ignored reports per interface */
 #define ZERO_POLL_LIMIT 3   /* dfuDNBUSY replies with bwPollTimeout 0 before reporting */
 
+/* A request the host cancelled before the device answered. One with no
+ * completion in the capture proves nothing about the device (the capture
+ * may have stopped first): capture.urb-never-completed says it. */
 DFS__RULE(dfs__rule_request_timeout)
 {
     const struct dfs_dfu_txn *t = ev->t;
-    if (t->outcome != DFS_DFU_NO_REPLY && t->outcome != DFS_DFU_CANCELLED)
+    if (t->outcome != DFS_DFU_CANCELLED)
         return;
     struct dfs__frames fr = dfs__frame_pair(ev->u.request.submit_frame, ev->u.request.complete_frame);
     dfs__say_request_timeout(d, ev->dev, &fr, t, ev->u.request.wait_us);

@@ -4,12 +4,13 @@
 #include "rules.h"
 
 /* dfu.state-violation or dfu.clrstatus-outside-error: a request the state
- * does not allow (GETSTATUS is allowed everywhere) */
+ * does not allow (GETSTATUS is allowed everywhere). Not for a request that
+ * reached no device, nor in a state no one knows (after a failure). */
 DFS__RULE(dfs__rule_request_state)
 {
     const struct dfs_dfu_txn *t = ev->t;
-    if (t->state_before == DFS_STATE_UNKNOWN || ev->u.request.allowed ||
-        t->request == DFS_DFU_GETSTATUS)
+    if (!ev->u.request.reached || t->state_before == DFS_STATE_UNKNOWN ||
+        ev->u.request.allowed || t->request == DFS_DFU_GETSTATUS)
         return;
     if (t->request == DFS_DFU_CLRSTATUS)
         dfs__say_clrstatus_outside_error(d, ev->dev, t);
@@ -23,6 +24,7 @@ DFS__RULE(dfs__rule_transfer_size)
     const struct dfs_dfu_txn *t = ev->t;
     uint16_t size = ev->u.request.transfer_size;
     if ((t->request != DFS_DFU_DNLOAD && t->request != DFS_DFU_UPLOAD) || !size ||
+        !ev->u.request.reached ||
         size == 0xffff || t->wLength <= size || ev->rules->size_reported)
         return;
     ev->rules->size_reported = true;

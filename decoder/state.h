@@ -31,6 +31,10 @@ struct dfs__ports {
      * re-enumerated and goes before the end of the capture, so the end
      * checks of the stages above run on it now */
     void (*device_dropped)(dfs_decoder *d, struct dfs__device *dev, bool retire);
+    /* device stage: the VID:PID and bcdDevice (-1: unknown) of an instance,
+     * for the known-quirk notes of findings (finding.c); false when the
+     * instance is not known or not identified */
+    bool (*device_ids)(dfs_decoder *d, uint32_t id, uint16_t *vid, uint16_t *pid, int32_t *bcd);
 };
 
 struct dfs_decoder {

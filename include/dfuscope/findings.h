@@ -76,6 +76,8 @@ enum dfs_group {
       "GETSTATUS stalled while the device stayed on the bus")                                  \
     X(DFU_GETSTATUS_FAILED, "dfu.getstatus-failed", WARNING, RESPONSE_CODE,                    \
       "GETSTATUS failed on the bus while the device stayed")                                   \
+    X(DFU_GETSTATUS_BUSY_STALL, "dfu.getstatus-busy-stall", WARNING, RESPONSE_CODE,           \
+      "GETSTATUS stalled while the device was busy")                                           \
     X(DFU_DEVICE_LOST, "dfu.device-lost", ERROR, SEQUENCE,                                     \
       "Device left the bus in the middle of a DFU operation")                                  \
     X(DFU_POLL_TIMEOUT_IGNORED, "dfu.poll-timeout-ignored", WARNING, SEQUENCE,                 \

@@ -82,7 +82,7 @@ expect_has() {
     done
 }
 
-commands="capture check-file decode descriptors diagnose emulate extract follow report run script-from wireshark-install"
+commands="capture check-file decode descriptors diagnose emulate extract follow quirks report run script-from wireshark-install"
 models="dfu11-device dfuse-device stm32g0c1-bootloader"
 
 # commands and the program's own options

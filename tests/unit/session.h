@@ -199,6 +199,25 @@ static inline uint64_t sess_ctl(struct sess *s, const uint8_t setup[8], const ui
     return sess_ctl_at(s, s->dev, setup, out, out_len, status, in, in_len);
 }
 
+/* The completion of the last sess_submit_only(), with this status. */
+static inline void sess_complete_only(struct sess *s, const uint8_t setup[8], int32_t status)
+{
+    struct dfs_urb c;
+    memset(&c, 0, sizeof c);
+    c.id = s->next_id - 0x40;
+    c.type = 'C';
+    c.xfer_type = DFS_XFER_CONTROL;
+    c.endpoint = (setup[0] & 0x80) ? 0x80 : 0x00;
+    c.devnum = s->dev;
+    c.bus = s->bus;
+    c.flag_setup = '-';
+    c.flag_data = '>';
+    c.status = status;
+    sess_feed(s, &c);
+    sess_advance_us(s, 100);
+    s->last_status = status;
+}
+
 /* A submit that is never completed (host gave up / capture ends). */
 static inline uint64_t sess_submit_only(struct sess *s, const uint8_t setup[8])
 {

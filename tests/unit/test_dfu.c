@@ -830,12 +830,50 @@ static void sc_request_timeout(struct sess *s, struct expect *e)
 {
     begin(s, &GOOD_DFUSE, 0);
     sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0x08000000, true);
+    /* the host gives up after 5 s: the URB completes with -ENOENT */
     uint8_t st[8];
     setup8(st, 0xA1, 3, 0, 0, 6);
     uint64_t gs = sess_submit_only(s, st);
     sess_advance_us(s, 5000000);
+    sess_complete_only(s, st, -2);
     sess_finish(s);
-    WANT(e, "dfu.request-timeout", gs, gs);
+    WANT(e, "dfu.request-timeout", gs, gs, gs + 1);
+}
+
+/* The same GETSTATUS without a completion when the capture ends never
+ * reached the device as far as anyone can tell: no finding about it. */
+static void request_unanswered_says_nothing(void **state)
+{
+    (void)state;
+    struct sess s;
+    struct expect e = {.n = 0};
+    begin(&s, &GOOD_DFUSE, 0);
+    sess_dfuse_cmd(&s, DFS_DFUSE_ERASE, 0x08000000, true);
+    uint8_t st[8];
+    setup8(st, 0xA1, 3, 0, 0, 6);
+    sess_submit_only(&s, st);
+    sess_advance_us(&s, 5000000);
+    sess_finish(&s);
+    check_findings(&s, &e);
+    assert_int_equal(sess_count(&s, "dfu.request-timeout"), 0);
+    sess_free(&s);
+}
+
+/* An STM32L4-style busy stall (dfu-quirks R2): the first GETSTATUS after an
+ * erase STALLs, the next says dfuDNBUSY with status OK, then dfuDNLOAD-IDLE.
+ * A warning naming the quirk, not a rejection and no state violation. */
+static void sc_busy_stall(struct sess *s, struct expect *e)
+{
+    begin(s, &GOOD_DFUSE, 0);
+    uint64_t erase = sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0x08000000, true);
+    uint64_t fail = sess_getstatus_fail(s, -32);
+    sess_advance_us(s, 20000);
+    uint64_t busy = sess_getstatus(s, 0, 25, DFS_STATE_DNBUSY);
+    sess_advance_us(s, 25000);
+    sess_getstatus(s, 0, 0, DFS_STATE_DNLOAD_IDLE);
+    sess_finish(s);
+    /* the erase, the stalled GETSTATUS, and the reply that shows the device busy */
+    WANT(e, "dfu.getstatus-busy-stall", DONE(fail), erase, fail, DONE(fail), busy, DONE(busy));
 }
 
 static void sc_runtime_stall(struct sess *s, struct expect *e)
@@ -1126,6 +1164,7 @@ static const struct scenario scenarios[] = {
     {"dfuse.option-bytes-rejected", sc_option_bytes_rejected},
     {"dfu.device-lost", sc_device_lost},
     {"dfu.getstatus-failed", sc_getstatus_failed},
+    {"dfu.getstatus-busy-stall", sc_busy_stall},
     {"dfu.poll-timeout-ignored", sc_poll_ignored},
     {"dfu.poll-timeout-too-short", sc_poll_too_short},
     {"dfu.zero-poll-timeout", sc_zero_poll},
@@ -1227,6 +1266,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(seed_came_back_in_dfu_mode);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(seed_came_back_as_something_else);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(seed_stall_but_device_stays);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(request_unanswered_says_nothing);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(end_time_says_never_came_back);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(end_time_absent_or_too_close);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(end_time_with_records_after_it);
