@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cap_internal.h"
+#include "port.h"
 
 static dfs_result open_common(dfs_capreader *r, char *err, size_t err_size)
 {
@@ -74,7 +75,7 @@ dfs_result dfs_capreader_open(const char *path, const struct dfs_capreader_optio
         return DFS_E_INVAL;
     if (strcmp(path, "-") == 0)
         return make_reader(stdin, false, "<stdin>", opt, out, err, err_size);
-    FILE *fp = fopen(path, "rb");
+    FILE *fp = dfs_port_fopen(path, "rb");
     if (!fp) {
         snprintf(err, err_size, "%s: cannot open: %s", path, strerror(errno));
         return DFS_E_IO;

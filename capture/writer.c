@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cap_internal.h"
+#include "port.h"
 
 struct dfs_capwriter {
     FILE *fp;
@@ -122,7 +123,7 @@ dfs_result dfs_capwriter_open(const char *path, int linktype, dfs_capwriter **ou
         size_t n = strlen(path);
         if (n >= 7 && strcmp(path + n - 7, ".pcapng") == 0)
             fmt = DFS_CAPFMT_PCAPNG;
-        fp = fopen(path, "wb");
+        fp = dfs_port_fopen(path, "wb");
         if (!fp) {
             if (err)
                 snprintf(err, err_size, "%s: cannot create: %s", path, strerror(errno));

@@ -46,6 +46,12 @@ const char *c_bold(const struct color *c);
 const char *c_dim(const struct color *c);
 const char *c_off(const struct color *c);
 
+/* Sort n elements of size bytes at base by cmp, keeping the order of equal
+ * ones. qsort does not promise that: glibc's keeps it, other C libraries
+ * (Windows', musl) do not, and output sorted with ties would differ between
+ * them. */
+void cli_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
 /* ---- device filter ---------------------------------------------------------- */
 struct dev_filter {
     bool active;
@@ -236,5 +242,9 @@ dfs_result cli_run_transport_new(const struct dfs_clock *clock, struct dfs_trans
                                  char *msg, size_t msg_size);
 void cli_run_transport_free(struct dfs_transport *tp);
 int cmd_wireshark_install(int argc, char **argv);
+
+/* Windows: the commands that need Linux say so (linux_only.c). */
+extern const struct cli_options cmd_linux_only_options;
+int cmd_linux_only(int argc, char **argv);
 
 #endif

@@ -1,15 +1,13 @@
 /* dfuscope check-file: a firmware file against itself, a device's layout,
  * a live device or what a captured session wrote (firmware/, docs/firmware.md). */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <strings.h>
 
 #include "check_file.h"
+#include "port.h"
 
 static void usage(FILE *f)
 {
@@ -39,6 +37,9 @@ static void usage(FILE *f)
             "  --device VID:PID     a connected device: its descriptors and the layouts of\n"
             "                       its alternate settings, read through libusb without\n"
             "                       sending anything else (the device is not changed)\n"
+#ifdef _WIN32
+            "                       (Linux only: this Windows build reaches no devices)\n"
+#endif
             "  --capture CAPTURE    a usbmon capture of a session that downloaded the file:\n"
             "                       the device it shows, and what the session wrote\n"
             "                       compared with the file (missing, different and extra\n"
@@ -75,7 +76,7 @@ static void usage(FILE *f)
 /* ---- the file ------------------------------------------------------------------------------ */
 
 struct input {
-    uint8_t *p;
+    const uint8_t *p;
     size_t len;
     bool mapped;
 };
@@ -83,64 +84,64 @@ struct input {
 static int read_input(const char *path, struct input *in)
 {
     memset(in, 0, sizeof *in);
-    int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY);
-    if (fd < 0) {
+    bool is_stdin = strcmp(path, "-") == 0;
+    /* mapped: a 2 GB binary from a stray section costs no memory; what
+     * cannot be (a pipe, an empty file) is read */
+    if (!is_stdin && dfs_port_map(path, &in->p, &in->len) == 0) {
+        in->mapped = true;
+        return 0;
+    }
+    if (!is_stdin && errno != EINVAL) {
         cli_err("check-file", "%s: cannot open: %s", path, strerror(errno));
         return EXIT_USAGE;
     }
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        (uint64_t)st.st_size <= SIZE_MAX) {
-        /* mapped: a 2 GB binary from a stray section costs no memory */
-        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p != MAP_FAILED) {
-            in->p = p;
-            in->len = (size_t)st.st_size;
-            in->mapped = true;
-            close(fd);
-            return 0;
-        }
+    FILE *fp = is_stdin ? stdin : dfs_port_fopen(path, "rb");
+    if (!fp) {
+        cli_err("check-file", "%s: cannot open: %s", path, strerror(errno));
+        return EXIT_USAGE;
     }
-    size_t cap = 0;
+    uint8_t *buf = NULL;
+    size_t len = 0, cap = 0;
+    int rc = 0;
     for (;;) {
-        if (in->len == cap) {
+        if (len == cap) {
             size_t ncap = cap ? cap * 2 : 65536;
-            uint8_t *n = realloc(in->p, ncap);
+            uint8_t *n = ncap > cap ? realloc(buf, ncap) : NULL;
             if (!n) {
-                cli_err("check-file", "%s: out of memory after %zu bytes", path, in->len);
-                free(in->p);
-                if (fd != STDIN_FILENO)
-                    close(fd);
-                return EXIT_USAGE;
+                cli_err("check-file", "%s: out of memory after %zu bytes", path, len);
+                rc = EXIT_USAGE;
+                break;
             }
-            in->p = n;
+            buf = n;
             cap = ncap;
         }
-        ssize_t r = read(fd, in->p + in->len, cap - in->len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            cli_err("check-file", "%s: read error: %s", path, strerror(errno));
-            free(in->p);
-            if (fd != STDIN_FILENO)
-                close(fd);
-            return EXIT_USAGE;
-        }
-        if (r == 0)
+        size_t r = fread(buf + len, 1, cap - len, fp);
+        len += r;
+        if (r == 0) {
+            if (ferror(fp)) {
+                cli_err("check-file", "%s: read error: %s", path, strerror(errno));
+                rc = EXIT_USAGE;
+            }
             break;
-        in->len += (size_t)r;
+        }
     }
-    if (fd != STDIN_FILENO)
-        close(fd);
+    if (fp != stdin)
+        fclose(fp);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    in->p = buf;
+    in->len = len;
     return 0;
 }
 
 static void input_free(struct input *in)
 {
     if (in->mapped)
-        munmap(in->p, in->len);
+        dfs_port_unmap(in->p, in->len);
     else
-        free(in->p);
+        free((void *)(uintptr_t)in->p);
 }
 
 static bool ends_with(const char *s, const char *suffix)

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "extract_fw.h"
+#include "port.h"
 
 #define PAGE 4096u
 
@@ -551,9 +552,7 @@ static bool write_image(const struct extract_args *a, struct image *im, const st
                         size_t fw_len)
 {
     FILE *f = strcmp(a->out, "-") == 0 ? stdout
-                                       : fopen(a->out, a->fmt != FMT_IHEX && a->fmt != FMT_SREC
-                                                           ? "wb"
-                                                           : "w");
+                                       : dfs_port_fopen(a->out, "wb");
     if (!f) {
         cli_err("extract", "%s: cannot create: %s", a->out, strerror(errno));
         return false;

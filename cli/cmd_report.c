@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "port.h"
 #include "report/report.h"
 
 static void usage(FILE *f)
@@ -125,7 +126,7 @@ int cmd_report(int argc, char **argv)
         tmp = malloc(n);
         if (tmp)
             snprintf(tmp, n, "%s.tmp%ld", out_path, (long)getpid());
-        f = tmp ? fopen(tmp, "w") : NULL;
+        f = tmp ? dfs_port_fopen(tmp, "wb") : NULL;
         if (!f) {
             cli_err("report", "%s: %s", out_path, tmp ? strerror(errno) : "out of memory");
             free(tmp);
@@ -146,7 +147,7 @@ int cmd_report(int argc, char **argv)
         rc = EXIT_USAGE;
     }
     if (tmp) {
-        if (!rc && rename(tmp, out_path) != 0) {
+        if (!rc && dfs_port_replace(tmp, out_path) != 0) {
             cli_err("report", "%s: %s", out_path, strerror(errno));
             rc = EXIT_USAGE;
         }

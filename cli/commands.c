@@ -5,6 +5,17 @@
 
 #include "cli.h"
 
+/* Live capture, `run` against devices, `emulate` and the Wireshark plugin
+ * need Linux (usbmon, libusb, umockdev, Wireshark's plugin folder): the
+ * Windows build lists them marked, and says so when they are asked for
+ * (linux_only.c). */
+#ifdef _WIN32
+#define LINUX_ONLY(fn, summary, options) cmd_linux_only, "(Linux only) " summary, \
+    &cmd_linux_only_options
+#else
+#define LINUX_ONLY(fn, summary, options) fn, summary, options
+#endif
+
 const struct cli_command cli_commands[] = {
     {"decode", cmd_decode, "decode a usbmon capture: control transfers or usbmon records",
      &cmd_decode_options, OPERAND_FILE},
@@ -17,23 +28,34 @@ const struct cli_command cli_commands[] = {
     {"check-file", cmd_check_file,
      "check a firmware file (.dfu, .hex, .bin) against itself, a device or a session",
      &cmd_check_file_options, OPERAND_FILE},
-    {"capture", cmd_capture, "capture from usbmon, follow one device, diagnose it live",
-     &cmd_capture_options, OPERAND_NONE},
-    {"follow", cmd_follow, "diagnose a capture while it is being written (pipe or file)",
-     &cmd_follow_options, OPERAND_FILE},
+    {"capture",
+     LINUX_ONLY(cmd_capture, "capture from usbmon, follow one device, diagnose it live",
+                &cmd_capture_options),
+     OPERAND_NONE},
+    {"follow",
+     LINUX_ONLY(cmd_follow, "diagnose a capture while it is being written (pipe or file)",
+                &cmd_follow_options),
+     OPERAND_FILE},
     {"report", cmd_report, "the session as one self-contained HTML page (timeline, memory map)",
      &cmd_report_options, OPERAND_FILE},
-    {"emulate", cmd_emulate, "run a program against an emulated DFU device, record a capture",
-     &cmd_emulate_options, OPERAND_MODEL},
-    {"run", cmd_run, "run a script or the conformance suites against a DFU device",
-     &cmd_run_options, OPERAND_FILE},
-    {"script-from", cmd_script_from, "turn a captured session into a script that replays it",
-     &cmd_script_from_options, OPERAND_FILE},
+    {"emulate",
+     LINUX_ONLY(cmd_emulate, "run a program against an emulated DFU device, record a capture",
+                &cmd_emulate_options),
+     OPERAND_MODEL},
+    {"run",
+     LINUX_ONLY(cmd_run, "run a script or the conformance suites against a DFU device",
+                &cmd_run_options),
+     OPERAND_FILE},
+    {"script-from",
+     LINUX_ONLY(cmd_script_from, "turn a captured session into a script that replays it",
+                &cmd_script_from_options),
+     OPERAND_FILE},
     {"quirks", cmd_quirks, "the known quirks of DFU devices by VID:PID, with their sources",
      &cmd_quirks_options, OPERAND_NONE},
-    {"wireshark-install", cmd_wireshark_install,
-     "install the Wireshark plugin in your personal plugin folder",
-     &cmd_wireshark_install_options, OPERAND_NONE},
+    {"wireshark-install",
+     LINUX_ONLY(cmd_wireshark_install, "install the Wireshark plugin in your personal plugin folder",
+                &cmd_wireshark_install_options),
+     OPERAND_NONE},
 };
 const size_t cli_n_commands = sizeof cli_commands / sizeof cli_commands[0];
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "port.h"
 #include "progress.h"
 
 const char *cli_prog = "dfuscope";
@@ -126,7 +127,7 @@ void color_init(struct color *c, FILE *f, const char *mode)
     else if (mode && strcmp(mode, "never") == 0)
         c->on = false;
     else
-        c->on = isatty(fileno(f)) && !getenv("NO_COLOR") &&
+        c->on = dfs_port_color_terminal(f) && !getenv("NO_COLOR") &&
                 !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
 }
 const char *c_red(const struct color *c) { return c->on ? "\033[1;31m" : ""; }
@@ -646,13 +647,8 @@ static bool join_path(const char *dir, const char *rel, char *out, size_t size)
 bool cli_path_from_self(const char *rel, char *out, size_t size, char *err, size_t err_size)
 {
     char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) {
-        snprintf(err, err_size, "/proc/self/exe cannot be read (%s)",
-                 n < 0 ? strerror(errno) : "empty");
+    if (!dfs_port_self(self, sizeof self, err, err_size))
         return false;
-    }
-    self[n] = '\0';
     char *slash = strrchr(self, '/');
     if (!slash) {
         snprintf(err, err_size, "/proc/self/exe is not an absolute path: %s", self);
@@ -664,4 +660,63 @@ bool cli_path_from_self(const char *rel, char *out, size_t size, char *err, size
         return false;
     }
     return true;
+}
+
+/* ---- sorting ---------------------------------------------------------------------- */
+
+/* Merge the sorted runs [a, a + na) and [b, b + nb) (b follows a) into out. */
+static void merge_runs(unsigned char *out, const unsigned char *a, size_t na,
+                       const unsigned char *b, size_t nb, size_t size,
+                       int (*cmp)(const void *, const void *))
+{
+    while (na && nb) {
+        /* the left run first on equal keys: stable */
+        if (cmp(b, a) < 0) {
+            memcpy(out, b, size);
+            b += size;
+            nb--;
+        } else {
+            memcpy(out, a, size);
+            a += size;
+            na--;
+        }
+        out += size;
+    }
+    memcpy(out, na ? a : b, (na ? na : nb) * size);
+}
+
+void cli_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n < 2 || size == 0 || n > SIZE_MAX / size)
+        return;
+    unsigned char *tmp = malloc(n * size);
+    if (!tmp) {
+        /* no memory for a merge sort: insertion sort in place, by swapping
+         * neighbours byte by byte (slow, stable, needs nothing) */
+        unsigned char *p = base;
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = i; j > 0 && cmp(p + j * size, p + (j - 1) * size) < 0; j--)
+                for (size_t k = 0; k < size; k++) {
+                    unsigned char t = p[j * size + k];
+                    p[j * size + k] = p[(j - 1) * size + k];
+                    p[(j - 1) * size + k] = t;
+                }
+        return;
+    }
+    /* bottom-up merge sort: runs of width 1, 2, 4, ... from src into dst */
+    unsigned char *src = base, *dst = tmp;
+    for (size_t width = 1; width < n; width = width > n / 2 ? n : width * 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t na = n - lo < width ? n - lo : width;
+            size_t nb = n - lo - na < width ? n - lo - na : width;
+            merge_runs(dst + lo * size, src + lo * size, na, src + (lo + na) * size, nb, size,
+                       cmp);
+        }
+        unsigned char *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != base)
+        memcpy(base, src, n * size);
+    free(tmp);
 }

@@ -551,8 +551,8 @@ static void print_json(struct diag *d, dfs_decoder *dec, const char *path,
 
 int diag_finish(struct diag *d, dfs_decoder *dec, const char *path, const struct run_result *res)
 {
-    if (d->n) /* qsort(NULL, 0, ...) is undefined */
-        qsort(d->f, d->n, sizeof *d->f, cmp_finding);
+    if (d->n)
+        cli_sort(d->f, d->n, sizeof *d->f, cmp_finding);
     /* counted as they came: also the findings not kept */
     const uint64_t *sev = d->sev;
     if (d->json)

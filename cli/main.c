@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "port.h"
 
 static void usage(FILE *f)
 {
@@ -29,6 +30,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    dfs_port_init(&argc, &argv);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

@@ -4,10 +4,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "port.h"
 #include "progress.h"
 
 #define LINE_MAX_BYTES 400
@@ -115,6 +115,16 @@ static void install_signals(void)
 {
     static const int sigs[] = {SIGINT, SIGTERM};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+#ifdef _WIN32
+        /* (no sigaction: install, and put back someone else's) */
+        void (*prev)(int) = signal(sigs[i], on_fatal_signal);
+        if (prev != SIG_DFL) {
+            if (prev != SIG_ERR)
+                signal(sigs[i], prev);
+            continue;
+        }
+        sig_installed = true;
+#else
         struct sigaction old;
         if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL)
             continue; /* someone else's (run stops after the step) */
@@ -124,6 +134,7 @@ static void install_signals(void)
         sigemptyset(&sa.sa_mask);
         sigaction(sigs[i], &sa, NULL);
         sig_installed = true;
+#endif
     }
 }
 
@@ -133,21 +144,26 @@ static void restore_signals(void)
         return;
     static const int sigs[] = {SIGINT, SIGTERM};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+#ifdef _WIN32
+        void (*prev)(int) = signal(sigs[i], SIG_DFL);
+        if (prev != on_fatal_signal && prev != SIG_ERR)
+            signal(sigs[i], prev);
+#else
         struct sigaction old;
         if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == on_fatal_signal)
             signal(sigs[i], SIG_DFL);
+#endif
     }
     sig_installed = false;
 }
 
 bool progress_start(void)
 {
-    if (!isatty(STDERR_FILENO))
+    if (!dfs_port_is_terminal(stderr))
         return false;
-    struct winsize ws;
-    unsigned cols = 80;
-    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1)
-        cols = ws.ws_col;
+    unsigned cols = dfs_port_columns(stderr);
+    if (cols <= 1)
+        cols = 80;
     pthread_mutex_lock(&lock);
     width = cols - 1 < LINE_MAX_BYTES ? cols - 1 : LINE_MAX_BYTES;
     shown = 0;
@@ -219,6 +235,7 @@ static void draw_text_locked(const struct timespec *now)
     text_secs_drawn = secs;
 }
 
+#ifndef _WIN32
 static void *ticker_main(void *arg)
 {
     (void)arg;
@@ -246,11 +263,16 @@ static void *ticker_main(void *arg)
     pthread_mutex_unlock(&lock);
     return NULL;
 }
+#endif
 
 bool progress_start_ticker(void)
 {
     if (!progress_start())
         return false;
+#ifdef _WIN32
+    /* (run, whose steps wait, is Linux only: progress_set draws the line) */
+    return true;
+#else
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -268,6 +290,7 @@ bool progress_start_ticker(void)
         pthread_cond_destroy(&ticker_cond);
     /* without the thread the line is still drawn by progress_set */
     return true;
+#endif
 }
 
 void progress_set(const char *s)

@@ -86,11 +86,11 @@ void rp_ax_build(struct rp_axis *a, double *t, size_t n, double focus)
             g[ng++] = x;
         else
             g[MAX_BREAKS] = x;
-        qsort(g, ng, sizeof *g, cmp_gap_len);
+        cli_sort(g, ng, sizeof *g, cmp_gap_len);
         if (ng > MAX_BREAKS)
             ng = MAX_BREAKS;
     }
-    qsort(g, ng, sizeof *g, cmp_gap_t);
+    cli_sort(g, ng, sizeof *g, cmp_gap_t);
     double start = t[0];
     for (size_t i = 0; i < ng; i++) {
         a->s[a->n++] = (struct rp_seg){start, g[i].t0, 0, 0};

@@ -56,7 +56,7 @@ static void am_build(struct amap *m, struct iv *v, size_t n)
     memset(m, 0, sizeof *m);
     if (!n)
         return;
-    qsort(v, n, sizeof *v, cmp_iv);
+    cli_sort(v, n, sizeof *v, cmp_iv);
     struct cluster cur = {v[0].a, v[0].b, 0, 0};
     for (size_t i = 1; i <= n; i++) {
         uint64_t size = cur.b - cur.a;

@@ -707,7 +707,7 @@ void rp_model_close(struct rp_model *m)
     m->closed = true;
     for (size_t i = 0; i < sizeof m->pend / sizeof m->pend[0]; i++)
         pending_flush(m, &m->pend[i]);
-    qsort(m->f, m->n_f, sizeof *m->f, cmp_finding);
+    cli_sort(m->f, m->n_f, sizeof *m->f, cmp_finding);
     /* a lane's last state lasts until the device is lost or the capture ends */
     for (size_t i = 0; i < m->n_lanes; i++) {
         struct rp_lane *l = &m->lanes[i];

@@ -55,6 +55,10 @@ WIRESHARK_TEST_PACKAGES=(tshark wireshark-common wireshark-qt xvfb xauth x11-app
 PACKAGE_PACKAGES=("${DEMO_PACKAGES[@]}" debhelper help2man libumockdev-dev libglib2.0-dev
     libwireshark-dev lintian)
 
+# The Windows build (scripts/build-windows) and its test under Wine: the
+# mingw-w64 cross-compiler and Debian's 64-bit Wine.
+WINDOWS_TEST_PACKAGES=(gcc-mingw-w64-x86-64 wine wine64)
+
 # What scripts/test builds and runs: everything above, cmocka and Python for
 # the tests, clang (second compiler, libFuzzer), the emulation bridge
 # (umockdev, glib), Wireshark's development files for the plugin, help2man
@@ -64,7 +68,7 @@ PACKAGE_PACKAGES=("${DEMO_PACKAGES[@]}" debhelper help2man libumockdev-dev libgl
 TEST_PACKAGES=("${DEMO_PACKAGES[@]}" python3 libcmocka-dev clang libclang-rt-14-dev
     umockdev libumockdev-dev libglib2.0-dev libwireshark-dev dfu-util usbutils srecord
     chromium bash-completion zsh "${WIRESHARK_TEST_PACKAGES[@]}" help2man man-db groff-base
-    "${PACKAGE_PACKAGES[@]}" debootstrap)
+    "${PACKAGE_PACKAGES[@]}" debootstrap "${WINDOWS_TEST_PACKAGES[@]}")
 
 # have_build_system DIR: was DIR configured to the end (a generated build
 # system, not only the CMakeCache.txt a failed configure leaves behind)?
