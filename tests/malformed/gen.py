@@ -797,8 +797,8 @@ def pcapng_interfaces_mixed(base):
               "usbmon with 48-byte headers (189) and Ethernet (1). From frame 20 on the usbmon "
               "records alternate between the first two; frame %d is an Ethernet frame." % eth_frame],
         exit=0,
-        stderr=["FILE: frame %d: link type 1 (ETHERNET) is not usbmon; records of this link "
-                "type are skipped" % eth_frame,
+        stderr=["FILE: frame %d: link type 1 (ETHERNET) is not a USB capture dfuscope reads; "
+                "records of this link type are skipped" % eth_frame,
                 summary(48, controls(base), skipped=1)],
         good=good, portable=True)
 
