@@ -211,15 +211,14 @@ static void warn_record(void *user, uint64_t frame, const char *msg)
  * and is skipped, so that the decoder's frame numbers stay the file's. */
 static enum dfs_capnext emit(struct tap *t, struct dfs_record *rec)
 {
-    bool usbmon = rec->linktype == DFS_LINKTYPE_USB_LINUX ||
-                  rec->linktype == DFS_LINKTYPE_USB_LINUX_MMAPPED;
+    bool usbmon = dfs_decoder_reads_linktype(rec->linktype);
     if (!usbmon || (t->w && rec->linktype != t->out_linktype)) {
         if (!t->skipped_lt++) {
             const char *name = dfs_linktype_name(rec->linktype);
             say(t, "%s: frame %" PRIu64 ": link type %d%s%s%s is %s; such records are skipped",
                 dfs_source_name(t->src), rec->frame, rec->linktype, name ? " (" : "",
                 name ? name : "", name ? ")" : "",
-                usbmon ? "not the written file's" : "not Linux usbmon (189 or 220)");
+                usbmon ? "not the written file's" : "not one dfuscope reads (189, 220, 249, 266)");
         }
         return DFS_CAP_AGAIN;
     }
@@ -638,15 +637,15 @@ int capture_run(const struct capture_cfg *c)
     res.reader_damaged = ss.damaged; /* as diagnose counts them on a file */
     res.skipped_bytes = ss.skipped_bytes;
     if (!rc && !t.written && t.skipped_lt) {
-        say(&t, "%s: not a Linux usbmon capture: dfuscope reads link types 189 (USB_LINUX) "
-                "and 220 (USB_LINUX_MMAPPED)",
+        say(&t, "%s: not a USB capture dfuscope reads: it reads link types 189 (USB_LINUX), "
+                "220 (USB_LINUX_MMAPPED), 249 (USBPCAP) and 266 (USB_DARWIN)",
             dfs_source_name(t.src));
         t.failed = true;
     }
     /* a file that held no record still gets a valid (empty) capture */
     int lt = dfs_source_linktype(t.src);
     if (!rc && !t.failed && c->write_path && !t.w &&
-        (lt == DFS_LINKTYPE_USB_LINUX || lt == DFS_LINKTYPE_USB_LINUX_MMAPPED))
+        dfs_decoder_reads_linktype(lt))
         open_writer(&t, lt);
     /* the file says when the capture stopped, which may be long after its
      * last record */

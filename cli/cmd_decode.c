@@ -72,6 +72,29 @@ static int on_urb(void *user, const struct dfs_urb *u)
         if (u->mmapped)
             fprintf(f, ",\"interval\":%d,\"start_frame\":%d,\"xfer_flags\":%u,\"ndesc\":%u",
                     (int)u->interval, (int)u->start_frame, u->xfer_flags, u->ndesc);
+        if (u->linktype == DFS_LINKTYPE_USBPCAP) {
+            const char *sn = dfs_usbd_status_name(u->os_status);
+            fprintf(f, ",\"usbpcap\":{\"header_len\":%u,\"irp_id\":\"0x%016" PRIx64 "\","
+                       "\"usbd_status\":%" PRIu32 ",\"usbd_status_name\":",
+                    u->hdr_len, u->id, u->os_status);
+            json_str(f, sn ? sn : "unknown");
+            fprintf(f, ",\"function\":%u,\"info\":%u,\"transfer\":%u,\"data_len\":%" PRIu64,
+                    u->function, u->info, u->xfer_type,
+                    (uint64_t)u->len_cap + (u->stage == DFS_USBPCAP_STAGE_SETUP ? 8 : 0));
+            if (u->stage != DFS_USBPCAP_STAGE_NONE)
+                fprintf(f, ",\"stage\":%u", u->stage);
+            fputc('}', f);
+        } else if (u->linktype == DFS_LINKTYPE_USB_DARWIN) {
+            const char *sn = dfs_ioreturn_name(u->os_status);
+            fprintf(f, ",\"darwin\":{\"version\":%u,\"header_len\":%u,\"io_id\":\"0x%016" PRIx64
+                       "\",\"io_len\":%" PRIu32 ",\"io_status\":%" PRIu32
+                       ",\"io_status_name\":",
+                    u->version, u->hdr_len, u->id, u->io_len, u->os_status);
+            json_str(f, sn ? sn : "unknown");
+            fprintf(f, ",\"frame_count\":%" PRIu32 ",\"location\":%" PRIu32
+                       ",\"speed\":%u,\"endpoint_type\":%u}",
+                    u->frame_count, u->location, u->speed, u->os_xfer_type);
+        }
         fprintf(f, ",\"captured\":%u,\"data\":", u->data_len);
         json_hex(f, u->data, u->data_len);
         if (u->link_frame)
@@ -83,6 +106,20 @@ static int on_urb(void *user, const struct dfs_urb *u)
     fmt_reltime(rel, sizeof rel, u->ts, c->base);
     urb_addr(addr, sizeof addr, u->xfer_type, u->endpoint, u->bus, u->devnum);
     fprintf(f, "%7" PRIu64 " %12s %016" PRIx64 " %c %s", u->frame, rel, u->id, u->type, addr);
+    if (u->linktype == DFS_LINKTYPE_USBPCAP) {
+        const char *sn = dfs_usbd_status_name(u->os_status);
+        fprintf(f, " [fn 0x%04x%s%s]", u->function,
+                u->stage == DFS_USBPCAP_STAGE_NONE ? ""
+                : u->stage == DFS_USBPCAP_STAGE_SETUP ? " SETUP"
+                : u->stage == DFS_USBPCAP_STAGE_DATA ? " DATA"
+                : u->stage == DFS_USBPCAP_STAGE_STATUS ? " STATUS" : " COMPLETE",
+                u->xfer_type == DFS_USBPCAP_XFER_IRP_INFO ? " IRP_INFO" : "");
+        if (u->os_status && u->type != DFS_URB_SUBMIT)
+            fprintf(f, " %s", sn ? sn : "USBD_STATUS_?");
+    } else if (u->linktype == DFS_LINKTYPE_USB_DARWIN && u->os_status) {
+        const char *sn = dfs_ioreturn_name(u->os_status);
+        fprintf(f, " [%s]", sn ? sn : "IOReturn ?");
+    }
     if (u->has_setup && u->type == DFS_URB_SUBMIT) {
         fprintf(f, " s %02x %02x %04x %04x %04x", u->setup[0], u->setup[1],
                 u->setup[2] | (u->setup[3] << 8), u->setup[4] | (u->setup[5] << 8),
@@ -219,11 +256,12 @@ static void usage(FILE *f)
     fprintf(f,
             "Usage: %s decode [OPTIONS] FILE|-\n"
             "\n"
-            "Decode a Linux usbmon capture (pcap or pcapng, link type 189 or 220): one line\n"
-            "per control transfer, or per usbmon record with --urbs.\n"
+            "Decode a USB capture (pcap or pcapng): Linux usbmon (link type 189 or 220),\n"
+            "Windows USBPcap (249) or macOS USB_DARWIN (266). One line per control\n"
+            "transfer, or per record with --urbs.\n"
             "\n"
             "Options:\n"
-            "  --urbs                one line per usbmon record (URB submit/complete)\n"
+            "  --urbs                one line per record (URB submit/complete)\n"
             "  --dfu                 one line per DFU/DfuSe transaction: request, block,\n"
             "                        address, length, reply state and status, poll timeout\n"
             "  --json                JSON Lines (schema: docs/json.md)\n"

@@ -10,9 +10,10 @@ static void usage(FILE *f)
     fprintf(f,
             "Usage: %s diagnose [OPTIONS] FILE|-\n"
             "\n"
-            "Explain a DFU / DfuSe session captured with usbmon: a summary line, then each\n"
-            "finding with its severity, id, the frames that prove it, what was seen, and\n"
-            "what to do. Each finding id has a page in docs/findings/.\n"
+            "Explain a DFU / DfuSe session captured with usbmon, USBPcap or on macOS: a\n"
+            "summary line, then each finding with its severity, id, the frames that\n"
+            "prove it, what was seen, and what to do. Each finding id has a page in\n"
+            "docs/findings/.\n"
             "\n"
             "Options:\n"
             "  --json             one JSON object (schema: docs/json.md)\n"

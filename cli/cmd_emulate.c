@@ -15,10 +15,14 @@
 
 /* The options, parsed by hand below: they end at "--", before the
  * command's own, and may come before or after MODEL. */
-enum { OPT_ADDRESS = 256, OPT_BUS, OPT_TRACE, OPT_NAMES, OPT_FROM, OPT_DEVICE, OPT_STRICT };
+enum {
+    OPT_ADDRESS = 256, OPT_BUS, OPT_TRACE, OPT_NAMES, OPT_FROM, OPT_DEVICE, OPT_STRICT,
+    OPT_LINK_TYPE
+};
 static const struct option longopts[] = {
     {"option", required_argument, NULL, 'o'},
     {"pcap", required_argument, NULL, 'p'},
+    {"link-type", required_argument, NULL, OPT_LINK_TYPE},
     {"address", required_argument, NULL, OPT_ADDRESS},
     {"bus", required_argument, NULL, OPT_BUS},
     {"trace", no_argument, NULL, OPT_TRACE},
@@ -48,8 +52,12 @@ static void usage(FILE *f)
             "would; at exit every such answer is listed on standard error.\n\n"
             "Options:\n"
             "  -o, --option NAME=VALUE  set a model option (repeatable); see --list\n"
-            "  -p, --pcap FILE          write every exchange as a usbmon capture (link type\n"
-            "                           220; pcapng when FILE ends in .pcapng, else pcap)\n"
+            "  -p, --pcap FILE          write every exchange as a capture (pcapng when FILE\n"
+            "                           ends in .pcapng, else pcap)\n"
+            "      --link-type usbmon|usbpcap|darwin\n"
+            "                           with --pcap: the capture's format: Linux usbmon\n"
+            "                           (link type 220, the default), Windows USBPcap (249)\n"
+            "                           or macOS USB_DARWIN (266)\n"
             "      --address N          device number of the first enumeration (2..127)\n"
             "      --bus N              bus number (1..999, default 1)\n"
             "      --trace              print every usbfs call the command makes\n"
@@ -157,6 +165,7 @@ int cmd_emulate(int argc, char **argv)
     const char *assignments[MAX_ASSIGNMENTS];
     size_t n_assign = 0;
     unsigned address = 0, bus = 0;
+    int linktype = 0;
     bool trace = false, list = false, names = false;
     int command_at = -1;
 
@@ -197,6 +206,16 @@ int cmd_emulate(int argc, char **argv)
         case OPT_FROM: from = v; break;
         case OPT_DEVICE: device = v; break;
         case OPT_STRICT: strict = true; break;
+        case OPT_LINK_TYPE:
+            linktype = strcmp(v, "usbmon") == 0    ? DFS_LINKTYPE_USB_LINUX_MMAPPED
+                       : strcmp(v, "usbpcap") == 0 ? DFS_LINKTYPE_USBPCAP
+                       : strcmp(v, "darwin") == 0  ? DFS_LINKTYPE_USB_DARWIN
+                                                   : -1;
+            if (linktype < 0) {
+                cli_err(cmd, "--link-type takes usbmon, usbpcap or darwin, not '%s'", v);
+                return EXIT_USAGE;
+            }
+            break;
         case 'o':
             if (n_assign >= MAX_ASSIGNMENTS) {
                 cli_err(cmd, "too many --option");
@@ -216,14 +235,24 @@ int cmd_emulate(int argc, char **argv)
         }
         }
     }
+    if (linktype && !pcap) {
+        cli_err(cmd, "--link-type goes with --pcap");
+        return EXIT_USAGE;
+    }
+    if (linktype == DFS_LINKTYPE_USB_DARWIN && bus > 255) {
+        cli_err(cmd, "--bus %u does not fit a USB_DARWIN capture (its location id holds "
+                "buses up to 255)", bus);
+        return EXIT_USAGE;
+    }
     if (names && !list) {
         cli_err(cmd, "--names goes with --list");
         return EXIT_USAGE;
     }
     if (from || device || strict)
         return emulate_from_capture(argc, argv, command_at, &(struct emulate_request){
-            .assignments = assignments, .n_assignments = n_assign, .pcap = pcap, .bus = bus,
-            .address = address, .trace = trace}, from, device, strict,
+            .assignments = assignments, .n_assignments = n_assign, .pcap = pcap,
+            .linktype = linktype, .bus = bus, .address = address, .trace = trace}, from, device,
+            strict,
             list || model_name != NULL);
     if (!model_name && !list) {
         usage(stderr);
@@ -264,6 +293,7 @@ int cmd_emulate(int argc, char **argv)
         .assignments = assignments,
         .n_assignments = n_assign,
         .pcap = pcap,
+        .linktype = linktype,
         .bus = bus,
         .address = address,
         .trace = trace,

@@ -17,7 +17,7 @@
 #endif
 
 const struct cli_command cli_commands[] = {
-    {"decode", cmd_decode, "decode a usbmon capture: control transfers or usbmon records",
+    {"decode", cmd_decode, "decode a USB capture: control transfers or records",
      &cmd_decode_options, OPERAND_FILE},
     {"descriptors", cmd_descriptors, "the descriptors of every device in a capture (lsusb -v)",
      &cmd_descriptors_options, OPERAND_FILE},

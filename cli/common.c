@@ -377,15 +377,14 @@ static int feed_all(const struct run_opts *ro, const struct dfs_sink *sink, dfs_
     int lt = r ? dfs_capreader_linktype(r) : -1;
     if (r)
         res->linktype = lt;
-    if (r && dfs_capreader_format(r) == DFS_CAPFMT_PCAP && lt != DFS_LINKTYPE_USB_LINUX &&
-        lt != DFS_LINKTYPE_USB_LINUX_MMAPPED) {
+    if (r && dfs_capreader_format(r) == DFS_CAPFMT_PCAP && !dfs_decoder_reads_linktype(lt)) {
         const char *name = dfs_linktype_name(lt);
         fprintf(stderr,
-                "%s %s: %s: link type %d%s%s%s is not a Linux usbmon capture; dfuscope reads "
-                "link types 189 (USB_LINUX) and 220 (USB_LINUX_MMAPPED)%s\n",
+                "%s %s: %s: link type %d%s%s%s is not a USB capture dfuscope reads; it reads "
+                "link types 189 (USB_LINUX), 220 (USB_LINUX_MMAPPED), 249 (USBPCAP) and 266 "
+                "(USB_DARWIN)\n",
                 cli_prog, ro->cmd, ro->path, lt, name ? " (" : "", name ? name : "",
-                name ? ")" : "",
-                lt == 249 ? " (this is a USBPcap capture from Windows)" : "");
+                name ? ")" : "");
         dfs_capreader_close(r);
         return EXIT_USAGE;
     }
@@ -453,8 +452,8 @@ static int feed_all(const struct run_opts *ro, const struct dfs_sink *sink, dfs_
                 const char *name = dfs_linktype_name(rec.linktype);
                 progress_hide();
                 fprintf(stderr,
-                        "%s: frame %" PRIu64 ": link type %d%s%s%s is not usbmon; records of "
-                        "this link type are skipped\n",
+                        "%s: frame %" PRIu64 ": link type %d%s%s%s is not a USB capture "
+                        "dfuscope reads; records of this link type are skipped\n",
                         ro->path, rec.frame, rec.linktype, name ? " (" : "", name ? name : "",
                         name ? ")" : "");
             }

@@ -102,6 +102,20 @@ static void dispatch_completion(dfs_decoder *d, struct dfs_urb *u, uint32_t s,
         dfs__device_check_gone(d, dev, u);
 }
 
+/* A further part of a transfer another record began (DFS_URB_PART): never
+ * paired on its own; OUT data joins the submit it follows. */
+static void dispatch_part(dfs_decoder *d, struct dfs_urb *u, uint32_t s)
+{
+    if (s != DFS__NONE) {
+        u->link_frame = d->urbs.slots[s].frame;
+        dfs__pair_more_payload(d, u, s);
+        if (d->error)
+            return;
+    }
+    if (d->sink.on_urb)
+        dfs__stop(d, d->sink.on_urb(d->sink.user, u));
+}
+
 /* One URB event of a record: which device instance it belongs to (a
  * completion: the instance of its submit), then pairing. */
 static void dispatch_urb(dfs_decoder *d, struct dfs_urb *u)
@@ -116,6 +130,8 @@ static void dispatch_urb(dfs_decoder *d, struct dfs_urb *u)
         dfs__device_touch(dev, u->frame, u->ts);
     if (u->type == DFS_URB_SUBMIT)
         dispatch_submit(d, u);
+    else if (u->type == DFS_URB_PART)
+        dispatch_part(d, u, s);
     else
         dispatch_completion(d, u, s, dev);
 }

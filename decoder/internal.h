@@ -45,6 +45,16 @@ enum dfs__parse_status dfs__usbmon_parse(const uint8_t *buf, uint32_t caplen, in
                                          enum dfs_byte_order order, struct dfs_urb *u,
                                          char *msg, size_t msg_size);
 
+/* Parse one USBPcap record into *u (frame, ts and the URB event type are
+ * left to the caller; usbpcap.c). */
+enum dfs__parse_status dfs__usbpcap_parse(const uint8_t *buf, uint32_t caplen,
+                                          struct dfs_urb *u, char *msg, size_t msg_size);
+
+/* Parse one USB_DARWIN record into *u (frame and ts are left to the
+ * caller; darwin.c). */
+enum dfs__parse_status dfs__darwin_parse(const uint8_t *buf, uint32_t caplen, struct dfs_urb *u,
+                                         char *msg, size_t msg_size);
+
 /* ---- allocation (alloc.c) ------------------------------------------------ */
 /* With the caller's allocator, or libc's when a is NULL (the decoder itself
  * is allocated so, before it exists). */

@@ -6,6 +6,9 @@
 static const struct dfs__link links[] = {
     {DFS_LINKTYPE_USB_LINUX, "usbmon (48-byte header)", dfs__usbmon_feed, 0, NULL},
     {DFS_LINKTYPE_USB_LINUX_MMAPPED, "usbmon (64-byte header)", dfs__usbmon_feed, 0, NULL},
+    {DFS_LINKTYPE_USBPCAP, "USBPcap", dfs__usbpcap_feed,
+     sizeof(struct dfs__usbpcap_state), NULL},
+    {DFS_LINKTYPE_USB_DARWIN, "USB_DARWIN", dfs__darwin_feed, 0, NULL},
 };
 
 #define N_LINKS (sizeof links / sizeof links[0])
@@ -22,12 +25,22 @@ const struct dfs__link *dfs__link_find(int linktype, size_t *index)
     return NULL;
 }
 
+bool dfs_decoder_reads_linktype(int linktype)
+{
+    return dfs__link_find(linktype, NULL) != NULL;
+}
+
+static size_t state_size(size_t i)
+{
+    return links[i].state_size;
+}
+
 dfs_result dfs__links_init(dfs_decoder *d)
 {
     for (size_t i = 0; i < N_LINKS; i++) {
-        if (!links[i].state_size)
+        if (!state_size(i))
             continue;
-        d->link_state[i] = dfs__calloc(d, 1, links[i].state_size);
+        d->link_state[i] = dfs__calloc(d, 1, state_size(i));
         if (!d->link_state[i])
             return DFS_E_NOMEM;
     }
@@ -38,7 +51,7 @@ void dfs__links_reset(dfs_decoder *d)
 {
     for (size_t i = 0; i < N_LINKS; i++)
         if (d->link_state[i])
-            memset(d->link_state[i], 0, links[i].state_size);
+            memset(d->link_state[i], 0, state_size(i));
 }
 
 void dfs__links_free(dfs_decoder *d)

@@ -42,5 +42,27 @@ void dfs__links_finish(dfs_decoder *d);
 
 /* usbmon.c: link types 189 and 220 */
 void dfs__usbmon_feed(dfs_decoder *d, void *state, const struct dfs_record *rec);
+/* usbpcap.c: link type 249. It keeps the control transfers in flight (the
+ * setup a completion answers) and the record before (the old form's parts
+ * follow it). */
+#define DFS__USBPCAP_INFLIGHT 32
+struct dfs__usbpcap_inflight {
+    uint64_t irp, seq;
+    uint16_t bus, wLength;
+    uint8_t endpoint;
+    bool control, in, used;
+};
+struct dfs__usbpcap_state {
+    struct dfs__usbpcap_inflight fl[DFS__USBPCAP_INFLIGHT];
+    uint64_t seq;
+    bool both_ways; /* bulk OUT completions are written (USBPcap 1.5 and later) */
+    bool last_valid;
+    uint64_t last_irp;
+    uint16_t last_bus;
+    uint8_t last_stage, last_info;
+};
+void dfs__usbpcap_feed(dfs_decoder *d, void *state, const struct dfs_record *rec);
+/* darwin.c: link type 266 */
+void dfs__darwin_feed(dfs_decoder *d, void *state, const struct dfs_record *rec);
 
 #endif

@@ -93,6 +93,31 @@ void dfs__pair_unmatched(dfs_decoder *d, const struct dfs_urb *u, bool bus_paire
         d->unmatched_at_start++;
 }
 
+void dfs__pair_more_payload(dfs_decoder *d, const struct dfs_urb *u, uint32_t slot)
+{
+    struct dfs__urb_slot *s = &d->urbs.slots[slot];
+    if (!s->has_setup || (s->setup[0] & DFS_REQTYPE_DIR_IN) || !u->data_len)
+        return;
+    uint32_t n = u->data_len;
+    if (u->data_len < u->len_cap)
+        s->payload_partial = true;
+    if (n > UINT32_MAX - s->payload_len || d->payload_used + n > d->opt.max_payload) {
+        s->payload_partial = true;
+        if (dfs__limited(d, DFS_F_CAPTURE_LIMIT, u->frame))
+            dfs__say_limit_payload(d, u, n, d->payload_used, d->opt.max_payload);
+        return;
+    }
+    uint8_t *p = dfs__realloc(d, s->payload, (size_t)s->payload_len + n);
+    if (!p) {
+        dfs__nomem(d, "cannot keep the OUT data of a control transfer");
+        return;
+    }
+    memcpy(p + s->payload_len, u->data, n);
+    s->payload = p;
+    s->payload_len += n;
+    d->payload_used += n;
+}
+
 void dfs__pair_release(dfs_decoder *d, uint32_t s)
 {
     d->payload_used -= d->urbs.slots[s].payload_len;

@@ -62,6 +62,10 @@ uint32_t dfs__pair_find(const dfs_decoder *d, const struct dfs_urb *u);
 void dfs__pair_matched(dfs_decoder *d, struct dfs_urb *u, uint32_t slot);
 void dfs__pair_unmatched(dfs_decoder *d, const struct dfs_urb *u, bool bus_paired_before);
 void dfs__pair_release(dfs_decoder *d, uint32_t slot);
+/* A record with more OUT data of the control submit in the slot (USBPcap's
+ * separate DATA stage): kept after what the submit brought, within
+ * max_payload. */
+void dfs__pair_more_payload(dfs_decoder *d, const struct dfs_urb *u, uint32_t slot);
 /* End of capture: capture.starts-mid-transfer when completions went unpaired. */
 void dfs__pair_report_unmatched(dfs_decoder *d);
 

@@ -30,6 +30,8 @@ int dfs__encap_linktype(int encap)
     switch (encap) {
     case WTAP_ENCAP_USB_LINUX: return DFS_LINKTYPE_USB_LINUX;
     case WTAP_ENCAP_USB_LINUX_MMAPPED: return DFS_LINKTYPE_USB_LINUX_MMAPPED;
+    case WTAP_ENCAP_USBPCAP: return DFS_LINKTYPE_USBPCAP;
+    case WTAP_ENCAP_USB_DARWIN: return DFS_LINKTYPE_USB_DARWIN;
     default: return 0;
     }
 }

@@ -17,14 +17,19 @@
  *           flags bit 0: the other usbmon link type for this record
  *                 bit 1: origlen larger than caplen (snapshot length cut)
  *                 bit 3: the frame number jumps by 1000
- *                 bit 4: a link type that is not usbmon (must be refused)
+ *                 bit 4: a link type the decoder does not read (must be refused)
+ *                 bit 5: a Windows USBPcap record (249)
+ *                 bit 6: a macOS USB_DARWIN record (266; with bit 5: 249)
  * Each record is fed from a heap buffer of exactly its length.
  *
  * Properties checked: feed/finish return only the documented codes, errors
  * are sticky, an allocation failure is never swallowed (some call returns
  * DFS_E_NOMEM), nothing leaks, every event names frames already fed, every
  * string the library writes is terminated, and every URB event re-encodes
- * (dfs_usbmon_encode) to a record that parses back to the same fields.
+ * (dfs_usbmon_encode) to a record that parses back to the same fields; a
+ * USBPcap or USB_DARWIN event renders (dfs_usbpcap_encode, dfs_darwin_encode)
+ * to a record its parser reads back with the same id, transfer type,
+ * endpoint, device and data.
  */
 #include "fuzz.h"
 #include "internal.h"
@@ -94,15 +99,57 @@ static void check_reencode(const struct ctx *c, const struct dfs_urb *u)
     free(exact);
 }
 
+/* A USBPcap or USB_DARWIN event, rendered again in its format, parses back
+ * to the same fields. */
+static void check_native(const struct dfs_urb *u)
+{
+    if (u->type == DFS_URB_PART || u->xfer_type > DFS_XFER_BULK)
+        return;
+    size_t need = 64 + (size_t)u->data_len;
+    uint8_t *buf = malloc(need);
+    if (!buf)
+        abort();
+    bool pcap = u->linktype == DFS_LINKTYPE_USBPCAP;
+    size_t n = pcap ? dfs_usbpcap_encode(u, buf, need) : dfs_darwin_encode(u, buf, need);
+    FUZZ_CHECK(n > 0);
+    uint8_t *exact = fuzz_dup(buf, n);
+    free(buf);
+    struct dfs_urb v;
+    char msg[200];
+    enum dfs__parse_status ps = pcap ? dfs__usbpcap_parse(exact, (uint32_t)n, &v, msg, sizeof msg)
+                                     : dfs__darwin_parse(exact, (uint32_t)n, &v, msg, sizeof msg);
+    FUZZ_CHECK(fuzz_terminated(msg, sizeof msg));
+    /* a control completion is rendered without a setup packet, which a
+     * control submit without one cannot be */
+    if (!(u->xfer_type == DFS_XFER_CONTROL && u->type == DFS_URB_SUBMIT && !u->has_setup)) {
+        FUZZ_CHECK(ps == DFS__PARSE_OK);
+        FUZZ_CHECK(v.id == u->id && v.xfer_type == u->xfer_type && v.endpoint == u->endpoint);
+        FUZZ_CHECK(v.devnum == u->devnum && v.bus == u->bus);
+        FUZZ_CHECK(v.has_setup == (u->has_setup && u->type == DFS_URB_SUBMIT &&
+                                   u->xfer_type == DFS_XFER_CONTROL));
+        FUZZ_CHECK(v.data_len == u->data_len);
+        FUZZ_CHECK(!u->data_len || memcmp(v.data, u->data, u->data_len) == 0);
+    }
+    free(exact);
+}
+
 static int on_urb(void *user, const struct dfs_urb *u)
 {
     struct ctx *c = user;
     FUZZ_CHECK(u->frame == c->frame);
-    FUZZ_CHECK(u->type == 'S' || u->type == 'C' || u->type == 'E');
-    FUZZ_CHECK(u->xfer_type <= DFS_XFER_BULK);
     FUZZ_CHECK(u->link_frame < u->frame);
     touch(c, u->data, u->data_len);
-    check_reencode(c, u);
+    if (c->linktype == DFS_LINKTYPE_USBPCAP || c->linktype == DFS_LINKTYPE_USB_DARWIN) {
+        FUZZ_CHECK(u->linktype == c->linktype);
+        FUZZ_CHECK(u->type == 'S' || u->type == 'C' || u->type == 'P');
+        FUZZ_CHECK(u->xfer_type <= DFS_XFER_BULK || (u->type == 'P' &&
+                                                     u->xfer_type == DFS_USBPCAP_XFER_IRP_INFO));
+        check_native(u);
+    } else {
+        FUZZ_CHECK(u->type == 'S' || u->type == 'C' || u->type == 'E');
+        FUZZ_CHECK(u->xfer_type <= DFS_XFER_BULK);
+        check_reencode(c, u);
+    }
     return count_event(c);
 }
 
@@ -284,6 +331,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (flags & 0x01)
             rec.linktype = base_lt == DFS_LINKTYPE_USB_LINUX ? DFS_LINKTYPE_USB_LINUX_MMAPPED
                                                              : DFS_LINKTYPE_USB_LINUX;
+        if (flags & 0x60)
+            rec.linktype = (flags & 0x20) ? DFS_LINKTYPE_USBPCAP : DFS_LINKTYPE_USB_DARWIN;
         if (flags & 0x10)
             rec.linktype = 1; /* Ethernet */
         c.frame = frame;

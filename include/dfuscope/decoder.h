@@ -113,10 +113,14 @@ DFS_API dfs_result dfs_decoder_new(const struct dfs_options *opt, const struct d
                                    dfs_decoder **out);
 
 /* Decode one record. Returns DFS_OK also for malformed records (they become
- * findings); DFS_E_LINKTYPE for a link type other than 189/220 (the record is
+ * findings); DFS_E_LINKTYPE for a link type it does not read (189, 220, 249, 266:
+ * dfs_decoder_reads_linktype; the record is
  * skipped, decoding may go on); DFS_E_ABORTED when a callback asked to stop;
  * DFS_E_NOMEM; DFS_E_STATE after finish or a sticky error. */
 DFS_API dfs_result dfs_decoder_feed(dfs_decoder *d, const struct dfs_record *rec);
+/* Whether the decoder reads records of this link type: 189 and 220 (Linux
+ * usbmon), 249 (Windows USBPcap), 266 (macOS USB_DARWIN). */
+DFS_API bool dfs_decoder_reads_linktype(int linktype);
 
 /* The capture went on until `end`: a pcapng file's interface statistics
  * (isb_endtime) or a live capture's stop time say so, and it can be well
@@ -245,6 +249,19 @@ DFS_API const char *dfs_dfu_outcome_name(enum dfs_dfu_outcome outcome);
  * reader expects there, iso_numdesc up to 128 for isochronous records.
  * Returns the record length, or 0 when out_size is too small or the link
  * type is not usbmon. */
+/* Render one usbmon URB event (as dfs_usbmon_encode takes it) as the record
+ * another system's capture would hold for it, so that one session can be
+ * written in every format. USBPcap (1.5 and later): a control submit as a
+ * SETUP record (setup packet, then OUT data), its completion as a COMPLETE
+ * record (IN data), other transfers as a submit and a completion with their
+ * data; statuses as USBD_STATUS codes. USB_DARWIN (version 1.0): a control
+ * submit with the setup packet and any OUT data, a completion with the IN
+ * data, other transfers with their data where usbmon has it; statuses as
+ * IOReturn codes; the bus in the location id's top byte. Returns the record
+ * length, or 0 when out_size is too small or the URB cannot be rendered (a
+ * bus or device number the format cannot hold). */
+DFS_API size_t dfs_usbpcap_encode(const struct dfs_urb *u, uint8_t *out, size_t out_size);
+DFS_API size_t dfs_darwin_encode(const struct dfs_urb *u, uint8_t *out, size_t out_size);
 DFS_API size_t dfs_usbmon_encode(const struct dfs_urb *u, int linktype, enum dfs_byte_order order,
                                  uint8_t *out, size_t out_size);
 

@@ -54,6 +54,22 @@ struct dfs_urb {
     uint32_t data_len;     /* may be < len_cap when the record is truncated */
     uint64_t link_frame;   /* frame of the matching S (for C/E) or 0 */
     uint32_t device;       /* device instance id, 0 when unknown */
+    /* The record's own header where it is not usbmon's. status above holds
+     * the Linux errno that means the same, so that every format is judged
+     * alike; os_status is the status as the capturing system wrote it. */
+    int linktype;          /* the record's link type */
+    uint32_t os_status;    /* USBPcap: USBD_STATUS; USB_DARWIN: IOReturn; usbmon: 0 */
+    uint16_t function;     /* USBPcap: the URB function */
+    uint8_t info;          /* USBPcap: bit 0 set on the way back (PDO to FDO) */
+    uint8_t stage;         /* USBPcap: enum dfs_usbpcap_stage */
+    uint16_t hdr_len;      /* bytes of the record's header */
+    /* USB_DARWIN: the header's version (0x0100, 0x0101), the I/O length,
+     * the isochronous frame count, the location id (bus in the top byte,
+     * then the port path), the speed and the endpoint type as macOS numbers
+     * it (0 control, 1 isochronous, 2 bulk, 3 interrupt) */
+    uint16_t version;
+    uint32_t io_len, frame_count, location;
+    uint8_t speed, os_xfer_type;
 };
 
 struct dfs_setup {

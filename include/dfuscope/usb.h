@@ -17,6 +17,21 @@ extern "C" {
 #define DFS_USBMON_HDR_LEN 48
 #define DFS_USBMON_MMAPPED_HDR_LEN 64
 #define DFS_USBMON_ISODESC_LEN 16
+/* Windows USBPcap (a packed little-endian pseudo header of 27 bytes, 28 for
+ * control transfers, which add the stage byte) and macOS USB_DARWIN */
+#define DFS_LINKTYPE_USBPCAP 249
+#define DFS_LINKTYPE_USB_DARWIN 266
+#define DFS_DARWIN_HDR_LEN 32 /* version 1.0; 1.1 is longer: follow its length byte */
+#define DFS_USBPCAP_HDR_LEN 27
+#define DFS_USBPCAP_CONTROL_HDR_LEN 28
+#define DFS_USBPCAP_XFER_IRP_INFO 0xfe /* an IRP without data (USBPcap's "unknown") */
+enum dfs_usbpcap_stage {
+    DFS_USBPCAP_STAGE_SETUP = 0,
+    DFS_USBPCAP_STAGE_DATA = 1,
+    DFS_USBPCAP_STAGE_STATUS = 2,
+    DFS_USBPCAP_STAGE_COMPLETE = 3,
+    DFS_USBPCAP_STAGE_NONE = 0xff, /* not a control record */
+};
 
 enum dfs_xfer_type {
     DFS_XFER_ISO = 0,
@@ -29,6 +44,10 @@ enum dfs_xfer_type {
 #define DFS_URB_SUBMIT 'S'
 #define DFS_URB_COMPLETE 'C'
 #define DFS_URB_ERROR 'E'
+/* A record that carries a further part of a transfer whose submit or
+ * completion another record holds (USBPcap's separate DATA-stage and
+ * STATUS-stage records, its IRP_INFO records): never paired on its own */
+#define DFS_URB_PART 'P'
 
 #define DFS_ENDPOINT_DIR_IN 0x80
 
@@ -129,6 +148,21 @@ DFS_API const char *dfs_xfer_type_name(uint8_t xfer_type);
 /* What a completion status means on the bus, in a few words:
  * 0 "OK", -32 "STALL", -2 "killed", -104 "unlinked", -19/-108 "no device"... */
 DFS_API const char *dfs_status_meaning(int32_t status);
+/* Windows USBD_STATUS codes (USBPcap): the name ("USBD_STATUS_STALL_PID"),
+ * NULL when unknown; and the Linux errno (negated) that means the same on the
+ * bus, so that a capture of any system is judged alike: STALL_PID and
+ * ENDPOINT_HALTED -EPIPE, CANCELED -ENOENT, DEVICE_GONE -ENODEV,
+ * DEV_NOT_RESPONDING and XACT_ERROR -EPROTO, ...; 0 for success, -EIO for an
+ * error code without a closer match. */
+DFS_API const char *dfs_usbd_status_name(uint32_t status);
+DFS_API int32_t dfs_usbd_status_errno(uint32_t status);
+/* macOS IOReturn codes (USB_DARWIN): the name ("kIOUSBPipeStalled"), NULL
+ * when unknown, and the Linux errno that means the same: kIOUSBPipeStalled
+ * and kUSBHostReturnPipeStalled -EPIPE, kIOReturnAborted -ENOENT,
+ * kIOReturnNoDevice -ENODEV, kIOReturnNotResponding -EPROTO, timeouts
+ * -ETIMEDOUT, ...; -EIO for an error without a closer match. */
+DFS_API const char *dfs_ioreturn_name(uint32_t status);
+DFS_API int32_t dfs_ioreturn_errno(uint32_t status);
 /* English name of a USB LANGID (0x0409 -> "English (United States)"), or NULL. */
 DFS_API const char *dfs_langid_name(uint16_t langid);
 /* Class name of a bDeviceClass/bInterfaceClass code, or NULL. */

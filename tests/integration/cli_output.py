@@ -294,10 +294,12 @@ def other_link_types(tmp):
     lines = err.splitlines()
     check(rc == 0, f"mixed link types: exit {rc}")
     check(out.startswith("          2-4 "), f"mixed link types: {out!r}")
-    check(lines.count(f"{path}: frame 1: link type 1 (ETHERNET) is not usbmon; records of this "
-                      "link type are skipped") == 1, f"mixed link types: {lines}")
-    check(lines.count(f"{path}: frame 5: link type 113 (LINUX_SLL) is not usbmon; records of "
-                      "this link type are skipped") == 1, f"mixed link types: {lines}")
+    check(lines.count(f"{path}: frame 1: link type 1 (ETHERNET) is not a USB capture dfuscope "
+                      "reads; records of this link type are skipped") == 1,
+          f"mixed link types: {lines}")
+    check(lines.count(f"{path}: frame 5: link type 113 (LINUX_SLL) is not a USB capture "
+                      "dfuscope reads; records of this link type are skipped") == 1,
+          f"mixed link types: {lines}")
     check(f"{path}: 6 records, 1 control transfers, 0 DFU transactions, 4 records skipped, "
           "0 damaged" in lines,
           f"mixed link types summary: {lines}")
@@ -309,16 +311,21 @@ def other_link_types(tmp):
     check(summary["records"] == 6 and summary["records_skipped"] == 4,
           f"mixed link types: diagnose summary {summary}")
     # a whole file of another link type is refused
-    for lt, text in ((1, "link type 1 (ETHERNET) is not a Linux usbmon capture"),
-                     (249, "link type 249 (USBPCAP) is not a Linux usbmon capture; dfuscope "
-                           "reads link types 189 (USB_LINUX) and 220 (USB_LINUX_MMAPPED) (this "
-                           "is a USBPcap capture from Windows)")):
-        p = os.path.join(tmp, f"lt{lt}.pcap")
-        with open(p, "wb") as f:
-            f.write(capgen.pcap_bytes(lt, [bytes(40)]))
-        for cmd in ("decode", "descriptors"):
-            rc, out, err = run(cmd, p)
-            check(rc == 2 and text in err and out == "", f"{cmd} link type {lt}: {rc} {err!r}")
+    text = ("link type 1 (ETHERNET) is not a USB capture dfuscope reads; it reads link types "
+            "189 (USB_LINUX), 220 (USB_LINUX_MMAPPED), 249 (USBPCAP) and 266 (USB_DARWIN)")
+    p = os.path.join(tmp, "lt1.pcap")
+    with open(p, "wb") as f:
+        f.write(capgen.pcap_bytes(1, [bytes(40)]))
+    for cmd in ("decode", "descriptors"):
+        rc, out, err = run(cmd, p)
+        check(rc == 2 and text in err and out == "", f"{cmd} link type 1: {rc} {err!r}")
+    # a USBPcap file is read: a record of zeros has a headerLen of 0, named
+    p = os.path.join(tmp, "lt249.pcap")
+    with open(p, "wb") as f:
+        f.write(capgen.pcap_bytes(249, [bytes(40)]))
+    rc, out, err = run("decode", p)
+    check(rc == 0 and f"{p}: frame 1: USBPcap headerLen 0 is shorter than the 27-byte header; "
+          "record skipped [capture.bad-header]" in err, f"decode link type 249: {rc} {err!r}")
 
 
 def usage_errors(tmp):

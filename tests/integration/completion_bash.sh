@@ -133,10 +133,13 @@ expect "$models" dfuscope emulate ""
 expect "stm32g0c1-bootloader" dfuscope emulate st
 expect "$models" dfuscope emulate --pcap x.pcap ""
 expect "" dfuscope emulate dfu11-device ""
-expect "-- --address --bus --device --from-capture --help --list --names --option --pcap --strict --trace" \
+expect "-- --address --bus --device --from-capture --help --link-type --list --names --option --pcap --strict --trace" \
     dfuscope emulate dfu11-device --pcap x.pcap --
 # --from-capture takes a capture file
 expect "cap.pcap" dfuscope emulate --from-capture c
+# the capture formats for --link-type
+expect "usbmon usbpcap" dfuscope emulate dfu11-device --pcap x.pcap --link-type usb
+expect "darwin" dfuscope emulate dfu11-device --pcap x.pcap --link-type d
 
 # the model's option names for --option (NAME=), from the model on the line
 expect "image-size=" dfuscope emulate dfu11-device --option im

@@ -34,7 +34,8 @@ def _swap_usbmon(data, linktype):
 
 
 def records(path):
-    """[(ts_ns, linktype, data)] with usbmon headers in little-endian order."""
+    """[(ts_ns, linktype, data)] with usbmon headers in little-endian order
+    (other link types' headers have a byte order of their own, kept)."""
     with open(path, "rb") as f:
         buf = f.read()
     magic = buf[:4]
@@ -47,7 +48,7 @@ def records(path):
         while off + 16 <= len(buf):
             sec, frac, caplen, _ = struct.unpack_from(e + "IIII", buf, off)
             data = buf[off + 16:off + 16 + caplen]
-            if e == ">":
+            if e == ">" and linktype in (189, 220):
                 data = _swap_usbmon(data, linktype)
             out.append((sec * 10**9 + (frac if nsec else frac * 1000), linktype, data))
             off += 16 + caplen
@@ -79,7 +80,7 @@ def records(path):
             t = (hi << 32) | lo
             data = body[20:20 + caplen]
             lt = links[ifid]
-            if e == ">":
+            if e == ">" and lt in (189, 220):
                 data = _swap_usbmon(data, lt)
             out.append((t * 10**9 // resol[ifid], lt, data))
         off += blen

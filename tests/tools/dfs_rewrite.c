@@ -1,6 +1,6 @@
 /* Test helper: rewrite a usbmon capture in another form, keeping its traffic.
  *
- *   dfs_rewrite IN OUT pcap|pcapng little|big 189|220
+ *   dfs_rewrite IN OUT pcap|pcapng little|big 189|220|249|266
  *
  * Every record is parsed and encoded again with dfs_usbmon_encode() in the
  * chosen byte order and header form, and written with the capture writer in
@@ -11,6 +11,10 @@
  * for: the interval, start_frame, xfer_flags and ndesc fields. The
  * isochronous descriptors stay before the data, where usbmon's 48-byte
  * interface puts them too (their number is then iso_numdesc).
+ *
+ * With 249 or 266 each record is rendered as USBPcap (dfs_usbpcap_encode) or
+ * USB_DARWIN (dfs_darwin_encode) would have it, one record for one, so that
+ * the frames of the two files correspond.
  *
  * Exits 0 on success, 1 when a record cannot be rewritten (named by frame),
  * 2 on usage errors. */
@@ -33,7 +37,7 @@ static enum dfs_byte_order concrete(enum dfs_byte_order o)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: dfs_rewrite IN OUT pcap|pcapng little|big 189|220\n");
+    fprintf(stderr, "usage: dfs_rewrite IN OUT pcap|pcapng little|big 189|220|249|266\n");
     return 2;
 }
 
@@ -57,7 +61,8 @@ int main(int argc, char **argv)
     else
         return usage();
     int lt = atoi(argv[5]);
-    if (lt != DFS_LINKTYPE_USB_LINUX && lt != DFS_LINKTYPE_USB_LINUX_MMAPPED)
+    if (lt != DFS_LINKTYPE_USB_LINUX && lt != DFS_LINKTYPE_USB_LINUX_MMAPPED &&
+        lt != DFS_LINKTYPE_USBPCAP && lt != DFS_LINKTYPE_USB_DARWIN)
         return usage();
 
     char err[600];
@@ -111,7 +116,20 @@ int main(int argc, char **argv)
             buf = nb;
             cap = need;
         }
-        size_t len = dfs_usbmon_encode(&u, lt, order, buf, cap);
+        size_t len = lt == DFS_LINKTYPE_USBPCAP      ? dfs_usbpcap_encode(&u, buf, cap)
+                     : lt == DFS_LINKTYPE_USB_DARWIN ? dfs_darwin_encode(&u, buf, cap)
+                                                     : dfs_usbmon_encode(&u, lt, order, buf, cap);
+        if (len && (lt == DFS_LINKTYPE_USBPCAP || lt == DFS_LINKTYPE_USB_DARWIN)) {
+            uint32_t lost = rec.origlen > rec.caplen ? rec.origlen - rec.caplen : 0;
+            if (dfs_capwriter_write(w, rec.ts, buf, (uint32_t)len, (uint32_t)len + lost) !=
+                DFS_OK) {
+                fprintf(stderr, "dfs_rewrite: %s: cannot write\n", out);
+                rc = 1;
+                break;
+            }
+            count++;
+            continue;
+        }
         if (!len) {
             fprintf(stderr, "dfs_rewrite: %s: frame %llu: cannot encode\n", in,
                     (unsigned long long)rec.frame);
