@@ -177,6 +177,11 @@ static bool set_field(struct dfs_log__lsusb *ls, const struct field *tab, uint8_
     return false;
 }
 
+static bool is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
 /* "** UNRECOGNIZED:  09 21 0b ff 00 00 04 1a 01": the raw bytes */
 static bool unrecognized(struct dfs_log__lsusb *ls, const struct dfs_log__line *ln)
 {
@@ -190,7 +195,7 @@ static bool unrecognized(struct dfs_log__lsusb *ls, const struct dfs_log__line *
         while (i < ln->len && ln->s[i] == ' ')
             i++;
         unsigned long x;
-        if (i + 1 >= ln->len || !dfs_log__num(ln->s + i, 2, &x))
+        if (i + 1 >= ln->len || !is_hex(ln->s[i]) || !is_hex(ln->s[i + 1]))
             break;
         /* two hex digits each */
         char h[5] = {'0', 'x', ln->s[i], ln->s[i + 1], 0};

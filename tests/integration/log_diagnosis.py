@@ -12,14 +12,17 @@
    run against the emulated devices (tests/data/logs/SOURCES.md), clean and
    faulty: each gives the findings of the fault the device was made with
    (the model's option, the oracle), and only those.
-4. Text of no tool dfuscope reads, and binary junk, end with a clear message
-   and exit status 2.
+4. dfuscope report on the seed post lists the three findings with their lines.
+5. Hostile text: binary in the middle of the post, a 48 MiB line, half an
+   lsusb block, a log of another tool; text of no tool dfuscope reads and
+   binary junk end with a clear message and exit status 2.
 
 usage: log_diagnosis.py DFUSCOPE"""
 import json
 import os
 import subprocess
 import sys
+import tempfile
 
 DATA = os.environ.get("DFS_TEST_DATA", os.path.join(os.path.dirname(__file__), "..", "data"))
 SEED = os.path.join(DATA, "logs", "seed-forum-post.txt")
@@ -117,6 +120,75 @@ def fixtures(dfuscope):
               f"{name}: most lines understood ({log['understood']} of {filled} not blank)")
 
 
+def peak_kib(dfuscope, path):
+    """Peak resident memory (KiB) and exit status of one diagnose run"""
+    p = subprocess.Popen([dfuscope, "diagnose", "--json", path], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_maxrss, p.returncode
+
+
+def hostile(dfuscope, raw, text):
+    """Binary in the middle, a huge line, half an lsusb block, a log of another
+    tool: a clear result, the good lines still used, memory bounded."""
+    junk = bytes(range(256)) * 16
+    at = raw.index(b"$ dfu-util -d")
+    mixed = raw[:at] + junk + b"\n" + raw[at:]
+    res = run(dfuscope, ["--json", "-"], mixed)
+    doc = json.loads(res.stdout) if res.returncode in (0, 1) else {"findings": []}
+    got = sorted(f["id"] for f in doc["findings"])
+    check(got == ["desc.duplicate-alt-layouts", "dfuse.address-outside-layout",
+                  "dfuse.option-bytes-reset", "log.unreadable-lines"],
+          f"binary block in the post: the findings around it, and the lines skipped said ({got})")
+
+    # memory: the peak of diagnose on the post with a 48 MiB line in front,
+    # against the post alone, measured in the same go
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = os.path.join(tmp, "post.txt")
+        huge = os.path.join(tmp, "huge.txt")
+        open(plain, "wb").write(raw)
+        with open(huge, "wb") as f:
+            f.write(b"Found DFU: [0483:df11] alt=1, name=\"" + b"A" * (48 << 20) + b"\"\n" + raw)
+        base, _ = peak_kib(dfuscope, plain)
+        big, rc = peak_kib(dfuscope, huge)
+        res = run(dfuscope, ["--json", huge])
+        doc = json.loads(res.stdout) if res.returncode in (0, 1) else {"findings": [], "log": {}}
+    check(rc == 1 and doc["log"].get("long_lines") == 1 and len(doc["findings"]) == 4,
+          f"a 48 MiB line: cut, counted and said; the rest diagnosed ({rc})")
+    check(big < base + 8 * 1024,
+          f"a 48 MiB line: memory stays bounded (peak {big} KiB, {base} KiB without it)")
+
+    half = raw[:raw.index(b"bAlternateSetting 1")]
+    res = run(dfuscope, ["--json", "-"], half)
+    check(res.returncode in (0, 1), f"half an lsusb block: diagnosed ({res.returncode})")
+
+    other = b"avrdude: Device signature = 0x1e950f\navrdude: erasing chip\navrdude done.\n"
+    res = run(dfuscope, ["-"], other)
+    check(res.returncode == 2 and b"holds no output of a tool dfuscope reads" in res.stderr,
+          f"a log of another tool: exit 2 with a message ({res.returncode})")
+
+
+def old_lsusb(dfuscope):
+    """An older lsusb prints the DFU functional descriptor as raw bytes
+    ("** UNRECOGNIZED: 09 21 ..."): the same device and findings as the
+    decoded form, bytes written here from the fields lsusb decoded."""
+    path = os.path.join(DATA, "logs", "lsusb-stm32g0c1.txt")
+    text = open(path).read()
+    a = text.index("      Device Firmware Upgrade Interface Descriptor:")
+    b = text.index("Device Status:")
+    raw = "      ** UNRECOGNIZED:  09 21 0b ff 00 00 04 1a 01\n"
+    docs = []
+    for t in (text, text[:a] + raw + text[b:]):
+        res = run(dfuscope, ["--json", "-"], t.encode())
+        docs.append(json.loads(res.stdout) if res.returncode in (0, 1) else {})
+    dfu = [d.get("devices", [{}])[0].get("dfu") for d in docs]
+    check(dfu[0] is not None and dfu[0] == dfu[1],
+          "lsusb's UNRECOGNIZED bytes give the same DFU interface as the decoded descriptor")
+    check([f["id"] for f in docs[0].get("findings", [])] ==
+          [f["id"] for f in docs[1].get("findings", [])], "and the same findings")
+
+
 def main():
     dfuscope = sys.argv[1]
     raw = open(SEED, "rb").read()
@@ -132,12 +204,24 @@ def main():
     seed_findings(dfuscope, "seed quoted", ["-"], stdin=quoted, text=text)
 
     fixtures(dfuscope)
+    old_lsusb(dfuscope)
 
     res = run(dfuscope, [SEED])
     out = res.stdout.decode()
     check("lines " + ", ".join(map(str, lines_with(text, "iInterface"))) in out,
           "text output: 'lines 53, 63, 73'-style citations")
     check("most likely" in out, "text output says how sure it is")
+
+    hostile(dfuscope, raw, text)
+
+    res = subprocess.run([dfuscope, "report", "-q", SEED], capture_output=True, timeout=120)
+    page = res.stdout.decode()
+    check(res.returncode == 0, f"report on the seed post: exit {res.returncode}")
+    for fid in ("desc.duplicate-alt-layouts", "dfuse.address-outside-layout",
+                "dfuse.option-bytes-reset"):
+        check(f'data-id="{fid}"' in page, f"report on the seed post lists {fid}")
+    check("Log lines: " + ", ".join(map(str, lines_with(text, "iInterface"))) in page,
+          "report cites the log's lines")
 
     res = run(dfuscope, ["-"], b"Hello,\nmy board does not flash. Any idea?\nThanks\n")
     err = res.stderr.decode()
