@@ -8,7 +8,17 @@
 #define DFS_CLI_CAPTURE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "dfuscope/live.h"
+
+/* Live capture runs in the helper program dfuscope-capture, the only program
+ * of dfuscope that links libpcap (capture_helper.c); dfuscope executes it with
+ * the arguments of its capture command (capture_exec.c), which the same code
+ * (cmd_capture.c) reads again there. Reading a file (-r) and `follow` run in
+ * dfuscope itself. The environment variable below names another helper. */
+#define CAPTURE_HELPER_ENV "DFS_CAPTURE_HELPER"
 
 struct capture_cfg {
     const char *cmd;         /* "capture" or "follow", for messages */
@@ -30,11 +40,20 @@ struct capture_cfg {
     double duration;         /* seconds, 0: no limit */
     double idle;             /* seconds without a record, 0: no limit */
     uint64_t count;          /* records written, 0: no limit */
+    /* opens a live usbmon interface: dfs_source_open_live in the capture
+     * helper; NULL in dfuscope, which reads files only */
+    dfs_result (*open_live)(const struct dfs_live_options *opt, dfs_source **out, char *err,
+                            size_t err_size);
 };
 
 /* Run the pipeline; returns the exit code (0, 1 with --diagnose and error
  * findings, 2 when the capture could not be made). */
 int capture_run(const struct capture_cfg *cfg);
+
+/* Live capture of c (no read_path): in dfuscope, execute the capture helper
+ * with argv (the capture command's arguments, argv[0] being "capture");
+ * in the helper, run the capture. Returns the exit code. */
+int capture_launch(char **argv, struct capture_cfg *c);
 
 /* Options capture and follow share (getopt_long values). */
 enum {

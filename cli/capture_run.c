@@ -473,7 +473,11 @@ static int open_live(struct tap *t, struct dfs_follow_target *target, bool have_
         return EXIT_USAGE;
     }
     struct dfs_live_options lo = {.interface = iface, .buffer_size = c->buffer_size};
-    if (dfs_source_open_live(&lo, &t->src, err, sizeof err) != DFS_OK) {
+    if (!c->open_live) { /* capture_launch runs live capture in the helper */
+        say(t, "live capture is made by the helper program dfuscope-capture, not here");
+        return EXIT_USAGE;
+    }
+    if (c->open_live(&lo, &t->src, err, sizeof err) != DFS_OK) {
         say(t, "%s", err);
         return EXIT_USAGE;
     }

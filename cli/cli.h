@@ -152,6 +152,22 @@ void finding_repeats_more(struct finding_repeats *r, uint64_t frame);
  * with err set when the program's own path cannot be read or it does not fit. */
 bool cli_path_from_self(const char *rel, char *out, size_t size, char *err, size_t err_size);
 
+/* The helper programs (helper_exec.c): dfuscope-emulate and dfuscope-capture,
+ * installed under LIBEXECDIR/dfuscope, carry the libraries only their command
+ * needs. cli_find_helper looks for one: the file named by the environment
+ * variable env_name when it is set, else rel from this program's own
+ * directory. CLI_HELPER_FOUND: path is the helper. CLI_HELPER_MISSING: path
+ * is where it should be, and nothing executable is there. The other two: err
+ * says why (env_name names no executable; this program's own path is
+ * unknown). */
+enum cli_helper_found { CLI_HELPER_FOUND, CLI_HELPER_MISSING, CLI_HELPER_BAD_ENV, CLI_HELPER_NO_SELF };
+enum cli_helper_found cli_find_helper(const char *env_name, const char *rel, char *path,
+                                      size_t size, char *err, size_t err_size);
+/* Execute the helper at path with argv (argv[0], the command's name, is
+ * replaced by path). Returns only when it could not be started, after
+ * saying so as cmd. */
+void cli_exec_helper(const char *cmd, char *path, char **argv);
+
 /* A command's options as its parser takes them: getopt_long's short
  * options and long options table. `dfuscope --complete` lists them for the
  * shell completions from the same tables, so that the two cannot differ. */

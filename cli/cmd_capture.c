@@ -148,5 +148,7 @@ int cmd_capture(int argc, char **argv)
         cli_err("capture", "-i and --buffer-size are for live capture, not with -r");
         return EXIT_USAGE;
     }
+    if (!c.read_path)
+        return capture_launch(argv, &c);
     return capture_run(&c);
 }

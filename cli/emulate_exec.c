@@ -8,13 +8,8 @@
  * build/libexec/dfuscope/dfuscope-emulate), so the build tree, an installed
  * prefix, a prefix moved elsewhere and a DESTDIR staging area all work. The
  * environment variable DFS_EMULATE_HELPER names another helper. */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "emulate.h"
@@ -23,36 +18,20 @@
 #define DFS_EMULATE_HELPER_REL "../libexec/dfuscope/dfuscope-emulate"
 #endif
 
-static bool is_executable(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-}
-
 /* The helper to run, in path; false with err saying what is missing. */
 static bool find_helper(char *path, size_t size, char *err, size_t err_size)
 {
-    const char *env = getenv(EMULATE_HELPER_ENV);
-    if (env && *env) {
-        if (!is_executable(env)) {
-            snprintf(err, err_size, "%s=%s: no executable file there", EMULATE_HELPER_ENV, env);
-            return false;
-        }
-        if (strlen(env) >= size) {
-            snprintf(err, err_size, "%s: path too long", EMULATE_HELPER_ENV);
-            return false;
-        }
-        strcpy(path, env);
-        return true;
-    }
-    char why[200];
-    if (!cli_path_from_self(DFS_EMULATE_HELPER_REL, path, size, why, sizeof why)) {
+    char why[PATH_MAX + 100];
+    switch (cli_find_helper(EMULATE_HELPER_ENV, DFS_EMULATE_HELPER_REL, path, size, why,
+                            sizeof why)) {
+    case CLI_HELPER_FOUND: return true;
+    case CLI_HELPER_BAD_ENV: snprintf(err, err_size, "%s", why); return false;
+    case CLI_HELPER_NO_SELF:
         snprintf(err, err_size, "cannot find the emulation helper: %s; set %s to the path of "
                  "dfuscope-emulate", why, EMULATE_HELPER_ENV);
         return false;
+    case CLI_HELPER_MISSING: break;
     }
-    if (is_executable(path))
-        return true;
 #ifdef DFS_HAVE_EMU_BRIDGE
     snprintf(err, err_size,
              "the emulation helper %s is missing: it is built with dfuscope (cmake --build) "
@@ -79,9 +58,6 @@ int emulate_launch(int argc, char **argv, const struct emulate_request *rq)
         cli_err("emulate", "%s", err);
         return EXIT_EMU_FAILED;
     }
-    /* argv[0] is "emulate"; the helper gets its own path there */
-    argv[0] = path;
-    execv(path, argv);
-    cli_err("emulate", "cannot run the emulation helper %s: %s", path, strerror(errno));
+    cli_exec_helper("emulate", path, argv);
     return EXIT_EMU_FAILED;
 }

@@ -161,6 +161,8 @@ def check_tree(build, root, destdir, tmp):
 
     # ---- what is where
     exists(dfuscope, "the program", "exe")
+    exists(os.path.join(root, E["DFS_LIBEXECDIR"], "dfuscope", "dfuscope-capture"),
+           "the capture helper", "exe")
     if E.get("DFS_HAVE_HELPER") == "ON":
         exists(os.path.join(root, E["DFS_LIBEXECDIR"], "dfuscope", "dfuscope-emulate"),
                "the emulation helper", "exe")

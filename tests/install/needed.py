@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""dfuscope loads only the C library, libpcap and libusb-1.0; the emulation's
-umockdev and glib are in the helper dfuscope-emulate alone (cli/emulate.h).
+"""dfuscope loads only the C library and libusb-1.0; live capture's libpcap is
+in the helper dfuscope-capture alone (cli/capture.h), the emulation's
+umockdev and glib in the helper dfuscope-emulate alone (cli/emulate.h).
 The oracle is readelf -d: the NEEDED entries of each built program.
 
-usage: needed.py DFUSCOPE [HELPER]
+usage: needed.py DFUSCOPE CAPTURE_HELPER [EMULATE_HELPER]
 Environment: DFS_SANITIZE=ON allows the sanitizer runtimes (libasan,
 libubsan) that such a build adds."""
 import os
@@ -14,10 +15,9 @@ import sys
 
 # libm is left out on purpose: loading it costs every command about 400 KiB
 # (cli/report/numbers.c, bench/RESULTS.md); ld-linux is the C library's loader
-ALLOWED = [r"libc\.so\.\d+", r"ld-linux[-\w.]*\.so\.\d+",
-           r"libpcap\.so\.[\d.]+", r"libusb-1\.0\.so\.\d+"]
+ALLOWED = [r"libc\.so\.\d+", r"ld-linux[-\w.]*\.so\.\d+", r"libusb-1\.0\.so\.\d+"]
 SANITIZERS = [r"libasan\.so\.\d+", r"libubsan\.so\.\d+", r"libclang_rt\.\S+\.so"]
-FORBIDDEN = re.compile(r"glib|gio-|gobject|gmodule|gthread|umockdev")
+FORBIDDEN = re.compile(r"glib|gio-|gobject|gmodule|gthread|umockdev|libpcap")
 
 
 def needed(path):
@@ -34,23 +34,34 @@ def needed(path):
 
 def main():
     dfuscope = sys.argv[1]
-    helper = sys.argv[2] if len(sys.argv) > 2 else None
+    capture_helper = sys.argv[2]
+    helper = sys.argv[3] if len(sys.argv) > 3 else None
     allowed = ALLOWED + (SANITIZERS if os.environ.get("DFS_SANITIZE") == "ON" else [])
     ok = True
     libs = needed(dfuscope)
     for lib in libs:
         if FORBIDDEN.search(lib):
-            print(f"FAIL: dfuscope needs {lib} (glib and umockdev belong in dfuscope-emulate)")
+            print(f"FAIL: dfuscope needs {lib} (glib and umockdev belong in dfuscope-emulate, "
+                  "libpcap in dfuscope-capture)")
             ok = False
         elif not any(re.fullmatch(a, lib) for a in allowed):
-            print(f"FAIL: dfuscope needs {lib}, not in the allowed list (libc, libpcap, libusb-1.0;"
+            print(f"FAIL: dfuscope needs {lib}, not in the allowed list (libc, libusb-1.0;"
                   " libm costs about 400 KiB of memory: see cli/report/numbers.c)")
             ok = False
-    for want in (r"libpcap\.so\.[\d.]+", r"libusb-1\.0\.so\.\d+", r"libc\.so\.\d+"):
+    for want in (r"libusb-1\.0\.so\.\d+", r"libc\.so\.\d+"):
         if not any(re.fullmatch(want, lib) for lib in libs):
             print(f"FAIL: dfuscope does not need {want}: {libs}")
             ok = False
     print(f"dfuscope NEEDED: {' '.join(libs)}")
+    clibs = needed(capture_helper)
+    print(f"dfuscope-capture NEEDED: {' '.join(clibs)}")
+    if not any(re.fullmatch(r"libpcap\.so\.[\d.]+", lib) for lib in clibs):
+        print(f"FAIL: the capture helper does not need libpcap: {clibs}")
+        ok = False
+    for lib in clibs:
+        if re.search(r"glib|gobject|umockdev|libusb", lib):
+            print(f"FAIL: the capture helper needs {lib}: it captures, nothing else")
+            ok = False
     if helper:
         # the helper is where umockdev and glib went: the test can see them
         hlibs = needed(helper)

@@ -5,9 +5,11 @@ machine has no usbmon): usbmon not loaded, no permission, no such device,
 the device on another bus, no such bus, an ambiguous VID:PID; usage errors;
 and dropping root privileges when run through sudo (SUDO_UID/SUDO_GID),
 which needs root: run as another user the test fails (scripts/test and CI
-run as root).
+run as root). Live capture runs in the helper dfuscope-capture, which
+dfuscope finds beside it (libexec/dfuscope/ next to bin/): the copies keep
+that layout.
 
-usage: test_live_errors.py DFUSCOPE"""
+usage: test_live_errors.py DFUSCOPE CAPTURE_HELPER"""
 import os
 import shutil
 import struct
@@ -93,14 +95,19 @@ def expect(r, code, needles, what):
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) != 3:
         sys.exit(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
         os.chmod(tmp, 0o755)
-        # a copy anyone can run, for the checks as another user
-        dfuscope = os.path.join(tmp, "dfuscope")
-        shutil.copy(sys.argv[1], dfuscope)
-        os.chmod(dfuscope, 0o755)
+        # copies anyone can run, for the checks as another user
+        dfuscope = os.path.join(tmp, "bin", "dfuscope")
+        helper = os.path.join(tmp, "libexec", "dfuscope", "dfuscope-capture")
+        for src, dst in ((sys.argv[1], dfuscope), (sys.argv[2], helper)):
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            os.chmod(os.path.dirname(dst), 0o755)
+            shutil.copy(src, dst)
+            os.chmod(dst, 0o755)
+        os.chmod(os.path.join(tmp, "libexec"), 0o755)
         out = os.path.join(tmp, "out.pcapng")
         is_root = os.geteuid() == 0
 

@@ -101,8 +101,18 @@ else
     fail "dfuscope diagnose: exit $rc: $(head -n 5 <<<"$out")"
 fi
 out=$(in_root ldd /usr/bin/dfuscope 2>&1)
-grep -Eq 'glib|gobject|gio-|umockdev' <<<"$out" && fail "dfuscope loads glib or umockdev: $out" ||
-    ok "dfuscope loads no glib or umockdev (ldd)"
+grep -Eq 'glib|gobject|gio-|umockdev|libpcap' <<<"$out" &&
+    fail "dfuscope loads glib, umockdev or libpcap: $out" ||
+    ok "dfuscope loads no glib, umockdev or libpcap (ldd)"
+# live capture through the packaged helper: under a system root without
+# usbmon its answer is about usbmon, not about a missing helper
+out=$(in_root env DFUSCOPE_SYSROOT=/tmp dfuscope capture -w /tmp/live.pcap 2>&1)
+rc=$?
+if [ $rc = 2 ] && grep -q usbmon <<<"$out" && ! grep -q helper <<<"$out"; then
+    ok "dfuscope capture reaches the packaged capture helper"
+else
+    fail "dfuscope capture: exit $rc: $out"
+fi
 for page in dfuscope dfuscope-diagnose dfuscope-emulate; do
     out=$(in_root man -w "$page" 2>&1)
     [ "$out" = "/usr/share/man/man1/$page.1.gz" ] && ok "man -w $page: $out" ||
