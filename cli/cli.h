@@ -78,6 +78,7 @@ void dev_filter_free(struct dev_filter *f);
 struct run_opts {
     const char *cmd;              /* for messages */
     const char *path;             /* file or "-" */
+    FILE *stream;                 /* read this instead of opening path (path names it) */
     struct dfs_options dopt;
     bool follow;                  /* growing file or pipe */
     bool quiet_capture_findings;  /* do not print capture.* findings on stderr */

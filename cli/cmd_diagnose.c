@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "log_input.h"
 
 static void usage(FILE *f)
 {
@@ -14,6 +15,11 @@ static void usage(FILE *f)
             "summary line, then each finding with its severity, id, the frames that\n"
             "prove it, what was seen, and what to do. Each finding id has a page in\n"
             "docs/findings/.\n"
+            "\n"
+            "FILE may also be a text log, or a bug report with logs pasted into it: lsusb -v,\n"
+            "dfu-util (0.7 to 0.11, best with -v -v) and STM32CubeProgrammer output. Its\n"
+            "findings cite lines instead of frames, and say \"most likely\" where a log\n"
+            "cannot prove what a capture would (docs/logs.md).\n"
             "\n"
             "Options:\n"
             "  --json             one JSON object (schema: docs/json.md)\n"
@@ -91,13 +97,23 @@ int cmd_diagnose(int argc, char **argv)
         return EXIT_USAGE;
     }
     ro.filter = &filter;
+    struct log_input li;
+    int lrc = log_input_open(&li, &ro);
+    if (lrc) {
+        log_input_free(&li);
+        dev_filter_free(&filter);
+        return lrc;
+    }
     ro.quiet_capture_findings = false;
     ro.progress = !quiet;
     struct diag *dg = diag_new(stdout, json, color, false);
     if (!dg) {
         cli_err("diagnose", "out of memory");
+        log_input_free(&li);
         return EXIT_USAGE;
     }
+    if (li.log)
+        diag_set_log(dg, li.log);
     struct dfs_sink sink = {0};
     diag_sink(dg, &sink);
     if (filter.active)
@@ -108,9 +124,12 @@ int cmd_diagnose(int argc, char **argv)
     if (rc) {
         diag_free(dg);
         dev_filter_free(&filter);
+        log_input_free(&li);
         return rc;
     }
+    diag_add_log_findings(dg);
     rc = diag_finish(dg, dec, ro.path, &res);
+    log_input_free(&li);
     dfs_decoder_free(dec);
     diag_free(dg);
     dev_filter_free(&filter);

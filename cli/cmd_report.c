@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "port.h"
+#include "log_input.h"
 #include "report/report.h"
 
 static void usage(FILE *f)
@@ -21,6 +22,10 @@ static void usage(FILE *f)
             "wrote and read against the layouts the device advertises, the descriptors,\n"
             "and the transactions. The page loads nothing from anywhere: it can be\n"
             "attached to a bug report and opened from disk in any browser.\n"
+            "\n"
+            "FILE may also be a text log (lsusb -v, dfu-util, STM32CubeProgrammer; see\n"
+            "docs/logs.md): the findings then cite its lines, and the descriptors are those\n"
+            "its lsusb blocks give; a log has no timeline.\n"
             "\n"
             "Options:\n"
             "  -o, --output FILE  where to write the page (default: standard output)\n"
@@ -53,6 +58,44 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 const struct cli_options cmd_report_options = {"ho:q", longopts};
+
+/* A text log: the decoder's findings cite the log's lines behind their
+ * frames, and the log's own findings join them */
+static void log_findings(struct rp_model *m, const dfs_log *log)
+{
+    for (size_t i = 0; i < m->n_f; i++) {
+        struct dfs_finding *f = &m->f[i];
+        uint64_t lines[DFS_FINDING_MAX_FRAMES];
+        unsigned n = 0;
+        unsigned nf = f->n_frames < DFS_FINDING_MAX_FRAMES ? f->n_frames : DFS_FINDING_MAX_FRAMES;
+        for (unsigned k = 0; k <= nf; k++) {
+            uint64_t got[2];
+            size_t g = dfs_log_frame_lines(log, k < nf ? f->frames[k] : f->frame, got, 2);
+            for (size_t j = 0; j < g; j++) {
+                unsigned at = 0;
+                while (at < n && lines[at] < got[j])
+                    at++;
+                if ((at < n && lines[at] == got[j]) || n == DFS_FINDING_MAX_FRAMES)
+                    continue;
+                memmove(&lines[at + 1], &lines[at], (n - at) * sizeof lines[0]);
+                lines[at] = got[j];
+                n++;
+            }
+        }
+        memcpy(f->frames, lines, n * sizeof lines[0]);
+        f->n_frames = n;
+        f->frame = n ? lines[0] : 0;
+    }
+    for (size_t i = 0; i < dfs_log_finding_count(log) && m->n_f < RP_MAX_FINDINGS; i++) {
+        const struct dfs_log_finding *lf = dfs_log_finding(log, i);
+        struct dfs_finding *f = &m->f[m->n_f++];
+        *f = lf->f;
+        memcpy(f->frames, lf->lines, lf->n_lines * sizeof lf->lines[0]);
+        f->n_frames = lf->n_lines;
+        f->frame = lf->n_lines ? lf->lines[0] : 0;
+        m->sev[f->severity <= DFS_SEV_ERROR ? f->severity : DFS_SEV_ERROR]++;
+    }
+}
 
 int cmd_report(int argc, char **argv)
 {
@@ -90,9 +133,17 @@ int cmd_report(int argc, char **argv)
     }
     ro.filter = &filter;
     ro.progress = !quiet;
+    struct log_input li;
+    int lrc = log_input_open(&li, &ro);
+    if (lrc) {
+        log_input_free(&li);
+        dev_filter_free(&filter);
+        return lrc;
+    }
     struct rp_model *m = rp_model_new(&filter);
     if (!m) {
         cli_err("report", "out of memory");
+        log_input_free(&li);
         return EXIT_USAGE;
     }
     struct dfs_sink sink = {0};
@@ -103,8 +154,11 @@ int cmd_report(int argc, char **argv)
     if (rc) {
         rp_model_free(m);
         dev_filter_free(&filter);
+        log_input_free(&li);
         return rc;
     }
+    if (li.log)
+        log_findings(m, li.log);
     if (res.records == 0 && res.read_error) {
         dfs_decoder_free(dec);
         rp_model_free(m);
@@ -137,7 +191,8 @@ int cmd_report(int argc, char **argv)
         }
     }
     struct rp_page page = {.out = f, .m = m, .dec = dec, .path = ro.path, .res = &res,
-                           .docs_base = docs_base, .all_docs = all_docs};
+                           .docs_base = docs_base, .all_docs = all_docs,
+                           .log = li.log != NULL};
     page.rows = rp_rows(m, &page.n_rows);
     rp_write_page(&page);
     free(page.rows);
@@ -158,5 +213,6 @@ int cmd_report(int argc, char **argv)
     dfs_decoder_free(dec);
     rp_model_free(m);
     dev_filter_free(&filter);
+    log_input_free(&li);
     return rc;
 }

@@ -368,7 +368,9 @@ static int feed_all(const struct run_opts *ro, const struct dfs_sink *sink, dfs_
     dfs_capreader *r = NULL;
     if (ro->next) {
         res->linktype = -1;
-    } else if (dfs_capreader_open(ro->path, &copt, &r, err, sizeof err) != DFS_OK) {
+    } else if ((ro->stream ? dfs_capreader_open_stream(ro->stream, ro->path, &copt, &r, err,
+                                                       sizeof err)
+                           : dfs_capreader_open(ro->path, &copt, &r, err, sizeof err)) != DFS_OK) {
         char safe[700];
         text_safe(safe, sizeof safe, err);
         fprintf(stderr, "%s %s: %s\n", cli_prog, ro->cmd, safe);

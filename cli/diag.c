@@ -22,6 +22,7 @@ struct kept {
     unsigned n_frames;
     char *explanation; /* one allocation: explanation, then remedy */
     const char *remedy;
+    bool likely;       /* a log's finding a capture would prove: "most likely" */
 };
 
 struct diag {
@@ -37,7 +38,13 @@ struct diag {
     bool have_base;
     struct dfs_time base;
     const struct dev_filter *filter;
+    const dfs_log *log; /* the input is this text log: lines instead of frames */
 };
+
+void diag_set_log(struct diag *d, const dfs_log *log)
+{
+    d->log = log;
+}
 
 void diag_set_filter(struct diag *d, const struct dev_filter *filter)
 {
@@ -149,9 +156,68 @@ static void print_finding_line(struct diag *d, const struct dfs_finding *f)
     fflush(d->out);
 }
 
+static int keep(struct diag *d, const struct dfs_finding *f, bool likely);
+
+/* A decoder finding on records made from a log: the lines behind its frames */
+static int on_log_finding(struct diag *d, const struct dfs_finding *f)
+{
+    struct dfs_finding *g = malloc(sizeof *g);
+    if (!g) {
+        d->dropped++;
+        return 0;
+    }
+    *g = *f;
+    g->n_frames = 0;
+    unsigned nf = f->n_frames < DFS_FINDING_MAX_FRAMES ? f->n_frames : DFS_FINDING_MAX_FRAMES;
+    for (unsigned i = 0; i <= nf; i++) {
+        uint64_t lines[2];
+        size_t n = dfs_log_frame_lines(d->log, i < nf ? f->frames[i] : f->frame, lines, 2);
+        for (size_t k = 0; k < n; k++) {
+            unsigned at = 0;
+            while (at < g->n_frames && g->frames[at] < lines[k])
+                at++;
+            if ((at < g->n_frames && g->frames[at] == lines[k]) ||
+                g->n_frames == DFS_FINDING_MAX_FRAMES)
+                continue;
+            memmove(&g->frames[at + 1], &g->frames[at], (g->n_frames - at) * sizeof g->frames[0]);
+            g->frames[at] = lines[k];
+            g->n_frames++;
+        }
+    }
+    g->frame = g->n_frames ? g->frames[0] : 0;
+    int rc = keep(d, g, false);
+    free(g);
+    return rc;
+}
+
+void diag_add_log_findings(struct diag *d)
+{
+    for (size_t i = 0; d->log && i < dfs_log_finding_count(d->log); i++) {
+        const struct dfs_log_finding *lf = dfs_log_finding(d->log, i);
+        struct dfs_finding *g = malloc(sizeof *g);
+        if (!g) {
+            d->dropped++;
+            continue;
+        }
+        *g = lf->f;
+        g->n_frames = lf->n_lines;
+        memcpy(g->frames, lf->lines, lf->n_lines * sizeof lf->lines[0]);
+        g->frame = lf->n_lines ? lf->lines[0] : 0;
+        keep(d, g, lf->likely);
+        free(g);
+    }
+}
+
 static int on_finding(void *user, const struct dfs_finding *f)
 {
     struct diag *d = user;
+    if (d->log)
+        return on_log_finding(d, f);
+    return keep(d, f, false);
+}
+
+static int keep(struct diag *d, const struct dfs_finding *f, bool likely)
+{
     if (d->filter && d->filter->active && !dev_filter_match_instance(d->filter, f->device))
         return 0;
     if (d->live)
@@ -191,7 +257,7 @@ static int on_finding(void *user, const struct dfs_finding *f)
     *k = (struct kept){.code = f->code, .id = f->id, .severity = f->severity,
                        .group = f->group, .title = f->title, .device = f->device,
                        .frame = f->frame, .n_frames = f->n_frames, .explanation = text,
-                       .remedy = text + le + 1};
+                       .remedy = text + le + 1, .likely = likely};
     unsigned nf = f->n_frames < DFS_FINDING_MAX_FRAMES ? f->n_frames : DFS_FINDING_MAX_FRAMES;
     k->n_frames = nf;
     memcpy(k->frames, f->frames, nf * sizeof f->frames[0]);
@@ -285,7 +351,9 @@ static void print_devices_text(struct diag *d, dfs_decoder *dec)
         if (dfu->transfer_size)
             fprintf(d->out, ", wTransferSize %u%s", dfu->transfer_size,
                     dfu->transfer_size_inferred ? " (inferred from the blocks)" : "");
-        fprintf(d->out, ", frames %" PRIu64 "-%" PRIu64, info.first_frame, info.last_frame);
+        if (!d->log)
+            fprintf(d->out, ", frames %" PRIu64 "-%" PRIu64, info.first_frame,
+                    info.last_frame);
         if (info.previous)
             fprintf(d->out, ", re-enumerated (instance %u before)", info.previous);
         if (info.gone)
@@ -418,16 +486,25 @@ static void print_text(struct diag *d, dfs_decoder *dec, const char *path,
     fprintf(o, "%s%s%s: ", c_bold(c), path, c_off(c));
     if (d->n) {
         const struct kept *top = &d->f[0];
-        fprintf(o, "%s: %s (%s at frame %" PRIu64 ")", dfs_severity_name(top->severity),
-                top->title, top->id, top->frame);
+        fprintf(o, "%s: %s (%s at %s %" PRIu64 ")", dfs_severity_name(top->severity),
+                top->title, top->id, d->log ? "line" : "frame", top->frame);
     } else {
         fprintf(o, "no findings");
     }
-    fprintf(o, "\n  %" PRIu64 " error%s, %" PRIu64 " warning%s, %" PRIu64 " note%s in %" PRIu64
-               " records (%" PRIu64 " DFU transactions, %u devices)",
+    fprintf(o, "\n  %" PRIu64 " error%s, %" PRIu64 " warning%s, %" PRIu64 " note%s in ",
             sev[2], sev[2] == 1 ? "" : "s", sev[1], sev[1] == 1 ? "" : "s", sev[0],
-            sev[0] == 1 ? "" : "s", st->records, st->dfu_txns, st->devices);
-    if (st->records_skipped || st->records_damaged + res->reader_damaged)
+            sev[0] == 1 ? "" : "s");
+    if (d->log) {
+        const struct dfs_log_stats *ls = dfs_log_stats(d->log);
+        char tools[300];
+        text_safe(tools, sizeof tools, dfs_log_tools(d->log));
+        fprintf(o, "a log of %" PRIu64 " lines (%s; %" PRIu64 " lines understood)", ls->lines,
+                tools, ls->recognised);
+    } else {
+        fprintf(o, "%" PRIu64 " records (%" PRIu64 " DFU transactions, %u devices)", st->records,
+                st->dfu_txns, st->devices);
+    }
+    if (!d->log && (st->records_skipped || st->records_damaged + res->reader_damaged))
         fprintf(o, "; %" PRIu64 " records skipped, %" PRIu64 " damaged",
                 st->records_skipped,
                 st->records_damaged + res->reader_damaged);
@@ -452,9 +529,12 @@ static void print_text(struct diag *d, dfs_decoder *dec, const char *path,
                                                            : c_cyan(c);
         fprintf(o, "%s%-7s%s %s%s%s  %s\n", col, dfs_severity_name(f->severity), c_off(c),
                 c_bold(c), f->id, c_off(c), f->title);
-        fprintf(o, "        %sframes", c_dim(c));
+        fprintf(o, "        %s%s", c_dim(c),
+                d->log ? (f->n_frames == 1 ? "line" : "lines") : "frames");
         for (unsigned k = 0; k < f->n_frames; k++)
             fprintf(o, "%s %" PRIu64, k ? "," : "", f->frames[k]);
+        if (f->likely)
+            fputs(" (most likely: a log cannot prove it as a capture would)", o);
         fprintf(o, "%s\n", c_off(c));
         char safe[DFS_FINDING_TEXT_SIZE + 64];
         text_safe(safe, sizeof safe, f->explanation);
@@ -467,9 +547,10 @@ static void print_text(struct diag *d, dfs_decoder *dec, const char *path,
         /* after the last one kept of its id: how many more there were */
         const struct finding_repeats *ml = (unsigned)f->code < DFS_F__COUNT ? &d->like[f->code] : NULL;
         if (ml && ++shown[f->code] == ml->kept && ml->more)
-            fprintf(o, "        %s... and %" PRIu64 " more like this (%s), frames %" PRIu64
+            fprintf(o, "        %s... and %" PRIu64 " more like this (%s), %s %" PRIu64
                        " to %" PRIu64 "%s\n\n",
-                    c_dim(c), ml->more, f->id, ml->first_frame, ml->last_frame, c_off(c));
+                    c_dim(c), ml->more, f->id, d->log ? "lines" : "frames", ml->first_frame,
+                    ml->last_frame, c_off(c));
     }
     if (d->dropped)
         fprintf(o, "(%" PRIu64 " more findings not kept)\n\n", d->dropped);
@@ -494,7 +575,14 @@ static void print_json(struct diag *d, dfs_decoder *dec, const char *path,
         fprintf(o, ",\"severity\":\"%s\",\"group\":\"%s\",\"title\":",
                 dfs_severity_name(f->severity), dfs_group_name(f->group));
         json_str(o, f->title);
-        fprintf(o, ",\"frame\":%" PRIu64 ",\"frames\":[", f->frame);
+        if (d->log) {
+            /* a log has lines, no frames */
+            fprintf(o, ",\"frame\":null,\"frames\":[],\"line\":%" PRIu64 ",\"likely\":%s"
+                       ",\"lines\":[",
+                    f->frame, f->likely ? "true" : "false");
+        } else {
+            fprintf(o, ",\"frame\":%" PRIu64 ",\"frames\":[", f->frame);
+        }
         for (unsigned k = 0; k < f->n_frames; k++)
             fprintf(o, "%s%" PRIu64, k ? "," : "", f->frames[k]);
         fprintf(o, "],\"device\":%u,\"explanation\":", f->device);
@@ -519,6 +607,16 @@ static void print_json(struct diag *d, dfs_decoder *dec, const char *path,
     }
     fputs("],\"devices\":", o);
     json_devices(d, dec);
+    if (d->log) {
+        const struct dfs_log_stats *ls = dfs_log_stats(d->log);
+        fprintf(o, ",\"log\":{\"lines\":%" PRIu64 ",\"understood\":%" PRIu64
+                   ",\"long_lines\":%" PRIu64 ",\"binary_lines\":%" PRIu64
+                   ",\"escapes\":%" PRIu64 ",\"records\":%" PRIu64 ",\"tools\":",
+                ls->lines, ls->recognised, ls->long_lines, ls->binary_lines, ls->escapes,
+                ls->records);
+        json_str(o, dfs_log_tools(d->log));
+        fputc('}', o);
+    }
     fprintf(o, ",\"summary\":{\"records\":%" PRIu64 ",\"records_skipped\":%" PRIu64
                ",\"records_damaged\":%" PRIu64 ",\"control_transfers\":%" PRIu64
                ",\"dfu_transactions\":%" PRIu64 ",\"devices\":%u,\"errors\":%" PRIu64
@@ -529,8 +627,9 @@ static void print_json(struct diag *d, dfs_decoder *dec, const char *path,
             sev[2], sev[1], sev[0], d->dropped, repeated, st->devices_forgotten);
     if (d->n) {
         char v[300];
-        snprintf(v, sizeof v, "%s: %s (%s at frame %" PRIu64 ")",
-                 dfs_severity_name(d->f[0].severity), d->f[0].title, d->f[0].id, d->f[0].frame);
+        snprintf(v, sizeof v, "%s: %s (%s at %s %" PRIu64 ")",
+                 dfs_severity_name(d->f[0].severity), d->f[0].title, d->f[0].id,
+                 d->log ? "line" : "frame", d->f[0].frame);
         json_str(o, v);
     } else {
         json_str(o, "no findings");

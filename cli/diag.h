@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "dfuscope/logs.h"
 
 struct diag;
 
@@ -24,6 +25,12 @@ void diag_free(struct diag *d);
 /* Keep only findings and transactions of devices matching the filter (the
  * filter must outlive the diag). */
 void diag_set_filter(struct diag *d, const struct dev_filter *filter);
+
+/* The input is a text log (dfuscope/logs.h): decoder findings cite the
+ * log's lines behind their frames, and the output says lines. */
+void diag_set_log(struct diag *d, const dfs_log *log);
+/* Add the log's own findings (after the decoder has run). */
+void diag_add_log_findings(struct diag *d);
 
 /* JSON object for one transaction (no newline). */
 void dfu_txn_json(FILE *f, const struct dfs_dfu_txn *t);

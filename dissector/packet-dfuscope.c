@@ -731,15 +731,15 @@ void dfs__proto_register(void)
                           &ett_device,   &ett_region, &ett_mem};
 
     /* One expert item per finding code a capture can give, generated from
-     * DFS_FINDING_MAP (the file.* findings are about firmware files, which
-     * the decoder never reports). */
+     * DFS_FINDING_MAP (the file.* and log.* findings are about firmware files
+     * and tool logs, which the decoder never reports). */
     static ei_register_info ei[DFS_F__COUNT + 2];
     int n_ei = 0;
     for (int c = 0; c < DFS_F__COUNT; c++) {
         const struct dfs_finding_info *fi = dfs_finding_info((enum dfs_finding_code)c);
         ei_finding[c].ei = EI_INIT_EI;
         ei_finding[c].hf = EI_INIT_HF;
-        if (strncmp(fi->id, "file.", 5) == 0)
+        if (strncmp(fi->id, "file.", 5) == 0 || strncmp(fi->id, "log.", 4) == 0)
             continue;
         ei_register_info e = {
             &ei_finding[c],

@@ -62,11 +62,18 @@ void rp_write_findings(struct rp_page *p)
             html_text(o, f->remedy);
             fputs("</p>\n", o);
         }
-        fputs("<p class=\"frames\">Frames: ", o);
-        if (!f->n_frames)
-            rp_frame_link(p, f->frame);
-        for (unsigned k = 0; k < f->n_frames; k++)
-            rp_frame_link(p, f->frames[k]);
+        if (p->log) {
+            /* a log has lines, no frames to link to */
+            fprintf(o, "<p class=\"frames\">Log line%s:", f->n_frames == 1 ? "" : "s");
+            for (unsigned k = 0; k < f->n_frames; k++)
+                fprintf(o, "%s %" PRIu64, k ? "," : "", f->frames[k]);
+        } else {
+            fputs("<p class=\"frames\">Frames: ", o);
+            if (!f->n_frames)
+                rp_frame_link(p, f->frame);
+            for (unsigned k = 0; k < f->n_frames; k++)
+                rp_frame_link(p, f->frames[k]);
+        }
         fputs(" \xC2\xB7 About this finding: ", o);
         doc_link(p, f->id);
         fputs("</p></article>\n", o);

@@ -201,6 +201,7 @@ struct rp_page {
     /* row index, for frame links */
     const struct rp_row **rows;
     size_t n_rows;
+    bool log;                  /* the input was a text log: findings cite lines */
 };
 
 /* page.c: the whole page */

@@ -179,7 +179,18 @@ enum dfs_group {
     X(FILE_SESSION_MISMATCH, "file.session-mismatch", ERROR, PROTOCOL,                         \
       "The session wrote other data than the file")                                            \
     X(FILE_SESSION_EXTRA, "file.session-extra", WARNING, SEQUENCE,                             \
-      "The session wrote memory the file does not hold")
+      "The session wrote memory the file does not hold")                                       \
+    /* tool logs (library dfs_logs, dfuscope diagnose on a text log) */                       \
+    X(LOG_LOST_AFTER_RESET, "log.lost-after-reset", ERROR, SEQUENCE,                           \
+      "The tool did not find the device again after a reset")                                  \
+    X(LOG_CANNOT_OPEN, "log.cannot-open-device", ERROR, RESPONSE_CODE,                         \
+      "The tool could not open the device")                                                    \
+    X(LOG_NO_DEVICE, "log.no-device", ERROR, SEQUENCE,                                         \
+      "The tool found no DFU device")                                                          \
+    X(LOG_TOOL_ERROR, "log.tool-error", WARNING, RESPONSE_CODE,                                \
+      "A tool reported an error with a known cause")                                           \
+    X(LOG_UNREADABLE, "log.unreadable-lines", NOTE, MALFORMED,                                 \
+      "Lines of the log could not be read")
 
 enum dfs_finding_code {
 #define DFS_FINDING_ENUM(name, id, sev, group, title) DFS_F_##name,

@@ -1226,8 +1226,8 @@ static void every_finding_has_a_scenario(void **state)
     (void)state;
     for (int c = 0; c < DFS_F__COUNT; c++) {
         const struct dfs_finding_info *fi = dfs_finding_info((enum dfs_finding_code)c);
-        if (strncmp(fi->id, "file.", 5) == 0)
-            continue;
+        if (strncmp(fi->id, "file.", 5) == 0 || strncmp(fi->id, "log.", 4) == 0)
+            continue; /* the firmware and log libraries' own findings */
         bool found = false;
         for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
             found |= strcmp(scenarios[i].id, fi->id) == 0;

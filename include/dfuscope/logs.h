@@ -1,0 +1,89 @@
+/* dfuscope: tool logs as evidence (library dfs_logs, libc only).
+ *
+ * Reads the text users paste into bug reports: lsusb -v blocks, dfu-util
+ * output (0.7 to 0.11), STM32CubeProgrammer logs, alone or mixed with prose.
+ * What a log shows of the bus becomes usbmon records (descriptors as lsusb
+ * printed them), fed to the decoder like a capture, so the same rules judge
+ * them; what only a tool's message shows becomes a finding of its own, from
+ * the table of known messages (logs/messages.c). Every finding cites the
+ * lines of the log that prove it.
+ *
+ * Memory is bounded: a line is cut at DFS_LOG_MAX_LINE bytes, and the
+ * records, findings and devices kept have fixed limits. Binary bytes,
+ * terminal escape sequences and control characters are dropped and counted.
+ */
+#ifndef DFUSCOPE_LOGS_H
+#define DFUSCOPE_LOGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decoder.h"
+#include "findings.h"
+#include "result.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DFS_LOG_MAX_LINE 4096      /* longer lines are cut (and counted) */
+#define DFS_LOG_MAX_RECORDS 200000 /* records made from one log */
+#define DFS_LOG_MAX_FINDINGS 200   /* findings of the log's own kept */
+
+typedef struct dfs_log dfs_log;
+
+/* A finding a log shows by a tool's message, with the lines that prove it
+ * (ascending, 1-based). The finding's frames are empty. */
+struct dfs_log_finding {
+    struct dfs_finding f;
+    uint64_t lines[DFS_FINDING_MAX_FRAMES];
+    unsigned n_lines;
+    bool likely; /* a log cannot prove it as a capture would: "most likely" */
+};
+
+struct dfs_log_stats {
+    uint64_t lines;          /* lines read */
+    uint64_t recognised;     /* lines a parser understood */
+    uint64_t long_lines;     /* cut at DFS_LOG_MAX_LINE */
+    uint64_t binary_lines;   /* skipped: mostly bytes no tool prints */
+    uint64_t escapes;        /* terminal escape sequences dropped */
+    uint64_t records;        /* usbmon records made */
+    uint64_t records_dropped; /* past DFS_LOG_MAX_RECORDS */
+    uint64_t findings_dropped; /* past DFS_LOG_MAX_FINDINGS */
+    unsigned lsusb_devices;  /* lsusb -v device blocks */
+    unsigned dfu_util_runs;  /* dfu-util banners or command lines */
+    unsigned cube_runs;      /* STM32CubeProgrammer sessions */
+};
+
+/* Is this the start of a text log rather than a capture? (No pcap or
+ * pcapng magic, and mostly printable.) */
+DFS_API bool dfs_log_sniff(const uint8_t *data, size_t len);
+
+DFS_API dfs_result dfs_log_new(dfs_log **out);
+/* Feed the next bytes of the log, in pieces of any size. */
+DFS_API dfs_result dfs_log_feed(dfs_log *l, const uint8_t *data, size_t len);
+/* The end of the log: the last line, the open blocks. */
+DFS_API dfs_result dfs_log_finish(dfs_log *l);
+DFS_API void dfs_log_free(dfs_log *l);
+
+DFS_API const struct dfs_log_stats *dfs_log_stats(const dfs_log *l);
+/* The tools seen, in words ("lsusb -v, dfu-util 0.9, STM32CubeProgrammer
+ * v2.17.0"); "" when none. */
+DFS_API const char *dfs_log_tools(const dfs_log *l);
+
+/* The records made from the log, in order (frames 1, 2, ...); valid until
+ * dfs_log_free. Returns false past the last. */
+DFS_API bool dfs_log_record(const dfs_log *l, size_t i, struct dfs_record *out);
+/* The log lines behind a record's frame: up to max of them, ascending.
+ * Returns how many. */
+DFS_API size_t dfs_log_frame_lines(const dfs_log *l, uint64_t frame, uint64_t *lines,
+                                   size_t max);
+
+DFS_API size_t dfs_log_finding_count(const dfs_log *l);
+DFS_API const struct dfs_log_finding *dfs_log_finding(const dfs_log *l, size_t i);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""dfuscope diagnose on text logs (docs/logs.md).
+
+1. The seed post (tests/data/logs/seed-forum-post.txt: dfu-util -l, lsusb
+   -vvv, a dfu-util upload, an STM32CubeProgrammer option-byte write, with
+   prose between) gives exactly the three findings of the seed's answer, each
+   citing the lines that prove it. The line numbers are found here in the
+   text itself, not taken from dfuscope.
+2. The same from standard input, with CRLF line ends, with terminal colour
+   escapes, and with a quote prefix ("> ") on every line.
+3. Real output of lsusb -v (usbutils 014), dfu-util 0.11 (-v, -v -v, LIBUSB_DEBUG=4)
+   run against the emulated devices (tests/data/logs/SOURCES.md), clean and
+   faulty: each gives the findings of the fault the device was made with
+   (the model's option, the oracle), and only those.
+4. dfuscope report on the seed post lists the three findings with their lines.
+5. Hostile text: binary in the middle of the post, a 48 MiB line, half an
+   lsusb block, a log of another tool; text of no tool dfuscope reads and
+   binary junk end with a clear message and exit status 2.
+
+usage: log_diagnosis.py DFUSCOPE"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+DATA = os.environ.get("DFS_TEST_DATA", os.path.join(os.path.dirname(__file__), "..", "data"))
+SEED = os.path.join(DATA, "logs", "seed-forum-post.txt")
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def run(dfuscope, args, stdin=None):
+    return subprocess.run([dfuscope, "diagnose"] + args, input=stdin, capture_output=True,
+                          timeout=120)
+
+
+def lines_with(text, needle):
+    return [i + 1 for i, ln in enumerate(text.split("\n")) if needle in ln]
+
+
+def seed_findings(dfuscope, label, args, stdin=None, text=None):
+    res = run(dfuscope, ["--json"] + args, stdin)
+    check(res.returncode == 1, f"{label}: exit status 1 (an error finding), got {res.returncode}"
+          f" {res.stderr.decode(errors='replace').strip()}")
+    if res.returncode not in (0, 1):
+        return
+    doc = json.loads(res.stdout)
+    by = {f["id"]: f for f in doc["findings"]}
+    check(sorted(by) == ["desc.duplicate-alt-layouts", "dfuse.address-outside-layout",
+                         "dfuse.option-bytes-reset"], f"{label}: the three findings {sorted(by)}")
+    if len(by) != 3:
+        return
+    iface = lines_with(text, "iInterface")
+    dup = by["desc.duplicate-alt-layouts"]
+    check(dup["lines"] == iface, f"{label}: duplicate layouts cite lsusb's iInterface lines "
+          f"{iface}: {dup['lines']}")
+    check(dup["frames"] == [] and dup["frame"] is None, f"{label}: no frames in a log")
+    page = lines_with(text, "Page at 0x1fff7870 is not readable")
+    out = by["dfuse.address-outside-layout"]
+    check(page[0] in out["lines"], f"{label}: outside-layout cites line {page}: {out['lines']}")
+    check(":force" in out["remedy"] and "0x1fff7870" in out["remedy"],
+          f"{label}: dfu-util's :force remedy")
+    check("never reached the device" in out["explanation"],
+          f"{label}: says the refused upload proves nothing about the device")
+    pipe = lines_with(text, "libusb get status error [-9]")
+    ob = by["dfuse.option-bytes-reset"]
+    check(ob["severity"] == "error" and ob["likely"], f"{label}: option-byte reset, most likely")
+    check(pipe[0] in ob["lines"] and pipe[2] in ob["lines"],
+          f"{label}: option-byte reset cites the pipe errors of both logs {pipe}: {ob['lines']}")
+    check("0x1fff7870" in ob["explanation"], f"{label}: names the address written")
+    check(doc["log"]["lines"] == text.count("\n") + (0 if text.endswith("\n") else 1),
+          f"{label}: every line read ({doc['log']['lines']})")
+
+
+# file -> (the findings the emulated device's fault must give, the line they cite)
+FIXTURES = {
+    "lsusb-stm32g0c1.txt": (["desc.duplicate-alt-layouts"], "iInterface"),
+    "lsusb-dfuse-device.txt": ([], None),
+    "lsusb-dfuse-short-functional.txt": (["desc.functional-short"], None),
+    "lsusb-dfu11-no-functional.txt": (["desc.functional-missing"], None),
+    "dfu-util-0.11/g0-upload-not-readable.txt": (["dfuse.address-outside-layout"],
+                                                 "Page at 0x1fff7870 is not readable"),
+    "dfu-util-0.11/g0-ob-write.txt": (["dfuse.option-bytes-reset"],
+                                      "Error during download get_status"),
+    "dfu-util-0.11/dfuse-short-poll.txt": (["dfu.poll-timeout-too-short", "log.tool-error"],
+                                           "Device stalled USB pipe"),
+    "dfu-util-0.11/dfuse-download-leave.txt": ([], None),
+    "dfu-util-0.11/no-device.txt": (["log.tool-error"], "More than one DFU capable"),
+    "dfu-util-0.11/g0-list-libusb-debug.txt": ([], None),
+}
+
+
+def fixtures(dfuscope):
+    for name, (want, cited) in FIXTURES.items():
+        path = os.path.join(DATA, "logs", name)
+        text = open(path).read()
+        res = run(dfuscope, ["--json", path])
+        if res.returncode not in (0, 1):
+            check(False, f"{name}: exit {res.returncode} {res.stderr.decode(errors='replace')}")
+            continue
+        doc = json.loads(res.stdout)
+        got = sorted(f["id"] for f in doc["findings"])
+        check(got == sorted(want), f"{name}: findings {got}, want {sorted(want)}")
+        errors = any(f["severity"] == "error" for f in doc["findings"])
+        check(res.returncode == (1 if errors else 0), f"{name}: exit status {res.returncode}")
+        if cited and want:
+            where = lines_with(text, cited)
+            first = [f for f in doc["findings"] if f["id"] == want[0]][0]
+            check(where and where[0] in first["lines"],
+                  f"{name}: {want[0]} cites line {where[:1]} ({first['lines']})")
+        log = doc["log"]
+        filled = sum(1 for ln in text.split("\n") if ln.strip())
+        check(log["understood"] * 10 >= filled * 8,
+              f"{name}: most lines understood ({log['understood']} of {filled} not blank)")
+
+
+def peak_kib(dfuscope, path):
+    """Peak resident memory (KiB) and exit status of one diagnose run, from
+    GNU time (a small parent: the peak is dfuscope's own, not the forking
+    Python's)"""
+    res = subprocess.run(["/usr/bin/time", "-f", "%M", dfuscope, "diagnose", "--json", path],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
+    return int(res.stderr.decode().strip().split("\n")[-1]), res.returncode
+
+
+def hostile(dfuscope, raw, text):
+    """Binary in the middle, a huge line, half an lsusb block, a log of another
+    tool: a clear result, the good lines still used, memory bounded."""
+    junk = bytes(range(256)) * 16
+    at = raw.index(b"$ dfu-util -d")
+    mixed = raw[:at] + junk + b"\n" + raw[at:]
+    res = run(dfuscope, ["--json", "-"], mixed)
+    doc = json.loads(res.stdout) if res.returncode in (0, 1) else {"findings": []}
+    got = sorted(f["id"] for f in doc["findings"])
+    check(got == ["desc.duplicate-alt-layouts", "dfuse.address-outside-layout",
+                  "dfuse.option-bytes-reset", "log.unreadable-lines"],
+          f"binary block in the post: the findings around it, and the lines skipped said ({got})")
+
+    # memory: the peak of diagnose on the post with a 48 MiB line in front,
+    # against the post alone, measured in the same go
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = os.path.join(tmp, "post.txt")
+        huge = os.path.join(tmp, "huge.txt")
+        open(plain, "wb").write(raw)
+        with open(huge, "wb") as f:
+            f.write(b"Found DFU: [0483:df11] alt=1, name=\"" + b"A" * (48 << 20) + b"\"\n" + raw)
+        if not os.path.exists("/usr/bin/time"):
+            check(False, "GNU time (/usr/bin/time, package time) is needed to measure memory")
+            return
+        base, _ = peak_kib(dfuscope, plain)
+        big, rc = peak_kib(dfuscope, huge)
+        res = run(dfuscope, ["--json", huge])
+        doc = json.loads(res.stdout) if res.returncode in (0, 1) else {"findings": [], "log": {}}
+    check(rc == 1 and doc["log"].get("long_lines") == 1 and len(doc["findings"]) == 4,
+          f"a 48 MiB line: cut, counted and said; the rest diagnosed ({rc})")
+    check(big < base + 8 * 1024,
+          f"a 48 MiB line: memory stays bounded (peak {big} KiB, {base} KiB without it)")
+
+    half = raw[:raw.index(b"bAlternateSetting 1")]
+    res = run(dfuscope, ["--json", "-"], half)
+    check(res.returncode in (0, 1), f"half an lsusb block: diagnosed ({res.returncode})")
+
+    other = b"avrdude: Device signature = 0x1e950f\navrdude: erasing chip\navrdude done.\n"
+    res = run(dfuscope, ["-"], other)
+    check(res.returncode == 2 and b"holds no output of a tool dfuscope reads" in res.stderr,
+          f"a log of another tool: exit 2 with a message ({res.returncode})")
+
+
+def old_lsusb(dfuscope):
+    """An older lsusb prints the DFU functional descriptor as raw bytes
+    ("** UNRECOGNIZED: 09 21 ..."): the same device and findings as the
+    decoded form, bytes written here from the fields lsusb decoded."""
+    path = os.path.join(DATA, "logs", "lsusb-stm32g0c1.txt")
+    text = open(path).read()
+    a = text.index("      Device Firmware Upgrade Interface Descriptor:")
+    b = text.index("Device Status:")
+    raw = "      ** UNRECOGNIZED:  09 21 0b ff 00 00 04 1a 01\n"
+    docs = []
+    for t in (text, text[:a] + raw + text[b:]):
+        res = run(dfuscope, ["--json", "-"], t.encode())
+        docs.append(json.loads(res.stdout) if res.returncode in (0, 1) else {})
+    dfu = [d.get("devices", [{}])[0].get("dfu") for d in docs]
+    check(dfu[0] is not None and dfu[0] == dfu[1],
+          "lsusb's UNRECOGNIZED bytes give the same DFU interface as the decoded descriptor")
+    check([f["id"] for f in docs[0].get("findings", [])] ==
+          [f["id"] for f in docs[1].get("findings", [])], "and the same findings")
+
+
+def main():
+    dfuscope = sys.argv[1]
+    raw = open(SEED, "rb").read()
+    text = raw.decode()
+    seed_findings(dfuscope, "seed file", [SEED], text=text)
+    seed_findings(dfuscope, "seed on stdin", ["-"], stdin=raw, text=text)
+    seed_findings(dfuscope, "seed with CRLF", ["-"], stdin=raw.replace(b"\n", b"\r\n"),
+                  text=text)
+    colour = raw.replace(b"dfu-util: ", b"\x1b[1;31mdfu-util: \x1b[0m").replace(
+        b"Bus 001", b"\x1b]0;title\x07Bus 001")
+    seed_findings(dfuscope, "seed with terminal escapes", ["-"], stdin=colour, text=text)
+    quoted = b"\n".join(b"> " + ln for ln in raw.split(b"\n"))
+    seed_findings(dfuscope, "seed quoted", ["-"], stdin=quoted, text=text)
+
+    fixtures(dfuscope)
+    old_lsusb(dfuscope)
+
+    res = run(dfuscope, [SEED])
+    out = res.stdout.decode()
+    check("lines " + ", ".join(map(str, lines_with(text, "iInterface"))) in out,
+          "text output: 'lines 53, 63, 73'-style citations")
+    check("most likely" in out, "text output says how sure it is")
+
+    hostile(dfuscope, raw, text)
+
+    res = subprocess.run([dfuscope, "report", "-q", SEED], capture_output=True, timeout=120)
+    page = res.stdout.decode()
+    check(res.returncode == 0, f"report on the seed post: exit {res.returncode}")
+    for fid in ("desc.duplicate-alt-layouts", "dfuse.address-outside-layout",
+                "dfuse.option-bytes-reset"):
+        check(f'data-id="{fid}"' in page, f"report on the seed post lists {fid}")
+    check("Log lines: " + ", ".join(map(str, lines_with(text, "iInterface"))) in page,
+          "report cites the log's lines")
+
+    res = run(dfuscope, ["-"], b"Hello,\nmy board does not flash. Any idea?\nThanks\n")
+    err = res.stderr.decode()
+    check(res.returncode == 2 and "not a pcap or pcapng capture" in err and
+          "holds no output of a tool dfuscope reads" in err,
+          f"prose alone: exit 2 and a clear message ({res.returncode}: {err.strip()})")
+    res = run(dfuscope, ["-"], bytes(range(256)) * 64)
+    check(res.returncode == 2 and res.stderr, f"binary junk: exit 2 ({res.returncode})")
+    if failures:
+        print(f"{len(failures)} failed")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
