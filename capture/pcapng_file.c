@@ -74,7 +74,7 @@ static void ng_ts(const struct dfs_cap__iface *ifc, uint64_t t, struct dfs_time 
 {
     if (ifc->units_per_sec) {
         uint64_t u = ifc->units_per_sec;
-        out->sec = (int64_t)(t / u);
+        out->sec = t / u > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)(t / u);
         uint64_t frac = t % u;
         /* scale the fraction to nanoseconds without overflow */
         if (u <= 1000000000u)
@@ -83,7 +83,8 @@ static void ng_ts(const struct dfs_cap__iface *ifc, uint64_t t, struct dfs_time 
             out->nsec = (uint32_t)(frac / (u / 1000000000u));
     } else {
         unsigned k = ifc->pow2;
-        out->sec = (int64_t)(k >= 64 ? 0 : t >> k);
+        uint64_t whole = k >= 64 ? 0 : t >> k;
+        out->sec = whole > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)whole;
         uint64_t frac = k >= 64 ? t : t & ((1ull << k) - 1);
         if (k > 34) {
             frac >>= (k - 34);
@@ -91,7 +92,8 @@ static void ng_ts(const struct dfs_cap__iface *ifc, uint64_t t, struct dfs_time 
         }
         out->nsec = (uint32_t)((frac * 1000000000ull) >> k);
     }
-    out->sec += ifc->tsoffset;
+    /* if_tsoffset and the time stamp are the file's: a sum out of range saturates */
+    out->sec = dfs_sat_add_i64(out->sec, ifc->tsoffset);
 }
 
 /* ---- blocks -------------------------------------------------------------------------- */

@@ -90,23 +90,6 @@ void text_safe(char *out, size_t size, const char *s)
     out[o] = '\0';
 }
 
-void fmt_reltime(char *buf, size_t size, struct dfs_time t, struct dfs_time base)
-{
-    int64_t ns = (t.sec - base.sec) * 1000000000 + ((int64_t)t.nsec - (int64_t)base.nsec);
-    const char *sign = "";
-    if (ns < 0) {
-        sign = "-";
-        ns = -ns;
-    }
-    snprintf(buf, size, "%s%" PRId64 ".%06" PRId64, sign, (int64_t)(ns / 1000000000),
-             (int64_t)((ns % 1000000000) / 1000));
-}
-
-void fmt_abstime(char *buf, size_t size, struct dfs_time t)
-{
-    snprintf(buf, size, "%" PRId64 ".%09u", t.sec, t.nsec);
-}
-
 const char *status_str(int32_t status, char *buf, size_t size)
 {
     if (status == 0)

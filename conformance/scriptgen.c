@@ -387,7 +387,7 @@ static void write_ctl(const dfs_scriptgen *g, FILE *f, size_t i, int64_t *busy_u
         fputs(" hex:", f);
     }
     /* the original host polled before bwPollTimeout: so does the replay */
-    int64_t sub_ns = x->submit_ts.sec * 1000000000 + x->submit_ts.nsec;
+    int64_t sub_ns = dfs_time_ns(x->submit_ts);
     if (dfu_req && x->has_submit && *busy_until_ns && sub_ns < *busy_until_ns)
         fputs(" nowait", f);
     /* the reply */
@@ -434,9 +434,9 @@ static void write_ctl(const dfs_scriptgen *g, FILE *f, size_t i, int64_t *busy_u
                 fprintf(f, " state=%s", tn);
             else
                 fprintf(f, " state=%u", gs.bState);
-            int64_t done_ns = x->complete_ts.sec * 1000000000 + x->complete_ts.nsec;
+            int64_t done_ns = dfs_time_ns(x->complete_ts);
             *busy_until_ns = (gs.bState == DFS_STATE_DNBUSY || gs.bState == DFS_STATE_MANIFEST)
-                                 ? done_ns + (int64_t)gs.poll_ms * 1000000
+                                 ? dfs_sat_add_i64(done_ns, (int64_t)gs.poll_ms * 1000000)
                                  : 0;
         } else if (dfu_req && su->bRequest == DFS_DFU_GETSTATE && x->data_len >= 1) {
             const char *tn = dfs_dfu_state_name(x->data[0]);

@@ -361,9 +361,8 @@ static void on_getstatus(struct step *s)
     if (f->busy) {
         t->poll_wait_us = dfs__time_diff_us(t->ts, f->busy_ts);
         t->poll_asked_ms = f->busy_poll;
-        struct dfs__dfu_event ev = {
-            .u.poll = {.early = t->poll_wait_us + TIMING_SLACK_US < (int64_t)f->busy_poll * 1000,
-                       .busy_frame = f->busy_frame}};
+        bool early = dfs_sat_add_i64(t->poll_wait_us, TIMING_SLACK_US) < (int64_t)f->busy_poll * 1000;
+        struct dfs__dfu_event ev = {.u.poll = {.early = early, .busy_frame = f->busy_frame}};
         raise_event(s, &ev, DFS__EV_POLL);
     }
     if (s->ok && s->ctl->data_len >= DFS_GETSTATUS_LEN) {
@@ -446,7 +445,8 @@ static void begin(struct step *s)
     /* time moves dfuDNBUSY on to dfuDNLOAD-SYNC once bwPollTimeout passed */
     s->st = f->state;
     if (s->st == DFS_STATE_DNBUSY && f->busy &&
-        dfs__time_diff_us(t->ts, f->busy_ts) + TIMING_SLACK_US >= (int64_t)f->busy_poll * 1000)
+        dfs_sat_add_i64(dfs__time_diff_us(t->ts, f->busy_ts), TIMING_SLACK_US) >=
+            (int64_t)f->busy_poll * 1000)
         s->st = DFS_STATE_DNLOAD_SYNC;
     t->state_before = s->st;
     s->ok = t->outcome == DFS_DFU_ACK;

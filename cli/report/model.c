@@ -51,7 +51,7 @@ double rp_time(const struct rp_model *m, struct dfs_time ts)
 {
     if (!m->have_start)
         return 0;
-    return (double)(ts.sec - m->start.sec) + ((double)ts.nsec - (double)m->start.nsec) / 1e9;
+    return ((double)ts.sec - (double)m->start.sec) + ((double)ts.nsec - (double)m->start.nsec) / 1e9;
 }
 
 static void time_sample(struct rp_model *m, uint64_t frame, double t)

@@ -19,10 +19,63 @@ struct dfs_time {
     uint32_t nsec; /* 0..999999999 */
 };
 
-/* a - b in microseconds */
+/* Saturating int64 arithmetic for values read from captures: a damaged or
+ * hostile record may hold any time stamp, and a result out of range becomes
+ * INT64_MIN or INT64_MAX instead of overflowing (undefined behaviour). */
+static inline int64_t dfs_sat_add_i64(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
+static inline int64_t dfs_sat_sub_i64(int64_t a, int64_t b)
+{
+    if (b < 0 && a > INT64_MAX + b)
+        return INT64_MAX;
+    if (b > 0 && a < INT64_MIN + b)
+        return INT64_MIN;
+    return a - b;
+}
+
+/* a * k for k > 0 */
+static inline int64_t dfs_sat_mul_i64(int64_t a, int64_t k)
+{
+    if (k <= 0)
+        return 0;
+    if (a > INT64_MAX / k)
+        return INT64_MAX;
+    if (a < INT64_MIN / k)
+        return INT64_MIN;
+    return a * k;
+}
+
+/* a - b in units of 1/per_sec s (per_sec divides 10^9), saturated; nsec
+ * fields of 10^9 and more (a damaged record's) are taken as they are */
+static inline int64_t dfs_time_diff_units(struct dfs_time a, struct dfs_time b, int64_t per_sec)
+{
+    int64_t whole = dfs_sat_mul_i64(dfs_sat_sub_i64(a.sec, b.sec), per_sec);
+    return dfs_sat_add_i64(whole, ((int64_t)a.nsec - (int64_t)b.nsec) / (1000000000 / per_sec));
+}
+
+/* a - b in nanoseconds, saturated (about +-292 years fit) */
+static inline int64_t dfs_time_diff_ns(struct dfs_time a, struct dfs_time b)
+{
+    return dfs_time_diff_units(a, b, 1000000000);
+}
+
+/* a - b in microseconds, saturated */
 static inline int64_t dfs_time_diff_us(struct dfs_time a, struct dfs_time b)
 {
-    return (a.sec - b.sec) * 1000000 + ((int64_t)a.nsec - (int64_t)b.nsec) / 1000;
+    return dfs_time_diff_units(a, b, 1000000);
+}
+
+/* t in nanoseconds since the epoch, saturated */
+static inline int64_t dfs_time_ns(struct dfs_time t)
+{
+    return dfs_sat_add_i64(dfs_sat_mul_i64(t.sec, 1000000000), (int64_t)t.nsec);
 }
 
 /* One usbmon record (URB event), header fields as usbmon wrote them. */

@@ -141,13 +141,16 @@ def ng_shb():
     return ng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
 
 
-def ng_idb(linktype, snaplen=262144):
-    opts = struct.pack("<HH", 9, 1) + pad4(b"\x06") + struct.pack("<HH", 0, 0)  # if_tsresol=6
+def ng_idb(linktype, snaplen=262144, tsoffset=None):
+    opts = struct.pack("<HH", 9, 1) + pad4(b"\x06")  # if_tsresol=6
+    if tsoffset is not None:
+        opts += struct.pack("<HHq", 14, 8, tsoffset)  # if_tsoffset, seconds
+    opts += struct.pack("<HH", 0, 0)
     return ng_block(1, struct.pack("<HHI", linktype, 0, snaplen) + opts)
 
 
-def ng_epb(r, ifid=0, caplen=None, **kw):
-    t = r.sec * 1000000 + r.usec
+def ng_epb(r, ifid=0, caplen=None, t=None, **kw):
+    t = r.sec * 1000000 + r.usec if t is None else t
     body = struct.pack("<IIIII", ifid, t >> 32, t & 0xFFFFFFFF,
                        len(r.data) if caplen is None else caplen, r.origlen) + pad4(r.data)
     return ng_block(6, body, **kw)
@@ -801,6 +804,79 @@ def pcapng_interfaces_mixed(base):
                 "records of this link type are skipped" % eth_frame,
                 summary(48, controls(base), skipped=1)],
         good=good, portable=True)
+
+
+INT64_MAX = (1 << 63) - 1
+INT64_MIN = -(1 << 63)
+
+
+def reltime(sec, usec, base_sec, base_usec):
+    """How `dfuscope decode` shows a time since the first record: exact, or
+    the bound ">9223372036854775807" / "<-9223372036854775808" when the
+    seconds alone differ by 2^63 or more."""
+    ds = sec - base_sec
+    if ds >= INT64_MAX:
+        return ">%d" % INT64_MAX
+    if ds <= INT64_MIN:
+        return "<%d" % INT64_MIN
+    us = ds * 1000000 + usec - base_usec
+    return "%s%d.%06d" % ("-" if us < 0 else "", abs(us) // 1000000, abs(us) % 1000000)
+
+
+def ctl_at(frames, sec, usec, base_sec, base_usec, text):
+    """ctl() for a submit seen at sec.usec, the first record at base_sec.base_usec."""
+    return "%13s %12s %3u.%-3u %s" % (frames, reltime(sec, usec, base_sec, base_usec), 1, 35,
+                                      text)
+
+
+@case
+def ts_far_future(base):
+    # an EPB time stamp of 2^64-1 microseconds: 18446744073709.551615 s, far
+    # beyond what the first record's time can be subtracted from in
+    # nanoseconds within 64 bits
+    k = 15  # GET_DESCRIPTOR STRING 2 (frames 15-16)
+    t = (1 << 64) - 1
+    parts = [ng_shb(), ng_idb(LT_USB_LINUX_MMAPPED)]
+    for i, r in enumerate(base):
+        parts.append(ng_epb(r, t=(t if i + 1 == k else None)))
+    sub = base[k - 1]
+    return "ts-far-future.pcapng", b"".join(parts), dict(
+        what=["Frame %d's time stamp is 2^64-1 microseconds: %d s after the "
+              "first record." % (k, t // 1000000 - base[0].sec)],
+        args=["decode", "FILE"],
+        exit=0,
+        stderr=[summary(47, controls(base))],
+        stdout=[ctl_at("%d-%d" % (k, k + 1), t // 1000000, t % 1000000, base[0].sec, base[0].usec,
+                       "%s -> %s" % (get_descriptor(sub), ok_reply(base[k], '"Debug Bridge"'))),
+                ctl(base, "%d-%d" % (k + 2, k + 3), base[k + 1],
+                    "%s -> %s" % (get_descriptor(base[k + 1]), ok_reply(base[k + 2], '"NuttX"')))],
+        good=ident(47, skip={k}))
+
+
+@case
+def ts_offset_extremes(base):
+    # two interfaces: if_tsoffset -2^63 s on the first (frames 1-14), +2^63-1 s
+    # on the second (frames 15 on); the second's times saturate at 2^63-1 s, and
+    # their distance from the first record does not fit in 64 bits
+    k = 15
+    parts = [ng_shb(), ng_idb(LT_USB_LINUX_MMAPPED, tsoffset=INT64_MIN),
+             ng_idb(LT_USB_LINUX_MMAPPED, tsoffset=INT64_MAX)]
+    for i, r in enumerate(base):
+        parts.append(ng_epb(r, ifid=(0 if i + 1 < k else 1)))
+    first = (base[0].sec + INT64_MIN, base[0].usec)
+    seen = [(min(r.sec + (INT64_MIN if i + 1 < k else INT64_MAX), INT64_MAX), r.usec)
+            for i, r in enumerate(base)]
+    return "ts-offset-extremes.pcapng", b"".join(parts), dict(
+        what=["Two interfaces: if_tsoffset -2^63 s on the first (frames 1-%d), 2^63-1 s on the "
+              "second (frames %d-47), whose times saturate at 2^63-1 s: the two sets lie more "
+              "than 2^63 s apart." % (k - 1, k)],
+        args=["decode", "FILE"],
+        exit=0,
+        stderr=[summary(47, controls(base))],
+        stdout=[ctl_at("%d-%d" % (f, f + 1), seen[f - 1][0], seen[f - 1][1], first[0], first[1],
+                       "%s -> %s" % (get_descriptor(base[f - 1]), ok_reply(base[f], w)))
+                for f, w in ((11, config_words(data_of(base[11]))), (13, "LANGID 0x0409"),
+                             (15, '"Debug Bridge"'), (17, '"NuttX"'))])
 
 
 def ng_isb(ifid, ts_us, options=b"", length=None):
