@@ -62,7 +62,7 @@ PACKAGE_PACKAGES=("${DEMO_PACKAGES[@]}" debhelper help2man libumockdev-dev libgl
 # for the man pages; debootstrap for the packages' fresh root), and the two
 # shells the completions are tested in (bash with bash-completion, zsh).
 TEST_PACKAGES=("${DEMO_PACKAGES[@]}" python3 libcmocka-dev clang libclang-rt-14-dev
-    umockdev libumockdev-dev libglib2.0-dev libwireshark-dev dfu-util usbutils srecord
+    umockdev libumockdev-dev libglib2.0-dev libwireshark-dev dfu-util usbutils srecord fwupd
     chromium bash-completion zsh "${WIRESHARK_TEST_PACKAGES[@]}" help2man man-db groff-base
     "${PACKAGE_PACKAGES[@]}" debootstrap)
 
