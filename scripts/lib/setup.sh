@@ -67,7 +67,7 @@ WINDOWS_TEST_PACKAGES=(gcc-mingw-w64-x86-64 wine wine64)
 # memory in integration.log-diagnosis), and the two
 # shells the completions are tested in (bash with bash-completion, zsh).
 TEST_PACKAGES=("${DEMO_PACKAGES[@]}" python3 libcmocka-dev clang libclang-rt-14-dev
-    umockdev libumockdev-dev libglib2.0-dev libwireshark-dev dfu-util usbutils srecord
+    umockdev libumockdev-dev libglib2.0-dev libwireshark-dev dfu-util usbutils srecord fwupd
     chromium bash-completion zsh "${WIRESHARK_TEST_PACKAGES[@]}" help2man man-db groff-base
     "${PACKAGE_PACKAGES[@]}" debootstrap time "${WINDOWS_TEST_PACKAGES[@]}")
 

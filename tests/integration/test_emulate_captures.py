@@ -52,9 +52,26 @@ def regenerate_same_bytes(tmp):
     differ = []
     for path in captures():
         name = os.path.basename(path)
-        if open(path, "rb").read() != open(os.path.join(out, name), "rb").read():
+        again = os.path.join(out, name)
+        if name.startswith("fwupd-"):
+            # fwupd asks again at once after a reply that says poll 1 ms, and
+            # takes about that long to do so: whether the gap counts as the
+            # wait (docs/emulation.md "Time") changes from run to run. The
+            # records must be the same, their times may move by the 1 ms.
+            if urbs_without_time(path) != urbs_without_time(again):
+                differ.append(name)
+            continue
+        if open(path, "rb").read() != open(again, "rb").read():
             differ.append(name)
     assert not differ, f"regenerated captures differ: {differ}\n{r.stdout}"
+
+
+def urbs_without_time(path):
+    """`dfuscope decode --urbs` without the time column and the summary line."""
+    r = subprocess.run([emu.dfuscope(), "decode", "--urbs", path], capture_output=True, text=True,
+                       check=True)
+    return [line.split(None, 2)[2] for line in r.stdout.splitlines()
+            if len(line.split()) > 2 and line.split()[0].isdigit()]
 
 
 def tshark_fields(path, fields, extra=()):
@@ -78,7 +95,8 @@ def tshark_not_malformed(tmp):
 
 
 def tshark_dfu_dissector(tmp):
-    decode_as = ["-d", "usb.product==0x0483df11,usbdfu", "-d", "usb.product==0x12090001,usbdfu"]
+    decode_as = ["-d", "usb.product==0x0483df11,usbdfu", "-d", "usb.product==0x12090001,usbdfu",
+                 "-d", "usb.product==0x28e90189,usbdfu"]
     for path in captures():
         rows = tshark_fields(path, ["frame.number", "usb.urb_id", "usb.urb_type", "usb.urb_status",
                                     "usb.bmRequestType", "usbdfu.command", "usbdfu.length",
@@ -194,7 +212,7 @@ def main():
     checks = [every_cmd_has_a_capture, tshark_not_malformed, tshark_dfu_dissector,
               decode_agrees_with_tshark, end_time]
     if "--no-regenerate" not in sys.argv:
-        emu.need("dfu-util", "lsusb")
+        emu.need("dfu-util", "lsusb", "fwupdtool", "dfuse-pack", "dfu-suffix")
         emu.need_bridge()
         checks.insert(1, regenerate_same_bytes)
     emu.run_checks(checks)

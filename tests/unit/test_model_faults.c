@@ -99,6 +99,67 @@ static void clrstatus_idle_error(void **state)
     rig_free(&r);
 }
 
+/* stm32l4-bootloader (dfu-quirks R2): the erase announces 10 ms and takes
+ * 22; the GETSTATUS at 10 ms STALLs and leaves the state alone, the next
+ * one says dfuDNBUSY/OK with the time left, then dfuDNLOAD-IDLE. Only once
+ * per erase, and not with busy-stall=0. */
+static void stm32l4_busy_stall(void **state)
+{
+    (void)state;
+    for (int on = 1; on >= 0; on--) {
+        static const char *const off[] = {"busy-stall=0"};
+        struct rig r;
+        rig_new(&r, "stm32l4-bootloader", on ? NULL : off, on ? 0 : 1);
+        for (int page = 0; page < 2; page++) {
+            assert_int_equal(dfuse_cmd(&r, DFS_DFUSE_ERASE, 0x08000000u + 2048u * (uint32_t)page),
+                             DFS_EMU_ACK);
+            assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+            assert_int_equal(r.in[4], DFS_STATE_DNBUSY);
+            assert_int_equal(poll_ms(&r), 10);
+            r.now += 10000;
+            if (on) {
+                assert_int_equal(getstatus(&r), DFS_EMU_STALL);
+                assert_int_equal(core(&r)->state, DFS_STATE_DNBUSY);
+            }
+            assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+            assert_int_equal(r.in[0], DFS_STATUS_OK);
+            assert_int_equal(r.in[4], DFS_STATE_DNBUSY);
+            assert_int_equal(poll_ms(&r), 12);
+            r.now += 12000;
+            assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+            assert_int_equal(r.in[4], DFS_STATE_DNLOAD_IDLE);
+        }
+        rig_free(&r);
+    }
+}
+
+/* gd32vf103-bootloader (dfu-quirks R31): the serial string's bytes as they
+ * are, and a leave that takes the device away at the zero-length DNLOAD;
+ * with utf8-serial=0 the serial is UTF-16LE. */
+static void gd32vf103(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_new(&r, "gd32vf103-bootloader", NULL, 0);
+    assert_int_equal(req(&r, 0x80, DFS_REQ_GET_DESCRIPTOR, 0x0303, 0x0409, 255, NULL),
+                     DFS_EMU_ACK);
+    static const uint8_t raw[] = {6, DFS_DT_STRING, '3', 'C', 'B', 'J'};
+    assert_int_equal(r.rp.len, sizeof raw);
+    assert_memory_equal(r.in, raw, sizeof raw);
+    dfuse_set_address(&r, 0x08000000u);
+    assert_int_equal(dnload(&r, 2, NULL, 0), DFS_EMU_ACK);
+    assert_true(r.rp.leave_at_us > 0);
+    assert_true(core(&r)->resetting);
+    rig_free(&r);
+    static const char *const o[] = {"utf8-serial=0"};
+    rig_new(&r, "gd32vf103-bootloader", o, 1);
+    assert_int_equal(req(&r, 0x80, DFS_REQ_GET_DESCRIPTOR, 0x0303, 0x0409, 255, NULL),
+                     DFS_EMU_ACK);
+    assert_int_equal(r.in[0], 10);
+    assert_int_equal(r.in[3], 0);
+    rig_free(&r);
+}
+
 /* upload-never-short on a DfuSe device: the command list is padded too. */
 static void upload_never_short_dfuse(void **state)
 {
@@ -217,6 +278,8 @@ int main(void)
         cmocka_unit_test(qualifier_answered),
         cmocka_unit_test(silent_outside),
         cmocka_unit_test(vendor_no_answer),
+        cmocka_unit_test(stm32l4_busy_stall),
+        cmocka_unit_test(gd32vf103),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
