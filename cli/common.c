@@ -376,8 +376,7 @@ static int feed_all(const struct run_opts *ro, const struct dfs_sink *sink, dfs_
     int lt = r ? dfs_capreader_linktype(r) : -1;
     if (r)
         res->linktype = lt;
-    if (r && dfs_capreader_format(r) == DFS_CAPFMT_PCAP && lt != DFS_LINKTYPE_USB_LINUX &&
-        lt != DFS_LINKTYPE_USB_LINUX_MMAPPED) {
+    if (r && dfs_capreader_format(r) == DFS_CAPFMT_PCAP && !dfs_decoder_reads_linktype(lt)) {
         const char *name = dfs_linktype_name(lt);
         fprintf(stderr,
                 "%s %s: %s: link type %d%s%s%s is not a Linux usbmon capture; dfuscope reads "

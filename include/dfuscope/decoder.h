@@ -116,6 +116,9 @@ DFS_API dfs_result dfs_decoder_new(const struct dfs_options *opt, const struct d
  * findings); DFS_E_LINKTYPE for a link type other than 189/220 (the record is
  * skipped, decoding may go on); DFS_E_ABORTED when a callback asked to stop;
  * DFS_E_NOMEM; DFS_E_STATE after finish or a sticky error. */
+/* Whether the decoder reads records of this link type (usbmon 189 and 220,
+ * USB 2.0 packets 288 and 293-295). */
+DFS_API bool dfs_decoder_reads_linktype(int linktype);
 DFS_API dfs_result dfs_decoder_feed(dfs_decoder *d, const struct dfs_record *rec);
 
 /* The capture went on until `end`: a pcapng file's interface statistics
