@@ -277,7 +277,7 @@ dfs_result dfs_usb2_render_urb(dfs_usb2_render *r, const struct dfs_urb *u)
         drop(h);
         *h = (struct held){.used = true, .id = u->id, .bus = u->bus, .ts = u->ts,
                            .xfer = u->xfer_type, .endpoint = u->endpoint, .devnum = u->devnum,
-                           .has_setup = u->has_setup};
+                           .has_setup = u->has_setup || u->flag_setup == 0};
         memcpy(h->setup, u->setup, 8);
         uint32_t n = u->data_len < MAX_DATA ? u->data_len : MAX_DATA;
         if (n && u->data && (h->data = malloc(n)) != NULL) {
@@ -297,7 +297,7 @@ dfs_result dfs_usb2_render_urb(dfs_usb2_render *r, const struct dfs_urb *u)
     return r->err;
 }
 
-dfs_result dfs_usb2_render_free(dfs_usb2_render *r)
+dfs_result dfs_usb2_render_free(dfs_usb2_render *r, struct dfs_time *last)
 {
     if (!r)
         return DFS_E_INVAL;
@@ -314,6 +314,8 @@ dfs_result dfs_usb2_render_free(dfs_usb2_render *r)
         drop(h);
     }
     dfs_result e = r->err;
+    if (last)
+        *last = r->last;
     free(r);
     return e;
 }

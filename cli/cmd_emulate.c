@@ -15,10 +15,11 @@
 
 /* The options, parsed by hand below: they end at "--", before the
  * command's own, and may come before or after MODEL. */
-enum { OPT_ADDRESS = 256, OPT_BUS, OPT_TRACE, OPT_NAMES };
+enum { OPT_ADDRESS = 256, OPT_BUS, OPT_TRACE, OPT_NAMES, OPT_LINK_TYPE };
 static const struct option longopts[] = {
     {"option", required_argument, NULL, 'o'},
     {"pcap", required_argument, NULL, 'p'},
+    {"link-type", required_argument, NULL, OPT_LINK_TYPE},
     {"address", required_argument, NULL, OPT_ADDRESS},
     {"bus", required_argument, NULL, OPT_BUS},
     {"trace", no_argument, NULL, OPT_TRACE},
@@ -32,14 +33,20 @@ const struct cli_options cmd_emulate_options = {"o:p:lh", longopts};
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: %s emulate MODEL [--option NAME=VALUE]... [--pcap FILE] -- COMMAND [ARGS...]\n"
+            "Usage: %s emulate MODEL [--option NAME=VALUE]... [--pcap FILE [--link-type TYPE]]\n"
+            "         -- COMMAND [ARGS...]\n"
             "  or:  %s emulate --list [--names] [MODEL]\n\n"
             "Run COMMAND with MODEL attached as a USB device that unmodified programs using\n"
             "libusb (dfu-util, lsusb, ...) find and talk to, and exit with COMMAND's status.\n\n"
             "Options:\n"
             "  -o, --option NAME=VALUE  set a model option (repeatable); see --list\n"
-            "  -p, --pcap FILE          write every exchange as a usbmon capture (link type\n"
-            "                           220; pcapng when FILE ends in .pcapng, else pcap)\n"
+            "  -p, --pcap FILE          write every exchange as a capture (pcapng when FILE\n"
+            "                           ends in .pcapng, else pcap)\n"
+            "      --link-type TYPE     what --pcap writes: usbmon (Linux usbmon, link type\n"
+            "                           220; the default) or usb2 (the USB 2.0 packets a\n"
+            "                           hardware analyzer records, link type 288: tokens,\n"
+            "                           data with CRCs, handshakes, NAKs while the device is\n"
+            "                           busy; in pcapng also bus resets)\n"
             "      --address N          device number of the first enumeration (2..127)\n"
             "      --bus N              bus number (1..999, default 1)\n"
             "      --trace              print every usbfs call the command makes\n"
@@ -91,7 +98,7 @@ static bool parse_num(const char *s, unsigned min, unsigned max, unsigned *out)
 int cmd_emulate(int argc, char **argv)
 {
     const char *cmd = "emulate";
-    const char *model_name = NULL, *pcap = NULL;
+    const char *model_name = NULL, *pcap = NULL, *link_type = NULL;
     const char *assignments[MAX_ASSIGNMENTS];
     size_t n_assign = 0;
     unsigned address = 0, bus = 0;
@@ -132,6 +139,7 @@ int cmd_emulate(int argc, char **argv)
         case OPT_NAMES: names = true; break;
         case OPT_TRACE: trace = true; break;
         case 'p': pcap = v; break;
+        case OPT_LINK_TYPE: link_type = v; break;
         case 'o':
             if (n_assign >= MAX_ASSIGNMENTS) {
                 cli_err(cmd, "too many --option");
@@ -150,6 +158,17 @@ int cmd_emulate(int argc, char **argv)
             break;
         }
         }
+    }
+    int pcap_linktype = DFS_LINKTYPE_USB_LINUX_MMAPPED;
+    if (link_type && strcmp(link_type, "usb2") == 0) {
+        pcap_linktype = DFS_LINKTYPE_USB_2_0;
+    } else if (link_type && strcmp(link_type, "usbmon") != 0) {
+        cli_err(cmd, "--link-type is usbmon or usb2, not '%s'", link_type);
+        return EXIT_USAGE;
+    }
+    if (link_type && !pcap) {
+        cli_err(cmd, "--link-type says what --pcap writes: give --pcap FILE too");
+        return EXIT_USAGE;
     }
     if (names && !list) {
         cli_err(cmd, "--names goes with --list");
@@ -194,6 +213,7 @@ int cmd_emulate(int argc, char **argv)
         .assignments = assignments,
         .n_assignments = n_assign,
         .pcap = pcap,
+        .pcap_linktype = pcap_linktype,
         .bus = bus,
         .address = address,
         .trace = trace,

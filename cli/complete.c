@@ -52,6 +52,7 @@ static const struct {
     {"extract", "direction", V_WORD, "download upload"},
     {"run", "suite", V_SUITES, NULL},
     {"emulate", "option", V_MODEL_OPTION, NULL},
+    {"emulate", "link-type", V_WORD, "usbmon usb2"},
     {NULL, "complete", V_WORD, "commands options"},
 };
 

@@ -28,6 +28,7 @@ struct emulate_request {
     const char *const *assignments; /* "NAME=VALUE" model options */
     size_t n_assignments;
     const char *pcap;               /* capture to write, or NULL */
+    int pcap_linktype;              /* its link type: 220 (usbmon) or 288 (USB 2.0 packets) */
     unsigned bus, address;          /* 0: the defaults */
     bool trace;
     char **command;                 /* the command after "--", NULL-terminated */

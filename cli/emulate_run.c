@@ -24,6 +24,7 @@ int emulate_launch(int argc, char **argv, const struct emulate_request *rq)
         .assignments = rq->assignments,
         .n_assignments = rq->n_assignments,
         .pcap_path = rq->pcap,
+        .pcap_linktype = rq->pcap_linktype,
         .bus = (uint16_t)rq->bus,
         .address = (uint8_t)rq->address,
         .trace = rq->trace,

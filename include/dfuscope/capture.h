@@ -140,8 +140,11 @@ DFS_API dfs_result dfs_capwriter_write_usb_event(dfs_capwriter *w, struct dfs_ti
 typedef struct dfs_usb2_render dfs_usb2_render;
 DFS_API dfs_result dfs_usb2_render_new(dfs_capwriter *w, bool pcapng, dfs_usb2_render **out);
 DFS_API dfs_result dfs_usb2_render_urb(dfs_usb2_render *r, const struct dfs_urb *u);
-/* Writes what was submitted and never completed, frees; the writer stays open. */
-DFS_API dfs_result dfs_usb2_render_free(dfs_usb2_render *r);
+/* Writes what was submitted and never completed, frees; the writer stays open.
+ * last (may be NULL): the time stamp of the last packet written, which may be
+ * a little after the last URB's (packets are at least 100 ns apart), for the
+ * end time the writer records. */
+DFS_API dfs_result dfs_usb2_render_free(dfs_usb2_render *r, struct dfs_time *last);
 
 #ifdef __cplusplus
 }

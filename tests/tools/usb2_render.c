@@ -60,7 +60,7 @@ int main(int argc, char **argv)
     while (dfs_capreader_next(in, &rec) == DFS_CAP_RECORD)
         dfs_decoder_feed(d, &rec);
     dfs_decoder_free(d);
-    dfs_result e = dfs_usb2_render_free(c.r);
+    dfs_result e = dfs_usb2_render_free(c.r, NULL);
     if (c.err == DFS_OK)
         c.err = e;
     if (dfs_capwriter_close(w) != DFS_OK && c.err == DFS_OK)
