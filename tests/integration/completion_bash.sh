@@ -133,7 +133,7 @@ expect "$models" dfuscope emulate ""
 expect "stm32g0c1-bootloader" dfuscope emulate st
 expect "$models" dfuscope emulate --pcap x.pcap ""
 expect "" dfuscope emulate dfu11-device ""
-expect "-- --address --bus --help --list --names --option --pcap --trace" \
+expect "-- --address --bus --help --link-type --list --names --option --pcap --trace" \
     dfuscope emulate dfu11-device --pcap x.pcap --
 
 # the model's option names for --option (NAME=), from the model on the line
