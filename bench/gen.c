@@ -1,8 +1,11 @@
 /* Generator of large, realistic usbmon captures for the benchmark.
  *
- *   bench/gen SIZE_MB OUT.pcap|OUT.pcapng
+ *   bench/gen SIZE_MB OUT.pcap|OUT.pcapng [usb2]
  *
- * Writes link type 220 records until the file holds SIZE_MB MiB:
+ * Writes link type 220 records until the file holds SIZE_MB MiB (with
+ * "usb2", the same traffic rendered by dfs_usb2_render as the USB 2.0
+ * packets an analyzer records, link type 288, until the usbmon form would
+ * hold about SIZE_MB MiB; the file is larger):
  *   - bus 1: an STM32 system bootloader (0483:df11, DfuSe) flashed again
  *     and again the way dfu-util does it: enumeration (device,
  *     configuration with three alternate settings and a DFU functional
@@ -33,6 +36,7 @@
 
 struct gen {
     dfs_capwriter *w;
+    dfs_usb2_render *usb2; /* "usb2": the URBs rendered as USB 2.0 packets */
     struct dfs_time now;
     uint64_t written, limit;
     uint32_t rnd;
@@ -61,6 +65,18 @@ static void emit(struct gen *g, struct dfs_urb *u)
 {
     u->urb_ts_sec = g->now.sec;
     u->urb_ts_usec = (int32_t)(g->now.nsec / 1000);
+    u->ts = g->now;
+    if (g->usb2) {
+        if (dfs_usb2_render_urb(g->usb2, u) != DFS_OK) {
+            fprintf(stderr, "gen: write error\n");
+            exit(1);
+        }
+        /* the packets of a transfer take about this much room: a packet
+         * per 64 data bytes, tokens and handshakes, 16 bytes of pcap
+         * header each */
+        g->written += 16 + u->data_len + (u->data_len / 64 + 3) * 3 * 20;
+        return;
+    }
     size_t n = dfs_usbmon_encode(u, DFS_LINKTYPE_USB_LINUX_MMAPPED, DFS_ORDER_HOST, g->rec,
                                  sizeof g->rec);
     if (!n) {
@@ -344,28 +360,33 @@ static void session(struct gen *g)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3 || atof(argv[1]) <= 0) {
-        fprintf(stderr, "usage: %s SIZE_MB OUT.pcap|OUT.pcapng\n", argv[0]);
+    if (argc < 3 || argc > 4 || atof(argv[1]) <= 0 || (argc == 4 && strcmp(argv[3], "usb2"))) {
+        fprintf(stderr, "usage: %s SIZE_MB OUT.pcap|OUT.pcapng [usb2]\n", argv[0]);
         return 2;
     }
+    bool usb2 = argc == 4;
     struct gen g;
     memset(&g, 0, sizeof g);
     g.limit = (uint64_t)(atof(argv[1]) * 1024 * 1024);
     g.rnd = 12345;
     g.dfu_addr = 5;
     char err[300];
-    if (dfs_capwriter_open(argv[2], DFS_LINKTYPE_USB_LINUX_MMAPPED, &g.w, err, sizeof err) !=
-        DFS_OK) {
+    if (dfs_capwriter_open(argv[2], usb2 ? DFS_LINKTYPE_USB_2_0 : DFS_LINKTYPE_USB_LINUX_MMAPPED,
+                           &g.w, err, sizeof err) != DFS_OK) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
+    size_t len = strlen(argv[2]);
+    if (usb2 && dfs_usb2_render_new(g.w, len > 7 && !strcmp(argv[2] + len - 7, ".pcapng"),
+                                    &g.usb2) != DFS_OK)
+        return 1;
     advance(&g, 0);
     unsigned sessions = 0;
     while (g.written < g.limit) {
         session(&g);
         sessions++;
     }
-    if (dfs_capwriter_close(g.w) != DFS_OK) {
+    if ((g.usb2 && dfs_usb2_render_free(g.usb2, NULL) != DFS_OK) || dfs_capwriter_close(g.w) != DFS_OK) {
         fprintf(stderr, "%s: write error\n", argv[2]);
         return 1;
     }

@@ -159,6 +159,7 @@ struct dfs_capreader {
     char *name;
     struct dfs_capreader_options opt;
     enum dfs_capformat format;
+    uint8_t event_code; /* the data of a DFS_RECORD_USB_EVENT record */
     uint8_t *buf;
     size_t cap, start, end;
     uint64_t base;  /* file offset of buf[0] */

@@ -19,6 +19,16 @@ static bool usbmon_plausible(const uint8_t *data, size_t avail, uint32_t caplen)
     return (t == 'S' || t == 'C' || t == 'E') && x <= 3;
 }
 
+/* USB 2.0 packets: a PID byte whose high nibble is the complement of the
+ * low one, and a record no longer than the largest data packet. */
+static bool usb2_plausible(const uint8_t *data, size_t avail, uint32_t caplen)
+{
+    (void)avail;
+    if (caplen < 1 || caplen > 1027)
+        return false;
+    return (data[0] >> 4) == (~data[0] & 0x0F);
+}
+
 static const struct linktype {
     int linktype;
     const char *name;
@@ -38,7 +48,11 @@ static const struct linktype {
     {249, "USBPCAP", 0, NULL},
     {266, "USB_DARWIN", 0, NULL},
     {276, "LINUX_SLL2", 0, NULL},
-    {288, "USB_2_0", 0, NULL},
+    {DFS_LINKTYPE_USB_2_0, "USB_2_0", 1, usb2_plausible},
+    {DFS_LINKTYPE_USB_2_0_LOW_SPEED, "USB_2_0_LOW_SPEED", 1, usb2_plausible},
+    {DFS_LINKTYPE_USB_2_0_FULL_SPEED, "USB_2_0_FULL_SPEED", 1, usb2_plausible},
+    {DFS_LINKTYPE_USB_2_0_HIGH_SPEED, "USB_2_0_HIGH_SPEED", 1, usb2_plausible},
+    {DFS_RECORD_USB_EVENT, "USB bus event (Packetry)", 0, NULL},
 };
 
 static const struct linktype *find(int linktype)

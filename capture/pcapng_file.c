@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "cap_internal.h"
+#include "dfuscope/usb.h"
 
 #define PCAPNG_SHB 0x0A0D0D0Au
 #define PCAPNG_BOM 0x1A2B3C4Du
@@ -385,6 +386,49 @@ static bool read_packet(dfs_capreader *r, struct ng_block *b, struct dfs_record 
     return true;
 }
 
+/* A custom block is a frame of its own in Wireshark, so it takes a frame
+ * number: the packets after it keep Wireshark's numbers. Packetry's bus
+ * events (packetry src/file.rs: Private Enterprise Number 62392, then one
+ * word with the format id 0x3343, its version 0 and the event code, the
+ * interface id and a time stamp in the interface's units) become records of
+ * DFS_RECORD_USB_EVENT holding the event code; other custom blocks are
+ * skipped. */
+#define GSG_PEN 62392u
+#define GSG_EVENT_FORMAT 0x334300u /* the word's upper 24 bits */
+
+static bool read_custom(dfs_capreader *r, struct ng_block *b, struct dfs_record *rec)
+{
+    r->frame = b->frame;
+    struct dfs_cap__cursor *c = &b->body;
+    uint32_t pen = 0, word = 0, ifid = 0;
+    uint64_t ts = 0;
+    if (!dfs_cap__get32(c, &pen) || pen != GSG_PEN)
+        return false;
+    if (!dfs_cap__get32(c, &word) || (word >> 8) != GSG_EVENT_FORMAT)
+        return false;
+    if (!dfs_cap__get32(c, &ifid) || !dfs_cap__get_ts(c, &ts)) {
+        r->damaged++;
+        dfs_cap__warn(r, b->frame, "Packetry event block of %u bytes is too short for its "
+                      "fields; skipped", b->len);
+        return false;
+    }
+    if (ifid >= r->n_ifaces) {
+        r->damaged++;
+        dfs_cap__warn(r, b->frame,
+                      "Packetry event block refers to interface %u, but the section describes "
+                      "%u; skipped", ifid, r->n_ifaces);
+        return false;
+    }
+    r->event_code = (uint8_t)word;
+    rec->frame = b->frame;
+    ng_ts(&r->ifaces[ifid], ts, &rec->ts);
+    rec->linktype = DFS_RECORD_USB_EVENT;
+    rec->order = r->order;
+    rec->caplen = rec->origlen = 1;
+    rec->data = &r->event_code;
+    return true;
+}
+
 /* The block types the reader knows. read: returns true when it filled *rec;
  * NULL: skipped. packet: the block is a frame (numbered, as Wireshark does).
  * Only blocks of these types are trusted when resynchronising. */
@@ -401,8 +445,8 @@ static const struct block_type {
     {PCAPNG_ISB, false, read_isb},
     {PCAPNG_EPB, true, read_packet},
     {PCAPNG_DSB, false, NULL},
-    {PCAPNG_CB, false, NULL},
-    {PCAPNG_DCB, false, NULL},
+    {PCAPNG_CB, true, read_custom},
+    {PCAPNG_DCB, true, read_custom},
 };
 
 static const struct block_type *block_type(uint32_t type)

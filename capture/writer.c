@@ -172,6 +172,24 @@ dfs_result dfs_capwriter_write(dfs_capwriter *w, struct dfs_time ts, const uint8
     return w->failed ? DFS_E_IO : DFS_OK;
 }
 
+dfs_result dfs_capwriter_write_usb_event(dfs_capwriter *w, struct dfs_time ts, uint8_t code)
+{
+    if (!w)
+        return DFS_E_INVAL;
+    if (w->format == DFS_CAPFMT_PCAP)
+        return w->failed ? DFS_E_IO : DFS_OK;
+    uint64_t t = (uint64_t)ts.sec * 1000000000ull + ts.nsec;
+    put32(w, 0x40000BADu); /* custom block, not to be copied */
+    put32(w, 32);
+    put32(w, 62392);                     /* Great Scott Gadgets' PEN */
+    put32(w, 0x33430000u | code);        /* format id, version 0, event code */
+    put32(w, 0);                         /* interface */
+    put32(w, (uint32_t)(t >> 32));
+    put32(w, (uint32_t)t);
+    put32(w, 32);
+    return w->failed ? DFS_E_IO : DFS_OK;
+}
+
 dfs_result dfs_capwriter_flush(dfs_capwriter *w)
 {
     if (!w)

@@ -39,7 +39,8 @@ const struct cli_options cmd_emulate_options = {"o:p:lh", longopts};
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: %s emulate MODEL [--option NAME=VALUE]... [--pcap FILE] -- COMMAND [ARGS...]\n"
+            "Usage: %s emulate MODEL [--option NAME=VALUE]... [--pcap FILE [--link-type TYPE]]\n"
+            "                     -- COMMAND [ARGS...]\n"
             "  or:  %s emulate --from-capture FILE [--device ID] [--strict] -- COMMAND [ARGS...]\n"
             "  or:  %s emulate --list [--names] [MODEL]\n\n"
             "Run COMMAND with MODEL attached as a USB device that unmodified programs using\n"
@@ -54,10 +55,12 @@ static void usage(FILE *f)
             "  -o, --option NAME=VALUE  set a model option (repeatable); see --list\n"
             "  -p, --pcap FILE          write every exchange as a capture (pcapng when FILE\n"
             "                           ends in .pcapng, else pcap)\n"
-            "      --link-type usbmon|usbpcap|darwin\n"
-            "                           with --pcap: the capture's format: Linux usbmon\n"
-            "                           (link type 220, the default), Windows USBPcap (249)\n"
-            "                           or macOS USB_DARWIN (266)\n"
+            "      --link-type TYPE     what --pcap writes: usbmon (Linux usbmon, link type\n"
+            "                           220; the default), usbpcap (Windows USBPcap, 249),\n"
+            "                           darwin (macOS USB_DARWIN, 266) or usb2 (the USB 2.0\n"
+            "                           packets a hardware analyzer records, 288: tokens,\n"
+            "                           data with CRCs, handshakes, NAKs while the device is\n"
+            "                           busy; in pcapng also bus resets)\n"
             "      --address N          device number of the first enumeration (2..127)\n"
             "      --bus N              bus number (1..999, default 1)\n"
             "      --trace              print every usbfs call the command makes\n"
@@ -210,9 +213,10 @@ int cmd_emulate(int argc, char **argv)
             linktype = strcmp(v, "usbmon") == 0    ? DFS_LINKTYPE_USB_LINUX_MMAPPED
                        : strcmp(v, "usbpcap") == 0 ? DFS_LINKTYPE_USBPCAP
                        : strcmp(v, "darwin") == 0  ? DFS_LINKTYPE_USB_DARWIN
+                       : strcmp(v, "usb2") == 0    ? DFS_LINKTYPE_USB_2_0
                                                    : -1;
             if (linktype < 0) {
-                cli_err(cmd, "--link-type takes usbmon, usbpcap or darwin, not '%s'", v);
+                cli_err(cmd, "--link-type takes usbmon, usbpcap, darwin or usb2, not '%s'", v);
                 return EXIT_USAGE;
             }
             break;

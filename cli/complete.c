@@ -53,7 +53,7 @@ static const struct {
     {"run", "suite", V_SUITES, NULL},
     {"emulate", "option", V_MODEL_OPTION, NULL},
     {"emulate", "from-capture", V_FILE, NULL},
-    {"emulate", "link-type", V_WORD, "usbmon usbpcap darwin"},
+    {"emulate", "link-type", V_WORD, "usbmon usbpcap darwin usb2"},
     {NULL, "complete", V_WORD, "commands options"},
 };
 

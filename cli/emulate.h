@@ -28,7 +28,7 @@ struct emulate_request {
     const char *const *assignments; /* "NAME=VALUE" model options */
     size_t n_assignments;
     const char *pcap;               /* capture to write, or NULL */
-    int linktype;                   /* its link type: 0 (220), 249 or 266 */
+    int linktype;                   /* its link type: 0 (220), 249, 266 or 288 */
     unsigned bus, address;          /* 0: the defaults */
     bool trace;
     char **command;                 /* the command after "--", NULL-terminated */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dfu_layer.h"
+#include "dfuscope/decoder.h"
 #include "link.h"
 
 /* ---- lifecycle ------------------------------------------------------------ */
@@ -194,3 +195,5 @@ dfs_result dfs_decoder_device_string(const dfs_decoder *d, uint32_t device, uint
     *len = n;
     return DFS_OK;
 }
+
+bool dfs_decoder_reads_linktype(int linktype) { return dfs__link_find(linktype, NULL) != NULL; }

@@ -4,6 +4,7 @@
  * severity, group and title; docs/findings/<id>.md has its page. The rules
  * decide and pass the values; a writer changes the wording here only. */
 #include <stdio.h>
+#include <string.h>
 
 #include "finding_text.h"
 
@@ -116,6 +117,13 @@ static void comeback_words(const struct dfs__comeback *cb, char *buf, size_t siz
                  "It did not come back within the capture, which ends %.1f s after the "
                  "failure",
                  cb->after);
+    }
+    if (cb->bus_event_frame) {
+        size_t n = strlen(buf);
+        dfs__appendf(buf, size, n, ". The %s at frame %llu proves it left: the analyzer "
+                     "recorded it on the wire",
+                     cb->bus_event == DFS_USB_EVENT_VBUS_INVALID ? "loss of VBUS" : "bus reset",
+                     (unsigned long long)cb->bus_event_frame);
     }
 }
 

@@ -106,6 +106,11 @@ struct dfs__comeback {
     double after, last;
     bool end_extends;  /* the capture's end time is after its last record */
     bool stayed_away;  /* long enough to say it did not come back */
+    /* a packet-level capture's bus event after the failure that proves the
+     * device left: its frame and code (DFS_USB_EVENT_BUS_RESET or
+     * _VBUS_INVALID), or 0 */
+    uint64_t bus_event_frame;
+    int bus_event;
 };
 void dfs__say_device_lost(dfs_decoder *d, const struct dfs__device *dev,
                           const struct dfs__frames *fr, const struct dfs__lost *l,

@@ -2,13 +2,25 @@
 #include <string.h>
 
 #include "link.h"
+#include "usbll.h"
 
 static const struct dfs__link links[] = {
-    {DFS_LINKTYPE_USB_LINUX, "usbmon (48-byte header)", dfs__usbmon_feed, 0, NULL},
-    {DFS_LINKTYPE_USB_LINUX_MMAPPED, "usbmon (64-byte header)", dfs__usbmon_feed, 0, NULL},
+    {DFS_LINKTYPE_USB_LINUX, "usbmon (48-byte header)", dfs__usbmon_feed, 0, NULL, NULL},
+    {DFS_LINKTYPE_USB_LINUX_MMAPPED, "usbmon (64-byte header)", dfs__usbmon_feed, 0, NULL, NULL},
     {DFS_LINKTYPE_USBPCAP, "USBPcap", dfs__usbpcap_feed,
-     sizeof(struct dfs__usbpcap_state), NULL},
-    {DFS_LINKTYPE_USB_DARWIN, "USB_DARWIN", dfs__darwin_feed, 0, NULL},
+     sizeof(struct dfs__usbpcap_state), NULL, NULL},
+    {DFS_LINKTYPE_USB_DARWIN, "USB_DARWIN", dfs__darwin_feed, 0, NULL, NULL},
+    {DFS_LINKTYPE_USB_2_0, "USB 2.0 packets", dfs__usbll_feed, sizeof(struct dfs__usbll_state),
+     dfs__usbll_finish, dfs__usbll_release},
+    /* rows without a state size share the state of the first row with the
+     * same parser: packets of every speed and the bus events are one bus */
+    {DFS_LINKTYPE_USB_2_0_LOW_SPEED, "USB 2.0 packets, low speed", dfs__usbll_feed, 0, NULL,
+     NULL},
+    {DFS_LINKTYPE_USB_2_0_FULL_SPEED, "USB 2.0 packets, full speed", dfs__usbll_feed, 0, NULL,
+     NULL},
+    {DFS_LINKTYPE_USB_2_0_HIGH_SPEED, "USB 2.0 packets, high speed", dfs__usbll_feed, 0, NULL,
+     NULL},
+    {DFS_RECORD_USB_EVENT, "USB 2.0 bus events", dfs__usbll_feed, 0, NULL, NULL},
 };
 
 #define N_LINKS (sizeof links / sizeof links[0])
@@ -30,17 +42,16 @@ bool dfs_decoder_reads_linktype(int linktype)
     return dfs__link_find(linktype, NULL) != NULL;
 }
 
-static size_t state_size(size_t i)
-{
-    return links[i].state_size;
-}
-
 dfs_result dfs__links_init(dfs_decoder *d)
 {
     for (size_t i = 0; i < N_LINKS; i++) {
-        if (!state_size(i))
+        if (!links[i].state_size) {
+            for (size_t k = 0; k < i; k++)
+                if (links[k].feed == links[i].feed && links[k].state_size)
+                    d->link_state[i] = d->link_state[k];
             continue;
-        d->link_state[i] = dfs__calloc(d, 1, state_size(i));
+        }
+        d->link_state[i] = dfs__calloc(d, 1, links[i].state_size);
         if (!d->link_state[i])
             return DFS_E_NOMEM;
     }
@@ -50,13 +61,22 @@ dfs_result dfs__links_init(dfs_decoder *d)
 void dfs__links_reset(dfs_decoder *d)
 {
     for (size_t i = 0; i < N_LINKS; i++)
-        if (d->link_state[i])
-            memset(d->link_state[i], 0, state_size(i));
+        if (d->link_state[i] && links[i].state_size) {
+            if (links[i].release)
+                links[i].release(d, d->link_state[i]);
+            memset(d->link_state[i], 0, links[i].state_size);
+        }
 }
 
 void dfs__links_free(dfs_decoder *d)
 {
     for (size_t i = 0; i < N_LINKS; i++) {
+        if (!links[i].state_size) {
+            d->link_state[i] = NULL; /* shared: freed with its own row */
+            continue;
+        }
+        if (d->link_state[i] && links[i].release)
+            links[i].release(d, d->link_state[i]);
         dfs__free(d, d->link_state[i]);
         d->link_state[i] = NULL;
     }
@@ -79,4 +99,10 @@ void dfs__links_finish(dfs_decoder *d)
     for (size_t i = 0; i < N_LINKS && !d->error; i++)
         if (links[i].finish)
             links[i].finish(d, d->link_state[i]);
+}
+
+void *dfs__link_state(dfs_decoder *d, int linktype)
+{
+    size_t i;
+    return dfs__link_find(linktype, &i) ? d->link_state[i] : NULL;
 }

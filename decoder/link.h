@@ -22,10 +22,14 @@ struct dfs__link {
      * error: decoding goes on with the next one. */
     void (*feed)(dfs_decoder *d, void *state, const struct dfs_record *rec);
     /* What a parser keeps between records: a flat, fixed-size struct, zeroed
-     * when the decoder is created and reset (0: none; state is NULL). */
+     * when the decoder is created and reset (0: none, or the state of the
+     * first row with the same feed function when there is one; else state
+     * is NULL). */
     size_t state_size;
     /* End of capture: report what is left half done (NULL: nothing to do). */
     void (*finish)(dfs_decoder *d, void *state);
+    /* Free what the state points to, before a reset or free (NULL: nothing). */
+    void (*release)(dfs_decoder *d, void *state);
 };
 
 /* The parser of a link type, or NULL when the decoder does not read it. */
@@ -37,6 +41,8 @@ void dfs__links_free(dfs_decoder *d);
 /* Feed one record to the parser of its link type: DFS_E_LINKTYPE when
  * there is none (the record is counted as skipped). */
 dfs_result dfs__links_feed(dfs_decoder *d, const struct dfs_record *rec);
+/* The state of the parser of a link type (NULL: none). */
+void *dfs__link_state(dfs_decoder *d, int linktype);
 /* End of capture: each parser's finish. */
 void dfs__links_finish(dfs_decoder *d);
 

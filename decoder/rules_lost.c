@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "finding_text.h"
+#include "link.h"
 #include "rules.h"
+#include "usbll.h"
 
 bool dfs__lost_pending(const struct dfs__dfu_dev *dd)
 {
@@ -97,6 +99,12 @@ static void lost_report(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu
         cb.last = (double)dfs__time_diff_us(d->cur_ts, l->fail_ts) / 1e6;
         cb.end_extends = dfs__end_extends(d);
     }
+    /* a packet-level capture may have recorded the reset itself */
+    cb.bus_event_frame =
+        dfs__usbll_bus_event_after(dfs__link_state(d, DFS_LINKTYPE_USB_2_0), l->fail_frame,
+                                   back ? back->first_frame : UINT64_MAX, &cb.bus_event);
+    if (cb.bus_event_frame)
+        dfs__frames_add(&fr, cb.bus_event_frame);
     /* the device stayed away long enough to say it did not come back */
     cb.stayed_away = !back && cb.after >= 2.0 && dfs__end_extends(d);
     if (l->kind == DFS__LOST_OB)

@@ -125,6 +125,27 @@ DFS_API dfs_result dfs_capwriter_close(dfs_capwriter *w);
  * then closed without the block). */
 DFS_API dfs_result dfs_capwriter_close_end(dfs_capwriter *w, const struct dfs_capture_end *end);
 
+/* Write a bus event (enum dfs_usb_event) of a packet-level capture as
+ * Packetry writes it: a pcapng custom block (Private Enterprise Number 62392,
+ * format 0x3343) that Packetry, dfuscope and Wireshark read as a frame of its
+ * own. Classic pcap has no place for it: nothing is written. */
+DFS_API dfs_result dfs_capwriter_write_usb_event(dfs_capwriter *w, struct dfs_time ts,
+                                                 uint8_t code);
+
+/* ---- packet-level rendering ------------------------------------------------ */
+/* URB events (as usbmon gives them) rendered as the USB 2.0 packets an
+ * analyzer would record on the wire, written to a writer opened with link
+ * type 288 (capture/usb2_render.c says how each transfer looks). pcapng: the
+ * writer's format is pcapng, so bus resets are written as events. */
+typedef struct dfs_usb2_render dfs_usb2_render;
+DFS_API dfs_result dfs_usb2_render_new(dfs_capwriter *w, bool pcapng, dfs_usb2_render **out);
+DFS_API dfs_result dfs_usb2_render_urb(dfs_usb2_render *r, const struct dfs_urb *u);
+/* Writes what was submitted and never completed, frees; the writer stays open.
+ * last (may be NULL): the time stamp of the last packet written, which may be
+ * a little after the last URB's (packets are at least 100 ns apart), for the
+ * end time the writer records. */
+DFS_API dfs_result dfs_usb2_render_free(dfs_usb2_render *r, struct dfs_time *last);
+
 #ifdef __cplusplus
 }
 #endif

@@ -49,6 +49,10 @@ enum dfs_group {
       "Transfers submitted but never completed in the capture")                                \
     X(CAPTURE_LIMIT, "capture.limit-reached", WARNING, COMMENT,                                \
       "A decoder limit was reached; some state was dropped")                                   \
+    X(CAPTURE_BAD_PACKET, "capture.bad-packet", WARNING, MALFORMED,                            \
+      "USB packet with a bad PID, length or CRC")                                              \
+    X(CAPTURE_HALF_TRANSACTION, "capture.half-transaction", NOTE, SEQUENCE,                    \
+      "USB packet outside a complete transaction")                                             \
     /* USB level */                                                                            \
     X(USB_DEVICE_DISCONNECTED, "usb.device-disconnected", NOTE, SEQUENCE,                      \
       "Device left the bus")                                                                   \

@@ -14,6 +14,33 @@ extern "C" {
 /* usbmon link types (tcpdump.org link-layer header types) */
 #define DFS_LINKTYPE_USB_LINUX 189         /* 48-byte usbmon header */
 #define DFS_LINKTYPE_USB_LINUX_MMAPPED 220 /* 64-byte usbmon header */
+/* packet-level USB 2.0 captures (hardware analyzers): one packet per record
+ * from its PID byte on; the speed in the link type, or unknown (288) */
+#define DFS_LINKTYPE_USB_2_0 288
+#define DFS_LINKTYPE_USB_2_0_LOW_SPEED 293
+#define DFS_LINKTYPE_USB_2_0_FULL_SPEED 294
+#define DFS_LINKTYPE_USB_2_0_HIGH_SPEED 295
+/* Not a link type: a bus event of a packet-level capture (Packetry's pcapng
+ * event blocks), which the capture reader hands on as a record of its own
+ * holding one byte, the event code (enum dfs_usb_event). Frame numbers and
+ * time stamps are the block's. */
+#define DFS_RECORD_USB_EVENT 0x10120
+enum dfs_usb_event {
+    DFS_USB_EVENT_CAPTURE_STOP = 1,      /* 1-3: requested, buffer full, error */
+    DFS_USB_EVENT_CAPTURE_START_HS = 4,  /* 4-7: high, full, low, automatic speed */
+    DFS_USB_EVENT_SPEED_HS = 8,          /* 8-11: speed changed to high, full, low, auto */
+    DFS_USB_EVENT_LINE_SE0 = 12,         /* 12-20: line states */
+    DFS_USB_EVENT_VBUS_INVALID = 21,
+    DFS_USB_EVENT_VBUS_VALID = 22,
+    DFS_USB_EVENT_LS_ATTACH = 23,
+    DFS_USB_EVENT_FS_ATTACH = 24,
+    DFS_USB_EVENT_BUS_RESET = 25,
+    DFS_USB_EVENT_DEVICE_CHIRP = 26,
+    DFS_USB_EVENT_HOST_CHIRP = 27,
+    DFS_USB_EVENT_SUSPEND = 28,
+    DFS_USB_EVENT_RESUME = 29,
+    DFS_USB_EVENT_LS_KEEPALIVE = 30,
+};
 #define DFS_USBMON_HDR_LEN 48
 #define DFS_USBMON_MMAPPED_HDR_LEN 64
 #define DFS_USBMON_ISODESC_LEN 16
@@ -137,6 +164,12 @@ enum dfs_linux_errno {
 #undef DFS_ERRNO_ENUM
 };
 
+/* The CRCs of USB 2.0 packets (section 8.3.5): CRC5 over the low nbits bits
+ * of a token (11: address and endpoint, or a SOF's frame number; 19 for a
+ * SPLIT), as it is sent in the token's top 5 bits; CRC16 over a data
+ * packet's data bytes, sent low byte first after them. */
+DFS_API uint8_t dfs_usb_crc5(uint32_t bits, unsigned nbits);
+DFS_API uint16_t dfs_usb_crc16(const uint8_t *p, size_t n);
 /* Name of a standard request ("GET_DESCRIPTOR"), or NULL. */
 DFS_API const char *dfs_std_request_name(uint8_t bRequest);
 /* Name of a descriptor type ("CONFIGURATION"), or NULL. */

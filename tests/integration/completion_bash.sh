@@ -138,7 +138,7 @@ expect "-- --address --bus --device --from-capture --help --link-type --list --n
 # --from-capture takes a capture file
 expect "cap.pcap" dfuscope emulate --from-capture c
 # the capture formats for --link-type
-expect "usbmon usbpcap" dfuscope emulate dfu11-device --pcap x.pcap --link-type usb
+expect "usb2 usbmon usbpcap" dfuscope emulate dfu11-device --pcap x.pcap --link-type usb
 expect "darwin" dfuscope emulate dfu11-device --pcap x.pcap --link-type d
 
 # the model's option names for --option (NAME=), from the model on the line

@@ -38,6 +38,10 @@ def usage_errors(tmp):
         ([d, "emulate", "dfu11-device"], "no command"),
         ([d, "emulate", "dfu11-device", "--address", "1", "--", "true"], "--address"),
         ([d, "emulate", "dfu11-device", "--frobnicate", "--", "true"], "unknown option"),
+        ([d, "emulate", "dfu11-device", "--pcap", "x.pcap", "--link-type", "usbpcapx", "--",
+          "true"], "--link-type is usbmon or usb2, not 'usbpcapx'"),
+        ([d, "emulate", "dfu11-device", "--link-type", "usb2", "--", "true"],
+         "give --pcap FILE too"),
     ]
     for args, message in cases:
         r = subprocess.run(args, capture_output=True, text=True, timeout=60)
@@ -224,6 +228,33 @@ def record_any_tool(tmp):
     assert open(cap, "rb").read(4) == bytes.fromhex("4d3cb2a1"), "nanosecond pcap"
 
 
+def cubeprog_usb2(tmp):
+    """The option-byte session with the device coming back, recorded as
+    usbmon and as USB 2.0 packets (--link-type usb2): the same findings, and
+    in the packet capture the reset is proven by the bus reset event."""
+    mon, pk = os.path.join(tmp, "mon.pcapng"), os.path.join(tmp, "usb2.pcapng")
+    assert cubeprog(options=["after-ob-reset=dfu"], pcap=mon).returncode == 0
+    r = emulate("stm32g0c1-bootloader",
+                [host("dfs-host-cubeprog"), "--verbose", "--reconnect-timeout", "2000"],
+                options=["after-ob-reset=dfu"], pcap=pk, extra=["--link-type", "usb2"])
+    assert r.returncode == 0, r.stdout + r.stderr
+    with open(pk, "rb") as f:
+        head = f.read(256)
+    shb_len = int.from_bytes(head[4:8], "little")
+    assert head[:4] == bytes.fromhex("0a0d0d0a"), head[:4]
+    assert int.from_bytes(head[shb_len + 8:shb_len + 10], "little") == 288, head  # the IDB's
+
+    def findings(path):
+        js = json.loads(subprocess.run([emu.dfuscope(), "diagnose", "--json", path],
+                                       capture_output=True, text=True).stdout)
+        return js["findings"]
+    fa, fb = findings(mon), findings(pk)
+    assert [(f["id"], f["severity"]) for f in fa] == [(f["id"], f["severity"]) for f in fb], (
+        fa, fb)
+    ob = [f for f in fb if f["id"] == "dfuse.option-bytes-reset"]
+    assert ob and "The bus reset at frame" in ob[0]["explanation"], ob
+
+
 def trace(tmp):
     r = emulate("dfu11-device", ["dfu-util", "-l"], extra=["--trace"])
     assert r.returncode == 0
@@ -236,7 +267,7 @@ def main():
     emu.run_checks([list_models, usage_errors, exit_status, dfu_util_list, dfu_util_not_readable,
                     dfu_util_force, lsusb_seed_block, dfuse_roundtrip, dfu11_roundtrip,
                     cubeprog_seed, cubeprog_device_returns, cubeprog_rejected,
-                    getstatus_stall_in_capture, record_any_tool, trace])
+                    getstatus_stall_in_capture, record_any_tool, cubeprog_usb2, trace])
 
 
 if __name__ == "__main__":

@@ -1079,6 +1079,38 @@ static void sc_capture_bad_header(struct sess *s, struct expect *e)
     WANT(e, "capture.bad-header", f, f);
 }
 
+/* One packet of a packet-level USB 2.0 capture (link type 288). */
+static uint64_t feed_packet(struct sess *s, const uint8_t *p, uint32_t n)
+{
+    struct dfs_record r = {.frame = ++s->frame, .ts = s->now, .linktype = DFS_LINKTYPE_USB_2_0,
+                           .caplen = n, .origlen = n, .data = p};
+    assert_int_equal(dfs_decoder_feed(s->d, &r), DFS_OK);
+    return r.frame;
+}
+
+/* Frame 4 of Packetry's bad-crcs capture: an IN token to 7.1 whose CRC5 is
+ * 0x1B where 0x19 is due (Wireshark: "Wrong CRC [should be 0x0019]"). */
+static void sc_capture_bad_packet(struct sess *s, struct expect *e)
+{
+    sess_init(s, 1, 6);
+    static const uint8_t in_bad_crc[3] = {0x69, 0xB7, 0xDB};
+    uint64_t f = feed_packet(s, in_bad_crc, 3);
+    sess_finish(s);
+    WANT(e, "capture.bad-packet", f, f);
+}
+
+/* An ACK with no token before it, then an IN token nothing answers. */
+static void sc_capture_half_transaction(struct sess *s, struct expect *e)
+{
+    sess_init(s, 1, 6);
+    static const uint8_t ack[1] = {0xD2}, in_7_1[3] = {0x69, 0x87, 0xD8};
+    uint64_t f = feed_packet(s, ack, 1);
+    uint64_t g = feed_packet(s, in_7_1, 3);
+    sess_finish(s);
+    WANT(e, "capture.half-transaction", f, f);
+    WANT(e, "capture.half-transaction", g, g);
+}
+
 static void sc_urb_id_reused(struct sess *s, struct expect *e)
 {
     sess_init(s, 1, 6);
@@ -1197,6 +1229,8 @@ static const struct scenario scenarios[] = {
     {"capture.starts-mid-transfer", sc_starts_mid_transfer},
     {"capture.urb-never-completed", sc_urb_never_completed},
     {"capture.limit-reached", sc_limit_reached},
+    {"capture.bad-packet", sc_capture_bad_packet},
+    {"capture.half-transaction", sc_capture_half_transaction},
 };
 
 static void run_scenario(void **state)

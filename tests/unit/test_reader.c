@@ -558,7 +558,8 @@ static void pcapng_time_resolutions_and_offset(void **state)
 }
 
 /* EPB data padded to 32 bits and followed by options; SPB; OPB; blocks of
- * other types in between are skipped without a word. */
+ * other types in between are skipped without a word (a custom block takes a
+ * frame number, as Wireshark shows it as a frame). */
 static void pcapng_packet_block_kinds(void **state)
 {
     (void)state;
@@ -586,7 +587,8 @@ static void pcapng_packet_block_kinds(void **state)
         struct got g;
         read_all(&o, &g);
         assert_int_equal(g.n, 4);
-        assert_int_equal(g.rec[0].frame, 1);
+        /* the custom block is a frame of its own, as in Wireshark */
+        assert_int_equal(g.rec[0].frame, 2);
         assert_int_equal(g.rec[0].caplen, 65);
         assert_int_equal(g.rec[0].origlen, 164);
         assert_int_equal(g.data[0][64], 0x5a);
@@ -594,14 +596,14 @@ static void pcapng_packet_block_kinds(void **state)
         assert_int_equal(g.rec[0].ts.nsec, 1);
         assert_urb_id(&g.rec[0], 0x51);
         /* SPB: no time stamp, interface 0 */
-        assert_int_equal(g.rec[1].frame, 2);
+        assert_int_equal(g.rec[1].frame, 3);
         assert_int_equal(g.rec[1].caplen, 64);
         assert_int_equal(g.rec[1].origlen, 64);
         assert_int_equal(g.rec[1].linktype, DFS_LINKTYPE_USB_LINUX_MMAPPED);
         assert_true(g.rec[1].ts.sec == 0 && g.rec[1].ts.nsec == 0);
         assert_urb_id(&g.rec[1], 0x52);
         /* OPB */
-        assert_int_equal(g.rec[2].frame, 3);
+        assert_int_equal(g.rec[2].frame, 4);
         assert_true(g.rec[2].ts.sec == 2);
         assert_int_equal(g.rec[2].ts.nsec, 2);
         assert_urb_id(&g.rec[2], 0x53);

@@ -1,0 +1,192 @@
+/* The packet-level USB 2.0 parser (decoder/usbll.c, usbll_ctl.c) on packets
+ * written by hand: the CRCs against worked examples that are not this
+ * code's (Packetry's decodes of its test captures; a zero-length data
+ * packet's CRC16 is 0x0000), each kind of bad packet as a finding naming
+ * its frame with decoding going on after it, and a control transfer
+ * rebuilt through NAKs, a retried data packet and a STALL. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dfuscope/decoder.h"
+#include "dfuscope/usb.h"
+
+struct got {
+    char findings[16][1200];
+    uint64_t finding_frames[16];
+    int n_findings;
+    struct dfs_control ctl[8];
+    uint8_t ctl_data[8][64];
+    int n_ctl;
+};
+
+static int on_finding(void *u, const struct dfs_finding *f)
+{
+    struct got *g = u;
+    if (g->n_findings < 16) {
+        snprintf(g->findings[g->n_findings], sizeof g->findings[0], "%s %s", f->id,
+                 f->explanation);
+        g->finding_frames[g->n_findings++] = f->frame;
+    }
+    return 0;
+}
+
+static int on_control(void *u, const struct dfs_control *c)
+{
+    struct got *g = u;
+    if (g->n_ctl < 8) {
+        g->ctl[g->n_ctl] = *c;
+        if (c->data_len && c->data_len <= 64)
+            memcpy(g->ctl_data[g->n_ctl], c->data, c->data_len);
+        g->n_ctl++;
+    }
+    return 0;
+}
+
+struct feed {
+    dfs_decoder *d;
+    struct got g;
+    uint64_t frame;
+};
+
+static void start(struct feed *f)
+{
+    memset(f, 0, sizeof *f);
+    struct dfs_options o;
+    dfs_options_init(&o);
+    struct dfs_sink s = {.user = &f->g, .on_finding = on_finding, .on_control = on_control};
+    assert_int_equal(dfs_decoder_new(&o, &s, &f->d), DFS_OK);
+}
+
+static uint64_t pkt(struct feed *f, const uint8_t *p, uint32_t n, uint32_t origlen)
+{
+    struct dfs_record r = {.frame = ++f->frame, .ts = {1700000000, (uint32_t)f->frame * 1000},
+                           .linktype = DFS_LINKTYPE_USB_2_0_FULL_SPEED, .caplen = n,
+                           .origlen = origlen ? origlen : n, .data = p};
+    assert_int_equal(dfs_decoder_feed(f->d, &r), DFS_OK);
+    return r.frame;
+}
+
+#define P(f, ...)                                                                             \
+    do {                                                                                      \
+        static const uint8_t b_[] = {__VA_ARGS__};                                            \
+        pkt(f, b_, sizeof b_, 0);                                                             \
+    } while (0)
+
+static void finish(struct feed *f)
+{
+    assert_int_equal(dfs_decoder_finish(f->d), DFS_OK);
+    dfs_decoder_free(f->d);
+}
+
+/* Packetry's hackrf capture: "SETUP packet on 11.0, CRC 04", "DATA0 packet
+ * with CRC F4E0 and 8 data bytes: [80, 06, 00, 01, 00, 00, 12, 00]",
+ * "DATA1 packet with CRC 8CA8 and 18 data bytes: [12, 01, ...]". */
+static void crcs(void **state)
+{
+    (void)state;
+    assert_int_equal(dfs_usb_crc5(11, 11), 0x04);
+    static const uint8_t setup[8] = {0x80, 0x06, 0x00, 0x01, 0x00, 0x00, 0x12, 0x00};
+    assert_int_equal(dfs_usb_crc16(setup, 8), 0xF4E0);
+    static const uint8_t dev[18] = {0x12, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x40, 0xC9,
+                                    0x1F, 0x0C, 0x00, 0x00, 0x01, 0x01, 0x02, 0x03, 0x01};
+    assert_int_equal(dfs_usb_crc16(dev, 18), 0x8CA8);
+    assert_int_equal(dfs_usb_crc16(NULL, 0), 0x0000);
+    /* split-enum: "SPLIT packet ... hub 12 port 2" is 78 0C 82 C8 (CRC5 0x19 over 19 bits) */
+    assert_int_equal(dfs_usb_crc5(0x820C & 0x7FFFF, 19) , 0x19);
+}
+
+/* A GET_DESCRIPTOR(DEVICE, 18) to device 11 as on the wire, with a NAK
+ * and a retried DATA1 (the host's ACK lost): one control transfer with the
+ * 18 bytes once. */
+static void control_with_naks_and_retry(void **state)
+{
+    (void)state;
+    struct feed f;
+    start(&f);
+    P(&f, 0x2D, 0x0B, 0x20);                                        /* SETUP 11.0 */
+    P(&f, 0xC3, 0x80, 0x06, 0x00, 0x01, 0x00, 0x00, 0x12, 0x00, 0xE0, 0xF4);
+    P(&f, 0xD2);                                                    /* ACK */
+    P(&f, 0x69, 0x0B, 0x20);                                        /* IN */
+    P(&f, 0x5A);                                                    /* NAK */
+    for (int k = 0; k < 2; k++) { /* DATA1 twice: the second is a retry */
+        P(&f, 0x69, 0x0B, 0x20);
+        P(&f, 0x4B, 0x12, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x40, 0xC9, 0x1F, 0x0C, 0x00,
+          0x00, 0x01, 0x01, 0x02, 0x03, 0x01, 0xA8, 0x8C);
+        P(&f, 0xD2);
+    }
+    P(&f, 0xE1, 0x0B, 0x20);                                        /* status: OUT */
+    P(&f, 0x4B, 0x00, 0x00);                                        /* DATA1, no data */
+    P(&f, 0xD2);
+    finish(&f);
+    assert_int_equal(f.g.n_findings, 0);
+    assert_int_equal(f.g.n_ctl, 1);
+    const struct dfs_control *c = &f.g.ctl[0];
+    assert_int_equal(c->end, DFS_CTL_COMPLETED);
+    assert_int_equal(c->status, 0);
+    assert_int_equal(c->devnum, 11);
+    assert_int_equal(c->setup.wLength, 18);
+    assert_int_equal(c->data_len, 18);
+    assert_int_equal(f.g.ctl_data[0][8], 0xC9);
+    assert_int_equal(c->submit_frame, 1);
+    assert_int_equal(c->complete_frame, 14);
+}
+
+/* Every kind of bad packet: a finding with its frame; the transfer after
+ * them still decodes, and a STALL ends it. */
+static void bad_packets_then_stall(void **state)
+{
+    (void)state;
+    struct feed f;
+    start(&f);
+    P(&f, 0x69, 0xB7, 0xDB);                   /* 1: CRC5 0x1B where 0x19 is due */
+    P(&f, 0x4B, 0x01, 0x02, 0x00, 0x00);       /* 2: CRC16 0x0000, not 0x1E7E */
+    P(&f, 0xFF);                               /* 3: check bits wrong */
+    P(&f, 0x69, 0x0B);                         /* 4: a token of 2 bytes */
+    static const uint8_t cut[3] = {0x69, 0x0B, 0x20};
+    pkt(&f, cut, 2, 3);                        /* 5: captured short */
+    P(&f, 0xD2);                               /* 6: ACK without a token */
+    P(&f, 0x2D, 0x0B, 0x20);                   /* 7-9: SETUP of a DFU GETSTATUS */
+    P(&f, 0xC3, 0xA1, 0x03, 0x00, 0x00, 0x00, 0x00, 0x06, 0x00, 0x44, 0xE0);
+    P(&f, 0xD2);
+    P(&f, 0x69, 0x0B, 0x20);                   /* 10-11: IN, STALL */
+    P(&f, 0x1E);
+    finish(&f);
+    static const char *const want[] = {
+        "capture.bad-packet frame 1: IN packet with CRC5 0x1B where 0x19 is due; record skipped",
+        "capture.bad-packet frame 2: DATA1 packet of 2 data bytes with CRC16 0x0000 where "
+        "0x1E7E is due; record skipped",
+        "capture.bad-packet frame 3: PID byte 0xFF is no USB 2.0 PID (its check bits are wrong); "
+        "record skipped",
+        "capture.bad-packet frame 4: IN packet of 2 bytes where a token has 3; record skipped",
+        "capture.bad-packet frame 5: packet of 3 bytes captured with only 2; record skipped",
+        "capture.half-transaction frame 6: ACK handshake with no token before it; left out; "
+        "decoding what is there",
+    };
+    assert_int_equal(f.g.n_findings, 6);
+    for (int i = 0; i < 6; i++) {
+        assert_string_equal(f.g.findings[i], want[i]);
+        assert_int_equal(f.g.finding_frames[i], (uint64_t)i + 1);
+    }
+    assert_int_equal(f.g.n_ctl, 1);
+    const struct dfs_control *c = &f.g.ctl[0];
+    assert_int_equal(c->end, DFS_CTL_COMPLETED);
+    assert_int_equal(c->status, -DFS_LINUX_EPIPE);
+    assert_int_equal(c->setup.bRequest, 3);
+    assert_int_equal(c->submit_frame, 7);
+    assert_int_equal(c->complete_frame, 11);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(crcs),
+        cmocka_unit_test(control_with_naks_and_retry),
+        cmocka_unit_test(bad_packets_then_stall),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
