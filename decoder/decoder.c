@@ -195,5 +195,3 @@ dfs_result dfs_decoder_device_string(const dfs_decoder *d, uint32_t device, uint
     *len = n;
     return DFS_OK;
 }
-
-bool dfs_decoder_reads_linktype(int linktype) { return dfs__link_find(linktype, NULL) != NULL; }

@@ -9,7 +9,7 @@
 #include "urb.h"
 
 #define DFS__RATE_LIMIT 20 /* individual reports of one capture.* code */
-#define DFS__MAX_LINKS 8   /* rows of the record-parser table (link.c) */
+#define DFS__MAX_LINKS 10   /* rows of the record-parser table (link.c) */
 
 struct dfs__limited {
     uint64_t count;      /* occurrences */

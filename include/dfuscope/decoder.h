@@ -113,16 +113,14 @@ DFS_API dfs_result dfs_decoder_new(const struct dfs_options *opt, const struct d
                                    dfs_decoder **out);
 
 /* Decode one record. Returns DFS_OK also for malformed records (they become
- * findings); DFS_E_LINKTYPE for a link type it does not read (189, 220, 249, 266:
- * dfs_decoder_reads_linktype; the record is
- * skipped, decoding may go on); DFS_E_ABORTED when a callback asked to stop;
- * DFS_E_NOMEM; DFS_E_STATE after finish or a sticky error. */
-/* Whether the decoder reads records of this link type (usbmon 189 and 220,
- * USB 2.0 packets 288 and 293-295). */
-DFS_API bool dfs_decoder_reads_linktype(int linktype);
+ * findings); DFS_E_LINKTYPE for a link type it does not read
+ * (dfs_decoder_reads_linktype; the record is skipped, decoding may go on);
+ * DFS_E_ABORTED when a callback asked to stop; DFS_E_NOMEM; DFS_E_STATE after
+ * finish or a sticky error. */
 DFS_API dfs_result dfs_decoder_feed(dfs_decoder *d, const struct dfs_record *rec);
 /* Whether the decoder reads records of this link type: 189 and 220 (Linux
- * usbmon), 249 (Windows USBPcap), 266 (macOS USB_DARWIN). */
+ * usbmon), 249 (Windows USBPcap), 266 (macOS USB_DARWIN), 288 and 293-295
+ * (USB 2.0 packets of a hardware analyzer). */
 DFS_API bool dfs_decoder_reads_linktype(int linktype);
 
 /* The capture went on until `end`: a pcapng file's interface statistics
