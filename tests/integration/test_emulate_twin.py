@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Twins of captured devices: `dfuscope emulate --from-capture` against
 captures made by others and the seed's, driven by real dfu-util and lsusb.
-The oracles are the captures themselves (what tshark reads in them) and
-what the real tools print.
+The oracles are the captures themselves (what tshark reads in them, what
+Packetry's own decode of its capture says) and what the real tools print.
 
 usage: test_emulate_twin.py DFUSCOPE"""
 import os
@@ -14,6 +14,8 @@ from emu import assert_in, host
 
 REAL = os.path.join(emu.SOURCE_DIR, "tests", "data", "real")
 STM32 = os.path.join(REAL, "stm32_dfu_install.pcap")
+HACKRF = os.path.join(REAL, "packetry", "hackrf-dfu-enum__capture.pcap")
+HACKRF_DEVICES = os.path.join(REAL, "packetry", "hackrf-dfu-enum__devices-reference.txt")
 SEED = os.path.join(emu.CAPTURES_DIR, "seed-cubeprogrammer-ob-write.pcapng")
 STM32_LAYOUT = "@Internal Flash  /0x08000000/032*0001Kg"
 SEED_LAYOUT = "@Internal Flash /0x08000000/256*02Kg"
@@ -176,6 +178,48 @@ def regression_script(tmp):
               "the other device")
 
 
+def packetry_reference(path):
+    """What Packetry's own decode of the capture says the device is: its
+    'Name: value' lines, the last of each name (Class, Subclass and Protocol
+    are then the interface's, which comes after the device's)."""
+    ref = {}
+    with open(real_capture(path), encoding="utf-8") as f:
+        for line in f:
+            name, sep, value = line.strip().partition(": ")
+            if sep:
+                ref[name] = value
+    return ref
+
+
+def hackrf_list(tmp):
+    """The twin of a packet-level capture (link type 288, Packetry's test of
+    the NXP LPC43xx ROM DFU device): dfu-util -l and lsusb -v list it as
+    Packetry's own decode of the same capture describes it."""
+    ref = packetry_reference(HACKRF_DEVICES)
+    vid = ref["Vendor ID"].split(":")[0].lower().replace("0x", "")
+    pid = ref["Product ID"].split(":")[0].lower().replace("0x", "")
+    strings = {k: ref[k].split("'")[1] for k in
+               ("Manufacturer string", "Product string", "Serial string", "Interface string")}
+    r = twin(real_capture(HACKRF), ["sh", "-c", f"dfu-util -l; lsusb -v -d {vid}:{pid}"])
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert_in(f"Found DFU: [{vid}:{pid}]", r.stdout, "dfu-util -l")
+    assert_in(f'name="{strings["Interface string"]}", serial="{strings["Serial string"]}"',
+              r.stdout, "dfu-util -l")
+    lsusb = " ".join(r.stdout.split())
+    for expected in (f"idVendor 0x{vid}", f"idProduct 0x{pid}",
+                     f"iManufacturer 1 {strings['Manufacturer string']}",
+                     f"iProduct 2 {strings['Product string']}",
+                     f"iSerial 3 {strings['Serial string']}",
+                     f"bInterfaceClass {int(ref['Class'].split(':')[0], 16)}",
+                     f"bInterfaceSubClass {int(ref['Subclass'].split(':')[0], 16)}",
+                     f"bInterfaceProtocol {int(ref['Protocol'].split(':')[0], 16)}",
+                     f"iInterface 4 {strings['Interface string']}",
+                     f"wTotalLength 0x{int(ref['Total length'].split()[0]):04x}",
+                     f"MaxPower {ref['Max power']}",
+                     "Device Firmware Upgrade Interface Descriptor"):
+        assert_in(expected, lsusb, "lsusb -v")
+
+
 def errors(tmp):
     d = emu.dfuscope()
     cases = [
@@ -204,4 +248,5 @@ if __name__ == "__main__":
     emu.need("dfu-util", "lsusb", "tshark")
     emu.need_bridge()
     emu.run_checks([stm32_list, stm32_download_upload_leave, seed_option_bytes,
-                    seed_uploaded_memory, strict_refuses, regression_script, errors])
+                    seed_uploaded_memory, strict_refuses, regression_script, hackrf_list,
+                    errors])
