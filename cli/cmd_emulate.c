@@ -39,8 +39,8 @@ const struct cli_options cmd_emulate_options = {"o:p:lh", longopts};
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: %s emulate MODEL [--option NAME=VALUE]... [--pcap FILE [--link-type TYPE]]\n"
-            "                     -- COMMAND [ARGS...]\n"
+            "Usage: %s emulate MODEL [--option NAME=VALUE]... [--pcap FILE [--link-type TYPE]] "
+            "-- COMMAND [ARGS...]\n"
             "  or:  %s emulate --from-capture FILE [--device ID] [--strict] -- COMMAND [ARGS...]\n"
             "  or:  %s emulate --list [--names] [MODEL]\n\n"
             "Run COMMAND with MODEL attached as a USB device that unmodified programs using\n"

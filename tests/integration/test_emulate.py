@@ -39,9 +39,9 @@ def usage_errors(tmp):
         ([d, "emulate", "dfu11-device", "--address", "1", "--", "true"], "--address"),
         ([d, "emulate", "dfu11-device", "--frobnicate", "--", "true"], "unknown option"),
         ([d, "emulate", "dfu11-device", "--pcap", "x.pcap", "--link-type", "usbpcapx", "--",
-          "true"], "--link-type is usbmon or usb2, not 'usbpcapx'"),
+          "true"], "--link-type takes usbmon, usbpcap, darwin or usb2, not 'usbpcapx'"),
         ([d, "emulate", "dfu11-device", "--link-type", "usb2", "--", "true"],
-         "give --pcap FILE too"),
+         "--link-type goes with --pcap"),
     ]
     for args, message in cases:
         r = subprocess.run(args, capture_output=True, text=True, timeout=60)

@@ -56,6 +56,17 @@ def transfers(dfuscope, path):
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
+def protocol_errors(dfuscope, path):
+    """The transfers that completed with an error other than a STALL (-32):
+    -EPROTO, -ETIME and the like. On the wire such an error is a token no
+    handshake answers, and what a host controller does next (retries, when
+    it gives up) is not in the usbmon record, so the renderer writes the
+    token alone (docs/emulation.md) and the packet capture cannot show the
+    same completion: such sessions are listed, not compared."""
+    return [t for t in transfers(dfuscope, path)
+            if t.get("end") == "completed" and t.get("status") not in (0, -32, None)]
+
+
 KEYS = ("bmRequestType", "bRequest", "wValue", "wIndex", "wLength", "end", "status", "data")
 
 
@@ -118,9 +129,16 @@ def main():
     if len(caps) < 10:
         fail(f"only {len(caps)} captures in {capdir}")
     proven = 0
+    not_compared = []
     with tempfile.TemporaryDirectory() as tmp:
         for cap in caps:
             mon = os.path.join(capdir, cap)
+            errs = protocol_errors(dfuscope, mon)
+            if errs:
+                not_compared.append(f"{cap} (status {errs[0]['status']})")
+                print(f"{cap}: not compared: a transfer completed with status "
+                      f"{errs[0]['status']}, which packets cannot show the same way")
+                continue
             for ext in ("pcap", "pcapng"):
                 pk = os.path.join(tmp, cap[:-len(".pcapng")] + "-usb2." + ext)
                 p = subprocess.run([render, mon, pk], capture_output=True, text=True,
@@ -135,7 +153,9 @@ def main():
         print("FAIL: " + e)
     if errors:
         sys.exit(1)
-    print(f"OK: {len(caps)} sessions, {proven} departures proven by a bus reset")
+    check(len(not_compared) < len(caps) // 2, f"most sessions not compared: {not_compared}")
+    print(f"OK: {len(caps) - len(not_compared)} sessions compared, {proven} departures proven "
+          f"by a bus reset; not compared: {', '.join(not_compared) or 'none'}")
 
 
 if __name__ == "__main__":
