@@ -173,8 +173,12 @@ static bool dnload_pending(struct step *s)
     pd->kind = DFS__PEND_WRITE;
     pd->has_addr = f->dfuse ? t->has_address : true;
     pd->addr = f->dfuse ? t->address : f->dl_offset;
-    if (!f->dfuse)
-        f->dl_offset += ctl->data_len ? ctl->data_len : t->wLength;
+    if (!f->dfuse) {
+        /* more than 4 GiB of blocks (or blocks claimed without their data)
+         * stop at the last offset instead of wrapping to 0 */
+        uint32_t n = ctl->data_len ? ctl->data_len : t->wLength;
+        f->dl_offset = n > UINT32_MAX - f->dl_offset ? UINT32_MAX : f->dl_offset + n;
+    }
     if (ctl->data_len) {
         pd->data = dfs__malloc(s->d, ctl->data_len);
         if (!pd->data) {

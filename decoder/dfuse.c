@@ -135,7 +135,8 @@ void dfs__dfu_read(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev 
     } else if (!f->dfuse) {
         op.address = f->ul_offset;
         emit_mem(d, dev, f, &op);
-        f->ul_offset += t->length;
+        f->ul_offset = t->length > UINT32_MAX - f->ul_offset ? UINT32_MAX
+                                                              : f->ul_offset + t->length;
     }
 }
 

@@ -1288,10 +1288,45 @@ static void clean_sessions_are_silent(void **state)
     sess_free(&b);
 }
 
+/* DFU 1.1 image offsets stop at 4 GiB - 1 instead of wrapping to 0: a
+ * capture may claim blocks without their data, and 65538 DNLOADs of 65535
+ * bytes pass 4 GiB */
+static void image_offset_saturates(void **state)
+{
+    (void)state;
+    struct sess s;
+    begin(&s, &GOOD_DFU11, 0);
+    uint32_t last = 0;
+    bool wrapped = false;
+    int writes = 0;
+    for (uint32_t b = 0; b < 65540; b++) {
+        uint8_t st[8];
+        setup8(st, 0x21, 1, (uint16_t)b, s.ifnum, 65535);
+        sess_ctl(&s, st, NULL, 0, 0, NULL, 0);
+        sess_getstatus(&s, 0, 0, DFS_STATE_DNLOAD_IDLE);
+        for (int i = 0; i < s.n_mem; i++) {
+            const struct dfs_mem_op *op = &s.mem[i].op;
+            if (op->kind != DFS_MEM_OP_WRITE)
+                continue;
+            wrapped |= op->address < last;
+            last = op->address;
+            writes++;
+        }
+        s.n_mem = 0;
+        s.n_txns = 0;
+    }
+    sess_finish(&s);
+    assert_int_equal(writes, 65540);
+    assert_false(wrapped);
+    assert_true(last == UINT32_MAX);
+    sess_free(&s);
+}
+
 int main(void)
 {
     struct CMUnitTest tests[64 + sizeof scenarios / sizeof scenarios[0]];
     size_t n = 0;
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(image_offset_saturates);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(clean_dfuse_session);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(clean_dfu11_session);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(clean_sessions_are_silent);
