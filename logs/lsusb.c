@@ -366,7 +366,12 @@ static void remember_alts(dfs_log *l)
             if (ls->str[i].idx != d[8])
                 continue;
             l->alts.have[d[3]] = true;
-            snprintf(l->alts.name[d[3]], sizeof l->alts.name[0], "%s", ls->str[i].text);
+            /* both arrays are DFS_LOG__NAME_SIZE long and in the same dfs_log:
+             * a bounded copy, not snprintf (gcc's -Wrestrict) */
+            char *to = l->alts.name[d[3]];
+            size_t n = strnlen(ls->str[i].text, sizeof l->alts.name[0] - 1);
+            memmove(to, ls->str[i].text, n);
+            to[n] = '\0';
             l->alts.line[d[3]] = ls->str[i].line;
         }
     }
