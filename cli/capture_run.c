@@ -403,6 +403,13 @@ static int w_device(void *user, const struct dfs_device_event *ev)
     return w->inner.on_device(w->inner.user, ev);
 }
 
+/* erases, writes and reads: the closing diagnosis's outcome needs them */
+static int w_mem(void *user, const struct dfs_mem_op *op)
+{
+    struct watch *w = user;
+    return w->inner.on_mem(w->inner.user, op);
+}
+
 /* ---- setting up ---------------------------------------------------------------- */
 
 static const char *sysroot(void)
@@ -627,7 +634,8 @@ int capture_run(const struct capture_cfg *c)
                              .on_finding = w_finding,
                              .on_urb = wt.inner.on_urb ? w_urb : NULL,
                              .on_control = wt.inner.on_control ? w_control : NULL,
-                             .on_device = wt.inner.on_device ? w_device : NULL};
+                             .on_device = wt.inner.on_device ? w_device : NULL,
+                             .on_mem = wt.inner.on_mem ? w_mem : NULL};
     struct run_result res;
     dfs_decoder *dec = NULL;
     rc = run_capture(&ro, &outer, &dec, &res);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "outcome.h"
 
 #define MAX_KEPT 2000
 
@@ -39,6 +40,7 @@ struct diag {
     struct dfs_time base;
     const struct dev_filter *filter;
     const dfs_log *log; /* the input is this text log: lines instead of frames */
+    struct outcome oc;  /* the session's outcome, from the evidence */
 };
 
 void diag_set_log(struct diag *d, const dfs_log *log)
@@ -272,6 +274,7 @@ static int on_dfu(void *user, const struct dfs_dfu_txn *t)
     if (d->filter && !dev_filter_match(d->filter, t->bus, t->devnum, t->device))
         return 0;
     d->txns++;
+    outcome_on_dfu(&d->oc, t);
     if (!d->have_base) {
         d->base = t->ts;
         d->have_base = true;
@@ -288,11 +291,20 @@ static int on_dfu(void *user, const struct dfs_dfu_txn *t)
     return 0;
 }
 
+static int on_mem(void *user, const struct dfs_mem_op *op)
+{
+    struct diag *d = user;
+    if (!d->filter || dev_filter_match_instance(d->filter, op->device))
+        outcome_on_mem(&d->oc, op);
+    return 0;
+}
+
 void diag_sink(struct diag *d, struct dfs_sink *sink)
 {
     sink->user = d;
     sink->on_finding = on_finding;
     sink->on_dfu = on_dfu;
+    sink->on_mem = on_mem;
 }
 
 /* ---- the diagnosis ------------------------------------------------------------------- */
@@ -483,6 +495,14 @@ static void print_text(struct diag *d, dfs_decoder *dec, const char *path,
     FILE *o = d->out;
     if (d->live)
         fputc('\n', o);
+    char safe[DFS_FINDING_TEXT_SIZE + 64];
+    if (!d->log) { /* a tool's log shows no DFU transfer the outcome could come from */
+        struct outcome_result oc;
+        outcome_finish(&d->oc, dec, &oc);
+        text_safe(safe, sizeof safe, oc.text);
+        fprintf(o, "%s%s%s: %soutcome:%s %s\n", c_bold(c), path, c_off(c), c_bold(c), c_off(c),
+                safe);
+    }
     fprintf(o, "%s%s%s: ", c_bold(c), path, c_off(c));
     if (d->n) {
         const struct kept *top = &d->f[0];
@@ -536,7 +556,6 @@ static void print_text(struct diag *d, dfs_decoder *dec, const char *path,
         if (f->likely)
             fputs(" (most likely: a log cannot prove it as a capture would)", o);
         fprintf(o, "%s\n", c_off(c));
-        char safe[DFS_FINDING_TEXT_SIZE + 64];
         text_safe(safe, sizeof safe, f->explanation);
         fprintf(o, "        %s\n", safe);
         if (f->remedy[0]) {
@@ -645,6 +664,14 @@ static void print_json(struct diag *d, dfs_decoder *dec, const char *path,
         fputs(",\"capture_end\":null", o);
     fputs(",\"complete\":", o);
     fputs(res->read_error || res->aborted ? "false" : "true", o);
+    fputs(",\"outcome\":", o);
+    if (d->log) {
+        fputs("null", o);
+    } else {
+        struct outcome_result oc;
+        outcome_finish(&d->oc, dec, &oc);
+        outcome_json(o, &d->oc, &oc);
+    }
     fputs("}}\n", o);
 }
 

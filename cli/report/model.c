@@ -517,6 +517,7 @@ static int on_dfu(void *user, const struct dfs_dfu_txn *t)
     if (m->filter && !dev_filter_match(m->filter, t->bus, t->devnum, t->device))
         return 0;
     m->n_dfu++;
+    outcome_on_dfu(&m->oc, t);
     struct rp_row r;
     memset(&r, 0, sizeof r);
     r.kind = RP_ROW_DFU;
@@ -581,6 +582,7 @@ static int on_mem(void *user, const struct dfs_mem_op *op)
     struct rp_model *m = user;
     if (m->filter && m->filter->active && !dev_filter_match_instance(m->filter, op->device))
         return 0;
+    outcome_on_mem(&m->oc, op);
     struct rp_pending *p = pending_of(m, op->device, false);
     if (p && p->frame == op->frame)
         p->used = false;

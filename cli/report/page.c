@@ -198,6 +198,15 @@ void rp_write_page(struct rp_page *p)
         fputs("no records", o);
     }
     fputs("</p>\n", o);
+    /* a tool's log shows no DFU transfer the outcome could come from */
+    if (!p->log) {
+        struct outcome_result oc;
+        outcome_finish(&p->m->oc, p->dec, &oc);
+        fputs("<section class=\"outcome\" id=\"outcome\" aria-label=\"Outcome\"><p><strong>"
+              "Outcome:</strong> ", o);
+        html_text(o, oc.text);
+        fputs(".</p></section>\n", o);
+    }
     write_verdict(p);
     fprintf(o, "<p class=\"counts\">%" PRIu64 " error%s, %" PRIu64 " warning%s, %" PRIu64
                " note%s \xC2\xB7 %" PRIu64 " DFU transactions \xC2\xB7 %" PRIu64

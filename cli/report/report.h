@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "../cli.h"
+#include "../outcome.h"
 
 /* ---- html.c --------------------------------------------------------------------- */
 /* Escaped text, for element content and quoted attribute values alike. */
@@ -122,6 +123,7 @@ struct rp_time_sample {
 
 struct rp_model {
     struct dev_filter *filter;
+    struct outcome oc;          /* the session's outcome, from the evidence (outcome.h) */
     /* the capture */
     bool have_start;
     struct dfs_time start;

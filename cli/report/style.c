@@ -28,6 +28,8 @@ static const char CSS[] =
     "h1{font-size:1.45em;margin:0.3em 0}h2{font-size:1.25em;margin:1.6em 0 0.5em;"
     "border-bottom:1px solid var(--line);padding-bottom:0.2em}h3{font-size:1.05em;margin:1em 0 0.3em}"
     ".tool{color:var(--muted);margin:16px 0 0;font-size:0.9em}"
+    ".outcome{border:1px solid var(--line);background:var(--panel);padding:6px 16px;"
+    "border-radius:4px;margin:10px 0}.outcome p{margin:0.3em 0}"
     ".verdict{border-left:6px solid var(--ok);background:var(--ok-bg);padding:12px 16px;"
     "border-radius:4px;margin:10px 0}"
     ".verdict.sev-error{border-color:var(--err);background:var(--err-bg)}"

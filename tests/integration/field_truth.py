@@ -19,6 +19,12 @@ error or warning fires.
    dfu.state-violation from them, only dfuse.option-bytes-reset.
 4. A host that sends requests after its device has gone (-ESHUTDOWN) and
    one left unanswered at the end: nothing is said about them but the loss.
+5. The outcome first (summary.outcome, the first line of the text, the top
+   of the report): the real STM32 session of tests/data/real/
+   stm32_dfu_install.pcap (captured by others: 9 blocks flashed, every
+   one acknowledged, the bootloader left and came back as 0925:d100
+   running its application), and the sessions above (what was erased and
+   written, a capture that ends at the leave, a device that never came back).
 
 usage: field_truth.py DFUSCOPE"""
 import json
@@ -251,6 +257,44 @@ def requests_after_loss(dfuscope, tmp):
         check(bad not in ids, f"requests after the loss: no {bad} ({ids})")
 
 
+def outcome_of(dfuscope, path):
+    rc, doc = diagnose(dfuscope, path)
+    return doc.get("summary", {}).get("outcome", {})
+
+
+def outcomes(dfuscope, tmp):
+    real = os.path.join(os.environ.get("DFS_TEST_DATA", os.path.join(
+        os.path.dirname(__file__), "..", "data")), "real", "stm32_dfu_install.pcap")
+    oc = outcome_of(dfuscope, real)
+    check(oc.get("end") == "back-application" and oc.get("back", {}).get("vid") == 0x0925
+          and oc.get("back", {}).get("pid") == 0xd100,
+          f"stm32_dfu_install: left and came back as 0925:d100, its application ({oc})")
+    # (frames 1-250: 9 DNLOAD data blocks at two addresses, each answered
+    # dfuDNBUSY then dfuDNLOAD-IDLE with status OK, as tshark shows them)
+    check(oc.get("blocks") == 9 and oc.get("blocks_acknowledged") == 9
+          and oc.get("blocks_failed") == 0 and oc.get("written_regions") == 2,
+          f"stm32_dfu_install: 9 blocks written in 2 regions, every one acknowledged ({oc})")
+    res = subprocess.run([dfuscope, "diagnose", real], capture_output=True, text=True)
+    first = res.stdout.splitlines()[0] if res.stdout else ""
+    check(first.startswith(real + ": outcome: erased") and "came back as 0925:d100" in first
+          and "running its application" in first,
+          f"stm32_dfu_install: the text opens with the outcome ({first!r})")
+    res = subprocess.run([dfuscope, "report", real], capture_output=True, text=True)
+    page = res.stdout
+    check(0 < page.find('id="outcome"') < page.find('id="verdict"')
+          and "came back as 0925&#58;d100" in page,
+          "stm32_dfu_install: the report opens with the outcome, before the verdict")
+
+    oc = outcome_of(dfuscope, os.path.join(tmp, "busy-stall.pcap"))
+    check(oc.get("end") == "not-seen" and oc.get("erased") == 2
+          and oc.get("written_bytes") == 4096 and oc.get("blocks") == 2
+          and oc.get("blocks_acknowledged") == 2,
+          f"busy stall: 2 pages erased, 4096 bytes written, the capture ends at the leave ({oc})")
+    oc = outcome_of(dfuscope, os.path.join(tmp, "ob-reset.pcap"))
+    check(oc.get("end") == "gone" and oc.get("written_bytes") == 0 and oc.get("blocks") == 1,
+          f"option-byte reset: the write was never confirmed, the device gone ({oc})")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -260,6 +304,7 @@ def main():
         stall_rejection(dfuscope, tmp)
         option_byte_reset(dfuscope, tmp)
         requests_after_loss(dfuscope, tmp)
+        outcomes(dfuscope, tmp)
     if failures:
         print(f"{len(failures)} failed")
         sys.exit(1)

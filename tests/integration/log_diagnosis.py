@@ -76,6 +76,9 @@ def seed_findings(dfuscope, label, args, stdin=None, text=None):
     check("0x1fff7870" in ob["explanation"], f"{label}: names the address written")
     check(doc["log"]["lines"] == text.count("\n") + (0 if text.endswith("\n") else 1),
           f"{label}: every line read ({doc['log']['lines']})")
+    # a log holds no DFU transfer: no outcome is told from it (docs/logs.md)
+    check(doc["summary"]["outcome"] is None,
+          f"{label}: summary.outcome is null for a log: {doc['summary'].get('outcome')}")
 
 
 # file -> (the findings the emulated device's fault must give, the line they cite)
@@ -214,6 +217,7 @@ def main():
     check("lines " + ", ".join(map(str, lines_with(text, "iInterface"))) in out,
           "text output: 'lines 53, 63, 73'-style citations")
     check("most likely" in out, "text output says how sure it is")
+    check("outcome:" not in out, "text output of a log has no outcome line")
 
     hostile(dfuscope, raw, text)
 
@@ -225,6 +229,7 @@ def main():
         check(f'data-id="{fid}"' in page, f"report on the seed post lists {fid}")
     check("Log lines: " + ", ".join(map(str, lines_with(text, "iInterface"))) in page,
           "report cites the log's lines")
+    check('id="outcome"' not in page, "report on a log has no outcome section")
 
     res = run(dfuscope, ["-"], b"Hello,\nmy board does not flash. Any idea?\nThanks\n")
     err = res.stderr.decode()

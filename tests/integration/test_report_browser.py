@@ -120,11 +120,13 @@ def screenshot(url, name, height, *args):
 
 
 def banner_colour(rows):
-    """The most common colour of the verdict banner: rows 40-140, not white or near-white grey."""
+    """The most common colour of the verdict banner: rows 40-260 (below the
+    outcome, which opens the page), not white or near-white grey (the page,
+    the outcome's panel)."""
     count = {}
-    for row in rows[40:140]:
+    for row in rows[40:260]:
         for px in row[60:1100]:
-            if px != (255, 255, 255):
+            if min(px) < 240:
                 count[px] = count.get(px, 0) + 1
     return max(count, key=count.get) if count else None
 
