@@ -28,6 +28,9 @@ froot_base() {
     echo "freshroot: building the base root (once; log: $FROOT_CACHE/debootstrap.log)" >&2
     local tmp
     tmp=$(mktemp -d "$FROOT_CACHE/base.XXXXXX") || return 1
+    # mktemp makes it 0700, and the tarball keeps the mode of its "./": a
+    # root that only root can enter fails every command run as a user there
+    chmod 755 "$tmp" || return 1
     # this machine's Debian mirror (one-line or deb822 sources), else the default
     local mirror
     mirror=$( (sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\(http[^ ]*\) bookworm main.*/\2/p' \
@@ -50,6 +53,8 @@ froot_new() {
     froot_base || return 1
     FROOT=$(mktemp -d "$FROOT_CACHE/root.XXXXXX") || return 1
     tar -C "$FROOT" -xf "$FROOT_BASE" || { echo "freshroot: cannot unpack $FROOT_BASE" >&2; return 1; }
+    # (a base made before the chmod above has a 0700 "./")
+    chmod 755 "$FROOT" || return 1
     cp /etc/apt/sources.list "$FROOT/etc/apt/" 2>/dev/null
     cp /etc/apt/sources.list.d/* "$FROOT/etc/apt/sources.list.d/" 2>/dev/null
     cp /etc/apt/apt.conf.d/* "$FROOT/etc/apt/apt.conf.d/" 2>/dev/null
