@@ -88,7 +88,9 @@ static void ng_ts(const struct dfs_cap__iface *ifc, uint64_t t, struct dfs_time 
         out->sec = whole > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)whole;
         uint64_t frac = k >= 64 ? t : t & ((1ull << k) - 1);
         if (k > 34) {
-            frac >>= (k - 34);
+            /* keep the 34 most significant fraction bits; 2^-k goes to 2^-127 */
+            unsigned drop = k - 34;
+            frac = drop >= 64 ? 0 : frac >> drop;
             k = 34;
         }
         out->nsec = (uint32_t)((frac * 1000000000ull) >> k);

@@ -532,6 +532,11 @@ static void pcapng_time_resolutions_and_offset(void **state)
         {0x80 | 20, 0, (5ull << 20) | (1u << 19), 5, 500000000}, /* 2^-20 */
         {0x80 | 10, 0, (3ull << 10) | 256, 3, 250000000},        /* 2^-10 */
         {0x80 | 0, 0, 9ull, 9, 0},                               /* 2^0 */
+        /* the finest resolutions a 7-bit exponent gives: whole seconds are 0 */
+        {0x80 | 63, 0, 1ull << 62, 0, 500000000},                /* 2^-63 */
+        {0x80 | 64, 0, 1ull << 63, 0, 500000000},                /* 2^-64 */
+        {0x80 | 100, 0, UINT64_MAX, 0, 0},                       /* 2^-100 */
+        {0x80 | 127, 0, UINT64_MAX, 0, 0},                       /* 2^-127 */
         {6, 1000, 5123456ull, 1005, 123456000},         /* if_tsoffset in seconds */
         {9, -5, 5123456789ull, 0, 123456789},
     };
