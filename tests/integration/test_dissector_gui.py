@@ -19,6 +19,7 @@ and expanded, and expanding it changes the pane; the image is not blank. What
 the image shows is reviewed by eye before it goes into docs/images/."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,6 +32,7 @@ import wsplugin  # noqa: E402
 import xwdpng  # noqa: E402
 
 W, H = 1600, 1000
+WINDOW_WAIT = 420
 TOOLS = ["xvfb-run", "Xvfb", "wireshark", "xwd", "xdotool"]
 
 
@@ -85,19 +87,40 @@ def inner(capture, frame, out_png, work):
     log = open(os.path.join(work, "wireshark.log"), "w")
     cols = ('gui.column.format:"No.","%m","Time","%t","Protocol","%p","Length","%L",'
             '"Info","%i","Finding","%Cus:dfuscope.finding:0:R"')
+    # the test reads a file: no capture interfaces are listed at start-up (that
+    # runs dumpcap, whose wait depends on the machine's interfaces and D-Bus)
     ws = subprocess.Popen(["wireshark", "-r", capture, "-Y", "dfuscope", "-g", str(frame),
+                           "-o", "capture.no_interface_load:TRUE",
+                           "-o", "capture.no_extcap:TRUE",
                            "-o", "gui.layout_content_3:NONE", "-o", cols],
                           stdout=log, stderr=subprocess.STDOUT)
     try:
-        # the first start on a machine (font and icon caches) can take minutes
-        res = subprocess.run(["timeout", "240", "xdotool", "search", "--sync", "--onlyvisible",
-                              "--name", "Wireshark"], capture_output=True, text=True)
-        wids = res.stdout.split()
+        # the main window, titled with the capture's name once the file is
+        # loaded (the splash screen, titled "Wireshark", comes and goes before).
+        # The first start on a machine (font and icon caches) can take minutes:
+        # wait while Wireshark runs, at most WINDOW_WAIT seconds
+        title = re.escape(os.path.basename(capture))
+        wids, end = [], time.time() + WINDOW_WAIT
+        while not wids and ws.poll() is None and time.time() < end:
+            res = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", title],
+                                 capture_output=True, text=True)
+            wids = res.stdout.split()
+            if not wids:
+                time.sleep(1)
         if ws.poll() is not None:
             print(f"FAIL: Wireshark exited with status {ws.returncode} (see wireshark.log)")
             return 1
         if not wids:
-            print("FAIL: Wireshark's window did not appear within 240 s (see wireshark.log)")
+            names = subprocess.run(["xdotool", "search", "--name", "."], capture_output=True,
+                                   text=True).stdout.split()
+            titles = [subprocess.run(["xdotool", "getwindowname", w], capture_output=True,
+                                     text=True).stdout.strip() for w in names[:20]]
+            shot = os.path.join(work, "timeout.xwd")
+            screen(shot)
+            xwdpng.convert(shot, out_png)
+            print(f"FAIL: Wireshark's window did not appear within {WINDOW_WAIT} s "
+                  f"(see wireshark.log); windows on the screen: {titles or 'none'}; "
+                  f"screen: {out_png}")
             return 1
         wid = wids[0]
         settle(work)
