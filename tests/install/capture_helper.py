@@ -10,36 +10,23 @@ proves that it ran.
 
 usage: capture_helper.py DFUSCOPE HELPER"""
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from helperless import Checks, program_copy  # noqa: E402
+
 FIXTURE = "fixtures/captures/seed-cubeprogrammer-ob-write.pcapng"
-
-
-def run(args, env=None):
-    e = dict(os.environ)
-    e.pop("DFS_CAPTURE_HELPER", None)
-    e.update(env or {})
-    return subprocess.run(args, capture_output=True, text=True, timeout=120, env=e)
 
 
 def main():
     dfuscope, helper = sys.argv[1], sys.argv[2]
     src = os.environ["DFS_SOURCE_DIR"]
-    failures = []
-
-    def check(cond, what, r):
-        print(("ok   " if cond else "FAIL ") + what)
-        if not cond:
-            failures.append(what)
-            print(f"     exit {r.returncode}\n     stderr: {r.stderr.strip()}")
+    c = Checks("DFS_CAPTURE_HELPER")
+    run, check = c.run, c.check
 
     with tempfile.TemporaryDirectory() as tmp:
-        copy = os.path.join(tmp, "bin", "dfuscope")
-        os.makedirs(os.path.dirname(copy))
-        shutil.copy2(dfuscope, copy)
+        copy = program_copy(dfuscope, tmp)
         out = os.path.join(tmp, "out.pcap")
         expected = os.path.join(tmp, "libexec", "dfuscope", "dfuscope-capture")
         r = run([copy, "capture", "-w", out])
@@ -67,8 +54,7 @@ def main():
                 {"DFS_CAPTURE_HELPER": os.path.abspath(helper), "DFUSCOPE_SYSROOT": root})
         check(r.returncode == 2 and "usbmon" in r.stderr and "helper" not in r.stderr,
               "DFS_CAPTURE_HELPER runs the helper: its answer about usbmon", r)
-    print("ok" if not failures else f"{len(failures)} FAILED")
-    sys.exit(1 if failures else 0)
+    c.finish()
 
 
 if __name__ == "__main__":

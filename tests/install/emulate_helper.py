@@ -8,34 +8,21 @@ With DFS_EMULATE_HELPER naming the built helper, the copy runs a command.
 
 usage: emulate_helper.py DFUSCOPE [HELPER]"""
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 
-
-def run(args, env=None):
-    e = dict(os.environ)
-    e.pop("DFS_EMULATE_HELPER", None)
-    e.update(env or {})
-    return subprocess.run(args, capture_output=True, text=True, timeout=120, env=e)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from helperless import Checks, program_copy  # noqa: E402
 
 
 def main():
     dfuscope = sys.argv[1]
     helper = sys.argv[2] if len(sys.argv) > 2 else None
-    failures = []
-
-    def check(cond, what, r):
-        print(("ok   " if cond else "FAIL ") + what)
-        if not cond:
-            failures.append(what)
-            print(f"     exit {r.returncode}\n     stderr: {r.stderr.strip()}")
+    c = Checks("DFS_EMULATE_HELPER")
+    run, check = c.run, c.check
 
     with tempfile.TemporaryDirectory() as tmp:
-        copy = os.path.join(tmp, "bin", "dfuscope")
-        os.makedirs(os.path.dirname(copy))
-        shutil.copy2(dfuscope, copy)
+        copy = program_copy(dfuscope, tmp)
         expected = os.path.join(tmp, "libexec", "dfuscope", "dfuscope-emulate")
         r = run([copy, "emulate", "dfu11-device", "--", "true"])
         check(r.returncode == 125 and expected in r.stderr and "dfuscope emulate:" in r.stderr,
@@ -56,8 +43,7 @@ def main():
             r = run([copy, "emulate", "dfu11-device", "--", "sh", "-c", "exit 7"],
                     {"DFS_EMULATE_HELPER": os.path.abspath(helper)})
             check(r.returncode == 7, "DFS_EMULATE_HELPER runs the helper: the command's status", r)
-    print("ok" if not failures else f"{len(failures)} FAILED")
-    sys.exit(1 if failures else 0)
+    c.finish()
 
 
 if __name__ == "__main__":
