@@ -349,8 +349,10 @@ static void show_txn(proto_tree *tree, tvbuff_t *tvb, const struct dfs__res *r,
                      const struct dfs__item *it, uint64_t frame)
 {
     const struct dfs_dfu_txn *t = &dfs__res_txn(r, it)->t;
-    char sum[200], nb[24];
-    txn_summary(r, it, frame, sum, sizeof sum);
+    char sum[200] = "", nb[24];
+    /* the subtree's text is only shown in a visible tree (not to -T fields) */
+    if (tree && PTREE_DATA(tree)->visible)
+        txn_summary(r, it, frame, sum, sizeof sum);
     proto_tree *tt = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_txn, NULL, "%s %s: %s",
                                                    t->dfuse ? "DfuSe" : "DFU",
                                                    it->reply ? "reply" : "request", sum);
@@ -561,7 +563,8 @@ static void show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
         case DFS__ITEM_TXN:
             show_txn(dt, tvb, r, it, frame);
             if (!have_txn) {
-                txn_summary(r, it, frame, info, sizeof info);
+                if (pinfo->cinfo) /* no columns (tshark -T fields): no Info text */
+                    txn_summary(r, it, frame, info, sizeof info);
                 dfuse = dfs__res_txn(r, it)->t.dfuse;
                 have_txn = true;
             }
@@ -585,6 +588,8 @@ static void show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
             break;
         }
     }
+    if (!pinfo->cinfo)
+        return;
     if (have_txn) {
         col_set_str(pinfo->cinfo, COL_PROTOCOL, dfuse ? "DfuSe" : "DFU");
         col_clear(pinfo->cinfo, COL_INFO);

@@ -39,20 +39,26 @@ int dfs__encap_linktype(int encap)
 uint32_t dfs__frame_digest(const uint8_t *data, uint32_t caplen, uint32_t len, bool has_ts,
                            int64_t ts_sec, int32_t ts_nsec)
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    uint8_t hdr[20];
-    for (int i = 0; i < 4; i++) {
-        hdr[i] = (uint8_t)(caplen >> (8 * i));
-        hdr[4 + i] = (uint8_t)(len >> (8 * i));
-        hdr[16 + i] = has_ts ? (uint8_t)((uint32_t)ts_nsec >> (8 * i)) : 0;
+    /* Every frame is digested twice (here and when shown): 8 bytes per step,
+     * each word multiplied into the state (a multiply-xorshift mix), then
+     * folded to 32 bits. Not cryptographic: it tells a changed file. */
+    const uint64_t k = 0x9e3779b97f4a7c15ull;
+    uint64_t h = 0xcbf29ce484222325ull ^ ((uint64_t)caplen << 32 | len);
+    h = (h ^ (has_ts ? (uint64_t)ts_sec : 0)) * k;
+    h = (h ^ (has_ts ? (uint32_t)ts_nsec : 0) ^ (has_ts ? 1ull << 40 : 0)) * k;
+    uint32_t i = 0;
+    for (; i + 8 <= caplen; i += 8) {
+        uint64_t w;
+        memcpy(&w, data + i, 8);
+        h = (h ^ w) * k;
+        h ^= h >> 29;
     }
-    for (int i = 0; i < 8; i++)
-        hdr[8 + i] = has_ts ? (uint8_t)((uint64_t)ts_sec >> (8 * i)) : 0;
-    for (size_t i = 0; i < sizeof hdr; i++)
-        h = (h ^ hdr[i]) * 16777619u;
-    for (uint32_t i = 0; i < caplen; i++)
-        h = (h ^ data[i]) * 16777619u;
-    return h;
+    uint64_t tail = 0;
+    for (uint32_t j = 0; i < caplen; i++, j++)
+        tail |= (uint64_t)data[i] << (8 * j);
+    h = (h ^ tail ^ ((uint64_t)(caplen & 7) << 56)) * k;
+    h ^= h >> 32;
+    return (uint32_t)h;
 }
 
 void dfs__prepass_clear(struct dfs__prepass *p)
