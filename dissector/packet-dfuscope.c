@@ -106,13 +106,19 @@ enum mode {
     MODE_STREAM, /* results of feeding the frames as Wireshark reads them */
 };
 
+/* The results of the pre-pass, and the file they are of. Kept when
+ * Wireshark dissects the capture again (its init routine runs again, after a
+ * change of preferences or a reload): an unchanged file is not decoded
+ * again. Freed when another file is read ahead, and at shutdown. */
+static struct dfs__res *file_res;
+static struct dfs__prepass pp;
+
 static struct {
     enum mode mode;
-    struct dfs__res *file_res;
-    struct dfs__prepass pp;
-    /* The stream decoder is fed on every first pass, also in file mode, so
-     * that it can take over with full context when the file turns out to
-     * differ from what Wireshark shows (a file that grew while read). */
+    /* The stream decoder: in stream mode fed every frame of the first pass;
+     * in file mode made only when the file turns out to differ from what
+     * Wireshark shows (a file that grew, or changed, while read), then fed
+     * the frames before that again from the file for full context. */
     struct dfs__res *stream_res;
     dfs_decoder *stream_dec;
     uint64_t stream_from;  /* frames from here on show the stream results */
@@ -129,31 +135,56 @@ static void state_free(void)
     if (st.stream_dec)
         dfs_decoder_free(st.stream_dec);
     dfs__res_free(st.stream_res);
-    dfs__res_free(st.file_res);
-    dfs__prepass_clear(&st.pp);
     memset(&st, 0, sizeof st);
 }
 
 static void dfuscope_init(void)
 {
     state_free();
-    st.file_res = dfs__res_new();
-    st.stream_res = dfs__res_new();
-    if (!st.file_res || !st.stream_res)
-        return;
-    struct dfs_options opt;
-    dfs_options_init(&opt);
-    struct dfs_sink sink;
-    dfs__res_sink(st.stream_res, &sink);
-    if (dfs_decoder_new(&opt, &sink, &st.stream_dec) == DFS_OK)
-        dfs__res_bind(st.stream_res, st.stream_dec);
-    else
-        st.stream_dec = NULL;
+    if (!file_res)
+        file_res = dfs__res_new();
 }
 
 static void dfuscope_cleanup(void)
 {
     state_free();
+}
+
+static void dfuscope_shutdown(void)
+{
+    state_free();
+    dfs__res_free(file_res);
+    file_res = NULL;
+    dfs__prepass_clear(&pp);
+}
+
+/* Make the stream decoder; false when out of memory. */
+static bool stream_new(void)
+{
+    st.stream_res = dfs__res_new();
+    if (!st.stream_res)
+        return false;
+    struct dfs_options opt;
+    dfs_options_init(&opt);
+    struct dfs_sink sink;
+    dfs__res_sink(st.stream_res, &sink);
+    if (dfs_decoder_new(&opt, &sink, &st.stream_dec) != DFS_OK) {
+        st.stream_dec = NULL;
+        return false;
+    }
+    dfs__res_bind(st.stream_res, st.stream_dec);
+    return true;
+}
+
+static void stream_failed(uint64_t frame, dfs_result rc)
+{
+    const char *msg = NULL;
+    if (st.stream_dec)
+        dfs_decoder_error(st.stream_dec, &msg);
+    st.feed_failed = true;
+    st.feed_error_frame = frame;
+    snprintf(st.feed_error, sizeof st.feed_error, "%s%s%s", dfs_result_str(rc),
+             msg ? ": " : "", msg ? msg : "");
 }
 
 /* ---- first pass -------------------------------------------------------------- */
@@ -174,53 +205,79 @@ static void decide_mode(tvbuff_t *tvb, packet_info *pinfo, int lt)
 {
     st.mode = MODE_STREAM;
     st.stream_from = 1;
-    if (!pref_prepass || pinfo->num != 1 || !lt || !st.file_res)
-        return;
-    struct dfs__first_frame first = {
-        .data = tvb_get_ptr(tvb, 0, -1),
-        .caplen = tvb_captured_length(tvb),
-        .len = tvb_reported_length(tvb),
-        .encap = pinfo->rec->rec_header.packet_header.pkt_encap,
-        .has_ts = frame_has_ts(pinfo),
-        .ts_sec = (int64_t)pinfo->abs_ts.secs,
-        .ts_nsec = (int32_t)pinfo->abs_ts.nsecs,
-    };
-    if (!dfs__prepass_run(&first, st.file_res, &st.pp))
-        return;
-    if (st.pp.decoder_result != DFS_OK || dfs__res_failed(st.file_res)) {
-        /* the read-ahead could not be completed (out of memory): decode the
-         * frames as Wireshark reads them instead, and say so on frame 1 */
-        snprintf(st.switch_why, sizeof st.switch_why,
-                 "decoding %s ahead failed (%s): frames are decoded as Wireshark reads them",
-                 st.pp.path,
-                 st.pp.decoder_result != DFS_OK ? dfs_result_str(st.pp.decoder_result)
-                                                : "out of memory");
-        st.switch_frame = 1;
-        dfs__res_clear(st.file_res);
-        return;
+    if (pref_prepass && pinfo->num == 1 && lt && file_res) {
+        struct dfs__first_frame first = {
+            .data = tvb_get_ptr(tvb, 0, -1),
+            .caplen = tvb_captured_length(tvb),
+            .len = tvb_reported_length(tvb),
+            .encap = pinfo->rec->rec_header.packet_header.pkt_encap,
+            .has_ts = frame_has_ts(pinfo),
+            .ts_sec = (int64_t)pinfo->abs_ts.secs,
+            .ts_nsec = (int32_t)pinfo->abs_ts.nsecs,
+        };
+        bool reused;
+        if (dfs__prepass_run(&first, file_res, &pp, &reused)) {
+            if (pp.decoder_result == DFS_OK && !dfs__res_failed(file_res)) {
+                st.mode = MODE_FILE;
+                st.stream_from = UINT64_MAX;
+                return;
+            }
+            /* the read-ahead could not be completed (out of memory): decode
+             * the frames as Wireshark reads them instead, and say so on
+             * frame 1 */
+            snprintf(st.switch_why, sizeof st.switch_why,
+                     "decoding %s ahead failed (%s): frames are decoded as Wireshark reads "
+                     "them",
+                     pp.path,
+                     pp.decoder_result != DFS_OK ? dfs_result_str(pp.decoder_result)
+                                                 : "out of memory");
+            st.switch_frame = 1;
+            dfs__res_clear(file_res);
+            dfs__prepass_clear(&pp);
+        }
     }
-    st.mode = MODE_FILE;
-    st.stream_from = UINT64_MAX;
+    if (!stream_new())
+        stream_failed(pinfo->num, DFS_E_NOMEM);
 }
 
+/* From frame `frame` on, show the frames as Wireshark reads them: a stream
+ * decoder fed the frames before it again from the file read ahead (they
+ * were checked to be the frames Wireshark read), so that it has their
+ * context. */
 static void switch_to_stream(uint64_t frame, const char *why)
 {
     st.stream_from = frame;
     st.switch_frame = frame;
     snprintf(st.switch_why, sizeof st.switch_why, "%s", why);
+    if (!stream_new()) {
+        stream_failed(frame, DFS_E_NOMEM);
+        return;
+    }
+    int rc = DFS_OK;
+    uint64_t at = 0;
+    uint64_t fed = dfs__prepass_replay(&pp, frame - 1, st.stream_dec, st.stream_res, &rc, &at);
+    if (rc != DFS_OK) {
+        stream_failed(at, (dfs_result)rc);
+    } else if (fed < frame - 1) {
+        size_t n = strlen(st.switch_why);
+        snprintf(st.switch_why + n, sizeof st.switch_why - n,
+                 " (%s could be read again only up to frame %" PRIu64
+                 ": what depends on frames %" PRIu64 " to %" PRIu64 " is missing)",
+                 pp.path, fed, fed + 1, frame - 1);
+    }
 }
 
 static void check_file_frame(tvbuff_t *tvb, packet_info *pinfo)
 {
     uint64_t num = pinfo->num;
     char why[1024];
-    if (num > st.pp.frames) {
+    if (num > pp.frames) {
         st.grown = true;
         snprintf(why, sizeof why,
                  "%s had %" PRIu64 " frames when dfuscope read it and has grown since: "
                  "frames from %" PRIu64 " on are decoded as Wireshark reads them, and "
                  "results that need the end of the capture are not shown",
-                 st.pp.path, st.pp.frames, num);
+                 pp.path, pp.frames, num);
         switch_to_stream(num, why);
         return;
     }
@@ -230,12 +287,12 @@ static void check_file_frame(tvbuff_t *tvb, packet_info *pinfo)
     uint32_t d = dfs__frame_digest(tvb_get_ptr(tvb, 0, -1), caplen, tvb_reported_length(tvb),
                                    frame_has_ts(pinfo), (int64_t)pinfo->abs_ts.secs,
                                    (int32_t)pinfo->abs_ts.nsecs);
-    if (d != st.pp.digest[num - 1]) {
+    if (d != pp.digest[num - 1]) {
         snprintf(why, sizeof why,
                  "frame %" PRIu64 " differs from frame %" PRIu64 " of %s as dfuscope read it "
                  "(was the file changed?): from here on results come from the frames as "
                  "Wireshark reads them",
-                 num, num, st.pp.path);
+                 num, num, pp.path);
         switch_to_stream(num, why);
     }
 }
@@ -245,7 +302,9 @@ static void first_pass(tvbuff_t *tvb, packet_info *pinfo)
     int lt = frame_linktype(pinfo);
     if (st.mode == MODE_UNDECIDED)
         decide_mode(tvb, pinfo, lt);
-    if (lt && st.stream_dec && !st.feed_failed) {
+    if (st.mode == MODE_FILE && pinfo->num < st.stream_from)
+        check_file_frame(tvb, pinfo);
+    if (lt && st.stream_dec && !st.feed_failed && pinfo->num >= st.stream_from) {
         struct dfs_record rec = {
             .frame = pinfo->num,
             .ts = {.sec = (int64_t)pinfo->abs_ts.secs, .nsec = (uint32_t)pinfo->abs_ts.nsecs},
@@ -257,17 +316,9 @@ static void first_pass(tvbuff_t *tvb, packet_info *pinfo)
         };
         dfs__res_at(st.stream_res, pinfo->num);
         dfs_result rc = dfs_decoder_feed(st.stream_dec, &rec);
-        if (rc != DFS_OK && rc != DFS_E_LINKTYPE) {
-            const char *msg = NULL;
-            dfs_decoder_error(st.stream_dec, &msg);
-            st.feed_failed = true;
-            st.feed_error_frame = pinfo->num;
-            snprintf(st.feed_error, sizeof st.feed_error, "%s%s%s", dfs_result_str(rc),
-                     msg ? ": " : "", msg ? msg : "");
-        }
+        if (rc != DFS_OK && rc != DFS_E_LINKTYPE)
+            stream_failed(pinfo->num, rc);
     }
-    if (st.mode == MODE_FILE && pinfo->num < st.stream_from)
-        check_file_frame(tvb, pinfo);
 }
 
 /* ---- display ----------------------------------------------------------------- */
@@ -275,7 +326,7 @@ static void first_pass(tvbuff_t *tvb, packet_info *pinfo)
 static const struct dfs__res *results_for(uint64_t frame)
 {
     if (st.mode == MODE_FILE && !st.grown && frame < st.stream_from)
-        return st.file_res;
+        return file_res;
     return st.stream_res;
 }
 
@@ -349,8 +400,10 @@ static void show_txn(proto_tree *tree, tvbuff_t *tvb, const struct dfs__res *r,
                      const struct dfs__item *it, uint64_t frame)
 {
     const struct dfs_dfu_txn *t = &dfs__res_txn(r, it)->t;
-    char sum[200], nb[24];
-    txn_summary(r, it, frame, sum, sizeof sum);
+    char sum[200] = "", nb[24];
+    /* the subtree's text is only shown in a visible tree (not to -T fields) */
+    if (tree && PTREE_DATA(tree)->visible)
+        txn_summary(r, it, frame, sum, sizeof sum);
     proto_tree *tt = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_txn, NULL, "%s %s: %s",
                                                    t->dfuse ? "DfuSe" : "DFU",
                                                    it->reply ? "reply" : "request", sum);
@@ -531,7 +584,8 @@ static void show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
     for (const struct dfs__item *it = dfs__res_first(r, frame); it && !any;
          it = dfs__res_next(r, it))
         any = item_shown(r, it);
-    bool note_switch = st.switch_frame == frame && dfs__res_has_dfu(st.stream_res);
+    bool note_switch = st.switch_frame == frame && st.stream_res &&
+                       dfs__res_has_dfu(st.stream_res);
     bool note_feed = st.feed_failed && st.feed_error_frame == frame;
     bool note_store = frame == 1 && dfs__res_failed(r);
     if (!any && !note_switch && !note_feed && !note_store)
@@ -561,7 +615,8 @@ static void show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
         case DFS__ITEM_TXN:
             show_txn(dt, tvb, r, it, frame);
             if (!have_txn) {
-                txn_summary(r, it, frame, info, sizeof info);
+                if (pinfo->cinfo) /* no columns (tshark -T fields): no Info text */
+                    txn_summary(r, it, frame, info, sizeof info);
                 dfuse = dfs__res_txn(r, it)->t.dfuse;
                 have_txn = true;
             }
@@ -585,6 +640,8 @@ static void show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
             break;
         }
     }
+    if (!pinfo->cinfo)
+        return;
     if (have_txn) {
         col_set_str(pinfo->cinfo, COL_PROTOCOL, dfuse ? "DfuSe" : "DFU");
         col_clear(pinfo->cinfo, COL_INFO);
@@ -775,6 +832,7 @@ void dfs__proto_register(void)
 
     register_init_routine(dfuscope_init);
     register_cleanup_routine(dfuscope_cleanup);
+    register_shutdown_routine(dfuscope_shutdown);
 }
 
 void dfs__proto_reg_handoff(void)

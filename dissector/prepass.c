@@ -39,20 +39,26 @@ int dfs__encap_linktype(int encap)
 uint32_t dfs__frame_digest(const uint8_t *data, uint32_t caplen, uint32_t len, bool has_ts,
                            int64_t ts_sec, int32_t ts_nsec)
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    uint8_t hdr[20];
-    for (int i = 0; i < 4; i++) {
-        hdr[i] = (uint8_t)(caplen >> (8 * i));
-        hdr[4 + i] = (uint8_t)(len >> (8 * i));
-        hdr[16 + i] = has_ts ? (uint8_t)((uint32_t)ts_nsec >> (8 * i)) : 0;
+    /* Every frame is digested twice (here and when shown): 8 bytes per step,
+     * each word multiplied into the state (a multiply-xorshift mix), then
+     * folded to 32 bits. Not cryptographic: it tells a changed file. */
+    const uint64_t k = 0x9e3779b97f4a7c15ull;
+    uint64_t h = 0xcbf29ce484222325ull ^ ((uint64_t)caplen << 32 | len);
+    h = (h ^ (has_ts ? (uint64_t)ts_sec : 0)) * k;
+    h = (h ^ (has_ts ? (uint32_t)ts_nsec : 0) ^ (has_ts ? 1ull << 40 : 0)) * k;
+    uint32_t i = 0;
+    for (; i + 8 <= caplen; i += 8) {
+        uint64_t w;
+        memcpy(&w, data + i, 8);
+        h = (h ^ w) * k;
+        h ^= h >> 29;
     }
-    for (int i = 0; i < 8; i++)
-        hdr[8 + i] = has_ts ? (uint8_t)((uint64_t)ts_sec >> (8 * i)) : 0;
-    for (size_t i = 0; i < sizeof hdr; i++)
-        h = (h ^ hdr[i]) * 16777619u;
-    for (uint32_t i = 0; i < caplen; i++)
-        h = (h ^ data[i]) * 16777619u;
-    return h;
+    uint64_t tail = 0;
+    for (uint32_t j = 0; i < caplen; i++, j++)
+        tail |= (uint64_t)data[i] << (8 * j);
+    h = (h ^ tail ^ ((uint64_t)(caplen & 7) << 56)) * k;
+    h ^= h >> 32;
+    return (uint32_t)h;
 }
 
 void dfs__prepass_clear(struct dfs__prepass *p)
@@ -87,6 +93,9 @@ struct candidate {
     int fd;
     dev_t dev;
     ino_t ino;
+    off_t size;
+    int64_t mtime_sec;
+    long mtime_nsec;
 };
 
 static size_t list_candidates(struct candidate *c, size_t max)
@@ -113,6 +122,9 @@ static size_t list_candidates(struct candidate *c, size_t max)
         c[n].fd = (int)fd;
         c[n].dev = st.st_dev;
         c[n].ino = st.st_ino;
+        c[n].size = st.st_size;
+        c[n].mtime_sec = (int64_t)st.st_mtim.tv_sec;
+        c[n].mtime_nsec = st.st_mtim.tv_nsec;
         n++;
     }
     closedir(dir);
@@ -186,103 +198,137 @@ static bool isb_end_time(wtap *wth, struct dfs_time *out)
     return found;
 }
 
+/* The digest of a record as Wireshark shows it (0: not a packet). */
+static uint32_t rec_digest(const wtap_rec *rec, const uint8_t *data)
+{
+    if (rec->rec_type != REC_TYPE_PACKET)
+        return 0;
+    const wtap_packet_header *ph = &rec->rec_header.packet_header;
+    bool has_ts = (rec->presence_flags & WTAP_HAS_TS) != 0;
+    return dfs__frame_digest(data, ph->caplen, ph->len, has_ts, (int64_t)rec->ts.secs,
+                             (int32_t)rec->ts.nsecs);
+}
+
+/* Feed a usbmon record (others are skipped) as frame `frame`; a decoder
+ * error is left in *result. */
+static void rec_feed(dfs_decoder *dec, struct dfs__res *res, const wtap_rec *rec,
+                     const uint8_t *data, uint64_t frame, int *result)
+{
+    if (rec->rec_type != REC_TYPE_PACKET)
+        return;
+    const wtap_packet_header *ph = &rec->rec_header.packet_header;
+    int lt = dfs__encap_linktype(ph->pkt_encap);
+    if (!lt)
+        return;
+    struct dfs_record r = {
+        .frame = frame,
+        .ts = {.sec = (int64_t)rec->ts.secs, .nsec = (uint32_t)rec->ts.nsecs},
+        .linktype = lt,
+        .order = DFS_ORDER_HOST, /* wiretap swaps usbmon headers to host order */
+        .caplen = ph->caplen,
+        .origlen = ph->len,
+        .data = data,
+    };
+    dfs__res_at(res, frame);
+    dfs_result rc = dfs_decoder_feed(dec, &r);
+    if (rc != DFS_OK && rc != DFS_E_LINKTYPE)
+        *result = rc;
+}
+
+/* A file opened through wiretap, with its first record read. */
+struct reader {
+    wtap *wth;
+    wtap_rec rec;
+    Buffer buf;
+    int err;
+    gchar *err_info;
+};
+
+/* Open `path` and read its first record: false when it cannot be read or
+ * its first record is not `first` (NULL: any). Close it in both cases. */
+static bool reader_open(struct reader *rd, const char *path, const struct dfs__first_frame *first)
+{
+    memset(rd, 0, sizeof *rd);
+    rd->wth = wtap_open_offline(path, WTAP_TYPE_AUTO, &rd->err, &rd->err_info, FALSE);
+    g_free(rd->err_info);
+    rd->err_info = NULL;
+    wtap_rec_init(&rd->rec);
+    ws_buffer_init(&rd->buf, 2048);
+    gint64 offset;
+    return rd->wth && wtap_read(rd->wth, &rd->rec, &rd->buf, &rd->err, &rd->err_info, &offset) &&
+           (!first || same_as_first(&rd->rec, ws_buffer_start_ptr(&rd->buf), first));
+}
+
+static bool reader_next(struct reader *rd)
+{
+    gint64 offset;
+    wtap_rec_reset(&rd->rec);
+    return wtap_read(rd->wth, &rd->rec, &rd->buf, &rd->err, &rd->err_info, &offset);
+}
+
+static void reader_close(struct reader *rd)
+{
+    g_free(rd->err_info);
+    wtap_rec_cleanup(&rd->rec);
+    ws_buffer_free(&rd->buf);
+    if (rd->wth)
+        wtap_close(rd->wth);
+    memset(rd, 0, sizeof *rd);
+}
+
 /* Read one file: false when it is not the capture whose frame 1 is `first`. */
 static bool decode_file(const char *path, const struct dfs__first_frame *first,
                         struct dfs__res *res, struct dfs__prepass *out)
 {
-    int err = 0;
-    gchar *err_info = NULL;
-    wtap *wth = wtap_open_offline(path, WTAP_TYPE_AUTO, &err, &err_info, FALSE);
-    g_free(err_info);
-    err_info = NULL;
-    if (!wth)
+    struct reader rd;
+    if (!reader_open(&rd, path, first)) {
+        reader_close(&rd);
         return false;
-
-    wtap_rec rec;
-    Buffer buf;
-    wtap_rec_init(&rec);
-    ws_buffer_init(&buf, 2048);
-    gint64 offset;
-    bool ours = false;
-    dfs_decoder *dec = NULL;
-    size_t cap = 0;
-
-    if (!wtap_read(wth, &rec, &buf, &err, &err_info, &offset) ||
-        !same_as_first(&rec, ws_buffer_start_ptr(&buf), first))
-        goto done;
-    ours = true;
-
+    }
     struct dfs_options opt;
     dfs_options_init(&opt);
     struct dfs_sink sink;
+    dfs_decoder *dec = NULL;
+    size_t cap = 0;
     dfs__res_clear(res);
     dfs__res_sink(res, &sink);
     if (dfs_decoder_new(&opt, &sink, &dec) != DFS_OK) {
         snprintf(out->error, sizeof out->error, "out of memory");
         out->read_error = true;
-        goto done;
+        reader_close(&rd);
+        return true;
     }
     dfs__res_bind(res, dec);
     do {
-        const uint8_t *data = ws_buffer_start_ptr(&buf);
+        const uint8_t *data = ws_buffer_start_ptr(&rd.buf);
         uint64_t frame = out->frames + 1;
-        uint32_t digest = 0;
-        if (rec.rec_type == REC_TYPE_PACKET) {
-            const wtap_packet_header *ph = &rec.rec_header.packet_header;
-            bool has_ts = (rec.presence_flags & WTAP_HAS_TS) != 0;
-            digest = dfs__frame_digest(data, ph->caplen, ph->len, has_ts, (int64_t)rec.ts.secs,
-                                       (int32_t)rec.ts.nsecs);
-            int lt = dfs__encap_linktype(ph->pkt_encap);
-            if (lt) {
-                struct dfs_record r = {
-                    .frame = frame,
-                    .ts = {.sec = (int64_t)rec.ts.secs, .nsec = (uint32_t)rec.ts.nsecs},
-                    .linktype = lt,
-                    .order = DFS_ORDER_HOST, /* wiretap swaps usbmon headers to host order */
-                    .caplen = ph->caplen,
-                    .origlen = ph->len,
-                    .data = data,
-                };
-                dfs__res_at(res, frame);
-                dfs_result rc = dfs_decoder_feed(dec, &r);
-                if (rc != DFS_OK && rc != DFS_E_LINKTYPE)
-                    out->decoder_result = rc;
-            }
-        }
-        if (!push_digest(out, &cap, digest)) {
+        rec_feed(dec, res, &rd.rec, data, frame, &out->decoder_result);
+        if (!push_digest(out, &cap, rec_digest(&rd.rec, data))) {
             snprintf(out->error, sizeof out->error, "out of memory at frame %llu",
                      (unsigned long long)frame);
             out->read_error = true;
             break;
         }
-        wtap_rec_reset(&rec);
-    } while (wtap_read(wth, &rec, &buf, &err, &err_info, &offset));
+    } while (reader_next(&rd));
 
-    if (err != 0 && !out->read_error) {
+    if (rd.err != 0 && !out->read_error) {
         snprintf(out->error, sizeof out->error, "%s after frame %llu%s%s",
-                 wtap_strerror(err), (unsigned long long)out->frames, err_info ? ": " : "",
-                 err_info ? err_info : "");
+                 wtap_strerror(rd.err), (unsigned long long)out->frames,
+                 rd.err_info ? ": " : "", rd.err_info ? rd.err_info : "");
         out->read_error = true;
     }
     dfs__res_at(res, DFS__KNOWN_AT_END);
     /* the capture may have gone on after its last record */
     struct dfs_time end;
-    if (isb_end_time(wth, &end))
+    if (isb_end_time(rd.wth, &end))
         dfs_decoder_capture_end(dec, end);
     dfs_result rc = dfs_decoder_finish(dec);
     if (rc != DFS_OK)
         out->decoder_result = rc;
-
-done:
-    g_free(err_info);
-    if (dec) {
-        dfs__res_bind(res, NULL);
-        dfs_decoder_free(dec);
-    }
-    wtap_rec_cleanup(&rec);
-    ws_buffer_free(&buf);
-    wtap_close(wth);
-    return ours;
+    dfs__res_bind(res, NULL);
+    dfs_decoder_free(dec);
+    reader_close(&rd);
+    return true;
 }
 
 /* The temporary file of a live capture (dumpcap writes "wireshark_*" files
@@ -303,12 +349,43 @@ static bool live_capture_file(const char *real)
     return strncmp(base + 1, "wireshark_", 10) == 0 && tmp && strcmp(dir, tmp) == 0;
 }
 
-bool dfs__prepass_run(const struct dfs__first_frame *first, struct dfs__res *res,
-                      struct dfs__prepass *out)
+static bool same_file(const struct candidate *c, const struct dfs__prepass *p)
 {
-    dfs__prepass_clear(out);
+    return c->dev == p->dev && c->ino == p->ino && c->size == p->size &&
+           c->mtime_sec == p->mtime_sec && c->mtime_nsec == p->mtime_nsec;
+}
+
+/* Is the file read ahead still open, unchanged, with `first` as frame 1? */
+static bool still_open(const struct candidate *c, size_t n, const struct dfs__first_frame *first,
+                       struct dfs__prepass *p)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!same_file(&c[i], p))
+            continue;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/self/fd/%d", c[i].fd);
+        struct reader rd;
+        bool ok = reader_open(&rd, path, first);
+        reader_close(&rd);
+        if (ok) {
+            p->fd = c[i].fd;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool dfs__prepass_run(const struct dfs__first_frame *first, struct dfs__res *res,
+                      struct dfs__prepass *out, bool *reused)
+{
+    *reused = false;
     struct candidate c[MAX_CANDIDATES];
     size_t n = list_candidates(c, MAX_CANDIDATES);
+    if (out->done && still_open(c, n, first, out)) {
+        *reused = true;
+        return true;
+    }
+    dfs__prepass_clear(out);
     for (size_t i = 0; i < n; i++) {
         char path[64], real[512];
         snprintf(path, sizeof path, "/proc/self/fd/%d", c[i].fd);
@@ -320,10 +397,53 @@ bool dfs__prepass_run(const struct dfs__first_frame *first, struct dfs__res *res
             continue;
         if (decode_file(path, first, res, out)) {
             snprintf(out->path, sizeof out->path, "%s", real);
+            out->fd = c[i].fd;
+            out->dev = c[i].dev;
+            out->ino = c[i].ino;
+            out->size = c[i].size;
+            out->mtime_sec = c[i].mtime_sec;
+            out->mtime_nsec = c[i].mtime_nsec;
             out->done = true;
             return true;
         }
         dfs__prepass_clear(out);
     }
     return false;
+}
+
+uint64_t dfs__prepass_replay(const struct dfs__prepass *p, uint64_t upto, dfs_decoder *dec,
+                             struct dfs__res *res, int *decoder_result,
+                             uint64_t *error_frame)
+{
+    if (!p->done || upto == 0)
+        return 0;
+    if (upto > p->frames)
+        upto = p->frames;
+    /* the descriptor it was found under if it still names the same file
+     * (Wireshark's own), else the file by its name */
+    char path[sizeof p->path];
+    struct stat st;
+    if (fstat(p->fd, &st) == 0 && st.st_dev == p->dev && st.st_ino == p->ino)
+        snprintf(path, sizeof path, "/proc/self/fd/%d", p->fd);
+    else
+        snprintf(path, sizeof path, "%s", p->path);
+    struct reader rd;
+    uint64_t fed = 0;
+    if (reader_open(&rd, path, NULL)) {
+        do {
+            const uint8_t *data = ws_buffer_start_ptr(&rd.buf);
+            if (rec_digest(&rd.rec, data) != p->digest[fed])
+                break;
+            int rc = DFS_OK;
+            rec_feed(dec, res, &rd.rec, data, fed + 1, &rc);
+            fed++;
+            if (rc != DFS_OK) {
+                *decoder_result = rc;
+                *error_frame = fed;
+                break;
+            }
+        } while (fed < upto && reader_next(&rd));
+    }
+    reader_close(&rd);
+    return fed;
 }

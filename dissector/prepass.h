@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "results.h"
 
@@ -22,6 +23,14 @@ struct dfs__first_frame {
 struct dfs__prepass {
     bool done;              /* a file was found and decoded */
     char path[512];         /* the file (its real name, for messages) */
+    /* the file as found: the descriptor it was open under, and what tells
+     * whether it is still the same file, unchanged */
+    int fd;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    int64_t mtime_sec;
+    long mtime_nsec;
     uint64_t frames;        /* records read (Wireshark's frame count) */
     uint32_t *digest;       /* digest[i] of frame i+1 */
     bool read_error;        /* the file could not be read to its end */
@@ -35,9 +44,23 @@ uint32_t dfs__frame_digest(const uint8_t *data, uint32_t caplen, uint32_t len, b
 
 /* Look through the regular files this process has open for the capture file
  * whose first record is `first`, and decode all of it (feed and finish) into
- * `res`. Returns true when a file was found; then `out` says what was read. */
+ * `res`. Returns true when a file was found; then `out` says what was read.
+ * When `out` and `res` already hold the results of a file that is still open,
+ * unchanged (same file, size and modification time, same first record), they
+ * are kept as they are and `*reused` is set: Wireshark dissects a capture
+ * again after a change of preferences, and the file need not be decoded
+ * again for that. */
 bool dfs__prepass_run(const struct dfs__first_frame *first, struct dfs__res *res,
-                      struct dfs__prepass *out);
+                      struct dfs__prepass *out, bool *reused);
+
+/* Feed frames 1 to `upto` of the file read ahead into `dec` (a new decoder
+ * whose sink fills `res`), reading the file again, each frame checked against
+ * its digest. Returns how many frames were fed: `upto`, or fewer when the file
+ * can no longer be read or differs from what was read ahead. A decoder error
+ * is left in `*decoder_result` (its frame in `*error_frame`). */
+uint64_t dfs__prepass_replay(const struct dfs__prepass *p, uint64_t upto, dfs_decoder *dec,
+                             struct dfs__res *res, int *decoder_result,
+                             uint64_t *error_frame);
 
 void dfs__prepass_clear(struct dfs__prepass *p);
 

@@ -49,6 +49,12 @@ struct dfs__res {
     struct vec items, txns, layouts, mems, devices, findings;
     struct slot *map;
     size_t map_cap, map_used;
+    /* bit f: frame f has a slot. Most frames of a capture have none, and
+     * the dissector asks for every frame: one bit test instead of a probe
+     * sequence in the map. Not used once it could not grow (have_ok). */
+    uint64_t *have;
+    size_t have_words;
+    bool have_ok;
     /* device instance id -> lane, and which lanes are DFU */
     uint32_t *lane_of;
     size_t n_lane_of;
@@ -71,6 +77,9 @@ static uint64_t mix(uint64_t x)
 static struct slot *map_find(const struct dfs__res *r, uint64_t frame)
 {
     if (!r->map_cap || frame == 0)
+        return NULL;
+    if (r->have_ok &&
+        (frame / 64 >= r->have_words || !((r->have[frame / 64] >> (frame % 64)) & 1)))
         return NULL;
     size_t mask = r->map_cap - 1;
     for (size_t i = mix(frame) & mask;; i = (i + 1) & mask) {
@@ -115,6 +124,21 @@ static struct slot *map_get(struct dfs__res *r, uint64_t frame)
     r->map[i].frame = frame;
     r->map[i].head = r->map[i].tail = DFS__NONE_ITEM;
     r->map_used++;
+    if (r->have_ok && frame / 64 >= r->have_words) {
+        size_t words = r->have_words ? r->have_words : 64;
+        while (words <= frame / 64 && words < SIZE_MAX / 2 / sizeof *r->have)
+            words *= 2;
+        uint64_t *h = words > frame / 64 ? realloc(r->have, words * sizeof *h) : NULL;
+        if (h) {
+            memset(h + r->have_words, 0, (words - r->have_words) * sizeof *h);
+            r->have = h;
+            r->have_words = words;
+        } else {
+            r->have_ok = false; /* the map alone answers from now on */
+        }
+    }
+    if (r->have_ok)
+        r->have[frame / 64] |= 1ull << (frame % 64);
     return &r->map[i];
 }
 
@@ -477,6 +501,7 @@ struct dfs__res *dfs__res_new(void)
     r->devices.elem = sizeof(struct dfs__device_ev);
     r->findings.elem = sizeof(struct dfs__finding);
     r->at = DFS__KNOWN_AT_END;
+    r->have_ok = true;
     return r;
 }
 
@@ -498,6 +523,10 @@ void dfs__res_clear(struct dfs__res *r)
     free(r->map);
     r->map = NULL;
     r->map_cap = r->map_used = 0;
+    free(r->have);
+    r->have = NULL;
+    r->have_words = 0;
+    r->have_ok = true;
     free(r->lane_of);
     r->lane_of = NULL;
     r->n_lane_of = 0;

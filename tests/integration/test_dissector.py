@@ -23,6 +23,11 @@ TEST is one of:
             matches but that is shorter (as if the capture grew) or differs at
             a frame makes the plugin say so at that frame and use the frames
             as Wireshark reads them from there on
+  reload    sharkd loads the same file again (Wireshark dissects it again from
+            the start; the plugin keeps what it read ahead): the same fields;
+            then the file is changed in place (same size, a later frame
+            changed) and loaded again: the fields of the changed file, read
+            ahead again, with no reread warning
   nodfu     captures without DFU get no dfuscope field at all
   expert    -Y on a finding id selects exactly the frames the CLI names, and
             tshark -z expert lists every finding the CLI reports
@@ -420,6 +425,108 @@ def test_random(env, dfuscope, captures):
                       f"with dfuscope fields, as tshark -2")
 
 
+class Sharkd:
+    """One sharkd session, asked one request at a time."""
+
+    def __init__(self, env):
+        self.p = subprocess.Popen(env.command(["sharkd", "-"]), stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                  text=True)
+        self.id = 0
+
+    def call(self, method, params):
+        self.id += 1
+        self.p.stdin.write(json.dumps({"jsonrpc": "2.0", "id": self.id, "method": method,
+                                       "params": params}) + "\n")
+        self.p.stdin.flush()
+        while True:
+            line = self.p.stdout.readline()
+            if not line:
+                raise RuntimeError(f"sharkd ended before answering {method}")
+            if line.startswith("{"):
+                d = json.loads(line)
+                if d.get("id") == self.id:
+                    return d
+
+    def load_frames(self, capture, frames):
+        """Load the capture, then {frame: ({field: [values]}, reread warned)}."""
+        d = self.call("load", {"file": capture})
+        if d.get("result", {}).get("status") != "OK":
+            raise RuntimeError(f"sharkd could not load {capture}: {d}")
+        out = {}
+        for fr in frames:
+            acc, reread = {}, []
+
+            def walk(nodes):
+                for n in nodes:
+                    f = n.get("f", "")
+                    if " == " in f and f.split(" == ")[0] in RANDOM_FIELDS:
+                        k, v = f.split(" == ", 1)
+                        acc.setdefault(k, []).append(v.strip('"'))
+                    if f.startswith("dfuscope.expert.reread"):
+                        reread.append(fr)
+                    walk(n.get("n", []))
+
+            walk(self.call("frame", {"frame": fr, "proto": True}).get("result", {})
+                 .get("tree", []))
+            out[fr] = (acc, bool(reread))
+        return out
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait(timeout=60)
+
+
+def test_reload(env, captures):
+    wsplugin.require("sharkd")
+    import shutil
+    for cap in captures:
+        data = open(cap, "rb").read()
+        if data[:4] not in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4"):
+            continue
+        recs = pcap_records(data)
+        k = len(recs) // 2 + 1
+        changed = bytearray(data)               # frame k's last byte changed
+        o, n = recs[k - 1]
+        changed[o + n - 1] ^= 0xFF
+        p = os.path.join(env.data, f"reload-{name(cap)}")
+        q = os.path.join(env.data, f"reload-changed-{name(cap)}")
+        for path, content in ((p, data), (q, bytes(changed))):
+            open(path, "wb").write(content)
+            if env.root:
+                shutil.chown(path, "nobody", "nogroup")
+        want = {"same file": env.fields(p, RANDOM_FIELDS, two_pass=True),
+                "changed": env.fields(q, RANDOM_FIELDS, two_pass=True)}
+        frames = sorted(want["same file"])
+        sd = Sharkd(env)
+        try:
+            got = {"first load": sd.load_frames(p, frames),
+                   "same file": sd.load_frames(p, frames)}
+            st = os.stat(p)
+            with open(p, "r+b") as f:          # in place: same file, same size
+                f.write(bytes(changed))
+            os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 1000000000))
+            got["changed"] = sd.load_frames(p, frames)
+        finally:
+            sd.close()
+        for label, rows in got.items():
+            two = want["same file" if label == "first load" else label]
+            bad = [f"frame {fr}: reread warning" for fr in frames if rows[fr][1]]
+            for fr in frames:
+                for f in RANDOM_FIELDS:
+                    a, b = norm(f, two[fr][f]), norm(f, rows[fr][0].get(f, []))
+                    if a != b:
+                        bad.append(f"frame {fr} {f}: tshark -2 {a}, sharkd {b}")
+            if bad:
+                fail(f"{name(cap)} ({label}): sharkd differs from tshark -2:")
+                for b in bad[:15]:
+                    print("       " + b)
+            else:
+                n = sum(1 for r in two.values() if any(r.values()))
+                print(f"ok   {name(cap)} ({label}): {len(frames)} frames, {n} with dfuscope "
+                      f"fields, as tshark -2 on that file, no reread warning")
+
+
 def shutil_which(prog):
     import shutil
     return shutil.which(prog)
@@ -662,6 +769,8 @@ def main():
                 test_damaged(env, captures)
             elif test == "reread":
                 test_reread(env, captures)
+            elif test == "reload":
+                test_reload(env, captures)
             elif test == "nodfu":
                 test_nodfu(env, captures)
             elif test == "expert":
