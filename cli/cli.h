@@ -73,6 +73,12 @@ bool dev_filter_match(const struct dev_filter *f, uint16_t bus, uint8_t devnum, 
  * events: those identified with VID:PID, or seen at BUS.DEV)? */
 bool dev_filter_match_instance(const struct dev_filter *f, uint32_t device);
 void dev_filter_free(struct dev_filter *f);
+/* --device and a finding of a log's own: kept when the tool spoke to the
+ * selected device, or when the log does not say which device it spoke to
+ * (or, for BUS.DEV, always: a tool log names no bus address): dropping it
+ * would hide evidence */
+struct dfs_log_finding;
+bool log_finding_for_device(const struct dev_filter *f, const struct dfs_log_finding *lf);
 
 /* ---- running a capture through the decoder ----------------------------------- */
 struct run_opts {

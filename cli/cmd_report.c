@@ -23,7 +23,7 @@ static void usage(FILE *f)
             "and the transactions. The page loads nothing from anywhere: it can be\n"
             "attached to a bug report and opened from disk in any browser.\n"
             "\n"
-            "FILE may also be a text log (lsusb -v, dfu-util, STM32CubeProgrammer; see\n"
+            "FILE may also be a text log (lsusb -v, dfu-util, STM32CubeProgrammer, fwupd; see\n"
             "docs/logs.md): the findings then cite its lines, and the descriptors are those\n"
             "its lsusb blocks give; a log has no timeline.\n"
             "\n"
@@ -61,7 +61,7 @@ const struct cli_options cmd_report_options = {"ho:q", longopts};
 
 /* A text log: the decoder's findings cite the log's lines behind their
  * frames, and the log's own findings join them */
-static void log_findings(struct rp_model *m, const dfs_log *log)
+static void log_findings(struct rp_model *m, const dfs_log *log, const struct dev_filter *flt)
 {
     for (size_t i = 0; i < m->n_f; i++) {
         struct dfs_finding *f = &m->f[i];
@@ -88,6 +88,8 @@ static void log_findings(struct rp_model *m, const dfs_log *log)
     }
     for (size_t i = 0; i < dfs_log_finding_count(log) && m->n_f < RP_MAX_FINDINGS; i++) {
         const struct dfs_log_finding *lf = dfs_log_finding(log, i);
+        if (!log_finding_for_device(flt, lf))
+            continue;
         struct dfs_finding *f = &m->f[m->n_f++];
         *f = lf->f;
         memcpy(f->frames, lf->lines, lf->n_lines * sizeof lf->lines[0]);
@@ -158,7 +160,7 @@ int cmd_report(int argc, char **argv)
         return rc;
     }
     if (li.log)
-        log_findings(m, li.log);
+        log_findings(m, li.log, &filter);
     if (res.records == 0 && res.read_error) {
         dfs_decoder_free(dec);
         rp_model_free(m);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dfuscope/logs.h"
 #include "port.h"
 #include "progress.h"
 
@@ -147,6 +148,13 @@ bool dev_filter_parse(struct dev_filter *f, const char *arg, char *err, size_t e
              "0483:df11)",
              arg);
     return false;
+}
+
+bool log_finding_for_device(const struct dev_filter *f, const struct dfs_log_finding *lf)
+{
+    if (!f || !f->active || f->by_addr || (!lf->vid && !lf->pid))
+        return true;
+    return lf->vid == f->vid && lf->pid == f->pid;
 }
 
 bool dev_filter_match_instance(const struct dev_filter *f, uint32_t device)

@@ -40,6 +40,7 @@ struct diag {
     struct dfs_time base;
     const struct dev_filter *filter;
     const dfs_log *log; /* the input is this text log: lines instead of frames */
+    bool log_pass;      /* adding the log's own findings: filtered by their VID:PID */
     struct outcome oc;  /* the session's outcome, from the evidence */
 };
 
@@ -194,8 +195,11 @@ static int on_log_finding(struct diag *d, const struct dfs_finding *f)
 
 void diag_add_log_findings(struct diag *d)
 {
+    d->log_pass = true;
     for (size_t i = 0; d->log && i < dfs_log_finding_count(d->log); i++) {
         const struct dfs_log_finding *lf = dfs_log_finding(d->log, i);
+        if (!log_finding_for_device(d->filter, lf))
+            continue;
         struct dfs_finding *g = malloc(sizeof *g);
         if (!g) {
             d->dropped++;
@@ -208,6 +212,7 @@ void diag_add_log_findings(struct diag *d)
         keep(d, g, lf->likely);
         free(g);
     }
+    d->log_pass = false;
 }
 
 static int on_finding(void *user, const struct dfs_finding *f)
@@ -220,7 +225,8 @@ static int on_finding(void *user, const struct dfs_finding *f)
 
 static int keep(struct diag *d, const struct dfs_finding *f, bool likely)
 {
-    if (d->filter && d->filter->active && !dev_filter_match_instance(d->filter, f->device))
+    if (d->filter && d->filter->active && !d->log_pass &&
+        !dev_filter_match_instance(d->filter, f->device))
         return 0;
     if (d->live)
         print_finding_line(d, f);

@@ -43,7 +43,7 @@ static int read_log(struct log_input *li, const struct run_opts *ro, FILE *fp,
         text_safe(safe, sizeof safe, ro->path);
         cli_err(ro->cmd,
                 "%s: not a pcap or pcapng capture, and its text (%llu line%s) holds no "
-                "output of a tool dfuscope reads (lsusb -v, dfu-util, STM32CubeProgrammer; "
+                "output of a tool dfuscope reads (lsusb -v, dfu-util, STM32CubeProgrammer, fwupd; "
                 "see docs/logs.md)",
                 safe, (unsigned long long)st->lines, st->lines == 1 ? "" : "s");
         return EXIT_USAGE;

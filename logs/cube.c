@@ -13,6 +13,7 @@ static void new_session(dfs_log *l)
 {
     memset(&l->cube, 0, sizeof l->cube);
     l->cube.active = true;
+    l->cur_vid = l->cur_pid = 0; /* its log names the chip, not the USB ids */
     l->st.cube_runs++;
 }
 

@@ -41,8 +41,12 @@ static void new_run(dfs_log *l)
     memset(du, 0, sizeof *du);
     du->alt = -1;
     du->active = true;
+    l->cur_vid = l->cur_pid = 0;
+    dfs_log__state_reset(l);
     l->st.dfu_util_runs++;
 }
+
+static void device_ids(dfs_log *l, const char *s, size_t len);
 
 /* "$ dfu-util -a 1 -s 0x1fff7870:4:force -U ob.bin": what the user asked */
 static void command_line(dfs_log *l, const struct dfs_log__line *ln, const char *at)
@@ -79,6 +83,14 @@ static void command_line(dfs_log *l, const struct dfs_log__line *ln, const char 
                 du->addr_line = ln->no;
             }
         }
+        /* -d VID:PID, or RUNTIME,DFU: the DFU mode's ids when given */
+        if (!strcmp(prev, "-d") || !strcmp(prev, "--device")) {
+            const char *comma = memchr(t, ',', n);
+            if (comma && (size_t)(t + n - comma) > 9)
+                device_ids(l, comma + 1, (size_t)(t + n - comma - 1));
+            else if (!comma)
+                device_ids(l, t, n);
+        }
         if ((n == 2 && !memcmp(t, "-D", 2)) || (n == 10 && !memcmp(t, "--download", 10)))
             du->download = true;
         if ((n == 2 && !memcmp(t, "-U", 2)) || (n == 8 && !memcmp(t, "--upload", 8)))
@@ -110,8 +122,27 @@ static const char *kv(const struct dfs_log__line *ln, const char *key, size_t *l
     return p;
 }
 
+/* "[0483:df11]" in "Found DFU: [...]", or "Device ID 0483:df11": the device
+ * the run speaks to (the last one found, the one opened) */
+static void device_ids(dfs_log *l, const char *s, size_t len)
+{
+    unsigned long vid, pid;
+    if (len < 9 || s[4] != ':')
+        return;
+    char v[7] = "0x", p[7] = "0x";
+    memcpy(v + 2, s, 4);
+    memcpy(p + 2, s + 5, 4);
+    if (dfs_log__num(v, 6, &vid) && dfs_log__num(p, 6, &pid) && vid <= 0xffff && pid <= 0xffff) {
+        l->cur_vid = (uint16_t)vid;
+        l->cur_pid = (uint16_t)pid;
+    }
+}
+
 static void found(dfs_log *l, const struct dfs_log__line *ln)
 {
+    const char *br = memchr(ln->s, '[', ln->len);
+    if (br)
+        device_ids(l, br + 1, ln->len - (size_t)(br + 1 - ln->s));
     size_t n, nn;
     const char *a = kv(ln, "alt=", &n);
     const char *name = kv(ln, "name=\"", &nn);
@@ -252,6 +283,84 @@ static void getstatus_error(dfs_log *l, const struct dfs_log__line *ln)
                   usb);
 }
 
+/* "DFU state(10) = dfuERROR, status(3) = Device is unable to write memory"
+ * (-v -v, and after " failed!"), or the older status line "state =
+ * dfuERROR, status = 10" */
+static bool state_line(dfs_log *l, const struct dfs_log__line *ln)
+{
+    struct dfs_log__dfu_util *du = &l->du;
+    unsigned long st, status;
+    char words[160] = "";
+    const char *s = ln->s;
+    size_t len = ln->len;
+    if (dfs_log__starts(ln, "Determining device status: ")) {
+        s += 27;
+        len -= 27;
+    }
+    struct dfs_log__line t = {s, len, ln->no};
+    if (dfs_log__starts(&t, "DFU state(")) {
+        const char *p = dfs_log__find(s, len, ", status(");
+        if (!dfs_log__num(s + 10, len - 10, &st) || !p ||
+            !dfs_log__num(p + 9, len - (size_t)(p + 9 - s), &status))
+            return false;
+        const char *w = dfs_log__find(p, len - (size_t)(p - s), ") = ");
+        if (w)
+            dfs_log__copy(words, sizeof words, w + 4, len - (size_t)(w + 4 - s));
+    } else if (dfs_log__starts(&t, "state = ")) {
+        const char *p = dfs_log__find(s, len, ", status = ");
+        if (!p || !dfs_log__num(p + 11, len - (size_t)(p + 11 - s), &status))
+            return false;
+        st = p - (s + 8) == 8 && !memcmp(s + 8, "dfuERROR", 8) ? 10 : 2;
+    } else {
+        return false;
+    }
+    if (st > 255 || status > 255)
+        return true;
+    if (!words[0])
+        snprintf(words, sizeof words, "%s", "its words not printed");
+    char tool[40];
+    snprintf(tool, sizeof tool, "dfu-util%s%s", du->version[0] ? " " : "", du->version);
+    struct dfs_log__op op = {du->op_what[0] ? du->op_what
+                             : du->download ? "the download"
+                                            : "the last request",
+                             du->op_line, du->have_addr, du->addr};
+    dfs_log__dfu_error_state(l, tool, (int)st, (int)status, words, ln->no, 0, &op);
+    return true;
+}
+
+/* A block, an erase (what a dfuERROR after it refers to), " failed!", the
+ * device opened ("Device ID 0483:df11", 0.9's "ID 0483:df11"). True when the
+ * line needs nothing more. */
+static bool track_op(dfs_log *l, const struct dfs_log__line *ln)
+{
+    struct dfs_log__dfu_util *du = &l->du;
+    if (dfs_log__starts(ln, "Download") || dfs_log__starts(ln, "Erasing page") ||
+        dfs_log__starts(ln, "Erase ") || dfs_log__starts(ln, "Performing mass erase")) {
+        du->op_line = ln->no;
+        du->download |= dfs_log__starts(ln, "Download");
+        /* "Download [=====   ]  92%        65536 bytes" */
+        const char *b = dfs_log__find(ln->s, ln->len, " bytes");
+        const char *n = b;
+        while (n && n > ln->s && n[-1] >= '0' && n[-1] <= '9')
+            n--;
+        unsigned long sent;
+        du->op_what[0] = '\0';
+        if (n && n < b && dfs_log__num(n, (size_t)(b - n), &sent))
+            snprintf(du->op_what, sizeof du->op_what, "the download block at offset %lu", sent);
+        return false; /* the progress lines below see it too */
+    }
+    if (dfs_log__starts(ln, "failed!")) {
+        du->failed_line = ln->no;
+        return true;
+    }
+    if (dfs_log__starts(ln, "Device ID ") || dfs_log__starts(ln, "ID ")) {
+        size_t k = ln->s[0] == 'D' ? 10 : 3;
+        device_ids(l, ln->s + k, ln->len - k);
+        return true;
+    }
+    return false;
+}
+
 static bool version_banner(const struct dfs_log__line *ln)
 {
     return dfs_log__starts(ln, "dfu-util ") && ln->len > 9 && ln->s[9] >= '0' && ln->s[9] <= '9' &&
@@ -308,8 +417,13 @@ bool dfs_log__dfu_util_line(dfs_log *l, const struct dfs_log__line *ln)
             du->have_addr = true;
             du->addr_line = ln->no;
         }
+        du->op_line = ln->no;
         return true;
     }
+    if (state_line(l, ln))
+        return true;
+    if (track_op(l, ln))
+        return true;
     if (dfs_log__starts(ln, "Poll timeout ") && dfs_log__num(ln->s + 13, ln->len - 13, &v)) {
         du->poll_ms = (unsigned)v;
         du->poll_line = ln->no;
@@ -321,6 +435,8 @@ bool dfs_log__dfu_util_line(dfs_log *l, const struct dfs_log__line *ln)
         du->stalls++;
         return true;
     }
+    if (dfs_log__starts(ln, "Copying data from PC to DFU device"))
+        du->download = true;
     if (dfs_log__starts(ln, "Submitting leave request")) {
         du->leave = true;
         return true;

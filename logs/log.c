@@ -18,12 +18,24 @@ bool dfs_log_sniff(const uint8_t *data, size_t len)
     size_t text = 0, n = len < 4096 ? len : 4096;
     if (!n)
         return false;
+    /* the bytes of lines that are text from end to end: binary pasted into
+     * a post spoils its own lines, not the log around it */
+    size_t line_start = 0, in_text_lines = 0;
+    bool line_text = true;
     for (size_t i = 0; i < n; i++) {
         uint8_t c = data[i];
-        if (c == '\n' || c == '\r' || c == '\t' || c == 0x1b || (c >= 0x20 && c != 0x7f))
-            text++;
+        bool t = c == '\n' || c == '\r' || c == '\t' || c == 0x1b || (c >= 0x20 && c != 0x7f);
+        text += t;
+        line_text = line_text && t;
+        if (c == '\n' || i + 1 == n) {
+            if (line_text)
+                in_text_lines += i + 1 - line_start;
+            line_start = i + 1;
+            line_text = true;
+        }
     }
-    return text * 10 >= n * 9; /* UTF-8 bytes count as text; NULs and controls do not */
+    /* UTF-8 bytes count as text; NULs and controls do not */
+    return text * 10 >= n * 9 || in_text_lines * 2 >= n;
 }
 
 dfs_result dfs_log_new(dfs_log **out)
@@ -80,9 +92,25 @@ static size_t escape_len(const char *s, size_t len, size_t i)
     return 2;
 }
 
+/* The length of the valid UTF-8 sequence at s[i] (lead byte >= 0x80), 0
+ * if it is not one */
+static size_t utf8_len(const char *s, size_t len, size_t i)
+{
+    unsigned char c = (unsigned char)s[i];
+    size_t k = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+                                          : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (!k || i + k > len)
+        return 0;
+    for (size_t j = 1; j < k; j++)
+        if (((unsigned char)s[i + j] & 0xc0) != 0x80)
+            return 0;
+    return k;
+}
+
 /* Clean the line in place: escapes and control bytes out, tabs to spaces,
  * text after the last carriage return (what a terminal shows). Returns the
- * new length; *binary when most of it was not text. */
+ * new length; *binary when much of it was not text (control bytes, bytes
+ * that are not UTF-8). */
 static size_t sanitise(dfs_log *l, char *s, size_t len, bool *binary)
 {
     size_t start = 0;
@@ -103,6 +131,17 @@ static size_t sanitise(dfs_log *l, char *s, size_t len, bool *binary)
             if (c != '\r')
                 bad++;
             i++;
+            continue;
+        }
+        if (c >= 0x80) {
+            size_t k = utf8_len(s, len, i);
+            if (!k) {
+                bad++; /* kept (a Latin-1 letter, say), but counted */
+                k = 1;
+            }
+            memmove(s + o, s + i, k);
+            o += k;
+            i += k;
             continue;
         }
         s[o++] = (char)c;
@@ -177,6 +216,7 @@ static void one_line(dfs_log *l)
     ok |= dfs_log__lsusb_line(l, &ln);
     ok |= dfs_log__dfu_util_line(l, &ln);
     ok |= dfs_log__cube_line(l, &ln);
+    ok |= dfs_log__fwupd_line(l, &ln);
     if (!ok)
         ok = dfs_log__libusb_line(l, &ln);
     if (ok)

@@ -43,6 +43,10 @@ struct dfs_log__lsusb {
     size_t cfg_len;
     size_t cur;       /* offset of the descriptor being filled in cfg */
     bool have_cfg;
+    uint8_t cfg_index;  /* of the configuration being read: 0 for the first */
+    uint64_t last_line; /* the last line of the block understood */
+    bool whole;         /* ended by its "Device Status:" line */
+    bool skipped;       /* descriptors in the configuration not rebuilt */
     struct {
         uint8_t idx;
         uint64_t line;
@@ -70,6 +74,9 @@ struct dfs_log__dfu_util {
     uint64_t stall_lines[4];
     unsigned poll_ms;    /* the last "Poll timeout N ms" */
     uint64_t poll_line;
+    uint64_t op_line;    /* the last download block, erase or address command */
+    uint64_t failed_line; /* " failed!" */
+    char op_what[64];
 };
 
 /* libusb's debug log (LIBUSB_DEBUG=4 or the log-level option): the status
@@ -78,6 +85,44 @@ struct dfs_log__libusb {
     uint64_t transfers, stalls, gone;
     int32_t last_status; /* of the last control URB reaped */
     uint64_t last_line;
+};
+
+/* fwupd's and fwupdtool's verbose output (fwupd.c) */
+struct dfs_log__fwupd {
+    bool active;
+    uint64_t first_line;
+    bool in_dfu_dump;     /* in a dump of the dfu plugin's device */
+    bool have_dev;
+    uint16_t vid, pid;
+    uint64_t dev_line;
+    char pend_name[DFS_LOG__NAME_SIZE]; /* a target's LogicalId, until its AltIdx */
+    uint64_t pend_line;
+    int pend_alt;
+    bool pend;
+    unsigned xfer;        /* the transfer size fwupd uses */
+    uint64_t xfer_line;
+    int state;            /* the last state fwupd read, -1: none */
+    uint64_t state_line, manifest_line;
+    unsigned poll_ms;     /* "sleeping for N ms" */
+    uint64_t poll_line;
+    uint64_t stall_line;  /* the last "Pipe error" */
+    uint64_t last_op_line; /* the last write, erase, address or read */
+    uint32_t up_start, up_size; /* "starting upload from 0x%08x (0x%04x)" */
+    uint64_t up_line;
+    uint32_t chunk_addr, chunk_size; /* the last "got #N chunk @0x... of size N" */
+    bool have_chunk, chunk_after_manifest;
+    uint64_t chunk_line;
+    bool busy_reported;
+    bool failed;          /* the update's error, printed again at the end */
+    char failed_chain[200];
+    size_t failed_len, failed_finding;
+};
+
+/* What the logs said of the DFU state: dfuERROR reported once until the
+ * device leaves it */
+struct dfs_log__state {
+    bool seen;            /* a state was read in this run */
+    bool in_error;
 };
 
 struct dfs_log__cube {
@@ -113,6 +158,9 @@ struct dfs_log {
     struct dfs_log__dfu_util du;
     struct dfs_log__cube cube;
     struct dfs_log__libusb usb;
+    struct dfs_log__fwupd fw;
+    struct dfs_log__state dstate;
+    uint16_t cur_vid, cur_pid; /* the device the tool in hand speaks to, 0:0 unknown */
     bool nomem;
     uint64_t bad_lines[DFS_FINDING_MAX_FRAMES]; /* the first lines not read */
     unsigned n_bad;
@@ -132,12 +180,13 @@ void dfs_log__lsusb_end(dfs_log *l);
 bool dfs_log__dfu_util_line(dfs_log *l, const struct dfs_log__line *ln);
 bool dfs_log__cube_line(dfs_log *l, const struct dfs_log__line *ln);
 bool dfs_log__libusb_line(dfs_log *l, const struct dfs_log__line *ln);
+bool dfs_log__fwupd_line(dfs_log *l, const struct dfs_log__line *ln);
 void dfs_log__dfu_util_end(dfs_log *l);
 void dfs_log__cube_end(dfs_log *l);
 
 /* A known message of a tool: its finding, causes and remedy, and where the
  * message comes from (messages.c). */
-enum dfs_log__tool { DFS_LOG__DFU_UTIL, DFS_LOG__CUBE };
+enum dfs_log__tool { DFS_LOG__DFU_UTIL, DFS_LOG__CUBE, DFS_LOG__FWUPD };
 struct dfs_log__msg {
     enum dfs_log__tool tool;
     const char *pattern; /* printf-style: each %... matches some text */
@@ -164,6 +213,23 @@ struct dfs_log_finding *dfs_log__emit(dfs_log *l, enum dfs_finding_code code, bo
 #endif
     ;
 void dfs_log__tool_seen(dfs_log *l, const char *name);
+/* Add a line to finding i (no-op if i is out of range) */
+void dfs_log__cite(dfs_log *l, size_t i, uint64_t line);
+
+/* A DFU state and status a tool read with GETSTATUS (state.c): dfuERROR
+ * gives dfu.error-state, once until the device leaves it, unless a stall
+ * the tool reported before (stall_line, 0: none) explains errSTALLEDPKT. A
+ * new run of a tool starts over with dfs_log__state_reset. */
+struct dfs_log__op {
+    const char *what;     /* "the download" */
+    uint64_t line;        /* the line of the request, 0: none pending */
+    bool have_addr;       /* DfuSe: the address it wrote */
+    uint32_t addr;
+};
+void dfs_log__dfu_error_state(dfs_log *l, const char *tool, int state, int status,
+                              const char *status_words, uint64_t line, uint64_t stall_line,
+                              const struct dfs_log__op *op);
+void dfs_log__state_reset(dfs_log *l);
 
 /* Text helpers */
 bool dfs_log__starts(const struct dfs_log__line *ln, const char *prefix);

@@ -82,6 +82,7 @@ static bool parse_bcd(const char *s, size_t len, unsigned long *out)
 }
 
 static void close_block(dfs_log *l);
+static void flush_config(dfs_log *l);
 
 static void open_block(dfs_log *l, uint16_t bus, uint8_t devnum, uint64_t line)
 {
@@ -222,7 +223,17 @@ static uint8_t *cur_buf(struct dfs_log__lsusb *ls, size_t *size)
     return ls->cfg + ls->cur;
 }
 
+static bool lsusb_line(dfs_log *l, const struct dfs_log__line *ln);
+
 bool dfs_log__lsusb_line(dfs_log *l, const struct dfs_log__line *ln)
+{
+    bool ok = lsusb_line(l, ln);
+    if (ok && l->ls.open)
+        l->ls.last_line = ln->no;
+    return ok;
+}
+
+static bool lsusb_line(dfs_log *l, const struct dfs_log__line *ln)
 {
     struct dfs_log__lsusb *ls = &l->ls;
     if (dfs_log__starts(ln, "Bus ") && dfs_log__find(ln->s, ln->len, " Device ") &&
@@ -250,14 +261,12 @@ bool dfs_log__lsusb_line(dfs_log *l, const struct dfs_log__line *ln)
         return false;
     if (dfs_log__starts(ln, "Device Status:") || dfs_log__starts(ln, "$ ") ||
         dfs_log__starts(ln, "dfu-util ")) {
+        ls->whole = dfs_log__starts(ln, "Device Status:");
         close_block(l);
         return dfs_log__starts(ln, "Device Status:");
     }
     if (dfs_log__starts(ln, "Configuration Descriptor:")) {
-        if (ls->have_cfg) { /* a second configuration: only the first is read */
-            ls->sect = LS_OTHER;
-            return true;
-        }
+        flush_config(l); /* the configuration before, if any */
         ls->have_cfg = true;
         ls->line_cfg = ln->no;
         ls->sect = LS_CONFIG;
@@ -281,12 +290,12 @@ bool dfs_log__lsusb_line(dfs_log *l, const struct dfs_log__line *ln)
     }
     if (dfs_log__find(ln->s, ln->len, "UNRECOGNIZED:") && ls->have_cfg)
         return unrecognized(ls, ln);
-    if (ln->len > 2 && ln->s[ln->len - 1] == ':' && !memchr(ln->s, ' ', ln->len - 1)) {
-        ls->sect = LS_OTHER; /* "Hub Descriptor:", "Binary Object Store Descriptor:" */
-        return true;
-    }
-    if (dfs_log__find(ln->s, ln->len, " Descriptor:") && ln->s[ln->len - 1] == ':') {
+    if ((ln->len > 2 && ln->s[ln->len - 1] == ':' && !memchr(ln->s, ' ', ln->len - 1)) ||
+        (dfs_log__find(ln->s, ln->len, " Descriptor:") && ln->s[ln->len - 1] == ':')) {
+        /* "Hub Descriptor:", "CDC Header:", "HID Device Descriptor:": not
+         * rebuilt, so the configuration's bytes fall short of wTotalLength */
         ls->sect = LS_OTHER;
+        ls->skipped |= ls->have_cfg;
         return true;
     }
     size_t klen = 0;
@@ -362,6 +371,10 @@ static void remember_alts(dfs_log *l)
         const uint8_t *d = ls->cfg + o;
         if (d[1] != 4 || d[5] != 0xfe || d[6] != 1 || d[3] >= DFS_LOG__MAX_ALTS || !d[8])
             continue;
+        /* the first configuration's names stand; a later one of the same
+         * device adds the alternate settings it lacks */
+        if (ls->cfg_index > 0 && l->alts.have[d[3]])
+            continue;
         for (unsigned i = 0; i < ls->n_str; i++) {
             if (ls->str[i].idx != d[8])
                 continue;
@@ -377,6 +390,42 @@ static void remember_alts(dfs_log *l)
     }
 }
 
+/* The configuration read so far, as the GET_DESCRIPTOR(CONFIGURATION, i)
+ * a host makes for each configuration at enumeration. A configuration cut
+ * short (a half block pasted: fewer bytes than the wTotalLength lsusb
+ * printed) keeps that wTotalLength, so the decoder sees it partial, as in a
+ * capture of a short read, and judges none of what is missing. */
+static void flush_config(dfs_log *l)
+{
+    struct dfs_log__lsusb *ls = &l->ls;
+    if (!ls->have_cfg || ls->cfg_len < 9) {
+        ls->have_cfg = false;
+        ls->cfg_len = ls->cur = 0;
+        return;
+    }
+    unsigned declared = (unsigned)ls->cfg[2] | (unsigned)ls->cfg[3] << 8;
+    if (declared > ls->cfg_len && !ls->whole && !ls->skipped) {
+        uint64_t lines[2] = {ls->line_cfg, ls->last_line};
+        dfs_log__emit(l, DFS_F_LOG_UNREADABLE, false, lines, 2,
+                      "Paste the whole lsusb -v block of the device, from its Bus line to "
+                      "\"Device Status:\".",
+                      "The lsusb -v configuration %u from line %llu gives %zu of the %u bytes "
+                      "its wTotalLength says (it ends at line %llu): the block was cut. What "
+                      "it holds is kept; what is missing is not judged.",
+                      ls->cfg_index + 1u, (unsigned long long)ls->line_cfg, ls->cfg_len,
+                      declared, (unsigned long long)ls->last_line);
+    } else {
+        ls->cfg[2] = (uint8_t)ls->cfg_len;
+        ls->cfg[3] = (uint8_t)(ls->cfg_len >> 8);
+    }
+    get_desc(l, 2, ls->cfg_index, 0, ls->cfg, ls->cfg_len, ls->line_cfg, 0);
+    remember_alts(l);
+    ls->cfg_index++;
+    ls->skipped = false;
+    ls->have_cfg = false;
+    ls->cfg_len = ls->cur = 0;
+}
+
 static void close_block(dfs_log *l)
 {
     struct dfs_log__lsusb *ls = &l->ls;
@@ -386,11 +435,7 @@ static void close_block(dfs_log *l)
     if (ls->have_dev)
         get_desc(l, 1, 0, 0, ls->dev, sizeof ls->dev, ls->line_dev ? ls->line_dev : ls->line_bus,
                  0);
-    if (ls->have_cfg && ls->cfg_len >= 9) {
-        ls->cfg[2] = (uint8_t)ls->cfg_len;
-        ls->cfg[3] = (uint8_t)(ls->cfg_len >> 8);
-        get_desc(l, 2, 0, 0, ls->cfg, ls->cfg_len, ls->line_cfg, 0);
-    }
+    flush_config(l);
     if (ls->n_str) {
         static const uint8_t langs[4] = {4, 3, 0x09, 0x04};
         get_desc(l, 3, 0, 0, langs, sizeof langs, ls->line_bus, 0);
@@ -400,7 +445,6 @@ static void close_block(dfs_log *l)
         size_t n = string_desc(ls->str[i].text, sd, 254);
         get_desc(l, 3, ls->str[i].idx, 0x0409, sd, n, ls->str[i].line, 0);
     }
-    remember_alts(l);
 }
 
 void dfs_log__lsusb_end(dfs_log *l)

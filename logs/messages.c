@@ -12,11 +12,14 @@
 
 #define DU DFS_LOG__DFU_UTIL
 #define CUBE DFS_LOG__CUBE
+#define FWUPD DFS_LOG__FWUPD
 #define NONE (-1)
 #define TOOL_ERROR ((int)DFS_F_LOG_TOOL_ERROR)
 
 static const char SRC_DU[] = "dfu-util 0.7-0.11 sources (src/main.c, dfu_util.c, dfuse.c, "
                              "dfu_load.c)";
+static const char SRC_FWUPD[] = "fwupd 2.0.20 sources (plugins/dfu/fu-dfu-device.c, "
+                                "fu-dfu-target.c, fu-dfu-target-stm.c; src/fu-device-list.c)";
 static const char SRC_CUBE[] = "STM32CubeProgrammer v2 logs (UM2237)";
 
 static const char PERM_CAUSE[] =
@@ -29,6 +32,118 @@ static const char PERM_REMEDY[] =
     "WinUSB for the DFU interface with Zadig; close other programs using the device.";
 
 static const struct dfs_log__msg msgs[] = {
+    /* fwupd's dfu plugin: the parts of its error chains ("failed to
+     * write-firmware: cannot upload data: USB error: Pipe error [-9]") */
+    {FWUPD, "cannot upload data: %s", TOOL_ERROR,
+     "the device refused an UPLOAD (a stall: the state allows none, or the address is outside "
+     "its memory) or left the bus",
+     "Capture the session (dfuscope capture) to see the request the device refused and its "
+     "state before it; fwupdtool -v -v logs each state fwupd read.",
+     SRC_FWUPD},
+    {FWUPD, "cannot download data: %s", TOOL_ERROR,
+     "the device refused a DNLOAD (a stall: the state allows none, the block is longer than "
+     "it takes although its functional descriptor announces that transfer size, or the "
+     "address is not writable) or left the bus",
+     "Compare the block size fwupd used (\"using DFU transfer size\", \"writing #0000 chunk of "
+     "size\") with what the device takes; a quirk (DfuForceTransferSize) can make fwupd send "
+     "smaller blocks. Capture the session to see the stall.",
+     SRC_FWUPD},
+    {FWUPD, "cannot get device state: %s", TOOL_ERROR,
+     "GETSTATUS failed: the device stalled it (still busy, or it does not implement it in "
+     "this state) or it had left the bus",
+     "Capture the session (dfuscope capture) to see whether the device stalled GETSTATUS or "
+     "left the bus.",
+     SRC_FWUPD},
+    {FWUPD, "cannot get device status, invalid size: %s", TOOL_ERROR,
+     "the device answered GETSTATUS with a length other than the 6 bytes DFU 1.1 defines",
+     "The device's firmware must answer GETSTATUS with 6 bytes.", SRC_FWUPD},
+    {FWUPD, "cannot detach device: %s", TOOL_ERROR,
+     "the run-time interface refused DFU_DETACH, or the device left before answering",
+     "Put the device into its bootloader by hand (boot pin, button), then run fwupd again.",
+     SRC_FWUPD},
+    {FWUPD, "cannot abort device: %s", TOOL_ERROR,
+     "the device refused DFU_ABORT in its state", "Capture the session to see the state.",
+     SRC_FWUPD},
+    {FWUPD, "cannot clear status on the device: %s", TOOL_ERROR,
+     "the device refused CLRSTATUS", "Capture the session to see the state.", SRC_FWUPD},
+    {FWUPD, "cannot reset USB device: %s", TOOL_ERROR,
+     "the USB reset failed, most often because the device had already left the bus",
+     "Check with lsusb what the device is now.", SRC_FWUPD},
+    {FWUPD, "cannot set alternate setting %s on interface %s: %s", TOOL_ERROR,
+     "the device refused SET_INTERFACE for the alternate setting",
+     "Check the alternate settings with lsusb -v.", SRC_FWUPD},
+    {FWUPD, "read protection is active%s", TOOL_ERROR,
+     "the chip's flash read protection is on (the DfuSe bootloader answers with "
+     "errVENDOR/errTARGET to an address command)",
+     "Remove the read protection (it erases the flash), e.g. with STM32CubeProgrammer.",
+     SRC_FWUPD},
+    {FWUPD, "address is wrong or unsupported", TOOL_ERROR,
+     "the DfuSe bootloader refused the address (errADDRESS)",
+     "Check the address of the firmware file against the device's memory layout.", SRC_FWUPD},
+    {FWUPD, "Stuck in DFU_DNBUSY", TOOL_ERROR,
+     "the device stayed in dfuDNBUSY longer than fwupd waits",
+     "The device's bwPollTimeout should cover the work; capture the session to see the times.",
+     SRC_FWUPD},
+    {FWUPD, "reach to max polling tries", TOOL_ERROR,
+     "the device stayed in dfuMANIFEST longer than fwupd polls",
+     "Capture the session to see the manifestation and its poll timeouts.", SRC_FWUPD},
+    {FWUPD, "no memory sector at 0x%s", (int)DFS_F_DFUSE_ADDRESS_OUTSIDE_LAYOUT,
+     "fwupd found no sector of the layout at the address and refused the request itself: it "
+     "never reached the device and says nothing about it",
+     "Check the firmware file's addresses against the layout (dfuscope check-file).",
+     SRC_FWUPD},
+    {FWUPD, "no valid sector for 0x%s", (int)DFS_F_DFUSE_ADDRESS_OUTSIDE_LAYOUT,
+     "fwupd found no sector of the layout at the address and refused the request itself: it "
+     "never reached the device and says nothing about it",
+     "Check the firmware file's addresses against the layout (dfuscope check-file).",
+     SRC_FWUPD},
+    {FWUPD, "memory sector at 0x%s is not readable", (int)DFS_F_DFUSE_ADDRESS_OUTSIDE_LAYOUT,
+     "the layout marks the sector not readable, so fwupd refused the read itself: it never "
+     "reached the device and says nothing about it",
+     "Read only the readable sectors of the layout.", SRC_FWUPD},
+    {FWUPD, "memory sector at 0x%s is not writable", (int)DFS_F_DFUSE_ADDRESS_OUTSIDE_LAYOUT,
+     "the layout marks the sector not writable, so fwupd refused the write itself: it never "
+     "reached the device and says nothing about it",
+     "Check the firmware file's addresses against the layout (dfuscope check-file).",
+     SRC_FWUPD},
+    {FWUPD, "vendor ID incorrect, expected 0x%s got 0x%s and 0x%s", (int)DFS_F_FILE_ID_MISMATCH,
+     "the DFU suffix of the file names another vendor ID than the device's",
+     "Use the firmware file made for this device (dfuscope check-file shows its suffix).",
+     SRC_FWUPD},
+    {FWUPD, "product ID incorrect, expected 0x%s got 0x%s and 0x%s", (int)DFS_F_FILE_ID_MISMATCH,
+     "the DFU suffix of the file names another product ID than the device's",
+     "Use the firmware file made for this device (dfuscope check-file shows its suffix).",
+     SRC_FWUPD},
+    {FWUPD, "device %s did not come back", (int)DFS_F_LOG_LOST_AFTER_RESET,
+     "the device left the bus (detach, reset or the end of the update) and did not come back "
+     "within the time fwupd waits: it came back with other IDs, took longer, or stayed in "
+     "another mode",
+     "Check with lsusb what the device is now; a quirk can give fwupd the IDs of its other "
+     "mode (CounterpartGuid) or a longer RemoveDelay.",
+     SRC_FWUPD},
+    {FWUPD, "DFU transfer size invalid, using default", (int)DFS_F_DESC_TRANSFER_SIZE_INVALID,
+     "the DFU functional descriptor, as fwupd read it, has wTransferSize 0; fwupd sends 64-byte "
+     "blocks instead",
+     "The device's functional descriptor should give the largest block it takes; until then "
+     "a quirk (DfuForceTransferSize) gives fwupd the size.",
+     SRC_FWUPD},
+    {FWUPD, "truncated DFU interface data, no bcdDFUVersion", (int)DFS_F_DESC_FUNCTIONAL_SHORT,
+     "the DFU functional descriptor is 7 bytes long (DFU 1.0), without bcdDFUVersion; fwupd "
+     "assumes DFU 1.1",
+     "Nothing for the host; the device's firmware should give the 9-byte DFU 1.1 descriptor.",
+     SRC_FWUPD},
+    /* recognised, no finding: fwupd takes the descriptor after each DFU
+     * interface descriptor as its functional descriptor, and an ST
+     * bootloader has one after the last alternate setting only */
+    {FWUPD, "failed to parse interface data%s", NONE, NULL, NULL, SRC_FWUPD},
+    {FWUPD, "failed to parse: '%s': invalid %s", TOOL_ERROR,
+     "fwupd could not parse a sector group of the DfuSe layout string (its parser takes at "
+     "most 999 sectors, a size of at most three digits, a multiplier B, K, M or a space and a "
+     "type a to g) and ignores the device",
+     "Check the layout with dfuscope diagnose on lsusb -v: if it is valid (desc.layout-invalid "
+     "does not fire), the limit is fwupd's; write the size with a multiplier (1024 bytes as "
+     "001K) in the device's firmware.",
+     SRC_FWUPD},
     /* finding ids of their own */
     {DU, "Lost device after RESET?", (int)DFS_F_LOG_LOST_AFTER_RESET,
      "the device left the bus after dfu-util's USB reset (or its detach) and dfu-util did not "

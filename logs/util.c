@@ -154,11 +154,19 @@ struct dfs_log_finding *dfs_log__emit(dfs_log *l, enum dfs_finding_code code, bo
     f->f.group = fi->group;
     f->f.title = fi->title;
     f->likely = likely;
+    f->vid = l->cur_vid;
+    f->pid = l->cur_pid;
     memcpy(f->f.explanation, text, sizeof text);
     snprintf(f->f.remedy, sizeof f->f.remedy, "%s", remedy ? remedy : "");
     for (unsigned k = 0; k < n_lines; k++)
         add_line(f, lines[k]);
     return f;
+}
+
+void dfs_log__cite(dfs_log *l, size_t i, uint64_t line)
+{
+    if (i < l->n_f)
+        add_line(&l->f[i], line);
 }
 
 /* ---- text helpers ---- */

@@ -40,6 +40,10 @@ struct dfs_log_finding {
     uint64_t lines[DFS_FINDING_MAX_FRAMES];
     unsigned n_lines;
     bool likely; /* a log cannot prove it as a capture would: "most likely" */
+    /* the device the tool spoke to when it printed the lines (dfu-util's
+     * "Found DFU: [0483:df11]" or "Device ID 0483:df11", fwupd's instance
+     * ids); 0:0 when the log does not say */
+    uint16_t vid, pid;
 };
 
 struct dfs_log_stats {

@@ -12,6 +12,8 @@
    run against the emulated devices (tests/data/logs/SOURCES.md), clean and
    faulty: each gives the findings of the fault the device was made with
    (the model's option, the oracle), and only those.
+   The same for fwupdtool 2.0 -v and -v -v (tests/data/logs/fwupd-2.0/).
+   --device keeps the findings of the log's own that belong to the device.
 4. dfuscope report on the seed post lists the three findings with their lines.
 5. Hostile text: binary in the middle of the post, a 48 MiB line, half an
    lsusb block, a log of another tool; text of no tool dfuscope reads and
@@ -96,13 +98,17 @@ FIXTURES = {
     "dfu-util-0.11/dfuse-download-leave.txt": ([], None),
     "dfu-util-0.11/no-device.txt": (["log.tool-error"], "More than one DFU capable"),
     "dfu-util-0.11/g0-list-libusb-debug.txt": ([], None),
+    # -v -v prints the state the device reported after a refused block
+    "dfu-util-0.11/dfu11-too-big.txt": (["dfu.operation-failed"], "DFU state(10) = dfuERROR"),
+    "dfu-util-0.11/g0-ob-write-rejected.txt": (["dfuse.option-bytes-rejected"],
+                                               "DFU state(10) = dfuERROR"),
 }
 
 
 def fixtures(dfuscope):
     for name, (want, cited) in FIXTURES.items():
         path = os.path.join(DATA, "logs", name)
-        text = open(path).read()
+        text = open(path, newline="").read()  # progress bars' \r: not a line end
         res = run(dfuscope, ["--json", path])
         if res.returncode not in (0, 1):
             check(False, f"{name}: exit {res.returncode} {res.stderr.decode(errors='replace')}")
@@ -121,6 +127,80 @@ def fixtures(dfuscope):
         filled = sum(1 for ln in text.split("\n") if ln.strip())
         check(log["understood"] * 10 >= filled * 8,
               f"{name}: most lines understood ({log['understood']} of {filled} not blank)")
+
+
+# fwupdtool 2.0.20 (-v, -v -v) against the emulated devices: file -> (the
+# findings the device's fault (or fwupd's own behaviour the reference capture
+# of the same session shows, fixtures/captures/fwupd-*) must give, the text
+# of the line the first one must cite, a word its explanation must hold)
+FWUPD = {
+    "get-devices-v.txt": ([], None, None),
+    "dfuse-install-vv.txt": ([], None, None),
+    "dfu11-install-vv.txt": (["dfu.state-violation"], "state=dfu-manifest", "dfuMANIFEST"),
+    "dfu11-install-v.txt": (["log.tool-error"], "failed to write-firmware: cannot upload data",
+                            "UPLOAD"),
+    "dfuse-dump-vv.txt": (["dfuse.address-outside-layout"], "cannot upload data",
+                          "0x08001000"),
+    "dfuse-short-poll-vv.txt": (["dfu.getstatus-stall"], "state=dfu-dnbusy (dnload=1)",
+                                "bwPollTimeout"),
+    "dfu11-oversized-vv.txt": (["log.tool-error"], "writing #0000 chunk of size 0x800",
+                               "DNLOAD"),
+}
+
+
+def fwupd_logs(dfuscope):
+    for name, (want, cited, word) in FWUPD.items():
+        path = os.path.join(DATA, "logs", "fwupd-2.0", name)
+        # fwupdtool redraws its progress line with carriage returns: one
+        # line as a terminal (and dfuscope) counts them
+        text = open(path, newline="").read()
+        res = run(dfuscope, ["--json", path])
+        if res.returncode not in (0, 1):
+            check(False, f"fwupd {name}: exit {res.returncode} {res.stderr.decode(errors='replace')}")
+            continue
+        doc = json.loads(res.stdout)
+        got = sorted(f["id"] for f in doc["findings"])
+        check(got == sorted(want), f"fwupd {name}: findings {got}, want {sorted(want)}")
+        check("fwupd" in doc["log"]["tools"], f"fwupd {name}: tool named ({doc['log']['tools']})")
+        errors = any(f["severity"] == "error" for f in doc["findings"])
+        check(res.returncode == (1 if errors else 0), f"fwupd {name}: exit status {res.returncode}")
+        if not want or got != sorted(want):
+            continue
+        first = [f for f in doc["findings"] if f["id"] == want[0]][0]
+        where = lines_with(text, cited)
+        check(where and where[-1] in first["lines"] or where and where[0] in first["lines"],
+              f"fwupd {name}: {want[0]} cites the line of '{cited}' {where[:3]} ({first['lines']})")
+        # the line the failure is printed on, at the end
+        fail = [i + 1 for i, ln in enumerate(text.split("\n")) if "Pipe error" in ln]
+        check(fail[-1] in first["lines"], f"fwupd {name}: cites the error at line {fail[-1]}")
+        check(word in first["explanation"] and first["likely"],
+              f"fwupd {name}: explanation says '{word}', most likely")
+
+
+def device_selected(dfuscope):
+    """--device keeps the findings of the log's own that belong to the device
+    selected: those of a tool that named it (dfu-util's "Found DFU: [0483:df11]",
+    fwupd's instance ids), and those of a tool that names no device; it drops
+    those of a tool that spoke to another device."""
+    ids = lambda res: sorted(f["id"] for f in json.loads(res.stdout)["findings"]) \
+        if res.returncode in (0, 1) else [f"exit {res.returncode}: {res.stderr[-200:]}"]
+    got = ids(run(dfuscope, ["--json", "--device", "0483:df11", SEED]))
+    check(got == ["desc.duplicate-alt-layouts", "dfuse.address-outside-layout",
+                  "dfuse.option-bytes-reset"],
+          f"seed post, --device 0483:df11: the three findings ({got})")
+    # the CubeProgrammer log names no VID:PID: its finding stays
+    got = ids(run(dfuscope, ["--json", "--device", "1209:0001", SEED]))
+    check(got == ["dfuse.option-bytes-reset"],
+          f"seed post, --device 1209:0001: only the finding of the log naming no device ({got})")
+    dump = os.path.join(DATA, "logs", "fwupd-2.0", "dfuse-dump-vv.txt")
+    got = ids(run(dfuscope, ["--json", "--device", "0483:df11", dump]))
+    check(got == ["dfuse.address-outside-layout"], f"fwupd dump, --device 0483:df11 ({got})")
+    got = ids(run(dfuscope, ["--json", "--device", "1209:0001", dump]))
+    check(got == [], f"fwupd dump, --device 1209:0001: fwupd spoke to 0483:df11 ({got})")
+    res = subprocess.run([dfuscope, "report", "-q", "--device", "1209:0001", dump],
+                         capture_output=True, timeout=120)
+    check(res.returncode == 0 and b'data-id="dfuse.address-outside-layout"' not in res.stdout,
+          f"report --device 1209:0001 on the fwupd dump leaves its finding out ({res.returncode})")
 
 
 def peak_kib(dfuscope, path):
@@ -210,6 +290,8 @@ def main():
     seed_findings(dfuscope, "seed quoted", ["-"], stdin=quoted, text=text)
 
     fixtures(dfuscope)
+    fwupd_logs(dfuscope)
+    device_selected(dfuscope)
     old_lsusb(dfuscope)
 
     res = run(dfuscope, [SEED])

@@ -118,7 +118,8 @@ def check_committed(tmp):
     gen.main(["gen.py", out])
     mine = sorted(f for f in os.listdir(out))
     theirs = sorted(f for f in os.listdir(HERE)
-                    if f.endswith((".pcap", ".pcapng", ".expect")))
+                    if f.endswith((".pcap", ".pcapng", ".expect"))
+                    or (f.startswith("log-") and f.endswith(".txt")))
     if mine != theirs:
         fail("corpus", "gen.py writes %s but the directory has %s"
              % (sorted(set(mine) ^ set(theirs)), "these"))
@@ -242,7 +243,7 @@ def main(argv):
         assert len(ref) == 47
         names = sorted(f[:-7] for f in os.listdir(HERE) if f.endswith(".expect"))
         for stem in names:
-            path = [os.path.join(HERE, stem + ext) for ext in (".pcap", ".pcapng")
+            path = [os.path.join(HERE, stem + ext) for ext in (".pcap", ".pcapng", ".txt")
                     if os.path.exists(os.path.join(HERE, stem + ext))][0]
             exp = parse_expect(os.path.join(HERE, stem + ".expect"))
             check_case(dfuscope, os.path.basename(path), path, exp, ref)

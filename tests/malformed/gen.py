@@ -22,12 +22,15 @@ descriptor fields), not copied from dfuscope's output. Usage:
     gen.py --big OUTDIR    write outstanding-100k.pcap (8 MB; check.py makes it
                            at test time, it is not kept in git)
 
-check.py imports this file for the cases it makes at test time.
+Hostile tool logs (NAME.txt) come from gen_logs.py. check.py imports this file
+for the cases it makes at test time.
 """
 
 import os
 import struct
 import sys
+
+import gen_logs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REAL = os.path.join(HERE, "..", "data", "real", "nuttx-adb.pcapng")
@@ -1027,7 +1030,7 @@ def main(argv):
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, "base.pcap"), "wb") as f:
         f.write(pcap(base))
-    for fn in CASES:
+    for fn in CASES + gen_logs.CASES:
         name, data, exp = fn(base)
         write_case(outdir, name, data, exp)
     return 0
