@@ -121,6 +121,15 @@ void dfu_txn_json(FILE *f, const struct dfs_dfu_txn *t)
     else
         fputs("null", f);
     fprintf(f, ",\"leave\":%s", t->leave ? "true" : "false");
+    if (t->flip) {
+        fputs(",\"flip\":{\"command\":", f);
+        if (t->flip_cmd >= 0) {
+            json_str(f, dfs_flip_cmd_name(t->flip_cmd));
+            fprintf(f, ",\"start\":%u,\"end\":%u}", t->flip_start, t->flip_end);
+        } else {
+            fputs("null}", f);
+        }
+    }
     if (t->has_status) {
         fprintf(f, ",\"bStatus\":%u,\"status\":", t->bStatus);
         json_str(f, dfs_dfu_status_name(t->bStatus));
@@ -364,7 +373,8 @@ static void print_devices_text(struct diag *d, dfs_decoder *dec)
             fprintf(d->out, " %04x:%04x", info.desc.idVendor, info.desc.idProduct);
         if (*prod)
             fprintf(d->out, " \"%s\"", prod);
-        fprintf(d->out, ": %s%s interface %u", dfu->dfuse ? "DfuSe" : "DFU 1.1",
+        fprintf(d->out, ": %s%s interface %u",
+                dfu->flip ? "Atmel FLIP" : dfu->dfuse ? "DfuSe" : "DFU 1.1",
                 dfu->runtime ? " run-time" : "", dfu->interface);
         if (dfu->transfer_size)
             fprintf(d->out, ", wTransferSize %u%s", dfu->transfer_size,
@@ -436,10 +446,12 @@ static void json_devices(struct diag *d, dfs_decoder *dec)
             fputs("null}", f);
             continue;
         }
-        fprintf(f, "{\"interface\":%u,\"from_descriptor\":%s,\"runtime\":%s,\"dfuse\":%s,"
-                   "\"transfer_size\":",
+        fprintf(f, "{\"interface\":%u,\"from_descriptor\":%s,\"runtime\":%s,\"dfuse\":%s,",
                 dfu->interface, dfu->from_descriptor ? "true" : "false",
                 dfu->runtime ? "true" : "false", dfu->dfuse ? "true" : "false");
+        if (dfu->flip)
+            fputs("\"flip\":true,", f);
+        fputs("\"transfer_size\":", f);
         if (dfu->transfer_size)
             fprintf(f, "%u", dfu->transfer_size);
         else

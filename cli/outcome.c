@@ -16,6 +16,8 @@ void outcome_on_dfu(struct outcome *o, const struct dfs_dfu_txn *t)
         o->after_leave = true;
     if (t->request != DFS_DFU_DNLOAD)
         return;
+    if (t->flip && t->wLength == 0 && !t->leave)
+        return; /* the end of a FLIP program start, not a leave */
     if (t->wLength == 0) {
         if (t->outcome == DFS_DFU_ACK) {
             o->leave = true;
@@ -25,6 +27,8 @@ void outcome_on_dfu(struct outcome *o, const struct dfs_dfu_txn *t)
         return;
     }
     if (t->cmd >= 0) /* a DfuSe command, not data */
+        return;
+    if (t->flip && t->flip_cmd != DFS_FLIP_PROGRAM_FLASH) /* a FLIP command */
         return;
     o->blocks++;
     if (t->outcome == DFS_DFU_ACK)

@@ -28,11 +28,27 @@ void dfs__dfu_device_free(dfs_decoder *d, struct dfs__device *dev)
     dfs__dfu_dev_free(d, dev);
 }
 
+/* An Atmel FLIP bootloader (dfu-quirks R25): its interface has class
+ * 0/0/0 and no functional descriptor; DFU requests to it are DFU. */
+static bool flip_interface(dfs_decoder *d, struct dfs__device *dev, uint8_t ifnum)
+{
+    struct dfs__dfu_dev *dd = dfs__dfu_dev_get(d, dev, true);
+    struct dfs__dfu_if *f = dd ? dfs__dfu_if_find(dd, ifnum, true) : NULL;
+    if (!f)
+        return false;
+    f->confirmed = true;
+    f->flip = true;
+    f->dfuse_known = true;
+    return true;
+}
+
 bool dfs__dfu_classify(dfs_decoder *d, struct dfs__device *dev, const struct dfs_control *ctl)
 {
     if (!ctl->has_setup || !dfs__dfu_request_shape(&ctl->setup))
         return false;
     uint8_t ifnum = (uint8_t)ctl->setup.wIndex;
+    if (dfs__flip_device(dev))
+        return flip_interface(d, dev, ifnum);
     if (dev->config && !dev->config_partial)
         return dfs__dfu_config_has_interface(d, dev->config, dev->config_len, ifnum);
     /* No configuration descriptor in the capture: take the interface for DFU
@@ -158,6 +174,7 @@ dfs_result dfs_decoder_dfu_info(const dfs_decoder *d, uint32_t device, struct df
     out->transfer_size = f->xfer;
     out->transfer_size_inferred = f->xfer_inferred;
     out->dfuse = f->dfuse;
+    out->flip = f->flip;
     out->state = f->state;
     out->address_valid = f->ptr_valid;
     out->address = f->ptr;

@@ -106,6 +106,13 @@ struct dfs__dfu_if {
     uint32_t xfer;
     bool xfer_inferred;
     bool dfuse, dfuse_known;
+    /* Atmel FLIP protocol 1 (flip.c): the 64 KiB page selected, a start
+     * command waiting for its zero-length DNLOAD, the range a read command
+     * asked the next UPLOAD for */
+    bool flip;
+    uint8_t flip_page;
+    bool flip_exit, flip_read;
+    uint32_t flip_addr;
     uint8_t state;
     /* DfuSe address pointer */
     bool ptr_valid;
@@ -246,6 +253,20 @@ void dfs__dfu_name_alts(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu
 /* One DFU class request with its reply, on interface f. */
 void dfs__dfu_request(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev *dd,
                       struct dfs__dfu_if *f, const struct dfs_control *ctl);
+
+/* ---- Atmel FLIP protocol 1 (flip.c) --------------------------------------------- */
+
+/* A megaAVR FLIP bootloader (03eb and a product id of dfu-programmer's AVR
+ * targets): DFU on its class 0/0/0 interface, command blocks in DNLOAD. */
+bool dfs__flip_device(const struct dfs__device *dev);
+/* A DNLOAD on a FLIP interface: its command block in t (flip_cmd, range). */
+void dfs__flip_decode(const struct dfs__dfu_if *f, const struct dfs_control *ctl,
+                      struct dfs_dfu_txn *t);
+/* An acknowledged FLIP DNLOAD: what it changes of the interface (page,
+ * start, read range), and the state after it from st, the state before. */
+uint8_t dfs__flip_effect(struct dfs__dfu_if *f, struct dfs_dfu_txn *t, uint8_t st);
+/* A FLIP UPLOAD: the memory it reads in t; the state after it. */
+uint8_t dfs__flip_upload(struct dfs__dfu_if *f, struct dfs_dfu_txn *t, uint8_t st);
 
 /* ---- DfuSe commands and memory operations (dfuse.c) ------------------------------ */
 

@@ -72,6 +72,14 @@ static bool request_allowed(uint8_t req, uint8_t st, uint16_t wLength)
     return false;
 }
 
+/* FLIP: a DNLOAD carries a command wherever the device is idle, and a
+ * zero-length one in dfuIDLE starts the application (flip.c) */
+static bool flip_dnload_allowed(uint8_t req, uint8_t st)
+{
+    return req == DFS_DFU_DNLOAD && (st == DFS_STATE_DFU_IDLE || st == DFS_STATE_DNLOAD_IDLE ||
+                                     st == DFS_STATE_UPLOAD_IDLE);
+}
+
 static bool reply_allowed(uint8_t before, uint8_t after)
 {
     if (after == DFS_STATE_ERROR)
@@ -193,9 +201,63 @@ static bool dnload_pending(struct step *s)
     return true;
 }
 
+/* A FLIP DNLOAD (flip.c): the device does the work inside the request; a
+ * program start or a chip erase counts as executed at the GETSTATUS the
+ * host sends after it, as a DfuSe command would. */
+static bool on_flip_dnload(struct step *s)
+{
+    struct dfs__dfu_if *f = s->f;
+    struct dfs_dfu_txn *t = &s->t;
+    const struct dfs_control *ctl = s->ctl;
+    if (t->wLength)
+        infer_xfer(f, t->wLength);
+    if (s->stalled) {
+        s->st = stalled_request(f, t->frame, t->request);
+        f->flip_exit = f->flip_read = false;
+        return true;
+    }
+    if (!s->ok)
+        return true;
+    dfs__dfu_pend_clear(s->d, f);
+    s->st = dfs__flip_effect(f, t, s->st);
+    bool erase = t->flip_cmd == DFS_FLIP_CHIP_ERASE;
+    if (!erase && t->flip_cmd != DFS_FLIP_PROGRAM_FLASH)
+        return true;
+    struct dfs__pending *pd = &f->pend;
+    pd->frame = t->frame;
+    pd->done_frame = t->reply_frame;
+    pd->ts = t->ts;
+    pd->block = t->wValue;
+    pd->alt = t->alt;
+    pd->has_addr = !erase;
+    pd->addr = erase ? 0 : t->flip_start;
+    if (erase) {
+        pd->kind = DFS__PEND_CMD;
+        pd->cmd = DFS_DFUSE_ERASE;
+        pd->mass = true;
+        return true;
+    }
+    pd->kind = DFS__PEND_WRITE;
+    uint32_t n = t->flip_end >= t->flip_start ? t->flip_end - t->flip_start + 1 : 0;
+    pd->len = n;
+    /* the data end where the 16-byte trailer begins */
+    if (n && ctl->data_len == t->wLength && ctl->data_len >= 32u + 16u + n) {
+        pd->data = dfs__malloc(s->d, n);
+        if (!pd->data) {
+            dfs__nomem(s->d, "cannot keep the data of a FLIP program start");
+            return false;
+        }
+        memcpy(pd->data, ctl->data + ctl->data_len - 16u - n, n);
+        pd->data_len = n;
+    }
+    return true;
+}
+
 static bool on_dnload(struct step *s)
 {
     struct dfs__dfu_if *f = s->f;
+    if (f->flip)
+        return on_flip_dnload(s);
     if (s->t.wLength)
         infer_xfer(f, s->t.wLength);
     bool data_block = dfs__dfuse_dnload(f, s->ctl, &s->t);
@@ -219,6 +281,16 @@ static void on_upload(struct step *s)
     struct dfs__dfu_if *f = s->f;
     if (s->t.wLength)
         infer_xfer(f, s->t.wLength);
+    if (f->flip) {
+        if (s->ok) {
+            s->st = dfs__flip_upload(f, &s->t, s->st);
+            if (s->t.has_address)
+                dfs__dfu_read(s->d, s->dev, s->dd, f, &s->t);
+        } else if (s->stalled) {
+            s->st = stalled_request(f, s->t.frame, s->t.request);
+        }
+        return;
+    }
     dfs__dfuse_upload(f, &s->t);
     if (!(f->dfuse && s->t.wValue < 2) && s->reached)
         block_number(s, true, false);
@@ -440,8 +512,11 @@ static void begin(struct step *s)
     t->data = ctl->data;
     t->data_len = ctl->data_len;
     t->poll_wait_us = -1;
-    /* DfuSe semantics when the descriptor says so, or the requests show it */
-    if (!f->dfuse_known && dfs__dfu_looks_dfuse(ctl)) {
+    /* FLIP command blocks on an Atmel bootloader; DfuSe semantics when the
+     * descriptor says so, or the requests show it */
+    if (f->flip)
+        dfs__flip_decode(f, ctl, t);
+    else if (!f->dfuse_known && dfs__dfu_looks_dfuse(ctl)) {
         f->dfuse = true;
         f->dfuse_known = true;
     }
@@ -465,7 +540,8 @@ void dfs__dfu_request(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_d
     begin(&s);
     const struct dfs_control *c = ctl;
     struct dfs__dfu_event req = {
-        .u.request = {.allowed = request_allowed(s.t.request, s.st, s.t.wLength),
+        .u.request = {.allowed = request_allowed(s.t.request, s.st, s.t.wLength) ||
+                                 (f->flip && flip_dnload_allowed(s.t.request, s.st)),
                       .reached = s.reached,
                       .transfer_size = f->has_func ? f->func.wTransferSize : 0,
                       .wait_us = c->submit_frame && c->complete_frame

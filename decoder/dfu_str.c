@@ -28,6 +28,59 @@ static const char *name_or(const char *name, const char *otherwise)
     return name ? name : otherwise;
 }
 
+/* ---- Atmel FLIP command blocks (both forms) --------------------------------------------- */
+
+static const char *flip_info_name(uint32_t which)
+{
+    switch (which) {
+    case 0x0000: return "bootloader version";
+    case 0x0001: return "bootloader ID1";
+    case 0x0002: return "bootloader ID2";
+    case 0x0130: return "manufacturer code";
+    case 0x0131: return "family code";
+    case 0x0160: return "product name";
+    case 0x0161: return "product revision";
+    default: return NULL;
+    }
+}
+
+/* " FLIP program flash 0x0000-0x03ff (1024 B)", " FLIP chip erase", ... */
+static size_t flip_dnload(const struct dfs_dfu_txn *t, char *buf, size_t size, size_t pos)
+{
+    if (t->wLength == 0)
+        return dfs__appendf(buf, size, pos, " block %u, zero length (%s)", t->wValue,
+                            t->leave ? "start application" : "end of download");
+    const char *cn = dfs_flip_cmd_name(t->flip_cmd);
+    if (!cn)
+        return dfs__appendf(buf, size, pos, " block %u (%u B)", t->wValue, t->wLength);
+    pos = dfs__appendf(buf, size, pos, " FLIP %s", cn);
+    switch (t->flip_cmd) {
+    case DFS_FLIP_PROGRAM_FLASH:
+    case DFS_FLIP_PROGRAM_EEPROM:
+        return dfs__appendf(buf, size, pos, " 0x%04x-0x%04x (%u B)", t->flip_start, t->flip_end,
+                            t->flip_end >= t->flip_start ? t->flip_end - t->flip_start + 1 : 0);
+    case DFS_FLIP_READ_FLASH:
+    case DFS_FLIP_READ_EEPROM:
+    case DFS_FLIP_BLANK_CHECK:
+        return dfs__appendf(buf, size, pos, " 0x%04x-0x%04x", t->flip_start, t->flip_end);
+    case DFS_FLIP_START_JUMP:
+        return dfs__appendf(buf, size, pos, " to 0x%04x", t->flip_start);
+    case DFS_FLIP_SELECT_PAGE:
+        return dfs__appendf(buf, size, pos, " %u", t->flip_start);
+    case DFS_FLIP_READ_INFO: {
+        const char *what = flip_info_name(t->flip_start);
+        return what ? dfs__appendf(buf, size, pos, " %s", what)
+                    : dfs__appendf(buf, size, pos, " byte %02x %02x", t->flip_start >> 8 & 0xff,
+                                   t->flip_start & 0xff);
+    }
+    case DFS_FLIP_UNKNOWN:
+        return dfs__appendf(buf, size, pos, " 0x%02x (%u B)", t->data_len ? t->data[0] : 0,
+                            t->wLength);
+    default:
+        return pos;
+    }
+}
+
 /* ---- the line form ---------------------------------------------------------------- */
 
 size_t dfs_dfu_txn_request_str(const struct dfs_dfu_txn *t, char *buf, size_t size)
@@ -40,6 +93,8 @@ size_t dfs_dfu_txn_request_str(const struct dfs_dfu_txn *t, char *buf, size_t si
     size_t pos = dfs__appendf(buf, size, 0, "%s", name_or(dfs_dfu_request_name(t->request), "?"));
     switch (t->request) {
     case DFS_DFU_DNLOAD:
+        if (t->flip)
+            return flip_dnload(t, buf, size, pos);
         if (t->cmd >= 0) {
             const char *cn = name_or(dfs_dfuse_cmd_name((uint8_t)t->cmd), "command");
             if (t->mass_erase)
@@ -142,6 +197,8 @@ static size_t brief_request(const struct dfs_dfu_txn *t, char *buf, size_t size)
 {
     size_t pos = request_name(t, buf, size);
     bool dn = t->request == DFS_DFU_DNLOAD, up = t->request == DFS_DFU_UPLOAD;
+    if (dn && t->flip)
+        return flip_dnload(t, buf, size, pos);
     if ((dn || up) && t->cmd >= 0) {
         const char *cn = name_or(dfs_dfuse_cmd_name((uint8_t)t->cmd), "command");
         if (t->mass_erase)

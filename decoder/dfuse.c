@@ -112,7 +112,7 @@ static void emit_mem(dfs_decoder *d, const struct dfs__device *dev, const struct
     o.device = dev->id;
     o.lane = dev->lane;
     o.interface = f->ifnum;
-    o.dfuse = f->dfuse;
+    o.dfuse = f->dfuse || f->flip; /* the address is a memory address */
     dfs__stop(d, d->sink.on_mem(d->sink.user, &o));
 }
 
@@ -128,7 +128,11 @@ void dfs__dfu_read(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev 
                             .block = t->wValue,
                             .frame = t->frame,
                             .ts = t->ts};
-    if (f->dfuse && t->has_address) {
+    if (f->flip) {
+        op.address = t->address;
+        if (t->has_address)
+            emit_mem(d, dev, f, &op);
+    } else if (f->dfuse && t->has_address) {
         access(d, dev, dd, f, t, DFS_MEM_READABLE, t->length, NULL);
         op.address = t->address;
         emit_mem(d, dev, f, &op);
@@ -174,6 +178,8 @@ void dfs__dfu_executed(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_
         }
         op.kind = pd->mass ? DFS_MEM_OP_MASS_ERASE : DFS_MEM_OP_ERASE;
         emit_mem(d, dev, f, &op);
+        if (f->flip)
+            return; /* done inside the DNLOAD: no busy time to judge */
         struct dfs__dfu_event ev = {.kind = DFS__EV_ERASED,
                                     .dev = dev,
                                     .dd = dd,

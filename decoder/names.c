@@ -225,6 +225,24 @@ const char *dfs_dfuse_cmd_name(uint8_t cmd)
     return NULL;
 }
 
+const char *dfs_flip_cmd_name(int cmd)
+{
+    switch (cmd) {
+    case DFS_FLIP_PROGRAM_FLASH: return "program flash";
+    case DFS_FLIP_PROGRAM_EEPROM: return "program EEPROM";
+    case DFS_FLIP_READ_FLASH: return "read flash";
+    case DFS_FLIP_BLANK_CHECK: return "blank check";
+    case DFS_FLIP_READ_EEPROM: return "read EEPROM";
+    case DFS_FLIP_CHIP_ERASE: return "chip erase";
+    case DFS_FLIP_START_RESET: return "start application (reset)";
+    case DFS_FLIP_START_JUMP: return "start application (jump)";
+    case DFS_FLIP_READ_INFO: return "read";
+    case DFS_FLIP_SELECT_PAGE: return "select page";
+    case DFS_FLIP_UNKNOWN: return "unknown command";
+    default: return NULL;
+    }
+}
+
 static const struct dfs_finding_info finding_table[] = {
 #define X(name, id, sev, group, title)                                        \
     {DFS_F_##name, id, DFS_SEV_##sev, DFS_GROUP_##group, title},

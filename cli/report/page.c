@@ -124,7 +124,10 @@ static void write_devices(struct rp_page *p)
                      dfu->functional.bcdDFUVersion >> 8, dfu->functional.bcdDFUVersion & 0xff,
                      dfu->runtime ? " (run-time interface)" : "");
         else
-            html_fmt(o, "%s%s", dfu->dfuse ? "ST DfuSe" : "DFU 1.1",
+            html_fmt(o, "%s%s",
+                     dfu->flip    ? "Atmel FLIP (command blocks in DNLOAD)"
+                     : dfu->dfuse ? "ST DfuSe"
+                                  : "DFU 1.1",
                      dfu->runtime ? " (run-time interface)" : "");
         fputs("</dd><dt>Transfer size</dt><dd>", o);
         if (dfu->transfer_size)

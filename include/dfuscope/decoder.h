@@ -206,6 +206,7 @@ struct dfs_dfu_info {
     uint32_t transfer_size;   /* 0 when unknown */
     bool transfer_size_inferred; /* from the largest block seen, not the descriptor */
     bool dfuse;
+    bool flip;                /* Atmel FLIP protocol 1: command blocks in DNLOAD (R25) */
     uint8_t state;            /* last tracked DFU state, DFS_STATE_UNKNOWN if none */
     bool address_valid;
     uint32_t address;         /* DfuSe address pointer */

@@ -103,6 +103,22 @@ enum dfs_dfuse_cmd {
 #undef DFS_DFUSE_CMD_ENUM
 };
 
+/* Atmel FLIP protocol 1, the megaAVR USB DFU bootloaders (Atmel doc7618;
+ * dfu-quirks R25): what the command block at the start of a DNLOAD asks. */
+enum dfs_flip_cmd {
+    DFS_FLIP_PROGRAM_FLASH,  /* 01 00 start end, the data after a 32-byte block */
+    DFS_FLIP_PROGRAM_EEPROM, /* 01 01 start end */
+    DFS_FLIP_READ_FLASH,     /* 03 00 start end: the next UPLOAD returns the bytes */
+    DFS_FLIP_BLANK_CHECK,    /* 03 01 start end */
+    DFS_FLIP_READ_EEPROM,    /* 03 02 start end */
+    DFS_FLIP_CHIP_ERASE,     /* 04 00 FF */
+    DFS_FLIP_START_RESET,    /* 04 03 00: start the application by a reset */
+    DFS_FLIP_START_JUMP,     /* 04 03 01 addr: ... by a jump to addr */
+    DFS_FLIP_READ_INFO,      /* 05 group index: one byte in the next UPLOAD */
+    DFS_FLIP_SELECT_PAGE,    /* 06 03 00 page: the 64 KiB flash page */
+    DFS_FLIP_UNKNOWN,        /* none of these */
+};
+
 #define DFS_GETSTATUS_LEN 6
 
 /* "DNLOAD", or NULL when not a DFU request number. */
@@ -115,6 +131,8 @@ DFS_API const char *dfs_dfu_status_name(uint8_t status);
 DFS_API const char *dfs_dfu_status_meaning(uint8_t status);
 /* "SET_ADDRESS", or NULL when not a DfuSe command byte. */
 DFS_API const char *dfs_dfuse_cmd_name(uint8_t cmd);
+/* "chip erase", or NULL when not an enum dfs_flip_cmd. */
+DFS_API const char *dfs_flip_cmd_name(int cmd);
 
 #ifdef __cplusplus
 }

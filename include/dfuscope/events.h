@@ -206,6 +206,14 @@ struct dfs_dfu_txn {
     bool has_address;
     uint32_t address;        /* command argument, or address of a data block */
     bool mass_erase, leave;
+    /* Atmel FLIP protocol 1 (dfu-quirks R25); has_address and address give
+     * the memory an UPLOAD read */
+    bool flip;               /* FLIP semantics applied (a megaAVR 03eb:2fxx bootloader) */
+    int flip_cmd;            /* DNLOAD: enum dfs_flip_cmd, or -1 */
+    uint32_t flip_start;     /* program, read, blank check: the first byte (flash: with the
+                              * 64 KiB page); start jump: the address; select page: the
+                              * page; read info: group << 8 | index */
+    uint32_t flip_end;       /* program, read, blank check: the last byte */
     /* GETSTATUS / GETSTATE replies */
     bool has_status;         /* a GETSTATUS reply was decoded */
     uint8_t bStatus;

@@ -19,7 +19,9 @@ usb_libusb.c) to an emulated device behind umockdev:
    vanishes when no step expects it ends the run with exit status 2.
 4. script-from on each reference capture of fixtures/captures, replayed
    against the model (and options) that made it, passes; replayed against
-   a device that behaves otherwise, it fails.
+   a device that behaves otherwise, it fails. The Atmel FLIP capture is the
+   exception: the runner does not take its class 0/0/0 interface for DFU
+   yet, and must say "no DFU device is connected".
 
 Registered with --no-bridge in a build without the emulation bridge
 (umockdev): it is then skipped (exit 77), saying so. In a build with it,
@@ -217,6 +219,15 @@ def main():
             head = open(out).read().split("\n# replay: dfuscope run SCRIPT --device ")[1]
             flags = [w for w in head.split("\n")[0].split() if w.startswith("--allow")]
             r = emulate(emu, ["run", out] + flags)
+            if emu[0] == "atmel-flip":
+                # the runner looks for a DFU interface in the descriptors, and
+                # a FLIP bootloader's has class 0/0/0 (dfu-quirks R25): it
+                # cannot replay this session yet, and says so
+                check(r.returncode == 2 and "no DFU device is connected" in r.stderr,
+                      "replay of %s: the runner should refuse the class 0/0/0 interface "
+                      "(if it can replay it now, drop this exception): %d\n%s%s"
+                      % (base, r.returncode, r.stdout[-3000:], r.stderr))
+                continue
             check(r.returncode == 0, "replay of %s under %s: %d\n%s%s"
                   % (base, emu, r.returncode, r.stdout[-3000:], r.stderr))
         # the seed's session against a bootloader that rejects the write instead

@@ -8,6 +8,7 @@ real chip when the flash was not erased or the security bit is set.
 
 usage: test_emulate_flip.py DFUSCOPE"""
 import os
+import subprocess
 
 import emu
 
@@ -109,11 +110,43 @@ def write_protected(tmp):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+def decoded(tmp):
+    """`decode --dfu` names the FLIP commands dfu-programmer sends (its
+    src/atmel.c: chip erase 04 00 FF, blank check 03 01, select page 06 03
+    00, program start 01 00 in blocks of 0x400, display 03 00, start 04 03
+    01 then a zero-length DNLOAD), and `diagnose` finds nothing wrong in a
+    good session: the command blocks are not DFU 1.1 state violations"""
+    hex_file(os.path.join(tmp, "fw.hex"), emu.pattern(3000, seed=5))
+    pcap = os.path.join(tmp, "s.pcapng")
+    script = ("dfu-programmer atmega32u4 erase && dfu-programmer atmega32u4 flash fw.hex && "
+              "dfu-programmer atmega32u4 start")
+    r = emu.emulate("atmel-flip", ["sh", "-c", script], pcap=pcap, cwd=tmp)
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = subprocess.run([emu.dfuscope(), "decode", "--dfu", pcap], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for line in ("DNLOAD FLIP chip erase", "DNLOAD FLIP blank check 0x0000-0x6fff",
+                 "DNLOAD FLIP select page 0",
+                 "DNLOAD FLIP program flash 0x0000-0x03ff (1024 B)",
+                 "DNLOAD FLIP program flash 0x0800-0x0bb7 (952 B)",
+                 "DNLOAD FLIP read flash 0x0400-0x07ff", "UPLOAD block 8 <- 0x00000400 (1024 B)",
+                 "DNLOAD FLIP start application (jump) to 0x0000",
+                 "zero length (start application)"):
+        emu.assert_in(line, r.stdout, "decode --dfu")
+    r = subprocess.run([emu.dfuscope(), "diagnose", pcap], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    emu.assert_in("wrote 3000 bytes in 1 region (3 blocks, every one acknowledged and "
+                  "confirmed)", r.stdout, "diagnose")
+    emu.assert_in("no findings", r.stdout, "diagnose")
+    emu.assert_in('03eb:2ff4 "ATm32U4DFU": Atmel FLIP interface 0', r.stdout, "diagnose")
+
+
 def main():
     emu.need("dfu-programmer")
     emu.need_bridge()
     emu.run_checks([erase_flash_dump, one_session, second_page, signature, not_erased,
-                    write_protected])
+                    write_protected, decoded])
 
 
 if __name__ == "__main__":

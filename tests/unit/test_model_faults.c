@@ -160,6 +160,41 @@ static void gd32vf103(void **state)
     rig_free(&r);
 }
 
+/* tinyusb-dfu (dfu-quirks R14, TinyUSB PR #754 as merged): the functional
+ * descriptor says manifestation tolerant, yet after the manifestation the
+ * device waits in dfuMANIFEST-WAIT-RESET; with manifestation-bug=0 it is
+ * back in dfuIDLE as DFU 1.1 says. */
+static void tinyusb_manifestation(void **state)
+{
+    (void)state;
+    for (int bug = 1; bug >= 0; bug--) {
+        static const char *const off[] = {"manifestation-bug=0"};
+        struct rig r;
+        rig_new(&r, "tinyusb-dfu", bug ? NULL : off, bug ? 0 : 1);
+        const uint8_t *f = NULL;
+        assert_int_equal(req(&r, 0x80, DFS_REQ_GET_DESCRIPTOR, 0x0200, 0, 255, NULL),
+                         DFS_EMU_ACK);
+        for (uint32_t o = 0; o + 2 <= r.rp.len && r.in[o] >= 2; o += r.in[o])
+            if (r.in[o + 1] == DFS_DT_DFU_FUNCTIONAL)
+                f = r.in + o;
+        assert_non_null(f);
+        assert_true(f[2] & DFS_DFU_ATTR_MANIFEST_TOLERANT);
+        assert_int_equal(f[5] | f[6] << 8, 64);
+        uint8_t block[64] = {1, 2, 3};
+        assert_int_equal(dnload(&r, 0, block, sizeof block), DFS_EMU_ACK);
+        settle(&r);
+        assert_int_equal(dnload(&r, 1, NULL, 0), DFS_EMU_ACK);
+        settle(&r);
+        if (r.in[4] == DFS_STATE_MANIFEST_SYNC) /* tolerant: one more GETSTATUS */
+            assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+        assert_int_equal(r.in[4], bug ? DFS_STATE_MANIFEST_WAIT_RESET : DFS_STATE_DFU_IDLE);
+        if (bug)
+            assert_int_equal(req(&r, DFS_DFU_REQTYPE_OUT, DFS_DFU_ABORT, 0, 0, 0, NULL),
+                             DFS_EMU_STALL);
+        rig_free(&r);
+    }
+}
+
 /* upload-never-short on a DfuSe device: the command list is padded too. */
 static void upload_never_short_dfuse(void **state)
 {
@@ -280,6 +315,7 @@ int main(void)
         cmocka_unit_test(vendor_no_answer),
         cmocka_unit_test(stm32l4_busy_stall),
         cmocka_unit_test(gd32vf103),
+        cmocka_unit_test(tinyusb_manifestation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
