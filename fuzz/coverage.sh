@@ -1,31 +1,45 @@
 #!/usr/bin/env bash
 # Line coverage of decoder/ and capture/ by the tests and the fuzz corpora.
 #   fuzz/coverage.sh [CTEST_REGEX]
+#   fuzz/coverage.sh --add CTEST_REGEX   (keep the profiles of the last run
+#                                        and add these tests' to them)
 # Builds build-cov/ (clang, -fprofile-instr-generate -fcoverage-mapping) when
-# needed, runs the tests whose names match CTEST_REGEX (default: every unit
-# test, every corpus replay fuzz.replay.*, the malformed corpus and the
-# integration tests that feed captures and logs through dfuscope), each
-# process writing its own raw profile, merges the profiles with llvm-profdata
+# needed, runs the tests whose names match CTEST_REGEX (default: every test
+# but the Wireshark plugin's, the packages', the installation's, the lint,
+# the Windows build's and the completions'), each process writing its own
+# raw profile, merges the profiles with llvm-profdata
 # and prints llvm-cov's line coverage per file of decoder/ and capture/, then
 # the total of the two folders.
 # Exit status: 0 the total reached DFS_COV_MIN percent (default 90), 1 it
 # did not or a test failed, 2 usage, 77 clang or llvm-cov is not installed.
 # Environment: DFS_COV_BUILD (build directory), DFS_COV_MIN (percent),
-# DFS_LLVM_SUFFIX (default -14: llvm-profdata-14, llvm-cov-14).
+# DFS_COV_JOBS (parallel builds and tests, default 2), DFS_LLVM_SUFFIX
+# (default -14: llvm-profdata-14, llvm-cov-14).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 case ${1:-} in
     -h | --help)
-        sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
+    --add)
+        [ $# -eq 2 ] || { echo "usage: $0 --add CTEST_REGEX" >&2; exit 2; }
+        ;;
     -*)
-        echo "usage: $0 [CTEST_REGEX]" >&2
+        echo "usage: $0 [CTEST_REGEX] | --add CTEST_REGEX" >&2
         exit 2
         ;;
 esac
-default_tests='^(unit\.|fuzz\.replay\.|malformed\.|integration\.(golden|cli-output|formats-diagnose|seed-diagnosis|log-diagnosis|field-truth|accuracy|dfu-real|check-file|long-capture|native-tshark|tshark-compare|descriptors-tshark)$)'
-tests=${1:-$default_tests}
+# (the plugin is not built here: golden compares its output too)
+skipped='^(dissector\.|package\.|install\.|lint\.|integration\.(windows-wine|golden|report-browser|completion-.*)$)'
+select=(-E "$skipped")
+add=0
+if [ "${1:-}" = --add ]; then
+    add=1
+    select=(-R "$2")
+elif [ $# -gt 0 ]; then
+    select=(-R "$1")
+fi
 build=${DFS_COV_BUILD:-$root/build-cov}
 min=${DFS_COV_MIN:-90}
 sfx=${DFS_LLVM_SUFFIX:--14}
@@ -54,19 +68,23 @@ cmake --build "$build" --parallel "${DFS_COV_JOBS:-2}" -- --no-print-directory >
     { tail -n 40 "$build.build.log" >&2; echo "fuzz/coverage.sh: build failed" >&2; exit 1; }
 
 prof=$build/coverage
-rm -rf "$prof"
+if [ $add -eq 1 ] && [ ! -d "$prof/raw" ]; then
+    echo "fuzz/coverage.sh: --add: no profiles of an earlier run in $prof" >&2
+    exit 1
+fi
+[ $add -eq 1 ] || rm -rf "$prof"
 mkdir -p "$prof/raw"
-echo "==> running the tests matching $tests" >&2
+echo "==> running ctest ${select[*]}" >&2
 status=0
 # %p: one file per process (the integration tests start many); %m: per binary
 LLVM_PROFILE_FILE="$prof/raw/%p-%m.profraw" \
-    ctest --test-dir "$build" -j "${DFS_COV_JOBS:-2}" -R "$tests" -LE 'package|windows' \
+    ctest --test-dir "$build" -j "${DFS_COV_JOBS:-2}" "${select[@]}" -LE 'package|windows' \
     --output-on-failure >"$prof/ctest.log" 2>&1 || status=1
 grep -E "tests passed|tests failed|Not Run|Failed|\*\*\*" "$prof/ctest.log" >&2 || true
 shopt -s nullglob
 raws=("$prof"/raw/*.profraw)
 if [ ${#raws[@]} -eq 0 ]; then
-    echo "fuzz/coverage.sh: no raw profile was written (no test matched '$tests'?)" >&2
+    echo "fuzz/coverage.sh: no raw profile was written (no test matched?)" >&2
     exit 1
 fi
 printf '%s\n' "${raws[@]}" >"$prof/raw.list"
