@@ -1,23 +1,53 @@
 #!/usr/bin/env bash
-# Fuzz every target (or the ones named) for SECONDS each with libFuzzer.
-#   fuzz/run.sh SECONDS [TARGET...]
+# Fuzz every target (or the ones named) with libFuzzer.
+#   fuzz/run.sh SECONDS [TARGET...]          each target for SECONDS
+#   fuzz/run.sh [-t SECONDS] [-r RUNS] [-j JOBS] [TARGET...]
+#     -t SECONDS  stop each target after SECONDS (default 60)
+#     -r RUNS     stop each target after RUNS executions (whichever of -t
+#                 and -r comes first; with -j more than 1, the limit is
+#                 checked per worker)
+#     -j JOBS     fuzz each target with JOBS processes (libFuzzer -fork)
 # Builds build-fuzz/ (clang, -DDFS_FUZZ=ON) when needed. New inputs go to
 # build-fuzz/fuzz-work/TARGET/ (the committed corpus, fuzz/corpus/TARGET/,
 # is only read); a crash is saved under build-fuzz/fuzz-work/artifacts/.
+# For each target it prints the executions, executions per second, seconds,
+# libFuzzer's coverage (edges, features), the inputs in its corpus and
+# what crashed; then a table of all of them.
 # Exit status: 0 nothing found, 1 a target crashed or broke a property,
-# 77 clang's libFuzzer is not available (the caller may treat it as a skip).
-# Environment: DFS_FUZZ_BUILD (build directory), DFS_FUZZ_JOBS (parallel
-# jobs per target, default 1). See fuzz/README.md for long campaigns.
+# 2 usage, 77 clang's libFuzzer is not available (the caller may treat it
+# as a skip).
+# Environment: DFS_FUZZ_BUILD (build directory), DFS_FUZZ_JOBS (default
+# for -j, 1). See fuzz/README.md for long campaigns.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-if [ $# -lt 1 ] || ! [[ $1 =~ ^[0-9]+$ ]]; then
+usage() {
     echo "usage: $0 SECONDS [TARGET...]" >&2
+    echo "       $0 [-t SECONDS] [-r RUNS] [-j JOBS] [TARGET...]" >&2
     exit 2
-fi
-seconds=$1
-shift
-build=${DFS_FUZZ_BUILD:-$root/build-fuzz}
+}
+number() { [[ $2 =~ ^[0-9]+$ ]] || { echo "fuzz/run.sh: $1 wants a number, not '$2'" >&2; usage; }; }
+seconds=60
+runs=-1
 jobs=${DFS_FUZZ_JOBS:-1}
+if [ $# -ge 1 ] && [[ $1 =~ ^[0-9]+$ ]]; then
+    seconds=$1
+    shift
+else
+    while getopts ":t:r:j:h" opt; do
+        case $opt in
+            t) number -t "$OPTARG"; seconds=$OPTARG ;;
+            r) number -r "$OPTARG"; runs=$OPTARG ;;
+            j) number -j "$OPTARG"; jobs=$OPTARG ;;
+            h) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+            :) echo "fuzz/run.sh: -$OPTARG wants a value" >&2; usage ;;
+            *) echo "fuzz/run.sh: unknown option -$OPTARG" >&2; usage ;;
+        esac
+    done
+    shift $((OPTIND - 1))
+fi
+number DFS_FUZZ_JOBS "$jobs"
+[ "$jobs" -ge 1 ] || { echo "fuzz/run.sh: -j wants 1 or more" >&2; usage; }
+build=${DFS_FUZZ_BUILD:-$root/build-fuzz}
 
 # libFuzzer present? (Debian: clang and libclang-rt-14-dev)
 probe=$(mktemp -d)
@@ -64,29 +94,49 @@ max_len() {
 
 work=$build/fuzz-work
 status=0
+summary=()
 for t in "${targets[@]}"; do
     [ -n "$t" ] || continue
     exe=$build/fuzz/fuzz_$t
     [ -x "$exe" ] || { echo "fuzz/run.sh: no target '$t'" >&2; exit 2; }
     mkdir -p "$work/$t" "$work/artifacts/$t"
     log=$work/$t.log
-    printf '==> fuzzing %s for %s s\n' "$t" "$seconds" >&2
+    limit="$seconds s"
+    [ "$runs" -lt 0 ] || limit="$limit or $runs runs"
+    printf '==> fuzzing %s for %s (%s job(s))\n' "$t" "$limit" "$jobs" >&2
     par=()
     if [ "$jobs" -gt 1 ]; then
-        par=(-jobs="$jobs" -workers="$jobs") # workers log to $work/fuzz-N.log
+        # fork mode: one log with the totals of all the workers
+        par=(-fork="$jobs" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
     fi
     rc=0
-    (cd "$work" && "$exe" -max_total_time="$seconds" -max_len="$(max_len "$t")" -timeout=10 \
-        -rss_limit_mb=2048 "${par[@]}" -print_final_stats=1 \
+    start=$(date +%s)
+    (cd "$work" && "$exe" -max_total_time="$seconds" -runs="$runs" -max_len="$(max_len "$t")" \
+        -timeout=10 -rss_limit_mb=2048 "${par[@]}" -print_final_stats=1 \
         -artifact_prefix="$work/artifacts/$t/" \
         "$work/$t" "$root/fuzz/corpus/$t") >"$log" 2>&1 || rc=$?
-    if [ $rc -ne 0 ]; then
+    took=$(($(date +%s) - start))
+    # the last status line: "#N ... cov: E ft: F corp: C/S exec/s: X" (fork
+    # mode: "#N: cov: E ft: F corp: C exec/s: X ... crash: K")
+    last=$(grep -E '^#[0-9]+:?[[:space:]]' "$log" | tail -n 1 || true)
+    field() { sed -n "s/.* $1 \([0-9]*\).*/\1/p" <<<"$last"; }
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\).*/\1/p' <<<"$last")
+    execs=${execs:-0}
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+    [ -n "$rate" ] || rate=$((took > 0 ? execs / took : execs))
+    crashes=$(find "$work/artifacts/$t" -type f | wc -l)
+    line=$(printf '%-12s %12s execs %8s/s %6s s  cov %6s  ft %7s  corpus %6s  %s crash(es)' \
+        "$t" "$execs" "$rate" "$took" "$(field cov:)" "$(field ft:)" "$(field corp:)" "$crashes")
+    summary+=("$line")
+    printf '    %s\n' "$line" >&2
+    if [ $rc -ne 0 ] || [ "$crashes" -gt 0 ]; then
         status=1
         echo "fuzz/run.sh: $t FAILED (exit $rc); log: $log" >&2
-        grep -E "property does not hold|ERROR: |SUMMARY|Test unit written" "$log" >&2 || tail -20 "$log" >&2
-    else
-        grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" "$log" |
-            sed "s/^/    $t /" >&2 || true
+        grep -E "property does not hold|ERROR: |SUMMARY|Test unit written|crash-|timeout-|oom-" "$log" |
+            head -n 20 >&2 || tail -20 "$log" >&2
+        find "$work/artifacts/$t" -type f | sed 's/^/    artifact: /' >&2
     fi
 done
+printf '%s\n' "${summary[@]}"
 exit $status
