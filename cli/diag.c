@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "host.h"
 #include "outcome.h"
 
 #define MAX_KEPT 2000
@@ -42,6 +43,7 @@ struct diag {
     const dfs_log *log; /* the input is this text log: lines instead of frames */
     bool log_pass;      /* adding the log's own findings: filtered by their VID:PID */
     struct outcome oc;  /* the session's outcome, from the evidence */
+    struct host host;   /* which host program drove it (host.h) */
 };
 
 void diag_set_log(struct diag *d, const dfs_log *log)
@@ -62,6 +64,7 @@ struct diag *diag_new(FILE *out, bool json, const char *color_mode, bool live)
     d->out = out;
     d->json = json;
     d->live = live && !json;
+    host_init(&d->host);
     color_init(&d->color, out, color_mode);
     return d;
 }
@@ -290,6 +293,7 @@ static int on_dfu(void *user, const struct dfs_dfu_txn *t)
         return 0;
     d->txns++;
     outcome_on_dfu(&d->oc, t);
+    host_on_dfu(&d->host, t);
     if (!d->have_base) {
         d->base = t->ts;
         d->have_base = true;
@@ -314,9 +318,18 @@ static int on_mem(void *user, const struct dfs_mem_op *op)
     return 0;
 }
 
+static int on_control(void *user, const struct dfs_control *c)
+{
+    struct diag *d = user;
+    if (!d->filter || dev_filter_match(d->filter, c->bus, c->devnum, c->device))
+        host_on_control(&d->host, c);
+    return 0;
+}
+
 void diag_sink(struct diag *d, struct dfs_sink *sink)
 {
     sink->user = d;
+    sink->on_control = on_control;
     sink->on_finding = on_finding;
     sink->on_dfu = on_dfu;
     sink->on_mem = on_mem;
@@ -514,11 +527,16 @@ static void print_text(struct diag *d, dfs_decoder *dec, const char *path,
     if (d->live)
         fputc('\n', o);
     char safe[DFS_FINDING_TEXT_SIZE + 64];
+    struct host_result hr;
+    host_finish(&d->host, &hr);
     if (!d->log) { /* a tool's log shows no DFU transfer the outcome could come from */
         struct outcome_result oc;
         outcome_finish(&d->oc, dec, &oc);
         text_safe(safe, sizeof safe, oc.text);
         fprintf(o, "%s%s%s: %soutcome:%s %s\n", c_bold(c), path, c_off(c), c_bold(c), c_off(c),
+                safe);
+        text_safe(safe, sizeof safe, hr.text);
+        fprintf(o, "%s%s%s: %shost:%s %s\n", c_bold(c), path, c_off(c), c_bold(c), c_off(c),
                 safe);
     }
     fprintf(o, "%s%s%s: ", c_bold(c), path, c_off(c));
@@ -580,6 +598,9 @@ static void print_text(struct diag *d, dfs_decoder *dec, const char *path,
             text_safe(safe, sizeof safe, f->remedy);
             fprintf(o, "        %sWhat to do:%s %s\n", c_bold(c), c_off(c), safe);
         }
+        const char *note = d->log ? NULL : host_note(&hr, f->id, f->severity, f->frames, f->n_frames, f->remedy);
+        if (note)
+            fprintf(o, "        %sThis host:%s %s\n", c_bold(c), c_off(c), note);
         fprintf(o, "        %sdocs/findings/%s.md%s\n\n", c_dim(c), f->id, c_off(c));
         /* after the last one kept of its id: how many more there were */
         const struct finding_repeats *ml = (unsigned)f->code < DFS_F__COUNT ? &d->like[f->code] : NULL;
@@ -602,6 +623,8 @@ static void print_json(struct diag *d, dfs_decoder *dec, const char *path,
     uint64_t repeated = 0;
     for (int k = 0; k < DFS_F__COUNT; k++)
         repeated += d->like[k].more;
+    struct host_result hr;
+    host_finish(&d->host, &hr);
     fputs("{\"file\":", o);
     json_str(o, path);
     fputs(",\"findings\":[", o);
@@ -626,6 +649,11 @@ static void print_json(struct diag *d, dfs_decoder *dec, const char *path,
         json_str(o, f->explanation);
         fputs(",\"remedy\":", o);
         json_str(o, f->remedy);
+        const char *note = d->log ? NULL : host_note(&hr, f->id, f->severity, f->frames, f->n_frames, f->remedy);
+        if (note) {
+            fputs(",\"host_note\":", o);
+            json_str(o, note);
+        }
         fprintf(o, ",\"doc\":\"docs/findings/%s.md\"}", f->id);
     }
     fputs("],\"findings_more\":[", o);
@@ -690,6 +718,11 @@ static void print_json(struct diag *d, dfs_decoder *dec, const char *path,
         outcome_finish(&d->oc, dec, &oc);
         outcome_json(o, &d->oc, &oc);
     }
+    fputs(",\"host\":", o);
+    if (d->log)
+        fputs("null", o);
+    else
+        host_json(o, &hr);
     fputs("}}\n", o);
 }
 

@@ -79,6 +79,10 @@ struct dfs__if_rules {
     bool proto_reported, dup_reported;           /* rules_desc.c */
     bool size_reported;                          /* rules_state.c */
     bool error_reported;                         /* rules_fail.c */
+    /* rules_fail.c: the session opened in dfuERROR/errFIRMWARE; a note if the
+     * host clears it with CLRSTATUS, dfu.error-state if anything else comes */
+    bool fw_pending;
+    struct dfs_dfu_txn fw_t;                     /* its GETSTATUS (data not kept) */
     /* rules_poll.c: dfuDNBUSY replies in a row with bwPollTimeout 0, and the
      * busy episode (from the first dfuDNBUSY reply to the first other one) */
     uint32_t zero_polls;

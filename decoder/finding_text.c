@@ -562,6 +562,23 @@ void dfs__say_error_state(dfs_decoder *d, const struct dfs__device *dev,
                       at_start ? ", the first state seen on this interface" : "");
 }
 
+void dfs__say_no_valid_application(dfs_decoder *d, const struct dfs__device *dev,
+                                   const struct dfs_dfu_txn *t, uint64_t clr_frame)
+{
+    struct dfs__frames fr = dfs__frame_pair(t->frame, clr_frame);
+    dfs__emit_finding(d, DFS_F_DFU_NO_VALID_APPLICATION, dev->id, clr_frame, &fr,
+                      "None: the host's CLRSTATUS is the expected answer (dfu-util: "
+                      "\"dfuERROR, clearing status\"). It says nothing about the download "
+                      "that follows; if the device should have had an application, it was "
+                      "missing or failed the bootloader's check before this session.",
+                      "%s: the first GETSTATUS (frame %llu) reports dfuERROR with status "
+                      "errFIRMWARE, and the host cleared it with CLRSTATUS at frame %llu. This is "
+                      "how a bootloader starts when the flash holds no valid application (an "
+                      "empty or erased chip): ST's system bootloader, among others, enters DFU "
+                      "mode this way, not a failure of this session.",
+                      who(dev).s, (unsigned long long)t->frame, (unsigned long long)clr_frame);
+}
+
 /* What to do about a DNLOAD, erase or command the device refused. */
 static const char *failure_remedy(uint8_t status, bool write)
 {

@@ -129,6 +129,10 @@ void dfs__say_zero_poll_timeout(dfs_decoder *d, const struct dfs__device *dev,
  * capture) */
 void dfs__say_error_state(dfs_decoder *d, const struct dfs__device *dev,
                           const struct dfs_dfu_txn *t, const uint8_t *raw, size_t len);
+/* dfu.no-valid-application: the opening GETSTATUS t said errFIRMWARE, the
+ * CLRSTATUS at clr_frame cleared it */
+void dfs__say_no_valid_application(dfs_decoder *d, const struct dfs__device *dev,
+                                   const struct dfs_dfu_txn *t, uint64_t clr_frame);
 void dfs__say_operation_failed(dfs_decoder *d, const struct dfs__device *dev,
                                const struct dfs__frames *fr, const struct dfs__pending *pd,
                                const struct dfs_dfu_txn *t);

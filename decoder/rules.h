@@ -182,6 +182,8 @@ DFS__RULE(dfs__rule_stall_pairing);
 DFS__RULE(dfs__rule_operation_failed);
 DFS__RULE(dfs__rule_error_state);
 DFS__RULE(dfs__rule_error_cleared);
+DFS__RULE(dfs__rule_fw_request);
+DFS__RULE(dfs__rule_fw_end);
 DFS__RULE(dfs__rule_runtime_stall);
 /* rules_lost.c */
 DFS__RULE(dfs__rule_lost_traffic);

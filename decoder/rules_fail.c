@@ -37,7 +37,18 @@ DFS__RULE(dfs__rule_operation_failed)
     ev->rules->error_reported = true;
 }
 
-/* dfuERROR, once until the interface leaves it. */
+static void say_error_state(dfs_decoder *d, const struct dfs__device *dev,
+                            const struct dfs_dfu_txn *t)
+{
+    size_t len = 0;
+    const uint8_t *raw = t->iString ? dfs__device_string(dev, t->iString, dev->langid, &len)
+                                    : NULL;
+    dfs__say_error_state(d, dev, t, raw, len);
+}
+
+/* dfuERROR, once until the interface leaves it. A session that opens in
+ * dfuERROR/errFIRMWARE is a bootloader with no valid application: that waits
+ * for the host's next request (dfs__rule_fw_request). */
 DFS__RULE(dfs__rule_error_state)
 {
     const struct dfs_dfu_txn *t = ev->t;
@@ -48,17 +59,51 @@ DFS__RULE(dfs__rule_error_state)
     }
     if (r->error_reported)
         return;
-    size_t len = 0;
-    const uint8_t *raw =
-        t->iString ? dfs__device_string(ev->dev, t->iString, ev->dev->langid, &len) : NULL;
-    dfs__say_error_state(d, ev->dev, t, raw, len);
     r->error_reported = true;
+    if (t->state_before == DFS_STATE_UNKNOWN && t->bStatus == DFS_STATUS_ERR_FIRMWARE) {
+        r->fw_pending = true;
+        r->fw_t = *t;
+        r->fw_t.data = NULL;
+        r->fw_t.data_len = 0;
+        return;
+    }
+    say_error_state(d, ev->dev, t);
+}
+
+/* After a session opened in errFIRMWARE: GETSTATUS and CLRSTATUS are what a
+ * host sends to clear it; any other request leaves the dfuERROR unexplained. */
+DFS__RULE(dfs__rule_fw_request)
+{
+    struct dfs__if_rules *r = ev->rules;
+    if (!r->fw_pending || ev->t->request == DFS_DFU_GETSTATUS ||
+        ev->t->request == DFS_DFU_CLRSTATUS)
+        return;
+    r->fw_pending = false;
+    say_error_state(d, ev->dev, &r->fw_t);
 }
 
 DFS__RULE(dfs__rule_error_cleared)
 {
-    (void)d;
-    ev->rules->error_reported = false;
+    struct dfs__if_rules *r = ev->rules;
+    r->error_reported = false;
+    if (r->fw_pending) {
+        r->fw_pending = false;
+        if (ev->t->request == DFS_DFU_CLRSTATUS)
+            dfs__say_no_valid_application(d, ev->dev, &r->fw_t, ev->t->frame);
+        else
+            say_error_state(d, ev->dev, &r->fw_t);
+    }
+}
+
+/* The capture ended (or the instance was forgotten) before the host cleared
+ * an opening errFIRMWARE: it is reported as it stands. */
+DFS__RULE(dfs__rule_fw_end)
+{
+    struct dfs__if_rules *r = ev->rules;
+    if (!r || !r->fw_pending)
+        return;
+    r->fw_pending = false;
+    say_error_state(d, ev->dev, &r->fw_t);
 }
 
 DFS__RULE(dfs__rule_runtime_stall)

@@ -32,6 +32,8 @@ void rp_write_findings(struct rp_page *p)
 {
     FILE *o = p->out;
     const struct rp_model *m = p->m;
+    struct host_result hr;
+    host_finish(&m->host, &hr);
     fputs("<section id=\"findings\" aria-labelledby=\"h-findings\"><h2 id=\"h-findings\">Findings</h2>\n",
           o);
     if (!m->n_f) {
@@ -60,6 +62,13 @@ void rp_write_findings(struct rp_page *p)
         if (f->remedy[0]) {
             fputs("<p class=\"remedy\"><strong>What to do:</strong> ", o);
             html_text(o, f->remedy);
+            fputs("</p>\n", o);
+        }
+        const char *note =
+            p->log ? NULL : host_note(&hr, f->id, f->severity, f->frames, f->n_frames, f->remedy);
+        if (note) {
+            fputs("<p class=\"remedy\"><strong>This host:</strong> ", o);
+            html_text(o, note);
             fputs("</p>\n", o);
         }
         if (p->log) {

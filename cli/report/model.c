@@ -14,6 +14,7 @@ struct rp_model *rp_model_new(struct dev_filter *filter)
     m->filter = filter;
     m->bw = 0.001;
     m->ti_stride = 1;
+    host_init(&m->host);
     m->head = calloc(RP_HEAD_ROWS, sizeof *m->head);
     m->tail = calloc(RP_TAIL_ROWS, sizeof *m->tail);
     m->kept = calloc(RP_KEPT_ROWS, sizeof *m->kept);
@@ -518,6 +519,7 @@ static int on_dfu(void *user, const struct dfs_dfu_txn *t)
         return 0;
     m->n_dfu++;
     outcome_on_dfu(&m->oc, t);
+    host_on_dfu(&m->host, t);
     struct rp_row r;
     memset(&r, 0, sizeof r);
     r.kind = RP_ROW_DFU;
@@ -534,10 +536,11 @@ static int on_dfu(void *user, const struct dfs_dfu_txn *t)
 static int on_control(void *user, const struct dfs_control *c)
 {
     struct rp_model *m = user;
-    if (c->dfu)
-        return 0; /* on_dfu has it */
     if (m->filter && !dev_filter_match(m->filter, c->bus, c->devnum, c->device))
         return 0;
+    host_on_control(&m->host, c);
+    if (c->dfu)
+        return 0; /* on_dfu has it */
     m->n_usb++;
     struct rp_row r;
     memset(&r, 0, sizeof r);

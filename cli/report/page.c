@@ -208,6 +208,10 @@ void rp_write_page(struct rp_page *p)
         fputs("<section class=\"outcome\" id=\"outcome\" aria-label=\"Outcome\"><p><strong>"
               "Outcome:</strong> ", o);
         html_text(o, oc.text);
+        struct host_result hr;
+        host_finish(&p->m->host, &hr);
+        fputs(".</p><p><strong>Host:</strong> ", o);
+        html_text(o, hr.text);
         fputs(".</p></section>\n", o);
     }
     write_verdict(p);

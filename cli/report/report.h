@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "../cli.h"
+#include "../host.h"
 #include "../outcome.h"
 
 /* ---- html.c --------------------------------------------------------------------- */
@@ -124,6 +125,7 @@ struct rp_time_sample {
 struct rp_model {
     struct dev_filter *filter;
     struct outcome oc;          /* the session's outcome, from the evidence (outcome.h) */
+    struct host host;           /* which host program drove it (host.h) */
     /* the capture */
     bool have_start;
     struct dfs_time start;

@@ -92,6 +92,8 @@ enum dfs_group {
       "Repeated dfuDNBUSY replies with bwPollTimeout 0")                                       \
     X(DFU_ERROR_STATE, "dfu.error-state", WARNING, RESPONSE_CODE,                              \
       "Device reports dfuERROR")                                                               \
+    X(DFU_NO_VALID_APPLICATION, "dfu.no-valid-application", NOTE, RESPONSE_CODE,              \
+      "Bootloader started without a valid application (errFIRMWARE); the host cleared it")   \
     X(DFU_OPERATION_FAILED, "dfu.operation-failed", ERROR, RESPONSE_CODE,                      \
       "Device refused a download, erase or command")                                           \
     X(DFU_STATE_VIOLATION, "dfu.state-violation", WARNING, SEQUENCE,                           \

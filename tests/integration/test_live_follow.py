@@ -112,10 +112,10 @@ def compare_live(name, lines, n_records, txns, diag_text, diag_json, path_shown)
     early = [(l, n) for l, n in found if n < n_records - 1]
     check(bool(early), f"{name}: findings printed before the input ended (first after "
                        f"{found[0][1] if found else '-'} of {n_records} records)")
-    first = next((n for l, n in found if "dfu.error-state" in l), None)
+    first = next((n for l, n in found if "dfu.no-valid-application" in l), None)
     check(first is not None and first < n_records // 2,
-          f"{name}: the dfuERROR finding (frame 11) shown when {first} of {n_records} records "
-          f"were out, not at the end")
+          f"{name}: the opening errFIRMWARE finding (frames 11, 13) shown when {first} of "
+          f"{n_records} records were out, not at the end")
     check(final == diag_text.replace(CAPTURE, path_shown),
           f"{name}: the diagnosis at the end is diagnose's")
 

@@ -120,13 +120,14 @@ def screenshot(url, name, height, *args):
 
 
 def banner_colour(rows):
-    """The most common colour of the verdict banner: rows 40-260 (below the
-    outcome, which opens the page), not white or near-white grey (the page,
-    the outcome's panel)."""
+    """The most common colour of the verdict banner: rows 40-400 (below the
+    outcome and host lines, which open the page), not white or near-white
+    grey (the page, the outcome's panel), nor the dark or anti-aliased
+    pixels of their text (the banners are light tints)."""
     count = {}
-    for row in rows[40:260]:
+    for row in rows[40:400]:
         for px in row[60:1100]:
-            if min(px) < 240:
+            if 180 < min(px) < 240:
                 count[px] = count.get(px, 0) + 1
     return max(count, key=count.get) if count else None
 
@@ -204,7 +205,7 @@ def main():
         check(region > 1000, f"seed: the advertised regions are drawn ({region} px)")
     shot = screenshot(clean, "clean", 900)
     if shot:
-        w, h, rows = png_pixels(shot, 150)
+        w, h, rows = png_pixels(shot, 400)
         check(near(banner_colour(rows), (0xe3, 0xf4, 0xe7)), f"clean: green verdict banner {banner_colour(rows)}")
     shot = screenshot(seed, "seed-dark", 1600, "--force-dark-mode")
     if shot:

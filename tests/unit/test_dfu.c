@@ -736,15 +736,66 @@ static void sc_zero_poll(struct sess *s, struct expect *e)
     WANT(e, "dfu.zero-poll-timeout", polls[2], polls[0], polls[2]);
 }
 
+/* a session that opens in dfuERROR for another reason than errFIRMWARE */
 static void sc_error_state(struct sess *s, struct expect *e)
 {
     sess_init(s, 1, 6);
     enumerate(s, &GOOD_DFUSE);
-    uint64_t err = sess_getstatus(s, DFS_STATUS_ERR_FIRMWARE, 0, DFS_STATE_ERROR);
+    uint64_t err = sess_getstatus(s, DFS_STATUS_ERR_VENDOR, 0, DFS_STATE_ERROR);
     sess_simple(s, DFS_DFU_CLRSTATUS, 0);
     sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
     sess_finish(s);
     WANT(e, "dfu.error-state", err, err);
+}
+
+/* errFIRMWARE in the middle of a session is a failure, not the bootloader's
+ * opening state */
+static void sc_error_state_firmware_later(struct sess *s, struct expect *e)
+{
+    sess_init(s, 1, 6);
+    enumerate(s, &GOOD_DFUSE);
+    sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
+    uint64_t err = sess_getstatus(s, DFS_STATUS_ERR_FIRMWARE, 0, DFS_STATE_ERROR);
+    sess_simple(s, DFS_DFU_CLRSTATUS, 0);
+    sess_finish(s);
+    WANT(e, "dfu.error-state", err, err);
+}
+
+/* an opening errFIRMWARE nobody clears before the capture ends */
+static void sc_error_state_firmware_kept(struct sess *s, struct expect *e)
+{
+    sess_init(s, 1, 6);
+    enumerate(s, &GOOD_DFUSE);
+    uint64_t err = sess_getstatus(s, DFS_STATUS_ERR_FIRMWARE, 0, DFS_STATE_ERROR);
+    sess_getstatus(s, DFS_STATUS_ERR_FIRMWARE, 0, DFS_STATE_ERROR);
+    sess_finish(s);
+    WANT(e, "dfu.error-state", err, err);
+}
+
+/* ... or a CLRSTATUS that the device stalls: it stays in dfuERROR */
+static void sc_error_state_firmware_clear_fails(struct sess *s, struct expect *e)
+{
+    sess_init(s, 1, 6);
+    enumerate(s, &GOOD_DFUSE);
+    uint64_t err = sess_getstatus(s, DFS_STATUS_ERR_FIRMWARE, 0, DFS_STATE_ERROR);
+    uint64_t clr = sess_simple(s, DFS_DFU_CLRSTATUS, -32);
+    uint64_t gs = sess_getstatus(s, DFS_STATUS_ERR_STALLEDPKT, 0, DFS_STATE_ERROR);
+    sess_finish(s);
+    (void)clr;
+    (void)gs;
+    WANT(e, "dfu.error-state", err, err);
+}
+
+/* the bootloader of an empty chip: errFIRMWARE, cleared, then a session */
+static void sc_no_valid_application(struct sess *s, struct expect *e)
+{
+    sess_init(s, 1, 6);
+    enumerate(s, &GOOD_DFUSE);
+    uint64_t err = sess_getstatus(s, DFS_STATUS_ERR_FIRMWARE, 0, DFS_STATE_ERROR);
+    uint64_t clr = sess_simple(s, DFS_DFU_CLRSTATUS, 0);
+    sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
+    sess_finish(s);
+    WANT(e, "dfu.no-valid-application", clr, err, clr);
 }
 
 static void sc_operation_failed(struct sess *s, struct expect *e)
@@ -1201,6 +1252,10 @@ static const struct scenario scenarios[] = {
     {"dfu.poll-timeout-too-short", sc_poll_too_short},
     {"dfu.zero-poll-timeout", sc_zero_poll},
     {"dfu.error-state", sc_error_state},
+    {"dfu.error-state", sc_error_state_firmware_later},
+    {"dfu.error-state", sc_error_state_firmware_kept},
+    {"dfu.error-state", sc_error_state_firmware_clear_fails},
+    {"dfu.no-valid-application", sc_no_valid_application},
     {"dfu.operation-failed", sc_operation_failed},
     {"dfu.state-violation", sc_state_violation},
     {"dfu.stall-without-error-state", sc_stall_without_error},
