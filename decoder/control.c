@@ -50,6 +50,8 @@ void dfs__control_assemble(struct dfs_control *ctl, const struct dfs__urb_slot *
             setup_parse(c->setup, &ctl->setup);
         }
         ctl->status = c->status;
+        ctl->linktype = c->linktype;
+        ctl->os_status = c->os_status;
         ctl->actual_length = c->length > c->data_len ? c->length : c->data_len;
     }
     bool in = ctl->has_setup ? (ctl->setup.bmRequestType & DFS_REQTYPE_DIR_IN) != 0

@@ -97,6 +97,7 @@ void dfs_decoder_reset(dfs_decoder *d)
     d->finished = false;
     d->cur_frame = 0;
     d->cur_ts = (struct dfs_time){0, 0};
+    d->linktype = 0;
     d->has_end = false;
 }
 

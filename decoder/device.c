@@ -164,6 +164,14 @@ void dfs__device_touch(struct dfs__device *dev, uint64_t frame, struct dfs_time 
     dev->last_ts = ts;
 }
 
+void dfs__device_note_use(struct dfs__device *dev, const struct dfs_urb *u)
+{
+    if (u->type != DFS_URB_SUBMIT)
+        return;
+    if (u->xfer_type != DFS_XFER_CONTROL || (u->has_setup && (u->setup[0] & 0x60) != 0))
+        dev->used = true;
+}
+
 void dfs__device_mark_gone(dfs_decoder *d, struct dfs__device *dev, uint64_t frame,
                            struct dfs_time ts, const struct dfs__gone *why)
 {

@@ -51,6 +51,7 @@ struct dfs__device {
     uint8_t configuration;
     uint8_t alt[DFS__MAX_IFACES];
     struct dfs__dfu_dev *dfu;
+    bool used;              /* dfs__device_note_use */
 };
 
 struct dfs__bus {
@@ -81,6 +82,9 @@ struct dfs__device *dfs__device_by_id(dfs_decoder *d, uint32_t id);
  * identified instance. */
 bool dfs__device_ids(dfs_decoder *d, uint32_t id, uint16_t *vid, uint16_t *pid, int32_t *bcd);
 void dfs__device_touch(struct dfs__device *dev, uint64_t frame, struct dfs_time ts);
+/* A submit beyond enumeration (a class or vendor request, or a transfer on
+ * another endpoint than 0): a driver or a program uses the device. */
+void dfs__device_note_use(struct dfs__device *dev, const struct dfs_urb *u);
 /* Mark a device as having left the bus; `why` says what shows it
  * (finding_text.h), for the usb.device-disconnected note. */
 struct dfs__gone;

@@ -88,6 +88,10 @@ void dfs__dfu_on_control(dfs_decoder *d, struct dfs__device *dev, const struct d
     dd = dfs__dfu_dev_get(d, dev, true);
     if (!dd)
         return;
+    if (!dd->requested) {
+        dd->requested = true;
+        dd->first_request_frame = ctl->submit_frame ? ctl->submit_frame : ctl->complete_frame;
+    }
     struct dfs__dfu_if *f = dfs__dfu_if_find(dd, (uint8_t)ctl->setup.wIndex, true);
     if (!f)
         return;

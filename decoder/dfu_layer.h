@@ -154,6 +154,8 @@ struct dfs__lost {
     uint64_t req_frame, req_done_frame, fail_frame, fail_submit_frame, gone_frame;
     struct dfs_time fail_ts;
     int32_t status;          /* failing status; 1 = no answer */
+    int linktype;            /* the failing completion's link type and */
+    uint32_t os_status;      /* status as its system wrote it (struct dfs_control) */
     uint32_t addr, len;
     uint8_t ifnum, alt, state;
     uint8_t req;
@@ -175,6 +177,8 @@ struct dfs__dfu_dev {
     struct dfs__alt *alts;          /* grown as the configuration needs, up to DFS__MAX_ALTS */
     unsigned n_alts, cap_alts;
     struct dfs__lost lost;          /* rules_lost.c */
+    bool requested;                 /* a DFU class request was sent to it */
+    uint64_t first_request_frame;
 };
 
 /* ---- entry points (dfu.c), for the dispatcher and the device stage ------------ */

@@ -126,8 +126,10 @@ static void dispatch_urb(dfs_decoder *d, struct dfs_urb *u)
     if (d->error)
         return;
     u->device = dev ? dev->id : 0;
-    if (dev)
+    if (dev) {
         dfs__device_touch(dev, u->frame, u->ts);
+        dfs__device_note_use(dev, u);
+    }
     if (u->type == DFS_URB_SUBMIT)
         dispatch_submit(d, u);
     else if (u->type == DFS_URB_PART)

@@ -50,18 +50,11 @@ static const char *meaning(uint8_t st)
     return m ? m : "?";
 }
 
-/* How a request failed: status 1 is no answer at all. */
-static void status_words(int32_t status, char *buf, size_t size)
+/* How a request failed, in the terms of the system the capture was made on
+ * (host_words.c); status 1 is no answer at all. */
+static void status_words(const struct dfs__lost *l, char *buf, size_t size)
 {
-    if (status == 1)
-        snprintf(buf, size, "got no answer at all");
-    else if (status == -DFS_LINUX_EPIPE)
-        snprintf(buf, size,
-                 "failed with a STALL (-32 EPIPE, which libusb reports as LIBUSB_ERROR_PIPE)");
-    else
-        snprintf(buf, size, "failed with status %d (%s: %s)", (int)status,
-                 dfs_errno_name(status) ? dfs_errno_name(status) : "?",
-                 dfs_status_meaning(status));
+    dfs__host_failure_words(l->linktype, l->status, l->os_status, buf, size);
 }
 
 /* What shows the device went away: a disconnect or a new enumeration, or
@@ -230,13 +223,20 @@ void dfs__say_limit_devices(dfs_decoder *d, const struct dfs__device *forgotten,
 void dfs__say_device_disconnected(dfs_decoder *d, const struct dfs__device *dev, uint64_t frame,
                                   const struct dfs__gone *gone)
 {
-    char why[96];
+    char why[200];
     switch (gone->why) {
     case DFS__GONE_STATUS: {
         const struct dfs_urb *u = gone->status;
-        snprintf(why, sizeof why, "a %s with status %d (%s, %s)",
-                 u->type == DFS_URB_ERROR ? "submission failed" : "transfer completed",
-                 (int)u->status, dfs_errno_name(u->status), dfs_status_meaning(u->status));
+        const char *what = u->type == DFS_URB_ERROR ? "submission failed" : "transfer completed";
+        if (dfs__host_of(u->linktype) == DFS__HOST_LINUX) {
+            snprintf(why, sizeof why, "a %s with status %d (%s, %s)", what, (int)u->status,
+                     dfs_errno_name(u->status), dfs_status_meaning(u->status));
+        } else {
+            char name[64];
+            dfs__host_status_name(u->linktype, u->status, u->os_status, name, sizeof name);
+            snprintf(why, sizeof why, "a %s with %s (%s)", what, name,
+                     dfs_status_meaning(u->status));
+        }
         break;
     }
     case DFS__GONE_REENUMERATED:
@@ -258,25 +258,53 @@ void dfs__say_device_disconnected(dfs_decoder *d, const struct dfs__device *dev,
                       ident, (unsigned long long)frame, why);
 }
 
+/* Why a host cancels a control transfer, on the system the capture was made on */
+static const char *cancel_remedy(enum dfs__host host)
+{
+    switch (host) {
+    case DFS__HOST_WINDOWS:
+        return "A cancelled control transfer usually means the host gave up waiting: "
+               "libusb on Windows cancels a transfer whose timeout expired (CancelIoEx; "
+               "USBPcap shows USBD_STATUS_CANCELED) and reports LIBUSB_ERROR_TIMEOUT; a "
+               "program that cancels it itself gets LIBUSB_ERROR_INTERRUPTED. Check that "
+               "the device answers within the host's timeout, or raise the timeout.";
+    case DFS__HOST_MACOS:
+        return "A cancelled control transfer usually means the host gave up waiting: "
+               "libusb on macOS aborts a transfer whose timeout expired (kIOReturnAborted) "
+               "and reports LIBUSB_ERROR_TIMEOUT. Check that the device answers within the "
+               "host's timeout, or raise the timeout.";
+    case DFS__HOST_LINUX:
+    case DFS__HOST_BUS:
+    default:
+        return "A cancelled control transfer usually means the host gave up "
+               "waiting: libusb cancels a transfer whose timeout expired (usbmon "
+               "shows -ECONNRESET), and the kernel kills its own on a timeout "
+               "(-ENOENT). Check that the device answers within the host's "
+               "timeout, or raise the timeout.";
+    }
+}
+
 void dfs__say_transfer_cancelled(dfs_decoder *d, const struct dfs_control *ctl)
 {
     struct dfs__frames fr = {0};
     dfs__frames_add(&fr, ctl->submit_frame);
     dfs__frames_add(&fr, ctl->complete_frame);
-    char req[96];
+    char req[96], how[64];
     dfs_control_request_str(ctl, req, sizeof req);
+    enum dfs__host host = dfs__host_of(ctl->linktype);
+    const char *verb = ctl->status == -DFS_LINUX_ENOENT ? "killed" : "unlinked";
+    if (host == DFS__HOST_LINUX || host == DFS__HOST_BUS) {
+        snprintf(how, sizeof how, "status %d %s", (int)ctl->status,
+                 dfs_errno_name(ctl->status));
+    } else {
+        verb = "cancelled";
+        dfs__host_status_name(ctl->linktype, ctl->status, ctl->os_status, how, sizeof how);
+    }
     dfs__emit_finding(d, DFS_F_USB_TRANSFER_CANCELLED, ctl->device, ctl->complete_frame, &fr,
-                      "A cancelled control transfer usually means the host gave up "
-                      "waiting: libusb cancels a transfer whose timeout expired (usbmon "
-                      "shows -ECONNRESET), and the kernel kills its own on a timeout "
-                      "(-ENOENT). Check that the device answers within the host's "
-                      "timeout, or raise the timeout.",
-                      "%s to device %u.%u (frame %llu) was %s at frame %llu (status %d "
-                      "%s) after %.3f ms.",
-                      req, ctl->bus, ctl->devnum, (unsigned long long)ctl->submit_frame,
-                      ctl->status == -DFS_LINUX_ENOENT ? "killed" : "unlinked",
-                      (unsigned long long)ctl->complete_frame, (int)ctl->status,
-                      dfs_errno_name(ctl->status),
+                      cancel_remedy(host), "%s to device %u.%u (frame %llu) was %s at frame "
+                      "%llu (%s) after %.3f ms.",
+                      req, ctl->bus, ctl->devnum, (unsigned long long)ctl->submit_frame, verb,
+                      (unsigned long long)ctl->complete_frame, how,
                       ctl->submit_frame
                           ? dfs__time_diff_us(ctl->complete_ts, ctl->submit_ts) / 1000.0
                           : 0.0);
@@ -408,8 +436,8 @@ void dfs__say_getstatus_stall(dfs_decoder *d, const struct dfs__device *dev,
                               const struct dfs__frames *fr, const struct dfs__lost *l,
                               uint64_t ok_frame)
 {
-    char st[160];
-    status_words(l->status, st, sizeof st);
+    char st[400];
+    status_words(l, st, sizeof st);
     dfs__emit_finding(
         d, DFS_F_DFU_GETSTATUS_STALL, dev->id, l->fail_frame, fr,
         l->kind == DFS__LOST_OB
@@ -431,8 +459,8 @@ void dfs__say_getstatus_failed(dfs_decoder *d, const struct dfs__device *dev,
                                const struct dfs__frames *fr, const struct dfs__lost *l,
                                uint64_t ok_frame)
 {
-    char st[160];
-    status_words(l->status, st, sizeof st);
+    char st[400];
+    status_words(l, st, sizeof st);
     dfs__emit_finding(
         d, DFS_F_DFU_GETSTATUS_FAILED, dev->id, l->fail_frame, fr,
         "A bus error on a device that stays usually means a marginal connection (cable, "
@@ -449,6 +477,9 @@ void dfs__say_getstatus_busy_stall(dfs_decoder *d, const struct dfs__device *dev
                                    const struct dfs__frames *fr, const struct dfs__lost *l,
                                    const struct dfs_dfu_txn *t)
 {
+    char st[160] = "failed";
+    if (l->status == -DFS_LINUX_EPIPE)
+        dfs__host_stalled_words(l->linktype, l->os_status, st, sizeof st);
     dfs__emit_finding(
         d, DFS_F_DFU_GETSTATUS_BUSY_STALL, dev->id, l->fail_frame, fr,
         "Nothing was lost: the device carried on with the operation. A host for this "
@@ -466,16 +497,15 @@ void dfs__say_getstatus_busy_stall(dfs_decoder *d, const struct dfs__device *dev
         "device announces is shorter than the work.",
         who(dev).s, (unsigned long long)l->fail_frame, rname(l->prev_req),
         (unsigned long long)l->prev_frame,
-        l->status == -DFS_LINUX_EPIPE ? "stalled (-32 EPIPE, LIBUSB_ERROR_PIPE)" : "failed",
-        (unsigned long long)t->frame, sname(t->bState));
+        st, (unsigned long long)t->frame, sname(t->bState));
 }
 
 void dfs__say_device_lost(dfs_decoder *d, const struct dfs__device *dev,
                           const struct dfs__frames *fr, const struct dfs__lost *l,
                           const struct dfs__comeback *cb)
 {
-    char st[160], gone[96], comeback[400];
-    status_words(l->status, st, sizeof st);
+    char st[400], gone[96], comeback[400];
+    status_words(l, st, sizeof st);
     gone_words(l, gone, sizeof gone);
     comeback_words(cb, comeback, sizeof comeback);
     dfs__emit_finding(
@@ -805,8 +835,8 @@ void dfs__say_option_bytes_reset(dfs_decoder *d, const struct dfs__device *dev,
                                  const struct dfs__frames *fr, const struct dfs__lost *l,
                                  const struct dfs__comeback *cb)
 {
-    char st[160], gone[96], comeback[400];
-    status_words(l->status, st, sizeof st);
+    char st[400], gone[96], comeback[400];
+    status_words(l, st, sizeof st);
     gone_words(l, gone, sizeof gone);
     comeback_words(cb, comeback, sizeof comeback);
     char remedy[DFS_FINDING_TEXT_SIZE], away[400] = "";
@@ -940,8 +970,8 @@ void dfs__say_leave_reset(dfs_decoder *d, const struct dfs__device *dev,
                           const struct dfs__frames *fr, const struct dfs__lost *l,
                           const struct dfs__comeback *cb)
 {
-    char st[160], gone[96], comeback[400];
-    status_words(l->status, st, sizeof st);
+    char st[400], gone[96], comeback[400];
+    status_words(l, st, sizeof st);
     gone_words(l, gone, sizeof gone);
     comeback_words(cb, comeback, sizeof comeback);
     dfs__emit_finding(

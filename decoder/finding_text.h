@@ -9,6 +9,34 @@
 
 #include "dfu_layer.h"
 
+/* ---- the host's side of a failure (host_words.c) ----------------------------------- */
+
+/* The system a capture was made on, from its records' link type: what the
+ * host program was told of a failure depends on it. */
+enum dfs__host { DFS__HOST_LINUX, DFS__HOST_WINDOWS, DFS__HOST_MACOS, DFS__HOST_BUS };
+enum dfs__host dfs__host_of(int linktype);
+/* a status as its system names it: "-71 EPROTO", "USBD_STATUS_XACT_ERROR 0xc0000011" */
+void dfs__host_status_name(int linktype, int32_t status, uint32_t os_status, char *buf,
+                           size_t size);
+/* how a request failed, with what libusb reported on that system ("failed
+ * with a STALL (...)"); status 1 is no answer at all */
+void dfs__host_failure_words(int linktype, int32_t status, uint32_t os_status, char *buf,
+                             size_t size);
+/* "stalled (-32 EPIPE, LIBUSB_ERROR_PIPE)" in the system's terms */
+void dfs__host_stalled_words(int linktype, uint32_t os_status, char *buf, size_t size);
+
+/* capture.enumeration-missing: a DFU device whose device (no_device) or
+ * configuration (no_config) descriptor the capture lacks; frames: its first
+ * frame and its first DFU request */
+void dfs__say_enumeration_missing(dfs_decoder *d, const struct dfs__device *dev,
+                                  const struct dfs__frames *fr, bool no_device, bool no_config,
+                                  int linktype);
+/* dfu.never-opened: dev enumerated in DFU mode (interface ifnum), in place
+ * of prev (NULL: on its own), and got no DFU request in quiet_us */
+void dfs__say_never_opened(dfs_decoder *d, const struct dfs__device *dev,
+                           const struct dfs__frames *fr, uint8_t ifnum,
+                           const struct dfs__device *prev, int64_t quiet_us, int linktype);
+
 /* ---- capture file and usbmon records ----------------------------------------- */
 
 /* capture.record-short, capture.bad-header, capture.record-truncated: why

@@ -90,6 +90,7 @@ dfs_result dfs__links_feed(dfs_decoder *d, const struct dfs_record *rec)
         d->stats.records_skipped++;
         return DFS_E_LINKTYPE;
     }
+    d->linktype = rec->linktype;
     l->feed(d, d->link_state[i], rec);
     return d->error;
 }

@@ -45,6 +45,8 @@ static const struct {
     {DFS__EV_TRAFFIC, dfs__rule_lost_traffic},
     {DFS__EV_DEVICE, dfs__rule_lost_device},
     {DFS__EV_END, dfs__rule_lost_end},
+    {DFS__EV_END, dfs__rule_enumeration_missing},
+    {DFS__EV_END, dfs__rule_never_opened},
 };
 
 void dfs__rules_raise(dfs_decoder *d, const struct dfs__dfu_event *ev)

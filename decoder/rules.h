@@ -193,6 +193,9 @@ DFS__RULE(dfs__rule_lost_status);
 DFS__RULE(dfs__rule_lost_no_device);
 DFS__RULE(dfs__rule_lost_device);
 DFS__RULE(dfs__rule_lost_end);
+/* rules_host.c */
+DFS__RULE(dfs__rule_enumeration_missing);
+DFS__RULE(dfs__rule_never_opened);
 /* rules_layout.c */
 DFS__RULE(dfs__rule_outside_layout);
 DFS__RULE(dfs__rule_ob_offset_write);

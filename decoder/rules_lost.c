@@ -29,6 +29,8 @@ static void lost_start(struct dfs__lost *l, const struct dfs__failure *fl)
     l->req_done_frame = fl->pd->done_frame;
     l->fail_ts = ctl->complete_frame ? ctl->complete_ts : ctl->submit_ts;
     l->status = ctl->end == DFS_CTL_NEVER_COMPLETED ? 1 : ctl->status;
+    l->linktype = ctl->linktype;
+    l->os_status = ctl->os_status;
     l->addr = fl->pd->addr;
     l->len = fl->pd->len;
     l->ifnum = fl->ifnum;
@@ -200,6 +202,8 @@ DFS__RULE(dfs__rule_lost_failure)
         l->fail_frame = t->reply_frame ? t->reply_frame : t->frame;
         l->fail_ts = t->reply_frame ? t->reply_ts : t->ts;
         l->status = fl->ctl->end == DFS_CTL_NEVER_COMPLETED ? 1 : fl->ctl->status;
+        l->linktype = fl->ctl->linktype;
+        l->os_status = fl->ctl->os_status;
     } else if (l->kind == DFS__LOST_NONE) {
         lost_start(l, fl);
         if (!fl->pd->frame)

@@ -58,6 +58,7 @@ struct dfs_decoder {
     uint64_t unmatched_at_start, unmatched_later;
     uint64_t cur_frame;
     struct dfs_time cur_ts;
+    int linktype;            /* of the last record: the system the capture comes from */
     bool has_end;            /* dfs_decoder_capture_end() was called */
     struct dfs_time end_ts;
     bool retired_pending; /* a re-enumeration was linked: look for instances to forget */

@@ -107,6 +107,7 @@ static void base_urb(struct dfs_urb *u, const struct dfs__usbll_ctl *c)
     u->endpoint = dir_in(c) ? DFS_ENDPOINT_DIR_IN : 0;
     u->devnum = c->addr;
     u->bus = USBLL_BUS;
+    u->linktype = DFS_LINKTYPE_USB_2_0;
 }
 
 static void submit(dfs_decoder *d, struct dfs__usbll_state *s, struct dfs__usbll_ctl *c)

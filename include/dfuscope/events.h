@@ -154,6 +154,11 @@ struct dfs_control {
     uint32_t data_len;       /* bytes available at data */
     bool data_partial;       /* fewer bytes captured than transferred */
     bool dfu;                /* a DFU class request to a DFU interface */
+    /* the completion's link type and its status as the capturing system
+     * wrote it (USBPcap: USBD_STATUS, USB_DARWIN: IOReturn, otherwise 0);
+     * linktype 0 when no completion was seen */
+    int linktype;
+    uint32_t os_status;
 };
 
 /* A device instance: one bus/device-number lifetime. */

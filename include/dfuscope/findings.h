@@ -53,6 +53,8 @@ enum dfs_group {
       "USB packet with a bad PID, length or CRC")                                              \
     X(CAPTURE_HALF_TRANSACTION, "capture.half-transaction", NOTE, SEQUENCE,                    \
       "USB packet outside a complete transaction")                                             \
+    X(CAPTURE_ENUMERATION_MISSING, "capture.enumeration-missing", NOTE, COMMENT,               \
+      "The capture lacks the descriptors of a DFU device")                                     \
     /* USB level */                                                                            \
     X(USB_DEVICE_DISCONNECTED, "usb.device-disconnected", NOTE, SEQUENCE,                      \
       "Device left the bus")                                                                   \
@@ -112,6 +114,8 @@ enum dfs_group {
       "DFU request not answered in time")                                                      \
     X(DFU_RUNTIME_GETSTATUS_STALL, "dfu.runtime-getstatus-stall", NOTE, PROTOCOL,              \
       "Run-time interface stalls GETSTATUS")                                                   \
+    X(DFU_NEVER_OPENED, "dfu.never-opened", WARNING, SEQUENCE,                                 \
+      "Device enumerated in DFU mode but no DFU request reached it")                           \
     /* DfuSe */                                                                                \
     X(DFUSE_OPTION_BYTES_RESET, "dfuse.option-bytes-reset", ERROR, SEQUENCE,                   \
       "Option-byte write reset the device")                                                    \

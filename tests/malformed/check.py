@@ -80,9 +80,14 @@ def parse_expect(path):
             exp["good"] = [tuple(int(x) for x in p.split("=")) for p in value.split()]
         elif key == "portable":
             exp["portable"] = True
+        elif key == "base":
+            exp["base"] = value
         elif key not in ("stderr", "stdout"):
             raise ValueError("%s: unknown key %r" % (path, key))
     return exp
+
+
+other_refs = {}
 
 
 def check_case(dfuscope, name, path, exp, ref):
@@ -101,6 +106,11 @@ def check_case(dfuscope, name, path, exp, ref):
         return
     drop = MMAPPED_KEYS if exp.get("portable") else ()
     _, recs = urbs(dfuscope, path, drop)
+    if exp.get("base"):
+        # a clean capture of its own, of another link type than base.pcap's
+        if exp["base"] not in other_refs:
+            other_refs[exp["base"]] = urbs(dfuscope, os.path.join(HERE, exp["base"]))[1]
+        ref = other_refs[exp["base"]]
     ref_recs = ref if not drop else {
         f: {k: v for k, v in o.items() if k not in drop} for f, o in ref.items()}
     for frame, base_frame in exp["good"]:

@@ -1228,6 +1228,51 @@ struct scenario {
     void (*run)(struct sess *s, struct expect *e);
 };
 
+/* A DFU-mode device enumerated, then 2 s of nothing until the capture's end. */
+static void never_opened_session(struct sess *s, int64_t quiet_us, bool used)
+{
+    sess_init(s, 1, 6);
+    enumerate(s, &GOOD_DFU11);
+    if (used) {
+        uint8_t st[8]; /* a vendor request: some driver uses the device */
+        setup8(st, 0xc0, 0x01, 0, 4, 16);
+        sess_ctl(s, st, NULL, 0, 0, block, 16);
+    }
+    sess_advance_us(s, quiet_us);
+    assert_int_equal(dfs_decoder_capture_end(s->d, s->now), DFS_OK);
+    sess_finish(s);
+}
+
+static void sc_never_opened(struct sess *s, struct expect *e)
+{
+    never_opened_session(s, 2000000, false);
+    uint64_t first = 1, last = s->frame;
+    WANT(e, "dfu.never-opened", first, first, last);
+}
+
+/* Less than a second of silence, or a device some driver uses: no finding. */
+static void never_opened_needs_silence(void **state)
+{
+    (void)state;
+    struct sess s;
+    never_opened_session(&s, 900000, false);
+    assert_int_equal(sess_count(&s, "dfu.never-opened"), 0);
+    sess_free(&s);
+    never_opened_session(&s, 5000000, true);
+    assert_int_equal(sess_count(&s, "dfu.never-opened"), 0);
+    sess_free(&s);
+}
+
+/* DFU requests to a device whose enumeration the capture does not hold. */
+static void sc_enumeration_missing(struct sess *s, struct expect *e)
+{
+    sess_init(s, 1, 6);
+    uint64_t get = sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
+    sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
+    sess_finish(s);
+    WANT(e, "capture.enumeration-missing", get, get);
+}
+
 static void sc_seed(struct sess *s, struct expect *e)
 {
     struct seed_frames sf;
@@ -1286,6 +1331,8 @@ static const struct scenario scenarios[] = {
     {"capture.limit-reached", sc_limit_reached},
     {"capture.bad-packet", sc_capture_bad_packet},
     {"capture.half-transaction", sc_capture_half_transaction},
+    {"capture.enumeration-missing", sc_enumeration_missing},
+    {"dfu.never-opened", sc_never_opened},
 };
 
 static void run_scenario(void **state)
@@ -1386,6 +1433,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(clean_dfu11_session);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(clean_sessions_are_silent);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(every_finding_has_a_scenario);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(never_opened_needs_silence);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(seed_never_came_back);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(seed_came_back_in_dfu_mode);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(seed_came_back_as_something_else);
