@@ -258,32 +258,6 @@ void dfs__say_device_disconnected(dfs_decoder *d, const struct dfs__device *dev,
                       ident, (unsigned long long)frame, why);
 }
 
-/* Why a host cancels a control transfer, on the system the capture was made on */
-static const char *cancel_remedy(enum dfs__host host)
-{
-    switch (host) {
-    case DFS__HOST_WINDOWS:
-        return "A cancelled control transfer usually means the host gave up waiting: "
-               "libusb on Windows cancels a transfer whose timeout expired (CancelIoEx; "
-               "USBPcap shows USBD_STATUS_CANCELED) and reports LIBUSB_ERROR_TIMEOUT; a "
-               "program that cancels it itself gets LIBUSB_ERROR_INTERRUPTED. Check that "
-               "the device answers within the host's timeout, or raise the timeout.";
-    case DFS__HOST_MACOS:
-        return "A cancelled control transfer usually means the host gave up waiting: "
-               "libusb on macOS aborts a transfer whose timeout expired (kIOReturnAborted) "
-               "and reports LIBUSB_ERROR_TIMEOUT. Check that the device answers within the "
-               "host's timeout, or raise the timeout.";
-    case DFS__HOST_LINUX:
-    case DFS__HOST_BUS:
-    default:
-        return "A cancelled control transfer usually means the host gave up "
-               "waiting: libusb cancels a transfer whose timeout expired (usbmon "
-               "shows -ECONNRESET), and the kernel kills its own on a timeout "
-               "(-ENOENT). Check that the device answers within the host's "
-               "timeout, or raise the timeout.";
-    }
-}
-
 void dfs__say_transfer_cancelled(dfs_decoder *d, const struct dfs_control *ctl)
 {
     struct dfs__frames fr = {0};
@@ -301,7 +275,7 @@ void dfs__say_transfer_cancelled(dfs_decoder *d, const struct dfs_control *ctl)
         dfs__host_status_name(ctl->linktype, ctl->status, ctl->os_status, how, sizeof how);
     }
     dfs__emit_finding(d, DFS_F_USB_TRANSFER_CANCELLED, ctl->device, ctl->complete_frame, &fr,
-                      cancel_remedy(host), "%s to device %u.%u (frame %llu) was %s at frame "
+                      dfs__host_cancel_remedy(host), "%s to device %u.%u (frame %llu) was %s at frame "
                       "%llu (%s) after %.3f ms.",
                       req, ctl->bus, ctl->devnum, (unsigned long long)ctl->submit_frame, verb,
                       (unsigned long long)ctl->complete_frame, how,

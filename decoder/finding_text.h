@@ -20,6 +20,8 @@ void dfs__host_status_name(int linktype, int32_t status, uint32_t os_status, cha
                            size_t size);
 /* how a request failed, with what libusb reported on that system ("failed
  * with a STALL (...)"); status 1 is no answer at all */
+/* The remedy of a cancelled control transfer, in that system's terms */
+const char *dfs__host_cancel_remedy(enum dfs__host host);
 void dfs__host_failure_words(int linktype, int32_t status, uint32_t os_status, char *buf,
                              size_t size);
 /* "stalled (-32 EPIPE, LIBUSB_ERROR_PIPE)" in the system's terms */

@@ -306,3 +306,29 @@ void dfs__say_never_opened(dfs_decoder *d, const struct dfs__device *dev,
         dev->gone ? "until it left the bus" : "until the end of the capture",
         (unsigned long long)dev->last_frame);
 }
+
+/* Why a host cancels a control transfer, on the system the capture was made on */
+const char *dfs__host_cancel_remedy(enum dfs__host host)
+{
+    switch (host) {
+    case DFS__HOST_WINDOWS:
+        return "A cancelled control transfer usually means the host gave up waiting: "
+               "libusb on Windows cancels a transfer whose timeout expired (CancelIoEx; "
+               "USBPcap shows USBD_STATUS_CANCELED) and reports LIBUSB_ERROR_TIMEOUT; a "
+               "program that cancels it itself gets LIBUSB_ERROR_INTERRUPTED. Check that "
+               "the device answers within the host's timeout, or raise the timeout.";
+    case DFS__HOST_MACOS:
+        return "A cancelled control transfer usually means the host gave up waiting: "
+               "libusb on macOS aborts a transfer whose timeout expired (kIOReturnAborted) "
+               "and reports LIBUSB_ERROR_TIMEOUT. Check that the device answers within the "
+               "host's timeout, or raise the timeout.";
+    case DFS__HOST_LINUX:
+    case DFS__HOST_BUS:
+    default:
+        return "A cancelled control transfer usually means the host gave up "
+               "waiting: libusb cancels a transfer whose timeout expired (usbmon "
+               "shows -ECONNRESET), and the kernel kills its own on a timeout "
+               "(-ENOENT). Check that the device answers within the host's "
+               "timeout, or raise the timeout.";
+    }
+}
