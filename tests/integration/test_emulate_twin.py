@@ -301,31 +301,40 @@ def windows_mac_twins(tmp):
 def usbpcap_darwin_sessions(tmp):
     """A session captured as Windows and macOS record it becomes a twin:
     an emulated DfuSe device gets an image from real dfu-util and gives it
-    back, written as USBPcap and as USB_DARWIN; real dfu-util then reads the
-    same image from each capture's twin, with the poll timeouts the capture
+    back, written as USBPcap and as USB_DARWIN (and a DFU 1.1 device as
+    usbmon); real dfu-util then reads the same data back from each
+    capture's twin, none of it made up, with the poll timeouts the capture
     shows (as tshark reads them in the twin's own capture)."""
     image = emu.pattern(6000, seed=16)
     with open(os.path.join(tmp, "fw.bin"), "wb") as f:
         f.write(image)
-    session = ("rm -f back.bin; dfu-util -a 0 -s 0x08000000 -D fw.bin >/dev/null 2>&1 || exit 11; "
-               "dfu-util -a 0 -s 0x08000000:6000 -U back.bin >/dev/null 2>&1 || exit 12")
-    for fmt in ("usbpcap", "darwin"):
+    dfuse = ["-a", "0", "-s", "0x08000000"]
+    sessions = [("dfuse-device", "usbpcap", dfuse, dfuse[:-1] + ["0x08000000:6000"]),
+                ("dfuse-device", "darwin", dfuse, dfuse[:-1] + ["0x08000000:6000"]),
+                ("dfu11-device", "usbmon", ["-a", "0"], ["-a", "0"])]
+    for model, fmt, down, up in sessions:
         capture = os.path.join(tmp, f"session-{fmt}.pcapng")
-        r = emu.emulate("dfuse-device", ["sh", "-c", session], cwd=tmp, pcap=capture,
+        session = (f"rm -f back.bin; dfu-util {' '.join(down)} -D fw.bin >/dev/null 2>&1 "
+                   f"|| exit 11; dfu-util {' '.join(up)} -U back.bin >/dev/null 2>&1 || exit 12")
+        r = emu.emulate(model, ["sh", "-c", session], cwd=tmp, pcap=capture,
                         extra=["--link-type", fmt])
-        assert r.returncode == 0, (fmt, r.returncode, r.stderr)
+        assert r.returncode == 0, (model, fmt, r.returncode, r.stderr)
+        with open(os.path.join(tmp, "back.bin"), "rb") as f:
+            captured_upload = f.read()
+        assert captured_upload[:len(image)] == image, (model, fmt)
         os.unlink(os.path.join(tmp, "back.bin"))
         again = os.path.join(tmp, f"twin-{fmt}.pcapng")
-        r = twin(capture, ["dfu-util", "-a", "0", "-s", "0x08000000:6000", "-U", "back.bin"],
-                 cwd=tmp, extra=["--pcap", again])
-        assert r.returncode == 0, (fmt, r.stdout, r.stderr)
-        assert open(os.path.join(tmp, "back.bin"), "rb").read() == image, f"upload ({fmt})"
-        assert "UPLOAD" not in r.stderr, (fmt, r.stderr)  # the memory is the capture's
+        r = twin(capture, ["dfu-util"] + up + ["-U", "back.bin"], cwd=tmp,
+                 extra=["--pcap", again])
+        assert r.returncode == 0, (model, fmt, r.stdout, r.stderr)
+        with open(os.path.join(tmp, "back.bin"), "rb") as f:
+            assert f.read() == captured_upload, f"upload from the twin ({model}, {fmt})"
+        assert "UPLOAD" not in r.stderr, (model, fmt, r.stderr)  # the memory is the capture's
         captured = {data for _, breq, _, status, data in tshark_controls(capture)
                     if breq == 3 and status == 0}
         replayed = {data for _, breq, _, status, data in tshark_controls(again)
                     if breq == 3 and status == 0}
-        assert replayed and replayed <= captured, (fmt, replayed, captured)
+        assert replayed and replayed <= captured, (model, fmt, replayed, captured)
 
 
 def errors(tmp):
