@@ -17,6 +17,10 @@ STM32 = os.path.join(REAL, "stm32_dfu_install.pcap")
 HACKRF = os.path.join(REAL, "packetry", "hackrf-dfu-enum__capture.pcap")
 HACKRF_DEVICES = os.path.join(REAL, "packetry", "hackrf-dfu-enum__devices-reference.txt")
 SEED = os.path.join(emu.CAPTURES_DIR, "seed-cubeprogrammer-ob-write.pcapng")
+# one dapboot bootloader (1209:db42) captured on three systems by others
+BLUEPILL = {fmt: os.path.join(REAL, f"bluepill-bootloader_usb-{os_name}.pcapng")
+            for fmt, os_name in (("usbpcap", "windows"), ("darwin", "mac"),
+                                 ("usbmon", "ubuntu"))}
 STM32_LAYOUT = "@Internal Flash  /0x08000000/032*0001Kg"
 SEED_LAYOUT = "@Internal Flash /0x08000000/256*02Kg"
 
@@ -37,11 +41,13 @@ def real_capture(path):
 def tshark_controls(capture):
     """Every completed control transfer as tshark reads it: (completion
     frame, bRequest and wValue of its submit, status, data as hex: the IN
-    data of the completion, or the OUT data of the submit)."""
+    data of the completion, or the OUT data of the submit). The status is
+    usbmon's errno; a USBPcap USBD status or a macOS IOReturn reads as 0
+    for success and -1 for any failure."""
     tools.require("tshark")
-    fields = ["frame.number", "usb.transfer_type", "usb.urb_status", "usb.request_in",
-              "usb.setup.bRequest", "usb.setup.wValue", "usb.control.Response",
-              "usb.data_fragment"]
+    fields = ["frame.number", "usb.transfer_type", "usb.urb_status", "usb.usbd_status",
+              "usb.darwin.io_status", "usb.request_in", "usb.setup.bRequest",
+              "usb.setup.wValue", "usb.control.Response", "usb.data_fragment"]
     args = ["tshark", "-r", capture, "-T", "fields"]
     for f in fields:
         args += ["-e", f]
@@ -49,16 +55,19 @@ def tshark_controls(capture):
     assert r.returncode == 0, r.stderr
     submits, out = {}, []
     for line in r.stdout.splitlines():
-        frame, xfer, status, req_in, breq, wvalue, data, out_data = (line.split("\t")
-                                                                     + [""] * 8)[:8]
-        if xfer != "0x02":
+        (frame, xfer, errno, usbd, io_status, req_in, breq, wvalue, data,
+         out_data) = (line.split("\t") + [""] * 10)[:10]
+        if xfer not in ("0x02", ""):  # USB_DARWIN records carry no transfer type field
             continue
         if breq:
             submits[frame] = (int(breq), int(wvalue, 0) if wvalue else 0, out_data)
         elif req_in in submits:
             breq, wvalue, out_data = submits[req_in]
-            out.append((int(frame), breq, wvalue, int(status),
-                        (data or out_data).replace(":", "")))
+            if errno:
+                status = int(errno)
+            else:
+                status = 0 if int(usbd or io_status, 16) == 0 else -1
+            out.append((int(frame), breq, wvalue, status, (data or out_data).replace(":", "")))
     return out
 
 
@@ -220,6 +229,114 @@ def hackrf_list(tmp):
         assert_in(expected, lsusb, "lsusb -v")
 
 
+def tshark_rows(capture, *fields):
+    """Each packet's values of FIELDS as tshark reads them in CAPTURE, a
+    list per field (several occurrences in one packet, such as the
+    interfaces of a configuration descriptor, in order), for the packets
+    that have all of them. tshark's own dissection is the oracle."""
+    tools.require("tshark")
+    args = ["tshark", "-r", capture, "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|"]
+    for f in fields:
+        args += ["-e", f]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    rows = []
+    for line in r.stdout.splitlines():
+        values = (line.split("\t") + [""] * len(fields))[:len(fields)]
+        if all(values):
+            rows.append([v.split("|") for v in values])
+    return rows
+
+
+def lsusb_without_numbers(text):
+    """lsusb -v output without its Bus/Device line, which numbers the
+    device as this enumeration did, not as the capture's system did."""
+    return [line for line in text.splitlines() if not line.startswith("Bus ")]
+
+
+def windows_mac_twins(tmp):
+    """Twins of the real Windows (USBPcap, 249) and macOS (USB_DARWIN, 266)
+    captures of one dapboot bootloader: lsusb -v shows the descriptors and
+    strings tshark reads in each capture, dfu-util -l finds its DFU
+    interface, and the twins of the three systems' captures list alike."""
+    listings = {}
+    for fmt, capture in BLUEPILL.items():
+        real_capture(capture)
+        r = twin(capture, ["sh", "-c", "dfu-util -l; echo ---; lsusb -v -d 1209:db42"])
+        assert r.returncode == 0, (fmt, r.stdout, r.stderr)
+        dfu_util, lsusb = r.stdout.split("\n---\n", 1)
+        assert_in('Found DFU: [1209:db42] ver=0220', dfu_util, f"dfu-util -l ({fmt})")
+        assert_in('alt=0, name="DAPBoot DFU", serial="563310433142323834006B06"', dfu_util,
+                  f"dfu-util -l ({fmt})")
+        flat = " ".join(lsusb.split()) + " "
+        strings = {v for row in tshark_rows(capture, "usb.bString") for v in row[0]}
+        assert "DAPBoot DFU" in strings, (fmt, strings)
+        # Windows reads each string's first bytes before the whole of it:
+        # tshark shows those short reads as one-letter strings
+        strings = {a for a in strings if not any(b != a and b.startswith(a) for b in strings)}
+        for string in strings:
+            assert_in(f" {string} ", flat, f"lsusb -v ({fmt}): a string tshark reads")
+        configs = tshark_rows(capture, "usb.wTotalLength", "usb.bInterfaceClass",
+                              "usb.bInterfaceSubClass", "usb.bInterfaceProtocol")
+        assert configs, f"tshark reads no configuration descriptor ({fmt})"
+        for total, classes, subclasses, protocols in configs:
+            assert_in(f"wTotalLength 0x{int(total[0]):04x} ", flat, f"lsusb -v ({fmt})")
+            triples = list(zip(*(map(lambda v: int(v, 16), f)
+                                 for f in (classes, subclasses, protocols))))
+            assert (0xFE, 1, 2) in triples, (fmt, triples)  # the DFU interface
+            for c, sub, p in triples:
+                assert_in(f"bInterfaceClass {c} ", flat, f"lsusb -v ({fmt})")
+                assert_in(f"bInterfaceSubClass {sub} ", flat, f"lsusb -v ({fmt})")
+                assert_in(f"bInterfaceProtocol {p} ", flat, f"lsusb -v ({fmt})")
+        assert_in("Device Firmware Upgrade Interface Descriptor", flat, f"lsusb -v ({fmt})")
+        listings[fmt] = lsusb_without_numbers(lsusb)
+    # the same device: only a string one system fetched and another did not
+    # may differ (Windows read the interface association's string 6)
+    for fmt in ("usbpcap", "darwin"):
+        differ = [(a, b) for a, b in zip(listings[fmt], listings["usbmon"]) if a != b]
+        assert len(listings[fmt]) == len(listings["usbmon"]), fmt
+        assert all("iFunction" in a and "iFunction" in b for a, b in differ), (fmt, differ)
+
+
+def usbpcap_darwin_sessions(tmp):
+    """A session captured as Windows and macOS record it becomes a twin:
+    an emulated DfuSe device gets an image from real dfu-util and gives it
+    back, written as USBPcap and as USB_DARWIN (and a DFU 1.1 device as
+    usbmon); real dfu-util then reads the same data back from each
+    capture's twin, none of it made up, with the poll timeouts the capture
+    shows (as tshark reads them in the twin's own capture)."""
+    image = emu.pattern(6000, seed=16)
+    with open(os.path.join(tmp, "fw.bin"), "wb") as f:
+        f.write(image)
+    dfuse = ["-a", "0", "-s", "0x08000000"]
+    sessions = [("dfuse-device", "usbpcap", dfuse, dfuse[:-1] + ["0x08000000:6000"]),
+                ("dfuse-device", "darwin", dfuse, dfuse[:-1] + ["0x08000000:6000"]),
+                ("dfu11-device", "usbmon", ["-a", "0"], ["-a", "0"])]
+    for model, fmt, down, up in sessions:
+        capture = os.path.join(tmp, f"session-{fmt}.pcapng")
+        session = (f"rm -f back.bin; dfu-util {' '.join(down)} -D fw.bin >/dev/null 2>&1 "
+                   f"|| exit 11; dfu-util {' '.join(up)} -U back.bin >/dev/null 2>&1 || exit 12")
+        r = emu.emulate(model, ["sh", "-c", session], cwd=tmp, pcap=capture,
+                        extra=["--link-type", fmt])
+        assert r.returncode == 0, (model, fmt, r.returncode, r.stderr)
+        with open(os.path.join(tmp, "back.bin"), "rb") as f:
+            captured_upload = f.read()
+        assert captured_upload[:len(image)] == image, (model, fmt)
+        os.unlink(os.path.join(tmp, "back.bin"))
+        again = os.path.join(tmp, f"twin-{fmt}.pcapng")
+        r = twin(capture, ["dfu-util"] + up + ["-U", "back.bin"], cwd=tmp,
+                 extra=["--pcap", again])
+        assert r.returncode == 0, (model, fmt, r.stdout, r.stderr)
+        with open(os.path.join(tmp, "back.bin"), "rb") as f:
+            assert f.read() == captured_upload, f"upload from the twin ({model}, {fmt})"
+        assert "UPLOAD" not in r.stderr, (model, fmt, r.stderr)  # the memory is the capture's
+        captured = {data for _, breq, _, status, data in tshark_controls(capture)
+                    if breq == 3 and status == 0}
+        replayed = {data for _, breq, _, status, data in tshark_controls(again)
+                    if breq == 3 and status == 0}
+        assert replayed and replayed <= captured, (model, fmt, replayed, captured)
+
+
 def errors(tmp):
     d = emu.dfuscope()
     cases = [
@@ -249,4 +366,4 @@ if __name__ == "__main__":
     emu.need_bridge()
     emu.run_checks([stm32_list, stm32_download_upload_leave, seed_option_bytes,
                     seed_uploaded_memory, strict_refuses, regression_script, hackrf_list,
-                    errors])
+                    windows_mac_twins, usbpcap_darwin_sessions, errors])
