@@ -90,170 +90,189 @@ write hex:10000000 at 0x1FFF7870 expect disconnect
 """
 
 
+def run_errors(tmp):
+    """Errors of the run itself: syntax, a missing include, no device, a device that vanishes."""
+    bad = os.path.join(tmp, "bad.dfu")
+    write(bad, "getstatus\nset-address 0x0800zz00\n")
+    r = fake(["run", bad])
+    check(r.returncode == 2, "syntax error: exit %d, expected 2" % r.returncode)
+    check("bad.dfu:2:13: expected an address" in r.stderr,
+          "syntax error names file:line:column: " + r.stderr)
+    check(r.stdout == "", "syntax error: nothing on stdout")
+
+    write(os.path.join(tmp, "inc.dfu"), "include missing.dfu\n")
+    r = fake(["run", os.path.join(tmp, "inc.dfu")])
+    check(r.returncode == 2 and "inc.dfu:1:9: cannot include 'missing.dfu'" in r.stderr,
+          "missing include: " + r.stderr)
+
+    # the real program, and no device with that VID:PID
+    r = subprocess.run([DFUSCOPE, "run", "--suite", "descriptors", "--device", "ffff:fffe"],
+                       capture_output=True, text=True)
+    check(r.returncode == 2, "absent device: exit %d" % r.returncode)
+    check("no ffff:fffe is connected" in r.stderr or "cannot initialise libusb" in r.stderr,
+          "absent device message: " + r.stderr)
+
+    r = fake(["run", "--suite", "all", "--device", "1234:5678"])
+    check(r.returncode == 2 and "no 1234:5678 is connected" in r.stderr,
+          "absent device (fake): %d %s" % (r.returncode, r.stderr))
+
+    junit = os.path.join(tmp, "vanish.xml")
+    r = fake(["run", "--suite", "all", "--junit", junit, "--json"],
+             env={"DFS_FAKE_VANISH_AFTER": "40"})
+    check(r.returncode == 2, "vanishing device: exit %d" % r.returncode)
+    check("left the bus during the" in r.stderr, "vanishing device message: " + r.stderr)
+    doc = json.loads(r.stdout)
+    check(doc["outcome"] == "device-lost", "vanish outcome " + doc["outcome"])
+    tree = ET.parse(junit)
+    check(len(tree.getroot().findall(".//testcase")) == len(doc["checks"]),
+          "vanish: JUnit lists every check")
+
+
+def every_suite(tmp):
+    """Every suite against every model; a faulty variant fails exactly its check."""
+    ids = suite_ids()
+    check(len(ids) == 34, "34 checks listed, got %d" % len(ids))
+    expected = {"dfuse": [], "dfu11": [], "stm32g0c1": ["desc.dfuse.layout-unique"]}
+    for model, want in expected.items():
+        junit = os.path.join(tmp, model + ".xml")
+        r = fake(["run", "--suite", "descriptors,dfu11", "--suite", "dfuse", "--json",
+                  "--junit", junit], model=model)
+        check(r.returncode == (1 if want else 0),
+              "%s: exit %d, expected %d\n%s" % (model, r.returncode, 1 if want else 0,
+                                                r.stderr))
+        doc = json.loads(r.stdout)
+        failed = [c["id"] for c in doc["checks"] if c["verdict"] in ("FAIL", "ERROR")]
+        check(failed == want, "%s: failed %s, expected %s" % (model, failed, want))
+        # every listed check is in the report (dfuse checks per region carry [instance])
+        got_ids = {c["id"].split("[")[0] for c in doc["checks"]}
+        check(got_ids == set(ids), "%s: checks %s" % (model, sorted(set(ids) ^ got_ids)))
+        check(doc["summary"]["requests"] == sum(len(s["requests"]) for s in doc["steps"]),
+              "%s: request count" % model)
+        check(all(q["result"] in ("ok", "STALL") for s in doc["steps"]
+                  for q in s["requests"]), "%s: only ok and STALL replies" % model)
+        root = ET.parse(junit).getroot()
+        cases = root.findall(".//testcase")
+        check(len(cases) == len(doc["checks"]), "%s: %d testcases for %d checks"
+              % (model, len(cases), len(doc["checks"])))
+        check([c.get("name") for c in cases] == [c["id"] for c in doc["checks"]],
+              "%s: testcase names are the check ids, in order" % model)
+        jfail = [c.get("name") for c in cases if c.find("failure") is not None]
+        check(jfail == want, "%s: JUnit failures %s" % (model, jfail))
+        check(int(root.get("failures")) == len(want), "%s: failures attribute" % model)
+        skipped = sum(1 for c in doc["checks"] if c["verdict"] == "skip")
+        check(int(root.get("skipped")) == skipped, "%s: skipped attribute" % model)
+
+    # a faulty variant fails exactly its check, also in the text output
+    r = fake(["run", "--suite", "all"], faults="no-error-after-stall")
+    check(r.returncode == 1, "fault: exit %d" % r.returncode)
+    fails = [l for l in r.stdout.splitlines() if l.startswith("FAIL ")]
+    check(len(fails) == 1 and fails[0].startswith("FAIL  dfu11.invalid-request-stalls"),
+          "fault text: " + repr(fails))
+    check("summary: " in r.stdout, "text summary")
+
+
+def option_byte_write(tmp):
+    """The option-byte write: refused without its flags, done with them. Returns
+    the script and the capture of the run that wrote."""
+    script = os.path.join(tmp, "ob.dfu")
+    write(script, OB_WRITE)
+    for flags, missing in (([], "--allow-write --allow-option-bytes"),
+                           (["--allow-write"], "--allow-option-bytes")):
+        pcap = os.path.join(tmp, "refused.pcap")
+        r = fake(["run", script, "--pcap", pcap] + flags, model="stm32g0c1")
+        check(r.returncode == 2, "refused: exit %d" % r.returncode)
+        check("refused before sending anything" in r.stderr and missing in r.stderr
+              and "ob.dfu:5" in r.stderr, "refusal names the flag and step: " + r.stderr)
+        check(tshark_frames(pcap) == 0 and tshark_dnloads(pcap) == [],
+              "refused run: nothing in the capture")
+    pcap = os.path.join(tmp, "ob.pcapng")
+    junit = os.path.join(tmp, "ob.xml")
+    r = fake(["run", script, "--allow-write", "--allow-option-bytes", "--pcap", pcap,
+              "--junit", junit], model="stm32g0c1")
+    check(r.returncode == 0, "option-byte write: exit %d\n%s%s" % (r.returncode, r.stdout,
+                                                                   r.stderr))
+    # three set-address commands and the data block
+    check(len(tshark_dnloads(pcap)) == 4, "the capture holds the DNLOADs: %d"
+          % len(tshark_dnloads(pcap)))
+    d = subprocess.run([DFUSCOPE, "diagnose", "--json", pcap], capture_output=True, text=True)
+    ids_seen = [f["id"] for f in json.loads(d.stdout)["findings"]]
+    check("dfuse.option-bytes-reset" in ids_seen,
+          "diagnose reads the reset in the run's capture: %s" % ids_seen)
+    cases = ET.parse(junit).getroot().findall(".//testcase")
+    check([c.get("name") for c in cases] == ["%s:%d" % (script, n) for n in (2, 3, 4, 5)],
+          "script JUnit: one test case per step")
+    return script, pcap
+
+
+def capture_to_script(tmp, pcap):
+    """Capture to script: the option-byte run's capture (pcap) replayed, and a
+    real capture."""
+    replay = os.path.join(tmp, "replay.dfu")
+    r = fake(["script-from", pcap, "-o", replay])
+    check(r.returncode == 0, "script-from: exit %d %s" % (r.returncode, r.stderr))
+    text = open(replay).read()
+    check("# replay: dfuscope run SCRIPT --device 0483:df11 --allow-write "
+          "--allow-option-bytes" in text, "script-from header names the flags")
+    check("expect disconnect" in text, "the reset is an expectation")
+    r = fake(["run", replay, "--allow-write", "--allow-option-bytes"], model="stm32g0c1")
+    check(r.returncode == 0, "replay passes: %d\n%s%s" % (r.returncode, r.stdout, r.stderr))
+    r = fake(["run", replay], model="stm32g0c1")
+    check(r.returncode == 2 and "--allow-option-bytes" in r.stderr, "replay needs the flags")
+    # against a device that rejects the write, the replay fails
+    r = fake(["run", replay, "--allow-write", "--allow-option-bytes"],
+             model="stm32g0c1", env={"DFS_FAKE_OPTIONS": "ob-write=reject"})
+    check(r.returncode == 1, "replay against another behaviour fails: %d" % r.returncode)
+
+    real = os.path.join(tmp, "real.dfu")
+    r = fake(["script-from", STM32, "-o", real])
+    check(r.returncode == 0, "script-from on a real capture: %s" % r.stderr)
+    text = open(real).read()
+    check("--allow-write --allow-erase" in text, "real capture needs write and erase")
+    check(text.count("\ndnload 0 hex:41") == 16 or text.count("dnload 0 hex:41") >= 1,
+          "erases replayed")
+    r = fake(["run", "--dry-run", real], model="none")
+    check(r.returncode == 0 and "DFU DNLOAD" in r.stdout,
+          "the generated script parses: %s" % r.stderr)
+    r = fake(["script-from", os.path.join(DATA, "real", "usbrevue-mouse.pcap")])
+    check(r.returncode == 2 and "no DFU requests" in r.stderr,
+          "script-from without DFU: " + r.stderr)
+
+
+def dry_run_and_interrupt(tmp, script):
+    """The dry run of script, and Ctrl-C during a run."""
+    r = fake(["run", "--dry-run", script], model="none")
+    check(r.returncode == 0, "dry run exit %d %s" % (r.returncode, r.stderr))
+    check("21 01 0000 IF       5  DFU DNLOAD: DfuSe set address pointer  out 217078ff1f"
+          in r.stdout, "dry run prints the set-address request:\n" + r.stdout)
+    check("needs --allow-write --allow-option-bytes" in r.stdout, "dry run names the flags")
+    check("a real run would be refused" in r.stderr, "dry run warns about the flags")
+
+    slow = os.path.join(tmp, "slow.dfu")
+    write(slow, "set-address 0x08000000\nabort\nupload 2 16\n" + "wait 1s\ngetstatus\n" * 8)
+    p = subprocess.Popen([FAKE, "run", slow, "--json"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, DFS_FAKE_MODEL="dfuse", DFS_FAKE_REALTIME="1"))
+    time.sleep(1.5)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    check(p.returncode == 2, "Ctrl-C: exit %d" % p.returncode)
+    doc = json.loads(out)
+    check(doc["outcome"] == "interrupted", "Ctrl-C outcome " + doc["outcome"])
+    last = doc["steps"][-1]
+    check(last["origin"] == "interrupt" and last["requests"][0]["request"] == "DFU ABORT",
+          "Ctrl-C sends ABORT: %s" % last)
+    check(sum(1 for s in doc["steps"] if s["text"] == "getstatus") < 8,
+          "Ctrl-C stops early")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="dfs-run-")
     try:
-        # ---- 1. errors of the run itself ---------------------------------------------------
-        bad = os.path.join(tmp, "bad.dfu")
-        write(bad, "getstatus\nset-address 0x0800zz00\n")
-        r = fake(["run", bad])
-        check(r.returncode == 2, "syntax error: exit %d, expected 2" % r.returncode)
-        check("bad.dfu:2:13: expected an address" in r.stderr,
-              "syntax error names file:line:column: " + r.stderr)
-        check(r.stdout == "", "syntax error: nothing on stdout")
-
-        write(os.path.join(tmp, "inc.dfu"), "include missing.dfu\n")
-        r = fake(["run", os.path.join(tmp, "inc.dfu")])
-        check(r.returncode == 2 and "inc.dfu:1:9: cannot include 'missing.dfu'" in r.stderr,
-              "missing include: " + r.stderr)
-
-        # the real program, and no device with that VID:PID
-        r = subprocess.run([DFUSCOPE, "run", "--suite", "descriptors", "--device", "ffff:fffe"],
-                           capture_output=True, text=True)
-        check(r.returncode == 2, "absent device: exit %d" % r.returncode)
-        check("no ffff:fffe is connected" in r.stderr or "cannot initialise libusb" in r.stderr,
-              "absent device message: " + r.stderr)
-
-        r = fake(["run", "--suite", "all", "--device", "1234:5678"])
-        check(r.returncode == 2 and "no 1234:5678 is connected" in r.stderr,
-              "absent device (fake): %d %s" % (r.returncode, r.stderr))
-
-        junit = os.path.join(tmp, "vanish.xml")
-        r = fake(["run", "--suite", "all", "--junit", junit, "--json"],
-                 env={"DFS_FAKE_VANISH_AFTER": "40"})
-        check(r.returncode == 2, "vanishing device: exit %d" % r.returncode)
-        check("left the bus during the" in r.stderr, "vanishing device message: " + r.stderr)
-        doc = json.loads(r.stdout)
-        check(doc["outcome"] == "device-lost", "vanish outcome " + doc["outcome"])
-        tree = ET.parse(junit)
-        check(len(tree.getroot().findall(".//testcase")) == len(doc["checks"]),
-              "vanish: JUnit lists every check")
-
-        # ---- 2. every suite against every model --------------------------------------------
-        ids = suite_ids()
-        check(len(ids) == 34, "34 checks listed, got %d" % len(ids))
-        expected = {"dfuse": [], "dfu11": [], "stm32g0c1": ["desc.dfuse.layout-unique"]}
-        for model, want in expected.items():
-            junit = os.path.join(tmp, model + ".xml")
-            r = fake(["run", "--suite", "descriptors,dfu11", "--suite", "dfuse", "--json",
-                      "--junit", junit], model=model)
-            check(r.returncode == (1 if want else 0),
-                  "%s: exit %d, expected %d\n%s" % (model, r.returncode, 1 if want else 0,
-                                                    r.stderr))
-            doc = json.loads(r.stdout)
-            failed = [c["id"] for c in doc["checks"] if c["verdict"] in ("FAIL", "ERROR")]
-            check(failed == want, "%s: failed %s, expected %s" % (model, failed, want))
-            # every listed check is in the report (dfuse checks per region carry [instance])
-            got_ids = {c["id"].split("[")[0] for c in doc["checks"]}
-            check(got_ids == set(ids), "%s: checks %s" % (model, sorted(set(ids) ^ got_ids)))
-            check(doc["summary"]["requests"] == sum(len(s["requests"]) for s in doc["steps"]),
-                  "%s: request count" % model)
-            check(all(q["result"] in ("ok", "STALL") for s in doc["steps"]
-                      for q in s["requests"]), "%s: only ok and STALL replies" % model)
-            root = ET.parse(junit).getroot()
-            cases = root.findall(".//testcase")
-            check(len(cases) == len(doc["checks"]), "%s: %d testcases for %d checks"
-                  % (model, len(cases), len(doc["checks"])))
-            check([c.get("name") for c in cases] == [c["id"] for c in doc["checks"]],
-                  "%s: testcase names are the check ids, in order" % model)
-            jfail = [c.get("name") for c in cases if c.find("failure") is not None]
-            check(jfail == want, "%s: JUnit failures %s" % (model, jfail))
-            check(int(root.get("failures")) == len(want), "%s: failures attribute" % model)
-            skipped = sum(1 for c in doc["checks"] if c["verdict"] == "skip")
-            check(int(root.get("skipped")) == skipped, "%s: skipped attribute" % model)
-
-        # a faulty variant fails exactly its check, also in the text output
-        r = fake(["run", "--suite", "all"], faults="no-error-after-stall")
-        check(r.returncode == 1, "fault: exit %d" % r.returncode)
-        fails = [l for l in r.stdout.splitlines() if l.startswith("FAIL ")]
-        check(len(fails) == 1 and fails[0].startswith("FAIL  dfu11.invalid-request-stalls"),
-              "fault text: " + repr(fails))
-        check("summary: " in r.stdout, "text summary")
-
-        # ---- 3. the option-byte write ----------------------------------------------------
-        script = os.path.join(tmp, "ob.dfu")
-        write(script, OB_WRITE)
-        for flags, missing in (([], "--allow-write --allow-option-bytes"),
-                               (["--allow-write"], "--allow-option-bytes")):
-            pcap = os.path.join(tmp, "refused.pcap")
-            r = fake(["run", script, "--pcap", pcap] + flags, model="stm32g0c1")
-            check(r.returncode == 2, "refused: exit %d" % r.returncode)
-            check("refused before sending anything" in r.stderr and missing in r.stderr
-                  and "ob.dfu:5" in r.stderr, "refusal names the flag and step: " + r.stderr)
-            check(tshark_frames(pcap) == 0 and tshark_dnloads(pcap) == [],
-                  "refused run: nothing in the capture")
-        pcap = os.path.join(tmp, "ob.pcapng")
-        junit = os.path.join(tmp, "ob.xml")
-        r = fake(["run", script, "--allow-write", "--allow-option-bytes", "--pcap", pcap,
-                  "--junit", junit], model="stm32g0c1")
-        check(r.returncode == 0, "option-byte write: exit %d\n%s%s" % (r.returncode, r.stdout,
-                                                                       r.stderr))
-        # three set-address commands and the data block
-        check(len(tshark_dnloads(pcap)) == 4, "the capture holds the DNLOADs: %d"
-              % len(tshark_dnloads(pcap)))
-        d = subprocess.run([DFUSCOPE, "diagnose", "--json", pcap], capture_output=True, text=True)
-        ids_seen = [f["id"] for f in json.loads(d.stdout)["findings"]]
-        check("dfuse.option-bytes-reset" in ids_seen,
-              "diagnose reads the reset in the run's capture: %s" % ids_seen)
-        cases = ET.parse(junit).getroot().findall(".//testcase")
-        check([c.get("name") for c in cases] == ["%s:%d" % (script, n) for n in (2, 3, 4, 5)],
-              "script JUnit: one test case per step")
-
-        # ---- 4. capture to script --------------------------------------------------------
-        replay = os.path.join(tmp, "replay.dfu")
-        r = fake(["script-from", pcap, "-o", replay])
-        check(r.returncode == 0, "script-from: exit %d %s" % (r.returncode, r.stderr))
-        text = open(replay).read()
-        check("# replay: dfuscope run SCRIPT --device 0483:df11 --allow-write "
-              "--allow-option-bytes" in text, "script-from header names the flags")
-        check("expect disconnect" in text, "the reset is an expectation")
-        r = fake(["run", replay, "--allow-write", "--allow-option-bytes"], model="stm32g0c1")
-        check(r.returncode == 0, "replay passes: %d\n%s%s" % (r.returncode, r.stdout, r.stderr))
-        r = fake(["run", replay], model="stm32g0c1")
-        check(r.returncode == 2 and "--allow-option-bytes" in r.stderr, "replay needs the flags")
-        # against a device that rejects the write, the replay fails
-        r = fake(["run", replay, "--allow-write", "--allow-option-bytes"],
-                 model="stm32g0c1", env={"DFS_FAKE_OPTIONS": "ob-write=reject"})
-        check(r.returncode == 1, "replay against another behaviour fails: %d" % r.returncode)
-
-        real = os.path.join(tmp, "real.dfu")
-        r = fake(["script-from", STM32, "-o", real])
-        check(r.returncode == 0, "script-from on a real capture: %s" % r.stderr)
-        text = open(real).read()
-        check("--allow-write --allow-erase" in text, "real capture needs write and erase")
-        check(text.count("\ndnload 0 hex:41") == 16 or text.count("dnload 0 hex:41") >= 1,
-              "erases replayed")
-        r = fake(["run", "--dry-run", real], model="none")
-        check(r.returncode == 0 and "DFU DNLOAD" in r.stdout,
-              "the generated script parses: %s" % r.stderr)
-        r = fake(["script-from", os.path.join(DATA, "real", "usbrevue-mouse.pcap")])
-        check(r.returncode == 2 and "no DFU requests" in r.stderr,
-              "script-from without DFU: " + r.stderr)
-
-        # ---- 5. dry run and Ctrl-C --------------------------------------------------------
-        r = fake(["run", "--dry-run", script], model="none")
-        check(r.returncode == 0, "dry run exit %d %s" % (r.returncode, r.stderr))
-        check("21 01 0000 IF       5  DFU DNLOAD: DfuSe set address pointer  out 217078ff1f"
-              in r.stdout, "dry run prints the set-address request:\n" + r.stdout)
-        check("needs --allow-write --allow-option-bytes" in r.stdout, "dry run names the flags")
-        check("a real run would be refused" in r.stderr, "dry run warns about the flags")
-
-        slow = os.path.join(tmp, "slow.dfu")
-        write(slow, "set-address 0x08000000\nabort\nupload 2 16\n" + "wait 1s\ngetstatus\n" * 8)
-        p = subprocess.Popen([FAKE, "run", slow, "--json"], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True,
-                             env=dict(os.environ, DFS_FAKE_MODEL="dfuse", DFS_FAKE_REALTIME="1"))
-        time.sleep(1.5)
-        p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=30)
-        check(p.returncode == 2, "Ctrl-C: exit %d" % p.returncode)
-        doc = json.loads(out)
-        check(doc["outcome"] == "interrupted", "Ctrl-C outcome " + doc["outcome"])
-        last = doc["steps"][-1]
-        check(last["origin"] == "interrupt" and last["requests"][0]["request"] == "DFU ABORT",
-              "Ctrl-C sends ABORT: %s" % last)
-        check(sum(1 for s in doc["steps"] if s["text"] == "getstatus") < 8,
-              "Ctrl-C stops early")
+        run_errors(tmp)
+        every_suite(tmp)
+        script, pcap = option_byte_write(tmp)
+        capture_to_script(tmp, pcap)
+        dry_run_and_interrupt(tmp, script)
     finally:
         shutil.rmtree(tmp)
     if failures:
