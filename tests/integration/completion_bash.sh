@@ -83,7 +83,7 @@ expect_has() {
 }
 
 commands="capture check-file decode descriptors diagnose emulate extract follow quirks report run script-from wireshark-install"
-models="atmel-flip dfu11-device dfuse-device gd32vf103-bootloader stm32g0c1-bootloader stm32l4-bootloader tinyusb-dfu"
+models="atmel-flip dfu11-device dfuse-device gd32vf103-bootloader st-middleware-dfu stm32g0c1-bootloader stm32l4-bootloader tinyusb-dfu"
 
 # commands and the program's own options
 expect "$commands" dfuscope ""
@@ -130,7 +130,7 @@ expect "cap.pcap" dfuscope diagnose c
 expect "cap.pcap other.pcapng sub" dfuscope decode --dfu ""
 expect "cap.pcap" dfuscope run --suite dfu11 --json c
 expect "$models" dfuscope emulate ""
-expect "stm32g0c1-bootloader stm32l4-bootloader" dfuscope emulate st
+expect "st-middleware-dfu stm32g0c1-bootloader stm32l4-bootloader" dfuscope emulate st
 expect "$models" dfuscope emulate --pcap x.pcap ""
 expect "" dfuscope emulate dfu11-device ""
 expect "-- --address --bus --device --from-capture --help --link-type --list --names --option --pcap --strict --trace" \

@@ -110,7 +110,7 @@ expect_has() {
 }
 
 all_commands="capture check-file decode descriptors diagnose emulate extract follow quirks report run script-from wireshark-install"
-all_models="atmel-flip dfu11-device dfuse-device gd32vf103-bootloader stm32g0c1-bootloader stm32l4-bootloader tinyusb-dfu"
+all_models="atmel-flip dfu11-device dfuse-device gd32vf103-bootloader st-middleware-dfu stm32g0c1-bootloader stm32l4-bootloader tinyusb-dfu"
 
 # commands and the program's own options
 expect "$all_commands" "dfuscope "
@@ -145,7 +145,7 @@ expect "descriptors" "dfuscope run --suite=dfu11,de"
 expect "cap.pcap" "dfuscope diagnose c"
 expect "cap.pcap other.pcapng sub" "dfuscope decode --dfu "
 expect "$all_models" "dfuscope emulate "
-expect "stm32g0c1-bootloader stm32l4-bootloader" "dfuscope emulate st"
+expect "st-middleware-dfu stm32g0c1-bootloader stm32l4-bootloader" "dfuscope emulate st"
 expect "$all_models" "dfuscope emulate --pcap x.pcap "
 expect "cap.pcap" "dfuscope emulate --from-capture c"
 

@@ -1,0 +1,167 @@
+/* Device models of vendor DFU stacks that do not follow the DFU 1.1 state
+ * tables: st-middleware-dfu (ST's USB device middleware, dfu-quirks R15-R18),
+ * each deviation and its switch. The expected answers come from the
+ * middleware's documented behaviour (usbd_dfu.c as dfu-quirks.md describes
+ * it) and DFU 1.1 for the switched-off variants. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "model_rig.h"
+
+static void st_model(struct rig *r, const char *opt)
+{
+    const char *o[] = {opt};
+    rig_new(r, "st-middleware-dfu", opt ? o : NULL, opt ? 1 : 0);
+}
+
+/* R15: CLRSTATUS in dfuIDLE is ACKed and leads to dfuERROR/errUNKNOWN; with
+ * clrstatus-error=0 it is STALLed (dfuERROR/errSTALLEDPKT). */
+static void st_clrstatus(void **state)
+{
+    (void)state;
+    for (int on = 1; on >= 0; on--) {
+        struct rig r;
+        st_model(&r, on ? NULL : "clrstatus-error=0");
+        assert_int_equal(req(&r, DFS_DFU_REQTYPE_OUT, DFS_DFU_CLRSTATUS, 0, 0, 0, NULL),
+                         on ? DFS_EMU_ACK : DFS_EMU_STALL);
+        assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+        assert_int_equal(r.in[4], DFS_STATE_ERROR);
+        assert_int_equal(r.in[0], on ? DFS_STATUS_ERR_UNKNOWN : DFS_STATUS_ERR_STALLEDPKT);
+        assert_int_equal(req(&r, DFS_DFU_REQTYPE_OUT, DFS_DFU_CLRSTATUS, 0, 0, 0, NULL),
+                         DFS_EMU_ACK);
+        assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+        assert_int_equal(r.in[4], DFS_STATE_DFU_IDLE);
+        rig_free(&r);
+    }
+}
+
+/* R16: UPLOAD block 1 STALLs and bState reads 15; R18: a DNLOAD in
+ * dfuUPLOAD-IDLE is STALLed and the state stays. Both switched off: dfuERROR. */
+static void st_upload_and_stall(void **state)
+{
+    (void)state;
+    struct rig r;
+    st_model(&r, NULL);
+    assert_int_equal(upload(&r, 1, 1024), DFS_EMU_STALL);
+    assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+    assert_int_equal(r.in[4], 15);
+    assert_int_equal(r.in[0], DFS_STATUS_ERR_STALLEDPKT);
+    abort_req(&r); /* ABORT is ACKed but does not leave that state */
+    assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+    assert_int_equal(r.in[4], 15);
+    rig_free(&r);
+
+    st_model(&r, "upload-block1-state=0");
+    assert_int_equal(upload(&r, 1, 1024), DFS_EMU_STALL);
+    assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+    assert_int_equal(r.in[4], DFS_STATE_ERROR);
+    rig_free(&r);
+
+    for (int on = 1; on >= 0; on--) {
+        st_model(&r, on ? NULL : "stall-keeps-state=0");
+        assert_int_equal(upload(&r, 2, 1024), DFS_EMU_ACK);
+        assert_int_equal(r.rp.len, 1024); /* never short: it reads what is there */
+        uint8_t b[16] = {0};
+        assert_int_equal(dnload(&r, 2, b, sizeof b), DFS_EMU_STALL);
+        assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+        assert_int_equal(r.in[4], on ? DFS_STATE_UPLOAD_IDLE : DFS_STATE_ERROR);
+        rig_free(&r);
+    }
+}
+
+/* The command list is 00 21 41; R17: a 1-byte 0x41 is answered dfuDNBUSY
+ * (50 ms) then dfuDNLOAD-IDLE and erases nothing; with mass-erase-ignored=0
+ * it erases, and takes its time (the next request is NAKed). */
+static void st_mass_erase(void **state)
+{
+    (void)state;
+    for (int on = 1; on >= 0; on--) {
+        struct rig r;
+        static const char *const o[] = {"flash=app", "mass-erase-ignored=0"};
+        rig_new(&r, "st-middleware-dfu", o, on ? 1 : 2);
+        assert_int_equal(upload(&r, 0, 16), DFS_EMU_ACK);
+        assert_int_equal(r.rp.len, on ? 3 : 4);
+        static const uint8_t cmds[] = {0x00, 0x21, 0x41, 0x92};
+        assert_memory_equal(r.in, cmds, r.rp.len);
+        uint8_t one = DFS_DFUSE_ERASE;
+        assert_int_equal(dnload(&r, 0, &one, 1), DFS_EMU_ACK);
+        assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+        assert_int_equal(r.in[4], DFS_STATE_DNBUSY);
+        assert_int_equal(poll_ms(&r), 50);
+        r.now += 50000;
+        assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+        assert_int_equal(r.in[4], DFS_STATE_DNLOAD_IDLE);
+        assert_true(on ? r.rp.busy_us == 0 : r.rp.busy_us > 1000000);
+        struct dfs_emu__region *app = dfs_emu__region_at(core(&r), 0x0800C000u);
+        assert_non_null(app);
+        assert_int_equal(app->mem[0] == 0xff, !on);
+        rig_free(&r);
+    }
+}
+
+/* A sector erase takes 250 ms inside the interrupt handler: the GETSTATUS
+ * 50 ms later is NAKed until then. A write over data that is not erased
+ * fails, and the device stays in dfuDNBUSY (USBD_FAIL). */
+static void st_erase_and_write(void **state)
+{
+    (void)state;
+    struct rig r;
+    st_model(&r, "flash=app");
+    assert_int_equal(dfuse_cmd(&r, DFS_DFUSE_ERASE, 0x0800C000u), DFS_EMU_ACK);
+    assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+    assert_int_equal(r.in[4], DFS_STATE_DNBUSY);
+    r.now += 50000;
+    assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+    assert_int_equal(r.rp.busy_us, 200000);
+    assert_int_equal(r.in[4], DFS_STATE_DNLOAD_IDLE);
+    r.now += 200000;
+    uint8_t block[1024];
+    memset(block, 0x5a, sizeof block);
+    assert_int_equal(dnload(&r, 2, block, sizeof block), DFS_EMU_ACK);
+    settle(&r);
+    assert_int_equal(r.in[4], DFS_STATE_DNLOAD_IDLE);
+    rig_free(&r);
+
+    st_model(&r, "flash=app");
+    dfuse_set_address(&r, 0x0800C000u);
+    assert_int_equal(dnload(&r, 2, block, sizeof block), DFS_EMU_ACK);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+        assert_int_equal(r.in[4], DFS_STATE_DNBUSY);
+        r.now += 50000;
+    }
+    rig_free(&r);
+}
+
+/* The leave: dfuMANIFEST, then the chip resets (not manifestation tolerant). */
+static void st_leave(void **state)
+{
+    (void)state;
+    struct rig r;
+    st_model(&r, NULL);
+    dfuse_set_address(&r, 0x0800C000u);
+    assert_int_equal(dnload(&r, 2, NULL, 0), DFS_EMU_ACK);
+    assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+    assert_int_equal(r.in[4], DFS_STATE_MANIFEST);
+    assert_true(r.rp.leave_at_us > 0);
+    assert_int_equal(r.rp.return_after_us, DFS_EMU_NEVER);
+    assert_true(core(&r)->resetting);
+    rig_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(st_clrstatus),
+        cmocka_unit_test(st_upload_and_stall),
+        cmocka_unit_test(st_mass_erase),
+        cmocka_unit_test(st_erase_and_write),
+        cmocka_unit_test(st_leave),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
