@@ -40,6 +40,9 @@ static void usage(FILE *f)
             "  --allow-unprotect      read-unprotect, which mass-erases (with --allow-erase)\n"
             "  --allow-otp            write one-time-programmable memory (with --allow-write)\n"
             "  --allow-timing-abuse   dfu11: also send GETSTATUS before bwPollTimeout\n"
+            "A suite check that needs a flag not given is reported as not-checked, naming\n"
+            "the flag; a deviation the device's family is known for (dfuscope quirks) as\n"
+            "known-quirk, naming the quirk and its source.\n"
             "\n"
             "Output:\n"
             "  --json                 one JSON object on standard output instead of text\n"
@@ -57,9 +60,9 @@ static void usage(FILE *f)
             "Ctrl-C stops after the current step (never inside an option-byte write) and\n"
             "sends ABORT when the device's state allows it.\n"
             "\n"
-            "Exit status: 0 every check passed, 1 a check failed, 2 the run could not be made\n"
-            "(no device, bad script, missing permission or --allow flag: the message says how\n"
-            "to fix it) or was cut short.\n",
+            "Exit status: 0 no check failed (passed, skipped, known-quirk or not-checked),\n"
+            "1 a check failed, 2 the run could not be made (no device, bad script, missing\n"
+            "permission or --allow flag: the message says how to fix it) or was cut short.\n",
             cli_prog, cli_prog);
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dfuscope/quirks.h"
 #include "internal.h"
 
 struct dfs_report {
@@ -149,10 +150,13 @@ static int severity(enum dfs_verdict v)
     switch (v) {
     case DFS_VERDICT_ERROR: return 5;
     case DFS_VERDICT_FAIL: return 4;
+    case DFS_VERDICT_NOT_CHECKED: return 3;
+    case DFS_VERDICT_QUIRK: return 3;
     case DFS_VERDICT_WARN: return 3;
     case DFS_VERDICT_PASS: return 2;
     case DFS_VERDICT_SKIP: return 1;
-    case DFS_VERDICT_NONE: break;
+    case DFS_VERDICT_NONE:
+    case DFS_VERDICT__COUNT: break;
     }
     return 0;
 }
@@ -193,13 +197,13 @@ bool dfs_report_device(const dfs_report *r, struct dfs_usb_ident *id)
     return true;
 }
 
-void dfs_report_counts(const dfs_report *r, unsigned counts[6])
+void dfs_report_counts(const dfs_report *r, unsigned counts[DFS_VERDICT__COUNT])
 {
-    memset(counts, 0, 6 * sizeof counts[0]);
+    memset(counts, 0, DFS_VERDICT__COUNT * sizeof counts[0]);
     if (!r)
         return;
     for (size_t i = 0; i < r->n_checks; i++)
-        if ((unsigned)r->checks[i].verdict < 6)
+        if ((unsigned)r->checks[i].verdict < DFS_VERDICT__COUNT)
             counts[r->checks[i].verdict]++;
 }
 
@@ -235,7 +239,10 @@ const char *dfs_verdict_name(enum dfs_verdict v)
     case DFS_VERDICT_SKIP: return "skip";
     case DFS_VERDICT_FAIL: return "FAIL";
     case DFS_VERDICT_ERROR: return "ERROR";
-    case DFS_VERDICT_NONE: break;
+    case DFS_VERDICT_QUIRK: return "known-quirk";
+    case DFS_VERDICT_NOT_CHECKED: return "not-checked";
+    case DFS_VERDICT_NONE:
+    case DFS_VERDICT__COUNT: break;
     }
     return "-";
 }
@@ -417,6 +424,27 @@ dfs_result dfs_report_write_step(const dfs_report *r, size_t i, FILE *f, bool ex
     return ferror(f) ? DFS_E_IO : DFS_OK;
 }
 
+/* After the summary: the flags that would let the checks not checked be
+ * made, each once. */
+static void not_checked_line(FILE *f, const dfs_report *r)
+{
+    unsigned flags = 0;
+    for (size_t i = 0; i < r->n_checks; i++)
+        if (r->checks[i].verdict == DFS_VERDICT_NOT_CHECKED)
+            flags |= r->checks[i].needs;
+    if (!flags)
+        return;
+    fputs("not checked without", f);
+    const char *sep = " ";
+    for (unsigned bit = 1; bit && bit <= flags; bit <<= 1)
+        if ((flags & bit) && dfs_allow_option(bit)) {
+            fprintf(f, "%s%s", sep, dfs_allow_option(bit));
+            sep = ", ";
+        }
+    fputs(": the checks marked not-checked above (a run that may change the device "
+          "makes them)\n", f);
+}
+
 dfs_result dfs_report_write_text(const dfs_report *r, FILE *f, unsigned what)
 {
     if (!r || !f)
@@ -444,14 +472,20 @@ dfs_result dfs_report_write_text(const dfs_report *r, FILE *f, unsigned what)
             check_line(f, &r->checks[i]);
     }
     if (what & DFS_TEXT_SUMMARY) {
-        unsigned n[6];
+        unsigned n[DFS_VERDICT__COUNT];
         dfs_report_counts(r, n);
-        fprintf(f, "summary: %zu check%s: %u passed%s, %u failed, %u skipped, %u error%s; "
-                   "%zu request%s in %.2f s\n",
-                r->n_checks, r->n_checks == 1 ? "" : "s", n[DFS_VERDICT_PASS] + n[DFS_VERDICT_WARN],
-                n[DFS_VERDICT_WARN] ? " (with warnings)" : "", n[DFS_VERDICT_FAIL],
-                n[DFS_VERDICT_SKIP], n[DFS_VERDICT_ERROR], n[DFS_VERDICT_ERROR] == 1 ? "" : "s",
-                r->n_ex, r->n_ex == 1 ? "" : "s", (double)r->duration_us / 1e6);
+        fprintf(f, "summary: %zu check%s: %u passed%s, %u failed, ", r->n_checks,
+                r->n_checks == 1 ? "" : "s", n[DFS_VERDICT_PASS] + n[DFS_VERDICT_WARN],
+                n[DFS_VERDICT_WARN] ? " (with warnings)" : "", n[DFS_VERDICT_FAIL]);
+        if (n[DFS_VERDICT_QUIRK])
+            fprintf(f, "%u known quirk%s, ", n[DFS_VERDICT_QUIRK],
+                    n[DFS_VERDICT_QUIRK] == 1 ? "" : "s");
+        if (n[DFS_VERDICT_NOT_CHECKED])
+            fprintf(f, "%u not checked, ", n[DFS_VERDICT_NOT_CHECKED]);
+        fprintf(f, "%u skipped, %u error%s; %zu request%s in %.2f s\n", n[DFS_VERDICT_SKIP],
+                n[DFS_VERDICT_ERROR], n[DFS_VERDICT_ERROR] == 1 ? "" : "s", r->n_ex,
+                r->n_ex == 1 ? "" : "s", (double)r->duration_us / 1e6);
+        not_checked_line(f, r);
         if (r->outcome != DFS_RUN_COMPLETE) {
             fprintf(f, "run %s: ", outcome_name(r->outcome));
             put_text(f, r->message);
@@ -503,6 +537,36 @@ static void json_verdict(FILE *f, enum dfs_verdict v, const char *msg)
     json_s(f, msg);
 }
 
+/* A check's known quirk and the flags it needs, when it has them. */
+static void json_check_extra(FILE *f, const struct dfs_check_result *c)
+{
+    fputs(",\"quirk\":", f);
+    const struct dfs_quirk_info *q = dfs_quirk_info(c->quirk);
+    if (c->verdict == DFS_VERDICT_QUIRK && q) {
+        json_kv(f, "{\"id\":", q->label);
+        json_kv(f, ",\"title\":", q->title);
+        json_kv(f, ",\"family\":", c->quirk_family);
+        json_kv(f, ",\"workaround\":", q->workaround);
+        const char *source = "";
+        for (size_t i = 0; i < dfs_quirk_family_count(); i++)
+            if (strcmp(dfs_quirk_family(i)->name, c->quirk_family) == 0)
+                source = dfs_quirk_family(i)->source;
+        json_kv(f, ",\"source\":", source);
+        fputc('}', f);
+    } else {
+        fputs("null", f);
+    }
+    fputs(",\"needs\":[", f);
+    bool first = true;
+    for (unsigned bit = 1; bit && bit <= c->needs; bit <<= 1)
+        if ((c->needs & bit) && dfs_allow_option(bit)) {
+            fputs(first ? "" : ",", f);
+            json_s(f, dfs_allow_option(bit));
+            first = false;
+        }
+    fputc(']', f);
+}
+
 static void json_hexs(FILE *f, const uint8_t *p, size_t n)
 {
     static const char hx[] = "0123456789abcdef";
@@ -548,7 +612,7 @@ dfs_result dfs_report_write_json(const dfs_report *r, FILE *f)
 {
     if (!r || !f)
         return DFS_E_INVAL;
-    unsigned n[6];
+    unsigned n[DFS_VERDICT__COUNT];
     char buf[200];
     dfs_report_counts(r, n);
     json_kv(f, "{\"dfuscope\":\"0.1.0\",\"kind\":", r->kind);
@@ -575,10 +639,11 @@ dfs_result dfs_report_write_json(const dfs_report *r, FILE *f)
     json_s(f, r->message);
     fprintf(f, ",\"exit_code\":%d", dfs_report_exit_code(r));
     fprintf(f, ",\"summary\":{\"checks\":%zu,\"passed\":%u,\"warnings\":%u,\"failed\":%u,"
-               "\"skipped\":%u,\"errors\":%u,\"steps\":%zu,\"requests\":%zu,\"duration_us\":%" PRIu64
-               "}",
+               "\"skipped\":%u,\"errors\":%u,\"known_quirks\":%u,\"not_checked\":%u,"
+               "\"steps\":%zu,\"requests\":%zu,\"duration_us\":%" PRIu64 "}",
             r->n_checks, n[DFS_VERDICT_PASS], n[DFS_VERDICT_WARN], n[DFS_VERDICT_FAIL],
-            n[DFS_VERDICT_SKIP], n[DFS_VERDICT_ERROR], r->n_steps, r->n_ex, r->duration_us);
+            n[DFS_VERDICT_SKIP], n[DFS_VERDICT_ERROR], n[DFS_VERDICT_QUIRK],
+            n[DFS_VERDICT_NOT_CHECKED], r->n_steps, r->n_ex, r->duration_us);
     fputs(",\"steps\":[", f);
     for (size_t i = 0; i < r->n_steps; i++) {
         const struct dfs_step_info *s = &r->steps[i];
@@ -620,6 +685,7 @@ dfs_result dfs_report_write_json(const dfs_report *r, FILE *f)
         json_kv(f, ",\"clause\":", c->clause);
         json_kv(f, ",\"title\":", c->title);
         json_verdict(f, c->verdict, c->msg);
+        json_check_extra(f, c);
         fputc('}', f);
     }
     fputs("]}\n", f);
@@ -652,7 +718,7 @@ dfs_result dfs_report_write_junit(const dfs_report *r, FILE *f, const char *suit
 {
     if (!r || !f)
         return DFS_E_INVAL;
-    unsigned n[6];
+    unsigned n[DFS_VERDICT__COUNT];
     dfs_report_counts(r, n);
     bool run_error = r->outcome != DFS_RUN_COMPLETE;
     /* a run that was not made still gets a test case that says why */
@@ -663,7 +729,7 @@ dfs_result dfs_report_write_junit(const dfs_report *r, FILE *f, const char *suit
     xml_s(f, suite_name ? suite_name : "dfuscope");
     fprintf(f, "\" tests=\"%zu\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" time=\"%.3f\">\n",
             tests, n[DFS_VERDICT_FAIL], n[DFS_VERDICT_ERROR] + (extra ? 1 : 0),
-            n[DFS_VERDICT_SKIP], (double)r->duration_us / 1e6);
+            n[DFS_VERDICT_SKIP] + n[DFS_VERDICT_NOT_CHECKED], (double)r->duration_us / 1e6);
     /* one <testsuite> per suite name, in order of first appearance */
     size_t done_upto = 0;
     char seen[16][64];
@@ -685,7 +751,8 @@ dfs_result dfs_report_write_junit(const dfs_report *r, FILE *f, const char *suit
             t++;
             fl += r->checks[k].verdict == DFS_VERDICT_FAIL;
             er += r->checks[k].verdict == DFS_VERDICT_ERROR;
-            sk += r->checks[k].verdict == DFS_VERDICT_SKIP;
+            sk += r->checks[k].verdict == DFS_VERDICT_SKIP ||
+                  r->checks[k].verdict == DFS_VERDICT_NOT_CHECKED;
         }
         if (extra) {
             t = 1;
@@ -726,13 +793,15 @@ dfs_result dfs_report_write_junit(const dfs_report *r, FILE *f, const char *suit
             fputs("\">\n", f);
             const char *tag = c->verdict == DFS_VERDICT_FAIL    ? "failure"
                               : c->verdict == DFS_VERDICT_ERROR ? "error"
-                              : c->verdict == DFS_VERDICT_SKIP  ? "skipped"
-                                                                : NULL;
+                              : c->verdict == DFS_VERDICT_SKIP ||
+                                      c->verdict == DFS_VERDICT_NOT_CHECKED
+                                  ? "skipped"
+                                  : NULL;
             if (tag) {
                 fprintf(f, "      <%s message=\"", tag);
                 xml_s(f, c->msg[0] ? c->msg : c->title);
                 fputs("\"", f);
-                if (c->verdict != DFS_VERDICT_SKIP)
+                if (c->verdict != DFS_VERDICT_SKIP && c->verdict != DFS_VERDICT_NOT_CHECKED)
                     fprintf(f, " type=\"%s\"", dfs_verdict_name(c->verdict));
                 fputs(">", f);
                 xml_s(f, c->title);

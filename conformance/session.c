@@ -224,6 +224,65 @@ void dfs_run__check_skip(struct dfs_run__sess *s, const char *suite,
     s->check = -1;
 }
 
+void dfs_run__check_not_checked(struct dfs_run__sess *s, const char *suite,
+                                const struct dfs_check_info *ci, unsigned needs,
+                                const char *fmt, ...)
+{
+    if (s->check < 0)
+        s->check = dfs_run__report_add_check(s->rep, suite, ci->id, ci->clause, ci->title);
+    struct dfs_check_result *c = dfs_run__report_check_mut(s->rep, s->check);
+    if (c) {
+        c->verdict = DFS_VERDICT_NOT_CHECKED;
+        c->needs = needs;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->msg, sizeof c->msg, fmt, ap);
+        va_end(ap);
+        if (s->o->on_check)
+            s->o->on_check(s->o->user, s->rep, (size_t)s->check);
+    }
+    s->check = -1;
+}
+
+const struct dfs_quirk_family *dfs_run__quirk_family(const struct dfs_run__sess *s,
+                                                     unsigned quirk)
+{
+    const struct dfs_quirk_family *fam[8];
+    size_t n = dfs_quirk_match(s->dev.idVendor, s->dev.idProduct, s->dev.bcdDevice, fam,
+                               sizeof fam / sizeof fam[0]);
+    for (size_t i = 0; i < n && i < sizeof fam / sizeof fam[0]; i++)
+        if (dfs_quirk_family_has(fam[i], quirk))
+            return fam[i];
+    return NULL;
+}
+
+bool dfs_run__check_end_quirk(struct dfs_run__sess *s, unsigned quirk, const char *fmt, ...)
+{
+    const struct dfs_quirk_family *f = dfs_run__quirk_family(s, quirk);
+    const struct dfs_quirk_info *q = dfs_quirk_info(quirk);
+    struct dfs_check_result *c = dfs_run__report_check_mut(s->rep, s->check);
+    if (!f || !q || !c)
+        return false;
+    char what[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    c->quirk = quirk;
+    dfs_run__fmt(c->quirk_family, sizeof c->quirk_family, "%s", f->name);
+    if (f->recognised)
+        dfs_run__check_end(s, DFS_VERDICT_QUIRK,
+                           "%s: among the devices with VID:PID %04x:%04x, the %s shows this as "
+                           "known quirk %s (%s); hosts: %s; source: %s",
+                           what, s->dev.idVendor, s->dev.idProduct, f->name, q->label, q->title,
+                           q->workaround, f->source);
+    else
+        dfs_run__check_end(s, DFS_VERDICT_QUIRK,
+                           "%s: known quirk %s of the %s (%s); hosts: %s; source: %s", what,
+                           q->label, f->name, q->title, q->workaround, f->source);
+    return true;
+}
+
 /* ---- transfers ---------------------------------------------------------------------------------- */
 
 static bool is_dfu_req(const struct dfs_run__sess *s, const struct dfs_setup *su)

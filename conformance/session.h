@@ -7,6 +7,7 @@
 #define DFS_CONFORMANCE_SESSION_H
 
 #include "dfuscope/descriptors.h"
+#include "dfuscope/quirks.h"
 #include "internal.h"
 
 #define DFS_RUN__MAX_ALTS 16
@@ -97,6 +98,22 @@ void dfs_run__check_end(struct dfs_run__sess *s, enum dfs_verdict v, const char 
 void dfs_run__check_skip(struct dfs_run__sess *s, const char *suite,
                          const struct dfs_check_info *ci, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* A check that could not be made without the DFS_ALLOW_* flags `needs`
+ * (verdict not checked): ends the current check, or records one with no
+ * steps when none is going on. */
+void dfs_run__check_not_checked(struct dfs_run__sess *s, const char *suite,
+                                const struct dfs_check_info *ci, unsigned needs,
+                                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The family of the quirk table that the device belongs to and that shows
+ * quirk number `quirk` (R2: 2), or NULL. */
+const struct dfs_quirk_family *dfs_run__quirk_family(const struct dfs_run__sess *s,
+                                                     unsigned quirk);
+/* End the current check as explained by a known quirk of the device's
+ * family: what was seen, then the quirk, what hosts do, the source. False
+ * (nothing ended) when the device's family does not show that quirk. */
+bool dfs_run__check_end_quirk(struct dfs_run__sess *s, unsigned quirk, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* One control transfer: waits for bwPollTimeout first (unless nowait) when
  * it is a DFU request after a busy reply, refuses what the flags do not

@@ -676,14 +676,16 @@ static enum dfs_run__next dfu_func_values(struct dfs_run__suite_ctx *c,
     else if (d->func_short)
         dfs_run__check_end(s, DFS_VERDICT_SKIP,
                            "no bcdDFUVersion (see desc.dfu.functional-length)");
-    else if (func->bcdDFUVersion != DFS_DFU_VERSION_1_1 &&
-             func->bcdDFUVersion != DFS_DFU_VERSION_DFUSE)
-        dfs_run__check_end(s, DFS_VERDICT_FAIL, "bcdDFUVersion 0x%04x (dfu-quirks R8)",
-                           func->bcdDFUVersion);
     else if (func->wTransferSize < mps)
         dfs_run__check_end(s, DFS_VERDICT_FAIL, "wTransferSize %u is less than bMaxPacketSize0 %u",
                            func->wTransferSize, mps);
-    else
+    else if (func->bcdDFUVersion != DFS_DFU_VERSION_1_1 &&
+             func->bcdDFUVersion != DFS_DFU_VERSION_DFUSE) {
+        /* a family known to announce another version (TinyUSB 0x0101) */
+        if (!dfs_run__check_end_quirk(s, 8, "bcdDFUVersion 0x%04x", func->bcdDFUVersion))
+            dfs_run__check_end(s, DFS_VERDICT_FAIL, "bcdDFUVersion 0x%04x (dfu-quirks R8)",
+                               func->bcdDFUVersion);
+    } else
         dfs_run__check_end(s, DFS_VERDICT_PASS, "bcdDFUVersion 0x%04x, wTransferSize %u",
                            func->bcdDFUVersion, func->wTransferSize);
     return DFS_RUN__NEXT;
@@ -743,12 +745,14 @@ static enum dfs_run__next layout_unique(struct dfs_run__suite_ctx *c,
         return DFS_RUN__NEXT;
     }
     char p[600] = "";
+    const struct dfs_run__alt *dup = NULL;
     for (unsigned i = 0; i < s->n_alts && !p[0]; i++)
         for (unsigned k = i + 1; k < s->n_alts && !p[0]; k++) {
             const struct dfs_run__alt *a = &s->alts[i], *b = &s->alts[k];
             if (!a->layout_ok || !b->layout_ok || !same_layout(&a->layout, &b->layout))
                 continue;
             unsigned also = 0;
+            dup = a;
             for (unsigned m = k + 1; m < s->n_alts; m++)
                 also += s->alts[m].layout_ok && strcmp(s->alts[m].name, a->name) == 0;
             dfs_run__fmt(p, sizeof p,
@@ -758,6 +762,11 @@ static enum dfs_run__next layout_unique(struct dfs_run__suite_ctx *c,
                          "desc.duplicate-alt-layouts)",
                          a->alt, b->alt, also ? " (and more)" : "", a->name);
         }
+    /* the STM32 ROM bootloaders that name every alternate setting alike
+     * (the STM32G0C1 of the seed): a known quirk of the family */
+    if (p[0] && dup &&
+        dfs_run__check_end_quirk(s, 10, "several alternate settings advertise \"%s\"", dup->name))
+        return DFS_RUN__NEXT;
     if (p[0])
         dfs_run__check_end(s, DFS_VERDICT_FAIL, "%s", p);
     else

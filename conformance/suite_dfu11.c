@@ -63,6 +63,9 @@ struct dfu11_state {
     bool busy_started;
     enum dfs_verdict v_busy;
     char m_busy[300];
+    /* the flags without which the busy checks could not make the device
+     * really busy (an erase, a download): not checked, not passed */
+    unsigned busy_needs;
 };
 
 static struct dfu11_state *state(struct dfs_run__suite_ctx *c) { return c->state; }
@@ -155,12 +158,18 @@ static int erase_for_timing(struct dfs_run__suite_ctx *c, const struct dfs_check
 
 /* Start something that makes the device busy: a DfuSe set-address, or on a
  * plain DFU device a download of its own first block (needs WRITE). The
- * DNLOAD only; the caller sends the GETSTATUS. */
+ * DNLOAD only; the caller sends the GETSTATUS. *needs gets the flags that
+ * were missing for the real work: WRITE when nothing could be started on a
+ * plain DFU device, ERASE when a DfuSe device was given a set-address
+ * instead of an erase (which may take it no time). */
 static bool start_busy(struct dfs_run__suite_ctx *c, const struct dfs_check_info *ci,
-                       bool real_work, char *why, size_t why_size)
+                       bool real_work, char *why, size_t why_size, unsigned *needs)
 {
     struct dfs_run__sess *s = c->s;
     const struct dfu11_state *d = state(c);
+    *needs = 0;
+    if (s->facts.dfuse == 1 && real_work && !(s->o->allow & DFS_ALLOW_ERASE))
+        *needs = DFS_ALLOW_ERASE;
     if (s->facts.dfuse == 1 && real_work && (s->o->allow & DFS_ALLOW_ERASE)) {
         int erased = erase_for_timing(c, ci);
         if (erased < 0)
@@ -181,6 +190,7 @@ static bool start_busy(struct dfs_run__suite_ctx *c, const struct dfs_check_info
         return true;
     }
     if (!(s->o->allow & DFS_ALLOW_WRITE)) {
+        *needs = DFS_ALLOW_WRITE;
         dfs_run__fmt(why, why_size,
                      "needs --allow-write: a plain DFU 1.1 device is only busy while "
                      "it takes a download (the check downloads the device's own first block and "
@@ -584,8 +594,12 @@ static enum dfs_run__next abort_dnload(struct dfs_run__suite_ctx *c,
     struct dfs_run__getstatus gs;
     dfs_run__check_begin(s, c->suite, ci, NULL);
     char why[300] = "";
-    if (!start_busy(c, ci, false, why, sizeof why)) {
-        dfs_run__check_end(s, DFS_VERDICT_SKIP, "%s", why);
+    unsigned needs;
+    if (!start_busy(c, ci, false, why, sizeof why, &needs)) {
+        if (needs)
+            dfs_run__check_not_checked(s, c->suite, ci, needs, "%s", why);
+        else
+            dfs_run__check_end(s, DFS_VERDICT_SKIP, "%s", why);
         return next(c, true);
     }
     dfs_run__suite_step(c, ci, "poll");
@@ -612,20 +626,29 @@ static enum dfs_verdict poll_as_asked(struct dfs_run__suite_ctx *c,
     struct dfs_run__sess *s = c->s;
     struct dfu11_state *d = state(c);
     enum dfs_verdict v_suff = DFS_VERDICT_PASS;
-    unsigned polls = 0;
+    unsigned polls = 0, stalls = 0;
     bool prev_zero_busy = false;
+    char stalled[200] = "";
     uint64_t started = dfs_run__now(s);
     for (;;) {
         enum dfs_xfer_status st = dfs_run__gs_step(c, ci, true, gs);
         polls++;
         if (st == DFS_XFER_STALL && polls > 1) {
+            if (stalls++ == 0) {
+                /* once: does the device answer the next one, still busy
+                 * or done, as the STM32L4 does (R2)? */
+                dfs_run__fmt(stalled, sizeof stalled,
+                             "GETSTATUS %u, sent %u ms after a dfuDNBUSY reply that asked for "
+                             "%u ms, STALLed",
+                             polls, (unsigned)((dfs_run__now(s) - s->busy_at_us) / 1000),
+                             (unsigned)s->busy_poll_ms);
+                continue;
+            }
             v_suff = DFS_VERDICT_FAIL;
             dfs_run__fmt(m_suff, m_size,
-                         "GETSTATUS %u, sent %u ms after a dfuDNBUSY "
-                         "reply that asked for %u ms, STALLed: the announced time is too "
+                         "%s, and GETSTATUS %u STALLed again: the announced time is too "
                          "short (dfu-quirks R2/R3)",
-                         polls, (unsigned)((dfs_run__now(s) - s->busy_at_us) / 1000),
-                         (unsigned)s->busy_poll_ms);
+                         stalled, polls);
             break;
         }
         if (st != DFS_XFER_OK) {
@@ -652,10 +675,23 @@ static enum dfs_verdict poll_as_asked(struct dfs_run__suite_ctx *c,
         }
         dfs_run__wait_poll(s, 0); /* exactly the time asked for */
     }
-    if (v_suff == DFS_VERDICT_PASS)
+    if (v_suff == DFS_VERDICT_PASS && stalls &&
+        (gs->bStatus != DFS_STATUS_OK || gs->bState == DFS_STATE_ERROR)) {
+        v_suff = DFS_VERDICT_FAIL;
+        dfs_run__fmt(m_suff, m_size, "%s, and the device ended in %s: the announced time is "
+                                     "too short (dfu-quirks R2/R3)",
+                     stalled, dfs_run__state_text(gs->bState));
+    } else if (v_suff == DFS_VERDICT_PASS && stalls) {
+        /* one stall, then the answers went on with status OK */
+        v_suff = DFS_VERDICT_QUIRK;
+        dfs_run__fmt(m_suff, m_size, "%s; the next one was answered and the device went on to "
+                                     "%s with status OK",
+                     stalled, dfs_run__state_text(gs->bState));
+    } else if (v_suff == DFS_VERDICT_PASS) {
         dfs_run__fmt(m_suff, m_size, "%u GETSTATUS, %u busy repl%s, then %s", polls,
                      *busy_replies, *busy_replies == 1 ? "y" : "ies",
                      dfs_run__state_text(gs->bState));
+    }
     return v_suff;
 }
 
@@ -669,8 +705,13 @@ static enum dfs_run__next poll_sufficient(struct dfs_run__suite_ctx *c,
     dfs_run__check_begin(s, c->suite, ci, NULL);
     char why[300] = "";
     d->v_busy = DFS_VERDICT_SKIP;
-    if (!start_busy(c, ci, true, why, sizeof why)) {
-        dfs_run__check_end(s, DFS_VERDICT_SKIP, "%s", why);
+    if (!start_busy(c, ci, true, why, sizeof why, &d->busy_needs)) {
+        if (d->busy_needs) {
+            d->v_busy = DFS_VERDICT_NOT_CHECKED;
+            dfs_run__check_not_checked(s, c->suite, ci, d->busy_needs, "%s", why);
+        } else {
+            dfs_run__check_end(s, DFS_VERDICT_SKIP, "%s", why);
+        }
         dfs_run__fmt(d->m_busy, sizeof d->m_busy, "%s", why);
         return DFS_RUN__NEXT;
     }
@@ -680,7 +721,20 @@ static enum dfs_run__next poll_sufficient(struct dfs_run__suite_ctx *c,
     d->v_busy = DFS_VERDICT_PASS;
     d->m_busy[0] = '\0';
     enum dfs_verdict v_suff = poll_as_asked(c, ci, m_suff, sizeof m_suff, &busy_replies, &gs);
-    dfs_run__check_end(s, v_suff, "%s", m_suff);
+    if (v_suff == DFS_VERDICT_QUIRK && !dfs_run__check_end_quirk(s, 2, "%s", m_suff)) {
+        /* a stall no known quirk of the device's family explains */
+        v_suff = DFS_VERDICT_FAIL;
+        size_t l = strlen(m_suff);
+        dfs_run__fmt(m_suff + l, sizeof m_suff - l,
+                     ": the announced time is too short (dfu-quirks R2/R3)");
+    }
+    if (v_suff == DFS_VERDICT_PASS && d->busy_needs)
+        dfs_run__check_not_checked(s, c->suite, ci, d->busy_needs,
+                                   "a set-address was timed (%s); the erase that bwPollTimeout "
+                                   "matters for needs --allow-erase",
+                                   m_suff);
+    else if (v_suff != DFS_VERDICT_QUIRK)
+        dfs_run__check_end(s, v_suff, "%s", m_suff);
     if (d->v_busy == DFS_VERDICT_PASS && v_suff == DFS_VERDICT_FAIL && busy_replies == 0)
         d->v_busy = DFS_VERDICT_SKIP;
     if (d->v_busy == DFS_VERDICT_SKIP)
@@ -697,6 +751,16 @@ static enum dfs_run__next busy_poll(struct dfs_run__suite_ctx *c, const struct d
     if (cb) {
         cb->verdict = d->v_busy;
         dfs_run__fmt(cb->msg, sizeof cb->msg, "%s", d->m_busy);
+        if (d->busy_needs && (d->v_busy == DFS_VERDICT_PASS ||
+                              d->v_busy == DFS_VERDICT_NOT_CHECKED)) {
+            /* the busy replies of a set-address only, or none at all */
+            cb->verdict = DFS_VERDICT_NOT_CHECKED;
+            cb->needs = d->busy_needs;
+            if (d->v_busy == DFS_VERDICT_PASS)
+                dfs_run__fmt(cb->msg, sizeof cb->msg,
+                             "the busy replies of a set-address were judged; those of an "
+                             "erase need --allow-erase");
+        }
     }
     if (s->o->on_check)
         s->o->on_check(s->o->user, s->rep, (size_t)chk);
@@ -710,21 +774,30 @@ static enum dfs_run__next getstatus_early(struct dfs_run__suite_ctx *c,
     struct dfs_run__sess *s = c->s;
     struct dfs_run__getstatus gs;
     if (!(s->o->allow & DFS_ALLOW_TIMING_ABUSE)) {
-        dfs_run__check_skip(s, c->suite, ci,
-                            "needs --allow-timing-abuse (some devices misbehave when polled "
-                            "early)");
+        dfs_run__check_not_checked(s, c->suite, ci, DFS_ALLOW_TIMING_ABUSE,
+                                   "needs --allow-timing-abuse (some devices misbehave when "
+                                   "polled early)");
         return DFS_RUN__NEXT;
     }
     dfs_run__check_begin(s, c->suite, ci, NULL);
     char why[300] = "";
-    if (!start_busy(c, ci, true, why, sizeof why)) {
-        dfs_run__check_end(s, DFS_VERDICT_SKIP, "%s", why);
+    unsigned needs;
+    if (!start_busy(c, ci, true, why, sizeof why, &needs)) {
+        if (needs)
+            dfs_run__check_not_checked(s, c->suite, ci, needs, "%s", why);
+        else
+            dfs_run__check_end(s, DFS_VERDICT_SKIP, "%s", why);
         return next(c, false);
     }
     enum dfs_xfer_status st = dfs_run__gs_step(c, ci, true, &gs);
     if (st != DFS_XFER_OK) {
         dfs_run__check_end(s, DFS_VERDICT_FAIL, "the first GETSTATUS failed: %s",
                            dfs_xfer_status_name(st));
+    } else if ((gs.bState != DFS_STATE_DNBUSY || gs.poll_ms == 0) && needs) {
+        dfs_run__check_not_checked(s, c->suite, ci, needs,
+                                   "a set-address asked for no wait (%s, %u ms); an erase needs "
+                                   "--allow-erase",
+                                   dfs_run__state_text(gs.bState), (unsigned)gs.poll_ms);
     } else if (gs.bState != DFS_STATE_DNBUSY || gs.poll_ms == 0) {
         dfs_run__check_end(s, DFS_VERDICT_SKIP, "the device asked for no wait (%s, %u ms)",
                            dfs_run__state_text(gs.bState), (unsigned)gs.poll_ms);
@@ -736,12 +809,16 @@ static enum dfs_run__next getstatus_early(struct dfs_run__suite_ctx *c,
                                "answered %s although %u ms were asked "
                                "for",
                                dfs_run__state_text(gs.bState), (unsigned)asked);
-        else if (dfs_run__to_idle(c, ci))
-            dfs_run__check_end(s, DFS_VERDICT_WARN,
-                               "an early GETSTATUS was answered with "
-                               "%s (as the STM32L4 does, dfu-quirks R2); the device "
-                               "recovered",
-                               dfs_xfer_status_name(st));
+        else if (dfs_run__to_idle(c, ci)) {
+            if (!dfs_run__check_end_quirk(s, 2, "an early GETSTATUS was answered with %s; the "
+                                                "device recovered",
+                                          dfs_xfer_status_name(st)))
+                dfs_run__check_end(s, DFS_VERDICT_WARN,
+                                   "an early GETSTATUS was answered with "
+                                   "%s (as the STM32L4 does, dfu-quirks R2); the device "
+                                   "recovered",
+                                   dfs_xfer_status_name(st));
+        }
         else
             dfs_run__check_end(s, DFS_VERDICT_FAIL,
                                "an early GETSTATUS was answered "

@@ -145,9 +145,11 @@ static const struct dfs_quirk_family families[] = {
      "download to alt 1; a long host timeout", "zephyr issues #8734, #45359, #15497, "
                                                "#91042, #49821, #14882, #59958"},
     {"TinyUSB DFU (run-time and DFU mode)", 0xcafe, 0x0000, 0xffff, -1,
-     "TinyUSB's example VID; products set their own", Q(14, 18, 30),
-     "treat a run-time stall as appIDLE; expect the manifestation to end in a reset",
-     "hathach/tinyusb #450, PR #754"},
+     "TinyUSB's example VID; products set their own", Q(8, 14, 18, 30),
+     "treat a run-time stall as appIDLE; expect the manifestation to end in a reset; take "
+     "bcdDFUVersion 0x0101 as DFU 1.1",
+     "hathach/tinyusb #450, PR #754; src/device/usbd.h TUD_DFU_DESCRIPTOR (bcdDFUVersion "
+     "0x0101)"},
     {"Openmoko Freerunner", 0x1d50, 0x5117, 0x5126, -1, NULL, Q(5, 13, 20),
      "ignore bwPollTimeout (5 ms)",
      "dfu-util src/quirks.c (QUIRK_POLLTIMEOUT, 1d50 and 1457:5117-5126); fwupd "

@@ -296,8 +296,16 @@ enum dfs_verdict {
     DFS_VERDICT_SKIP,     /* not applicable, or needs a flag not given */
     DFS_VERDICT_FAIL,
     DFS_VERDICT_ERROR,    /* could not be run (device gone, refused, interrupted) */
+    /* The deviation a known quirk of the device's family explains (the
+     * quirk table, include/dfuscope/quirks.h): named, neither hidden nor a
+     * failure. The check's quirk says which. */
+    DFS_VERDICT_QUIRK,
+    /* Could not be checked without a flag the run was not given (the
+     * check's needs say which): not a pass. */
+    DFS_VERDICT_NOT_CHECKED,
+    DFS_VERDICT__COUNT
 };
-/* "-", "pass", "warn", "skip", "FAIL", "ERROR" */
+/* "-", "pass", "warn", "skip", "FAIL", "ERROR", "known-quirk", "not-checked" */
 DFS_API const char *dfs_verdict_name(enum dfs_verdict v);
 
 typedef struct dfs_report dfs_report;
@@ -384,6 +392,10 @@ struct dfs_check_result {
     char title[200];
     enum dfs_verdict verdict;
     char msg[800];
+    unsigned quirk;     /* DFS_VERDICT_QUIRK: the quirk's number (2 for R2), else 0 */
+    char quirk_family[96]; /* and the family of the quirk table that shows it */
+    unsigned needs;     /* DFS_VERDICT_NOT_CHECKED: the DFS_ALLOW_* flags that would let
+                           it be checked, else 0 */
 };
 
 DFS_API enum dfs_run_outcome dfs_report_outcome(const dfs_report *r);
@@ -398,9 +410,10 @@ DFS_API const struct dfs_check_result *dfs_report_check(const dfs_report *r, siz
 /* The device the run used (valid when it was opened). */
 DFS_API bool dfs_report_device(const dfs_report *r, struct dfs_usb_ident *id);
 /* Counts per verdict of the checks. */
-DFS_API void dfs_report_counts(const dfs_report *r, unsigned counts[6]);
-/* 0 every check passed (or was skipped), 1 a check failed, 2 the run could
- * not be made or was cut short. */
+DFS_API void dfs_report_counts(const dfs_report *r, unsigned counts[DFS_VERDICT__COUNT]);
+/* 0 no check failed (checks passed, skipped as not applicable, explained by
+ * a known quirk, or not checked for want of a flag: the report lists those),
+ * 1 a check failed, 2 the run could not be made or was cut short. */
 DFS_API int dfs_report_exit_code(const dfs_report *r);
 DFS_API void dfs_report_free(dfs_report *r);
 

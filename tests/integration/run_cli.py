@@ -10,7 +10,8 @@ writes is read by the real dfuscope and by tshark.
    each its message and exit code 2.
 2. Every suite against every model: the JSON parses, the JUnit file parses
    as XML (xml.etree) and lists every check, with the same verdicts; the
-   STM32G0C1 bootloader fails exactly desc.dfuse.layout-unique.
+   STM32G0C1 bootloader fails nothing: its alternate settings named alike
+   are known quirk R10 of the STM32 ROM bootloaders (desc.dfuse.layout-unique).
 3. The seed's option-byte write: refused without --allow-write
    --allow-option-bytes before any request (tshark finds no DNLOAD in the
    capture), passes with them (the capture holds the DNLOAD, and dfuscope
@@ -132,7 +133,7 @@ def every_suite(tmp):
     """Every suite against every model; a faulty variant fails exactly its check."""
     ids = suite_ids()
     check(len(ids) == 34, "34 checks listed, got %d" % len(ids))
-    expected = {"dfuse": [], "dfu11": [], "stm32g0c1": ["desc.dfuse.layout-unique"]}
+    expected = {"dfuse": [], "dfu11": [], "stm32g0c1": []}
     for model, want in expected.items():
         junit = os.path.join(tmp, model + ".xml")
         r = fake(["run", "--suite", "descriptors,dfu11", "--suite", "dfuse", "--json",
@@ -159,7 +160,7 @@ def every_suite(tmp):
         jfail = [c.get("name") for c in cases if c.find("failure") is not None]
         check(jfail == want, "%s: JUnit failures %s" % (model, jfail))
         check(int(root.get("failures")) == len(want), "%s: failures attribute" % model)
-        skipped = sum(1 for c in doc["checks"] if c["verdict"] == "skip")
+        skipped = sum(1 for c in doc["checks"] if c["verdict"] in ("skip", "not-checked"))
         check(int(root.get("skipped")) == skipped, "%s: skipped attribute" % model)
 
     # a faulty variant fails exactly its check, also in the text output

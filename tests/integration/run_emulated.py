@@ -6,8 +6,13 @@ usb_libusb.c) to an emulated device behind umockdev:
     dfuscope emulate MODEL [--option NAME=VALUE] -- dfuscope run ...
 
 1. Each suite against each model: dfuse-device and dfu11-device pass all
-   that applies to them, stm32g0c1-bootloader fails exactly
-   desc.dfuse.layout-unique (also with the issue's own command line).
+   that applies to them; the models of families the quirk table knows show
+   their known quirks as such (verdict known-quirk, naming the quirk, exit
+   0): stm32g0c1-bootloader its three alternate settings named alike (R10,
+   also with the issue's own command line), stm32l4-bootloader its busy
+   stall (R2) given --allow-erase, tinyusb-dfu its bcdDFUVersion 0x0101 (R8).
+   A read-only run lists the checks it could not make as not-checked, with
+   the flag that would make them.
 2. Each faulty variant fails exactly the check of its fault, on every model
    where the fault changes what the device does (upload-never-short only
    changes a plain DFU device's upload; the bwPollTimeout faults need real
@@ -62,8 +67,26 @@ FAULTS = {
     "clrstatus-idle-error": ("dfu11.clrstatus-idle", EVERY),
 }
 # what a model fails without any fault
-BASE = {"dfuse-device": [], "dfu11-device": [],
-        "stm32g0c1-bootloader": ["desc.dfuse.layout-unique"]}
+BASE = {"dfuse-device": [], "dfu11-device": [], "stm32g0c1-bootloader": []}
+# the known quirks a model shows without any fault (dfu-quirks, decoder/quirks.c),
+# with the flags that let the run see them: check -> quirk
+QUIRKS = {
+    "stm32g0c1-bootloader": ([], {"desc.dfuse.layout-unique": "R10"}),
+    "stm32l4-bootloader": (["--allow-erase", "--allow-timing-abuse"],
+                           {"dfu11.poll-timeout-sufficient": "R2",
+                            "dfu11.getstatus-early": "R2"}),
+    "tinyusb-dfu": ([], {"desc.dfu.functional-values": "R8"}),
+}
+# read only, what a model cannot check: check -> the flag it needs
+NOT_CHECKED = {
+    "dfuse-device": {"dfu11.poll-timeout-sufficient": "--allow-erase",
+                     "dfu11.busy-poll-timeout": "--allow-erase",
+                     "dfu11.getstatus-early": "--allow-timing-abuse"},
+    "dfu11-device": {"dfu11.poll-timeout-sufficient": "--allow-write",
+                     "dfu11.busy-poll-timeout": "--allow-write",
+                     "dfu11.abort-dnload-idle": "--allow-write",
+                     "dfu11.getstatus-early": "--allow-timing-abuse"},
+}
 
 OB_WRITE = """# the seed report: SEC_SIZE of an STM32G0C1, which resets the chip
 set-interface 0
@@ -133,12 +156,40 @@ def main():
             check(r.returncode == (1 if want else 0), "%s: exit %d" % (model, r.returncode))
             if doc:
                 check(doc["device"]["speed"] == "full", "%s: full speed" % model)
+        for model, (flags, want) in QUIRKS.items():
+            r = emulate([model], ["run", "--suite", "all", "--json"] + flags)
+            got, doc = failed_checks(r)
+            check(got == [] and r.returncode == 0,
+                  "%s %s: failed %s, exit %d\n%s" % (model, flags, got, r.returncode, r.stderr))
+            quirks = {c["id"]: (c["quirk"] or {}).get("id") for c in (doc or {}).get("checks", [])
+                      if c["verdict"] == "known-quirk"}
+            check(quirks == want, "%s: known quirks %s, expected %s" % (model, quirks, want))
+            for c in (doc or {}).get("checks", []):
+                if c["verdict"] == "known-quirk":
+                    check(c["quirk"]["source"] and c["quirk"]["family"] and
+                          ("known quirk %s " % c["quirk"]["id"]) in c["message"],
+                          "%s: %s names its quirk, family and source" % (model, c["id"]))
+            if doc:
+                check(doc["summary"]["known_quirks"] == len(want), "%s: summary" % model)
         r = emulate(["stm32g0c1-bootloader"],
                     ["run", "--suite", "descriptors", "--device", "0483:df11"])
-        fails = [l for l in r.stdout.splitlines() if l.startswith("FAIL")]
-        check(r.returncode == 1 and len(fails) == 1 and
-              fails[0].startswith("FAIL  desc.dfuse.layout-unique"),
-              "the issue's command: %d %s" % (r.returncode, fails))
+        lines = [l for l in r.stdout.splitlines() if l.startswith(("FAIL", "known-quirk"))]
+        check(r.returncode == 0 and len(lines) == 1 and
+              lines[0].startswith("known-quirk desc.dfuse.layout-unique") and
+              "known quirk R10 " in lines[0] and "1 known quirk" in r.stdout,
+              "the issue's command: %d %s" % (r.returncode, lines))
+        for model, want in NOT_CHECKED.items():
+            r = emulate([model], ["run", "--suite", "all", "--json"])
+            _, doc = failed_checks(r)
+            got = {c["id"]: c["needs"] for c in (doc or {}).get("checks", [])
+                   if c["verdict"] == "not-checked"}
+            check(got == {k: [v] for k, v in want.items()} and r.returncode == 0,
+                  "%s read only: not checked %s, exit %d" % (model, got, r.returncode))
+            r = emulate([model], ["run", "--suite", "dfu11"])
+            tail = [l for l in r.stdout.splitlines() if l.startswith("not checked without ")]
+            check("%d not checked" % len(want) in r.stdout and len(tail) == 1 and
+                  all(f in tail[0] for f in want.values()),
+                  "%s read only, text: %s" % (model, r.stdout[-400:]))
 
         # ---- 2. faulty variants -----------------------------------------------------------
         for fault, (want, where) in FAULTS.items():

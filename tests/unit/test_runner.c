@@ -31,8 +31,11 @@ static void test_clean_models(void **state)
         {DFUSE, DFS_ALLOW_TIMING_ABUSE, ""},
         {DFU11, 0, ""},
         {DFU11, DFS_ALLOW_WRITE | DFS_ALLOW_TIMING_ABUSE, ""},
-        /* the seed's bootloader: three alternate settings, one layout */
-        {G0C1, 0, "desc.dfuse.layout-unique"},
+        /* the seed's bootloader: three alternate settings, one layout (a
+         * known quirk of the STM32 ROM bootloaders, R10: no failure) */
+        {G0C1, 0, ""},
+        {"stm32l4-bootloader", DFS_ALLOW_ERASE | DFS_ALLOW_TIMING_ABUSE, ""},
+        {"tinyusb-dfu", DFS_ALLOW_WRITE | DFS_ALLOW_TIMING_ABUSE, ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct device dv = {cases[i].model, {NULL}, 0};
@@ -51,6 +54,73 @@ static void test_clean_models(void **state)
     }
 }
 
+/* A known quirk of the device's family: its own verdict, naming the quirk
+ * and the family, not a failure (the quirk table says which families show
+ * which quirk; dfu-quirks R2, R8, R10). */
+static void expect_quirk(const dfs_report *rep, const char *id, unsigned quirk,
+                         const char *family)
+{
+    const struct dfs_check_result *c = find_check(rep, id);
+    if (!c || c->verdict != DFS_VERDICT_QUIRK || c->quirk != quirk ||
+        !strstr(c->quirk_family, family)) {
+        dump(rep);
+        fail_msg("%s: expected known quirk R%u of %s", id, quirk, family);
+    }
+    char label[16];
+    snprintf(label, sizeof label, "known quirk R%u", quirk);
+    assert_non_null(strstr(c->msg, label));
+    assert_non_null(strstr(c->msg, "source: "));
+}
+
+static void test_known_quirks(void **state)
+{
+    (void)state;
+    struct device dv = {"stm32l4-bootloader", {NULL}, 0};
+    struct run r;
+    /* the busy stall of the STM32L4 ROM: one STALLed GETSTATUS during an
+     * erase, then dfuDNBUSY and done */
+    run_setup(&r, &dv, DFS_ALLOW_ERASE | DFS_ALLOW_TIMING_ABUSE);
+    run_suites(&r, 1u << DFS_SUITE_DFU11);
+    expect_quirk(r.rep, "dfu11.poll-timeout-sufficient", 2, "STM32 system bootloader");
+    expect_quirk(r.rep, "dfu11.getstatus-early", 2, "STM32 system bootloader");
+    unsigned n[DFS_VERDICT__COUNT];
+    dfs_report_counts(r.rep, n);
+    assert_int_equal(n[DFS_VERDICT_QUIRK], 2);
+    assert_int_equal(dfs_report_exit_code(r.rep), 0);
+    run_free(&r);
+    /* without it (busy-stall=0) the same checks pass */
+    struct device calm = {"stm32l4-bootloader", {"busy-stall=0", NULL}, 0};
+    run_setup(&r, &calm, DFS_ALLOW_ERASE);
+    run_suites(&r, 1u << DFS_SUITE_DFU11);
+    assert_int_equal(find_check(r.rep, "dfu11.poll-timeout-sufficient")->verdict,
+                     DFS_VERDICT_PASS);
+    run_free(&r);
+    /* a stall on every early poll is no STM32L4 busy stall: a failure */
+    struct device l4s = {"stm32l4-bootloader", {"short-poll-timeout=1", NULL}, 0};
+    run_setup(&r, &l4s, DFS_ALLOW_ERASE);
+    run_suites(&r, 1u << DFS_SUITE_DFU11);
+    expect_failed(r.rep, "dfu11.poll-timeout-sufficient", "stm32l4 short-poll-timeout");
+    run_free(&r);
+    /* TinyUSB announces bcdDFUVersion 0x0101 */
+    struct device tu = {"tinyusb-dfu", {NULL}, 0};
+    run_setup(&r, &tu, 0);
+    run_suites(&r, 1u << DFS_SUITE_DESCRIPTORS);
+    expect_quirk(r.rep, "desc.dfu.functional-values", 8, "TinyUSB");
+    run_free(&r);
+    /* the STM32G0 ROM names its three alternate settings alike */
+    struct device g0 = {G0C1, {NULL}, 0};
+    run_setup(&r, &g0, 0);
+    run_suites(&r, 1u << DFS_SUITE_DESCRIPTORS);
+    expect_quirk(r.rep, "desc.dfuse.layout-unique", 10, "STM32 system bootloader");
+    run_free(&r);
+    /* the same deviations on a device no family of the table matches fail */
+    struct device d11 = {DFU11, {"short-poll-timeout=1", NULL}, 0};
+    run_setup(&r, &d11, DFS_ALLOW_WRITE);
+    run_suites(&r, 1u << DFS_SUITE_DFU11);
+    expect_failed(r.rep, "dfu11.poll-timeout-sufficient", "dfu11 short-poll-timeout");
+    run_free(&r);
+}
+
 static void test_plain_dfu_skips_without_write(void **state)
 {
     (void)state;
@@ -60,11 +130,45 @@ static void test_plain_dfu_skips_without_write(void **state)
     run_suites(&r, 1u << DFS_SUITE_DFU11);
     const struct dfs_check_result *c = find_check(r.rep, "dfu11.poll-timeout-sufficient");
     assert_non_null(c);
-    assert_int_equal(c->verdict, DFS_VERDICT_SKIP);
+    assert_int_equal(c->verdict, DFS_VERDICT_NOT_CHECKED);
+    assert_int_equal(c->needs, DFS_ALLOW_WRITE);
     assert_non_null(strstr(c->msg, "needs --allow-write"));
+    c = find_check(r.rep, "dfu11.busy-poll-timeout");
+    assert_int_equal(c->verdict, DFS_VERDICT_NOT_CHECKED);
+    assert_int_equal(c->needs, DFS_ALLOW_WRITE);
     c = find_check(r.rep, "dfu11.getstatus-early");
-    assert_int_equal(c->verdict, DFS_VERDICT_SKIP);
+    assert_int_equal(c->verdict, DFS_VERDICT_NOT_CHECKED);
+    assert_int_equal(c->needs, DFS_ALLOW_TIMING_ABUSE);
     assert_non_null(strstr(c->msg, "--allow-timing-abuse"));
+    /* not checked is not passed: the text says so and names the flags */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(dfs_report_write_text(r.rep, f, DFS_TEXT_ALL), DFS_OK);
+    fclose(f);
+    assert_non_null(strstr(buf, "not-checked dfu11.poll-timeout-sufficient"));
+    assert_non_null(strstr(buf, "4 not checked"));
+    assert_non_null(strstr(buf, "not checked without --allow-write, --allow-timing-abuse"));
+    free(buf);
+    f = open_memstream(&buf, &len);
+    assert_int_equal(dfs_report_write_json(r.rep, f), DFS_OK);
+    fclose(f);
+    assert_non_null(strstr(buf, "\"not_checked\":4"));
+    assert_non_null(strstr(buf, "\"verdict\":\"not-checked\""));
+    assert_non_null(strstr(buf, "\"needs\":[\"--allow-write\"]"));
+    free(buf);
+    run_free(&r);
+    /* a DfuSe device read only: a set-address is no erase */
+    struct device ds = {DFUSE, {NULL}, 0};
+    run_setup(&r, &ds, 0);
+    run_suites(&r, 1u << DFS_SUITE_DFU11);
+    c = find_check(r.rep, "dfu11.poll-timeout-sufficient");
+    assert_int_equal(c->verdict, DFS_VERDICT_NOT_CHECKED);
+    assert_int_equal(c->needs, DFS_ALLOW_ERASE);
+    assert_int_equal(dfs_report_exit_code(r.rep), 0);
+    run_free(&r);
+    run_setup(&r, &dv, 0);
+    run_suites(&r, 1u << DFS_SUITE_DFU11);
     /* the dfuse suite does not apply */
     run_free(&r);
     run_setup(&r, &dv, 0);
@@ -106,7 +210,7 @@ static void test_faults(void **state)
         {DFUSE, "odd-string=1", 0, "desc.string.lengths"},
         {DFUSE, "qualifier-answered=1", 0, "desc.qualifier"},
         {DFUSE, "silent-outside=1", 0, "dfuse.address-outside"},
-        {G0C1, "silent-outside=1", 0, "desc.dfuse.layout-unique,dfuse.address-outside"},
+        {G0C1, "silent-outside=1", 0, "dfuse.address-outside"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct device dv = {cases[i].model, {cases[i].fault, NULL}, 0};
@@ -125,9 +229,9 @@ static void test_faults(void **state)
 static void test_early_getstatus_warns(void **state)
 {
     (void)state;
-    struct device dv = {DFUSE, {"short-poll-timeout=1", NULL}, 0};
+    struct device dv = {DFU11, {"short-poll-timeout=1", NULL}, 0};
     struct run r;
-    run_setup(&r, &dv, DFS_ALLOW_ERASE | DFS_ALLOW_TIMING_ABUSE);
+    run_setup(&r, &dv, DFS_ALLOW_WRITE | DFS_ALLOW_TIMING_ABUSE);
     run_suites(&r, 1u << DFS_SUITE_DFU11);
     const struct dfs_check_result *c = find_check(r.rep, "dfu11.getstatus-early");
     assert_non_null(c);
@@ -487,6 +591,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean_models),
         cmocka_unit_test(test_plain_dfu_skips_without_write),
+        cmocka_unit_test(test_known_quirks),
         cmocka_unit_test(test_faults),
         cmocka_unit_test(test_early_getstatus_warns),
         cmocka_unit_test(test_ob_write_allowed),

@@ -247,7 +247,7 @@ static void test_step_begin(void **state)
 static void test_writers(void **state)
 {
     (void)state;
-    struct device dv = {G0C1, {NULL}, 0};
+    struct device dv = {G0C1, {"qualifier-answered=1", NULL}, 0};
     struct run r;
     run_setup(&r, &dv, 0);
     run_suites(&r, 1u << DFS_SUITE_DESCRIPTORS);
@@ -257,14 +257,20 @@ static void test_writers(void **state)
     assert_int_equal(dfs_report_write_text(r.rep, f, DFS_TEXT_ALL), DFS_OK);
     fclose(f);
     assert_non_null(strstr(buf, "device 0483:df11 on bus 1 device 6"));
-    assert_non_null(strstr(buf, "FAIL  desc.dfuse.layout-unique [ST AN3156"));
-    assert_non_null(strstr(buf, "alternate settings 0 and 1 (and more) both advertise"));
-    assert_non_null(strstr(buf, "summary: 16 checks: 15 passed, 1 failed, 0 skipped, 0 errors"));
+    assert_non_null(strstr(buf, "FAIL  desc.qualifier [USB 2.0 9.6.2]"));
+    assert_non_null(strstr(buf, "known-quirk desc.dfuse.layout-unique [ST AN3156"));
+    assert_non_null(strstr(buf, "several alternate settings advertise"));
+    assert_non_null(strstr(buf, "known quirk R10 "));
+    assert_non_null(
+        strstr(buf, "summary: 16 checks: 14 passed, 1 failed, 1 known quirk, 0 skipped, 0 errors"));
     free(buf);
     f = open_memstream(&buf, &len);
     assert_int_equal(dfs_report_write_json(r.rep, f), DFS_OK);
     fclose(f);
     assert_non_null(strstr(buf, "\"id\":\"desc.dfuse.layout-unique\""));
+    assert_non_null(strstr(buf, "\"verdict\":\"known-quirk\""));
+    assert_non_null(strstr(buf, "\"quirk\":{\"id\":\"R10\""));
+    assert_non_null(strstr(buf, "\"known_quirks\":1,\"not_checked\":0"));
     assert_non_null(strstr(buf, "\"exit_code\":1"));
     assert_non_null(strstr(buf, "\"request\":\"GET_DESCRIPTOR DEVICE_QUALIFIER 0\""));
     free(buf);
@@ -272,7 +278,7 @@ static void test_writers(void **state)
     assert_int_equal(dfs_report_write_junit(r.rep, f, "dfuscope"), DFS_OK);
     fclose(f);
     assert_non_null(strstr(buf, "<testsuite name=\"descriptors\" tests=\"16\" failures=\"1\""));
-    assert_non_null(strstr(buf, "<failure message=\"alternate settings 0 and 1"));
+    assert_non_null(strstr(buf, "<failure message=\"a full-speed-only device must STALL"));
     free(buf);
     run_free(&r);
 }
