@@ -31,6 +31,7 @@ import struct
 import sys
 
 import gen_logs
+import gen_usb2
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REAL = os.path.join(HERE, "..", "data", "real", "nuttx-adb.pcapng")
@@ -1305,6 +1306,10 @@ def write_case(outdir, name, data, exp):
         lines.append("portable: yes")
     if exp.get("base"):
         lines.append("base: " + exp["base"])
+    if exp.get("sparse"):
+        lines.append("sparse: yes")
+    if exp.get("ignore"):
+        lines.append("ignore: " + " ".join(exp["ignore"]))
     with open(os.path.join(outdir, stem + ".expect"), "w") as f:
         f.write("\n".join(lines) + "\n")
 
@@ -1340,7 +1345,8 @@ def main(argv):
     for read, _, name, lt in FOREIGN.values():
         with open(os.path.join(outdir, name), "wb") as f:
             f.write(pcap(read(), linktype=lt))
-    for fn in CASES + gen_logs.CASES:
+    gen_usb2.write_base(outdir)
+    for fn in CASES + gen_logs.CASES + gen_usb2.CASES:
         name, data, exp = fn(base)
         write_case(outdir, name, data, exp)
     return 0
