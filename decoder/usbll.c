@@ -150,7 +150,7 @@ static void close_txn(dfs_decoder *d, struct dfs__usbll_state *s)
     s->open = false;
     s->transactions++;
     s->t.data = s->data;
-    if (!s->t.has_data && !s->t.handshake) {
+    if (!s->t.has_data && !s->t.handshake && !s->t.data_lost) {
         char what[120];
         snprintf(what, sizeof what, "%s token to %u.%u that nothing answered",
                  dfs__usb_pid_name(s->t.token), s->t.addr, s->t.ep);
@@ -254,8 +254,22 @@ static void on_handshake(dfs_decoder *d, struct dfs__usbll_state *s,
 
 /* ---- one packet ------------------------------------------------------------------- */
 
+/* A data packet left out as bad: the open transaction remembers it, so that
+ * a handshake saying it went through marks the transfer's data as lost.
+ * len: its data bytes, 0 when not known. */
+static void data_packet_lost(struct dfs__usbll_state *s, const struct dfs_record *rec,
+                             uint32_t len)
+{
+    if (!s->open || s->t.has_data || s->t.data_lost)
+        return;
+    s->t.data_lost = true;
+    s->t.lost_len = len;
+    s->t.lost_frame = rec->frame;
+}
+
 /* The packet's length and CRC against its kind: false (reported) when bad. */
-static bool packet_ok(dfs_decoder *d, const struct dfs_record *rec, const struct pid_row *r)
+static bool packet_ok(dfs_decoder *d, struct dfs__usbll_state *s, const struct dfs_record *rec,
+                      const struct pid_row *r)
 {
     const uint8_t *p = rec->data;
     uint32_t n = rec->caplen;
@@ -285,12 +299,14 @@ static bool packet_ok(dfs_decoder *d, const struct dfs_record *rec, const struct
         if (n < 3 || n - 3 > DFS__USBLL_MAX_DATA) {
             bad_packet(d, rec, "%s packet of %u bytes; a data packet has 3 to %u", r->name, n,
                        DFS__USBLL_MAX_DATA + 3);
+            data_packet_lost(s, rec, 0);
             return false;
         }
         uint16_t crc = dfs__le16(p + n - 2), due = dfs_usb_crc16(p + 1, n - 3);
         if (crc != due) {
             bad_packet(d, rec, "%s packet of %u data bytes with CRC16 0x%04X where 0x%04X is due",
                        r->name, n - 3, crc, due);
+            data_packet_lost(s, rec, n - 3);
             return false;
         }
         return true;
@@ -328,6 +344,10 @@ void dfs__usbll_feed(dfs_decoder *d, void *state, const struct dfs_record *rec)
     if (rec->caplen < rec->origlen) {
         bad_packet(d, rec, "packet of %u bytes captured with only %u", rec->origlen,
                    rec->caplen);
+        const struct pid_row *cut = pid_row(rec->data[0]);
+        if (cut && cut->kind == K_DATA)
+            data_packet_lost(s, rec, rec->origlen >= 3 && rec->origlen - 3 <= DFS__USBLL_MAX_DATA
+                                         ? rec->origlen - 3 : 0);
         return;
     }
     const struct pid_row *r = pid_row(rec->data[0]);
@@ -337,7 +357,7 @@ void dfs__usbll_feed(dfs_decoder *d, void *state, const struct dfs_record *rec)
                                                                  : "reserved");
         return;
     }
-    if (!packet_ok(d, rec, r))
+    if (!packet_ok(d, s, rec, r))
         return;
     switch (r->kind) {
     case K_SOF:

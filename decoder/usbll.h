@@ -57,6 +57,11 @@ struct dfs__usbll_txn {
     uint16_t data_len;
     const uint8_t *data;  /* valid during the callback only */
     uint8_t handshake;    /* ACK, NAK, STALL, NYET, ERR, or 0 for none */
+    /* its data packet is in the capture but bad (CRC16, cut short, too
+     * long) and left out: lost_len bytes (0: unknown) at lost_frame */
+    bool data_lost;
+    uint32_t lost_len;
+    uint64_t lost_frame;
     uint64_t first_frame, last_frame;
     struct dfs_time first_ts, last_ts;
 };
@@ -73,6 +78,14 @@ struct dfs__usbll_ctl {
     uint64_t urb_id;
     uint32_t len;         /* data-stage bytes so far (at offset slot * DFS__USBLL_CTL_DATA) */
     int8_t last_toggle;   /* data PID of the last data-stage packet kept, -1: none */
+    /* a data-stage packet went through on the bus but not into the capture
+     * (damaged in it, or missing): the data after it is not kept; lost_len
+     * bytes moved that are not kept; the first such packet at lost_frame,
+     * lost_first_len bytes (0: unknown), lost_in_capture: there, damaged */
+    bool lost, lost_in_capture;
+    bool had_data;        /* a data-stage transaction went through */
+    uint32_t lost_len, lost_first_len;
+    uint64_t lost_frame;
     uint64_t age;
 };
 

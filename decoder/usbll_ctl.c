@@ -75,6 +75,25 @@ static enum outcome outcome_of(struct dfs__usbll_state *s, const struct dfs__usb
     return O_OK;
 }
 
+/* The capture lost a data packet of the transfer that the bus carried: its
+ * data as decoded is incomplete. */
+static void say_lost(dfs_decoder *d, const struct dfs__usbll_ctl *c,
+                     const struct dfs__usbll_txn *t)
+{
+    if (!dfs__limited(d, DFS_F_CAPTURE_RECORD_TRUNCATED, t->last_frame))
+        return;
+    char what[200], len[40] = "";
+    if (c->lost_first_len)
+        snprintf(len, sizeof len, " of %u bytes", c->lost_first_len);
+    snprintf(what, sizeof what,
+             "the control transfer of frame %llu moved a data packet%s that the capture %s "
+             "%llu); its data is incomplete",
+             (unsigned long long)c->setup_frame, len,
+             c->lost_in_capture ? "holds damaged (frame" : "lacks (before frame",
+             (unsigned long long)c->lost_frame);
+    dfs__say_record_problem(d, DFS_F_CAPTURE_RECORD_TRUNCATED, t->last_frame, what, false);
+}
+
 /* ---- URB events -------------------------------------------------------------- */
 
 static uint8_t *slot_data(struct dfs__usbll_state *s, const struct dfs__usbll_ctl *c)
@@ -127,10 +146,12 @@ static void submit(dfs_decoder *d, struct dfs__usbll_state *s, struct dfs__usbll
     u.has_setup = true;
     u.flag_setup = 0;
     memcpy(u.setup, c->setup, 8);
-    bool out_data = !dir_in(c) && c->len;
+    bool out_data = !dir_in(c) && (c->len || c->lost);
     u.flag_data = out_data ? 0 : '<';
     u.data = out_data ? slot_data(s, c) : NULL;
     u.data_len = u.len_cap = out_data ? c->len : 0;
+    if (out_data && c->lost)
+        u.len_cap = c->len + c->lost_len; /* what went out, of which data_len is known */
     hand_on(d, &u);
 }
 
@@ -148,17 +169,52 @@ static void complete(dfs_decoder *d, struct dfs__usbll_state *s, struct dfs__usb
     u.urb_ts_sec = t->last_ts.sec;
     u.urb_ts_usec = (int32_t)(t->last_ts.nsec / 1000);
     u.status = status;
-    u.length = c->len;
+    u.length = c->len + c->lost_len;
     u.flag_setup = '-';
-    bool in_data = dir_in(c) && c->len;
+    bool in_data = dir_in(c) && (c->len || c->lost);
     u.flag_data = in_data ? 0 : '>';
     u.data = in_data ? slot_data(s, c) : NULL;
     u.data_len = u.len_cap = in_data ? c->len : 0;
+    if (in_data && c->lost)
+        u.len_cap = u.length; /* what came in, of which data_len is known */
     c->used = false;
+    if (c->lost)
+        say_lost(d, c, t);
+    if (d->error)
+        return;
     hand_on(d, &u);
 }
 
 /* ---- transfers ------------------------------------------------------------------ */
+
+/* A data-stage transaction whose handshake says its data went through (the
+ * host ACKed an IN, the device an OUT) although the capture has no good
+ * data packet in it: the packet was bad in the capture, or missing. */
+static bool data_went_missing(const struct dfs__usbll_txn *t)
+{
+    if (t->has_data || t->split)
+        return false;
+    if (t->token == DFS__PID_IN)
+        return t->handshake == DFS__PID_ACK;
+    return t->token == DFS__PID_OUT && t->data_lost &&
+           (t->handshake == DFS__PID_ACK || t->handshake == DFS__PID_NYET);
+}
+
+static void lose_data(struct dfs__usbll_ctl *c, const struct dfs__usbll_txn *t)
+{
+    uint32_t room = w_length(c) - c->len - c->lost_len;
+    uint32_t n = t->data_lost ? t->lost_len : 0;
+    n = n < room ? n : room;
+    if (!c->lost) {
+        c->lost_frame = t->data_lost ? t->lost_frame : t->last_frame;
+        c->lost_in_capture = t->data_lost;
+        c->lost_first_len = n;
+    }
+    c->lost = true;
+    c->had_data = true;
+    c->lost_len += n;
+    c->last_toggle = -1; /* its toggle is not known */
+}
 
 static struct dfs__usbll_ctl *find(struct dfs__usbll_state *s, uint8_t addr)
 {
@@ -230,6 +286,19 @@ void dfs__usbll_ctl_txn(dfs_decoder *d, struct dfs__usbll_state *s,
     uint32_t len;
     uint8_t pid;
     enum outcome o = outcome_of(s, t, &data, &len, &pid);
+    if (o == O_NONE && data_went_missing(t)) {
+        struct dfs__usbll_ctl *c = find(s, t->addr);
+        if (!c)
+            return;
+        c->age = ++s->age;
+        if (w_length(c) && !c->in_status && (t->token == DFS__PID_IN) == dir_in(c)) {
+            lose_data(c, t);
+            return;
+        }
+        c->in_status = true; /* a status stage whose empty data packet is lost */
+        complete(d, s, c, t, 0);
+        return;
+    }
     if (o == O_NONE)
         return;
     if (t->token == DFS__PID_SETUP) {
@@ -248,18 +317,32 @@ void dfs__usbll_ctl_txn(dfs_decoder *d, struct dfs__usbll_state *s,
     bool in = t->token == DFS__PID_IN;
     bool data_stage = w_length(c) && !c->in_status && in == dir_in(c);
     if (!data_stage) {
+        if (w_length(c) && !c->had_data && !c->in_status) {
+            /* a data stage is never left out on the bus (USB 2.0 8.5.3):
+             * the capture lacks its packets */
+            struct dfs__usbll_txn none = *t;
+            none.data_lost = false;
+            lose_data(c, &none);
+            c->lost_frame = t->first_frame;
+        }
         c->in_status = true;
         complete(d, s, c, t, 0);
         return;
     }
+    c->had_data = true;
     if (pid == (uint8_t)c->last_toggle)
         return; /* the same toggle again: a retry of data already kept */
     c->last_toggle = (int8_t)pid;
+    if (c->lost) { /* after a lost packet the offsets are unknown: count only */
+        uint32_t left = w_length(c) - c->len - c->lost_len;
+        c->lost_len += len < left ? len : left;
+        return;
+    }
     uint32_t room = w_length(c) - c->len;
     uint32_t n = len < room ? len : room;
     memcpy(slot_data(s, c) + c->len, data, n);
     c->len += n;
-    if (!dir_in(c) && c->len == w_length(c))
+    if (!dir_in(c) && c->len + c->lost_len == w_length(c))
         submit(d, s, c); /* the OUT data is all there */
 }
 

@@ -34,6 +34,7 @@ import sys
 
 import gen_foreign
 import gen_logs
+import gen_usb2
 from gen_common import (
     as_48, config_words, controls, ctl, data_of, get_descriptor, HDR64, HERE, ident,
     LT_USB_LINUX, LT_USB_LINUX_MMAPPED, MAX_RECORD, ng_block, ng_epb, ng_idb, ng_shb,
@@ -781,7 +782,8 @@ def main(argv):
     for read, _, name, lt in gen_foreign.FOREIGN.values():
         with open(os.path.join(outdir, name), "wb") as f:
             f.write(pcap(read(), linktype=lt))
-    for fn in CASES + gen_foreign.CASES + gen_logs.CASES:
+    gen_usb2.write_base(outdir)
+    for fn in CASES + gen_foreign.CASES + gen_logs.CASES + gen_usb2.CASES:
         name, data, exp = fn(base)
         write_case(outdir, name, data, exp)
     return 0

@@ -264,5 +264,9 @@ def write_case(outdir, name, data, exp):
         lines.append("portable: yes")
     if exp.get("base"):
         lines.append("base: " + exp["base"])
+    if exp.get("sparse"):
+        lines.append("sparse: yes")
+    if exp.get("ignore"):
+        lines.append("ignore: " + " ".join(exp["ignore"]))
     with open(os.path.join(outdir, stem + ".expect"), "w") as f:
         f.write("\n".join(lines) + "\n")
