@@ -1,12 +1,16 @@
-/* The verbose output of fwupd and fwupdtool (-v, -v -v, fwupd 2.0)
- * for their dfu plugin: "16:17:31.612 FuPluginDfu     message" lines, the
+/* The verbose output of fwupd and fwupdtool (-v, -v -v, fwupd 1.x and 2.0)
+ * and of dfu-tool -v (fwupd 1.x) for their dfu plugin: "16:17:31.612
+ * FuPluginDfu     message" lines (dfu-tool: GLib's "(dfu-tool:1234):
+ * FuPluginDfu-DEBUG: 16:17:31.612: message"), the
  * device dumps between them (LogicalId, AltSetting, the VID:PID in the
  * instance ids), the GETSTATUS replies fwupd logs ("refreshed status=ok and
  * state=dfu-dnbusy (dnload=40)"), the reads and writes, and the error chains
  * it ends with ("failed to write-firmware: cannot upload data: USB error:
  * Pipe error [-9]"), matched against messages.c. The messages and their
  * wording come from fwupd 2.0.20's plugins/dfu/ (fu-dfu-device.c,
- * fu-dfu-target.c, fu-dfu-target-stm.c). */
+ * fu-dfu-target.c, fu-dfu-target-stm.c); 1.7-1.9 print the same lines but
+ * for a few words (messages.c), and dfu-tool prints no device dump: its
+ * device is named by GUsb's errors ("USB error on device 0483:df11 : ..."). */
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +35,61 @@ static int name_index(const char *const *names, size_t n, const char *s, size_t 
         if (strlen(names[i]) == len && !memcmp(names[i], s, len))
             return (int)i;
     return -1;
+}
+
+/* GLib's own handler, which dfu-tool (fwupd 1.x) leaves in place:
+ * "(dfu-tool:1234): FuPluginDfu-DEBUG: 18:51:09.275: message", and
+ * "Domain-WARNING **: " for a warning (glib's g_log_writer_format_fields).
+ * The program's name in *prg. */
+static bool split_glib(const struct dfs_log__line *ln, struct dfs_log__line *msg,
+                       const char **dom, size_t *dom_len, const char **prg, size_t *prg_len)
+{
+    const char *s = ln->s, *end = ln->s + ln->len;
+    if (ln->len < 40 || s[0] != '(')
+        return false;
+    const char *close = dfs_log__find(s, ln->len > 80 ? 80 : ln->len, "): ");
+    const char *colon = close ? memchr(s, ':', (size_t)(close - s)) : NULL;
+    if (!colon)
+        return false;
+    *prg = s + 1;
+    *prg_len = (size_t)(colon - s - 1);
+    const char *d = close + 3, *p = d;
+    while (p < end && *p != ' ' && *p != ':')
+        p++;
+    /* Domain-LEVEL: the domain is what comes before the last '-' */
+    const char *dash = NULL;
+    for (const char *q = d; q < p; q++)
+        if (*q == '-')
+            dash = q;
+    if (!dash || dash == d || (size_t)(end - p) < 4)
+        return false;
+    static const char *const levels[] = {"DEBUG", "INFO", "MESSAGE", "WARNING", "CRITICAL"};
+    bool level = false;
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
+        if ((size_t)(p - dash - 1) == strlen(levels[i]) && !memcmp(dash + 1, levels[i], strlen(levels[i])))
+            level = true;
+    if (!level)
+        return false;
+    if (end - p >= 3 && !memcmp(p, " **", 3))
+        p += 3;
+    if (end - p < 2 || memcmp(p, ": ", 2))
+        return false;
+    p += 2;
+    /* the time: "18:51:09.275: " */
+    static const char shape[] = "00:00:00.000: ";
+    if ((size_t)(end - p) >= sizeof shape - 1) {
+        bool time = true;
+        for (size_t i = 0; i + 1 < sizeof shape && time; i++)
+            time = shape[i] == '0' ? (p[i] >= '0' && p[i] <= '9') : p[i] == shape[i];
+        if (time)
+            p += sizeof shape - 1;
+    }
+    *dom = d;
+    *dom_len = (size_t)(dash - d);
+    msg->s = p;
+    msg->len = (size_t)(end - p);
+    msg->no = ln->no;
+    return true;
 }
 
 /* "HH:MM:SS.mmm Domain   message", or the journal's "... fwupd[123]: "
@@ -72,17 +131,54 @@ static bool split(const struct dfs_log__line *ln, struct dfs_log__line *msg, con
     return true;
 }
 
-static void new_run(dfs_log *l, uint64_t line)
+static const char *who(const struct dfs_log__fwupd *fw)
+{
+    return fw->dfu_tool ? "dfu-tool" : "fwupd";
+}
+
+static void new_run(dfs_log *l, uint64_t line, bool dfu_tool)
 {
     struct dfs_log__fwupd *fw = &l->fw;
     memset(fw, 0, sizeof *fw);
     fw->active = true;
+    fw->dfu_tool = dfu_tool;
     fw->first_line = line;
     fw->state = -1;
     fw->pend_alt = -1;
     l->cur_vid = l->cur_pid = 0;
     dfs_log__state_reset(l);
-    dfs_log__tool_seen(l, "fwupd");
+    dfs_log__tool_seen(l, dfu_tool ? "dfu-tool" : "fwupd");
+}
+
+/* The device a GUsb error names (fwupd 1.x, libgusb 0.3: "USB error on
+ * device 0483:df11 : Pipe error [-9]"), or dfu-tool's "no device matches
+ * for 0483:df11" */
+static void named_device(dfs_log *l, const char *s, size_t len, uint64_t line)
+{
+    struct dfs_log__fwupd *fw = &l->fw;
+    static const char *const keys[] = {"USB error on device ", "no device matches for "};
+    for (size_t k = 0; k < 2 && !fw->have_dev; k++) {
+        const char *p = dfs_log__find(s, len, keys[k]);
+        if (!p)
+            continue;
+        p += strlen(keys[k]);
+        size_t rest = len - (size_t)(p - s);
+        char v[7] = "0x", q[7] = "0x";
+        unsigned long vid, pid;
+        if (rest < 9 || p[4] != ':')
+            continue;
+        memcpy(v + 2, p, 4);
+        memcpy(q + 2, p + 5, 4);
+        if (!dfs_log__num(v, 6, &vid) || !dfs_log__num(q, 6, &pid) || vid > 0xffff ||
+            pid > 0xffff)
+            continue;
+        fw->have_dev = true;
+        fw->vid = (uint16_t)vid;
+        fw->pid = (uint16_t)pid;
+        fw->dev_line = line;
+        l->cur_vid = fw->vid;
+        l->cur_pid = fw->pid;
+    }
 }
 
 /* "USB\VID_0483&PID_DF11" in an instance id or a GUID line */
@@ -192,8 +288,9 @@ static void refreshed(dfs_log *l, const struct dfs_log__line *m)
     fw->state_line = m->no;
     if (sv == 7)
         fw->manifest_line = m->no;
-    struct dfs_log__op op = {"fwupd's last request", fw->last_op_line, false, 0};
-    dfs_log__dfu_error_state(l, "fwupd", sv, status, status_names[status], m->no,
+    struct dfs_log__op op = {fw->dfu_tool ? "dfu-tool's last request" : "fwupd's last request",
+                             fw->last_op_line, false, 0};
+    dfs_log__dfu_error_state(l, who(fw), sv, status, status_names[status], m->no,
                              fw->stall_line, &op);
 }
 
@@ -209,12 +306,12 @@ static struct dfs_log_finding *upload_failed(dfs_log *l, const char *chain, size
                       "Nothing on the device's side: DFU 1.1 allows no UPLOAD in dfuMANIFEST. "
                       "The host should wait for manifestation to end (and the reset a "
                       "manifestation-intolerant device needs) before it reads the image back.",
-                      "fwupd asked for an UPLOAD while the device reported dfuMANIFEST (line "
+                      "%s asked for an UPLOAD while the device reported dfuMANIFEST (line "
                       "%llu) and failed with \"%.*s\": DFU 1.1 allows no UPLOAD in that state, "
-                      "so the device stalled it. Most likely fwupd read the firmware back to "
+                      "so the device stalled it. Most likely %s read the firmware back to "
                       "verify it before manifestation ended; a capture would show the request "
                       "and the stall.",
-                      (unsigned long long)fw->manifest_line, (int)n, chain);
+                      who(fw), (unsigned long long)fw->manifest_line, (int)n, chain, who(fw));
     }
     if (fw->up_size && fw->have_chunk &&
         (uint64_t)fw->chunk_addr + fw->chunk_size >= (uint64_t)fw->up_start + fw->up_size) {
@@ -230,10 +327,10 @@ static struct dfs_log_finding *upload_failed(dfs_log *l, const char *chain, size
                       "Nothing on the device's side: it refused to read past its memory. To "
                       "read the memory, ask for its size at most; fwupd reads on until a block "
                       "comes back short, which a DfuSe bootloader never sends.",
-                      "fwupd read 0x%x bytes from 0x%08x, the whole memory of the layout, and "
+                      "%s read 0x%x bytes from 0x%08x, the whole memory of the layout, and "
                       "then asked for the block at 0x%08x, past its end: \"%.*s\". Most likely "
                       "the device stalled the UPLOAD outside its memory, as it should.%s",
-                      (unsigned)fw->up_size, (unsigned)fw->up_start, (unsigned)next, (int)n,
+                      who(fw), (unsigned)fw->up_size, (unsigned)fw->up_start, (unsigned)next, (int)n,
                       chain, lay);
     }
     return NULL;
@@ -252,26 +349,27 @@ static struct dfs_log_finding *busy_stall(dfs_log *l, const char *chain, size_t 
                   "The device's firmware should give a bwPollTimeout at least as long as the "
                   "operation takes (erase times are in the chip's datasheet) and answer "
                   "GETSTATUS while it is busy.",
-                  "The device reported dfuDNBUSY and asked for %u ms (line %llu); fwupd waited "
+                  "The device reported dfuDNBUSY and asked for %u ms (line %llu); %s waited "
                   "that long and its next GETSTATUS failed: \"%.*s\". Most likely the device "
                   "stalled GETSTATUS because it was still busy: its bwPollTimeout is shorter "
                   "than the work takes. A capture would show the stall and the times.",
-                  fw->poll_ms, (unsigned long long)fw->state_line, (int)n, chain);
+                  fw->poll_ms, (unsigned long long)fw->state_line, who(fw), (int)n, chain);
 }
 
 /* An error chain ("a: b: c"): the first part that is a known message */
-static void error_chain(dfs_log *l, const char *s, size_t len, uint64_t line, bool final)
+static bool error_chain(dfs_log *l, const char *s, size_t len, uint64_t line, bool final)
 {
     struct dfs_log__fwupd *fw = &l->fw;
+    named_device(l, s, len, line);
     /* what fwupd does after a failed update (attach, clean up, wait for the
      * device) fails in turn: recognised, no finding of its own */
     if (dfs_log__find(s, len, "after failed update"))
-        return;
+        return true;
     /* the same failure printed again (by the engine, then at the end) */
     if (fw->failed && fw->failed_len && len >= fw->failed_len &&
         !memcmp(s + len - fw->failed_len, fw->failed_chain, fw->failed_len)) {
         dfs_log__cite(l, fw->failed_finding, line);
-        return;
+        return true;
     }
     for (size_t k = 0; k < len; k++) {
         if (k && !(k >= 2 && s[k - 1] == ' ' && s[k - 2] == ':'))
@@ -293,7 +391,8 @@ static void error_chain(dfs_log *l, const char *s, size_t len, uint64_t line, bo
         if (!f && m->code >= 0) {
             uint64_t lines[2] = {line, fw->last_op_line};
             f = dfs_log__emit(l, (enum dfs_finding_code)m->code, true, lines, 2, m->remedy,
-                              "fwupd printed \"%.*s\". Most likely %s.", (int)n, c, m->cause);
+                              "%s printed \"%.*s\". Most likely %s.", who(fw), (int)n, c,
+                              m->cause);
         }
         if (final && !fw->failed && m->code >= 0) {
             fw->failed = true;
@@ -301,8 +400,9 @@ static void error_chain(dfs_log *l, const char *s, size_t len, uint64_t line, bo
             memcpy(fw->failed_chain, c + n - fw->failed_len, fw->failed_len);
             fw->failed_finding = f ? (size_t)(f - l->f) : (size_t)-1;
         }
-        return;
+        return true;
     }
+    return false;
 }
 
 /* The dfu plugin's own lines: the device, the transfer size, the states,
@@ -354,11 +454,82 @@ static void plugin_line(dfs_log *l, const struct dfs_log__line *m)
 
 static bool progress_line(const struct dfs_log__line *ln)
 {
-    /* "Writing…: 46%" (or "?" for the ellipsis in another charset) */
+    /* "Writing…: 46%" (or "?" for the ellipsis in another charset);
+     * dfu-tool: "device-write:<tab>46%" (the status as fwupd 1.x names it) */
     if (!ln->len || ln->s[ln->len - 1] != '%' || ln->len > 40)
         return false;
     const char *c = dfs_log__find(ln->s, ln->len, ": ");
-    return c && c > ln->s && (c[-1] == '?' || (unsigned char)c[-1] == 0xa6);
+    if (!c || c == ln->s)
+        return false;
+    if (c[-1] == '?' || (unsigned char)c[-1] == 0xa6)
+        return true;
+    for (const char *p = ln->s; p < c; p++)
+        if (!((*p >= 'a' && *p <= 'z') || *p == '-'))
+            return false;
+    for (const char *p = c + 2; p < ln->s + ln->len - 1; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    return true;
+}
+
+/* "$ dfu-tool -v -d 0483:df11 read dump.dfu": a dfu-tool run starts; its
+ * -d names the device */
+static bool dfu_tool_command(dfs_log *l, const struct dfs_log__line *ln)
+{
+    const char *cmd = dfs_log__find(ln->s, ln->len > 40 ? 40 : ln->len, "dfu-tool ");
+    if (!cmd || (cmd != ln->s && cmd[-1] != ' '))
+        return false;
+    if (cmd != ln->s && !(cmd - ln->s >= 2 && (cmd[-2] == '$' || cmd[-2] == '#')))
+        return false;
+    new_run(l, ln->no, true);
+    const char *end = ln->s + ln->len, *p = cmd + 9;
+    bool want = false;
+    while (p < end) {
+        while (p < end && *p == ' ')
+            p++;
+        const char *t = p;
+        while (p < end && *p != ' ')
+            p++;
+        size_t n = (size_t)(p - t);
+        if (!n)
+            break;
+        if (n > 9 && !memcmp(t, "--device=", 9)) {
+            t += 9;
+            n -= 9;
+            want = true;
+        }
+        if (want && n == 9 && t[4] == ':') {
+            char v[7] = "0x", q[7] = "0x";
+            unsigned long vid, pid;
+            memcpy(v + 2, t, 4);
+            memcpy(q + 2, t + 5, 4);
+            if (dfs_log__num(v, 6, &vid) && dfs_log__num(q, 6, &pid) && vid <= 0xffff &&
+                pid <= 0xffff) {
+                l->fw.have_dev = true;
+                l->fw.vid = (uint16_t)vid;
+                l->fw.pid = (uint16_t)pid;
+                l->fw.dev_line = ln->no;
+                l->cur_vid = l->fw.vid;
+                l->cur_pid = l->fw.pid;
+            }
+        }
+        want = (n == 2 && !memcmp(t, "-d", 2)) || (n == 8 && !memcmp(t, "--device", 8));
+    }
+    return true;
+}
+
+/* What dfu-tool prints itself (fwupd 1.x, plugins/dfu/fu-dfu-tool.c) */
+static bool dfu_tool_line(const struct dfs_log__line *ln)
+{
+    static const char *const done[] = {
+        "Successfully downloaded to device", "Successfully uploaded from device",
+        "successfully uploaded from device", "WARNING: Using default firmware image",
+        "Handling SIGINT"};
+    for (size_t i = 0; i < sizeof done / sizeof done[0]; i++)
+        if (dfs_log__starts(ln, done[i]))
+            return true;
+    const char *p = dfs_log__find(ln->s, ln->len, " bytes successfully downloaded to device");
+    return p && p + 40 == ln->s + ln->len;
 }
 
 /* "failed write-firmware 'CHAIN': FuDfuDevice:" */
@@ -374,14 +545,21 @@ bool dfs_log__fwupd_line(dfs_log *l, const struct dfs_log__line *ln)
 {
     struct dfs_log__fwupd *fw = &l->fw;
     struct dfs_log__line m;
-    const char *dom;
-    size_t dl;
-    if (split(ln, &m, &dom, &dl)) {
+    const char *dom, *prg;
+    size_t dl, pl;
+    bool ours = split(ln, &m, &dom, &dl), dfu_tool = false;
+    if (!ours && split_glib(ln, &m, &dom, &dl, &prg, &pl)) {
+        dfu_tool = pl == 8 && !memcmp(prg, "dfu-tool", 8);
+        ours = dfu_tool || (dl > 2 && !memcmp(dom, "Fu", 2)) || (dl == 4 && !memcmp(dom, "GUsb", 4));
+        if (ours && fw->active && fw->dfu_tool != dfu_tool)
+            fw->active = false; /* another program's log follows */
+    }
+    if (ours) {
         if (!fw->active)
-            new_run(l, ln->no);
+            new_run(l, ln->no, dfu_tool);
         fw->in_dfu_dump = false;
         if (dfs_log__starts(&m, "verbose to ") && dl == 7 && !memcmp(dom, "FuDebug", 7))
-            new_run(l, ln->no); /* the first line fwupdtool -v prints */
+            new_run(l, ln->no, false); /* the first line fwupdtool -v prints */
         bool dfu = (dl == 11 && !memcmp(dom, "FuPluginDfu", 11)) ||
                    (dl > 5 && !memcmp(dom, "FuDfu", 5));
         if (dfu)
@@ -395,9 +573,11 @@ bool dfs_log__fwupd_line(dfs_log *l, const struct dfs_log__line *ln)
             fw->in_dfu_dump = true;
         return true;
     }
+    if (dfu_tool_command(l, ln))
+        return true;
     if (!fw->active)
         return false;
-    if (dump_line(l, ln) || progress_line(ln))
+    if (dump_line(l, ln) || progress_line(ln) || (fw->dfu_tool && dfu_tool_line(ln)))
         return true;
     /* what fwupdtool prints at the end: "failed to write-firmware: ..." or
      * the bare error */
@@ -405,5 +585,7 @@ bool dfs_log__fwupd_line(dfs_log *l, const struct dfs_log__line *ln)
         error_chain(l, ln->s, ln->len, ln->no, true);
         return true;
     }
-    return false;
+    /* dfu-tool's last line is the error alone: "cannot erase address
+     * 0x8000000: cannot wait for busy: cannot get device state: ..." */
+    return fw->dfu_tool && error_chain(l, ln->s, ln->len, ln->no, true);
 }

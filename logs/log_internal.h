@@ -90,6 +90,7 @@ struct dfs_log__libusb {
 /* fwupd's and fwupdtool's verbose output (fwupd.c) */
 struct dfs_log__fwupd {
     bool active;
+    bool dfu_tool;        /* dfu-tool's log (fwupd 1.x), GLib's own line format */
     uint64_t first_line;
     bool in_dfu_dump;     /* in a dump of the dfu plugin's device */
     bool have_dev;

@@ -20,6 +20,9 @@ static const char SRC_DU[] = "dfu-util 0.7-0.11 sources (src/main.c, dfu_util.c,
                              "dfu_load.c)";
 static const char SRC_FWUPD[] = "fwupd 2.0.20 sources (plugins/dfu/fu-dfu-device.c, "
                                 "fu-dfu-target.c, fu-dfu-target-stm.c; src/fu-device-list.c)";
+static const char SRC_FWUPD1[] = "fwupd 1.7-1.9 sources (plugins/dfu/fu-dfu-target.c, "
+                                 "fu-dfu-target-stm.c, fu-dfu-device.c, fu-dfu-tool.c of tags "
+                                 "1.7.0, 1.8.10, 1.9.34)";
 static const char SRC_CUBE[] = "STM32CubeProgrammer v2 logs (UM2237)";
 
 static const char PERM_CAUSE[] =
@@ -97,6 +100,30 @@ static const struct dfs_log__msg msgs[] = {
      "never reached the device and says nothing about it",
      "Check the firmware file's addresses against the layout (dfuscope check-file).",
      SRC_FWUPD},
+    /* fwupd 1.x's wording of the same refusals (dfu-tool) */
+    {FWUPD, "no valid sector for %s", (int)DFS_F_DFUSE_ADDRESS_OUTSIDE_LAYOUT,
+     "fwupd found no sector of the layout at the address and refused the request itself: it "
+     "never reached the device and says nothing about it",
+     "Check the firmware file's addresses against the layout (dfuscope check-file).",
+     SRC_FWUPD1},
+    {FWUPD, "Read protection is active", TOOL_ERROR,
+     "the chip's flash read protection is on (the DfuSe bootloader answers with "
+     "errVENDOR/errTARGET to an address command)",
+     "Remove the read protection (it erases the flash), e.g. with STM32CubeProgrammer.",
+     SRC_FWUPD1},
+    {FWUPD, "Address is wrong or unsupported", TOOL_ERROR,
+     "the DfuSe bootloader refused the address (errADDRESS)",
+     "Check the address of the firmware file against the device's memory layout.", SRC_FWUPD1},
+    {FWUPD, "no device matches for %s", (int)DFS_F_LOG_NO_DEVICE,
+     "no device with the VID:PID given with -d was on the bus, or it could not be read",
+     "Check lsusb for the device and the -d filter; put the device into its bootloader.",
+     SRC_FWUPD1},
+    {FWUPD, "no DFU devices found", (int)DFS_F_LOG_NO_DEVICE,
+     "no device with a DFU interface was on the bus, or dfu-tool could not read its "
+     "descriptors (access rights)",
+     "Check lsusb for the device; put it into its bootloader (BOOT0 high on STM32); check the "
+     "access rights.",
+     SRC_FWUPD1},
     {FWUPD, "memory sector at 0x%s is not readable", (int)DFS_F_DFUSE_ADDRESS_OUTSIDE_LAYOUT,
      "the layout marks the sector not readable, so fwupd refused the read itself: it never "
      "reached the device and says nothing about it",

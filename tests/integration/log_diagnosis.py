@@ -12,7 +12,9 @@
    run against the emulated devices (tests/data/logs/SOURCES.md), clean and
    faulty: each gives the findings of the fault the device was made with
    (the model's option, the oracle), and only those.
-   The same for fwupdtool 2.0 -v and -v -v (tests/data/logs/fwupd-2.0/).
+   The same for fwupdtool 2.0 -v and -v -v (tests/data/logs/fwupd-2.0/), and
+   for dfu-tool -v of fwupd 1.8 (tests/data/logs/dfu-tool-1.8/, the same
+   sessions in the words fwupd 1.8's sources print).
    --device keeps the findings of the log's own that belong to the device.
 4. dfuscope report on the seed post lists the three findings with their lines.
 5. Hostile text: binary in the middle of the post, a 48 MiB line, half an
@@ -177,6 +179,62 @@ def fwupd_logs(dfuscope):
               f"fwupd {name}: explanation says '{word}', most likely")
 
 
+# dfu-tool -v (fwupd 1.8) logs of the same sessions, as its sources print
+# them (tests/data/logs/dfu-tool-1.8/derive.py): the same findings as
+# fwupdtool 2.0 gives, named after dfu-tool
+DFU_TOOL = {
+    "dfuse-write-v.txt": ([], None, None),
+    "dfuse-read-v.txt": (["dfuse.address-outside-layout"], "starting upload from 0x08000000",
+                         "0x08001000"),
+    "dfu11-write-v.txt": (["dfu.state-violation"], "state=dfu-manifest", "dfuMANIFEST"),
+    "dfuse-short-poll-write-v.txt": (["dfu.getstatus-stall"], "state=dfu-dnbusy (dnload=1)",
+                                     "bwPollTimeout"),
+    "no-device-v.txt": (["log.no-device"], "no device matches for 1234:5678", "-d"),
+}
+
+
+def dfu_tool_logs(dfuscope):
+    for name, (want, cited, word) in DFU_TOOL.items():
+        path = os.path.join(DATA, "logs", "dfu-tool-1.8", name)
+        text = open(path).read()
+        res = run(dfuscope, ["--json", path])
+        if res.returncode not in (0, 1):
+            check(False, f"dfu-tool {name}: exit {res.returncode} {res.stderr.decode(errors='replace')}")
+            continue
+        doc = json.loads(res.stdout)
+        got = sorted(f["id"] for f in doc["findings"])
+        check(got == sorted(want), f"dfu-tool {name}: findings {got}, want {sorted(want)}")
+        check(doc["log"]["tools"] == "dfu-tool", f"dfu-tool {name}: tool named ({doc['log']['tools']})")
+        filled = sum(1 for ln in text.split("\n") if ln.strip())
+        check(doc["log"]["understood"] == filled,
+              f"dfu-tool {name}: every line understood ({doc['log']['understood']} of {filled})")
+        if not want or got != sorted(want):
+            continue
+        first = doc["findings"][0]
+        where = lines_with(text, cited)
+        check(where and where[-1] in first["lines"],
+              f"dfu-tool {name}: {want[0]} cites the line of '{cited}' {where[-1:]} ({first['lines']})")
+        last = len(text.rstrip("\n").split("\n"))
+        check(last in first["lines"], f"dfu-tool {name}: cites the error at line {last}")
+        check(word in first["explanation"] + first.get("remedy", "") and first["likely"],
+              f"dfu-tool {name}: says '{word}', most likely")
+    ids = lambda res: sorted(f["id"] for f in json.loads(res.stdout)["findings"]) \
+        if res.returncode in (0, 1) else [f"exit {res.returncode}"]
+    read = os.path.join(DATA, "logs", "dfu-tool-1.8", "dfuse-read-v.txt")
+    got = ids(run(dfuscope, ["--json", "--device", "0483:df11", read]))
+    check(got == ["dfuse.address-outside-layout"], f"dfu-tool read, --device 0483:df11 ({got})")
+    got = ids(run(dfuscope, ["--json", "--device", "1209:0001", read]))
+    check(got == [], f"dfu-tool read, --device 1209:0001: dfu-tool spoke to 0483:df11 ({got})")
+    # dfu-tool's glib lines pasted between fwupdtool 2.0 lines: both read
+    fw = open(os.path.join(DATA, "logs", "fwupd-2.0", "dfuse-dump-vv.txt")).read()
+    text = open(os.path.join(DATA, "logs", "dfu-tool-1.8", "no-device-v.txt")).read()
+    res = run(dfuscope, ["--json", "-"], (fw + "\nAnd with the older dfu-tool:\n\n" + text).encode())
+    doc = json.loads(res.stdout) if res.returncode in (0, 1) else {"findings": [], "log": {"tools": ""}}
+    check(sorted(f["id"] for f in doc["findings"]) == ["dfuse.address-outside-layout", "log.no-device"]
+          and "fwupd" in doc["log"]["tools"] and "dfu-tool" in doc["log"]["tools"],
+          f"fwupdtool and dfu-tool in one post ({doc['log']['tools']})")
+
+
 def device_selected(dfuscope):
     """--device keeps the findings of the log's own that belong to the device
     selected: those of a tool that named it (dfu-util's "Found DFU: [0483:df11]",
@@ -291,6 +349,7 @@ def main():
 
     fixtures(dfuscope)
     fwupd_logs(dfuscope)
+    dfu_tool_logs(dfuscope)
     device_selected(dfuscope)
     old_lsusb(dfuscope)
 
