@@ -152,7 +152,13 @@ bool dev_filter_parse(struct dev_filter *f, const char *arg, char *err, size_t e
 
 bool log_finding_for_device(const struct dev_filter *f, const struct dfs_log_finding *lf)
 {
-    if (!f || !f->active || f->by_addr || (!lf->vid && !lf->pid))
+    if (!f || !f->active)
+        return true;
+    /* a finding whose log does not name the device is kept: dropping it
+     * would hide evidence */
+    if (f->by_addr)
+        return (!lf->bus && !lf->devnum) || (lf->bus == f->bus && lf->devnum == f->devnum);
+    if (!lf->vid && !lf->pid)
         return true;
     return lf->vid == f->vid && lf->pid == f->pid;
 }

@@ -14,6 +14,8 @@ static void new_session(dfs_log *l)
     memset(&l->cube, 0, sizeof l->cube);
     l->cube.active = true;
     l->cur_vid = l->cur_pid = 0; /* its log names the chip, not the USB ids */
+    l->cur_bus = 0;
+    l->cur_devnum = 0;
     l->st.cube_runs++;
 }
 

@@ -42,6 +42,8 @@ static void new_run(dfs_log *l)
     du->alt = -1;
     du->active = true;
     l->cur_vid = l->cur_pid = 0;
+    l->cur_bus = 0;
+    l->cur_devnum = 0;
     dfs_log__state_reset(l);
     l->st.dfu_util_runs++;
 }
@@ -144,6 +146,21 @@ static void found(dfs_log *l, const struct dfs_log__line *ln)
     if (br)
         device_ids(l, br + 1, ln->len - (size_t)(br + 1 - ln->s));
     size_t n, nn;
+    /* devnum=6 and path="1-1" (0.8+: the bus, then the ports) */
+    const char *dn = kv(ln, "devnum=", &n);
+    const char *path = kv(ln, "path=\"", &nn);
+    unsigned long devnum, bus;
+    const char *dash = path ? memchr(path, '-', nn) : NULL;
+    if (dn && dash && dfs_log__num(dn, n, &devnum) && devnum > 0 && devnum < 128 &&
+        dfs_log__num(path, (size_t)(dash - path), &bus) && bus > 0 && bus <= 0xffff) {
+        l->cur_bus = (uint16_t)bus;
+        l->cur_devnum = (uint8_t)devnum;
+        if (br && (l->cur_vid || l->cur_pid))
+            dfs_log__addr_seen(l, l->cur_vid, l->cur_pid, l->cur_bus, l->cur_devnum);
+    } else {
+        l->cur_bus = 0;
+        l->cur_devnum = 0;
+    }
     const char *a = kv(ln, "alt=", &n);
     const char *name = kv(ln, "name=\"", &nn);
     unsigned long alt;

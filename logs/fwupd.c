@@ -146,6 +146,8 @@ static void new_run(dfs_log *l, uint64_t line, bool dfu_tool)
     fw->state = -1;
     fw->pend_alt = -1;
     l->cur_vid = l->cur_pid = 0;
+    l->cur_bus = 0;
+    l->cur_devnum = 0;
     dfs_log__state_reset(l);
     dfs_log__tool_seen(l, dfu_tool ? "dfu-tool" : "fwupd");
 }

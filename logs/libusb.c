@@ -34,6 +34,19 @@ bool dfs_log__libusb_line(dfs_log *l, const struct dfs_log__line *ln)
         return true; /* dfu-util 0.10+ prints it always */
     struct dfs_log__libusb *u = &l->usb;
     long type, status;
+    /* "[libusb_open] open 1.4": the device the tool opened */
+    const char *op = dfs_log__find(ln->s, ln->len, "[libusb_open] open ");
+    if (op) {
+        unsigned long bus, dev;
+        const char *b = op + 19, *end = ln->s + ln->len;
+        const char *dot = memchr(b, '.', (size_t)(end - b));
+        if (dot && dfs_log__num(b, (size_t)(dot - b), &bus) &&
+            dfs_log__num(dot + 1, (size_t)(end - dot - 1), &dev) && bus && bus <= 0xffff &&
+            dev && dev < 128) {
+            l->cur_bus = (uint16_t)bus;
+            l->cur_devnum = (uint8_t)dev;
+        }
+    }
     if (dfs_log__find(ln->s, ln->len, "[reap_for_handle] urb type=") &&
         number_after(ln, "type=", &type) && number_after(ln, "status=", &status) && type == 2) {
         u->transfers++;

@@ -253,6 +253,7 @@ dfs_result dfs_log_finish(dfs_log *l)
     dfs_log__lsusb_end(l);
     dfs_log__cube_end(l);
     dfs_log__dfu_util_end(l);
+    dfs_log__addr_fill(l);
     if (l->st.binary_lines || l->st.long_lines)
         dfs_log__emit(l, DFS_F_LOG_UNREADABLE, false, l->bad_lines, l->n_bad,
                       "If these lines matter, paste the tool's output again as plain text (no "

@@ -162,6 +162,16 @@ struct dfs_log {
     struct dfs_log__fwupd fw;
     struct dfs_log__state dstate;
     uint16_t cur_vid, cur_pid; /* the device the tool in hand speaks to, 0:0 unknown */
+    uint16_t cur_bus;          /* and its bus address, 0.0 unknown */
+    uint8_t cur_devnum;
+    /* the bus addresses the log gives each VID:PID (lsusb, dfu-util -l), for
+     * the findings of a run that names only the VID:PID */
+    struct {
+        uint16_t vid, pid, bus;
+        uint8_t devnum;
+        bool ambiguous; /* two addresses: re-enumerated, or two devices */
+    } addr[16];
+    unsigned n_addr;
     bool nomem;
     uint64_t bad_lines[DFS_FINDING_MAX_FRAMES]; /* the first lines not read */
     unsigned n_bad;
@@ -214,6 +224,11 @@ struct dfs_log_finding *dfs_log__emit(dfs_log *l, enum dfs_finding_code code, bo
 #endif
     ;
 void dfs_log__tool_seen(dfs_log *l, const char *name);
+/* The log gives vid:pid the bus address bus.devnum */
+void dfs_log__addr_seen(dfs_log *l, uint16_t vid, uint16_t pid, uint16_t bus, uint8_t devnum);
+/* At the end: a finding that names a VID:PID and no address gets the one
+ * address the log gives that VID:PID, if it gives exactly one */
+void dfs_log__addr_fill(dfs_log *l);
 /* Add a line to finding i (no-op if i is out of range) */
 void dfs_log__cite(dfs_log *l, size_t i, uint64_t line);
 

@@ -244,6 +244,20 @@ static bool lsusb_line(dfs_log *l, const struct dfs_log__line *ln)
         dfs_log__num(d + 8, ln->len - (size_t)(d + 8 - ln->s), &dev);
         open_block(l, (uint16_t)(bus && bus < 65536 ? bus : 1), (uint8_t)(dev && dev < 128 ? dev : 1),
                    ln->no);
+        /* the block's own findings are about this device */
+        bool named = bus && bus < 65536 && dev && dev < 128;
+        l->cur_bus = named ? (uint16_t)bus : 0;
+        l->cur_devnum = named ? (uint8_t)dev : 0;
+        const char *id = dfs_log__find(ln->s, ln->len, ": ID ");
+        unsigned long vid, pid;
+        char v[7] = "0x", q[7] = "0x";
+        if (named && (size_t)(ln->s + ln->len - id) >= 14 && id[9] == ':') {
+            memcpy(v + 2, id + 5, 4);
+            memcpy(q + 2, id + 10, 4);
+            if (dfs_log__num(v, 6, &vid) && dfs_log__num(q, 6, &pid) && vid <= 0xffff &&
+                pid <= 0xffff)
+                dfs_log__addr_seen(l, (uint16_t)vid, (uint16_t)pid, (uint16_t)bus, (uint8_t)dev);
+        }
         return true;
     }
     if (dfs_log__starts(ln, "Device Descriptor:")) {

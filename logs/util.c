@@ -15,6 +15,38 @@ void dfs_log__tool_seen(dfs_log *l, const char *name)
     snprintf(l->tools + n, sizeof l->tools - n, "%s%s", n ? ", " : "", name);
 }
 
+void dfs_log__addr_seen(dfs_log *l, uint16_t vid, uint16_t pid, uint16_t bus, uint8_t devnum)
+{
+    for (unsigned i = 0; i < l->n_addr; i++)
+        if (l->addr[i].vid == vid && l->addr[i].pid == pid) {
+            if (l->addr[i].bus != bus || l->addr[i].devnum != devnum)
+                l->addr[i].ambiguous = true;
+            return;
+        }
+    if (l->n_addr == sizeof l->addr / sizeof l->addr[0])
+        return;
+    unsigned i = l->n_addr++;
+    l->addr[i].vid = vid;
+    l->addr[i].pid = pid;
+    l->addr[i].bus = bus;
+    l->addr[i].devnum = devnum;
+    l->addr[i].ambiguous = false;
+}
+
+void dfs_log__addr_fill(dfs_log *l)
+{
+    for (size_t k = 0; k < l->n_f; k++) {
+        struct dfs_log_finding *f = &l->f[k];
+        if (f->bus || f->devnum || (!f->vid && !f->pid))
+            continue;
+        for (unsigned i = 0; i < l->n_addr; i++)
+            if (l->addr[i].vid == f->vid && l->addr[i].pid == f->pid && !l->addr[i].ambiguous) {
+                f->bus = l->addr[i].bus;
+                f->devnum = l->addr[i].devnum;
+            }
+    }
+}
+
 static void add_record(dfs_log *l, const struct dfs_urb *u, uint64_t a, uint64_t b)
 {
     if (l->n_rec >= DFS_LOG_MAX_RECORDS) {
@@ -156,6 +188,8 @@ struct dfs_log_finding *dfs_log__emit(dfs_log *l, enum dfs_finding_code code, bo
     f->likely = likely;
     f->vid = l->cur_vid;
     f->pid = l->cur_pid;
+    f->bus = l->cur_bus;
+    f->devnum = l->cur_devnum;
     memcpy(f->f.explanation, text, sizeof text);
     snprintf(f->f.remedy, sizeof f->f.remedy, "%s", remedy ? remedy : "");
     for (unsigned k = 0; k < n_lines; k++)

@@ -44,6 +44,11 @@ struct dfs_log_finding {
      * "Found DFU: [0483:df11]" or "Device ID 0483:df11", fwupd's instance
      * ids); 0:0 when the log does not say */
     uint16_t vid, pid;
+    /* its bus address where the log names it (lsusb's "Bus 001 Device 004",
+     * dfu-util's devnum= with the bus of its path=, libusb's "open 1.4");
+     * 0.0 when the log does not say */
+    uint16_t bus;
+    uint8_t devnum;
 };
 
 struct dfs_log_stats {

@@ -250,6 +250,27 @@ def device_selected(dfuscope):
     got = ids(run(dfuscope, ["--json", "--device", "1209:0001", SEED]))
     check(got == ["dfuse.option-bytes-reset"],
           f"seed post, --device 1209:0001: only the finding of the log naming no device ({got})")
+    # --device BUS.DEV: the seed's lsusb block is "Bus 001 Device 006", its
+    # dfu-util -l says devnum=6, path="1-1"; the upload run names only
+    # 0483:df11, which the post puts at 1.6 alone
+    got = ids(run(dfuscope, ["--json", "--device", "1.6", SEED]))
+    check(got == ["desc.duplicate-alt-layouts", "dfuse.address-outside-layout",
+                  "dfuse.option-bytes-reset"],
+          f"seed post, --device 1.6: the three findings ({got})")
+    got = ids(run(dfuscope, ["--json", "--device", "1.2", SEED]))
+    check(got == ["dfuse.option-bytes-reset"],
+          f"seed post, --device 1.2: only the finding of the log naming no device ({got})")
+    res = subprocess.run([dfuscope, "report", "-q", "--device", "1.2", SEED],
+                         capture_output=True, timeout=120)
+    check(res.returncode == 0 and b'data-id="dfuse.address-outside-layout"' not in res.stdout
+          and b'data-id="dfuse.option-bytes-reset"' in res.stdout,
+          f"report --device 1.2 on the seed post keeps the CubeProgrammer finding only")
+    # a dfu-util download names no bus address, and nothing else in the log
+    # does: its finding is kept whatever the address
+    alone = os.path.join(DATA, "logs", "dfu-util-0.11", "g0-upload-not-readable.txt")
+    got = ids(run(dfuscope, ["--json", "--device", "3.9", alone]))
+    check(got == ["dfuse.address-outside-layout"],
+          f"a log naming no address keeps its finding with --device 3.9 ({got})")
     dump = os.path.join(DATA, "logs", "fwupd-2.0", "dfuse-dump-vv.txt")
     got = ids(run(dfuscope, ["--json", "--device", "0483:df11", dump]))
     check(got == ["dfuse.address-outside-layout"], f"fwupd dump, --device 0483:df11 ({got})")
