@@ -137,6 +137,158 @@ def emulate_args_of(cmdfile):
     return words[:words.index("--")] if "--" in words else words
 
 
+def suites_on_models():
+    """Each suite on each model: the failures expected of each, the known
+    quirks of the families that show them, what a read-only run cannot check."""
+    for model, want in BASE.items():
+        r = emulate([model], ["run", "--suite", "all", "--json"])
+        got, doc = failed_checks(r)
+        check(got == want, "%s: failed %s, expected %s\n%s" % (model, got, want, r.stderr))
+        check(r.returncode == (1 if want else 0), "%s: exit %d" % (model, r.returncode))
+        if doc:
+            check(doc["device"]["speed"] == "full", "%s: full speed" % model)
+    for model, (flags, want) in QUIRKS.items():
+        r = emulate([model], ["run", "--suite", "all", "--json"] + flags)
+        got, doc = failed_checks(r)
+        check(got == [] and r.returncode == 0,
+              "%s %s: failed %s, exit %d\n%s" % (model, flags, got, r.returncode, r.stderr))
+        quirks = {c["id"]: (c["quirk"] or {}).get("id") for c in (doc or {}).get("checks", [])
+                  if c["verdict"] == "known-quirk"}
+        check(quirks == want, "%s: known quirks %s, expected %s" % (model, quirks, want))
+        for c in (doc or {}).get("checks", []):
+            if c["verdict"] == "known-quirk":
+                check(c["quirk"]["source"] and c["quirk"]["family"] and
+                      ("known quirk %s " % c["quirk"]["id"]) in c["message"],
+                      "%s: %s names its quirk, family and source" % (model, c["id"]))
+        if doc:
+            check(doc["summary"]["known_quirks"] == len(want), "%s: summary" % model)
+    r = emulate(["stm32g0c1-bootloader"],
+                ["run", "--suite", "descriptors", "--device", "0483:df11"])
+    lines = [l for l in r.stdout.splitlines() if l.startswith(("FAIL", "known-quirk"))]
+    check(r.returncode == 0 and len(lines) == 1 and
+          lines[0].startswith("known-quirk desc.dfuse.layout-unique") and
+          "known quirk R10 " in lines[0] and "1 known quirk" in r.stdout,
+          "the issue's command: %d %s" % (r.returncode, lines))
+    for model, want in NOT_CHECKED.items():
+        r = emulate([model], ["run", "--suite", "all", "--json"])
+        _, doc = failed_checks(r)
+        got = {c["id"]: c["needs"] for c in (doc or {}).get("checks", [])
+               if c["verdict"] == "not-checked"}
+        check(got == {k: [v] for k, v in want.items()} and r.returncode == 0,
+              "%s read only: not checked %s, exit %d" % (model, got, r.returncode))
+        r = emulate([model], ["run", "--suite", "dfu11"])
+        tail = [l for l in r.stdout.splitlines() if l.startswith("not checked without ")]
+        check("%d not checked" % len(want) in r.stdout and len(tail) == 1 and
+              all(f in tail[0] for f in want.values()),
+              "%s read only, text: %s" % (model, r.stdout[-400:]))
+
+
+def faulty_variants():
+    """Each faulty variant fails its check on top of the model's own."""
+    for fault, (want, where) in FAULTS.items():
+        for model, flags in where:
+            r = emulate([model, "--option", fault + "=1"],
+                        ["run", "--suite", "all", "--json"] + flags)
+            got, _ = failed_checks(r)
+            expected = sorted(BASE[model] + [want])
+            check(got is not None and sorted(got) == expected,
+                  "%s %s %s: failed %s, expected %s\n%s"
+                  % (model, fault, flags, got, expected, r.stderr))
+
+
+def option_byte_write(tmp):
+    """The option-byte write: refused without its flags, then run, captured
+    and diagnosed; a vanishing device and one that comes back."""
+    script = os.path.join(tmp, "ob.dfu")
+    with open(script, "w") as f:
+        f.write(OB_WRITE)
+    pcap = os.path.join(tmp, "refused.pcap")
+    r = emulate(["stm32g0c1-bootloader"], ["run", script, "--pcap", pcap])
+    check(r.returncode == 2 and "--allow-write --allow-option-bytes" in r.stderr,
+          "refused without the flags: %d %s" % (r.returncode, r.stderr))
+    check(tshark_dnloads(pcap) == [], "refused run: no DNLOAD in the capture")
+    pcap = os.path.join(tmp, "ob.pcap")
+    r = emulate(["stm32g0c1-bootloader"],
+                ["run", script, "--allow-write", "--allow-option-bytes", "--pcap", pcap])
+    check(r.returncode == 0, "option-byte write passes: %d\n%s%s"
+          % (r.returncode, r.stdout, r.stderr))
+    check(len(tshark_dnloads(pcap)) == 4, "the capture holds the DNLOADs")
+    d = subprocess.run([DFUSCOPE, "diagnose", "--json", pcap], capture_output=True, text=True)
+    ids = [x["id"] for x in json.loads(d.stdout)["findings"]]
+    check("dfuse.option-bytes-reset" in ids, "diagnose reads the run's capture: %s" % ids)
+    check(json.loads(d.stdout)["summary"]["capture_end"] is None,
+          "a pcap capture of a run has no end time (no place for it)")
+    # pcapng: the run's end is written (an interface statistics block)
+    png = os.path.join(tmp, "ob.pcapng")
+    r = emulate(["stm32g0c1-bootloader"],
+                ["run", script, "--allow-write", "--allow-option-bytes", "--pcap", png])
+    d = subprocess.run([DFUSCOPE, "diagnose", "--json", png], capture_output=True,
+                       text=True)
+    end = json.loads(d.stdout)["summary"]["capture_end"] if d.stdout else None
+    last = subprocess.run(["tshark", "-n", "-r", png, "-T", "fields", "-e",
+                           "frame.time_epoch"], capture_output=True,
+                          text=True).stdout.split()
+    check(r.returncode == 0 and end is not None and last and end >= float(last[-1]) - 1e-6,
+          "run --pcap FILE.pcapng records when the run ended (%s, last record %s)"
+          % (end, last[-1] if last else None))
+    vanish = os.path.join(tmp, "vanish.dfu")
+    with open(vanish, "w") as f:
+        f.write(VANISH)
+    r = emulate(["stm32g0c1-bootloader"],
+                ["run", vanish, "--allow-write", "--allow-option-bytes"])
+    check(r.returncode == 2 and "left the bus during 'getstatus'" in r.stderr,
+          "a vanishing device: %d %s" % (r.returncode, r.stderr))
+    returns = os.path.join(tmp, "returns.dfu")
+    with open(returns, "w") as f:
+        f.write("write hex:10000000 at 0x1FFF7870 expect reenumerate 0483:df11 within 5s\n"
+                "read 4 at 0x1FFF7870 expect data=10000000\n")
+    r = emulate(["stm32g0c1-bootloader", "--option", "after-ob-reset=dfu"],
+                ["run", returns, "--allow-write", "--allow-option-bytes"])
+    check(r.returncode == 0 and "came back as 0483:df11" in r.stdout,
+          "re-enumeration: %d\n%s%s" % (r.returncode, r.stdout, r.stderr))
+
+
+def reference_captures(tmp):
+    """Each reference capture, made into a script, replays against the model
+    that made it; the seed's fails against another behaviour."""
+    cmds = sorted(glob.glob(os.path.join(CAPTURES, "*.cmd")))
+    check(len(cmds) >= 10, "reference captures in %s" % CAPTURES)
+    for cmdfile in cmds:
+        base = os.path.basename(cmdfile)[:-4]
+        cap = os.path.join(CAPTURES, base + ".pcapng")
+        emu = emulate_args_of(cmdfile)
+        out = os.path.join(tmp, base + ".dfu")
+        r = subprocess.run([DFUSCOPE, "script-from", cap, "-o", out], capture_output=True,
+                           text=True)
+        if r.returncode == 2 and "no DFU requests" in r.stderr:
+            r = subprocess.run([DFUSCOPE, "script-from", "--standard", "--device",
+                                "0483:df11", cap, "-o", out], capture_output=True, text=True)
+        if r.returncode != 0:
+            check(False, "script-from %s: %s" % (base, r.stderr))
+            continue
+        head = open(out).read().split("\n# replay: dfuscope run SCRIPT --device ")[1]
+        flags = [w for w in head.split("\n")[0].split() if w.startswith("--allow")]
+        r = emulate(emu, ["run", out] + flags)
+        if emu[0] == "atmel-flip":
+            # the runner looks for a DFU interface in the descriptors, and
+            # a FLIP bootloader's has class 0/0/0 (dfu-quirks R25): it
+            # cannot replay this session yet, and says so
+            check(r.returncode == 2 and "no DFU device is connected" in r.stderr,
+                  "replay of %s: the runner should refuse the class 0/0/0 interface "
+                  "(if it can replay it now, drop this exception): %d\n%s%s"
+                  % (base, r.returncode, r.stdout[-3000:], r.stderr))
+            continue
+        check(r.returncode == 0, "replay of %s under %s: %d\n%s%s"
+              % (base, emu, r.returncode, r.stdout[-3000:], r.stderr))
+    # the seed's session against a bootloader that rejects the write instead
+    seed = os.path.join(tmp, "seed-cubeprogrammer-ob-write.dfu")
+    if os.path.exists(seed):
+        r = emulate(["stm32g0c1-bootloader", "--option", "ob-write=reject"],
+                    ["run", seed, "--allow-write", "--allow-option-bytes"])
+        check(r.returncode == 1 and "expected stall, got ok" in r.stdout,
+              "a replay against another behaviour fails: %d" % r.returncode)
+
+
 def main():
     if "--no-bridge" in sys.argv[2:]:
         tools.skip("this build has no emulation bridge (configure with umockdev and glib "
@@ -148,146 +300,10 @@ def main():
     tools.require("tshark")
     tmp = tempfile.mkdtemp(prefix="dfs-emu-")
     try:
-        # ---- 1. suites on each model -------------------------------------------------------
-        for model, want in BASE.items():
-            r = emulate([model], ["run", "--suite", "all", "--json"])
-            got, doc = failed_checks(r)
-            check(got == want, "%s: failed %s, expected %s\n%s" % (model, got, want, r.stderr))
-            check(r.returncode == (1 if want else 0), "%s: exit %d" % (model, r.returncode))
-            if doc:
-                check(doc["device"]["speed"] == "full", "%s: full speed" % model)
-        for model, (flags, want) in QUIRKS.items():
-            r = emulate([model], ["run", "--suite", "all", "--json"] + flags)
-            got, doc = failed_checks(r)
-            check(got == [] and r.returncode == 0,
-                  "%s %s: failed %s, exit %d\n%s" % (model, flags, got, r.returncode, r.stderr))
-            quirks = {c["id"]: (c["quirk"] or {}).get("id") for c in (doc or {}).get("checks", [])
-                      if c["verdict"] == "known-quirk"}
-            check(quirks == want, "%s: known quirks %s, expected %s" % (model, quirks, want))
-            for c in (doc or {}).get("checks", []):
-                if c["verdict"] == "known-quirk":
-                    check(c["quirk"]["source"] and c["quirk"]["family"] and
-                          ("known quirk %s " % c["quirk"]["id"]) in c["message"],
-                          "%s: %s names its quirk, family and source" % (model, c["id"]))
-            if doc:
-                check(doc["summary"]["known_quirks"] == len(want), "%s: summary" % model)
-        r = emulate(["stm32g0c1-bootloader"],
-                    ["run", "--suite", "descriptors", "--device", "0483:df11"])
-        lines = [l for l in r.stdout.splitlines() if l.startswith(("FAIL", "known-quirk"))]
-        check(r.returncode == 0 and len(lines) == 1 and
-              lines[0].startswith("known-quirk desc.dfuse.layout-unique") and
-              "known quirk R10 " in lines[0] and "1 known quirk" in r.stdout,
-              "the issue's command: %d %s" % (r.returncode, lines))
-        for model, want in NOT_CHECKED.items():
-            r = emulate([model], ["run", "--suite", "all", "--json"])
-            _, doc = failed_checks(r)
-            got = {c["id"]: c["needs"] for c in (doc or {}).get("checks", [])
-                   if c["verdict"] == "not-checked"}
-            check(got == {k: [v] for k, v in want.items()} and r.returncode == 0,
-                  "%s read only: not checked %s, exit %d" % (model, got, r.returncode))
-            r = emulate([model], ["run", "--suite", "dfu11"])
-            tail = [l for l in r.stdout.splitlines() if l.startswith("not checked without ")]
-            check("%d not checked" % len(want) in r.stdout and len(tail) == 1 and
-                  all(f in tail[0] for f in want.values()),
-                  "%s read only, text: %s" % (model, r.stdout[-400:]))
-
-        # ---- 2. faulty variants -----------------------------------------------------------
-        for fault, (want, where) in FAULTS.items():
-            for model, flags in where:
-                r = emulate([model, "--option", fault + "=1"],
-                            ["run", "--suite", "all", "--json"] + flags)
-                got, _ = failed_checks(r)
-                expected = sorted(BASE[model] + [want])
-                check(got is not None and sorted(got) == expected,
-                      "%s %s %s: failed %s, expected %s\n%s"
-                      % (model, fault, flags, got, expected, r.stderr))
-
-        # ---- 3. the option-byte write ------------------------------------------------------
-        script = os.path.join(tmp, "ob.dfu")
-        with open(script, "w") as f:
-            f.write(OB_WRITE)
-        pcap = os.path.join(tmp, "refused.pcap")
-        r = emulate(["stm32g0c1-bootloader"], ["run", script, "--pcap", pcap])
-        check(r.returncode == 2 and "--allow-write --allow-option-bytes" in r.stderr,
-              "refused without the flags: %d %s" % (r.returncode, r.stderr))
-        check(tshark_dnloads(pcap) == [], "refused run: no DNLOAD in the capture")
-        pcap = os.path.join(tmp, "ob.pcap")
-        r = emulate(["stm32g0c1-bootloader"],
-                    ["run", script, "--allow-write", "--allow-option-bytes", "--pcap", pcap])
-        check(r.returncode == 0, "option-byte write passes: %d\n%s%s"
-              % (r.returncode, r.stdout, r.stderr))
-        check(len(tshark_dnloads(pcap)) == 4, "the capture holds the DNLOADs")
-        d = subprocess.run([DFUSCOPE, "diagnose", "--json", pcap], capture_output=True, text=True)
-        ids = [x["id"] for x in json.loads(d.stdout)["findings"]]
-        check("dfuse.option-bytes-reset" in ids, "diagnose reads the run's capture: %s" % ids)
-        check(json.loads(d.stdout)["summary"]["capture_end"] is None,
-              "a pcap capture of a run has no end time (no place for it)")
-        # pcapng: the run's end is written (an interface statistics block)
-        png = os.path.join(tmp, "ob.pcapng")
-        r = emulate(["stm32g0c1-bootloader"],
-                    ["run", script, "--allow-write", "--allow-option-bytes", "--pcap", png])
-        d = subprocess.run([DFUSCOPE, "diagnose", "--json", png], capture_output=True,
-                           text=True)
-        end = json.loads(d.stdout)["summary"]["capture_end"] if d.stdout else None
-        last = subprocess.run(["tshark", "-n", "-r", png, "-T", "fields", "-e",
-                               "frame.time_epoch"], capture_output=True,
-                              text=True).stdout.split()
-        check(r.returncode == 0 and end is not None and last and end >= float(last[-1]) - 1e-6,
-              "run --pcap FILE.pcapng records when the run ended (%s, last record %s)"
-              % (end, last[-1] if last else None))
-        vanish = os.path.join(tmp, "vanish.dfu")
-        with open(vanish, "w") as f:
-            f.write(VANISH)
-        r = emulate(["stm32g0c1-bootloader"],
-                    ["run", vanish, "--allow-write", "--allow-option-bytes"])
-        check(r.returncode == 2 and "left the bus during 'getstatus'" in r.stderr,
-              "a vanishing device: %d %s" % (r.returncode, r.stderr))
-        returns = os.path.join(tmp, "returns.dfu")
-        with open(returns, "w") as f:
-            f.write("write hex:10000000 at 0x1FFF7870 expect reenumerate 0483:df11 within 5s\n"
-                    "read 4 at 0x1FFF7870 expect data=10000000\n")
-        r = emulate(["stm32g0c1-bootloader", "--option", "after-ob-reset=dfu"],
-                    ["run", returns, "--allow-write", "--allow-option-bytes"])
-        check(r.returncode == 0 and "came back as 0483:df11" in r.stdout,
-              "re-enumeration: %d\n%s%s" % (r.returncode, r.stdout, r.stderr))
-
-        # ---- 4. reference captures ------------------------------------------------------------
-        cmds = sorted(glob.glob(os.path.join(CAPTURES, "*.cmd")))
-        check(len(cmds) >= 10, "reference captures in %s" % CAPTURES)
-        for cmdfile in cmds:
-            base = os.path.basename(cmdfile)[:-4]
-            cap = os.path.join(CAPTURES, base + ".pcapng")
-            emu = emulate_args_of(cmdfile)
-            out = os.path.join(tmp, base + ".dfu")
-            r = subprocess.run([DFUSCOPE, "script-from", cap, "-o", out], capture_output=True,
-                               text=True)
-            if r.returncode == 2 and "no DFU requests" in r.stderr:
-                r = subprocess.run([DFUSCOPE, "script-from", "--standard", "--device",
-                                    "0483:df11", cap, "-o", out], capture_output=True, text=True)
-            if r.returncode != 0:
-                check(False, "script-from %s: %s" % (base, r.stderr))
-                continue
-            head = open(out).read().split("\n# replay: dfuscope run SCRIPT --device ")[1]
-            flags = [w for w in head.split("\n")[0].split() if w.startswith("--allow")]
-            r = emulate(emu, ["run", out] + flags)
-            if emu[0] == "atmel-flip":
-                # the runner looks for a DFU interface in the descriptors, and
-                # a FLIP bootloader's has class 0/0/0 (dfu-quirks R25): it
-                # cannot replay this session yet, and says so
-                check(r.returncode == 2 and "no DFU device is connected" in r.stderr,
-                      "replay of %s: the runner should refuse the class 0/0/0 interface "
-                      "(if it can replay it now, drop this exception): %d\n%s%s"
-                      % (base, r.returncode, r.stdout[-3000:], r.stderr))
-                continue
-            check(r.returncode == 0, "replay of %s under %s: %d\n%s%s"
-                  % (base, emu, r.returncode, r.stdout[-3000:], r.stderr))
-        # the seed's session against a bootloader that rejects the write instead
-        seed = os.path.join(tmp, "seed-cubeprogrammer-ob-write.dfu")
-        if os.path.exists(seed):
-            r = emulate(["stm32g0c1-bootloader", "--option", "ob-write=reject"],
-                        ["run", seed, "--allow-write", "--allow-option-bytes"])
-            check(r.returncode == 1 and "expected stall, got ok" in r.stdout,
-                  "a replay against another behaviour fails: %d" % r.returncode)
+        suites_on_models()
+        faulty_variants()
+        option_byte_write(tmp)
+        reference_captures(tmp)
     finally:
         shutil.rmtree(tmp)
     if failures:
