@@ -413,6 +413,66 @@ static void print_devices_text(struct diag *d, dfs_decoder *dec)
     free(dfu);
 }
 
+/* what usbfs's URB status means (libusb's handle_control_completion) */
+static const char *urb_result(const struct dfs_log_transfer *x)
+{
+    if (!x->reap_line)
+        return "not reaped";
+    switch (x->status) {
+    case 0: return "completed";
+    case -32: return "stall";
+    case -19:
+    case -108: return "device gone";
+    case -2: return "cancelled";
+    case -75: return "overflow";
+    case -62:
+    case -71:
+    case -84:
+    case -70:
+    case -63: return "bus error";
+    default: return "error";
+    }
+}
+
+/* "transfers": libusb's control transfers, when the log has them */
+static void json_log_transfers(FILE *o, const dfs_log *log)
+{
+    size_t n = dfs_log_transfer_count(log);
+    if (!n)
+        return;
+    fputs(",\"transfers\":[", o);
+    for (size_t i = 0; i < n; i++) {
+        const struct dfs_log_transfer *x = dfs_log_transfer(log, i);
+        fprintf(o, "%s{\"lines\":[%" PRIu64, i ? "," : "", x->submit_line);
+        if (x->reap_line)
+            fprintf(o, ",%" PRIu64, x->reap_line);
+        fputs("],\"device\":", o);
+        if (x->bus)
+            fprintf(o, "\"%u.%u\"", (unsigned)x->bus, (unsigned)x->devnum);
+        else
+            fputs("null", o);
+        fputs(",\"timeout_ms\":", o);
+        if (x->timeout_ms)
+            fprintf(o, "%u", (unsigned)x->timeout_ms);
+        else
+            fputs("null", o);
+        fputs(",\"status\":", o);
+        if (x->reap_line)
+            fprintf(o, "%d,\"length\":%u", (int)x->status, (unsigned)x->length);
+        else
+            fputs("null,\"length\":null", o);
+        fputs(",\"result\":", o);
+        json_str(o, urb_result(x));
+        fputs(",\"request\":", o);
+        json_str(o, dfs_log_request_name(x->request));
+        if (x->request_line)
+            fprintf(o, ",\"request_line\":%" PRIu64 "}", x->request_line);
+        else
+            fputs(",\"request_line\":null}", o);
+    }
+    fputc(']', o);
+}
+
 static void json_devices(struct diag *d, dfs_decoder *dec)
 {
     FILE *f = d->out;
@@ -554,8 +614,24 @@ static void print_text(struct diag *d, dfs_decoder *dec, const char *path,
         const struct dfs_log_stats *ls = dfs_log_stats(d->log);
         char tools[300];
         text_safe(tools, sizeof tools, dfs_log_tools(d->log));
-        fprintf(o, "a log of %" PRIu64 " lines (%s; %" PRIu64 " lines understood)", ls->lines,
+        fprintf(o, "a log of %" PRIu64 " lines (%s; %" PRIu64 " lines understood", ls->lines,
                 tools, ls->recognised);
+        size_t nx = dfs_log_transfer_count(d->log), reaped = 0, stalled = 0, failed = 0;
+        size_t named = 0;
+        for (size_t i = 0; i < nx; i++) {
+            const struct dfs_log_transfer *x = dfs_log_transfer(d->log, i);
+            reaped += x->reap_line != 0;
+            stalled += x->reap_line && x->status == -32;
+            failed += x->reap_line && x->status && x->status != -32;
+            named += x->request != DFS_LOG_REQ_UNKNOWN;
+        }
+        if (nx)
+            fprintf(o, "; libusb: %zu control transfer%s, %zu stalled, %zu failed otherwise, "
+                       "%zu named by the tool's lines",
+                    reaped, reaped == 1 ? "" : "s", stalled, failed, named);
+        if (nx > reaped)
+            fprintf(o, ", %zu transfer%s never reaped", nx - reaped, nx - reaped == 1 ? "" : "s");
+        fputc(')', o);
     } else {
         fprintf(o, "%" PRIu64 " records (%" PRIu64 " DFU transactions, %u devices)", st->records,
                 st->dfu_txns, st->devices);
@@ -680,6 +756,7 @@ static void print_json(struct diag *d, dfs_decoder *dec, const char *path,
                 ls->lines, ls->recognised, ls->long_lines, ls->binary_lines, ls->escapes,
                 ls->records);
         json_str(o, dfs_log_tools(d->log));
+        json_log_transfers(o, d->log);
         fputc('}', o);
     }
     fprintf(o, ",\"summary\":{\"records\":%" PRIu64 ",\"records_skipped\":%" PRIu64

@@ -333,6 +333,7 @@ static bool state_line(dfs_log *l, const struct dfs_log__line *ln)
     }
     if (st > 255 || status > 255)
         return true;
+    dfs_log__libusb_request(l, DFS_LOG_REQ_GETSTATUS, ln->no, false);
     if (!words[0])
         snprintf(words, sizeof words, "%s", "its words not printed");
     char tool[40];
@@ -444,12 +445,14 @@ bool dfs_log__dfu_util_line(dfs_log *l, const struct dfs_log__line *ln)
     if (dfs_log__starts(ln, "Poll timeout ") && dfs_log__num(ln->s + 13, ln->len - 13, &v)) {
         du->poll_ms = (unsigned)v;
         du->poll_line = ln->no;
+        dfs_log__libusb_request(l, DFS_LOG_REQ_GETSTATUS, ln->no, false);
         return true;
     }
     if (dfs_log__find(ln->s, ln->len > 40 ? 40 : ln->len, "Device stalled USB pipe")) {
         if (du->stalls < 4)
             du->stall_lines[du->stalls] = ln->no;
         du->stalls++;
+        dfs_log__libusb_request(l, DFS_LOG_REQ_GETSTATUS, ln->no, true);
         return true;
     }
     if (dfs_log__starts(ln, "Copying data from PC to DFU device"))
@@ -480,6 +483,8 @@ bool dfs_log__dfu_util_line(dfs_log *l, const struct dfs_log__line *ln)
         mlen -= 7;
     }
     struct dfs_log__line m = {.s = msg, .len = mlen, .no = ln->no};
+    if (dfs_log__find(m.s, m.len, "get_status"))
+        dfs_log__libusb_request(l, DFS_LOG_REQ_GETSTATUS, ln->no, true);
     if (dfs_log__starts(&m, "Error during download get_status")) {
         getstatus_error(l, ln);
         return true;

@@ -65,6 +65,7 @@ void dfs_log_free(dfs_log *l)
         free(l->rec[i].data);
     free(l->rec);
     free(l->f);
+    free(l->usb.x);
     free(l->line);
     free(l);
 }

@@ -85,6 +85,12 @@ struct dfs_log__libusb {
     uint64_t transfers, stalls, gone;
     int32_t last_status; /* of the last control URB reaped */
     uint64_t last_line;
+    /* the transfers submitted, in order: control ones once reaped */
+    struct dfs_log_transfer *x;
+    size_t n_x, cap_x;
+    size_t pend;         /* the first not yet reaped */
+    uint16_t bus;        /* of the last "open B.D" */
+    uint8_t devnum;
 };
 
 /* fwupd's and fwupdtool's verbose output (fwupd.c) */
@@ -193,6 +199,10 @@ bool dfs_log__cube_line(dfs_log *l, const struct dfs_log__line *ln);
 bool dfs_log__libusb_line(dfs_log *l, const struct dfs_log__line *ln);
 bool dfs_log__fwupd_line(dfs_log *l, const struct dfs_log__line *ln);
 void dfs_log__dfu_util_end(dfs_log *l);
+/* The tool's line names the request of libusb's last transfer, if that was
+ * reaped just before with a result that fits: 6 bytes and status 0 for a
+ * state read, a failure for a failed one */
+void dfs_log__libusb_request(dfs_log *l, enum dfs_log_request r, uint64_t line, bool failed);
 void dfs_log__cube_end(dfs_log *l);
 
 /* A known message of a tool: its finding, causes and remedy, and where the

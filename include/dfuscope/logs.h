@@ -63,6 +63,7 @@ struct dfs_log_stats {
     unsigned lsusb_devices;  /* lsusb -v device blocks */
     unsigned dfu_util_runs;  /* dfu-util banners or command lines */
     unsigned cube_runs;      /* STM32CubeProgrammer sessions */
+    uint64_t transfers_dropped; /* libusb's control transfers past DFS_LOG_MAX_TRANSFERS */
 };
 
 /* Is this the start of a text log rather than a capture? (No pcap or
@@ -88,6 +89,33 @@ DFS_API bool dfs_log_record(const dfs_log *l, size_t i, struct dfs_record *out);
  * Returns how many. */
 DFS_API size_t dfs_log_frame_lines(const dfs_log *l, uint64_t frame, uint64_t *lines,
                                    size_t max);
+
+/* A control transfer of a libusb debug log (LIBUSB_DEBUG=4, libusb 1.0.19
+ * to 1.0.30 on Linux), or a transfer of unknown type never reaped in the
+ * log (reap_line 0): what libusb logs of it, from its submission
+ * ("[libusb_submit_transfer] transfer 0x...") to usbfs's reap ("urb type=2
+ * status=-32 transferred=0"). libusb logs no setup packet and no data: the
+ * request is named only where the tool's own next line says what it read
+ * (dfu-util's "DFU state(2) = dfuIDLE, ..." after a GETSTATUS). */
+enum dfs_log_request {
+    DFS_LOG_REQ_UNKNOWN = 0,
+    DFS_LOG_REQ_GETSTATUS, /* the tool printed the state it read, or its failure */
+};
+struct dfs_log_transfer {
+    uint64_t submit_line, reap_line; /* reap_line 0: never reaped in the log */
+    uint64_t request_line;           /* the tool's line that names the request, 0: none */
+    uint32_t timeout_ms;             /* 0: not logged */
+    int32_t status;                  /* usbfs's URB status: 0, -32 (stall), -19 and -108
+                                        (device gone), -71 (protocol error), ... */
+    uint32_t length;                 /* bytes of the data stage transferred */
+    uint16_t bus;                    /* of the last "open B.D", 0.0 unknown */
+    uint8_t devnum;
+    enum dfs_log_request request;
+};
+#define DFS_LOG_MAX_TRANSFERS 100000 /* kept; the rest are counted (stats) */
+DFS_API size_t dfs_log_transfer_count(const dfs_log *l);
+DFS_API const struct dfs_log_transfer *dfs_log_transfer(const dfs_log *l, size_t i);
+DFS_API const char *dfs_log_request_name(enum dfs_log_request r);
 
 DFS_API size_t dfs_log_finding_count(const dfs_log *l);
 DFS_API const struct dfs_log_finding *dfs_log_finding(const dfs_log *l, size_t i);

@@ -100,6 +100,8 @@ FIXTURES = {
     "dfu-util-0.11/dfuse-download-leave.txt": ([], None),
     "dfu-util-0.11/no-device.txt": (["log.tool-error"], "More than one DFU capable"),
     "dfu-util-0.11/g0-list-libusb-debug.txt": ([], None),
+    "dfu-util-0.11/dfuse-short-poll-libusb-debug.txt": (
+        ["dfu.poll-timeout-too-short", "log.tool-error"], "Device stalled USB pipe"),
     # -v -v prints the state the device reported after a refused block
     "dfu-util-0.11/dfu11-too-big.txt": (["dfu.operation-failed"], "DFU state(10) = dfuERROR"),
     "dfu-util-0.11/g0-ob-write-rejected.txt": (["dfuse.option-bytes-rejected"],
@@ -233,6 +235,56 @@ def dfu_tool_logs(dfuscope):
     check(sorted(f["id"] for f in doc["findings"]) == ["dfuse.address-outside-layout", "log.no-device"]
           and "fwupd" in doc["log"]["tools"] and "dfu-tool" in doc["log"]["tools"],
           f"fwupdtool and dfu-tool in one post ({doc['log']['tools']})")
+
+
+def libusb_transfers(dfuscope):
+    """LIBUSB_DEBUG=4 logs (libusb 1.0.26) become a list of control transfers:
+    each one libusb's own lines show (submit, usbfs's reap with its status
+    and length), checked here against those lines read independently; the
+    request named only where dfu-util's next line says what it read."""
+    for name in ("dfuse-short-poll-libusb-debug.txt", "g0-list-libusb-debug.txt"):
+        path = os.path.join(DATA, "logs", "dfu-util-0.11", name)
+        lines = open(path, newline="").read().split("\n")
+        submits = [i + 1 for i, ln in enumerate(lines) if "[libusb_submit_transfer] transfer" in ln]
+        reaps = []
+        for i, ln in enumerate(lines):
+            if "[reap_for_handle] urb type=2 " in ln:
+                kv = dict(w.split("=") for w in ln.split("urb ")[1].split())
+                reaps.append((i + 1, int(kv["status"]), int(kv["transferred"])))
+        opened = [ln.split("open ")[1] for ln in lines if "[libusb_open] open " in ln]
+        res = run(dfuscope, ["--json", path])
+        doc = json.loads(res.stdout) if res.returncode in (0, 1) else {"log": {}}
+        xs = doc["log"].get("transfers", [])
+        check(len(xs) == len(reaps) == len(submits),
+              f"libusb {name}: {len(xs)} transfers, libusb's lines show {len(reaps)}")
+        check([x["lines"] for x in xs] == [[s, r[0]] for s, r in zip(submits, reaps)],
+              f"libusb {name}: each transfer cites its submit and reap lines")
+        check([(x["status"], x["length"]) for x in xs] == [r[1:] for r in reaps],
+              f"libusb {name}: status and length as usbfs reaped them")
+        check(all(x["device"] == opened[-1] for x in xs),
+              f"libusb {name}: on the device libusb opened ({opened[-1:]})")
+        for x in xs:
+            if x["request"] is None:
+                continue
+            told = lines[x["request_line"] - 1]
+            ok = (x["status"] == 0 and x["length"] == 6 and
+                  ("DFU state(" in told or "Poll timeout" in told)) or \
+                 (x["status"] == -32 and ("stalled USB pipe" in told or "get_status" in told))
+            check(ok and x["request"] == "GETSTATUS" and x["request_line"] > x["lines"][1],
+                  f"libusb {name}: transfer at line {x['lines'][0]} named GETSTATUS by line "
+                  f"{x['request_line']}: {told.strip()[:60]}")
+    path = os.path.join(DATA, "logs", "dfu-util-0.11", "dfuse-short-poll-libusb-debug.txt")
+    xs = json.loads(run(dfuscope, ["--json", path]).stdout)["log"]["transfers"]
+    stalls = [x for x in xs if x["result"] == "stall"]
+    check(len(stalls) == 4 and all(x["request"] == "GETSTATUS" for x in stalls),
+          f"short poll: the 4 stalled transfers are GETSTATUS ({len(stalls)})")
+    # the DfuSe erase command (5 bytes) and the descriptor reads: libusb does
+    # not say which request they were, and nothing is made up
+    check([x["length"] for x in xs if x["request"] is None] == [4, 78, 4, 26, 5],
+          "short poll: the transfers no line names stay unnamed")
+    out = run(dfuscope, [path]).stdout.decode()
+    check("libusb: 11 control transfers, 4 stalled, 0 failed otherwise, 6 named" in out,
+          "short poll: the text summary counts libusb's transfers")
 
 
 def device_selected(dfuscope):
@@ -371,6 +423,7 @@ def main():
     fixtures(dfuscope)
     fwupd_logs(dfuscope)
     dfu_tool_logs(dfuscope)
+    libusb_transfers(dfuscope)
     device_selected(dfuscope)
     old_lsusb(dfuscope)
 
