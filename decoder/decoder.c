@@ -167,9 +167,9 @@ dfs_result dfs_decoder_device_info(const dfs_decoder *d, size_t index,
         dfs_desc_parse_device(dev->devdesc, dev->devdesc_len, &out->desc,
                               &out->device_desc_complete, NULL) == DFS_OK)
         out->has_device_desc = true;
-    out->config = dev->config;
-    out->config_len = dev->config_len;
-    out->config_partial = dev->config_partial;
+    out->config = dev->cfg[0].data;
+    out->config_len = dev->cfg[0].len;
+    out->config_partial = dev->cfg[0].partial;
     out->bos = dev->bos;
     out->bos_len = dev->bos_len;
     out->qualifier = dev->qual_len ? dev->qual : NULL;

@@ -83,6 +83,36 @@ enum dfs__dfu_config_kind dfs__dfu_config_kind(dfs_decoder *d, const uint8_t *co
                                                        : DFS__CONFIG_NO_DFU;
 }
 
+enum dfs__dfu_config_kind dfs__dfu_device_kind(dfs_decoder *d, const struct dfs__device *dev)
+{
+    enum dfs__dfu_config_kind best = DFS__CONFIG_NO_DFU;
+    for (int i = 0; i < DFS__MAX_CONFIGS; i++) {
+        const struct dfs__config *c = &dev->cfg[i];
+        if (!c->data || c->partial)
+            continue;
+        enum dfs__dfu_config_kind k = dfs__dfu_config_kind(d, c->data, c->len);
+        if (k < best) /* DFU mode, then run-time, then none */
+            best = k;
+    }
+    return best;
+}
+
+bool dfs__dfu_device_has_interface(dfs_decoder *d, const struct dfs__device *dev,
+                                   uint8_t ifnum)
+{
+    const struct dfs__config *in_use = dfs__device_config_in_use(dev);
+    if (dev->configuration && in_use && in_use->data[5] == dev->configuration)
+        return dfs__dfu_config_has_interface(d, in_use->data, in_use->len, ifnum);
+    /* the configuration in use is not known: a DFU interface of any of them
+     * (dfu-util looks in every configuration) */
+    for (int i = 0; i < DFS__MAX_CONFIGS; i++) {
+        const struct dfs__config *c = &dev->cfg[i];
+        if (c->data && !c->partial && dfs__dfu_config_has_interface(d, c->data, c->len, ifnum))
+            return true;
+    }
+    return false;
+}
+
 bool dfs__dfu_is_st_bootloader(const struct dfs__device *dev)
 {
     return dev->identified && dev->vid == 0x0483 && dev->pid == 0xdf11;

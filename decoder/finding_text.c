@@ -26,6 +26,15 @@ static struct label who(const struct dfs__device *dev)
     return l;
 }
 
+/* who(dev), naming configuration `config` (its bConfigurationValue) unless 0 */
+static struct label whoc(const struct dfs__device *dev, uint8_t config)
+{
+    struct label l = who(dev);
+    if (config)
+        dfs__appendf(l.s, sizeof l.s, strlen(l.s), ", configuration %u", config);
+    return l;
+}
+
 static const char *sname(uint8_t s)
 {
     const char *n = dfs_dfu_state_name(s);
@@ -286,17 +295,17 @@ void dfs__say_transfer_cancelled(dfs_decoder *d, const struct dfs_control *ctl)
 
 /* ---- descriptors ---------------------------------------------------------------------- */
 
-void dfs__say_desc_invalid_length(dfs_decoder *d, const struct dfs__device *dev, uint64_t frame,
+void dfs__say_desc_invalid_length(dfs_decoder *d, const struct dfs__device *dev, uint8_t config, uint64_t frame,
                                   const char *problem, bool walk_stopped)
 {
     dfs__emit_finding(d, DFS_F_DESC_INVALID_LENGTH, dev->id, frame, NULL,
                       walk_stopped ? "Fix the descriptor lengths in the device firmware."
                                    : "Fix the descriptor in the device firmware; hosts may "
                                      "ignore the rest of the configuration.",
-                      "%s: configuration descriptor: %s", who(dev).s, problem);
+                      "%s: configuration descriptor: %s", whoc(dev, config).s, problem);
 }
 
-void dfs__say_desc_functional_missing(dfs_decoder *d, const struct dfs__device *dev,
+void dfs__say_desc_functional_missing(dfs_decoder *d, const struct dfs__device *dev, uint8_t config,
                                       uint64_t frame, uint8_t ifnum, size_t config_len)
 {
     dfs__emit_finding(
@@ -305,20 +314,20 @@ void dfs__say_desc_functional_missing(dfs_decoder *d, const struct dfs__device *
         "descriptor(s); without it hosts guess wTransferSize and the DFU version.",
         "%s: DFU interface %u has no DFU functional descriptor in its configuration "
         "(wTotalLength %zu): wTransferSize, the attributes and bcdDFUVersion are unknown.",
-        who(dev).s, ifnum, config_len);
+        whoc(dev, config).s, ifnum, config_len);
 }
 
-void dfs__say_desc_functional_short(dfs_decoder *d, const struct dfs__device *dev,
+void dfs__say_desc_functional_short(dfs_decoder *d, const struct dfs__device *dev, uint8_t config,
                                     uint64_t frame, const char *problem)
 {
     dfs__emit_finding(d, DFS_F_DESC_FUNCTIONAL_SHORT, dev->id, frame, NULL,
                       "DFU 1.1 hosts read bcdDFUVersion from bytes 7-8; a 7-byte "
                       "descriptor is the DFU 1.0 layout. Make the descriptor 9 bytes "
                       "with bcdDFUVersion 0x0110 (or 0x011A for DfuSe).",
-                      "%s: %s", who(dev).s, problem);
+                      "%s: %s", whoc(dev, config).s, problem);
 }
 
-void dfs__say_desc_transfer_size_invalid(dfs_decoder *d, const struct dfs__device *dev,
+void dfs__say_desc_transfer_size_invalid(dfs_decoder *d, const struct dfs__device *dev, uint8_t config,
                                          uint64_t frame, uint8_t ifnum, uint16_t size)
 {
     dfs__emit_finding(d, DFS_F_DESC_TRANSFER_SIZE_INVALID, dev->id, frame, NULL,
@@ -326,10 +335,10 @@ void dfs__say_desc_transfer_size_invalid(dfs_decoder *d, const struct dfs__devic
                       "full-speed device typically 64 to 2048).",
                       "%s: interface %u's DFU functional descriptor gives wTransferSize %u: "
                       "hosts cannot size their DNLOAD/UPLOAD blocks from it.",
-                      who(dev).s, ifnum, size);
+                      whoc(dev, config).s, ifnum, size);
 }
 
-void dfs__say_desc_dfu_protocol_invalid(dfs_decoder *d, const struct dfs__device *dev,
+void dfs__say_desc_dfu_protocol_invalid(dfs_decoder *d, const struct dfs__device *dev, uint8_t config,
                                         uint64_t frame, const struct dfs_desc_interface *in)
 {
     dfs__emit_finding(d, DFS_F_DESC_DFU_PROTOCOL_INVALID, dev->id, frame, NULL,
@@ -338,11 +347,11 @@ void dfs__say_desc_dfu_protocol_invalid(dfs_decoder *d, const struct dfs__device
                       "recognise the interface.",
                       "%s: DFU interface %u alternate setting %u has bInterfaceProtocol %u; DFU "
                       "1.1 defines 1 (run-time) and 2 (DFU mode).",
-                      who(dev).s, in->bInterfaceNumber, in->bAlternateSetting,
+                      whoc(dev, config).s, in->bInterfaceNumber, in->bAlternateSetting,
                       in->bInterfaceProtocol);
 }
 
-void dfs__say_desc_dfu_version_unknown(dfs_decoder *d, const struct dfs__device *dev,
+void dfs__say_desc_dfu_version_unknown(dfs_decoder *d, const struct dfs__device *dev, uint8_t config,
                                        uint64_t frame, uint8_t ifnum, uint16_t version)
 {
     dfs__emit_finding(d, DFS_F_DESC_DFU_VERSION_UNKNOWN, dev->id, frame, NULL,
@@ -351,10 +360,10 @@ void dfs__say_desc_dfu_version_unknown(dfs_decoder *d, const struct dfs__device 
                       "QUIRK_FORCE_DFU11, fwupd DfuForceVersion).",
                       "%s: interface %u's DFU functional descriptor gives bcdDFUVersion "
                       "0x%04x, which is neither DFU 1.0/1.1 nor DfuSe.",
-                      who(dev).s, ifnum, version);
+                      whoc(dev, config).s, ifnum, version);
 }
 
-void dfs__say_desc_layout_invalid(dfs_decoder *d, const struct dfs__device *dev,
+void dfs__say_desc_layout_invalid(dfs_decoder *d, const struct dfs__device *dev, uint8_t config,
                                   const struct dfs__alt *a)
 {
     dfs__emit_finding(d, DFS_F_DESC_LAYOUT_INVALID, dev->id, a->name_frame, NULL,
@@ -365,11 +374,11 @@ void dfs__say_desc_layout_invalid(dfs_decoder *d, const struct dfs__device *dev,
                       "(STM32CubeProgrammer) do not depend on the string.",
                       "%s: the name \"%s\" of interface %u alternate setting %u (string %u, frame "
                       "%llu) is not a valid DfuSe memory layout: %s.",
-                      who(dev).s, a->name, a->ifnum, a->alt, a->iInterface,
+                      whoc(dev, config).s, a->name, a->ifnum, a->alt, a->iInterface,
                       (unsigned long long)a->name_frame, a->why);
 }
 
-void dfs__say_desc_duplicate_alt_layouts(dfs_decoder *d, const struct dfs__device *dev,
+void dfs__say_desc_duplicate_alt_layouts(dfs_decoder *d, const struct dfs__device *dev, uint8_t config,
                                          uint64_t frame, const struct dfs__frames *fr,
                                          uint8_t ifnum, const uint8_t *same, unsigned n_same,
                                          const char *name, unsigned n, unsigned named,
@@ -390,7 +399,7 @@ void dfs__say_desc_duplicate_alt_layouts(dfs_decoder *d, const struct dfs__devic
         "%s: alternate settings %s of interface %u %s advertise \"%s\"%s. Distinct "
         "memories (internal flash, option bytes, OTP) should each have their own layout "
         "string%s.",
-        who(dev).s, alts, ifnum, n_same == 2 ? "both" : "all", name,
+        whoc(dev, config).s, alts, ifnum, n_same == 2 ? "both" : "all", name,
         n_same == n      ? ""
         : named == n_same ? (n - named == 1
                                  ? " (the name of the other alternate setting is not in the "
