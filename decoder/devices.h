@@ -11,7 +11,7 @@
 #define DFS__MAX_STRINGS 64     /* string descriptors kept per device */
 #define DFS__MAX_BUSES 64
 #define DFS__MAX_IFACES 32
-#define DFS__MAX_CONFIGS 8      /* configurations kept per device (and at most bNumConfigurations) */
+#define DFS__MAX_CONFIGS 8      /* configurations kept per device (at most bNumConfigurations) */
 
 /* A configuration descriptor set, as GET_DESCRIPTOR(CONFIGURATION, index)
  * read it (the longest read kept; at most 65535 bytes, wTotalLength's range). */

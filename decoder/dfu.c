@@ -197,6 +197,9 @@ dfs_result dfs_decoder_dfu_info(const dfs_decoder *d, uint32_t device, struct df
         if (a->layout_ok)
             o->layout = a->layout;
         snprintf(o->layout_error, sizeof o->layout_error, "%s", a->why);
+        o->configuration = a->cfg < DFS__MAX_CONFIGS && dev->cfg[a->cfg].data
+                               ? dev->cfg[a->cfg].data[5]
+                               : 0;
     }
     return DFS_OK;
 }

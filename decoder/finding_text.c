@@ -295,8 +295,8 @@ void dfs__say_transfer_cancelled(dfs_decoder *d, const struct dfs_control *ctl)
 
 /* ---- descriptors ---------------------------------------------------------------------- */
 
-void dfs__say_desc_invalid_length(dfs_decoder *d, const struct dfs__device *dev, uint8_t config, uint64_t frame,
-                                  const char *problem, bool walk_stopped)
+void dfs__say_desc_invalid_length(dfs_decoder *d, const struct dfs__device *dev, uint8_t config,
+                                  uint64_t frame, const char *problem, bool walk_stopped)
 {
     dfs__emit_finding(d, DFS_F_DESC_INVALID_LENGTH, dev->id, frame, NULL,
                       walk_stopped ? "Fix the descriptor lengths in the device firmware."
@@ -327,8 +327,9 @@ void dfs__say_desc_functional_short(dfs_decoder *d, const struct dfs__device *de
                       "%s: %s", whoc(dev, config).s, problem);
 }
 
-void dfs__say_desc_transfer_size_invalid(dfs_decoder *d, const struct dfs__device *dev, uint8_t config,
-                                         uint64_t frame, uint8_t ifnum, uint16_t size)
+void dfs__say_desc_transfer_size_invalid(dfs_decoder *d, const struct dfs__device *dev,
+                                         uint8_t config, uint64_t frame, uint8_t ifnum,
+                                         uint16_t size)
 {
     dfs__emit_finding(d, DFS_F_DESC_TRANSFER_SIZE_INVALID, dev->id, frame, NULL,
                       "Set wTransferSize to the largest block the device accepts (for a "
@@ -338,8 +339,9 @@ void dfs__say_desc_transfer_size_invalid(dfs_decoder *d, const struct dfs__devic
                       whoc(dev, config).s, ifnum, size);
 }
 
-void dfs__say_desc_dfu_protocol_invalid(dfs_decoder *d, const struct dfs__device *dev, uint8_t config,
-                                        uint64_t frame, const struct dfs_desc_interface *in)
+void dfs__say_desc_dfu_protocol_invalid(dfs_decoder *d, const struct dfs__device *dev,
+                                        uint8_t config, uint64_t frame,
+                                        const struct dfs_desc_interface *in)
 {
     dfs__emit_finding(d, DFS_F_DESC_DFU_PROTOCOL_INVALID, dev->id, frame, NULL,
                       "Use bInterfaceProtocol 1 for the run-time interface and 2 in DFU mode. "
@@ -351,8 +353,9 @@ void dfs__say_desc_dfu_protocol_invalid(dfs_decoder *d, const struct dfs__device
                       in->bInterfaceProtocol);
 }
 
-void dfs__say_desc_dfu_version_unknown(dfs_decoder *d, const struct dfs__device *dev, uint8_t config,
-                                       uint64_t frame, uint8_t ifnum, uint16_t version)
+void dfs__say_desc_dfu_version_unknown(dfs_decoder *d, const struct dfs__device *dev,
+                                       uint8_t config, uint64_t frame, uint8_t ifnum,
+                                       uint16_t version)
 {
     dfs__emit_finding(d, DFS_F_DESC_DFU_VERSION_UNKNOWN, dev->id, frame, NULL,
                       "Report bcdDFUVersion 0x0110 (DFU 1.1) or 0x011A (ST DfuSe). Hosts "
@@ -378,11 +381,11 @@ void dfs__say_desc_layout_invalid(dfs_decoder *d, const struct dfs__device *dev,
                       (unsigned long long)a->name_frame, a->why);
 }
 
-void dfs__say_desc_duplicate_alt_layouts(dfs_decoder *d, const struct dfs__device *dev, uint8_t config,
-                                         uint64_t frame, const struct dfs__frames *fr,
-                                         uint8_t ifnum, const uint8_t *same, unsigned n_same,
-                                         const char *name, unsigned n, unsigned named,
-                                         bool ob_missing)
+void dfs__say_desc_duplicate_alt_layouts(dfs_decoder *d, const struct dfs__device *dev,
+                                         uint8_t config, uint64_t frame,
+                                         const struct dfs__frames *fr, uint8_t ifnum,
+                                         const uint8_t *same, unsigned n_same, const char *name,
+                                         unsigned n, unsigned named, bool ob_missing)
 {
     char alts[96] = "";
     size_t pos = 0;

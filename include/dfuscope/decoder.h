@@ -194,6 +194,7 @@ struct dfs_dfu_alt_info {
     bool layout_parsed;       /* name is a DfuSe layout that parsed */
     struct dfs_layout layout;
     char layout_error[128];   /* why it did not parse (when it starts with '@') */
+    uint8_t configuration;    /* bConfigurationValue of the configuration it is in */
 };
 
 struct dfs_dfu_info {
