@@ -180,6 +180,20 @@ dfs_result dfs_decoder_device_info(const dfs_decoder *d, size_t index,
     return DFS_OK;
 }
 
+dfs_result dfs_decoder_device_config(const dfs_decoder *d, uint32_t device, uint8_t index,
+                                     const uint8_t **raw, size_t *len, bool *partial)
+{
+    if (!d || !raw || !len || !partial)
+        return DFS_E_INVAL;
+    const struct dfs__device *dev = dfs__device_by_id((dfs_decoder *)d, device);
+    if (!dev || index >= DFS__MAX_CONFIGS || !dev->cfg[index].data)
+        return DFS_E_NOTFOUND;
+    *raw = dev->cfg[index].data;
+    *len = dev->cfg[index].len;
+    *partial = dev->cfg[index].partial;
+    return DFS_OK;
+}
+
 dfs_result dfs_decoder_device_string(const dfs_decoder *d, uint32_t device, uint8_t index,
                                      uint16_t langid, const uint8_t **raw, size_t *len)
 {

@@ -436,6 +436,11 @@ def two_configurations(dfuscope):
     out = run(dfuscope, [path]).stdout.decode()
     check(f"alt 0 (configuration {values[1] if values else '?'}): \"Firmware\"" in out,
           "two configurations: text output says which configuration each alt is in")
+    page = subprocess.run([dfuscope, "report", "-q", path], capture_output=True,
+                          timeout=120).stdout.decode()
+    trees = [f"<summary>Configuration {v}</summary>" in page for v in values]
+    check(len(trees) == 2 and all(trees),
+          f"two configurations: the report's descriptor tree shows both ({trees})")
 
 
 def main():

@@ -81,6 +81,18 @@ static void dfu_only_in_second_configuration(void **state)
     assert_true(info.from_descriptor);
     assert_int_equal(info.interface, 0);
     assert_int_equal(info.n_alts, 1);
+    /* both configurations are there, by descriptor index */
+    const uint8_t *raw;
+    size_t len;
+    bool partial = true;
+    assert_int_equal(dfs_decoder_device_config(s.d, 1, 1, &raw, &len, &partial), DFS_OK);
+    assert_int_equal(len, 27);
+    assert_false(partial);
+    assert_memory_equal(raw, c, 27);
+    assert_int_equal(dfs_decoder_device_config(s.d, 1, 0, &raw, &len, &partial), DFS_OK);
+    assert_memory_equal(raw, cfg_vendor, sizeof cfg_vendor);
+    assert_int_equal(dfs_decoder_device_config(s.d, 1, 2, &raw, &len, &partial),
+                     DFS_E_NOTFOUND);
     /* the GETSTATUS to it is a DFU request */
     assert_int_equal(s.n_txns, 1);
     assert_int_equal(s.txns[0].request, DFS_DFU_GETSTATUS);
@@ -158,6 +170,11 @@ static void index_beyond_the_count_ignored(void **state)
     get_config(&s, 200, c, cfg_dfu(c, 4, 0));
     sess_finish(&s);
     assert_int_equal(sess_count(&s, "desc.transfer-size-invalid"), 0);
+    const uint8_t *raw;
+    size_t len;
+    bool partial;
+    assert_int_equal(dfs_decoder_device_config(s.d, 1, 2, &raw, &len, &partial),
+                     DFS_E_NOTFOUND);
     struct dfs_dfu_info info;
     assert_int_equal(dfs_decoder_dfu_info(s.d, 1, &info), DFS_OK);
     assert_false(info.present);
