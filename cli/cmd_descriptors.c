@@ -128,13 +128,15 @@ static void print_dfu(struct desc_ctx *c, int in, const struct dfs_desc_dfu_func
     }
 }
 
-static void print_config_text(struct desc_ctx *c)
+/* One configuration descriptor set (config, config_len bytes; partial:
+ * shorter than its wTotalLength) */
+static void print_config_text(struct desc_ctx *c, const uint8_t *config, size_t config_len,
+                              bool config_partial)
 {
-    const struct dfs_device_info *dev = c->dev;
     struct dfs_desc_walker w;
     struct dfs_desc_item it;
     struct dfs_desc_problem pr;
-    dfs_desc_walk_init(&w, dev->config, dev->config_len);
+    dfs_desc_walk_init(&w, config, config_len);
     int rc;
     int in = 2;
     unsigned interfaces_seen = 0, endpoints_expected = 0, endpoints_seen = 0;
@@ -257,11 +259,11 @@ static void print_config_text(struct desc_ctx *c)
     if (have_iface && endpoints_seen != endpoints_expected)
         problem(c, 6, "the last interface declares a different bNumEndpoints than it has "
                       "endpoint descriptors");
-    if (total && total != dev->config_len) {
+    if (total && total != config_len) {
         char m[160];
-        snprintf(m, sizeof m, "wTotalLength is %u but %zu bytes were %s", total, dev->config_len,
-                 dev->config_partial ? "captured (the full read is not in the capture)"
-                                     : "returned");
+        snprintf(m, sizeof m, "wTotalLength is %u but %zu bytes were %s", total, config_len,
+                 config_partial ? "captured (the full read is not in the capture)"
+                                : "returned");
         problem(c, 4, m);
     }
     if (n_ifaces_declared && interfaces_seen != n_ifaces_declared) {
@@ -323,9 +325,19 @@ static void print_device_text(struct desc_ctx *c)
         fstr(c, in, "iSerial", dd->iSerialNumber);
         fu(c, in, "bNumConfigurations", dd->bNumConfigurations, NULL);
     }
-    if (dev->config)
-        print_config_text(c);
-    else
+    /* every configuration the capture holds, in descriptor-index order, as
+     * lsusb prints them */
+    bool any_config = false;
+    for (uint8_t i = 0; i < 8; i++) {
+        const uint8_t *raw;
+        size_t len;
+        bool partial;
+        if (dfs_decoder_device_config(c->d, dev->id, i, &raw, &len, &partial) != DFS_OK)
+            continue;
+        print_config_text(c, raw, len, partial);
+        any_config = true;
+    }
+    if (!any_config)
         fprintf(c->f, "  (no configuration descriptor in the capture)\n");
     if (dev->langid) {
         const char *ln = dfs_langid_name(dev->langid);
