@@ -283,6 +283,13 @@ def two_configurations(tmp):
                           check=True).stdout
     values = re.findall(r"bConfigurationValue\s+(\d+)", text)
     assert values == ["1", "2"], values
+    desc = json.loads(subprocess.run([emu.dfuscope(), "descriptors", "--json", cap],
+                                     capture_output=True, text=True, check=True).stdout)
+    dev = [d for d in desc["devices"] if d["device"] == 2][0]
+    other = dev.get("other_configurations", [])
+    assert dev["configuration"]["bConfigurationValue"] == 1 and len(other) == 1, dev
+    assert other[0]["bConfigurationValue"] == 2 and other[0]["wTotalLength"] == 18, other
+    assert [i["descriptors"] for i in other[0]["interfaces"]] == [[]], other  # no functional
 
 
 def trace(tmp):
