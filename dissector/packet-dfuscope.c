@@ -128,6 +128,7 @@ static struct {
     bool feed_failed;
     char feed_error[300];
     uint64_t feed_error_frame;
+    struct dfs_time last_ts; /* of the last packet: a Packetry bus event takes it */
 } st;
 
 static void state_free(void)
@@ -304,6 +305,24 @@ static void first_pass(tvbuff_t *tvb, packet_info *pinfo)
         decide_mode(tvb, pinfo, lt);
     if (st.mode == MODE_FILE && pinfo->num < st.stream_from)
         check_file_frame(tvb, pinfo);
+    uint8_t code;
+    bool event = !lt && pinfo->rec && pinfo->rec->rec_type == REC_TYPE_CUSTOM_BLOCK &&
+                 dfs__packetry_event(pinfo->rec->rec_header.custom_block_header.pen,
+                                     tvb_get_ptr(tvb, 0, -1), tvb_captured_length(tvb), &code);
+    struct dfs_time ts = {.sec = (int64_t)pinfo->abs_ts.secs,
+                          .nsec = (uint32_t)pinfo->abs_ts.nsecs};
+    if (lt)
+        st.last_ts = ts;
+    if (event && st.stream_dec && !st.feed_failed && pinfo->num >= st.stream_from) {
+        /* wiretap gives a custom block no time: the packet's before it */
+        struct dfs_record rec = {.frame = pinfo->num, .ts = st.last_ts,
+                                 .linktype = DFS_RECORD_USB_EVENT, .order = DFS_ORDER_HOST,
+                                 .caplen = 1, .origlen = 1, .data = &code};
+        dfs__res_at(st.stream_res, pinfo->num);
+        dfs_result rc = dfs_decoder_feed(st.stream_dec, &rec);
+        if (rc != DFS_OK && rc != DFS_E_LINKTYPE)
+            stream_failed(pinfo->num, rc);
+    }
     if (lt && st.stream_dec && !st.feed_failed && pinfo->num >= st.stream_from) {
         struct dfs_record rec = {
             .frame = pinfo->num,

@@ -32,8 +32,32 @@ int dfs__encap_linktype(int encap)
     case WTAP_ENCAP_USB_LINUX_MMAPPED: return DFS_LINKTYPE_USB_LINUX_MMAPPED;
     case WTAP_ENCAP_USBPCAP: return DFS_LINKTYPE_USBPCAP;
     case WTAP_ENCAP_USB_DARWIN: return DFS_LINKTYPE_USB_DARWIN;
+    case WTAP_ENCAP_USB_2_0: return DFS_LINKTYPE_USB_2_0;
+    case WTAP_ENCAP_USB_2_0_LOW_SPEED: return DFS_LINKTYPE_USB_2_0_LOW_SPEED;
+    case WTAP_ENCAP_USB_2_0_FULL_SPEED: return DFS_LINKTYPE_USB_2_0_FULL_SPEED;
+    case WTAP_ENCAP_USB_2_0_HIGH_SPEED: return DFS_LINKTYPE_USB_2_0_HIGH_SPEED;
     default: return 0;
     }
+}
+
+/* Packetry writes each bus event as a pcapng custom block (Private
+ * Enterprise Number 62392, Great Scott Gadgets); Wireshark shows it as a
+ * frame whose data follows the PEN: one little-endian word with the format
+ * id 0x3343, its version 0 and the event code in its low byte, then the
+ * interface id and a time stamp (capture/pcapng_file.c reads the same). */
+#define GSG_PEN 62392u
+#define GSG_EVENT_FORMAT 0x334300u
+
+bool dfs__packetry_event(uint32_t pen, const uint8_t *data, uint32_t len, uint8_t *code)
+{
+    if (pen != GSG_PEN || !data || len < 16)
+        return false;
+    uint32_t word = (uint32_t)data[0] | (uint32_t)data[1] << 8 | (uint32_t)data[2] << 16 |
+                    (uint32_t)data[3] << 24;
+    if ((word >> 8) != GSG_EVENT_FORMAT)
+        return false;
+    *code = (uint8_t)word;
+    return true;
 }
 
 uint32_t dfs__frame_digest(const uint8_t *data, uint32_t caplen, uint32_t len, bool has_ts,
@@ -209,17 +233,32 @@ static uint32_t rec_digest(const wtap_rec *rec, const uint8_t *data)
                              (int32_t)rec->ts.nsecs);
 }
 
-/* Feed a usbmon record (others are skipped) as frame `frame`; a decoder
- * error is left in *result. */
+/* Feed a USB record (others are skipped) as frame `frame`; a decoder error
+ * is left in *result. A Packetry bus event (a custom block, whose time
+ * wiretap does not give) takes the time of the packet before it, *last. */
 static void rec_feed(dfs_decoder *dec, struct dfs__res *res, const wtap_rec *rec,
-                     const uint8_t *data, uint64_t frame, int *result)
+                     const uint8_t *data, uint64_t frame, int *result, struct dfs_time *last)
 {
+    uint8_t code;
+    if (rec->rec_type == REC_TYPE_CUSTOM_BLOCK &&
+        dfs__packetry_event(rec->rec_header.custom_block_header.pen, data,
+                            rec->rec_header.custom_block_header.length, &code)) {
+        struct dfs_record ev = {.frame = frame, .ts = *last, .linktype = DFS_RECORD_USB_EVENT,
+                                .order = DFS_ORDER_HOST, .caplen = 1, .origlen = 1,
+                                .data = &code};
+        dfs__res_at(res, frame);
+        dfs_result rc = dfs_decoder_feed(dec, &ev);
+        if (rc != DFS_OK && rc != DFS_E_LINKTYPE)
+            *result = rc;
+        return;
+    }
     if (rec->rec_type != REC_TYPE_PACKET)
         return;
     const wtap_packet_header *ph = &rec->rec_header.packet_header;
     int lt = dfs__encap_linktype(ph->pkt_encap);
     if (!lt)
         return;
+    *last = (struct dfs_time){.sec = (int64_t)rec->ts.secs, .nsec = (uint32_t)rec->ts.nsecs};
     struct dfs_record r = {
         .frame = frame,
         .ts = {.sec = (int64_t)rec->ts.secs, .nsec = (uint32_t)rec->ts.nsecs},
@@ -299,10 +338,11 @@ static bool decode_file(const char *path, const struct dfs__first_frame *first,
         return true;
     }
     dfs__res_bind(res, dec);
+    struct dfs_time last = {0, 0};
     do {
         const uint8_t *data = ws_buffer_start_ptr(&rd.buf);
         uint64_t frame = out->frames + 1;
-        rec_feed(dec, res, &rd.rec, data, frame, &out->decoder_result);
+        rec_feed(dec, res, &rd.rec, data, frame, &out->decoder_result, &last);
         if (!push_digest(out, &cap, rec_digest(&rd.rec, data))) {
             snprintf(out->error, sizeof out->error, "out of memory at frame %llu",
                      (unsigned long long)frame);
@@ -429,13 +469,14 @@ uint64_t dfs__prepass_replay(const struct dfs__prepass *p, uint64_t upto, dfs_de
         snprintf(path, sizeof path, "%s", p->path);
     struct reader rd;
     uint64_t fed = 0;
+    struct dfs_time last = {0, 0};
     if (reader_open(&rd, path, NULL)) {
         do {
             const uint8_t *data = ws_buffer_start_ptr(&rd.buf);
             if (rec_digest(&rd.rec, data) != p->digest[fed])
                 break;
             int rc = DFS_OK;
-            rec_feed(dec, res, &rd.rec, data, fed + 1, &rc);
+            rec_feed(dec, res, &rd.rec, data, fed + 1, &rc, &last);
             fed++;
             if (rc != DFS_OK) {
                 *decoder_result = rc;

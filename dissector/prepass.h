@@ -64,7 +64,12 @@ uint64_t dfs__prepass_replay(const struct dfs__prepass *p, uint64_t upto, dfs_de
 
 void dfs__prepass_clear(struct dfs__prepass *p);
 
-/* Map a Wireshark encapsulation to a usbmon link type, or 0. */
+/* Map a Wireshark encapsulation to a link type dfuscope reads, or 0. */
 int dfs__encap_linktype(int encap);
+
+/* A pcapng custom block as Wireshark shows it (its Private Enterprise
+ * Number, the data after it) that is one of Packetry's bus events: true,
+ * and its event code (enum dfs_usb_event) in *code. */
+bool dfs__packetry_event(uint32_t pen, const uint8_t *data, uint32_t len, uint8_t *code);
 
 #endif
