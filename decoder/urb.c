@@ -1,5 +1,7 @@
 #include <string.h>
 
+#include "finding_text.h"
+#include "state.h"
 #include "urb.h"
 
 static uint32_t hash_key(uint16_t bus, uint64_t id)
@@ -132,4 +134,40 @@ void dfs__urb_remove(dfs_decoder *d, struct dfs__urb_table *t, uint32_t s)
     *e = (struct dfs__urb_slot){.newer = t->free_head, .older = DFS__NONE};
     t->free_head = s;
     t->count--;
+}
+
+/* A record that cannot be decoded (or only in part) is a finding naming its
+ * frame, rate-limited per kind of problem. */
+static void report_parse_problem(dfs_decoder *d, enum dfs_finding_code code,
+                                 const struct dfs_record *rec, const char *msg, bool skipped)
+{
+    if (dfs__limited(d, code, rec->frame))
+        dfs__say_record_problem(d, code, rec->frame, msg, skipped);
+}
+
+bool dfs__urb_record_usable(dfs_decoder *d, const struct dfs_record *rec,
+                            enum dfs__parse_status ps, const char *msg)
+{
+    if (ps == DFS__PARSE_SHORT || ps == DFS__PARSE_BAD) {
+        d->stats.records_skipped++;
+        report_parse_problem(d, ps == DFS__PARSE_SHORT ? DFS_F_CAPTURE_RECORD_SHORT
+                                                       : DFS_F_CAPTURE_BAD_HEADER,
+                             rec, msg, true);
+        return false;
+    }
+    if (ps == DFS__PARSE_DAMAGED) {
+        d->stats.records_damaged++;
+        report_parse_problem(d, DFS_F_CAPTURE_RECORD_TRUNCATED, rec, msg, false);
+        if (d->error)
+            return false;
+    }
+    return true;
+}
+
+void dfs__urb_hand_off(dfs_decoder *d, const struct dfs_record *rec, struct dfs_urb *u)
+{
+    u->frame = rec->frame;
+    u->ts = rec->ts;
+    u->link_frame = 0;
+    d->ports.urb(d, u);
 }

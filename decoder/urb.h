@@ -69,4 +69,15 @@ void dfs__pair_more_payload(dfs_decoder *d, const struct dfs_urb *u, uint32_t sl
 /* End of capture: capture.starts-mid-transfer when completions went unpaired. */
 void dfs__pair_report_unmatched(dfs_decoder *d);
 
+/* The hand-off from the record parsers (usbmon.c, usbpcap.c, darwin.c) to
+ * this stage. dfs__urb_record_usable, after rec was parsed (ps, msg): a
+ * record that could not be read (SHORT, BAD) is counted as skipped and
+ * reported, and is not usable; a DAMAGED one is counted and reported, and
+ * what was read is usable unless the report stopped the decoder.
+ * dfs__urb_hand_off: the URB read from rec, with rec's frame and time, to
+ * URB pairing (through the dispatcher's port). */
+bool dfs__urb_record_usable(dfs_decoder *d, const struct dfs_record *rec,
+                            enum dfs__parse_status ps, const char *msg);
+void dfs__urb_hand_off(dfs_decoder *d, const struct dfs_record *rec, struct dfs_urb *u);
+
 #endif
