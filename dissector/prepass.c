@@ -113,16 +113,9 @@ static bool capture_magic(const char *path)
     return m[0] == 0x1f && m[1] == 0x8b;
 }
 
-struct candidate {
-    int fd;
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    int64_t mtime_sec;
-    long mtime_nsec;
-};
-
-static size_t list_candidates(struct candidate *c, size_t max)
+/* The regular files this process has open (a file open twice once), of at
+ * least the size of a pcap header. */
+static size_t list_candidates(struct dfs__file_id *c, size_t max)
 {
     DIR *dir = opendir("/proc/self/fd");
     if (!dir)
@@ -389,18 +382,18 @@ static bool live_capture_file(const char *real)
     return strncmp(base + 1, "wireshark_", 10) == 0 && tmp && strcmp(dir, tmp) == 0;
 }
 
-static bool same_file(const struct candidate *c, const struct dfs__prepass *p)
+static bool same_file(const struct dfs__file_id *c, const struct dfs__file_id *p)
 {
     return c->dev == p->dev && c->ino == p->ino && c->size == p->size &&
            c->mtime_sec == p->mtime_sec && c->mtime_nsec == p->mtime_nsec;
 }
 
 /* Is the file read ahead still open, unchanged, with `first` as frame 1? */
-static bool still_open(const struct candidate *c, size_t n, const struct dfs__first_frame *first,
-                       struct dfs__prepass *p)
+static bool still_open(const struct dfs__file_id *c, size_t n,
+                       const struct dfs__first_frame *first, struct dfs__prepass *p)
 {
     for (size_t i = 0; i < n; i++) {
-        if (!same_file(&c[i], p))
+        if (!same_file(&c[i], &p->file))
             continue;
         char path[64];
         snprintf(path, sizeof path, "/proc/self/fd/%d", c[i].fd);
@@ -408,7 +401,7 @@ static bool still_open(const struct candidate *c, size_t n, const struct dfs__fi
         bool ok = reader_open(&rd, path, first);
         reader_close(&rd);
         if (ok) {
-            p->fd = c[i].fd;
+            p->file.fd = c[i].fd;
             return true;
         }
     }
@@ -419,7 +412,7 @@ bool dfs__prepass_run(const struct dfs__first_frame *first, struct dfs__res *res
                       struct dfs__prepass *out, bool *reused)
 {
     *reused = false;
-    struct candidate c[MAX_CANDIDATES];
+    struct dfs__file_id c[MAX_CANDIDATES];
     size_t n = list_candidates(c, MAX_CANDIDATES);
     if (out->done && still_open(c, n, first, out)) {
         *reused = true;
@@ -437,12 +430,7 @@ bool dfs__prepass_run(const struct dfs__first_frame *first, struct dfs__res *res
             continue;
         if (decode_file(path, first, res, out)) {
             snprintf(out->path, sizeof out->path, "%s", real);
-            out->fd = c[i].fd;
-            out->dev = c[i].dev;
-            out->ino = c[i].ino;
-            out->size = c[i].size;
-            out->mtime_sec = c[i].mtime_sec;
-            out->mtime_nsec = c[i].mtime_nsec;
+            out->file = c[i];
             out->done = true;
             return true;
         }
@@ -463,8 +451,8 @@ uint64_t dfs__prepass_replay(const struct dfs__prepass *p, uint64_t upto, dfs_de
      * (Wireshark's own), else the file by its name */
     char path[sizeof p->path];
     struct stat st;
-    if (fstat(p->fd, &st) == 0 && st.st_dev == p->dev && st.st_ino == p->ino)
-        snprintf(path, sizeof path, "/proc/self/fd/%d", p->fd);
+    if (fstat(p->file.fd, &st) == 0 && st.st_dev == p->file.dev && st.st_ino == p->file.ino)
+        snprintf(path, sizeof path, "/proc/self/fd/%d", p->file.fd);
     else
         snprintf(path, sizeof path, "%s", p->path);
     struct reader rd;

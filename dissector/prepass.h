@@ -20,17 +20,21 @@ struct dfs__first_frame {
     int32_t ts_nsec;
 };
 
-struct dfs__prepass {
-    bool done;              /* a file was found and decoded */
-    char path[512];         /* the file (its real name, for messages) */
-    /* the file as found: the descriptor it was open under, and what tells
-     * whether it is still the same file, unchanged */
+/* A file this process has open: the descriptor it is open under, and what
+ * tells whether it is still the same file, unchanged. */
+struct dfs__file_id {
     int fd;
     dev_t dev;
     ino_t ino;
     off_t size;
     int64_t mtime_sec;
     long mtime_nsec;
+};
+
+struct dfs__prepass {
+    bool done;              /* a file was found and decoded */
+    char path[512];         /* the file (its real name, for messages) */
+    struct dfs__file_id file; /* the file as found */
     uint64_t frames;        /* records read (Wireshark's frame count) */
     uint32_t *digest;       /* digest[i] of frame i+1 */
     bool read_error;        /* the file could not be read to its end */
