@@ -156,7 +156,7 @@ static void test_script_from_roundtrip(void **state)
             run_setup(&r, &cases[i].dv, 0);
             run_script(&r, gen);
             assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_NOT_MADE);
-            assert_int_equal(r.seen.data_dnloads, 0);
+            assert_int_equal(r.watch.seen.data_dnloads, 0);
             run_free(&r);
         }
         free(gen);
