@@ -80,6 +80,12 @@ dfs_result dfs_capreader_open(const char *path, const struct dfs_capreader_optio
         snprintf(err, err_size, "%s: cannot open: %s", path, strerror(errno));
         return DFS_E_IO;
     }
+    /* Read straight into the reader's own buffer: through a stdio buffer
+     * each large read became two read(2) calls, one of them a copy of 4 KiB
+     * more. Following, the reader asks for a record at a time, which the
+     * stdio buffer gathers into fewer calls. */
+    if (!(opt && opt->follow))
+        setvbuf(fp, NULL, _IONBF, 0);
     return make_reader(fp, true, path, opt, out, err, err_size);
 }
 

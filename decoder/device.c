@@ -454,6 +454,7 @@ void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl)
                 return;
             if (n > dev->config_len) {
                 store_blob(d, &dev->config, &dev->config_len, p, n);
+                dev->dfu_ifs_known = false;
                 if (d->error)
                     return;
                 uint16_t total = dfs__le16(p + 2);

@@ -40,6 +40,10 @@ struct dfs__device {
     uint8_t *config;
     size_t config_len;
     bool config_partial;
+    /* the numbers of the DFU interfaces of config, a bit each (dfu_class.c):
+     * worked out at the first DFU-shaped request after config was stored */
+    bool dfu_ifs_known;
+    uint8_t dfu_ifs[32];
     uint8_t *bos;
     size_t bos_len;
     uint8_t qual[DFS_QUALIFIER_DESC_LEN];

@@ -50,7 +50,7 @@ bool dfs__dfu_classify(dfs_decoder *d, struct dfs__device *dev, const struct dfs
     if (dfs__flip_device(dev))
         return flip_interface(d, dev, ifnum);
     if (dev->config && !dev->config_partial)
-        return dfs__dfu_config_has_interface(d, dev->config, dev->config_len, ifnum);
+        return dfs__dfu_config_has_interface(d, dev, ifnum);
     /* No configuration descriptor in the capture: take the interface for DFU
      * only once a GETSTATUS or GETSTATE gets a reply only DFU gives. */
     struct dfs__dfu_dev *dd = dev->dfu;

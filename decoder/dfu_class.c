@@ -3,6 +3,8 @@
  * DFU interfaces, class 0xFE subclass 0x01) when the capture holds it, else
  * from requests and replies only DFU produces: other class requests (an
  * audio SET_CUR shares bRequest 1 with DNLOAD) are never taken for DFU. */
+#include <string.h>
+
 #include "dfu_layer.h"
 
 bool dfs__dfu_request_shape(const struct dfs_setup *s)
@@ -55,16 +57,21 @@ void dfs__dfu_list_free(dfs_decoder *d, struct dfs__dfu_list *l)
     l->n = 0;
 }
 
-bool dfs__dfu_config_has_interface(dfs_decoder *d, const uint8_t *config, size_t len,
-                                   uint8_t ifnum)
+bool dfs__dfu_config_has_interface(dfs_decoder *d, struct dfs__device *dev, uint8_t ifnum)
 {
-    struct dfs__dfu_list l;
-    dfs__dfu_list_get(d, &l, config, len);
-    bool found = false;
-    for (size_t i = 0; i < l.n && !found; i++)
-        found = l.v[i].iface.bInterfaceNumber == ifnum;
-    dfs__dfu_list_free(d, &l);
-    return found;
+    if (!dev->dfu_ifs_known) {
+        struct dfs__dfu_list l;
+        dfs__dfu_list_get(d, &l, dev->config, dev->config_len);
+        memset(dev->dfu_ifs, 0, sizeof dev->dfu_ifs);
+        for (size_t i = 0; i < l.n; i++) {
+            uint8_t n = l.v[i].iface.bInterfaceNumber;
+            dev->dfu_ifs[n / 8] = (uint8_t)(dev->dfu_ifs[n / 8] | 1u << (n % 8));
+        }
+        dfs__dfu_list_free(d, &l);
+        /* without memory for a long list, ask again next time */
+        dev->dfu_ifs_known = !d->error;
+    }
+    return dev->dfu_ifs[ifnum / 8] >> (ifnum % 8) & 1u;
 }
 
 enum dfs__dfu_config_kind dfs__dfu_config_kind(dfs_decoder *d, const uint8_t *config, size_t len)

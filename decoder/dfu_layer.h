@@ -222,9 +222,9 @@ void dfs__dfu_pend_clear(dfs_decoder *d, struct dfs__dfu_if *f);
 bool dfs__dfu_request_shape(const struct dfs_setup *s);
 /* Does this GETSTATUS or GETSTATE get a reply only DFU gives? */
 bool dfs__dfu_reply_pattern(const struct dfs_control *ctl);
-/* Is interface ifnum a DFU interface of this configuration? */
-bool dfs__dfu_config_has_interface(dfs_decoder *d, const uint8_t *config, size_t len,
-                                   uint8_t ifnum);
+/* Is interface ifnum a DFU interface of the device's configuration (held
+ * whole in dev->config)? The configuration is searched once, not per request. */
+bool dfs__dfu_config_has_interface(dfs_decoder *d, struct dfs__device *dev, uint8_t ifnum);
 /* What a configuration is: a DFU-mode interface, only other DFU interfaces
  * (run-time, or the protocol 0 some devices use), or none. */
 enum dfs__dfu_config_kind { DFS__CONFIG_DFU_MODE, DFS__CONFIG_DFU_RUNTIME, DFS__CONFIG_NO_DFU };

@@ -51,6 +51,7 @@ enum dfs__ev {
     DFS__EV_TRAFFIC,        /* a control transfer of the device completed normally */
     DFS__EV_DEVICE,         /* the device instance changed */
     DFS__EV_END,            /* the end of the capture, for each device */
+    DFS__EV_COUNT
 };
 
 /* A request that failed, or a leave that was answered: what the device

@@ -13,6 +13,7 @@
 
 struct dfs__urb_slot {
     uint64_t id;
+    uint32_t hash;     /* of (bus, id): where its index entry starts looking */
     uint16_t bus;
     bool used;
     uint8_t xfer_type, endpoint, devnum;
@@ -32,7 +33,11 @@ struct dfs__urb_table {
     struct dfs__urb_slot *slots;
     uint32_t cap, count;
     uint32_t *index;   /* hash -> slot, DFS__NONE when empty */
-    uint32_t index_mask;
+    /* the part of index in use: index_mask + 1 entries, doubled (and the
+     * URBs held placed again) when half full, up to index_max; a small
+     * index stays in the processor's nearest cache when few URBs are
+     * outstanding, as they mostly are */
+    uint32_t index_mask, index_max;
     uint32_t free_head, oldest, newest;
     /* slots [fresh, cap) were never used: they are taken in order once the
      * free list of used and removed slots is empty, so that the memory a
