@@ -100,7 +100,7 @@ expect "--device --dfu --help --json --max-devices --max-payload --max-urbs --qu
 expect "--all-docs --device --docs-base --help --max-payload --max-urbs --output --quiet" \
     dfuscope report --
 expect "--dir" dfuscope wireshark-install --d
-expect "--allow-erase --allow-option-bytes --allow-otp --allow-timing-abuse --allow-unprotect --allow-write" \
+expect "--allow-erase --allow-option-bytes --allow-otp --allow-timing-abuse --allow-unprotect --allow-vendor-request --allow-write" \
     dfuscope run --allow
 expect "--alt --device --direction --fill --format --help --max-image --output --quiet -h -o -q" \
     dfuscope extract -

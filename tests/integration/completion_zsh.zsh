@@ -122,7 +122,7 @@ expect "--color --colour --device --help --json --max-devices --max-payload --ma
   "dfuscope diagnose --"
 expect "--all-docs --device --docs-base --help --max-payload --max-urbs --output --quiet" \
   "dfuscope report --"
-expect "--allow-erase --allow-option-bytes --allow-otp --allow-timing-abuse --allow-unprotect --allow-write" \
+expect "--allow-erase --allow-option-bytes --allow-otp --allow-timing-abuse --allow-unprotect --allow-vendor-request --allow-write" \
   "dfuscope run --allow"
 
 # option values

@@ -79,10 +79,12 @@ QUIRKS = {
 }
 # read only, what a model cannot check: check -> the flag it needs
 NOT_CHECKED = {
-    "dfuse-device": {"dfu11.poll-timeout-sufficient": "--allow-erase",
+    "dfuse-device": {"desc.vendor-request": "--allow-vendor-request",
+                     "dfu11.poll-timeout-sufficient": "--allow-erase",
                      "dfu11.busy-poll-timeout": "--allow-erase",
                      "dfu11.getstatus-early": "--allow-timing-abuse"},
-    "dfu11-device": {"dfu11.poll-timeout-sufficient": "--allow-write",
+    "dfu11-device": {"desc.vendor-request": "--allow-vendor-request",
+                     "dfu11.poll-timeout-sufficient": "--allow-write",
                      "dfu11.busy-poll-timeout": "--allow-write",
                      "dfu11.abort-dnload-idle": "--allow-write",
                      "dfu11.getstatus-early": "--allow-timing-abuse"},
@@ -176,7 +178,7 @@ def suites_on_models():
                if c["verdict"] == "not-checked"}
         check(got == {k: [v] for k, v in want.items()} and r.returncode == 0,
               "%s read only: not checked %s, exit %d" % (model, got, r.returncode))
-        r = emulate([model], ["run", "--suite", "dfu11"])
+        r = emulate([model], ["run", "--suite", "all"])
         tail = [l for l in r.stdout.splitlines() if l.startswith("not checked without ")]
         check("%d not checked" % len(want) in r.stdout and len(tail) == 1 and
               all(f in tail[0] for f in want.values()),
