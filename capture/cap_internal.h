@@ -164,6 +164,10 @@ struct dfs_capreader {
     size_t cap, start, end;
     uint64_t base;  /* file offset of buf[0] */
     bool at_eof;
+    /* a file opened by name and not followed: its size when opened, to
+     * tell a file cut short while it was read from one that ends */
+    bool size_known;
+    uint64_t size_at_open;
     uint64_t frame;
     bool swapped;   /* file order differs from host */
     enum dfs_byte_order order;
