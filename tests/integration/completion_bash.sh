@@ -102,7 +102,7 @@ expect "--all-docs --device --docs-base --help --max-payload --max-urbs --output
 expect "--dir" dfuscope wireshark-install --d
 expect "--allow-erase --allow-option-bytes --allow-otp --allow-timing-abuse --allow-unprotect --allow-vendor-request --allow-write" \
     dfuscope run --allow
-expect "--alt --device --direction --fill --format --help --max-image --output --quiet -h -o -q" \
+expect "--alt --device --direction --fill --format --help --max-image --output --quiet --unpack -h -o -q" \
     dfuscope extract -
 
 # option values: words, files, directories, nothing for free text
