@@ -77,7 +77,7 @@ struct dfs__pending {
 /* What the rules remember about one interface (rules*.c). */
 struct dfs__if_rules {
     bool proto_reported, dup_reported;           /* rules_desc.c */
-    bool size_reported;                          /* rules_state.c */
+    bool size_reported, manifest_reported;       /* rules_state.c */
     bool error_reported;                         /* rules_fail.c */
     /* rules_fail.c: the session opened in dfuERROR/errFIRMWARE; a note if the
      * host clears it with CLRSTATUS, dfu.error-state if anything else comes */

@@ -660,6 +660,23 @@ void dfs__say_request_not_allowed(dfs_decoder *d, const struct dfs__device *dev,
                       t->outcome == DFS_DFU_STALLED ? "; the device stalled it" : "");
 }
 
+void dfs__say_manifest_wait_reset(dfs_decoder *d, const struct dfs__device *dev,
+                                  const struct dfs_dfu_txn *t, uint8_t attributes)
+{
+    dfs__emit_finding(d, DFS_F_DFU_MANIFEST_WAIT_RESET, dev->id, t->frame, NULL,
+                      "Make the device do what its descriptor says: a manifestation-tolerant "
+                      "device goes back to dfuIDLE after manifestation (DFU 1.1 A.1, state 7); "
+                      "one that needs a reset clears bitManifestationTolerant. Hosts reset the "
+                      "device when they find it in dfuMANIFEST-WAIT-RESET (dfu-util: "
+                      "\"Resetting USB to switch back to runtime mode\"), so the download "
+                      "itself is not lost.",
+                      "%s: GETSTATUS at frame %llu reports dfuMANIFEST-WAIT-RESET, but the DFU "
+                      "functional descriptor sets bitManifestationTolerant (bmAttributes "
+                      "0x%02x): a tolerant device goes back to dfuIDLE after manifestation; "
+                      "only one that is not waits there for a USB reset.",
+                      who(dev).s, (unsigned long long)t->frame, attributes);
+}
+
 void dfs__say_reply_not_allowed(dfs_decoder *d, const struct dfs__device *dev,
                                 const struct dfs_dfu_txn *t)
 {

@@ -170,6 +170,8 @@ void dfs__say_operation_failed(dfs_decoder *d, const struct dfs__device *dev,
  * the state diagram does not lead to */
 void dfs__say_request_not_allowed(dfs_decoder *d, const struct dfs__device *dev,
                                   const struct dfs_dfu_txn *t);
+void dfs__say_manifest_wait_reset(dfs_decoder *d, const struct dfs__device *dev,
+                                  const struct dfs_dfu_txn *t, uint8_t attributes);
 void dfs__say_reply_not_allowed(dfs_decoder *d, const struct dfs__device *dev,
                                 const struct dfs_dfu_txn *t);
 /* dfu.stall-without-error-state: a stalled request not followed by

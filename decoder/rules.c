@@ -32,6 +32,7 @@ static const struct {
     {DFS__EV_STATUS, dfs__rule_lost_status},
     {DFS__EV_STATUS, dfs__rule_status_values},
     {DFS__EV_STATUS, dfs__rule_reply_state},
+    {DFS__EV_STATUS, dfs__rule_manifest_tolerance},
     {DFS__EV_STATUS, dfs__rule_stall_pairing},
     {DFS__EV_STATUS, dfs__rule_busy},
     {DFS__EV_EXECUTED, dfs__rule_operation_failed},

@@ -172,6 +172,7 @@ DFS__RULE(dfs__rule_transfer_size);
 DFS__RULE(dfs__rule_block_sequence);
 DFS__RULE(dfs__rule_status_values);
 DFS__RULE(dfs__rule_reply_state);
+DFS__RULE(dfs__rule_manifest_tolerance);
 DFS__RULE(dfs__rule_getstate_value);
 /* rules_poll.c */
 DFS__RULE(dfs__rule_request_timeout);

@@ -59,6 +59,7 @@ ORACLE = {
     "fwupd-get-devices": ("fwupdtool", "none"),
     "gd32-dfu-util-download-leave": ("dfu-util", "dfu-util"),
     "l4-dfu-util-busy-stall": ("dfu-util", "dfu-util"),
+    "tinyusb-dfu-util-manifest-wait-reset": ("dfu-util", "dfu-util"),
     "seed-cubeprogrammer-ob-write": ("dfs-host-cubeprog", "STM32CubeProgrammer"),
     "seed-cubeprogrammer-ob-write-rejected": ("dfs-host-cubeprog", "STM32CubeProgrammer"),
     "seed-cubeprogrammer-ob-write-returns": ("dfs-host-cubeprog", "STM32CubeProgrammer"),

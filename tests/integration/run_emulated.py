@@ -18,6 +18,9 @@ usb_libusb.c) to an emulated device behind umockdev:
    changes a plain DFU device's upload; the bwPollTimeout faults need real
    work, hence --allow-erase on a DfuSe device and --allow-write on a plain
    one).
+   dfu-util's download to tinyusb-dfu (R14: tolerant, yet waits for a reset)
+   gives dfu.manifest-wait-reset; with the bug off, or to a device that
+   says it is not tolerant, it does not.
 3. The seed's option-byte write with --allow-write --allow-option-bytes
    expects the disconnect and passes; without the flags it is refused
    before any request is sent (the capture has no DNLOAD); a device that
@@ -198,6 +201,28 @@ def faulty_variants():
                   % (model, fault, flags, got, expected, r.stderr))
 
 
+def manifest_wait_reset(tmp):
+    """R14 (dfu.manifest-wait-reset): dfu-util's download to a device that
+    says it is manifestation tolerant and waits for a reset all the same; not
+    to one that says it is not, nor to TinyUSB with the bug fixed."""
+    image = os.path.join(tmp, "image.bin")
+    with open(image, "wb") as f:
+        f.write(bytes((i * 37 + 11) % 251 for i in range(3000)))
+    for emu_args, want in ((["tinyusb-dfu"], True),
+                           (["tinyusb-dfu", "--option", "manifestation-bug=0"], False),
+                           (["dfu11-device", "--option", "manifestation-tolerant=0"], False)):
+        pcap = os.path.join(tmp, "r14.pcapng")
+        r = subprocess.run([EMULATOR, "emulate"] + emu_args + ["--pcap", pcap, "--",
+                            "dfu-util", "-D", image], capture_output=True, text=True,
+                           timeout=300)
+        d = subprocess.run([DFUSCOPE, "diagnose", "--json", pcap], capture_output=True,
+                           text=True)
+        ids = [x["id"] for x in json.loads(d.stdout)["findings"]] if d.stdout else None
+        check(r.returncode == 0 and ids is not None and
+              ("dfu.manifest-wait-reset" in ids) == want,
+              "R14 %s: dfu-util %d, findings %s" % (emu_args, r.returncode, ids))
+
+
 def option_byte_write(tmp):
     """The option-byte write: refused without its flags, then run, captured
     and diagnosed; a vanishing device and one that comes back."""
@@ -304,6 +329,7 @@ def main():
     try:
         suites_on_models()
         faulty_variants()
+        manifest_wait_reset(tmp)
         option_byte_write(tmp)
         reference_captures(tmp)
     finally:

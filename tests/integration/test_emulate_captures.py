@@ -97,7 +97,8 @@ def tshark_not_malformed(tmp):
 def tshark_dfu_dissector(tmp):
     decode_as = ["-d", "usb.product==0x0483df11,usbdfu", "-d", "usb.product==0x12090001,usbdfu",
                  "-d", "usb.product==0x28e90189,usbdfu", "-d", "usb.product==0x2fe3ffff,usbdfu",
-                 "-d", "usb.product==0x03eb2ff4,usbdfu"]  # the Atmel FLIP model (class 0/0/0)
+                 "-d", "usb.product==0x03eb2ff4,usbdfu",  # the Atmel FLIP model (class 0/0/0)
+                 "-d", "usb.product==0xcafe4000,usbdfu"]  # tinyusb-dfu
     for path in captures():
         rows = tshark_fields(path, ["frame.number", "usb.urb_id", "usb.urb_type", "usb.urb_status",
                                     "usb.bmRequestType", "usbdfu.command", "usbdfu.length",
