@@ -63,6 +63,7 @@ ORACLE = {
     "seed-cubeprogrammer-ob-write": ("dfs-host-cubeprog", "STM32CubeProgrammer"),
     "seed-cubeprogrammer-ob-write-rejected": ("dfs-host-cubeprog", "STM32CubeProgrammer"),
     "seed-cubeprogrammer-ob-write-returns": ("dfs-host-cubeprog", "STM32CubeProgrammer"),
+    "stmw-pydfu-initial-clrstatus": ("dfs-host-pydfu", "pydfu-like"),
     "seed-dfu-util-list": ("dfu-util", "none"),
     "seed-dfu-util-upload-force": ("dfu-util", "dfu-util"),
     "seed-dfu-util-upload-not-readable": ("dfu-util", "dfu-util"),

@@ -86,6 +86,23 @@ def without_hold_fails(tmp):
     emu.assert_in("DFU: erase failed (dfuDNBUSY)", r.stderr, "host error")
 
 
+def initial_clrstatus(tmp):
+    """pydfu.py before 2018: CLRSTATUS first; ST's middleware goes to dfuERROR
+    on it (dfu-quirks R15) and STALLs the erase that follows"""
+    dfuse_file(tmp, emu.pattern(3000, 13))
+    pcap = os.path.join(tmp, "c.pcapng")
+    r = pydfu(tmp, ["--initial-clrstatus", "-u", "img.dfu"], options=(), pcap=pcap,
+              model="st-middleware-dfu")
+    assert r.returncode == 1, r.stdout + r.stderr
+    emu.assert_in("DNLOAD block 0 (erase) failed", r.stderr, "host error")
+    emu.assert_in("STALLed", r.stderr, "host error")
+    d = subprocess.run([emu.dfuscope(), "diagnose", "--json", pcap], capture_output=True,
+                       text=True, timeout=120)
+    host = json.loads(d.stdout)["summary"]["host"]
+    assert host["name"] == "pydfu-like", host
+    emu.assert_in("CLRSTATUS as its first DFU request", host["text"], "summary.host")
+
+
 def bad_file(tmp):
     with open(os.path.join(tmp, "bad.dfu"), "wb") as f:
         f.write(b"DfuSe\x01" + b"\0" * 30)
@@ -98,7 +115,8 @@ def main():
     need_pyusb()
     emu.need("dfuse-pack")
     emu.need_bridge()
-    emu.run_checks([help_text, download_verify_leave, without_hold_fails, bad_file])
+    emu.run_checks([help_text, download_verify_leave, without_hold_fails, initial_clrstatus,
+                    bad_file])
 
 
 if __name__ == "__main__":
