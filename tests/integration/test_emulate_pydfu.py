@@ -70,6 +70,9 @@ def download_verify_leave(tmp):
     assert s["outcome"]["written_bytes"] == 5000 and s["outcome"]["read_bytes"] == 5000, s
     ids = {f["id"] for f in j["findings"] if f["severity"] in ("error", "warning")}
     assert ids == {"dfu.poll-timeout-ignored"}, ids
+    notes = [f.get("host_note") or "" for f in j["findings"]
+             if f["id"] == "dfu.poll-timeout-ignored"]
+    assert notes and all("never waits bwPollTimeout" in n for n in notes), notes
     # what the capture says was written is the file's payload
     out = os.path.join(tmp, "w.bin")
     x = subprocess.run([emu.dfuscope(), "extract", "--direction", "download", pcap, "-o", out],
