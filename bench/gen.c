@@ -1,11 +1,14 @@
 /* Generator of large, realistic usbmon captures for the benchmark.
  *
- *   bench/gen SIZE_MB OUT.pcap|OUT.pcapng [usb2]
+ *   bench/gen SIZE_MB OUT.pcap|OUT.pcapng [usb2|usbpcap|darwin]
  *
  * Writes link type 220 records until the file holds SIZE_MB MiB (with
  * "usb2", the same traffic rendered by dfs_usb2_render as the USB 2.0
  * packets an analyzer records, link type 288, until the usbmon form would
- * hold about SIZE_MB MiB; the file is larger):
+ * hold about SIZE_MB MiB; the file is larger; with "usbpcap" or "darwin",
+ * the same URB events as Windows USBPcap records, link type 249, or macOS
+ * USB_DARWIN records, link type 266, by dfs_usbpcap_encode and
+ * dfs_darwin_encode, until the file holds SIZE_MB MiB):
  *   - bus 1: an STM32 system bootloader (0483:df11, DfuSe) flashed again
  *     and again the way dfu-util does it: enumeration (device,
  *     configuration with three alternate settings and a DFU functional
@@ -37,6 +40,7 @@
 struct gen {
     dfs_capwriter *w;
     dfs_usb2_render *usb2; /* "usb2": the URBs rendered as USB 2.0 packets */
+    int linktype;          /* of the records written (not with usb2) */
     struct dfs_time now;
     uint64_t written, limit;
     uint32_t rnd;
@@ -77,8 +81,11 @@ static void emit(struct gen *g, struct dfs_urb *u)
         g->written += 16 + u->data_len + (u->data_len / 64 + 3) * 3 * 20;
         return;
     }
-    size_t n = dfs_usbmon_encode(u, DFS_LINKTYPE_USB_LINUX_MMAPPED, DFS_ORDER_HOST, g->rec,
-                                 sizeof g->rec);
+    size_t n = g->linktype == DFS_LINKTYPE_USBPCAP ? dfs_usbpcap_encode(u, g->rec, sizeof g->rec)
+               : g->linktype == DFS_LINKTYPE_USB_DARWIN
+                   ? dfs_darwin_encode(u, g->rec, sizeof g->rec)
+                   : dfs_usbmon_encode(u, DFS_LINKTYPE_USB_LINUX_MMAPPED, DFS_ORDER_HOST, g->rec,
+                                       sizeof g->rec);
     if (!n) {
         fprintf(stderr, "gen: record does not encode\n");
         exit(1);
@@ -112,6 +119,7 @@ static void control(struct gen *g, uint8_t dev, const uint8_t setup[8], const ui
     u.devnum = dev;
     u.bus = 1;
     u.flag_setup = 0;
+    u.has_setup = true;
     u.flag_data = out_len ? 0 : ((setup[0] & 0x80) ? '<' : '>');
     u.status = -115;
     u.length = (uint32_t)(setup[6] | (setup[7] << 8));
@@ -124,6 +132,7 @@ static void control(struct gen *g, uint8_t dev, const uint8_t setup[8], const ui
     background(g);
     u.type = 'C';
     u.flag_setup = '-';
+    u.has_setup = false;
     u.flag_data = in_len ? 0 : ((setup[0] & 0x80) ? '<' : '>');
     u.status = status;
     u.length = in_len ? in_len : out_len;
@@ -360,19 +369,25 @@ static void session(struct gen *g)
 
 int main(int argc, char **argv)
 {
-    if (argc < 3 || argc > 4 || atof(argv[1]) <= 0 || (argc == 4 && strcmp(argv[3], "usb2"))) {
-        fprintf(stderr, "usage: %s SIZE_MB OUT.pcap|OUT.pcapng [usb2]\n", argv[0]);
+    const char *form = argc == 4 ? argv[3] : "usbmon";
+    bool usb2 = !strcmp(form, "usb2");
+    int linktype = usb2                        ? DFS_LINKTYPE_USB_2_0
+                   : !strcmp(form, "usbpcap")  ? DFS_LINKTYPE_USBPCAP
+                   : !strcmp(form, "darwin")   ? DFS_LINKTYPE_USB_DARWIN
+                   : !strcmp(form, "usbmon")   ? DFS_LINKTYPE_USB_LINUX_MMAPPED
+                                               : 0;
+    if (argc < 3 || argc > 4 || atof(argv[1]) <= 0 || !linktype) {
+        fprintf(stderr, "usage: %s SIZE_MB OUT.pcap|OUT.pcapng [usb2|usbpcap|darwin]\n", argv[0]);
         return 2;
     }
-    bool usb2 = argc == 4;
     struct gen g;
     memset(&g, 0, sizeof g);
+    g.linktype = linktype;
     g.limit = (uint64_t)(atof(argv[1]) * 1024 * 1024);
     g.rnd = 12345;
     g.dfu_addr = 5;
     char err[300];
-    if (dfs_capwriter_open(argv[2], usb2 ? DFS_LINKTYPE_USB_2_0 : DFS_LINKTYPE_USB_LINUX_MMAPPED,
-                           &g.w, err, sizeof err) != DFS_OK) {
+    if (dfs_capwriter_open(argv[2], linktype, &g.w, err, sizeof err) != DFS_OK) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }

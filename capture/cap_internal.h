@@ -164,6 +164,10 @@ struct dfs_capreader {
     size_t cap, start, end;
     uint64_t base;  /* file offset of buf[0] */
     bool at_eof;
+    /* a file opened by name and not followed: its size when opened, to
+     * tell a file cut short while it was read from one that ends */
+    bool size_known;
+    uint64_t size_at_open;
     uint64_t frame;
     bool swapped;   /* file order differs from host */
     enum dfs_byte_order order;
@@ -198,7 +202,12 @@ struct dfs_capreader {
 /* ---- input.c: the input buffer --------------------------------------------- */
 /* Make at least n bytes available at buf[start]; returns how many are (fewer
  * at the end of the input, or, in follow mode, until more arrive). */
-size_t dfs_cap__ensure(dfs_capreader *r, size_t n);
+size_t dfs_cap__fill(dfs_capreader *r, size_t n);
+static inline size_t dfs_cap__ensure(dfs_capreader *r, size_t n)
+{
+    size_t have = r->end - r->start;
+    return have >= n ? have : dfs_cap__fill(r, n); /* mostly there already */
+}
 /* Drop n bytes from the front (they stay in place until the next ensure()). */
 void dfs_cap__consume(dfs_capreader *r, size_t n);
 /* File offset of buf[start]. */

@@ -30,7 +30,7 @@ enum dfs_capnext dfs_cap__fail(dfs_capreader *r, const char *fmt, ...)
     return DFS_CAP_ERROR;
 }
 
-size_t dfs_cap__ensure(dfs_capreader *r, size_t n)
+size_t dfs_cap__fill(dfs_capreader *r, size_t n)
 {
     size_t have = r->end - r->start;
     if (have >= n)

@@ -53,6 +53,8 @@ static dfs_result make_reader(FILE *fp, bool own, const char *name,
         r->opt = *opt;
     if (!r->opt.max_record)
         r->opt.max_record = 16u << 20;
+    if (own && !r->opt.follow)
+        r->size_known = dfs_port_file_size(fp, &r->size_at_open) == 0;
     if (!r->name) {
         dfs_capreader_close(r);
         snprintf(err, err_size, "%s: out of memory", name);
@@ -80,6 +82,12 @@ dfs_result dfs_capreader_open(const char *path, const struct dfs_capreader_optio
         snprintf(err, err_size, "%s: cannot open: %s", path, strerror(errno));
         return DFS_E_IO;
     }
+    /* Read straight into the reader's own buffer: through a stdio buffer
+     * each large read became two read(2) calls, one of them a copy of 4 KiB
+     * more. Following, the reader asks for a record at a time, which the
+     * stdio buffer gathers into fewer calls. */
+    if (!(opt && opt->follow))
+        setvbuf(fp, NULL, _IONBF, 0);
     return make_reader(fp, true, path, opt, out, err, err_size);
 }
 
@@ -157,6 +165,17 @@ enum dfs_capnext dfs_capreader_next(dfs_capreader *r, struct dfs_record *rec)
         return DFS_CAP_ERROR;
     enum dfs_capnext n = r->format == DFS_CAPFMT_PCAP ? dfs_cap__pcap_next(r, rec)
                                                  : dfs_cap__pcapng_next(r, rec);
+    /* The end came before the bytes the file had when it was opened: it
+     * was cut short while read (what was read before stays good). */
+    if (n == DFS_CAP_EOF && r->size_known && !r->opt.follow && r->at_eof &&
+        r->base + r->end < r->size_at_open)
+        return dfs_cap__fail(r,
+                             "%s: the file shrank while it was read: it had %llu bytes when "
+                             "opened and ended after %llu, at frame %llu; the frames before "
+                             "were read",
+                             r->name, (unsigned long long)r->size_at_open,
+                             (unsigned long long)(r->base + r->end),
+                             (unsigned long long)r->frame);
     if (n == DFS_CAP_RECORD && (!r->max_ts_valid || dfs_cap__time_cmp(rec->ts, r->max_ts) >= 0)) {
         r->max_ts_valid = true;
         r->max_ts = rec->ts;

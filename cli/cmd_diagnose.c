@@ -95,19 +95,10 @@ int cmd_diagnose(int argc, char **argv)
         default: usage(stderr); return EXIT_USAGE;
         }
     }
-    ro.path = capture_argument(argc, argv, "diagnose");
-    if (!ro.path) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
-    ro.filter = &filter;
     struct log_input li;
-    int lrc = log_input_open(&li, &ro);
-    if (lrc) {
-        log_input_free(&li);
-        dev_filter_free(&filter);
+    int lrc = log_input_start(&li, &ro, &filter, argc, argv, usage);
+    if (lrc)
         return lrc;
-    }
     ro.quiet_capture_findings = false;
     ro.progress = !quiet;
     struct diag *dg = diag_new(stdout, json, color, false);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "extract_cpio.h"
 #include "extract_fw.h"
 #include "port.h"
 
@@ -315,6 +316,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: %s extract [OPTIONS] FILE|- -o OUT\n"
+            "       %s extract [OPTIONS] FILE|- --unpack DIR\n"
             "\n"
             "Rebuild the memory a DFU / DfuSe session wrote (or, with --direction upload,\n"
             "read) from its capture. DfuSe sessions give memory addresses; plain DFU 1.1\n"
@@ -328,6 +330,9 @@ static void usage(FILE *f)
             "                          .s28/.s37/.mot), else bin; dfu: a binary with a DFU\n"
             "                          suffix naming the device; dfuse: a DfuSe file, one\n"
             "                          element per extent (docs/firmware.md)\n"
+            "  --unpack DIR            the image is an ESP32-S2/S3 DFU archive (a CPIO\n"
+            "                          archive made by idf.py dfu): write its files into DIR\n"
+            "                          and check each one's MD5 against dfuinfo0.dat\n"
             "  --direction download|upload\n"
             "                          what the host wrote (default) or read\n"
             "  --device BUS.DEV|VID:PID  only this device\n"
@@ -341,8 +346,9 @@ static void usage(FILE *f)
             "A binary starts at the lowest address written. Only writes the device\n"
             "confirmed (GETSTATUS without error) are used.\n"
             "\n"
-            "Exit status: 0 written, 1 nothing to extract, 2 unusable input or usage error.\n",
-            cli_prog);
+            "Exit status: 0 written, 1 nothing to extract (--unpack: or an MD5 that differs,\n"
+            "a file missing or not listed), 2 unusable input or usage error.\n",
+            cli_prog, cli_prog);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -354,12 +360,13 @@ static bool ends_with(const char *s, const char *suffix)
 /* What the command line asks for. */
 struct extract_args {
     const char *out;
+    const char *unpack; /* --unpack DIR */
     int fmt; /* enum fmt, or -1: from the output file's name */
     int fill;
     bool quiet;
 };
 
-enum { OPT_FORMAT = 256, OPT_DIR, OPT_DEVICE, OPT_ALT, OPT_FILL, OPT_MAXIMAGE };
+enum { OPT_FORMAT = 256, OPT_DIR, OPT_DEVICE, OPT_ALT, OPT_FILL, OPT_MAXIMAGE, OPT_UNPACK };
 static const struct option longopts[] = {
     {"output", required_argument, NULL, 'o'},
     {"format", required_argument, NULL, OPT_FORMAT},
@@ -368,6 +375,7 @@ static const struct option longopts[] = {
     {"alt", required_argument, NULL, OPT_ALT},
     {"fill", required_argument, NULL, OPT_FILL},
     {"max-image", required_argument, NULL, OPT_MAXIMAGE},
+    {"unpack", required_argument, NULL, OPT_UNPACK},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -383,6 +391,7 @@ static int parse_args(int argc, char **argv, struct extract_args *a, struct extr
         char *end;
         switch (opt) {
         case 'o': a->out = optarg; break;
+        case OPT_UNPACK: a->unpack = optarg; break;
         case OPT_FORMAT:
             if (!strcmp(optarg, "bin"))
                 a->fmt = FMT_BIN;
@@ -450,11 +459,21 @@ static int parse_args(int argc, char **argv, struct extract_args *a, struct extr
         default: usage(stderr); return EXIT_USAGE;
         }
     }
-    if (optind != argc - 1 || !a->out) {
-        cli_err("extract", !a->out ? "no output file given (-o OUT)"
-                                   : "expected one capture file (or - for standard input)");
+    if (optind != argc - 1 || !(a->out || a->unpack) || (a->out && a->unpack)) {
+        cli_err("extract", a->out && a->unpack ? "give either -o OUT or --unpack DIR, not both"
+                           : !a->out && !a->unpack ? "no output file given (-o OUT or --unpack DIR)"
+                                     : "expected one capture file (or - for standard input)");
         usage(stderr);
         return EXIT_USAGE;
+    }
+    if (a->unpack) {
+        if (a->fmt >= 0 && a->fmt != FMT_BIN) {
+            cli_err("extract", "--unpack takes the image as it is: no --format");
+            return EXIT_USAGE;
+        }
+        a->out = a->unpack;
+        a->fmt = FMT_BIN;
+        return -1;
     }
     if (a->fmt < 0)
         a->fmt = ends_with(a->out, ".hex") || ends_with(a->out, ".ihex") ||
@@ -583,6 +602,30 @@ static bool write_image(const struct extract_args *a, struct image *im, const st
     return true;
 }
 
+/* --unpack: the binary image, as an ESP32 DFU archive, into a->unpack. */
+static int unpack_image(struct extract_ctx *c, const struct extract_args *a, const struct span *s,
+                        const char *path)
+{
+    size_t n = (size_t)(s->hi - s->lo);
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf) {
+        cli_err("extract", "out of memory");
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t x = s->lo + (uint32_t)i;
+        struct page *p = page_get(&c->im, x & ~(PAGE - 1), false);
+        uint32_t off = x & (PAGE - 1);
+        buf[i] = p && (p->valid[off / 8] & (1u << (off & 7))) ? p->data[off] : (uint8_t)a->fill;
+    }
+    if (s->gap_bytes)
+        fprintf(stderr, "%s: the image has gaps (filled with 0x%02x); the archive may be "
+                        "damaged there\n", path, a->fill);
+    int rc = extract_cpio_unpack(buf, n, a->unpack, path);
+    free(buf);
+    return rc;
+}
+
 /* After the capture was read: check, describe and write the image. */
 static int extract_image(struct extract_ctx *c, const struct extract_args *a, const char *path)
 {
@@ -600,6 +643,8 @@ static int extract_image(struct extract_ctx *c, const struct extract_args *a, co
                 path, s.lo, s.hi - 1, s.hi - s.lo);
         return EXIT_USAGE;
     }
+    if (a->unpack)
+        return unpack_image(c, a, &s, path);
     size_t fw_len = 0;
     if (c->im.fw && extract_fw_build(c->im.fw, a->fmt == FMT_DFUSE, a->fill, c->im.limit, path,
                                      &c->im.fw_file, &fw_len))

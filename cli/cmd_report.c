@@ -128,20 +128,11 @@ int cmd_report(int argc, char **argv)
         default: usage(stderr); return EXIT_USAGE;
         }
     }
-    ro.path = capture_argument(argc, argv, "report");
-    if (!ro.path) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
-    ro.filter = &filter;
     ro.progress = !quiet;
     struct log_input li;
-    int lrc = log_input_open(&li, &ro);
-    if (lrc) {
-        log_input_free(&li);
-        dev_filter_free(&filter);
+    int lrc = log_input_start(&li, &ro, &filter, argc, argv, usage);
+    if (lrc)
         return lrc;
-    }
     struct rp_model *m = rp_model_new(&filter);
     if (!m) {
         cli_err("report", "out of memory");

@@ -40,6 +40,9 @@ static void usage(FILE *f)
             "  --allow-unprotect      read-unprotect, which mass-erases (with --allow-erase)\n"
             "  --allow-otp            write one-time-programmable memory (with --allow-write)\n"
             "  --allow-timing-abuse   dfu11: also send GETSTATUS before bwPollTimeout\n"
+            "  --allow-vendor-request descriptors: send one vendor request the device does\n"
+            "                         not define, to see it STALLed (what a vendor request\n"
+            "                         does is its maker's)\n"
             "A suite check that needs a flag not given is reported as not-checked, naming\n"
             "the flag; a deviation the device's family is known for (dfuscope quirks) as\n"
             "known-quirk, naming the quirk and its source.\n"
@@ -288,6 +291,7 @@ static const struct option longopts[] = {
     {"allow-unprotect", no_argument, NULL, OPT_ALLOW_BASE + 3},
     {"allow-otp", no_argument, NULL, OPT_ALLOW_BASE + 4},
     {"allow-timing-abuse", no_argument, NULL, OPT_ALLOW_BASE + 5},
+    {"allow-vendor-request", no_argument, NULL, OPT_ALLOW_BASE + 6},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -373,7 +377,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
         case 'q': a->quiet = true; break;
         case 'h': usage(stdout); return 0;
         default:
-            if (opt >= OPT_ALLOW_BASE && opt < OPT_ALLOW_BASE + 6) {
+            if (opt >= OPT_ALLOW_BASE && opt < OPT_ALLOW_BASE + 7) {
                 o->allow |= 1u << (opt - OPT_ALLOW_BASE);
                 break;
             }

@@ -50,6 +50,7 @@ static const struct {
     {"check-file", "format", V_WORD, "auto binary dfuse ihex srec"},
     {"check-file", "capture", V_FILE, NULL},
     {"extract", "direction", V_WORD, "download upload"},
+    {"extract", "unpack", V_DIR, NULL},
     {"run", "suite", V_SUITES, NULL},
     {"emulate", "option", V_MODEL_OPTION, NULL},
     {"emulate", "from-capture", V_FILE, NULL},

@@ -470,6 +470,12 @@ const char *host_note(const struct host_result *r, const char *id, enum dfs_seve
         return "The host looks like fwupd, which sends the DfuSe leave without a SET_ADDRESS "
                "before it; devices with known quirk R23 need one (dfu-util and "
                "STM32CubeProgrammer send it).";
-    (void)id;
+    if (r->family == HOST_PYDFU && id && strcmp(id, "dfu.poll-timeout-ignored") == 0)
+        return "The host looks like pydfu.py, which never waits bwPollTimeout: after each "
+               "command it reads GETSTATUS twice at once and expects dfuDNBUSY, then "
+               "dfuDNLOAD-IDLE. STM32 system bootloaders hold the second GETSTATUS until the "
+               "work is done, so that works there; a device that answers it at once with "
+               "dfuDNBUSY, or stalls it, makes pydfu.py stop (\"DFU: erase failed "
+               "(STATE_DFU_DOWNLOAD_BUSY)\"). For such a device use dfu-util, which waits.";
     return NULL;
 }

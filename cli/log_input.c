@@ -143,3 +143,22 @@ void log_input_free(struct log_input *li)
         fclose(li->tmp);
     memset(li, 0, sizeof *li);
 }
+
+int log_input_start(struct log_input *li, struct run_opts *ro, struct dev_filter *filter,
+                    int argc, char **argv, void (*usage)(FILE *))
+{
+    memset(li, 0, sizeof *li);
+    ro->path = capture_argument(argc, argv, ro->cmd);
+    if (!ro->path) {
+        usage(stderr);
+        dev_filter_free(filter);
+        return EXIT_USAGE;
+    }
+    ro->filter = filter;
+    int rc = log_input_open(li, ro);
+    if (rc) {
+        log_input_free(li);
+        dev_filter_free(filter);
+    }
+    return rc;
+}

@@ -19,5 +19,11 @@ struct log_input {
  * dfuscope reads). */
 int log_input_open(struct log_input *li, struct run_opts *ro);
 void log_input_free(struct log_input *li);
+/* The input of diagnose and report from their command line (ro->cmd): the
+ * FILE argument into ro->path (missing: usage on standard error), the device
+ * filter into ro->filter, then log_input_open. Returns 0, or EXIT_USAGE with
+ * the message printed and li and filter freed. */
+int log_input_start(struct log_input *li, struct run_opts *ro, struct dev_filter *filter,
+                    int argc, char **argv, void (*usage)(FILE *));
 
 #endif

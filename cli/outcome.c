@@ -124,7 +124,11 @@ static void where(const struct outcome *o, dfs_decoder *dec, struct outcome_resu
                                                  : OUTCOME_STAYED_DFU;
         return;
     }
-    r->gone_frame = dev.gone ? dev.gone_frame : back.first_frame;
+    /* the disconnect may be noticed only once the new device has its
+     * address, after its first records: then it is not when it left */
+    r->gone_unseen = !dev.gone || dev.gone_frame > back.first_frame;
+    r->gone_frame = r->gone_unseen ? back.first_frame : dev.gone_frame;
+    r->last_frame = dev.last_frame;
     r->back_frame = back.first_frame;
     r->back_vid = back.desc.idVendor;
     r->back_pid = back.desc.idProduct;
@@ -159,11 +163,17 @@ static size_t put(char *buf, size_t size, size_t n, const char *fmt, ...)
 static size_t memory_words(const struct outcome *o, char *b, size_t size)
 {
     size_t n = 0;
-    if (o->erases || o->mass_erases)
-        n = put(b, size, n, "erased %" PRIu64 " %s%s", o->erases + o->mass_erases,
-                plural(o->erases + o->mass_erases, "page", "pages"),
-                o->mass_erases ? " (a mass erase among them)" : "");
-    else
+    if (o->erases)
+        n = put(b, size, n, "erased %" PRIu64 " %s", o->erases,
+                plural(o->erases, "page", "pages"));
+    if (o->erases && o->mass_erases)
+        n = put(b, size, n, " and ");
+    if (o->mass_erases == 1)
+        n = put(b, size, n, "%sthe whole memory (a mass erase)", o->erases ? "" : "erased ");
+    else if (o->mass_erases)
+        n = put(b, size, n, "%sthe whole memory (%" PRIu64 " mass erases)",
+                o->erases ? "" : "erased ", o->mass_erases);
+    if (!o->erases && !o->mass_erases)
         n = put(b, size, n, "erased nothing");
     if (o->erases_failed)
         n = put(b, size, n, " (%" PRIu64 " %s refused)", o->erases_failed,
@@ -188,6 +198,16 @@ static size_t memory_words(const struct outcome *o, char *b, size_t size)
     else
         n = put(b, size, n, ", read nothing back");
     return n;
+}
+
+/* "the device left the bus (frame N)", or when it came back before the
+ * capture showed it leave, what is known of when it left */
+static size_t left_words(const struct outcome_result *r, char *b, size_t size, size_t n)
+{
+    if (r->gone_unseen)
+        return put(b, size, n, "the device went off the bus after frame %" PRIu64 " (the "
+                   "capture shows no disconnect before it enumerated again)", r->last_frame);
+    return put(b, size, n, "the device left the bus (frame %" PRIu64 ")", r->gone_frame);
 }
 
 void outcome_finish(const struct outcome *o, dfs_decoder *dec, struct outcome_result *r)
@@ -221,22 +241,26 @@ void outcome_finish(const struct outcome *o, dfs_decoder *dec, struct outcome_re
             "neither the device leaving nor anything coming back", o->leave_frame);
         break;
     case OUTCOME_BACK_APP:
-        put(b, size, n, "; %sthe device left the bus (frame %" PRIu64 ") and came back as "
-            "%04x:%04x at frame %" PRIu64 ", running its application (%s)", leave,
-            r->gone_frame, r->back_vid, r->back_pid, r->back_frame,
+        n = put(b, size, n, "; %s", leave);
+        n = left_words(r, b, size, n);
+        put(b, size, n, " and came back as %04x:%04x at frame %" PRIu64 ", running its "
+            "application (%s)", r->back_vid, r->back_pid, r->back_frame,
             r->back_runtime   ? "it has a DFU run-time interface"
             : r->back_other_id ? "another VID:PID, without a DFU-mode interface"
                                : "no DFU-mode interface");
         break;
     case OUTCOME_BACK_DFU:
-        put(b, size, n, "; %sthe device left the bus (frame %" PRIu64 ") and came back in DFU "
-            "mode as %04x:%04x at frame %" PRIu64, leave, r->gone_frame, r->back_vid,
-            r->back_pid, r->back_frame);
+        n = put(b, size, n, "; %s", leave);
+        n = left_words(r, b, size, n);
+        put(b, size, n, " and came back in DFU mode as %04x:%04x at frame %" PRIu64,
+            r->back_vid, r->back_pid, r->back_frame);
         break;
     case OUTCOME_BACK_OTHER:
-        put(b, size, n, "; %sthe device left the bus (frame %" PRIu64 ") and %04x:%04x "
-            "appeared at frame %" PRIu64 " (no DFU interface seen: not known whether it is "
-            "the application)", leave, r->gone_frame, r->back_vid, r->back_pid, r->back_frame);
+        n = put(b, size, n, "; %s", leave);
+        n = left_words(r, b, size, n);
+        put(b, size, n, " and %04x:%04x appeared at frame %" PRIu64 " (no DFU interface seen: "
+            "not known whether it is the application)", r->back_vid, r->back_pid,
+            r->back_frame);
         break;
     case OUTCOME_GONE:
         put(b, size, n, "; %sthe device left the bus (frame %" PRIu64 ") and did not come "

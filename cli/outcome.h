@@ -48,6 +48,11 @@ enum outcome_end {
 struct outcome_result {
     enum outcome_end end;
     uint64_t gone_frame, back_frame;
+    /* came back before the capture showed it leave (a reset, or a
+     * disconnect only noticed when the new device got its address):
+     * last_frame is the old instance's last record */
+    bool gone_unseen;
+    uint64_t last_frame;
     uint16_t back_vid, back_pid;
     bool back_runtime;              /* the device that came back has a DFU run-time interface */
     bool back_other_id;             /* ... and another VID:PID (or the first one is not known) */

@@ -441,8 +441,7 @@ static void not_checked_line(FILE *f, const dfs_report *r)
             fprintf(f, "%s%s", sep, dfs_allow_option(bit));
             sep = ", ";
         }
-    fputs(": the checks marked not-checked above (a run that may change the device "
-          "makes them)\n", f);
+    fputs(": the checks marked not-checked above need them\n", f);
 }
 
 dfs_result dfs_report_write_text(const dfs_report *r, FILE *f, unsigned what)
@@ -619,7 +618,7 @@ dfs_result dfs_report_write_json(const dfs_report *r, FILE *f)
     json_kv(f, ",\"name\":", r->name);
     fputs(",\"allow\":[", f);
     bool first = true;
-    for (unsigned bit = 1; bit <= DFS_ALLOW_TIMING_ABUSE; bit <<= 1)
+    for (unsigned bit = 1; bit <= DFS_ALLOW_VENDOR_REQUEST; bit <<= 1)
         if (r->allow & bit) {
             fputs(first ? "" : ",", f);
             json_s(f, dfs_allow_option(bit));

@@ -60,7 +60,11 @@
       0)                                                                                           \
     X(D_LAYOUT_UNIQUE, layout_unique, false, "desc.dfuse.layout-unique",                          \
       "ST AN3156 (one memory per alternate setting)",                                              \
-      "No two alternate settings advertise the same memory layout", 0)
+      "No two alternate settings advertise the same memory layout", 0)                             \
+    X(D_VENDOR_REQUEST, vendor_request, false, "desc.vendor-request", "USB 2.0 9.2.7, 8.5.3.4",   \
+      "A vendor request the device does not define is STALLed (or answered), not left "           \
+      "unanswered",                                                                                \
+      DFS_ALLOW_VENDOR_REQUEST)
 
 enum { DESC_CHECKS(DFS_RUN__CHECK_ENUM) D__COUNT };
 DESC_CHECKS(DFS_RUN__CHECK_DECL)
@@ -772,6 +776,49 @@ static enum dfs_run__next layout_unique(struct dfs_run__suite_ctx *c,
     else
         dfs_run__check_end(s, DFS_VERDICT_PASS, NULL);
     return DFS_RUN__NEXT;
+}
+
+/* ---- vendor requests: only with --allow-vendor-request ------------------------------------ */
+
+static enum dfs_run__next vendor_request(struct dfs_run__suite_ctx *c,
+                                         const struct dfs_check_info *ci)
+{
+    struct dfs_run__sess *s = c->s;
+    if (!(s->o->allow & DFS_ALLOW_VENDOR_REQUEST)) {
+        dfs_run__check_not_checked(s, c->suite, ci, DFS_ALLOW_VENDOR_REQUEST,
+                                   "needs --allow-vendor-request (what a vendor request does is "
+                                   "up to the device's maker)");
+        return DFS_RUN__NEXT;
+    }
+    dfs_run__check_begin(s, c->suite, ci, NULL);
+    /* IN, so that no data reaches the device; a timeout of its own, so
+     * that a device that never answers costs a second, not the run's */
+    struct dfs_setup su = {DFS_REQTYPE_DIR_IN | DFS_REQTYPE_VENDOR, 0xff, 0, 0, 1};
+    uint8_t b[1];
+    uint32_t got = 0, got2 = 0;
+    dfs_run__suite_step(c, ci, "vendor request 0xff (in, 1 byte)");
+    enum dfs_xfer_status st = dfs_run__xfer(s, &su, NULL, b, 1000, false, &got);
+    dfs_run__suite_step_done(c, st, got);
+    uint8_t dev[DFS_DEVICE_DESC_LEN];
+    dfs_run__suite_step(c, ci, "get-descriptor device");
+    enum dfs_xfer_status st2 =
+        dfs_run__get_descriptor(s, DFS_DT_DEVICE, 0, 0, sizeof dev, dev, &got2);
+    dfs_run__suite_step_done(c, st2, got2);
+    if (st == DFS_XFER_TIMEOUT)
+        dfs_run__check_end(s, DFS_VERDICT_FAIL,
+                           "no answer within 1 s: a request the device does not support must "
+                           "STALL, and a host that sends one waits for its timeout");
+    else if (st != DFS_XFER_OK && st != DFS_XFER_STALL)
+        dfs_run__check_end(s, DFS_VERDICT_FAIL, "the vendor request ended with %s",
+                           dfs_xfer_status_name(st));
+    else if (st2 != DFS_XFER_OK || got2 != DFS_DEVICE_DESC_LEN)
+        dfs_run__check_end(s, DFS_VERDICT_FAIL,
+                           "after it the device did not answer GET_DESCRIPTOR(DEVICE): %s",
+                           dfs_xfer_status_name(st2));
+    else
+        dfs_run__check_end(s, DFS_VERDICT_PASS, "%s",
+                           st == DFS_XFER_STALL ? "STALL" : "answered (the device defines it)");
+    return dfs_run__device_lost(c) ? DFS_RUN__STOP : DFS_RUN__NEXT;
 }
 
 /* ---- the suite -------------------------------------------------------------------------------- */

@@ -24,6 +24,7 @@
 
 #include "finding_text.h"
 #include "link.h"
+#include "urb.h"
 
 enum {
     DW_VERSION = 0,
@@ -129,24 +130,8 @@ void dfs__darwin_feed(dfs_decoder *d, void *state, const struct dfs_record *rec)
     struct dfs_urb u;
     char msg[200];
     enum dfs__parse_status ps = dfs__darwin_parse(rec->data, rec->caplen, &u, msg, sizeof msg);
-    if (ps == DFS__PARSE_SHORT || ps == DFS__PARSE_BAD) {
-        d->stats.records_skipped++;
-        enum dfs_finding_code code =
-            ps == DFS__PARSE_SHORT ? DFS_F_CAPTURE_RECORD_SHORT : DFS_F_CAPTURE_BAD_HEADER;
-        if (dfs__limited(d, code, rec->frame))
-            dfs__say_record_problem(d, code, rec->frame, msg, true);
-        return;
-    }
-    if (ps == DFS__PARSE_DAMAGED) {
-        d->stats.records_damaged++;
-        if (dfs__limited(d, DFS_F_CAPTURE_RECORD_TRUNCATED, rec->frame))
-            dfs__say_record_problem(d, DFS_F_CAPTURE_RECORD_TRUNCATED, rec->frame, msg, false);
-        if (d->error)
-            return;
-    }
-    u.frame = rec->frame;
-    u.ts = rec->ts;
-    d->ports.urb(d, &u);
+    if (dfs__urb_record_usable(d, rec, ps, msg))
+        dfs__urb_hand_off(d, rec, &u);
 }
 
 /* ---- rendering a usbmon URB event as a USB_DARWIN record ---------------------------- */

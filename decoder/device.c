@@ -381,6 +381,7 @@ static void store_config(dfs_decoder *d, struct dfs__device *dev, uint8_t index,
     if (n <= c->len)
         return;
     store_blob(d, &c->data, &c->len, p, n);
+    dev->dfu_ifs_known = false;
     if (d->error)
         return;
     c->partial = c->len < dfs__le16(p + 2);
@@ -546,8 +547,10 @@ void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl)
             on_set_address(d, dev, (uint8_t)s->wValue, ctl->complete_frame);
         break;
     case DFS_REQ_SET_CONFIGURATION:
-        if (recip == DFS_REQTYPE_RECIP_DEVICE)
+        if (recip == DFS_REQTYPE_RECIP_DEVICE) {
             dev->configuration = (uint8_t)s->wValue;
+            dev->dfu_ifs_known = false;
+        }
         break;
     case DFS_REQ_SET_INTERFACE:
         if (recip == DFS_REQTYPE_RECIP_INTERFACE && s->wIndex < DFS__MAX_IFACES)

@@ -48,6 +48,12 @@ struct dfs__device {
     uint16_t vid, pid;
     struct dfs__config cfg[DFS__MAX_CONFIGS]; /* by descriptor index */
     uint8_t cfg_last;       /* the index of the last one completed (DFS_DEV_CONFIGURED) */
+    /* the numbers of the DFU interfaces, a bit each (dfu_class.c): of the
+     * configuration in use, else of every complete configuration; worked out
+     * at the first DFU-shaped request after a configuration was stored or
+     * SET_CONFIGURATION was seen (both clear dfu_ifs_known) */
+    bool dfu_ifs_known;
+    uint8_t dfu_ifs[32];
     uint8_t *bos;
     size_t bos_len;
     uint8_t qual[DFS_QUALIFIER_DESC_LEN];

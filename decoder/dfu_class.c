@@ -3,6 +3,8 @@
  * DFU interfaces, class 0xFE subclass 0x01) when the capture holds it, else
  * from requests and replies only DFU produces: other class requests (an
  * audio SET_CUR shares bRequest 1 with DNLOAD) are never taken for DFU. */
+#include <string.h>
+
 #include "dfu_layer.h"
 
 bool dfs__dfu_request_shape(const struct dfs_setup *s)
@@ -55,16 +57,16 @@ void dfs__dfu_list_free(dfs_decoder *d, struct dfs__dfu_list *l)
     l->n = 0;
 }
 
-bool dfs__dfu_config_has_interface(dfs_decoder *d, const uint8_t *config, size_t len,
-                                   uint8_t ifnum)
+/* Add the numbers of a configuration's DFU interfaces to dev->dfu_ifs. */
+static void add_dfu_ifs(dfs_decoder *d, struct dfs__device *dev, const struct dfs__config *c)
 {
     struct dfs__dfu_list l;
-    dfs__dfu_list_get(d, &l, config, len);
-    bool found = false;
-    for (size_t i = 0; i < l.n && !found; i++)
-        found = l.v[i].iface.bInterfaceNumber == ifnum;
+    dfs__dfu_list_get(d, &l, c->data, c->len);
+    for (size_t i = 0; i < l.n; i++) {
+        uint8_t n = l.v[i].iface.bInterfaceNumber;
+        dev->dfu_ifs[n / 8] = (uint8_t)(dev->dfu_ifs[n / 8] | 1u << (n % 8));
+    }
     dfs__dfu_list_free(d, &l);
-    return found;
 }
 
 enum dfs__dfu_config_kind dfs__dfu_config_kind(dfs_decoder *d, const uint8_t *config, size_t len)
@@ -97,20 +99,26 @@ enum dfs__dfu_config_kind dfs__dfu_device_kind(dfs_decoder *d, const struct dfs_
     return best;
 }
 
-bool dfs__dfu_device_has_interface(dfs_decoder *d, const struct dfs__device *dev,
-                                   uint8_t ifnum)
+bool dfs__dfu_device_has_interface(dfs_decoder *d, struct dfs__device *dev, uint8_t ifnum)
 {
-    const struct dfs__config *in_use = dfs__device_config_in_use(dev);
-    if (dev->configuration && in_use && in_use->data[5] == dev->configuration)
-        return dfs__dfu_config_has_interface(d, in_use->data, in_use->len, ifnum);
-    /* the configuration in use is not known: a DFU interface of any of them
-     * (dfu-util looks in every configuration) */
-    for (int i = 0; i < DFS__MAX_CONFIGS; i++) {
-        const struct dfs__config *c = &dev->cfg[i];
-        if (c->data && !c->partial && dfs__dfu_config_has_interface(d, c->data, c->len, ifnum))
-            return true;
+    if (!dev->dfu_ifs_known) {
+        memset(dev->dfu_ifs, 0, sizeof dev->dfu_ifs);
+        const struct dfs__config *in_use = dfs__device_config_in_use(dev);
+        if (dev->configuration && in_use && in_use->data[5] == dev->configuration) {
+            add_dfu_ifs(d, dev, in_use);
+        } else {
+            /* the configuration in use is not known: a DFU interface of any
+             * of them (dfu-util looks in every configuration) */
+            for (int i = 0; i < DFS__MAX_CONFIGS; i++) {
+                const struct dfs__config *c = &dev->cfg[i];
+                if (c->data && !c->partial)
+                    add_dfu_ifs(d, dev, c);
+            }
+        }
+        /* without memory for a long list, ask again next time */
+        dev->dfu_ifs_known = !d->error;
     }
-    return false;
+    return dev->dfu_ifs[ifnum / 8] >> (ifnum % 8) & 1u;
 }
 
 bool dfs__dfu_is_st_bootloader(const struct dfs__device *dev)

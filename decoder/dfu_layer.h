@@ -78,7 +78,7 @@ struct dfs__pending {
 /* What the rules remember about one interface (rules*.c). */
 struct dfs__if_rules {
     uint8_t proto_reported, dup_reported;        /* rules_desc.c, a bit per configuration */
-    bool size_reported;                          /* rules_state.c */
+    bool size_reported, manifest_reported;       /* rules_state.c */
     bool error_reported;                         /* rules_fail.c */
     /* rules_fail.c: the session opened in dfuERROR/errFIRMWARE; a note if the
      * host clears it with CLRSTATUS, dfu.error-state if anything else comes */
@@ -230,9 +230,6 @@ void dfs__dfu_pend_clear(dfs_decoder *d, struct dfs__dfu_if *f);
 bool dfs__dfu_request_shape(const struct dfs_setup *s);
 /* Does this GETSTATUS or GETSTATE get a reply only DFU gives? */
 bool dfs__dfu_reply_pattern(const struct dfs_control *ctl);
-/* Is interface ifnum a DFU interface of this configuration? */
-bool dfs__dfu_config_has_interface(dfs_decoder *d, const uint8_t *config, size_t len,
-                                   uint8_t ifnum);
 /* What a configuration is: a DFU-mode interface, only other DFU interfaces
  * (run-time, or the protocol 0 some devices use), or none. */
 enum dfs__dfu_config_kind { DFS__CONFIG_DFU_MODE, DFS__CONFIG_DFU_RUNTIME, DFS__CONFIG_NO_DFU };
@@ -242,9 +239,9 @@ enum dfs__dfu_config_kind dfs__dfu_config_kind(dfs_decoder *d, const uint8_t *co
 enum dfs__dfu_config_kind dfs__dfu_device_kind(dfs_decoder *d, const struct dfs__device *dev);
 /* Is interface ifnum a DFU interface of the configuration in use (when the
  * capture shows SET_CONFIGURATION), else of any complete configuration?
+ * The configurations are searched once (dev->dfu_ifs), not per request.
  * Call only when dfs__device_config_in_use(dev) is not NULL. */
-bool dfs__dfu_device_has_interface(dfs_decoder *d, const struct dfs__device *dev,
-                                   uint8_t ifnum);
+bool dfs__dfu_device_has_interface(dfs_decoder *d, struct dfs__device *dev, uint8_t ifnum);
 /* The DFU interfaces of a configuration (dfs_desc_find_dfu): in buf when
  * they fit, else in an array allocated for them. v is NULL after an
  * allocation failure (the decoder's error is then DFS_E_NOMEM). */

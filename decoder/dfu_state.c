@@ -536,7 +536,13 @@ static void begin(struct step *s)
 void dfs__dfu_request(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev *dd,
                       struct dfs__dfu_if *f, const struct dfs_control *ctl)
 {
-    struct step s = {.d = d, .dev = dev, .dd = dd, .f = f, .ctl = ctl};
+    /* begin() sets the rest: the transaction is cleared there, once */
+    struct step s;
+    s.d = d;
+    s.dev = dev;
+    s.dd = dd;
+    s.f = f;
+    s.ctl = ctl;
     begin(&s);
     const struct dfs_control *c = ctl;
     struct dfs__dfu_event req = {

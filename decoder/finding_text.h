@@ -82,7 +82,11 @@ void dfs__say_device_disconnected(dfs_decoder *d, const struct dfs__device *dev,
 /* usb.transfer-cancelled */
 void dfs__say_transfer_cancelled(dfs_decoder *d, const struct dfs_control *ctl);
 
-/* ---- descriptors ------------------------------------------------------------------ */
+/* "device 1.6 (0483:df11)", then ", configuration 2" unless config is 0:
+ * the device a finding is about, in buf (finding_text.c) */
+void dfs__device_words(const struct dfs__device *dev, uint8_t config, char *buf, size_t size);
+
+/* ---- descriptors (finding_text_desc.c) ---------------------------------------------- */
 
 /* The desc.* findings take `config`, the bConfigurationValue of the
  * configuration they are about, to name it; 0 when the device has one. */
@@ -175,6 +179,8 @@ void dfs__say_operation_failed(dfs_decoder *d, const struct dfs__device *dev,
  * the state diagram does not lead to */
 void dfs__say_request_not_allowed(dfs_decoder *d, const struct dfs__device *dev,
                                   const struct dfs_dfu_txn *t);
+void dfs__say_manifest_wait_reset(dfs_decoder *d, const struct dfs__device *dev,
+                                  const struct dfs_dfu_txn *t, uint8_t attributes);
 void dfs__say_reply_not_allowed(dfs_decoder *d, const struct dfs__device *dev,
                                 const struct dfs_dfu_txn *t);
 /* dfu.stall-without-error-state: a stalled request not followed by

@@ -108,9 +108,8 @@ void dfs__host_failure_words(int linktype, int32_t status, uint32_t os_status, c
                      "or an older UsbDk backend)",
                      name);
         else
-            snprintf(buf, size,
-                     "failed with %s (%s), which libusb on Windows reports as %s", name,
-                     dfs_status_meaning(status), windows_libusb_error(status));
+            snprintf(buf, size, "failed with %s, which libusb on Windows reports as %s",
+                     name, windows_libusb_error(status));
         return;
     case DFS__HOST_MACOS:
         if (stall)
@@ -119,8 +118,8 @@ void dfs__host_failure_words(int linktype, int32_t status, uint32_t os_status, c
                      "LIBUSB_ERROR_PIPE)",
                      name);
         else
-            snprintf(buf, size, "failed with %s (%s), which libusb on macOS reports as %s",
-                     name, dfs_status_meaning(status), macos_libusb_error(status));
+            snprintf(buf, size, "failed with %s, which libusb on macOS reports as %s", name,
+                     macos_libusb_error(status));
         return;
     case DFS__HOST_BUS:
         if (stall)

@@ -2,6 +2,8 @@
  * the DFU diagnosis. A new rule is a function in the file of its family and
  * a row here; rules of one event run in the order of their rows, which is
  * the order their findings come out. */
+#include <string.h>
+
 #include "rules.h"
 
 static const struct {
@@ -30,6 +32,7 @@ static const struct {
     {DFS__EV_STATUS, dfs__rule_lost_status},
     {DFS__EV_STATUS, dfs__rule_status_values},
     {DFS__EV_STATUS, dfs__rule_reply_state},
+    {DFS__EV_STATUS, dfs__rule_manifest_tolerance},
     {DFS__EV_STATUS, dfs__rule_stall_pairing},
     {DFS__EV_STATUS, dfs__rule_busy},
     {DFS__EV_EXECUTED, dfs__rule_operation_failed},
@@ -49,9 +52,33 @@ static const struct {
     {DFS__EV_END, dfs__rule_never_opened},
 };
 
+_Static_assert(DFS__EV_COUNT <= DFS__RULE_KINDS, "DFS__RULE_KINDS too small");
+_Static_assert(sizeof table / sizeof table[0] <= DFS__RULE_ROWS, "DFS__RULE_ROWS too small");
+
+/* The rows of each kind in table order (a counting sort), so that an event
+ * calls its own rules without scanning the others' rows. */
+static void index_rules(dfs_decoder *d)
+{
+    const size_t rows = sizeof table / sizeof table[0];
+    uint8_t next[DFS__RULE_KINDS] = {0};
+    memset(d->rule_at, 0, sizeof d->rule_at);
+    for (size_t i = 0; i < rows; i++)
+        d->rule_at[table[i].kind + 1]++;
+    for (size_t k = 0; k < DFS__RULE_KINDS; k++) {
+        d->rule_at[k + 1] = (uint8_t)(d->rule_at[k + 1] + d->rule_at[k]);
+        next[k] = d->rule_at[k];
+    }
+    for (size_t i = 0; i < rows; i++)
+        d->rule_row[next[table[i].kind]++] = (uint8_t)i;
+    d->rules_indexed = true;
+}
+
 void dfs__rules_raise(dfs_decoder *d, const struct dfs__dfu_event *ev)
 {
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (table[i].kind == ev->kind)
-            table[i].rule(d, ev);
+    if (!d->rules_indexed)
+        index_rules(d);
+    if ((unsigned)ev->kind >= DFS__EV_COUNT)
+        return;
+    for (unsigned j = d->rule_at[ev->kind]; j < d->rule_at[ev->kind + 1]; j++)
+        table[d->rule_row[j]].rule(d, ev);
 }

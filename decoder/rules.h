@@ -51,6 +51,7 @@ enum dfs__ev {
     DFS__EV_TRAFFIC,        /* a control transfer of the device completed normally */
     DFS__EV_DEVICE,         /* the device instance changed */
     DFS__EV_END,            /* the end of the capture, for each device */
+    DFS__EV_COUNT
 };
 
 /* A request that failed, or a leave that was answered: what the device
@@ -174,6 +175,7 @@ DFS__RULE(dfs__rule_transfer_size);
 DFS__RULE(dfs__rule_block_sequence);
 DFS__RULE(dfs__rule_status_values);
 DFS__RULE(dfs__rule_reply_state);
+DFS__RULE(dfs__rule_manifest_tolerance);
 DFS__RULE(dfs__rule_getstate_value);
 /* rules_poll.c */
 DFS__RULE(dfs__rule_request_timeout);

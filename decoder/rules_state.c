@@ -58,6 +58,26 @@ DFS__RULE(dfs__rule_reply_state)
         dfs__say_reply_not_allowed(d, ev->dev, t);
 }
 
+/* dfu.manifest-wait-reset: a device whose functional descriptor says
+ * bitManifestationTolerant reports dfuMANIFEST-WAIT-RESET, the state DFU
+ * 1.1 reserves for devices that are not (dfu-quirks R14: TinyUSB's DFU
+ * class read the bit the wrong way round). Once per interface. */
+DFS__RULE(dfs__rule_manifest_tolerance)
+{
+    const struct dfs_dfu_txn *t = ev->t;
+    if (t->bState != DFS_STATE_MANIFEST_WAIT_RESET || !ev->dd || !ev->rules ||
+        ev->rules->manifest_reported)
+        return;
+    const struct dfs__dfu_if *f = NULL;
+    for (unsigned i = 0; i < DFS__MAX_DFU_IFS && !f; i++)
+        if (ev->dd->ifs[i].used && ev->dd->ifs[i].ifnum == t->interface)
+            f = &ev->dd->ifs[i];
+    if (!f || !f->has_func || !(f->func.bmAttributes & DFS_DFU_ATTR_MANIFEST_TOLERANT))
+        return;
+    ev->rules->manifest_reported = true;
+    dfs__say_manifest_wait_reset(d, ev->dev, t, f->func.bmAttributes);
+}
+
 DFS__RULE(dfs__rule_getstate_value)
 {
     if (ev->t->bState > DFS_STATE_ERROR)

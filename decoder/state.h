@@ -10,6 +10,8 @@
 
 #define DFS__RATE_LIMIT 20 /* individual reports of one capture.* code */
 #define DFS__MAX_LINKS 10   /* rows of the record-parser table (link.c) */
+#define DFS__RULE_KINDS 32  /* room for the kinds of DFU-layer events (rules.h) */
+#define DFS__RULE_ROWS 64   /* room for the rows of the rule table (rules.c) */
 
 struct dfs__limited {
     uint64_t count;      /* occurrences */
@@ -62,6 +64,11 @@ struct dfs_decoder {
     bool has_end;            /* dfs_decoder_capture_end() was called */
     struct dfs_time end_ts;
     bool retired_pending; /* a re-enumeration was linked: look for instances to forget */
+    /* the rule table by event kind (rules.c, made at the first event): the
+     * rows of kind k are rule_row[rule_at[k]] up to rule_row[rule_at[k + 1]] */
+    bool rules_indexed;
+    uint8_t rule_at[DFS__RULE_KINDS + 1];
+    uint8_t rule_row[DFS__RULE_ROWS];
 };
 
 /* Whether the end time given to the decoder (dfs_decoder_capture_end) is

@@ -1,5 +1,7 @@
 #include <string.h>
 
+#include "finding_text.h"
+#include "state.h"
 #include "urb.h"
 
 static uint32_t hash_key(uint16_t bus, uint64_t id)
@@ -12,6 +14,26 @@ static uint32_t hash_key(uint16_t bus, uint64_t id)
     x *= 0x94D049BB133111EBull;
     x ^= x >> 31;
     return (uint32_t)x;
+}
+
+#define INDEX_START 64u /* entries of the index in use at first */
+
+/* Put slot s into the index part in use. */
+static void index_put(struct dfs__urb_table *t, uint32_t s)
+{
+    uint32_t h = t->slots[s].hash & t->index_mask;
+    while (t->index[h] != DFS__NONE)
+        h = (h + 1) & t->index_mask;
+    t->index[h] = s;
+}
+
+/* Use twice as much of the index: clear it and place the URBs held again. */
+static void index_grow(struct dfs__urb_table *t)
+{
+    t->index_mask = t->index_mask * 2 + 1;
+    memset(t->index, 0xff, ((size_t)t->index_mask + 1) * sizeof *t->index);
+    for (uint32_t s = t->oldest; s != DFS__NONE; s = t->slots[s].newer)
+        index_put(t, s);
 }
 
 dfs_result dfs__urb_table_init(dfs_decoder *d, struct dfs__urb_table *t, uint32_t cap)
@@ -31,7 +53,7 @@ dfs_result dfs__urb_table_init(dfs_decoder *d, struct dfs__urb_table *t, uint32_
         return DFS_E_NOMEM;
     }
     t->cap = cap;
-    t->index_mask = isize - 1;
+    t->index_max = isize;
     dfs__urb_table_clear(d, t);
     return DFS_OK;
 }
@@ -45,6 +67,7 @@ void dfs__urb_table_clear(dfs_decoder *d, struct dfs__urb_table *t)
             dfs__free(d, t->slots[i].payload);
         t->slots[i] = (struct dfs__urb_slot){.newer = DFS__NONE, .older = DFS__NONE};
     }
+    t->index_mask = (t->index_max < INDEX_START ? t->index_max : INDEX_START) - 1;
     memset(t->index, 0xff, ((size_t)t->index_mask + 1) * sizeof *t->index);
     t->count = 0;
     t->fresh = 0;
@@ -84,18 +107,20 @@ uint32_t dfs__urb_insert(struct dfs__urb_table *t, uint16_t bus, uint64_t id)
     else
         s = t->fresh++;
     struct dfs__urb_slot *e = &t->slots[s];
-    *e = (struct dfs__urb_slot){.id = id, .bus = bus, .used = true, .older = t->newest,
-                                .newer = DFS__NONE};
+    uint32_t hash = hash_key(bus, id);
+    *e = (struct dfs__urb_slot){.id = id, .hash = hash, .bus = bus, .used = true,
+                                .older = t->newest, .newer = DFS__NONE};
     if (t->newest != DFS__NONE)
         t->slots[t->newest].newer = s;
     t->newest = s;
     if (t->oldest == DFS__NONE)
         t->oldest = s;
-    uint32_t h = hash_key(bus, id) & t->index_mask;
-    while (t->index[h] != DFS__NONE)
-        h = (h + 1) & t->index_mask;
-    t->index[h] = s;
     t->count++;
+    /* at most half full (index_max is at least twice cap) */
+    if ((uint64_t)t->count * 2 > (uint64_t)t->index_mask + 1 && t->index_mask + 1 < t->index_max)
+        index_grow(t); /* places s too */
+    else
+        index_put(t, s);
     return s;
 }
 
@@ -103,14 +128,14 @@ void dfs__urb_remove(dfs_decoder *d, struct dfs__urb_table *t, uint32_t s)
 {
     struct dfs__urb_slot *e = &t->slots[s];
     /* find and delete its index entry with backward-shift deletion */
-    uint32_t h = hash_key(e->bus, e->id) & t->index_mask;
+    uint32_t h = e->hash & t->index_mask;
     while (t->index[h] != s)
         h = (h + 1) & t->index_mask;
     uint32_t hole = h;
     for (uint32_t j = (hole + 1) & t->index_mask; t->index[j] != DFS__NONE;
          j = (j + 1) & t->index_mask) {
         uint32_t js = t->index[j];
-        uint32_t home = hash_key(t->slots[js].bus, t->slots[js].id) & t->index_mask;
+        uint32_t home = t->slots[js].hash & t->index_mask;
         /* move j into the hole when its home is not within (hole, j] */
         bool between = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
         if (!between) {
@@ -132,4 +157,40 @@ void dfs__urb_remove(dfs_decoder *d, struct dfs__urb_table *t, uint32_t s)
     *e = (struct dfs__urb_slot){.newer = t->free_head, .older = DFS__NONE};
     t->free_head = s;
     t->count--;
+}
+
+/* A record that cannot be decoded (or only in part) is a finding naming its
+ * frame, rate-limited per kind of problem. */
+static void report_parse_problem(dfs_decoder *d, enum dfs_finding_code code,
+                                 const struct dfs_record *rec, const char *msg, bool skipped)
+{
+    if (dfs__limited(d, code, rec->frame))
+        dfs__say_record_problem(d, code, rec->frame, msg, skipped);
+}
+
+bool dfs__urb_record_usable(dfs_decoder *d, const struct dfs_record *rec,
+                            enum dfs__parse_status ps, const char *msg)
+{
+    if (ps == DFS__PARSE_SHORT || ps == DFS__PARSE_BAD) {
+        d->stats.records_skipped++;
+        report_parse_problem(d, ps == DFS__PARSE_SHORT ? DFS_F_CAPTURE_RECORD_SHORT
+                                                       : DFS_F_CAPTURE_BAD_HEADER,
+                             rec, msg, true);
+        return false;
+    }
+    if (ps == DFS__PARSE_DAMAGED) {
+        d->stats.records_damaged++;
+        report_parse_problem(d, DFS_F_CAPTURE_RECORD_TRUNCATED, rec, msg, false);
+        if (d->error)
+            return false;
+    }
+    return true;
+}
+
+void dfs__urb_hand_off(dfs_decoder *d, const struct dfs_record *rec, struct dfs_urb *u)
+{
+    u->frame = rec->frame;
+    u->ts = rec->ts;
+    u->link_frame = 0;
+    d->ports.urb(d, u);
 }

@@ -13,6 +13,7 @@
 
 struct dfs__urb_slot {
     uint64_t id;
+    uint32_t hash;     /* of (bus, id): where its index entry starts looking */
     uint16_t bus;
     bool used;
     uint8_t xfer_type, endpoint, devnum;
@@ -32,7 +33,11 @@ struct dfs__urb_table {
     struct dfs__urb_slot *slots;
     uint32_t cap, count;
     uint32_t *index;   /* hash -> slot, DFS__NONE when empty */
-    uint32_t index_mask;
+    /* the part of index in use: index_mask + 1 entries, doubled (and the
+     * URBs held placed again) when half full, up to index_max; a small
+     * index stays in the processor's nearest cache when few URBs are
+     * outstanding, as they mostly are */
+    uint32_t index_mask, index_max;
     uint32_t free_head, oldest, newest;
     /* slots [fresh, cap) were never used: they are taken in order once the
      * free list of used and removed slots is empty, so that the memory a
@@ -68,5 +73,16 @@ void dfs__pair_release(dfs_decoder *d, uint32_t slot);
 void dfs__pair_more_payload(dfs_decoder *d, const struct dfs_urb *u, uint32_t slot);
 /* End of capture: capture.starts-mid-transfer when completions went unpaired. */
 void dfs__pair_report_unmatched(dfs_decoder *d);
+
+/* The hand-off from the record parsers (usbmon.c, usbpcap.c, darwin.c) to
+ * this stage. dfs__urb_record_usable, after rec was parsed (ps, msg): a
+ * record that could not be read (SHORT, BAD) is counted as skipped and
+ * reported, and is not usable; a DAMAGED one is counted and reported, and
+ * what was read is usable unless the report stopped the decoder.
+ * dfs__urb_hand_off: the URB read from rec, with rec's frame and time, to
+ * URB pairing (through the dispatcher's port). */
+bool dfs__urb_record_usable(dfs_decoder *d, const struct dfs_record *rec,
+                            enum dfs__parse_status ps, const char *msg);
+void dfs__urb_hand_off(dfs_decoder *d, const struct dfs_record *rec, struct dfs_urb *u);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "finding_text.h"
 #include "link.h"
+#include "urb.h"
 
 /* ---- the header ------------------------------------------------------------ */
 
@@ -232,15 +233,6 @@ enum dfs__parse_status dfs__usbmon_parse(const uint8_t *buf, uint32_t caplen, in
     return DFS__PARSE_OK;
 }
 
-/* A record that cannot be decoded (or only in part) is a finding naming its
- * frame, rate-limited per kind of problem. */
-static void report_parse_problem(dfs_decoder *d, enum dfs_finding_code code,
-                                 const struct dfs_record *rec, const char *msg, bool skipped)
-{
-    if (dfs__limited(d, code, rec->frame))
-        dfs__say_record_problem(d, code, rec->frame, msg, skipped);
-}
-
 void dfs__usbmon_feed(dfs_decoder *d, void *state, const struct dfs_record *rec)
 {
     (void)state; /* usbmon records stand alone */
@@ -248,23 +240,8 @@ void dfs__usbmon_feed(dfs_decoder *d, void *state, const struct dfs_record *rec)
     char msg[200];
     enum dfs__parse_status ps =
         dfs__usbmon_parse(rec->data, rec->caplen, rec->linktype, rec->order, &u, msg, sizeof msg);
-    if (ps == DFS__PARSE_SHORT || ps == DFS__PARSE_BAD) {
-        d->stats.records_skipped++;
-        report_parse_problem(d, ps == DFS__PARSE_SHORT ? DFS_F_CAPTURE_RECORD_SHORT
-                                                       : DFS_F_CAPTURE_BAD_HEADER,
-                             rec, msg, true);
-        return;
-    }
-    if (ps == DFS__PARSE_DAMAGED) {
-        d->stats.records_damaged++;
-        report_parse_problem(d, DFS_F_CAPTURE_RECORD_TRUNCATED, rec, msg, false);
-        if (d->error)
-            return;
-    }
-    u.frame = rec->frame;
-    u.ts = rec->ts;
-    u.link_frame = 0;
-    d->ports.urb(d, &u);
+    if (dfs__urb_record_usable(d, rec, ps, msg))
+        dfs__urb_hand_off(d, rec, &u);
 }
 
 /* ---- encoding ------------------------------------------------------------------ */

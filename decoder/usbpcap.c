@@ -38,6 +38,7 @@
 
 #include "finding_text.h"
 #include "link.h"
+#include "urb.h"
 
 enum {
     UP_HDR_LEN = 0,
@@ -267,32 +268,16 @@ static void classify(struct dfs__usbpcap_state *s, struct dfs_urb *u)
         f->used = false;
 }
 
-static void report_parse_problem(dfs_decoder *d, enum dfs_finding_code code,
-                                 const struct dfs_record *rec, const char *msg, bool skipped)
-{
-    if (dfs__limited(d, code, rec->frame))
-        dfs__say_record_problem(d, code, rec->frame, msg, skipped);
-}
-
 void dfs__usbpcap_feed(dfs_decoder *d, void *state, const struct dfs_record *rec)
 {
     struct dfs__usbpcap_state *s = state;
     struct dfs_urb u;
     char msg[200];
     enum dfs__parse_status ps = dfs__usbpcap_parse(rec->data, rec->caplen, &u, msg, sizeof msg);
-    if (ps == DFS__PARSE_SHORT || ps == DFS__PARSE_BAD) {
-        s->last_valid = false;
-        d->stats.records_skipped++;
-        report_parse_problem(d, ps == DFS__PARSE_SHORT ? DFS_F_CAPTURE_RECORD_SHORT
-                                                       : DFS_F_CAPTURE_BAD_HEADER,
-                             rec, msg, true);
+    if (!dfs__urb_record_usable(d, rec, ps, msg)) {
+        if (ps == DFS__PARSE_SHORT || ps == DFS__PARSE_BAD)
+            s->last_valid = false;
         return;
-    }
-    if (ps == DFS__PARSE_DAMAGED) {
-        d->stats.records_damaged++;
-        report_parse_problem(d, DFS_F_CAPTURE_RECORD_TRUNCATED, rec, msg, false);
-        if (d->error)
-            return;
     }
     classify(s, &u);
     s->last_valid = true;
@@ -300,9 +285,7 @@ void dfs__usbpcap_feed(dfs_decoder *d, void *state, const struct dfs_record *rec
     s->last_bus = u.bus;
     s->last_stage = u.stage;
     s->last_info = u.info;
-    u.frame = rec->frame;
-    u.ts = rec->ts;
-    d->ports.urb(d, &u);
+    dfs__urb_hand_off(d, rec, &u);
 }
 
 /* ---- rendering a usbmon URB event as a USBPcap record ----------------------------- */

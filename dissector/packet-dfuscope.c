@@ -128,6 +128,7 @@ static struct {
     bool feed_failed;
     char feed_error[300];
     uint64_t feed_error_frame;
+    struct dfs_time last_ts; /* of the last packet: a Packetry bus event takes it */
 } st;
 
 static void state_free(void)
@@ -304,6 +305,24 @@ static void first_pass(tvbuff_t *tvb, packet_info *pinfo)
         decide_mode(tvb, pinfo, lt);
     if (st.mode == MODE_FILE && pinfo->num < st.stream_from)
         check_file_frame(tvb, pinfo);
+    uint8_t code;
+    bool event = !lt && pinfo->rec && pinfo->rec->rec_type == REC_TYPE_CUSTOM_BLOCK &&
+                 dfs__packetry_event(pinfo->rec->rec_header.custom_block_header.pen,
+                                     tvb_get_ptr(tvb, 0, -1), tvb_captured_length(tvb), &code);
+    struct dfs_time ts = {.sec = (int64_t)pinfo->abs_ts.secs,
+                          .nsec = (uint32_t)pinfo->abs_ts.nsecs};
+    if (lt)
+        st.last_ts = ts;
+    if (event && st.stream_dec && !st.feed_failed && pinfo->num >= st.stream_from) {
+        /* wiretap gives a custom block no time: the packet's before it */
+        struct dfs_record rec = {.frame = pinfo->num, .ts = st.last_ts,
+                                 .linktype = DFS_RECORD_USB_EVENT, .order = DFS_ORDER_HOST,
+                                 .caplen = 1, .origlen = 1, .data = &code};
+        dfs__res_at(st.stream_res, pinfo->num);
+        dfs_result rc = dfs_decoder_feed(st.stream_dec, &rec);
+        if (rc != DFS_OK && rc != DFS_E_LINKTYPE)
+            stream_failed(pinfo->num, rc);
+    }
     if (lt && st.stream_dec && !st.feed_failed && pinfo->num >= st.stream_from) {
         struct dfs_record rec = {
             .frame = pinfo->num,
@@ -355,10 +374,11 @@ static const char *request_name(uint8_t req, char *buf, size_t size)
 }
 
 /* The most severe shown finding of a frame, for the packet list. */
-static const struct dfs__finding *worst_finding(const struct dfs__res *r, uint64_t frame)
+static const struct dfs__finding *worst_finding(const struct dfs__res *r,
+                                                const struct dfs__item *first)
 {
     const struct dfs__finding *w = NULL;
-    for (const struct dfs__item *it = dfs__res_first(r, frame); it; it = dfs__res_next(r, it)) {
+    for (const struct dfs__item *it = first; it; it = dfs__res_next(r, it)) {
         if (it->kind != DFS__ITEM_FINDING || !item_shown(r, it))
             continue;
         const struct dfs__finding *f = dfs__res_finding(r, it);
@@ -369,16 +389,16 @@ static const struct dfs__finding *worst_finding(const struct dfs__res *r, uint64
 }
 
 /* The packet-list summary of a transaction's request or reply frame (the
- * decoder's words), with the title of the frame's worst finding when the
- * reply failed. */
-static void txn_summary(const struct dfs__res *r, const struct dfs__item *it, uint64_t frame,
-                        char *buf, size_t size)
+ * decoder's words), with the title of the frame's worst finding (among its
+ * results from first on) when the reply failed. */
+static void txn_summary(const struct dfs__res *r, const struct dfs__item *it,
+                        const struct dfs__item *first, char *buf, size_t size)
 {
     const struct dfs_dfu_txn *t = &dfs__res_txn(r, it)->t;
     size_t n = dfs_dfu_txn_brief_str(t, it->reply, buf, size);
     if (!it->reply || t->outcome == DFS_DFU_ACK)
         return;
-    const struct dfs__finding *w = worst_finding(r, frame);
+    const struct dfs__finding *w = worst_finding(r, first);
     if (w && w->severity >= DFS_SEV_WARNING)
         snprintf(buf + n, size - n, ": %s", w->title);
 }
@@ -403,7 +423,7 @@ static void show_txn(proto_tree *tree, tvbuff_t *tvb, const struct dfs__res *r,
     char sum[200] = "", nb[24];
     /* the subtree's text is only shown in a visible tree (not to -T fields) */
     if (tree && PTREE_DATA(tree)->visible)
-        txn_summary(r, it, frame, sum, sizeof sum);
+        txn_summary(r, it, dfs__res_first(r, frame), sum, sizeof sum);
     proto_tree *tt = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_txn, NULL, "%s %s: %s",
                                                    t->dfuse ? "DfuSe" : "DFU",
                                                    it->reply ? "reply" : "request", sum);
@@ -580,9 +600,10 @@ static void show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
     const struct dfs__res *r = results_for(frame);
     if (!r)
         return;
+    /* the frame's results are looked up once (most frames have none) */
+    const struct dfs__item *first = dfs__res_first(r, frame);
     bool any = false;
-    for (const struct dfs__item *it = dfs__res_first(r, frame); it && !any;
-         it = dfs__res_next(r, it))
+    for (const struct dfs__item *it = first; it && !any; it = dfs__res_next(r, it))
         any = item_shown(r, it);
     bool note_switch = st.switch_frame == frame && st.stream_res &&
                        dfs__res_has_dfu(st.stream_res);
@@ -608,7 +629,7 @@ static void show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 
     char info[256] = "", mem_info[120] = "";
     bool dfuse = false, have_txn = false;
-    for (const struct dfs__item *it = dfs__res_first(r, frame); it; it = dfs__res_next(r, it)) {
+    for (const struct dfs__item *it = first; it; it = dfs__res_next(r, it)) {
         if (!item_shown(r, it))
             continue;
         switch (it->kind) {
@@ -616,7 +637,7 @@ static void show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
             show_txn(dt, tvb, r, it, frame);
             if (!have_txn) {
                 if (pinfo->cinfo) /* no columns (tshark -T fields): no Info text */
-                    txn_summary(r, it, frame, info, sizeof info);
+                    txn_summary(r, it, first, info, sizeof info);
                 dfuse = dfs__res_txn(r, it)->t.dfuse;
                 have_txn = true;
             }
@@ -651,7 +672,7 @@ static void show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
     }
     if (mem_info[0])
         col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", mem_info);
-    const struct dfs__finding *w = worst_finding(r, frame);
+    const struct dfs__finding *w = worst_finding(r, first);
     if (w && (!have_txn || !strstr(info, w->title)))
         col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", w->title);
 }

@@ -32,21 +32,64 @@ int dfs__encap_linktype(int encap)
     case WTAP_ENCAP_USB_LINUX_MMAPPED: return DFS_LINKTYPE_USB_LINUX_MMAPPED;
     case WTAP_ENCAP_USBPCAP: return DFS_LINKTYPE_USBPCAP;
     case WTAP_ENCAP_USB_DARWIN: return DFS_LINKTYPE_USB_DARWIN;
+    case WTAP_ENCAP_USB_2_0: return DFS_LINKTYPE_USB_2_0;
+    case WTAP_ENCAP_USB_2_0_LOW_SPEED: return DFS_LINKTYPE_USB_2_0_LOW_SPEED;
+    case WTAP_ENCAP_USB_2_0_FULL_SPEED: return DFS_LINKTYPE_USB_2_0_FULL_SPEED;
+    case WTAP_ENCAP_USB_2_0_HIGH_SPEED: return DFS_LINKTYPE_USB_2_0_HIGH_SPEED;
     default: return 0;
     }
+}
+
+/* Packetry writes each bus event as a pcapng custom block (Private
+ * Enterprise Number 62392, Great Scott Gadgets); Wireshark shows it as a
+ * frame whose data follows the PEN: one little-endian word with the format
+ * id 0x3343, its version 0 and the event code in its low byte, then the
+ * interface id and a time stamp (capture/pcapng_file.c reads the same). */
+#define GSG_PEN 62392u
+#define GSG_EVENT_FORMAT 0x334300u
+
+bool dfs__packetry_event(uint32_t pen, const uint8_t *data, uint32_t len, uint8_t *code)
+{
+    if (pen != GSG_PEN || !data || len < 16)
+        return false;
+    uint32_t word = (uint32_t)data[0] | (uint32_t)data[1] << 8 | (uint32_t)data[2] << 16 |
+                    (uint32_t)data[3] << 24;
+    if ((word >> 8) != GSG_EVENT_FORMAT)
+        return false;
+    *code = (uint8_t)word;
+    return true;
 }
 
 uint32_t dfs__frame_digest(const uint8_t *data, uint32_t caplen, uint32_t len, bool has_ts,
                            int64_t ts_sec, int32_t ts_nsec)
 {
-    /* Every frame is digested twice (here and when shown): 8 bytes per step,
-     * each word multiplied into the state (a multiply-xorshift mix), then
-     * folded to 32 bits. Not cryptographic: it tells a changed file. */
+    /* Every frame is digested twice (here and when shown): 32 bytes per
+     * step in four independent lanes (so that the processor multiplies
+     * them at the same time instead of waiting on one chain), each 8-byte
+     * word multiplied into its lane (a multiply-xorshift mix), the lanes
+     * folded together, then the last words and bytes, folded to 32 bits.
+     * Not cryptographic: it tells a changed file. */
     const uint64_t k = 0x9e3779b97f4a7c15ull;
     uint64_t h = 0xcbf29ce484222325ull ^ ((uint64_t)caplen << 32 | len);
     h = (h ^ (has_ts ? (uint64_t)ts_sec : 0)) * k;
     h = (h ^ (has_ts ? (uint32_t)ts_nsec : 0) ^ (has_ts ? 1ull << 40 : 0)) * k;
     uint32_t i = 0;
+    if (caplen >= 32) {
+        uint64_t a = h, b = h ^ 1, c = h ^ 2, e = h ^ 3;
+        for (; i + 32 <= caplen; i += 32) {
+            uint64_t w[4];
+            memcpy(w, data + i, 32);
+            a = (a ^ w[0]) * k;
+            b = (b ^ w[1]) * k;
+            c = (c ^ w[2]) * k;
+            e = (e ^ w[3]) * k;
+            a ^= a >> 29;
+            b ^= b >> 29;
+            c ^= c >> 29;
+            e ^= e >> 29;
+        }
+        h = (((a * k ^ b) * k ^ c) * k ^ e) * k;
+    }
     for (; i + 8 <= caplen; i += 8) {
         uint64_t w;
         memcpy(&w, data + i, 8);
@@ -89,16 +132,9 @@ static bool capture_magic(const char *path)
     return m[0] == 0x1f && m[1] == 0x8b;
 }
 
-struct candidate {
-    int fd;
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    int64_t mtime_sec;
-    long mtime_nsec;
-};
-
-static size_t list_candidates(struct candidate *c, size_t max)
+/* The regular files this process has open (a file open twice once), of at
+ * least the size of a pcap header. */
+static size_t list_candidates(struct dfs__file_id *c, size_t max)
 {
     DIR *dir = opendir("/proc/self/fd");
     if (!dir)
@@ -209,17 +245,32 @@ static uint32_t rec_digest(const wtap_rec *rec, const uint8_t *data)
                              (int32_t)rec->ts.nsecs);
 }
 
-/* Feed a usbmon record (others are skipped) as frame `frame`; a decoder
- * error is left in *result. */
+/* Feed a USB record (others are skipped) as frame `frame`; a decoder error
+ * is left in *result. A Packetry bus event (a custom block, whose time
+ * wiretap does not give) takes the time of the packet before it, *last. */
 static void rec_feed(dfs_decoder *dec, struct dfs__res *res, const wtap_rec *rec,
-                     const uint8_t *data, uint64_t frame, int *result)
+                     const uint8_t *data, uint64_t frame, int *result, struct dfs_time *last)
 {
+    uint8_t code;
+    if (rec->rec_type == REC_TYPE_CUSTOM_BLOCK &&
+        dfs__packetry_event(rec->rec_header.custom_block_header.pen, data,
+                            rec->rec_header.custom_block_header.length, &code)) {
+        struct dfs_record ev = {.frame = frame, .ts = *last, .linktype = DFS_RECORD_USB_EVENT,
+                                .order = DFS_ORDER_HOST, .caplen = 1, .origlen = 1,
+                                .data = &code};
+        dfs__res_at(res, frame);
+        dfs_result rc = dfs_decoder_feed(dec, &ev);
+        if (rc != DFS_OK && rc != DFS_E_LINKTYPE)
+            *result = rc;
+        return;
+    }
     if (rec->rec_type != REC_TYPE_PACKET)
         return;
     const wtap_packet_header *ph = &rec->rec_header.packet_header;
     int lt = dfs__encap_linktype(ph->pkt_encap);
     if (!lt)
         return;
+    *last = (struct dfs_time){.sec = (int64_t)rec->ts.secs, .nsec = (uint32_t)rec->ts.nsecs};
     struct dfs_record r = {
         .frame = frame,
         .ts = {.sec = (int64_t)rec->ts.secs, .nsec = (uint32_t)rec->ts.nsecs},
@@ -299,10 +350,11 @@ static bool decode_file(const char *path, const struct dfs__first_frame *first,
         return true;
     }
     dfs__res_bind(res, dec);
+    struct dfs_time last = {0, 0};
     do {
         const uint8_t *data = ws_buffer_start_ptr(&rd.buf);
         uint64_t frame = out->frames + 1;
-        rec_feed(dec, res, &rd.rec, data, frame, &out->decoder_result);
+        rec_feed(dec, res, &rd.rec, data, frame, &out->decoder_result, &last);
         if (!push_digest(out, &cap, rec_digest(&rd.rec, data))) {
             snprintf(out->error, sizeof out->error, "out of memory at frame %llu",
                      (unsigned long long)frame);
@@ -349,18 +401,18 @@ static bool live_capture_file(const char *real)
     return strncmp(base + 1, "wireshark_", 10) == 0 && tmp && strcmp(dir, tmp) == 0;
 }
 
-static bool same_file(const struct candidate *c, const struct dfs__prepass *p)
+static bool same_file(const struct dfs__file_id *c, const struct dfs__file_id *p)
 {
     return c->dev == p->dev && c->ino == p->ino && c->size == p->size &&
            c->mtime_sec == p->mtime_sec && c->mtime_nsec == p->mtime_nsec;
 }
 
 /* Is the file read ahead still open, unchanged, with `first` as frame 1? */
-static bool still_open(const struct candidate *c, size_t n, const struct dfs__first_frame *first,
-                       struct dfs__prepass *p)
+static bool still_open(const struct dfs__file_id *c, size_t n,
+                       const struct dfs__first_frame *first, struct dfs__prepass *p)
 {
     for (size_t i = 0; i < n; i++) {
-        if (!same_file(&c[i], p))
+        if (!same_file(&c[i], &p->file))
             continue;
         char path[64];
         snprintf(path, sizeof path, "/proc/self/fd/%d", c[i].fd);
@@ -368,7 +420,7 @@ static bool still_open(const struct candidate *c, size_t n, const struct dfs__fi
         bool ok = reader_open(&rd, path, first);
         reader_close(&rd);
         if (ok) {
-            p->fd = c[i].fd;
+            p->file.fd = c[i].fd;
             return true;
         }
     }
@@ -379,7 +431,7 @@ bool dfs__prepass_run(const struct dfs__first_frame *first, struct dfs__res *res
                       struct dfs__prepass *out, bool *reused)
 {
     *reused = false;
-    struct candidate c[MAX_CANDIDATES];
+    struct dfs__file_id c[MAX_CANDIDATES];
     size_t n = list_candidates(c, MAX_CANDIDATES);
     if (out->done && still_open(c, n, first, out)) {
         *reused = true;
@@ -397,12 +449,7 @@ bool dfs__prepass_run(const struct dfs__first_frame *first, struct dfs__res *res
             continue;
         if (decode_file(path, first, res, out)) {
             snprintf(out->path, sizeof out->path, "%s", real);
-            out->fd = c[i].fd;
-            out->dev = c[i].dev;
-            out->ino = c[i].ino;
-            out->size = c[i].size;
-            out->mtime_sec = c[i].mtime_sec;
-            out->mtime_nsec = c[i].mtime_nsec;
+            out->file = c[i];
             out->done = true;
             return true;
         }
@@ -423,19 +470,20 @@ uint64_t dfs__prepass_replay(const struct dfs__prepass *p, uint64_t upto, dfs_de
      * (Wireshark's own), else the file by its name */
     char path[sizeof p->path];
     struct stat st;
-    if (fstat(p->fd, &st) == 0 && st.st_dev == p->dev && st.st_ino == p->ino)
-        snprintf(path, sizeof path, "/proc/self/fd/%d", p->fd);
+    if (fstat(p->file.fd, &st) == 0 && st.st_dev == p->file.dev && st.st_ino == p->file.ino)
+        snprintf(path, sizeof path, "/proc/self/fd/%d", p->file.fd);
     else
         snprintf(path, sizeof path, "%s", p->path);
     struct reader rd;
     uint64_t fed = 0;
+    struct dfs_time last = {0, 0};
     if (reader_open(&rd, path, NULL)) {
         do {
             const uint8_t *data = ws_buffer_start_ptr(&rd.buf);
             if (rec_digest(&rd.rec, data) != p->digest[fed])
                 break;
             int rc = DFS_OK;
-            rec_feed(dec, res, &rd.rec, data, fed + 1, &rc);
+            rec_feed(dec, res, &rd.rec, data, fed + 1, &rc, &last);
             fed++;
             if (rc != DFS_OK) {
                 *decoder_result = rc;

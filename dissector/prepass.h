@@ -20,17 +20,21 @@ struct dfs__first_frame {
     int32_t ts_nsec;
 };
 
-struct dfs__prepass {
-    bool done;              /* a file was found and decoded */
-    char path[512];         /* the file (its real name, for messages) */
-    /* the file as found: the descriptor it was open under, and what tells
-     * whether it is still the same file, unchanged */
+/* A file this process has open: the descriptor it is open under, and what
+ * tells whether it is still the same file, unchanged. */
+struct dfs__file_id {
     int fd;
     dev_t dev;
     ino_t ino;
     off_t size;
     int64_t mtime_sec;
     long mtime_nsec;
+};
+
+struct dfs__prepass {
+    bool done;              /* a file was found and decoded */
+    char path[512];         /* the file (its real name, for messages) */
+    struct dfs__file_id file; /* the file as found */
     uint64_t frames;        /* records read (Wireshark's frame count) */
     uint32_t *digest;       /* digest[i] of frame i+1 */
     bool read_error;        /* the file could not be read to its end */
@@ -64,7 +68,12 @@ uint64_t dfs__prepass_replay(const struct dfs__prepass *p, uint64_t upto, dfs_de
 
 void dfs__prepass_clear(struct dfs__prepass *p);
 
-/* Map a Wireshark encapsulation to a usbmon link type, or 0. */
+/* Map a Wireshark encapsulation to a link type dfuscope reads, or 0. */
 int dfs__encap_linktype(int encap);
+
+/* A pcapng custom block as Wireshark shows it (its Private Enterprise
+ * Number, the data after it) that is one of Packetry's bus events: true,
+ * and its event code (enum dfs_usb_event) in *code. */
+bool dfs__packetry_event(uint32_t pen, const uint8_t *data, uint32_t len, uint8_t *code);
 
 #endif

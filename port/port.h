@@ -8,7 +8,7 @@
  *     console;
  *   - whether a stream is a terminal that shows colour (Windows: a console
  *     that takes VT sequences), and how wide it is;
- *   - a whole file mapped for reading;
+ *   - a whole file mapped for reading; the size of an open file;
  *   - replacing a file by another, and where this program is.
  *
  * Every function sets errno on failure, so that messages stay strerror's. */
@@ -41,6 +41,11 @@ unsigned dfs_port_columns(FILE *f);
  * read it instead). Undo with dfs_port_unmap. */
 int dfs_port_map(const char *path, const uint8_t **p, size_t *len);
 void dfs_port_unmap(const uint8_t *p, size_t len);
+
+/* The size of the open file f when it is a regular file (a disk file on
+ * Windows): 0, or -1 with errno set (EINVAL: a pipe, a terminal or a
+ * device, whose size means nothing). */
+int dfs_port_file_size(FILE *f, uint64_t *size);
 
 /* Replace the file to by the file from (rename, which on Windows does not
  * replace by itself): 0, or -1 with errno set. */

@@ -67,6 +67,19 @@ int dfs_port_map(const char *path, const uint8_t **p, size_t *len)
     return 0;
 }
 
+int dfs_port_file_size(FILE *f, uint64_t *size)
+{
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0)
+        return -1;
+    if (!S_ISREG(st.st_mode) || st.st_size < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    *size = (uint64_t)st.st_size;
+    return 0;
+}
+
 void dfs_port_unmap(const uint8_t *p, size_t len)
 {
     if (p)

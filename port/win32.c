@@ -158,6 +158,22 @@ unsigned dfs_port_columns(FILE *f)
     return cols > 0 ? (unsigned)cols : 0;
 }
 
+int dfs_port_file_size(FILE *f, uint64_t *size)
+{
+    LARGE_INTEGER n;
+    HANDLE h = handle_of(f);
+    if (h == INVALID_HANDLE_VALUE || GetFileType(h) != FILE_TYPE_DISK) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (!GetFileSizeEx(h, &n) || n.QuadPart < 0) {
+        errno = errno_from_windows();
+        return -1;
+    }
+    *size = (uint64_t)n.QuadPart;
+    return 0;
+}
+
 int dfs_port_map(const char *path, const uint8_t **p, size_t *len)
 {
     wchar_t *wp = widen(path);

@@ -116,6 +116,8 @@ enum dfs_group {
       "Run-time interface stalls GETSTATUS")                                                   \
     X(DFU_NEVER_OPENED, "dfu.never-opened", WARNING, SEQUENCE,                                 \
       "Device enumerated in DFU mode but no DFU request reached it")                           \
+    X(DFU_MANIFEST_WAIT_RESET, "dfu.manifest-wait-reset", WARNING, PROTOCOL,                   \
+      "Manifestation-tolerant device waits for a reset after manifestation")                   \
     /* DfuSe */                                                                                \
     X(DFUSE_OPTION_BYTES_RESET, "dfuse.option-bytes-reset", ERROR, SEQUENCE,                   \
       "Option-byte write reset the device")                                                    \

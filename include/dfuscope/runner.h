@@ -53,7 +53,9 @@ extern "C" {
     X(OPTION_BYTES, 0x04, "--allow-option-bytes", "write or erase the option bytes")            \
     X(UNPROTECT, 0x08, "--allow-unprotect", "read-unprotect (mass-erases the chip)")            \
     X(OTP, 0x10, "--allow-otp", "write one-time-programmable memory")                           \
-    X(TIMING_ABUSE, 0x20, "--allow-timing-abuse", "send GETSTATUS before bwPollTimeout")
+    X(TIMING_ABUSE, 0x20, "--allow-timing-abuse", "send GETSTATUS before bwPollTimeout")      \
+    X(VENDOR_REQUEST, 0x40, "--allow-vendor-request",                                          \
+      "send a vendor request the device does not define (what one does is its maker's)")
 
 enum dfs_allow {
 #define DFS_ALLOW_ENUM(name, bit, opt, what) DFS_ALLOW_##name = bit,

@@ -65,12 +65,15 @@ WINDOWS_TEST_PACKAGES=(gcc-mingw-w64-x86-64 wine wine64)
 # for the man pages, the real tools the tests use as oracles (man and groff
 # for the man pages; debootstrap for the packages' fresh root; GNU time for peak
 # memory in integration.log-diagnosis; dfu-programmer, the host of the Atmel
-# FLIP model), and the two shells the completions are tested in (bash with
+# FLIP model; GNU cpio, which builds the ESP32 DFU archives of
+# integration.extract-esp-archive; python3-usb, pyusb for the pydfu.py-like host
+# fixtures/hosts/pydfu_like.py), and the two shells the completions are tested in (bash with
 # bash-completion, zsh).
 TEST_PACKAGES=("${DEMO_PACKAGES[@]}" python3 libcmocka-dev clang libclang-rt-14-dev
-    umockdev libumockdev-dev libglib2.0-dev libwireshark-dev dfu-util dfu-programmer usbutils
-    srecord fwupd chromium bash-completion zsh "${WIRESHARK_TEST_PACKAGES[@]}" help2man man-db
-    groff-base "${PACKAGE_PACKAGES[@]}" debootstrap time "${WINDOWS_TEST_PACKAGES[@]}")
+    umockdev libumockdev-dev libglib2.0-dev libwireshark-dev dfu-util dfu-programmer python3-usb
+    usbutils srecord cpio fwupd chromium bash-completion zsh "${WIRESHARK_TEST_PACKAGES[@]}"
+    help2man man-db groff-base "${PACKAGE_PACKAGES[@]}" debootstrap time
+    "${WINDOWS_TEST_PACKAGES[@]}")
 
 # have_build_system DIR: was DIR configured to the end (a generated build
 # system, not only the CMakeCache.txt a failed configure leaves behind)?

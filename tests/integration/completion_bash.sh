@@ -83,7 +83,7 @@ expect_has() {
 }
 
 commands="capture check-file decode descriptors diagnose emulate extract follow quirks report run script-from wireshark-install"
-models="atmel-flip dfu11-device dfuse-device gd32vf103-bootloader st-middleware-dfu stm32g0c1-bootloader stm32l4-bootloader tinyusb-dfu"
+models="atmel-flip dfu11-device dfuse-device gd32vf103-bootloader st-middleware-dfu stm32g0c1-bootloader stm32l4-bootloader tinyusb-dfu zephyr-mcuboot"
 
 # commands and the program's own options
 expect "$commands" dfuscope ""
@@ -100,9 +100,9 @@ expect "--device --dfu --help --json --max-devices --max-payload --max-urbs --qu
 expect "--all-docs --device --docs-base --help --max-payload --max-urbs --output --quiet" \
     dfuscope report --
 expect "--dir" dfuscope wireshark-install --d
-expect "--allow-erase --allow-option-bytes --allow-otp --allow-timing-abuse --allow-unprotect --allow-write" \
+expect "--allow-erase --allow-option-bytes --allow-otp --allow-timing-abuse --allow-unprotect --allow-vendor-request --allow-write" \
     dfuscope run --allow
-expect "--alt --device --direction --fill --format --help --max-image --output --quiet -h -o -q" \
+expect "--alt --device --direction --fill --format --help --max-image --output --quiet --unpack -h -o -q" \
     dfuscope extract -
 
 # option values: words, files, directories, nothing for free text

@@ -110,7 +110,7 @@ expect_has() {
 }
 
 all_commands="capture check-file decode descriptors diagnose emulate extract follow quirks report run script-from wireshark-install"
-all_models="atmel-flip dfu11-device dfuse-device gd32vf103-bootloader st-middleware-dfu stm32g0c1-bootloader stm32l4-bootloader tinyusb-dfu"
+all_models="atmel-flip dfu11-device dfuse-device gd32vf103-bootloader st-middleware-dfu stm32g0c1-bootloader stm32l4-bootloader tinyusb-dfu zephyr-mcuboot"
 
 # commands and the program's own options
 expect "$all_commands" "dfuscope "
@@ -122,7 +122,7 @@ expect "--color --colour --device --help --json --max-devices --max-payload --ma
   "dfuscope diagnose --"
 expect "--all-docs --device --docs-base --help --max-payload --max-urbs --output --quiet" \
   "dfuscope report --"
-expect "--allow-erase --allow-option-bytes --allow-otp --allow-timing-abuse --allow-unprotect --allow-write" \
+expect "--allow-erase --allow-option-bytes --allow-otp --allow-timing-abuse --allow-unprotect --allow-vendor-request --allow-write" \
   "dfuscope run --allow"
 
 # option values

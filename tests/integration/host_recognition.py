@@ -59,9 +59,12 @@ ORACLE = {
     "fwupd-get-devices": ("fwupdtool", "none"),
     "gd32-dfu-util-download-leave": ("dfu-util", "dfu-util"),
     "l4-dfu-util-busy-stall": ("dfu-util", "dfu-util"),
+    "pydfu-download-leave": ("dfs-host-pydfu", "pydfu-like"),
+    "tinyusb-dfu-util-manifest-wait-reset": ("dfu-util", "dfu-util"),
     "seed-cubeprogrammer-ob-write": ("dfs-host-cubeprog", "STM32CubeProgrammer"),
     "seed-cubeprogrammer-ob-write-rejected": ("dfs-host-cubeprog", "STM32CubeProgrammer"),
     "seed-cubeprogrammer-ob-write-returns": ("dfs-host-cubeprog", "STM32CubeProgrammer"),
+    "stmw-pydfu-initial-clrstatus": ("dfs-host-pydfu", "pydfu-like"),
     "seed-dfu-util-list": ("dfu-util", "none"),
     "seed-dfu-util-upload-force": ("dfu-util", "dfu-util"),
     "seed-dfu-util-upload-not-readable": ("dfu-util", "dfu-util"),
@@ -69,7 +72,8 @@ ORACLE = {
 }
 # the host a program of a .cmd file is, for captures not yet in the table
 PROGRAMS = {"dfu-util": "dfu-util", "fwupdtool": "fwupd", "dfu-programmer": "dfu-programmer",
-            "dfs-host-cubeprog": "STM32CubeProgrammer", "pydfu": "pydfu-like"}
+            "dfs-host-cubeprog": "STM32CubeProgrammer", "dfs-host-pydfu": "pydfu-like",
+            "pydfu": "pydfu-like"}
 # a download of several pages by dfu-util 0.11: the erase order tells 0.10+
 VERSION_NEW = {"dfuse-dfu-util-download-leave", "gd32-dfu-util-download-leave",
                "l4-dfu-util-busy-stall"}
@@ -104,8 +108,8 @@ def program_of(cmd_path):
     with open(cmd_path, encoding="utf-8") as f:
         last = [ln for ln in f.read().splitlines() if ln.strip()][-1]
     after = last.split(" -- ", 1)[1]
-    for prog in ("fwupdtool", "dfs-host-cubeprog", "dfs-host-requests", "dfu-programmer",
-                 "pydfu", "dfu-util", "lsusb"):
+    for prog in ("fwupdtool", "dfs-host-cubeprog", "dfs-host-requests", "dfs-host-pydfu",
+                 "dfu-programmer", "pydfu", "dfu-util", "lsusb"):
         if prog in after:
             return prog
     return None

@@ -18,6 +18,9 @@ usb_libusb.c) to an emulated device behind umockdev:
    changes a plain DFU device's upload; the bwPollTimeout faults need real
    work, hence --allow-erase on a DfuSe device and --allow-write on a plain
    one).
+   dfu-util's download to tinyusb-dfu (R14: tolerant, yet waits for a reset)
+   gives dfu.manifest-wait-reset; with the bug off, or to a device that
+   says it is not tolerant, it does not.
 3. The seed's option-byte write with --allow-write --allow-option-bytes
    expects the disconnect and passes; without the flags it is refused
    before any request is sent (the capture has no DNLOAD); a device that
@@ -79,10 +82,12 @@ QUIRKS = {
 }
 # read only, what a model cannot check: check -> the flag it needs
 NOT_CHECKED = {
-    "dfuse-device": {"dfu11.poll-timeout-sufficient": "--allow-erase",
+    "dfuse-device": {"desc.vendor-request": "--allow-vendor-request",
+                     "dfu11.poll-timeout-sufficient": "--allow-erase",
                      "dfu11.busy-poll-timeout": "--allow-erase",
                      "dfu11.getstatus-early": "--allow-timing-abuse"},
-    "dfu11-device": {"dfu11.poll-timeout-sufficient": "--allow-write",
+    "dfu11-device": {"desc.vendor-request": "--allow-vendor-request",
+                     "dfu11.poll-timeout-sufficient": "--allow-write",
                      "dfu11.busy-poll-timeout": "--allow-write",
                      "dfu11.abort-dnload-idle": "--allow-write",
                      "dfu11.getstatus-early": "--allow-timing-abuse"},
@@ -176,7 +181,7 @@ def suites_on_models():
                if c["verdict"] == "not-checked"}
         check(got == {k: [v] for k, v in want.items()} and r.returncode == 0,
               "%s read only: not checked %s, exit %d" % (model, got, r.returncode))
-        r = emulate([model], ["run", "--suite", "dfu11"])
+        r = emulate([model], ["run", "--suite", "all"])
         tail = [l for l in r.stdout.splitlines() if l.startswith("not checked without ")]
         check("%d not checked" % len(want) in r.stdout and len(tail) == 1 and
               all(f in tail[0] for f in want.values()),
@@ -194,6 +199,28 @@ def faulty_variants():
             check(got is not None and sorted(got) == expected,
                   "%s %s %s: failed %s, expected %s\n%s"
                   % (model, fault, flags, got, expected, r.stderr))
+
+
+def manifest_wait_reset(tmp):
+    """R14 (dfu.manifest-wait-reset): dfu-util's download to a device that
+    says it is manifestation tolerant and waits for a reset all the same; not
+    to one that says it is not, nor to TinyUSB with the bug fixed."""
+    image = os.path.join(tmp, "image.bin")
+    with open(image, "wb") as f:
+        f.write(bytes((i * 37 + 11) % 251 for i in range(3000)))
+    for emu_args, want in ((["tinyusb-dfu"], True),
+                           (["tinyusb-dfu", "--option", "manifestation-bug=0"], False),
+                           (["dfu11-device", "--option", "manifestation-tolerant=0"], False)):
+        pcap = os.path.join(tmp, "r14.pcapng")
+        r = subprocess.run([EMULATOR, "emulate"] + emu_args + ["--pcap", pcap, "--",
+                            "dfu-util", "-D", image], capture_output=True, text=True,
+                           timeout=300)
+        d = subprocess.run([DFUSCOPE, "diagnose", "--json", pcap], capture_output=True,
+                           text=True)
+        ids = [x["id"] for x in json.loads(d.stdout)["findings"]] if d.stdout else None
+        check(r.returncode == 0 and ids is not None and
+              ("dfu.manifest-wait-reset" in ids) == want,
+              "R14 %s: dfu-util %d, findings %s" % (emu_args, r.returncode, ids))
 
 
 def option_byte_write(tmp):
@@ -302,6 +329,7 @@ def main():
     try:
         suites_on_models()
         faulty_variants()
+        manifest_wait_reset(tmp)
         option_byte_write(tmp)
         reference_captures(tmp)
     finally:

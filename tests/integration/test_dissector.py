@@ -7,6 +7,11 @@ TEST is one of:
   exports   the plugin exports exactly Wireshark's plugin entry points
   cli       tshark's dfuscope fields equal what `dfuscope decode --dfu --json`
             and `dfuscope diagnose --json` say, frame by frame
+  cli-usb2  the same on packet-level USB 2.0 captures (link type 288, as a
+            hardware analyzer records them): each capture rendered in pcap and
+            pcapng by $DFS_USB2_RENDER (tests/tools/usb2_render.c); the fields
+            sit on the frames of the SETUP packet and of the handshake that
+            ends each transfer, as `decode` says
   passes    one pass (tshark) and two passes (tshark -2) give the same fields
             with the pre-pass (the default); without it (frame by frame), one
             pass shows exactly what was known when each frame was read
@@ -36,6 +41,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wsplugin  # noqa: E402
@@ -165,9 +171,11 @@ def observed(rows):
     return got
 
 
-def test_cli(env, dfuscope, captures):
+def test_cli(env, dfuscope, captures, need_requests=False):
     for cap in captures:
         want = expected_from_cli(dfuscope, cap)
+        if need_requests and not any("request" in v for v in want.values()):
+            fail(f"{name(cap)}: the CLI finds no DFU request: nothing to compare")
         # tshark as Wireshark reads the file, pre-pass (default) and frame by
         # frame with two passes: both must say what the CLI says
         for label, extra in (("pre-pass", []), ("frame by frame, -2", STREAM)):
@@ -192,6 +200,29 @@ def test_cli(env, dfuscope, captures):
                 print(f"ok   {name(cap)} ({label}): {len(rows)} frames, {n_txn} with a DFU "
                       f"request, {n_f} with findings, as the CLI says")
         check_lost_explanations(env, dfuscope, cap)
+
+
+def test_cli_usb2(env, dfuscope, captures):
+    render = os.environ.get("DFS_USB2_RENDER", "")
+    if not os.access(render, os.X_OK):
+        wsplugin.fail(f"DFS_USB2_RENDER ({render!r}) is not the usb2 renderer")
+    with tempfile.TemporaryDirectory() as tmp:
+        rendered = []
+        for cap in captures:
+            for ext in ("pcap", "pcapng"):
+                out = os.path.join(tmp, f"{os.path.basename(cap).split('.')[0]}-usb2.{ext}")
+                subprocess.run([render, cap, out], check=True)
+                with open(out, "rb") as f:
+                    head = f.read(4096)
+                # the link type (pcap header; pcapng: the interface block after
+                # the section header), to be sure a packet capture is compared
+                shb = int.from_bytes(head[4:8], "little")
+                lt = int.from_bytes(head[20:24], "little") if ext == "pcap" else \
+                    int.from_bytes(head[shb + 8:shb + 10], "little")
+                if lt != 288:
+                    fail(f"{out}: link type {lt}, not 288")
+                rendered.append(out)
+        test_cli(env, dfuscope, rendered, need_requests=True)
 
 
 LOST_RULES = ("dfuse.option-bytes-reset", "dfuse.leave-reset", "dfu.device-lost")
@@ -759,6 +790,8 @@ def main():
         with wsplugin.Env(plugin) as env:
             if test == "cli":
                 test_cli(env, dfuscope, captures)
+            elif test == "cli-usb2":
+                test_cli_usb2(env, dfuscope, captures)
             elif test == "passes":
                 test_passes(env, dfuscope, captures)
             elif test == "random":

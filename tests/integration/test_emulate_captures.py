@@ -53,11 +53,12 @@ def regenerate_same_bytes(tmp):
     for path in captures():
         name = os.path.basename(path)
         again = os.path.join(out, name)
-        if name.startswith("fwupd-"):
-            # fwupd asks again at once after a reply that says poll 1 ms, and
-            # takes about that long to do so: whether the gap counts as the
-            # wait (docs/emulation.md "Time") changes from run to run. The
-            # records must be the same, their times may move by the 1 ms.
+        if name.startswith(("fwupd-", "pydfu-")):
+            # fwupd and the pydfu.py-like host ask again at once after a
+            # reply that says poll 1 ms, and take about that long to do so:
+            # whether the gap counts as the wait (docs/emulation.md "Time")
+            # changes from run to run. The records must be the same, their
+            # times may move by the 1 ms.
             if urbs_without_time(path) != urbs_without_time(again):
                 differ.append(name)
             continue
@@ -96,8 +97,9 @@ def tshark_not_malformed(tmp):
 
 def tshark_dfu_dissector(tmp):
     decode_as = ["-d", "usb.product==0x0483df11,usbdfu", "-d", "usb.product==0x12090001,usbdfu",
-                 "-d", "usb.product==0x28e90189,usbdfu",
-                 "-d", "usb.product==0x03eb2ff4,usbdfu"]  # the Atmel FLIP model (class 0/0/0)
+                 "-d", "usb.product==0x28e90189,usbdfu", "-d", "usb.product==0x2fe3ffff,usbdfu",
+                 "-d", "usb.product==0x03eb2ff4,usbdfu",  # the Atmel FLIP model (class 0/0/0)
+                 "-d", "usb.product==0xcafe4000,usbdfu"]  # tinyusb-dfu
     for path in captures():
         rows = tshark_fields(path, ["frame.number", "usb.urb_id", "usb.urb_type", "usb.urb_status",
                                     "usb.bmRequestType", "usbdfu.command", "usbdfu.length",

@@ -70,9 +70,10 @@ class Rec:
         return self.copy(data=bytes(d))
 
 
-def read_base():
-    """The records of the real pcapng (one interface, link type 220, usec)."""
-    d = open(REAL, "rb").read()
+def read_pcapng(path, linktype, count):
+    """The records of a real pcapng of one interface of linktype, time stamps
+    in microseconds (if_tsresol 6), count of them."""
+    d = open(path, "rb").read()
     off, recs = 0, []
     while off < len(d):
         btype, blen = struct.unpack_from("<II", d, off)
@@ -80,12 +81,18 @@ def read_base():
             ifid, hi, lo, caplen, origlen = struct.unpack_from("<IIIII", d, off + 8)
             assert ifid == 0
             t = (hi << 32) | lo
-            recs.append(Rec(t // 1000000, t % 1000000, d[off + 28:off + 28 + caplen], origlen))
+            recs.append(Rec(t // 1000000, t % 1000000, d[off + 28:off + 28 + caplen], origlen,
+                            linktype))
         elif btype == 1:
-            assert struct.unpack_from("<H", d, off + 8)[0] == LT_USB_LINUX_MMAPPED
+            assert struct.unpack_from("<H", d, off + 8)[0] == linktype
         off += blen
-    assert len(recs) == 47
+    assert len(recs) == count
     return recs
+
+
+def read_base():
+    """The records of the real usbmon pcapng (link type 220)."""
+    return read_pcapng(REAL, LT_USB_LINUX_MMAPPED, 47)
 
 
 # ---- writers -------------------------------------------------------------------------

@@ -6,7 +6,7 @@ planted and from the records' own fields."""
 import os
 import struct
 
-from gen_common import HERE, Rec, pcap, summary
+from gen_common import HERE, pcap, read_pcapng, summary
 
 CASES = []
 
@@ -32,24 +32,9 @@ _usbpcap = []
 
 
 def read_usbpcap_base():
-    """The records of the real USBPcap pcapng (one interface, link type 249,
-    if_tsresol 6: microseconds)."""
-    if _usbpcap:
-        return _usbpcap
-    d = open(REAL_USBPCAP, "rb").read()
-    off = 0
-    while off < len(d):
-        btype, blen = struct.unpack_from("<II", d, off)
-        if btype == 6:
-            ifid, hi, lo, caplen, origlen = struct.unpack_from("<IIIII", d, off + 8)
-            assert ifid == 0
-            t = (hi << 32) | lo
-            _usbpcap.append(Rec(t // 1000000, t % 1000000, d[off + 28:off + 28 + caplen],
-                                origlen, LT_USBPCAP))
-        elif btype == 1:
-            assert struct.unpack_from("<H", d, off + 8)[0] == LT_USBPCAP
-        off += blen
-    assert len(_usbpcap) == 608
+    """The records of the real USBPcap pcapng (link type 249), read once."""
+    if not _usbpcap:
+        _usbpcap.extend(read_pcapng(REAL_USBPCAP, LT_USBPCAP, 608))
     return _usbpcap
 
 
@@ -204,24 +189,9 @@ _darwin = []
 
 
 def read_darwin_base():
-    """The records of the real USB_DARWIN pcapng (one interface, link type
-    266, if_tsresol 6)."""
-    if _darwin:
-        return _darwin
-    d = open(REAL_DARWIN, "rb").read()
-    off = 0
-    while off < len(d):
-        btype, blen = struct.unpack_from("<II", d, off)
-        if btype == 6:
-            ifid, hi, lo, caplen, origlen = struct.unpack_from("<IIIII", d, off + 8)
-            assert ifid == 0
-            t = (hi << 32) | lo
-            _darwin.append(Rec(t // 1000000, t % 1000000, d[off + 28:off + 28 + caplen],
-                               origlen, LT_DARWIN))
-        elif btype == 1:
-            assert struct.unpack_from("<H", d, off + 8)[0] == LT_DARWIN
-        off += blen
-    assert len(_darwin) == 617
+    """The records of the real USB_DARWIN pcapng (link type 266), read once."""
+    if not _darwin:
+        _darwin.extend(read_pcapng(REAL_DARWIN, LT_DARWIN, 617))
     return _darwin
 
 

@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "dfuscope/emulator.h"
 #include "dfuscope/runner.h"
+#include "watched.h"
 
 #define MAX_OPTIONS 32
 
@@ -30,7 +31,9 @@ struct fake {
     char words[2048]; /* the option assignments */
     const char *opts[MAX_OPTIONS];
     size_t n_opts;
-    unsigned vanish_after, requests;
+    unsigned vanish_after;
+    struct watched watch; /* in front of emu: vanishing on cue */
+    struct dfs_transport tp; /* the transport the command gets */
 };
 
 static struct fake *the_fake;
@@ -99,57 +102,10 @@ static struct fake *get_fake(void)
         fprintf(stderr, "fake device: %s\n", err);
         exit(2);
     }
+    watched_init(&f->watch, &f->emu, f->vanish_after, &f->tp);
     the_fake = f;
     return f;
 }
-
-/* ---- the transport the command gets: the emulated one, vanishing on cue ----------------- */
-
-static dfs_result w_open(void *ctx, const struct dfs_device_sel *sel, struct dfs_usb_ident *id,
-                         char *msg, size_t size)
-{
-    struct fake *f = ctx;
-    return f->emu.ops->open(f->emu.ctx, sel, id, msg, size);
-}
-static dfs_result w_cached(void *ctx, uint8_t dev[18], uint8_t *cfg, size_t cfg_size,
-                           size_t *cfg_len)
-{
-    struct fake *f = ctx;
-    return f->emu.ops->cached_descriptors(f->emu.ctx, dev, cfg, cfg_size, cfg_len);
-}
-static dfs_result w_claim(void *ctx, uint8_t iface, char *msg, size_t size)
-{
-    struct fake *f = ctx;
-    return f->emu.ops->claim(f->emu.ctx, iface, msg, size);
-}
-static void w_control(void *ctx, const struct dfs_setup *su, uint8_t *data, uint32_t timeout_ms,
-                      struct dfs_xfer_reply *reply)
-{
-    struct fake *f = ctx;
-    if (f->vanish_after && f->requests == f->vanish_after)
-        dfs_emu_transport_unplug(&f->emu, DFS_EMU_NEVER);
-    f->emu.ops->control(f->emu.ctx, su, data, timeout_ms, reply);
-    if (reply->status != DFS_XFER_NO_DEVICE)
-        f->requests++;
-}
-static bool w_present(void *ctx)
-{
-    struct fake *f = ctx;
-    return f->emu.ops->present(f->emu.ctx);
-}
-static dfs_result w_reopen(void *ctx, const struct dfs_device_sel *sel, uint32_t within_ms,
-                           struct dfs_usb_ident *id, char *msg, size_t size)
-{
-    struct fake *f = ctx;
-    return f->emu.ops->reopen(f->emu.ctx, sel, within_ms, id, msg, size);
-}
-static void w_close(void *ctx)
-{
-    struct fake *f = ctx;
-    f->emu.ops->close(f->emu.ctx);
-}
-static const struct dfs_transport_ops fake_ops = {w_open,    w_cached, w_claim, w_control,
-                                                  w_present, w_reopen, w_close};
 
 /* ---- what cmd_run.c asks for ------------------------------------------------------------- */
 
@@ -188,8 +144,7 @@ dfs_result cli_run_transport_new(const struct dfs_clock *clock, struct dfs_trans
         snprintf(msg, msg_size, "no USB devices (fake)");
         return DFS_E_IO;
     }
-    tp->ops = &fake_ops;
-    tp->ctx = get_fake();
+    *tp = get_fake()->tp;
     return DFS_OK;
 }
 

@@ -45,64 +45,8 @@ size_t n_opts(const struct device *d)
     return n;
 }
 
-unsigned dfu_requests(const struct run *r, uint8_t bRequest) { return r->seen.dfu[bRequest]; }
+unsigned dfu_requests(const struct run *r, uint8_t bRequest) { return r->watch.seen.dfu[bRequest]; }
 bool present(const struct run *r) { return dfs_emu_transport_address(&r->emu) != 0; }
-
-/* The transport the runner gets: the emulated one, with what reaches the
- * device counted, and the device pulled off the bus at the request after
- * vanish_after of them. */
-static dfs_result w_open(void *ctx, const struct dfs_device_sel *sel, struct dfs_usb_ident *id,
-                         char *msg, size_t size)
-{
-    struct run *r = ctx;
-    return r->emu.ops->open(r->emu.ctx, sel, id, msg, size);
-}
-static dfs_result w_cached(void *ctx, uint8_t dev[18], uint8_t *cfg, size_t cfg_size,
-                           size_t *cfg_len)
-{
-    struct run *r = ctx;
-    return r->emu.ops->cached_descriptors(r->emu.ctx, dev, cfg, cfg_size, cfg_len);
-}
-static dfs_result w_claim(void *ctx, uint8_t iface, char *msg, size_t size)
-{
-    struct run *r = ctx;
-    return r->emu.ops->claim(r->emu.ctx, iface, msg, size);
-}
-static void w_control(void *ctx, const struct dfs_setup *su, uint8_t *data, uint32_t timeout_ms,
-                      struct dfs_xfer_reply *reply)
-{
-    struct run *r = ctx;
-    if (r->vanish_after && r->seen.requests == r->vanish_after)
-        dfs_emu_transport_unplug(&r->emu, DFS_EMU_NEVER);
-    r->emu.ops->control(r->emu.ctx, su, data, timeout_ms, reply);
-    if (reply->status == DFS_XFER_NO_DEVICE)
-        return;
-    r->seen.requests++;
-    bool dfu = su->bmRequestType == DFS_DFU_REQTYPE_IN || su->bmRequestType == DFS_DFU_REQTYPE_OUT;
-    if (dfu && su->bRequest < 8)
-        r->seen.dfu[su->bRequest]++;
-    if (dfu && su->bRequest == DFS_DFU_DNLOAD && su->wLength)
-        r->seen.data_dnloads++;
-}
-static bool w_present(void *ctx)
-{
-    struct run *r = ctx;
-    return r->emu.ops->present(r->emu.ctx);
-}
-static dfs_result w_reopen(void *ctx, const struct dfs_device_sel *sel, uint32_t within_ms,
-                           struct dfs_usb_ident *id, char *msg, size_t size)
-{
-    struct run *r = ctx;
-    return r->emu.ops->reopen(r->emu.ctx, sel, within_ms, id, msg, size);
-}
-static void w_close(void *ctx)
-{
-    struct run *r = ctx;
-    r->emu.ops->close(r->emu.ctx);
-}
-
-static const struct dfs_transport_ops watched = {w_open,    w_cached,  w_claim, w_control,
-                                                 w_present, w_reopen, w_close};
 
 void run_setup(struct run *r, const struct device *dv, unsigned allow)
 {
@@ -113,9 +57,7 @@ void run_setup(struct run *r, const struct device *dv, unsigned allow)
         fail_msg("%s", err);
     if (dfs_emu_transport_new(&r->dev, &r->emu, &r->clock, err, sizeof err) != DFS_OK)
         fail_msg("%s", err);
-    r->tp.ops = &watched;
-    r->tp.ctx = r;
-    r->vanish_after = dv->vanish_after;
+    watched_init(&r->watch, &r->emu, dv->vanish_after, &r->tp);
     dfs_run_options_init(&r->o);
     r->o.allow = allow;
     r->o.clock = &r->clock;

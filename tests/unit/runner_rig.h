@@ -15,6 +15,7 @@
 #include "dfuscope/decoder.h"
 #include "dfuscope/emulator.h"
 #include "internal.h"
+#include "watched.h"
 
 #define G0C1 "stm32g0c1-bootloader"
 #define DFUSE "dfuse-device"
@@ -44,18 +45,11 @@ struct device {
 
 size_t n_opts(const struct device *d);
 
-/* What reached the device: requests (not those that found it gone), DFU
- * class requests by bRequest, DNLOADs with data. */
-struct seen_by_device {
-    unsigned requests, dfu[8], data_dnloads;
-};
-
 struct run {
     struct dfs_emu_device dev;
     struct dfs_transport emu; /* the emulated device */
     struct dfs_transport tp;  /* what the runner talks to: emu, watched */
-    struct seen_by_device seen;
-    unsigned vanish_after;
+    struct watched watch;     /* in front of emu: counts, pulls the device */
     dfs_report *rep;
     struct recorder rec;
     struct dfs_clock clock;

@@ -444,6 +444,47 @@ static void sc_busy_stall(struct sess *s, struct expect *e)
     WANT(e, "dfu.getstatus-busy-stall", DONE(fail), erase, fail, DONE(fail), busy, DONE(busy));
 }
 
+/* TinyUSB's manifestation bug (dfu-quirks R14): the functional descriptor
+ * says bitManifestationTolerant (GOOD_DFU11: bmAttributes 0x07), yet after
+ * the manifestation the device reports dfuMANIFEST-WAIT-RESET. */
+static void manifest_then(struct sess *s, const struct sess_dev_desc *dd)
+{
+    begin(s, dd, 0);
+    fill_block(0);
+    sess_dnload(s, 0, block, 256, 0);
+    sess_getstatus(s, 0, 10, DFS_STATE_DNBUSY);
+    sess_advance_us(s, 10000);
+    sess_getstatus(s, 0, 0, DFS_STATE_DNLOAD_IDLE);
+    sess_dnload(s, 1, NULL, 0, 0);
+    sess_getstatus(s, 0, 20, DFS_STATE_MANIFEST);
+    sess_advance_us(s, 20000);
+}
+
+static void sc_manifest_wait_reset(struct sess *s, struct expect *e)
+{
+    manifest_then(s, &GOOD_DFU11);
+    uint64_t gs = sess_getstatus(s, 0, 0, DFS_STATE_MANIFEST_WAIT_RESET);
+    sess_finish(s);
+    WANT(e, "dfu.manifest-wait-reset", gs, gs);
+}
+
+/* The same reply from a device that says it is not tolerant is what DFU
+ * 1.1 asks of it: nothing to say. */
+static void manifest_wait_reset_not_tolerant(void **state)
+{
+    (void)state;
+    struct sess s;
+    struct expect e = {.n = 0};
+    struct sess_dev_desc nt = GOOD_DFU11;
+    nt.attrs = 0x03; /* can download and upload, not manifestation tolerant */
+    manifest_then(&s, &nt);
+    sess_getstatus(&s, 0, 0, DFS_STATE_MANIFEST_WAIT_RESET);
+    sess_finish(&s);
+    check_findings(&s, &e);
+    assert_int_equal(sess_count(&s, "dfu.manifest-wait-reset"), 0);
+    sess_free(&s);
+}
+
 static void sc_runtime_stall(struct sess *s, struct expect *e)
 {
     struct sess_dev_desc rt = GOOD_DFU11;
@@ -810,6 +851,7 @@ static const struct scenario scenarios[] = {
     {"dfu.device-lost", sc_device_lost},
     {"dfu.getstatus-failed", sc_getstatus_failed},
     {"dfu.getstatus-busy-stall", sc_busy_stall},
+    {"dfu.manifest-wait-reset", sc_manifest_wait_reset},
     {"dfu.poll-timeout-ignored", sc_poll_ignored},
     {"dfu.poll-timeout-too-short", sc_poll_too_short},
     {"dfu.zero-poll-timeout", sc_zero_poll},
@@ -919,6 +961,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(seed_came_back_as_something_else);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(seed_stall_but_device_stays);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(request_unanswered_says_nothing);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(manifest_wait_reset_not_tolerant);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(end_time_with_records_after_it);
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
         tests[n] = (struct CMUnitTest){.name = scenarios[i].id,

@@ -196,6 +196,37 @@ static void index_beyond_the_count_ignored(void **state)
     sess_free(&s);
 }
 
+/* Which interfaces are DFU follows the configuration in use: before any
+ * SET_CONFIGURATION a DFU interface of any configuration counts (dfu-util
+ * looks in every one); after SET_CONFIGURATION 1, whose interface 0 is a
+ * vendor interface, a request shaped like GETSTATUS to interface 0 is not
+ * DFU; after SET_CONFIGURATION 2 it is again. */
+static void configuration_in_use_followed(void **state)
+{
+    (void)state;
+    struct sess s;
+    sess_init(&s, 1, 6);
+    get_device(&s, devdesc_two);
+    get_config(&s, 0, cfg_vendor, sizeof cfg_vendor);
+    uint8_t c[32];
+    get_config(&s, 1, c, cfg_dfu(c, 2, 1024));
+    uint64_t any = sess_getstatus(&s, 0, 0, 2);
+    uint8_t st[8];
+    setup8(st, 0x00, 9, 1, 0, 0); /* SET_CONFIGURATION 1 */
+    sess_ctl(&s, st, NULL, 0, 0, NULL, 0);
+    sess_getstatus(&s, 0, 0, 2);
+    setup8(st, 0x00, 9, 2, 0, 0); /* SET_CONFIGURATION 2 */
+    sess_ctl(&s, st, NULL, 0, 0, NULL, 0);
+    uint64_t second = sess_getstatus(&s, 0, 0, 2);
+    sess_finish(&s);
+    assert_int_equal(s.n_txns, 2);
+    assert_int_equal(s.txns[0].request, DFS_DFU_GETSTATUS);
+    assert_int_equal(s.txns[0].frame, any);
+    assert_int_equal(s.txns[1].request, DFS_DFU_GETSTATUS);
+    assert_int_equal(s.txns[1].frame, second);
+    sess_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +234,7 @@ int main(void)
         cmocka_unit_test(each_configuration_judged),
         cmocka_unit_test(one_configuration_not_named),
         cmocka_unit_test(index_beyond_the_count_ignored),
+        cmocka_unit_test(configuration_in_use_followed),
     };
     return cmocka_run_group_tests_name("dfu_configs", tests, NULL, NULL);
 }

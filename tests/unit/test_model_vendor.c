@@ -1,8 +1,10 @@
 /* Device models of vendor DFU stacks that do not follow the DFU 1.1 state
  * tables: st-middleware-dfu (ST's USB device middleware, dfu-quirks R15-R18),
- * each deviation and its switch. The expected answers come from the
- * middleware's documented behaviour (usbd_dfu.c as dfu-quirks.md describes
- * it) and DFU 1.1 for the switched-off variants. */
+ * each deviation and its switch, and zephyr-mcuboot (Zephyr's USB DFU class
+ * with MCUboot's slots, dfu-quirks R29). The expected answers come from the
+ * middleware's and Zephyr's documented behaviour (usbd_dfu.c and
+ * usb_dfu.c as dfu-quirks.md describes them) and DFU 1.1 for the
+ * switched-off variants. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -154,6 +156,102 @@ static void st_leave(void **state)
     rig_free(&r);
 }
 
+static enum dfs_emu_answer set_alt(struct rig *r, uint16_t alt)
+{
+    return req(r, DFS_REQTYPE_STANDARD | DFS_REQTYPE_RECIP_INTERFACE, DFS_REQ_SET_INTERFACE, alt,
+               0, 0, NULL);
+}
+
+/* R29: a DNLOAD on alt 0 is ACKed (no STALL) and leaves dfuERROR/errWRITE;
+ * CLRSTATUS returns to dfuIDLE. */
+static void zephyr_alt0(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_new(&r, "zephyr-mcuboot", NULL, 0);
+    assert_int_equal(set_alt(&r, 0), DFS_EMU_ACK);
+    uint8_t block[1024] = {1, 2, 3};
+    assert_int_equal(dnload(&r, 0, block, sizeof block), DFS_EMU_ACK);
+    assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+    assert_int_equal(r.in[4], DFS_STATE_ERROR);
+    assert_int_equal(r.in[0], DFS_STATUS_ERR_WRITE);
+    assert_int_equal(req(&r, DFS_DFU_REQTYPE_OUT, DFS_DFU_CLRSTATUS, 0, 0, 0, NULL),
+                     DFS_EMU_ACK);
+    assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+    assert_int_equal(r.in[4], DFS_STATE_DFU_IDLE);
+    rig_free(&r);
+}
+
+/* alt 1: the first block erases the slot (16 pages of 25 ms) while
+ * GETSTATUS says dfuDNBUSY with 8 ms; the zero-length DNLOAD flushes, and
+ * after it dfuIDLE (manifestation tolerant), or dfuMANIFEST-WAIT-RESET and a
+ * reboot with reboot=1. Upload is off by default. */
+static void zephyr_alt1(void **state)
+{
+    (void)state;
+    for (int reboot = 0; reboot <= 1; reboot++) {
+        static const char *const o[] = {"reboot=1"};
+        struct rig r;
+        rig_new(&r, "zephyr-mcuboot", o, (size_t)reboot);
+        assert_int_equal(set_alt(&r, 1), DFS_EMU_ACK);
+        uint8_t block[1024];
+        memset(block, 0xa5, sizeof block);
+        assert_int_equal(dnload(&r, 0, block, sizeof block), DFS_EMU_ACK);
+        assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+        assert_int_equal(r.in[4], DFS_STATE_DNBUSY);
+        assert_int_equal(poll_ms(&r), 8);
+        r.now += 390000;
+        assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+        assert_int_equal(r.in[4], DFS_STATE_DNBUSY);
+        r.now += 20000;
+        assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+        assert_int_equal(r.in[4], DFS_STATE_DNLOAD_IDLE);
+        assert_int_equal(dnload(&r, 1, NULL, 0), DFS_EMU_ACK);
+        assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+        assert_int_equal(r.in[4], DFS_STATE_DNBUSY);
+        r.now += 100000;
+        assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+        assert_int_equal(r.in[4], reboot ? DFS_STATE_MANIFEST_WAIT_RESET : DFS_STATE_DFU_IDLE);
+        assert_int_equal(r.rp.leave_at_us > 0, reboot);
+        if (!reboot)
+            assert_int_equal(upload(&r, 0, 1024), DFS_EMU_STALL);
+        rig_free(&r);
+    }
+}
+
+/* upload=1: the slot of the alternate setting, blocks in sequence from 0; a
+ * block out of sequence STALLs with dfuERROR/errUNKNOWN. DETACH in DFU mode
+ * STALLs and leaves appIDLE, where a second DETACH re-attaches. */
+static void zephyr_upload_detach(void **state)
+{
+    (void)state;
+    static const char *const o[] = {"upload=1", "slot-kib=8"};
+    struct rig r;
+    rig_new(&r, "zephyr-mcuboot", o, 2);
+    assert_int_equal(set_alt(&r, 0), DFS_EMU_ACK);
+    for (uint16_t b = 0; b < 8; b++) {
+        assert_int_equal(upload(&r, b, 1024), DFS_EMU_ACK);
+        assert_int_equal(r.rp.len, 1024);
+    }
+    assert_int_equal(upload(&r, 8, 1024), DFS_EMU_ACK);
+    assert_int_equal(r.rp.len, 0);
+    assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+    assert_int_equal(r.in[4], DFS_STATE_DFU_IDLE);
+    assert_int_equal(upload(&r, 3, 1024), DFS_EMU_STALL);
+    assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+    assert_int_equal(r.in[4], DFS_STATE_ERROR);
+    assert_int_equal(r.in[0], DFS_STATUS_ERR_UNKNOWN);
+    assert_int_equal(req(&r, DFS_DFU_REQTYPE_OUT, DFS_DFU_DETACH, 100, 0, 0, NULL),
+                     DFS_EMU_STALL);
+    assert_int_equal(req(&r, DFS_DFU_REQTYPE_OUT, DFS_DFU_ABORT, 0, 0, 0, NULL), DFS_EMU_STALL);
+    assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+    assert_int_equal(r.in[4], DFS_STATE_APP_IDLE);
+    assert_int_equal(req(&r, DFS_DFU_REQTYPE_OUT, DFS_DFU_DETACH, 100, 0, 0, NULL),
+                     DFS_EMU_ACK);
+    assert_int_equal(r.rp.return_after_us, 10000);
+    rig_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,6 +260,9 @@ int main(void)
         cmocka_unit_test(st_mass_erase),
         cmocka_unit_test(st_erase_and_write),
         cmocka_unit_test(st_leave),
+        cmocka_unit_test(zephyr_alt0),
+        cmocka_unit_test(zephyr_alt1),
+        cmocka_unit_test(zephyr_upload_detach),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

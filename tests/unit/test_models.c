@@ -359,6 +359,61 @@ static void dfuse_erase_timing(void **state)
     rig_free(&r);
 }
 
+/* hold-getstatus=1: a GETSTATUS polled while the work runs is NAKed until
+ * the work is done (reply busy_us) and then answers dfuDNLOAD-IDLE, the
+ * sequence pydfu.py expects (DNLOAD, GETSTATUS dfuDNBUSY, GETSTATUS at once
+ * dfuDNLOAD-IDLE); without it the same poll says dfuDNBUSY. */
+static void dfuse_hold_getstatus(void **state)
+{
+    (void)state;
+    static const char *const o[] = {"hold-getstatus=1"};
+    for (int hold = 0; hold < 2; hold++) {
+        struct rig r;
+        rig_new(&r, "dfuse-device", o, hold ? 1 : 0);
+        assert_int_equal(dfuse_cmd(&r, DFS_DFUSE_ERASE, 0x08000000), DFS_EMU_ACK);
+        assert_int_equal(getstatus(&r), DFS_EMU_ACK); /* starts the 32 ms erase */
+        assert_int_equal(r.in[4], DFS_STATE_DNBUSY);
+        assert_int_equal(r.rp.busy_us, 0);
+        assert_int_equal(poll_ms(&r), 40);
+        r.now += 1000; /* polled at once */
+        assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+        if (!hold) {
+            assert_int_equal(r.in[4], DFS_STATE_DNBUSY);
+            assert_int_equal(r.rp.busy_us, 0);
+            rig_free(&r);
+            continue;
+        }
+        assert_int_equal(r.rp.busy_us, 31000); /* held until the erase is done */
+        assert_int_equal(r.in[0], DFS_STATUS_OK);
+        assert_int_equal(r.in[4], DFS_STATE_DNLOAD_IDLE);
+        r.now += r.rp.busy_us;
+        /* a write, polled the same way */
+        abort_req(&r);
+        dfuse_set_address(&r, 0x08000000);
+        assert_int_equal(dnload(&r, 2, payload16, 16), DFS_EMU_ACK);
+        assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+        assert_int_equal(r.in[4], DFS_STATE_DNBUSY);
+        r.now += 150;
+        assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+        assert_int_equal(r.rp.busy_us, 10000 - 150);
+        assert_int_equal(r.in[4], DFS_STATE_DNLOAD_IDLE);
+        r.now += r.rp.busy_us;
+        /* a poll after the work is done is not held */
+        assert_int_equal(dnload(&r, 3, payload16, 16), DFS_EMU_ACK);
+        assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+        r.now += 20000;
+        assert_int_equal(getstatus(&r), DFS_EMU_ACK);
+        assert_int_equal(r.rp.busy_us, 0);
+        assert_int_equal(r.in[4], DFS_STATE_DNLOAD_IDLE);
+        abort_req(&r);
+        dfuse_set_address(&r, 0x08000000);
+        abort_req(&r);
+        assert_int_equal(upload(&r, 2, 16), DFS_EMU_ACK);
+        assert_memory_equal(r.in, payload16, 16);
+        rig_free(&r);
+    }
+}
+
 static void zero_poll_timeout(void **state)
 {
     (void)state;
@@ -742,7 +797,7 @@ static void options(void **state)
     assert_null(dfs_emu_model_find("nosuch"));
     size_t n;
     dfs_emu_models(&n);
-    assert_int_equal(n, 8);
+    assert_int_equal(n, 9);
     char text[8192];
     dfs_emu_model_describe(m, text, sizeof text);
     assert_non_null(strstr(text, "after-ob-reset=gone|dfu|boot-config"));
@@ -757,6 +812,7 @@ int main(void)
         cmocka_unit_test(dfu11_state_table),
         cmocka_unit_test(dfuse_state_table),
         cmocka_unit_test(dfuse_erase_timing),
+        cmocka_unit_test(dfuse_hold_getstatus),
         cmocka_unit_test(zero_poll_timeout),
         cmocka_unit_test(short_poll_timeout),
         cmocka_unit_test(g0_reads),

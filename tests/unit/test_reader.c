@@ -8,6 +8,7 @@
  * The interface statistics blocks and the damage inside sound blocks are
  * in test_reader_blocks.c; damaged framing belongs to the fuzzing and
  * malformed-input tests (tests/malformed). */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -404,6 +405,65 @@ static void open_errors(void **state)
 }
 
 
+/* A file cut short while it is read (a capture still being rotated, a copy
+ * overwritten): the records read before are handed on, then a clear error
+ * names the file, its size when opened and where it ended, even when the
+ * cut falls between two records, where the end would otherwise look like
+ * the file's own. Larger than the reader's first buffer, so that the cut
+ * comes after the first read. */
+static void file_cut_short_while_read(void **state)
+{
+    (void)state;
+    struct out o = {0};
+    pcap_header(&o, false, 0, DFS_LINKTYPE_USB_LINUX);
+    uint8_t rec[128];
+    size_t n = usbmon(rec, sizeof rec, 0x77, DFS_LINKTYPE_USB_LINUX, false);
+    const unsigned total = 4000, kept = 2000;
+    for (unsigned i = 0; i < total; i++)
+        pcap_record(&o, 100 + i, 0, rec, (uint32_t)n, (uint32_t)n);
+    char path[] = "/tmp/dfs_test_reader_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, o.p, o.n), (ssize_t)o.n);
+    close(fd);
+    dfs_capreader *r;
+    char err[256];
+    assert_int_equal(dfs_capreader_open(path, NULL, &r, err, sizeof err), DFS_OK);
+    struct dfs_record x;
+    assert_int_equal(dfs_capreader_next(r, &x), DFS_CAP_RECORD);
+    off_t cut = (off_t)(24 + kept * (16 + n));
+    assert_int_equal(truncate(path, cut), 0);
+    unsigned got = 1;
+    enum dfs_capnext k;
+    while ((k = dfs_capreader_next(r, &x)) == DFS_CAP_RECORD)
+        got++;
+    assert_int_equal(k, DFS_CAP_ERROR);
+    assert_int_equal(got, kept);
+    char want[200];
+    snprintf(want, sizeof want,
+             "the file shrank while it was read: it had %zu bytes when opened and ended after "
+             "%lld, at frame %u",
+             o.n, (long long)cut, kept);
+    assert_non_null(strstr(dfs_capreader_error(r), path));
+    assert_non_null(strstr(dfs_capreader_error(r), want));
+    dfs_capreader_close(r);
+
+    /* the same file, whole: its end is no error */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, o.p, o.n), (ssize_t)o.n);
+    close(fd);
+    assert_int_equal(dfs_capreader_open(path, NULL, &r, err, sizeof err), DFS_OK);
+    got = 0;
+    while ((k = dfs_capreader_next(r, &x)) == DFS_CAP_RECORD)
+        got++;
+    assert_int_equal(k, DFS_CAP_EOF);
+    assert_int_equal(got, total);
+    dfs_capreader_close(r);
+    unlink(path);
+    free(o.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -415,6 +475,7 @@ int main(void)
         cmocka_unit_test(pcapng_packet_block_kinds),
         cmocka_unit_test(writer_round_trip),
         cmocka_unit_test(standard_input),
+        cmocka_unit_test(file_cut_short_while_read),
         cmocka_unit_test(open_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -49,7 +49,7 @@ static void test_clean_models(void **state)
         assert_int_equal(dfs_report_exit_code(r.rep), cases[i].failed[0] ? 1 : 0);
         /* read-only: nothing was written */
         if (!(cases[i].allow & DFS_ALLOW_WRITE) && strcmp(cases[i].model, DFU11) == 0)
-            assert_int_equal(r.seen.data_dnloads, 0);
+            assert_int_equal(r.watch.seen.data_dnloads, 0);
         run_free(&r);
     }
 }
@@ -281,7 +281,7 @@ static void test_ob_write_refused(void **state)
             fail_msg("message '%s' lacks '%s' or the step", m, cases[i].names);
         assert_non_null(strstr(m, "refused before sending anything"));
         /* nothing at all reached the device, nothing was recorded */
-        assert_int_equal(r.seen.requests, 0);
+        assert_int_equal(r.watch.seen.requests, 0);
         assert_int_equal(r.rec.records, 0);
         /* every step is still listed, as not run */
         assert_int_equal(dfs_report_check_count(r.rep), 4);
@@ -305,7 +305,7 @@ static void test_refused_by_layout(void **state)
     assert_non_null(strstr(dfs_report_message(r.rep), "OTP Memory"));
     for (uint8_t q = 0; q < 8; q++)
         assert_int_equal(dfu_requests(&r, q), 0);
-    assert_true(r.seen.requests > 0); /* the descriptor reads */
+    assert_true(r.watch.seen.requests > 0); /* the descriptor reads */
     run_free(&r);
 }
 
@@ -321,7 +321,7 @@ static void test_unknown_kind_taken_at_worst(void **state)
     run_script(&r, "dnload 0 hex:2100000008\ngetstatus\n");
     assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_NOT_MADE);
     assert_non_null(strstr(dfs_report_message(r.rep), "needs --allow-write"));
-    assert_int_equal(r.seen.data_dnloads, 0);
+    assert_int_equal(r.watch.seen.data_dnloads, 0);
     for (uint8_t q = 0; q < 8; q++)
         assert_int_equal(dfu_requests(&r, q), 0);
     run_free(&r);

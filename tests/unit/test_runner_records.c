@@ -156,7 +156,7 @@ static void test_script_from_roundtrip(void **state)
             run_setup(&r, &cases[i].dv, 0);
             run_script(&r, gen);
             assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_NOT_MADE);
-            assert_int_equal(r.seen.data_dnloads, 0);
+            assert_int_equal(r.watch.seen.data_dnloads, 0);
             run_free(&r);
         }
         free(gen);
@@ -262,7 +262,7 @@ static void test_writers(void **state)
     assert_non_null(strstr(buf, "several alternate settings advertise"));
     assert_non_null(strstr(buf, "known quirk R10 "));
     assert_non_null(
-        strstr(buf, "summary: 16 checks: 14 passed, 1 failed, 1 known quirk, 0 skipped, 0 errors"));
+        strstr(buf, "summary: 17 checks: 14 passed, 1 failed, 1 known quirk, 1 not checked, 0 skipped, 0 errors"));
     free(buf);
     f = open_memstream(&buf, &len);
     assert_int_equal(dfs_report_write_json(r.rep, f), DFS_OK);
@@ -270,14 +270,14 @@ static void test_writers(void **state)
     assert_non_null(strstr(buf, "\"id\":\"desc.dfuse.layout-unique\""));
     assert_non_null(strstr(buf, "\"verdict\":\"known-quirk\""));
     assert_non_null(strstr(buf, "\"quirk\":{\"id\":\"R10\""));
-    assert_non_null(strstr(buf, "\"known_quirks\":1,\"not_checked\":0"));
+    assert_non_null(strstr(buf, "\"known_quirks\":1,\"not_checked\":1"));
     assert_non_null(strstr(buf, "\"exit_code\":1"));
     assert_non_null(strstr(buf, "\"request\":\"GET_DESCRIPTOR DEVICE_QUALIFIER 0\""));
     free(buf);
     f = open_memstream(&buf, &len);
     assert_int_equal(dfs_report_write_junit(r.rep, f, "dfuscope"), DFS_OK);
     fclose(f);
-    assert_non_null(strstr(buf, "<testsuite name=\"descriptors\" tests=\"16\" failures=\"1\""));
+    assert_non_null(strstr(buf, "<testsuite name=\"descriptors\" tests=\"17\" failures=\"1\""));
     assert_non_null(strstr(buf, "<failure message=\"a full-speed-only device must STALL"));
     free(buf);
     run_free(&r);

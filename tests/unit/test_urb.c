@@ -185,6 +185,38 @@ static void submit_error(void **state)
     stop(&t);
 }
 
+/* Many URBs outstanding at once: the table's index starts small and grows
+ * as they pile up (the URBs held are placed again each time); every
+ * completion still finds its submit, whatever the order, and URBs of
+ * another bus with the same ids stay apart. */
+static void many_outstanding(void **state)
+{
+    (void)state;
+    struct t t = start(NULL);
+    const uint64_t n = 3000;
+    uint64_t frame = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        FEED(&t, bulk('S', 0xffff880000000000ull + i * 0x40, 6, 0x81, EINPROGRESS_), ++frame);
+        struct dfs_urb other = bulk('S', 0xffff880000000000ull + i * 0x40, 6, 0x81, EINPROGRESS_);
+        other.bus = 2;
+        if (i % 3 == 0)
+            FEED(&t, other, ++frame);
+    }
+    /* every other one, then the rest backwards */
+    for (uint64_t i = 0; i < n; i += 2)
+        FEED(&t, bulk('C', 0xffff880000000000ull + i * 0x40, 6, 0x81, 0), ++frame);
+    for (uint64_t i = n - 1 - (n % 2 == 0 ? 0 : 1); i < n; i -= 2)
+        FEED(&t, bulk('C', 0xffff880000000000ull + i * 0x40, 6, 0x81, 0), ++frame);
+    const struct dfs_stats *st = dfs_decoder_stats(t.d);
+    assert_int_equal(st->urbs_paired, n);
+    assert_int_equal(st->urbs_unmatched, 0);
+    assert_int_equal(st->urbs_evicted, 0);
+    assert_int_equal(t.r->n_findings, 0);
+    assert_int_equal(dfs_decoder_finish(t.d), DFS_OK);
+    assert_int_equal(dfs_decoder_stats(t.d)->urbs_open, n / 3);
+    stop(&t);
+}
+
 static void eviction_when_table_full(void **state)
 {
     (void)state;
@@ -588,6 +620,7 @@ int main(void)
         cmocka_unit_test(id_reused_after_completion),
         cmocka_unit_test(id_reused_while_outstanding),
         cmocka_unit_test(submit_error),
+        cmocka_unit_test(many_outstanding),
         cmocka_unit_test(eviction_when_table_full),
         cmocka_unit_test(payload_limit),
         cmocka_unit_test(open_at_finish),

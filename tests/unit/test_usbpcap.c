@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "recorder.h"
+#include "record_rig.h"
 
 #define STALL_PID 0xC0000004u
 #define CANCELED 0xC0010000u
@@ -60,42 +60,12 @@ static size_t put(uint8_t *b, const struct up *u)
     return hl + u->len;
 }
 
-struct t {
-    dfs_decoder *d;
-    struct recorder *r;
-    uint64_t frame;
-};
-
-static struct t start(void)
-{
-    struct t t = {0};
-    t.r = recorder_new();
-    assert_non_null(t.r);
-    struct dfs_sink sink = recorder_sink(t.r);
-    assert_int_equal(dfs_decoder_new(NULL, &sink, &t.d), DFS_OK);
-    return t;
-}
-
 static void feed(struct t *t, const struct up *u)
 {
     uint8_t buf[512];
     size_t n = put(buf, u);
-    t->frame++;
-    struct dfs_record rec = {.frame = t->frame, .ts = {1700000000, (uint32_t)t->frame * 1000},
-                             .linktype = DFS_LINKTYPE_USBPCAP, .order = DFS_ORDER_BIG,
-                             .caplen = (uint32_t)n, .origlen = (uint32_t)n, .data = buf};
-    assert_int_equal(dfs_decoder_feed(t->d, &rec), DFS_OK);
+    feed_record(t, DFS_LINKTYPE_USBPCAP, buf, n);
 }
-
-static void stop(struct t *t)
-{
-    assert_int_equal(dfs_decoder_finish(t->d), DFS_OK);
-    dfs_decoder_free(t->d);
-    t->d = NULL;
-}
-
-static const uint8_t get_dev_desc[8] = {0x80, 6, 0, 1, 0, 0, 18, 0};
-static const uint8_t dev_desc[18] = {18, 1, 0, 2, 0, 0, 0, 64, 0x83, 4, 0x11, 0xdf, 0, 2, 1, 2, 3, 1};
 
 /* USBPcap 1.5 and later: SETUP with the setup packet, COMPLETE with the IN
  * data; every header field lands where the format says. */

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""extract --unpack against archives made by an independent tool: GNU cpio
+builds the "newc" archive an ESP32-S2/S3 ROM takes (what esp-idf's mkdfu.py
+writes: dfuinfo0.dat first, with each file's flash address and MD5, here
+computed by Python's hashlib), dfu-util 0.11 downloads it to the emulated
+DFU 1.1 device, and `dfuscope extract --unpack DIR` must give back the
+files cpio packed, byte for byte, with the MD5s hashlib computed:
+
+- a good archive: every file, every MD5 "as dfuinfo0.dat lists", exit 0;
+- dfuinfo0.dat with a wrong MD5 for one file and a file it does not hold:
+  both named, the files still written, exit 1;
+- an archive cut in the middle of a file: the damage named with its offset,
+  the files before it written, exit 2.
+
+usage: extract_esp_archive.py DFUSCOPE"""
+import hashlib
+import os
+import struct
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import emu  # noqa: E402
+
+FILES = (("bootloader.bin", 0x1000, emu.pattern(1500, 3)),
+         ("partition-table.bin", 0x8000, emu.pattern(3072, 5)),
+         ("app.bin", 0x10000, emu.pattern(2999, 7)))
+
+
+def make_archive(tmp, info_entries, names, cut=None):
+    """Files and dfuinfo0.dat in tmp/src, packed by GNU cpio (newc) in that
+    order; returns the archive's path."""
+    src = os.path.join(tmp, "src")
+    os.makedirs(src, exist_ok=True)
+    for name, _, data in FILES:
+        with open(os.path.join(src, name), "wb") as f:
+            f.write(data)
+    with open(os.path.join(src, "dfuinfo0.dat"), "wb") as f:
+        for addr, name, md5 in info_entries:
+            f.write(struct.pack("<II64s16s", addr, 0, name.encode(), md5))
+    r = subprocess.run(["cpio", "-o", "-H", "newc"], cwd=src, capture_output=True,
+                       input="".join(n + "\n" for n in ["dfuinfo0.dat"] + names).encode())
+    assert r.returncode == 0, r.stderr
+    data = r.stdout[:cut] if cut else r.stdout
+    path = os.path.join(tmp, "archive.cpio")
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def download_and_unpack(tmp, archive):
+    pcap = os.path.join(tmp, "esp.pcapng")
+    r = emu.emulate("dfu11-device", ["dfu-util", "-D", archive], pcap=pcap, cwd=tmp)
+    assert r.returncode == 0, f"dfu-util: {r.stdout}{r.stderr}"
+    out = os.path.join(tmp, "out")
+    return subprocess.run([emu.dfuscope(), "extract", "--unpack", out, pcap],
+                          capture_output=True, text=True, timeout=60), out
+
+
+def good_info():
+    return [(addr, name, hashlib.md5(data).digest()) for name, addr, data in FILES]
+
+
+def same_files(out, names):
+    for name, _, data in FILES:
+        if name in names:
+            with open(os.path.join(out, name), "rb") as f:
+                assert f.read() == data, f"{name} differs from what cpio packed"
+
+
+def good(tmp):
+    names = [n for n, _, _ in FILES]
+    r, out = download_and_unpack(tmp, make_archive(tmp, good_info(), names))
+    assert r.returncode == 0, f"exit {r.returncode}: {r.stdout}{r.stderr}"
+    same_files(out, names)
+    for name, addr, data in FILES:
+        line = (f"{name}: {len(data)} bytes for flash address 0x{addr:08x}, MD5 "
+                f"{hashlib.md5(data).hexdigest()} as dfuinfo0.dat lists")
+        assert line in r.stdout, f"{line!r} not in {r.stdout}"
+    assert "every MD5 as dfuinfo0.dat lists" in r.stdout, r.stdout
+
+
+def md5_mismatch(tmp):
+    info = good_info()
+    info[2] = (info[2][0], info[2][1], hashlib.md5(b"another image").digest())
+    info.append((0x200000, "storage.bin", hashlib.md5(b"x").digest()))
+    names = [n for n, _, _ in FILES]
+    r, out = download_and_unpack(tmp, make_archive(tmp, info, names))
+    assert r.returncode == 1, f"exit {r.returncode}: {r.stdout}{r.stderr}"
+    same_files(out, names)
+    want = hashlib.md5(b"another image").hexdigest()
+    assert f"app.bin: 2999 bytes for flash address 0x00010000, MD5 " \
+           f"{hashlib.md5(FILES[2][2]).hexdigest()} but dfuinfo0.dat lists {want}" in r.stdout, \
+        r.stdout
+    assert "storage.bin: listed in dfuinfo0.dat but not in the archive" in r.stdout, r.stdout
+    assert "MD5 check FAILED" in r.stdout, r.stdout
+
+
+def truncated(tmp):
+    names = [n for n, _, _ in FILES]
+    full = make_archive(tmp, good_info(), names)
+    size = os.path.getsize(full)
+    os.rename(full, full + ".full")
+    # cut inside app.bin, the last file: 110-byte header + name, then 2999 bytes
+    with open(full + ".full", "rb") as f:
+        data = f.read()
+    at = data.rindex(b"app.bin\0") + 8 + 1000  # (the first "app.bin" is in dfuinfo0.dat)
+    assert at < size
+    with open(full, "wb") as f:
+        f.write(data[:at])
+    r, out = download_and_unpack(tmp, full)
+    assert r.returncode == 2, f"exit {r.returncode}: {r.stdout}{r.stderr}"
+    assert 'member "app.bin" of 2999 bytes runs past the end of the data' in r.stderr, r.stderr
+    same_files(out, ["bootloader.bin", "partition-table.bin"])
+    assert not os.path.exists(os.path.join(out, "app.bin"))
+
+
+if __name__ == "__main__":
+    emu.need("cpio", "dfu-util")
+    emu.need_bridge()
+    emu.run_checks([good, md5_mismatch, truncated])
