@@ -128,13 +128,15 @@ static void print_dfu(struct desc_ctx *c, int in, const struct dfs_desc_dfu_func
     }
 }
 
-static void print_config_text(struct desc_ctx *c)
+/* One configuration descriptor set (config, config_len bytes; partial:
+ * shorter than its wTotalLength) */
+static void print_config_text(struct desc_ctx *c, const uint8_t *config, size_t config_len,
+                              bool config_partial)
 {
-    const struct dfs_device_info *dev = c->dev;
     struct dfs_desc_walker w;
     struct dfs_desc_item it;
     struct dfs_desc_problem pr;
-    dfs_desc_walk_init(&w, dev->config, dev->config_len);
+    dfs_desc_walk_init(&w, config, config_len);
     int rc;
     int in = 2;
     unsigned interfaces_seen = 0, endpoints_expected = 0, endpoints_seen = 0;
@@ -257,11 +259,11 @@ static void print_config_text(struct desc_ctx *c)
     if (have_iface && endpoints_seen != endpoints_expected)
         problem(c, 6, "the last interface declares a different bNumEndpoints than it has "
                       "endpoint descriptors");
-    if (total && total != dev->config_len) {
+    if (total && total != config_len) {
         char m[160];
-        snprintf(m, sizeof m, "wTotalLength is %u but %zu bytes were %s", total, dev->config_len,
-                 dev->config_partial ? "captured (the full read is not in the capture)"
-                                     : "returned");
+        snprintf(m, sizeof m, "wTotalLength is %u but %zu bytes were %s", total, config_len,
+                 config_partial ? "captured (the full read is not in the capture)"
+                                : "returned");
         problem(c, 4, m);
     }
     if (n_ifaces_declared && interfaces_seen != n_ifaces_declared) {
@@ -323,9 +325,19 @@ static void print_device_text(struct desc_ctx *c)
         fstr(c, in, "iSerial", dd->iSerialNumber);
         fu(c, in, "bNumConfigurations", dd->bNumConfigurations, NULL);
     }
-    if (dev->config)
-        print_config_text(c);
-    else
+    /* every configuration the capture holds, in descriptor-index order, as
+     * lsusb prints them */
+    bool any_config = false;
+    for (uint8_t i = 0; i < 8; i++) {
+        const uint8_t *raw;
+        size_t len;
+        bool partial;
+        if (dfs_decoder_device_config(c->d, dev->id, i, &raw, &len, &partial) != DFS_OK)
+            continue;
+        print_config_text(c, raw, len, partial);
+        any_config = true;
+    }
+    if (!any_config)
         fprintf(c->f, "  (no configuration descriptor in the capture)\n");
     if (dev->langid) {
         const char *ln = dfs_langid_name(dev->langid);
@@ -412,6 +424,71 @@ static void print_item_json(struct desc_ctx *c, const struct dfs_desc_item *it)
     }
 }
 
+/* One configuration descriptor set as a JSON object */
+static void print_config_json(struct desc_ctx *c, const uint8_t *config, size_t config_len,
+                              bool config_partial)
+{
+    FILE *f = c->f;
+    struct dfs_desc_walker w;
+    struct dfs_desc_item it;
+    struct dfs_desc_problem pr;
+    dfs_desc_walk_init(&w, config, config_len);
+    int rc;
+    fputs("{\"raw\":", f);
+    json_hex(f, config, config_len);
+    fprintf(f, ",\"partial\":%s", config_partial ? "true" : "false");
+    fputs(",\"problems\":[", f);
+    bool first_pr = true;
+    /* problems first, in one pass of their own */
+    while ((rc = dfs_desc_walk_next(&w, &it, &pr)) == 1)
+        if (pr.code != DFS_DESC_OK) {
+            fputs(first_pr ? "" : ",", f);
+            json_str(f, pr.msg);
+            first_pr = false;
+        }
+    if (rc < 0) {
+        fputs(first_pr ? "" : ",", f);
+        json_str(f, pr.msg);
+    }
+    fputc(']', f);
+    /* the configuration descriptor's fields, when the set starts with one */
+    dfs_desc_walk_init(&w, config, config_len);
+    if (dfs_desc_walk_next(&w, &it, NULL) == 1 && it.kind == DFS_DK_CONFIG) {
+        fprintf(f, ",\"wTotalLength\":%u,\"bNumInterfaces\":%u,"
+                   "\"bConfigurationValue\":%u,\"bmAttributes\":%u,\"bMaxPower\":%u",
+                it.u.config.wTotalLength, it.u.config.bNumInterfaces,
+                it.u.config.bConfigurationValue, it.u.config.bmAttributes,
+                it.u.config.bMaxPower);
+        jstrfield(c, "iConfiguration", it.u.config.iConfiguration);
+    } else {
+        dfs_desc_walk_init(&w, config, config_len);
+    }
+    /* the descriptors before the first interface, then each interface
+     * with the descriptors that follow it: nothing is left out */
+    fputs(",\"descriptors\":[", f);
+    bool first_item = true, in_iface = false;
+    while (dfs_desc_walk_next(&w, &it, NULL) == 1) {
+        if (it.kind == DFS_DK_INTERFACE) {
+            const struct dfs_desc_interface *i = &it.u.interface;
+            fputs(in_iface ? "]}," : "],\"interfaces\":[", f);
+            fprintf(f, "{\"bInterfaceNumber\":%u,\"bAlternateSetting\":%u,"
+                       "\"bNumEndpoints\":%u,\"bInterfaceClass\":%u,"
+                       "\"bInterfaceSubClass\":%u,\"bInterfaceProtocol\":%u",
+                    i->bInterfaceNumber, i->bAlternateSetting, i->bNumEndpoints,
+                    i->bInterfaceClass, i->bInterfaceSubClass, i->bInterfaceProtocol);
+            jstrfield(c, "iInterface", i->iInterface);
+            fputs(",\"descriptors\":[", f);
+            in_iface = true;
+            first_item = true;
+            continue;
+        }
+        fputs(first_item ? "" : ",", f);
+        first_item = false;
+        print_item_json(c, &it);
+    }
+    fputs(in_iface ? "]}]}" : "],\"interfaces\":[]}", f);
+}
+
 static void print_device_json(struct desc_ctx *c, bool first)
 {
     const struct dfs_device_info *dev = c->dev;
@@ -449,68 +526,24 @@ static void print_device_json(struct desc_ctx *c, bool first)
         fputs("null", f);
     }
     fputs(",\"configuration\":", f);
-    if (!dev->config) {
+    if (!dev->config)
         fputs("null", f);
-    } else {
-        struct dfs_desc_walker w;
-        struct dfs_desc_item it;
-        struct dfs_desc_problem pr;
-        dfs_desc_walk_init(&w, dev->config, dev->config_len);
-        int rc;
-        fputs("{\"raw\":", f);
-        json_hex(f, dev->config, dev->config_len);
-        fprintf(f, ",\"partial\":%s", dev->config_partial ? "true" : "false");
-        fputs(",\"problems\":[", f);
-        bool first_pr = true;
-        /* problems first, in one pass of their own */
-        while ((rc = dfs_desc_walk_next(&w, &it, &pr)) == 1)
-            if (pr.code != DFS_DESC_OK) {
-                fputs(first_pr ? "" : ",", f);
-                json_str(f, pr.msg);
-                first_pr = false;
-            }
-        if (rc < 0) {
-            fputs(first_pr ? "" : ",", f);
-            json_str(f, pr.msg);
-        }
-        fputc(']', f);
-        /* the configuration descriptor's fields, when the set starts with one */
-        dfs_desc_walk_init(&w, dev->config, dev->config_len);
-        if (dfs_desc_walk_next(&w, &it, NULL) == 1 && it.kind == DFS_DK_CONFIG) {
-            fprintf(f, ",\"wTotalLength\":%u,\"bNumInterfaces\":%u,"
-                       "\"bConfigurationValue\":%u,\"bmAttributes\":%u,\"bMaxPower\":%u",
-                    it.u.config.wTotalLength, it.u.config.bNumInterfaces,
-                    it.u.config.bConfigurationValue, it.u.config.bmAttributes,
-                    it.u.config.bMaxPower);
-            jstrfield(c, "iConfiguration", it.u.config.iConfiguration);
-        } else {
-            dfs_desc_walk_init(&w, dev->config, dev->config_len);
-        }
-        /* the descriptors before the first interface, then each interface
-         * with the descriptors that follow it: nothing is left out */
-        fputs(",\"descriptors\":[", f);
-        bool first_item = true, in_iface = false;
-        while (dfs_desc_walk_next(&w, &it, NULL) == 1) {
-            if (it.kind == DFS_DK_INTERFACE) {
-                const struct dfs_desc_interface *i = &it.u.interface;
-                fputs(in_iface ? "]}," : "],\"interfaces\":[", f);
-                fprintf(f, "{\"bInterfaceNumber\":%u,\"bAlternateSetting\":%u,"
-                           "\"bNumEndpoints\":%u,\"bInterfaceClass\":%u,"
-                           "\"bInterfaceSubClass\":%u,\"bInterfaceProtocol\":%u",
-                        i->bInterfaceNumber, i->bAlternateSetting, i->bNumEndpoints,
-                        i->bInterfaceClass, i->bInterfaceSubClass, i->bInterfaceProtocol);
-                jstrfield(c, "iInterface", i->iInterface);
-                fputs(",\"descriptors\":[", f);
-                in_iface = true;
-                first_item = true;
-                continue;
-            }
-            fputs(first_item ? "" : ",", f);
-            first_item = false;
-            print_item_json(c, &it);
-        }
-        fputs(in_iface ? "]}]}" : "],\"interfaces\":[]}", f);
+    else
+        print_config_json(c, dev->config, dev->config_len, dev->config_partial);
+    /* a device with several configurations: the others, by descriptor index */
+    bool more = false;
+    for (uint8_t i = 1; i < 8; i++) {
+        const uint8_t *raw;
+        size_t len;
+        bool partial;
+        if (dfs_decoder_device_config(c->d, dev->id, i, &raw, &len, &partial) != DFS_OK)
+            continue;
+        fputs(more ? "," : ",\"other_configurations\":[", f);
+        print_config_json(c, raw, len, partial);
+        more = true;
     }
+    if (more)
+        fputc(']', f);
     fprintf(f, ",\"langid\":%u,\"qualifier_stalled\":%s}", dev->langid,
             dev->qualifier_stalled ? "true" : "false");
 }

@@ -361,6 +361,16 @@ static void device_strings(dfs_decoder *dec, const struct dfs_device_info *info,
         text_safe(out, size, u);
 }
 
+/* Do the alternate settings come from more than one configuration? Then
+ * each says which (bConfigurationValue). */
+static bool several_configs(const struct dfs_dfu_info *dfu)
+{
+    for (unsigned a = 1; a < dfu->n_alts; a++)
+        if (dfu->alts[a].configuration != dfu->alts[0].configuration)
+            return true;
+    return false;
+}
+
 static void print_devices_text(struct diag *d, dfs_decoder *dec)
 {
     size_t n = dfs_decoder_device_count(dec);
@@ -400,11 +410,14 @@ static void print_devices_text(struct diag *d, dfs_decoder *dec)
         if (info.gone)
             fprintf(d->out, ", left the bus at frame %" PRIu64, info.gone_frame);
         fputc('\n', d->out);
+        bool several = several_configs(dfu);
         for (unsigned a = 0; a < dfu->n_alts; a++) {
             const struct dfs_dfu_alt_info *al = &dfu->alts[a];
-            char nm[300];
+            char nm[300], cf[32] = "";
             text_safe(nm, sizeof nm, al->name);
-            fprintf(d->out, "    alt %u: %s%s%s\n", al->alt, al->has_name ? "\"" : "",
+            if (several)
+                snprintf(cf, sizeof cf, " (configuration %u)", al->configuration);
+            fprintf(d->out, "    alt %u%s: %s%s%s\n", al->alt, cf, al->has_name ? "\"" : "",
                     al->has_name ? nm : "(name not in the capture)", al->has_name ? "\"" : "");
         }
     }
@@ -547,8 +560,11 @@ static void json_devices(struct diag *d, dfs_decoder *dec)
         fputs(",\"alts\":[", f);
         for (unsigned a = 0; a < dfu->n_alts; a++) {
             const struct dfs_dfu_alt_info *al = &dfu->alts[a];
-            fprintf(f, "%s{\"alt\":%u,\"iInterface\":%u,\"name\":", a ? "," : "", al->alt,
+            fprintf(f, "%s{\"alt\":%u,\"iInterface\":%u,", a ? "," : "", al->alt,
                     al->iInterface);
+            if (several_configs(dfu))
+                fprintf(f, "\"configuration\":%u,", al->configuration);
+            fputs("\"name\":", f);
             json_str(f, al->has_name ? al->name : NULL);
             fputs(",\"layout\":", f);
             if (al->layout_parsed) {

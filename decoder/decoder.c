@@ -167,9 +167,9 @@ dfs_result dfs_decoder_device_info(const dfs_decoder *d, size_t index,
         dfs_desc_parse_device(dev->devdesc, dev->devdesc_len, &out->desc,
                               &out->device_desc_complete, NULL) == DFS_OK)
         out->has_device_desc = true;
-    out->config = dev->config;
-    out->config_len = dev->config_len;
-    out->config_partial = dev->config_partial;
+    out->config = dev->cfg[0].data;
+    out->config_len = dev->cfg[0].len;
+    out->config_partial = dev->cfg[0].partial;
     out->bos = dev->bos;
     out->bos_len = dev->bos_len;
     out->qualifier = dev->qual_len ? dev->qual : NULL;
@@ -177,6 +177,20 @@ dfs_result dfs_decoder_device_info(const dfs_decoder *d, size_t index,
     out->qualifier_stalled = dev->qual_stalled;
     out->configuration = dev->configuration;
     out->langid = dev->langid;
+    return DFS_OK;
+}
+
+dfs_result dfs_decoder_device_config(const dfs_decoder *d, uint32_t device, uint8_t index,
+                                     const uint8_t **raw, size_t *len, bool *partial)
+{
+    if (!d || !raw || !len || !partial)
+        return DFS_E_INVAL;
+    const struct dfs__device *dev = dfs__device_by_id((dfs_decoder *)d, device);
+    if (!dev || index >= DFS__MAX_CONFIGS || !dev->cfg[index].data)
+        return DFS_E_NOTFOUND;
+    *raw = dev->cfg[index].data;
+    *len = dev->cfg[index].len;
+    *partial = dev->cfg[index].partial;
     return DFS_OK;
 }
 

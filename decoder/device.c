@@ -56,7 +56,8 @@ bool dfs__bus_paired_before(dfs_decoder *d, uint16_t bus)
 static void device_destroy(dfs_decoder *d, struct dfs__device *dev, bool retire)
 {
     d->ports.device_dropped(d, dev, retire);
-    dfs__free(d, dev->config);
+    for (int i = 0; i < DFS__MAX_CONFIGS; i++)
+        dfs__free(d, dev->cfg[i].data);
     dfs__free(d, dev->bos);
     dfs__free(d, dev->strings);
     dfs__free(d, dev);
@@ -357,6 +358,71 @@ static void store_blob(dfs_decoder *d, uint8_t **dst, size_t *dst_len, const uin
     *dst_len = len;
 }
 
+/* The number of configurations a device may have: its bNumConfigurations
+ * when the device descriptor holds it, within DFS__MAX_CONFIGS. */
+static unsigned max_configs(const struct dfs__device *dev)
+{
+    if (dev->devdesc_len >= DFS_DEVICE_DESC_LEN && dev->devdesc[17] &&
+        dev->devdesc[17] < DFS__MAX_CONFIGS)
+        return dev->devdesc[17];
+    return DFS__MAX_CONFIGS;
+}
+
+/* A configuration descriptor set read with GET_DESCRIPTOR index `index`:
+ * kept when the device may have that many configurations. */
+static void store_config(dfs_decoder *d, struct dfs__device *dev, uint8_t index,
+                         const uint8_t *p, uint32_t n, uint64_t frame)
+{
+    if (index >= max_configs(dev) || n < DFS_CONFIG_DESC_LEN || p[1] != DFS_DT_CONFIGURATION)
+        return;
+    if (n > 0xffff)
+        n = 0xffff; /* wTotalLength cannot say more */
+    struct dfs__config *c = &dev->cfg[index];
+    if (n <= c->len)
+        return;
+    store_blob(d, &c->data, &c->len, p, n);
+    dev->dfu_ifs_known = false;
+    if (d->error)
+        return;
+    c->partial = c->len < dfs__le16(p + 2);
+    if (!c->partial) {
+        dev->cfg_last = index;
+        emit_device(d, DFS_DEV_CONFIGURED, dev, frame);
+    }
+}
+
+const struct dfs__config *dfs__device_config_in_use(const struct dfs__device *dev)
+{
+    const struct dfs__config *first = NULL;
+    for (int i = 0; i < DFS__MAX_CONFIGS; i++) {
+        const struct dfs__config *c = &dev->cfg[i];
+        if (!c->data || c->partial)
+            continue;
+        if (dev->configuration && c->data[5] == dev->configuration)
+            return c;
+        if (!first)
+            first = c;
+    }
+    return first;
+}
+
+bool dfs__device_multi_config(const struct dfs__device *dev)
+{
+    if (dev->devdesc_len >= DFS_DEVICE_DESC_LEN && dev->devdesc[17] > 1)
+        return true;
+    for (int i = 1; i < DFS__MAX_CONFIGS; i++)
+        if (dev->cfg[i].data)
+            return true;
+    return false;
+}
+
+uint8_t dfs__device_config_label(const struct dfs__device *dev, uint8_t index)
+{
+    if (index >= DFS__MAX_CONFIGS || !dev->cfg[index].data || !dfs__device_multi_config(dev))
+        return 0;
+    return dev->cfg[index].data[5];
+}
+
 /* Move an instance enumerating on address 0 to its new number, keeping its
  * id; a device still holding that number is taken as gone. */
 static void move_to_address(dfs_decoder *d, struct dfs__bus *b, struct dfs__device *dev,
@@ -450,18 +516,7 @@ void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl)
             break;
         }
         case DFS_DT_CONFIGURATION:
-            if (index != 0 || n < DFS_CONFIG_DESC_LEN || p[1] != DFS_DT_CONFIGURATION)
-                return;
-            if (n > dev->config_len) {
-                store_blob(d, &dev->config, &dev->config_len, p, n);
-                dev->dfu_ifs_known = false;
-                if (d->error)
-                    return;
-                uint16_t total = dfs__le16(p + 2);
-                dev->config_partial = dev->config_len < total;
-                if (!dev->config_partial)
-                    emit_device(d, DFS_DEV_CONFIGURED, dev, ctl->complete_frame);
-            }
+            store_config(d, dev, index, p, n, ctl->complete_frame);
             break;
         case DFS_DT_BOS:
             if (n >= DFS_BOS_DESC_LEN && p[1] == DFS_DT_BOS)
@@ -492,8 +547,10 @@ void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl)
             on_set_address(d, dev, (uint8_t)s->wValue, ctl->complete_frame);
         break;
     case DFS_REQ_SET_CONFIGURATION:
-        if (recip == DFS_REQTYPE_RECIP_DEVICE)
+        if (recip == DFS_REQTYPE_RECIP_DEVICE) {
             dev->configuration = (uint8_t)s->wValue;
+            dev->dfu_ifs_known = false;
+        }
         break;
     case DFS_REQ_SET_INTERFACE:
         if (recip == DFS_REQTYPE_RECIP_INTERFACE && s->wIndex < DFS__MAX_IFACES)

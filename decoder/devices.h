@@ -11,6 +11,15 @@
 #define DFS__MAX_STRINGS 64     /* string descriptors kept per device */
 #define DFS__MAX_BUSES 64
 #define DFS__MAX_IFACES 32
+#define DFS__MAX_CONFIGS 8      /* configurations kept per device (at most bNumConfigurations) */
+
+/* A configuration descriptor set, as GET_DESCRIPTOR(CONFIGURATION, index)
+ * read it (the longest read kept; at most 65535 bytes, wTotalLength's range). */
+struct dfs__config {
+    uint8_t *data;          /* NULL until read */
+    size_t len;
+    bool partial;           /* fewer bytes than its wTotalLength */
+};
 
 struct dfs__string {
     uint8_t index;
@@ -37,11 +46,12 @@ struct dfs__device {
     uint8_t devdesc_len;
     bool identified;        /* VID:PID known */
     uint16_t vid, pid;
-    uint8_t *config;
-    size_t config_len;
-    bool config_partial;
-    /* the numbers of the DFU interfaces of config, a bit each (dfu_class.c):
-     * worked out at the first DFU-shaped request after config was stored */
+    struct dfs__config cfg[DFS__MAX_CONFIGS]; /* by descriptor index */
+    uint8_t cfg_last;       /* the index of the last one completed (DFS_DEV_CONFIGURED) */
+    /* the numbers of the DFU interfaces, a bit each (dfu_class.c): of the
+     * configuration in use, else of every complete configuration; worked out
+     * at the first DFU-shaped request after a configuration was stored or
+     * SET_CONFIGURATION was seen (both clear dfu_ifs_known) */
     bool dfu_ifs_known;
     uint8_t dfu_ifs[32];
     uint8_t *bos;
@@ -101,6 +111,15 @@ void dfs__devices_free(dfs_decoder *d);
  * re-enumeration, beyond the DFS_DECODER_KEEP_RETIRED latest. Called
  * between records, when no device pointer is held. */
 void dfs__devices_forget_retired(dfs_decoder *d);
+/* The complete configuration the device is in (its SET_CONFIGURATION value),
+ * else the first complete one it has; NULL when none is complete. */
+const struct dfs__config *dfs__device_config_in_use(const struct dfs__device *dev);
+/* Does the device show more than one configuration (bNumConfigurations, or
+ * the configurations read)? */
+bool dfs__device_multi_config(const struct dfs__device *dev);
+/* The bConfigurationValue of configuration `index` for a finding to name:
+ * 0 when the device has one configuration (findings then do not name it). */
+uint8_t dfs__device_config_label(const struct dfs__device *dev, uint8_t index);
 const uint8_t *dfs__device_string(const struct dfs__device *dev, uint8_t index, uint16_t langid,
                                   size_t *len);
 

@@ -49,8 +49,8 @@ bool dfs__dfu_classify(dfs_decoder *d, struct dfs__device *dev, const struct dfs
     uint8_t ifnum = (uint8_t)ctl->setup.wIndex;
     if (dfs__flip_device(dev))
         return flip_interface(d, dev, ifnum);
-    if (dev->config && !dev->config_partial)
-        return dfs__dfu_config_has_interface(d, dev, ifnum);
+    if (dfs__device_config_in_use(dev))
+        return dfs__dfu_device_has_interface(d, dev, ifnum);
     /* No configuration descriptor in the capture: take the interface for DFU
      * only once a GETSTATUS or GETSTATE gets a reply only DFU gives. */
     struct dfs__dfu_dev *dd = dev->dfu;
@@ -103,11 +103,12 @@ void dfs__dfu_on_device(dfs_decoder *d, struct dfs__device *dev, enum dfs_device
                         uint64_t frame)
 {
     if (change == DFS_DEV_CONFIGURED) {
-        if (!dev->config || dev->config_partial)
+        const struct dfs__config *c = &dev->cfg[dev->cfg_last];
+        if (!c->data || c->partial)
             return;
         struct dfs__dfu_dev *dd = dfs__dfu_dev_get(d, dev, true);
         if (dd)
-            dfs__dfu_parse_config(d, dev, dd, frame);
+            dfs__dfu_parse_config(d, dev, dd, dev->cfg_last, frame);
     }
     struct dfs__dfu_event ev = {.u.change = change};
     raise_event(d, dev, &ev, DFS__EV_DEVICE, frame);
@@ -196,6 +197,9 @@ dfs_result dfs_decoder_dfu_info(const dfs_decoder *d, uint32_t device, struct df
         if (a->layout_ok)
             o->layout = a->layout;
         snprintf(o->layout_error, sizeof o->layout_error, "%s", a->why);
+        o->configuration = a->cfg < DFS__MAX_CONFIGS && dev->cfg[a->cfg].data
+                               ? dev->cfg[a->cfg].data[5]
+                               : 0;
     }
     return DFS_OK;
 }

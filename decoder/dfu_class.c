@@ -57,21 +57,16 @@ void dfs__dfu_list_free(dfs_decoder *d, struct dfs__dfu_list *l)
     l->n = 0;
 }
 
-bool dfs__dfu_config_has_interface(dfs_decoder *d, struct dfs__device *dev, uint8_t ifnum)
+/* Add the numbers of a configuration's DFU interfaces to dev->dfu_ifs. */
+static void add_dfu_ifs(dfs_decoder *d, struct dfs__device *dev, const struct dfs__config *c)
 {
-    if (!dev->dfu_ifs_known) {
-        struct dfs__dfu_list l;
-        dfs__dfu_list_get(d, &l, dev->config, dev->config_len);
-        memset(dev->dfu_ifs, 0, sizeof dev->dfu_ifs);
-        for (size_t i = 0; i < l.n; i++) {
-            uint8_t n = l.v[i].iface.bInterfaceNumber;
-            dev->dfu_ifs[n / 8] = (uint8_t)(dev->dfu_ifs[n / 8] | 1u << (n % 8));
-        }
-        dfs__dfu_list_free(d, &l);
-        /* without memory for a long list, ask again next time */
-        dev->dfu_ifs_known = !d->error;
+    struct dfs__dfu_list l;
+    dfs__dfu_list_get(d, &l, c->data, c->len);
+    for (size_t i = 0; i < l.n; i++) {
+        uint8_t n = l.v[i].iface.bInterfaceNumber;
+        dev->dfu_ifs[n / 8] = (uint8_t)(dev->dfu_ifs[n / 8] | 1u << (n % 8));
     }
-    return dev->dfu_ifs[ifnum / 8] >> (ifnum % 8) & 1u;
+    dfs__dfu_list_free(d, &l);
 }
 
 enum dfs__dfu_config_kind dfs__dfu_config_kind(dfs_decoder *d, const uint8_t *config, size_t len)
@@ -88,6 +83,42 @@ enum dfs__dfu_config_kind dfs__dfu_config_kind(dfs_decoder *d, const uint8_t *co
     dfs__dfu_list_free(d, &l);
     return dfu_mode ? DFS__CONFIG_DFU_MODE : other_dfu ? DFS__CONFIG_DFU_RUNTIME
                                                        : DFS__CONFIG_NO_DFU;
+}
+
+enum dfs__dfu_config_kind dfs__dfu_device_kind(dfs_decoder *d, const struct dfs__device *dev)
+{
+    enum dfs__dfu_config_kind best = DFS__CONFIG_NO_DFU;
+    for (int i = 0; i < DFS__MAX_CONFIGS; i++) {
+        const struct dfs__config *c = &dev->cfg[i];
+        if (!c->data || c->partial)
+            continue;
+        enum dfs__dfu_config_kind k = dfs__dfu_config_kind(d, c->data, c->len);
+        if (k < best) /* DFU mode, then run-time, then none */
+            best = k;
+    }
+    return best;
+}
+
+bool dfs__dfu_device_has_interface(dfs_decoder *d, struct dfs__device *dev, uint8_t ifnum)
+{
+    if (!dev->dfu_ifs_known) {
+        memset(dev->dfu_ifs, 0, sizeof dev->dfu_ifs);
+        const struct dfs__config *in_use = dfs__device_config_in_use(dev);
+        if (dev->configuration && in_use && in_use->data[5] == dev->configuration) {
+            add_dfu_ifs(d, dev, in_use);
+        } else {
+            /* the configuration in use is not known: a DFU interface of any
+             * of them (dfu-util looks in every configuration) */
+            for (int i = 0; i < DFS__MAX_CONFIGS; i++) {
+                const struct dfs__config *c = &dev->cfg[i];
+                if (c->data && !c->partial)
+                    add_dfu_ifs(d, dev, c);
+            }
+        }
+        /* without memory for a long list, ask again next time */
+        dev->dfu_ifs_known = !d->error;
+    }
+    return dev->dfu_ifs[ifnum / 8] >> (ifnum % 8) & 1u;
 }
 
 bool dfs__dfu_is_st_bootloader(const struct dfs__device *dev)

@@ -12,6 +12,7 @@
 static void raise_event(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev *dd,
                   struct dfs__dfu_event *ev, enum dfs__ev kind, uint64_t frame)
 {
+    ev->config = dfs__device_config_label(dev, ev->cfg);
     ev->kind = kind;
     ev->dev = dev;
     ev->dd = dd;
@@ -40,6 +41,7 @@ static void load_alt_name(dfs_decoder *d, struct dfs__device *dev, struct dfs__d
         a->layout_ok = dfs_layout_parse(a->name, strlen(a->name), &a->layout, a->why,
                                         sizeof a->why) == DFS_OK;
     struct dfs__dfu_event ev = {.rules = f ? &f->rules : NULL,
+                                .cfg = a->cfg,
                                 .u.named = {.alt = a, .parsed = dfuse_like}};
     raise_event(d, dev, dd, &ev, DFS__EV_ALT_NAMED, frame);
 }
@@ -58,25 +60,27 @@ void dfs__dfu_name_alts(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu
                           ctl->complete_frame);
 }
 
-/* An alternate setting of a DFU interface. Returns false when no memory
- * was left to keep it. */
+/* An alternate setting of a DFU interface in configuration cfg. Returns
+ * false when no memory was left to keep it. */
 static bool dfu_interface(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev *dd,
-                          const struct dfs_desc_interface *in, uint64_t frame)
+                          uint8_t cfg, const struct dfs_desc_interface *in, uint64_t frame)
 {
     struct dfs__dfu_if *f = dfs__dfu_if_find(dd, in->bInterfaceNumber, true);
     if (f) {
         f->from_desc = true;
         f->confirmed = true;
         f->runtime = in->bInterfaceProtocol == DFS_DFU_PROTO_RUNTIME;
+        f->desc_cfgs |= (uint8_t)(1u << cfg);
     }
-    struct dfs__dfu_event ev = {.rules = f ? &f->rules : NULL, .u.iface = in};
+    struct dfs__dfu_event ev = {.rules = f ? &f->rules : NULL, .cfg = cfg, .u.iface = in};
     raise_event(d, dev, dd, &ev, DFS__EV_DFU_INTERFACE, frame);
     if (dd->n_alts >= DFS__MAX_ALTS ||
-        dfs__dfu_alt_find(dd, in->bInterfaceNumber, in->bAlternateSetting))
+        dfs__dfu_alt_find(dd, cfg, in->bInterfaceNumber, in->bAlternateSetting))
         return true;
     struct dfs__alt *a = dfs__dfu_alt_add(d, dd);
     if (!a)
         return false;
+    a->cfg = cfg;
     a->ifnum = in->bInterfaceNumber;
     a->alt = in->bAlternateSetting;
     a->proto = in->bInterfaceProtocol;
@@ -84,61 +88,92 @@ static bool dfu_interface(dfs_decoder *d, struct dfs__device *dev, struct dfs__d
     return true;
 }
 
-/* A DFU functional descriptor, of the DFU interface it follows. */
+/* A DFU functional descriptor, of the DFU interface it follows. The first
+ * configuration (by descriptor index) that gives one sets what the state
+ * machine uses. */
 static void functional(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev *dd,
-                       uint8_t ifnum, const struct dfs_desc_dfu_functional *fd, uint64_t frame)
+                       uint8_t cfg, uint8_t ifnum, const struct dfs_desc_dfu_functional *fd,
+                       uint64_t frame)
 {
     struct dfs__dfu_if *f = dfs__dfu_if_find(dd, ifnum, true);
     if (!f)
         return;
-    f->has_func = true;
-    f->func = *fd;
-    if (fd->wTransferSize && fd->wTransferSize != 0xffff) {
-        f->xfer = fd->wTransferSize;
-        f->xfer_inferred = false;
+    bool first = (f->func_cfgs & ((1u << cfg) - 1)) == 0;
+    f->func_cfgs |= (uint8_t)(1u << cfg);
+    if (first) {
+        f->has_func = true;
+        f->func = *fd;
+        if (fd->wTransferSize && fd->wTransferSize != 0xffff) {
+            f->xfer = fd->wTransferSize;
+            f->xfer_inferred = false;
+        }
+        if (fd->has_version) {
+            f->dfuse = fd->bcdDFUVersion == DFS_DFU_VERSION_DFUSE;
+            f->dfuse_known = true;
+        }
     }
-    if (fd->has_version) {
-        f->dfuse = fd->bcdDFUVersion == DFS_DFU_VERSION_DFUSE;
-        f->dfuse_known = true;
-    }
-    struct dfs__dfu_event ev = {.rules = &f->rules, .u.functional = {.ifnum = ifnum, .desc = fd}};
+    struct dfs__dfu_event ev = {
+        .rules = &f->rules, .cfg = cfg, .u.functional = {.ifnum = ifnum, .desc = fd}};
     raise_event(d, dev, dd, &ev, DFS__EV_FUNCTIONAL, frame);
 }
 
-void dfs__dfu_parse_config(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev *dd,
-                           uint64_t frame)
+/* Forget the alternate settings configuration cfg gave (it is read again). */
+static void drop_alts(struct dfs__dfu_dev *dd, uint8_t cfg)
 {
+    unsigned w = 0;
+    for (unsigned i = 0; i < dd->n_alts; i++)
+        if (dd->alts[i].cfg != cfg)
+            dd->alts[w++] = dd->alts[i];
+    dd->n_alts = w;
+}
+
+/* Walk configuration cfg: its problems, DFU interfaces and functional
+ * descriptors. Returns false when no memory was left. */
+static bool walk_config(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev *dd,
+                        uint8_t cfg, uint64_t frame)
+{
+    const struct dfs__config *c = &dev->cfg[cfg];
     struct dfs__dfu_list dfu;
-    dfs__dfu_list_get(d, &dfu, dev->config, dev->config_len);
+    dfs__dfu_list_get(d, &dfu, c->data, c->len);
     if (!dfu.v)
-        return;
+        return false;
     struct dfs_desc_walker w;
     struct dfs_desc_item it;
     struct dfs_desc_problem pr;
-    dfs_desc_walk_init(&w, dev->config, dev->config_len);
+    dfs_desc_walk_init(&w, c->data, c->len);
     int rc;
     size_t next = 0; /* the next DFU interface, in descriptor order */
-    dd->n_alts = 0;
     while ((rc = dfs_desc_walk_next(&w, &it, &pr)) == 1) {
         if (pr.code != DFS_DESC_OK) {
-            struct dfs__dfu_event ev = {.u.problem = {.pr = &pr}};
+            struct dfs__dfu_event ev = {.cfg = cfg, .u.problem = {.pr = &pr}};
             raise_event(d, dev, dd, &ev, DFS__EV_DESC_PROBLEM, frame);
         }
         if (next < dfu.n && dfu.v[next].offset == it.offset) {
-            if (!dfu_interface(d, dev, dd, &dfu.v[next++].iface, frame)) {
+            if (!dfu_interface(d, dev, dd, cfg, &dfu.v[next++].iface, frame)) {
                 dfs__dfu_list_free(d, &dfu);
-                return;
+                return false;
             }
         } else if (it.kind == DFS_DK_DFU_FUNCTIONAL) {
-            functional(d, dev, dd, it.iface.bInterfaceNumber, &it.u.dfu, frame);
+            functional(d, dev, dd, cfg, it.iface.bInterfaceNumber, &it.u.dfu, frame);
         }
     }
     dfs__dfu_list_free(d, &dfu);
     if (rc < 0) {
-        struct dfs__dfu_event ev = {.u.problem = {.pr = &pr, .walk_stopped = true}};
+        struct dfs__dfu_event ev = {.cfg = cfg, .u.problem = {.pr = &pr, .walk_stopped = true}};
         raise_event(d, dev, dd, &ev, DFS__EV_DESC_PROBLEM, frame);
     }
-    struct dfs__dfu_event parsed = {0};
+    return true;
+}
+
+void dfs__dfu_parse_config(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev *dd,
+                           uint8_t cfg, uint64_t frame)
+{
+    if (cfg >= DFS__MAX_CONFIGS || !dev->cfg[cfg].data)
+        return;
+    drop_alts(dd, cfg);
+    if (!walk_config(d, dev, dd, cfg, frame))
+        return;
+    struct dfs__dfu_event parsed = {.cfg = cfg};
     raise_event(d, dev, dd, &parsed, DFS__EV_CONFIG_PARSED, frame);
     for (int i = 0; i < DFS__MAX_DFU_IFS; i++) {
         struct dfs__dfu_if *f = &dd->ifs[i];
@@ -151,7 +186,7 @@ void dfs__dfu_parse_config(dfs_decoder *d, struct dfs__device *dev, struct dfs__
     for (unsigned i = 0; i < dd->n_alts; i++) {
         size_t len;
         const uint8_t *raw = dfs__device_string(dev, dd->alts[i].iInterface, dev->langid, &len);
-        if (raw && dd->alts[i].iInterface)
+        if (dd->alts[i].cfg == cfg && raw && dd->alts[i].iInterface)
             load_alt_name(d, dev, dd, &dd->alts[i], raw, len, frame);
     }
 }

@@ -50,12 +50,20 @@ struct dfs__dfu_if *dfs__dfu_if_find(struct dfs__dfu_dev *dd, uint8_t ifnum, boo
     return NULL;
 }
 
-struct dfs__alt *dfs__dfu_alt_find(const struct dfs__dfu_dev *dd, uint8_t ifnum, uint8_t alt)
+struct dfs__alt *dfs__dfu_alt_find(const struct dfs__dfu_dev *dd, uint8_t cfg, uint8_t ifnum,
+                                   uint8_t alt)
 {
-    for (unsigned i = 0; i < dd->n_alts; i++)
-        if (dd->alts[i].ifnum == ifnum && dd->alts[i].alt == alt)
-            return &dd->alts[i];
-    return NULL;
+    struct dfs__alt *first = NULL;
+    for (unsigned i = 0; i < dd->n_alts; i++) {
+        struct dfs__alt *a = &dd->alts[i];
+        if (a->ifnum != ifnum || a->alt != alt)
+            continue;
+        if (a->cfg == cfg)
+            return a;
+        if (cfg == DFS__ANY_CONFIG && (!first || a->cfg < first->cfg))
+            first = a;
+    }
+    return first;
 }
 
 struct dfs__alt *dfs__dfu_alt_add(dfs_decoder *d, struct dfs__dfu_dev *dd)
@@ -88,7 +96,13 @@ uint8_t dfs__dfu_cur_alt(const struct dfs__device *dev, uint8_t ifnum)
 const struct dfs__alt *dfs__dfu_layout_alt(const struct dfs__dfu_dev *dd,
                                            const struct dfs__device *dev, uint8_t ifnum)
 {
-    const struct dfs__alt *a = dfs__dfu_alt_find(dd, ifnum, dfs__dfu_cur_alt(dev, ifnum));
+    uint8_t alt = dfs__dfu_cur_alt(dev, ifnum), cfg = DFS__ANY_CONFIG;
+    /* the configuration in use, when SET_CONFIGURATION named one the capture holds */
+    for (uint8_t i = 0; i < DFS__MAX_CONFIGS && dev->configuration; i++)
+        if (dev->cfg[i].data && dev->cfg[i].data[5] == dev->configuration &&
+            dfs__dfu_alt_find(dd, i, ifnum, alt))
+            cfg = i;
+    const struct dfs__alt *a = dfs__dfu_alt_find(dd, cfg, ifnum, alt);
     return a && a->layout_ok ? a : NULL;
 }
 

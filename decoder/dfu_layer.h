@@ -27,6 +27,7 @@
 
 /* One alternate setting of a DFU interface, with its name and layout. */
 struct dfs__alt {
+    uint8_t cfg;            /* the configuration it is in (descriptor index) */
     uint8_t ifnum, alt, proto, iInterface;
     bool named;
     char name[256];
@@ -76,7 +77,7 @@ struct dfs__pending {
 
 /* What the rules remember about one interface (rules*.c). */
 struct dfs__if_rules {
-    bool proto_reported, dup_reported;           /* rules_desc.c */
+    uint8_t proto_reported, dup_reported;        /* rules_desc.c, a bit per configuration */
     bool size_reported, manifest_reported;       /* rules_state.c */
     bool error_reported;                         /* rules_fail.c */
     /* rules_fail.c: the session opened in dfuERROR/errFIRMWARE; a note if the
@@ -106,6 +107,9 @@ struct dfs__dfu_if {
     uint8_t ifnum;
     bool from_desc, runtime, confirmed;
     bool has_func;
+    uint8_t desc_cfgs, func_cfgs; /* the configurations (a bit per descriptor index) that
+                                   * have it as a DFU interface, and give it a functional
+                                   * descriptor */
     struct dfs_desc_dfu_functional func;
     uint32_t xfer;
     bool xfer_inferred;
@@ -204,7 +208,11 @@ void dfs__dfu_dev_free(dfs_decoder *d, struct dfs__device *dev);
 /* The interface ifnum (a new one with create, while fewer than
  * DFS__MAX_DFU_IFS are tracked), or NULL. */
 struct dfs__dfu_if *dfs__dfu_if_find(struct dfs__dfu_dev *dd, uint8_t ifnum, bool create);
-struct dfs__alt *dfs__dfu_alt_find(const struct dfs__dfu_dev *dd, uint8_t ifnum, uint8_t alt);
+/* Alternate setting alt of interface ifnum in configuration cfg (descriptor
+ * index); with cfg DFS__ANY_CONFIG, in the first configuration that has it. */
+#define DFS__ANY_CONFIG 0xff
+struct dfs__alt *dfs__dfu_alt_find(const struct dfs__dfu_dev *dd, uint8_t cfg, uint8_t ifnum,
+                                   uint8_t alt);
 /* A new alternate setting (zeroed), or NULL: DFS__MAX_ALTS reached, or no
  * memory (then the decoder's error is DFS_E_NOMEM). */
 struct dfs__alt *dfs__dfu_alt_add(dfs_decoder *d, struct dfs__dfu_dev *dd);
@@ -222,13 +230,18 @@ void dfs__dfu_pend_clear(dfs_decoder *d, struct dfs__dfu_if *f);
 bool dfs__dfu_request_shape(const struct dfs_setup *s);
 /* Does this GETSTATUS or GETSTATE get a reply only DFU gives? */
 bool dfs__dfu_reply_pattern(const struct dfs_control *ctl);
-/* Is interface ifnum a DFU interface of the device's configuration (held
- * whole in dev->config)? The configuration is searched once, not per request. */
-bool dfs__dfu_config_has_interface(dfs_decoder *d, struct dfs__device *dev, uint8_t ifnum);
 /* What a configuration is: a DFU-mode interface, only other DFU interfaces
  * (run-time, or the protocol 0 some devices use), or none. */
 enum dfs__dfu_config_kind { DFS__CONFIG_DFU_MODE, DFS__CONFIG_DFU_RUNTIME, DFS__CONFIG_NO_DFU };
 enum dfs__dfu_config_kind dfs__dfu_config_kind(dfs_decoder *d, const uint8_t *config, size_t len);
+/* The same for a device over its complete configurations: DFU mode when
+ * one of them has a DFU-mode interface, and so on. */
+enum dfs__dfu_config_kind dfs__dfu_device_kind(dfs_decoder *d, const struct dfs__device *dev);
+/* Is interface ifnum a DFU interface of the configuration in use (when the
+ * capture shows SET_CONFIGURATION), else of any complete configuration?
+ * The configurations are searched once (dev->dfu_ifs), not per request.
+ * Call only when dfs__device_config_in_use(dev) is not NULL. */
+bool dfs__dfu_device_has_interface(dfs_decoder *d, struct dfs__device *dev, uint8_t ifnum);
 /* The DFU interfaces of a configuration (dfs_desc_find_dfu): in buf when
  * they fit, else in an array allocated for them. v is NULL after an
  * allocation failure (the decoder's error is then DFS_E_NOMEM). */
@@ -247,10 +260,10 @@ bool dfs__dfu_looks_dfuse(const struct dfs_control *ctl);
 
 /* ---- descriptors and layouts (dfu_desc.c) -------------------------------------- */
 
-/* The configuration descriptor set is complete: its DFU interfaces,
+/* Configuration descriptor set `index` is complete: its DFU interfaces,
  * functional descriptors and alternate settings (and the names read before it). */
 void dfs__dfu_parse_config(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev *dd,
-                           uint64_t frame);
+                           uint8_t index, uint64_t frame);
 /* A string descriptor arrived: the names (and DfuSe layouts) of the
  * alternate settings it names. */
 void dfs__dfu_name_alts(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev *dd,

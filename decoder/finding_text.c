@@ -10,7 +10,6 @@
 
 /* ---- values in words ------------------------------------------------------------- */
 
-/* "device 1.6 (0483:df11)": the device a DFU finding is about (who(dev).s) */
 struct label {
     char s[64];
 };
@@ -18,12 +17,20 @@ struct label {
 static struct label who(const struct dfs__device *dev)
 {
     struct label l;
+    dfs__device_words(dev, 0, l.s, sizeof l.s);
+    return l;
+}
+
+/* "device 1.6 (0483:df11)": the device a DFU finding is about (who(dev).s) */
+void dfs__device_words(const struct dfs__device *dev, uint8_t config, char *buf, size_t size)
+{
     if (dev->identified)
-        snprintf(l.s, sizeof l.s, "device %u.%u (%04x:%04x)", dev->bus, dev->devnum, dev->vid,
+        snprintf(buf, size, "device %u.%u (%04x:%04x)", dev->bus, dev->devnum, dev->vid,
                  dev->pid);
     else
-        snprintf(l.s, sizeof l.s, "device %u.%u", dev->bus, dev->devnum);
-    return l;
+        snprintf(buf, size, "device %u.%u", dev->bus, dev->devnum);
+    if (config)
+        dfs__appendf(buf, size, strlen(buf), ", configuration %u", config);
 }
 
 static const char *sname(uint8_t s)
@@ -282,126 +289,6 @@ void dfs__say_transfer_cancelled(dfs_decoder *d, const struct dfs_control *ctl)
                       ctl->submit_frame
                           ? dfs__time_diff_us(ctl->complete_ts, ctl->submit_ts) / 1000.0
                           : 0.0);
-}
-
-/* ---- descriptors ---------------------------------------------------------------------- */
-
-void dfs__say_desc_invalid_length(dfs_decoder *d, const struct dfs__device *dev, uint64_t frame,
-                                  const char *problem, bool walk_stopped)
-{
-    dfs__emit_finding(d, DFS_F_DESC_INVALID_LENGTH, dev->id, frame, NULL,
-                      walk_stopped ? "Fix the descriptor lengths in the device firmware."
-                                   : "Fix the descriptor in the device firmware; hosts may "
-                                     "ignore the rest of the configuration.",
-                      "%s: configuration descriptor: %s", who(dev).s, problem);
-}
-
-void dfs__say_desc_functional_missing(dfs_decoder *d, const struct dfs__device *dev,
-                                      uint64_t frame, uint8_t ifnum, size_t config_len)
-{
-    dfs__emit_finding(
-        d, DFS_F_DESC_FUNCTIONAL_MISSING, dev->id, frame, NULL,
-        "Add the 9-byte DFU functional descriptor (type 0x21) after the interface "
-        "descriptor(s); without it hosts guess wTransferSize and the DFU version.",
-        "%s: DFU interface %u has no DFU functional descriptor in its configuration "
-        "(wTotalLength %zu): wTransferSize, the attributes and bcdDFUVersion are unknown.",
-        who(dev).s, ifnum, config_len);
-}
-
-void dfs__say_desc_functional_short(dfs_decoder *d, const struct dfs__device *dev,
-                                    uint64_t frame, const char *problem)
-{
-    dfs__emit_finding(d, DFS_F_DESC_FUNCTIONAL_SHORT, dev->id, frame, NULL,
-                      "DFU 1.1 hosts read bcdDFUVersion from bytes 7-8; a 7-byte "
-                      "descriptor is the DFU 1.0 layout. Make the descriptor 9 bytes "
-                      "with bcdDFUVersion 0x0110 (or 0x011A for DfuSe).",
-                      "%s: %s", who(dev).s, problem);
-}
-
-void dfs__say_desc_transfer_size_invalid(dfs_decoder *d, const struct dfs__device *dev,
-                                         uint64_t frame, uint8_t ifnum, uint16_t size)
-{
-    dfs__emit_finding(d, DFS_F_DESC_TRANSFER_SIZE_INVALID, dev->id, frame, NULL,
-                      "Set wTransferSize to the largest block the device accepts (for a "
-                      "full-speed device typically 64 to 2048).",
-                      "%s: interface %u's DFU functional descriptor gives wTransferSize %u: "
-                      "hosts cannot size their DNLOAD/UPLOAD blocks from it.",
-                      who(dev).s, ifnum, size);
-}
-
-void dfs__say_desc_dfu_protocol_invalid(dfs_decoder *d, const struct dfs__device *dev,
-                                        uint64_t frame, const struct dfs_desc_interface *in)
-{
-    dfs__emit_finding(d, DFS_F_DESC_DFU_PROTOCOL_INVALID, dev->id, frame, NULL,
-                      "Use bInterfaceProtocol 1 for the run-time interface and 2 in DFU mode. "
-                      "Hosts that check it (fwupd without its use-protocol-zero quirk) do not "
-                      "recognise the interface.",
-                      "%s: DFU interface %u alternate setting %u has bInterfaceProtocol %u; DFU "
-                      "1.1 defines 1 (run-time) and 2 (DFU mode).",
-                      who(dev).s, in->bInterfaceNumber, in->bAlternateSetting,
-                      in->bInterfaceProtocol);
-}
-
-void dfs__say_desc_dfu_version_unknown(dfs_decoder *d, const struct dfs__device *dev,
-                                       uint64_t frame, uint8_t ifnum, uint16_t version)
-{
-    dfs__emit_finding(d, DFS_F_DESC_DFU_VERSION_UNKNOWN, dev->id, frame, NULL,
-                      "Report bcdDFUVersion 0x0110 (DFU 1.1) or 0x011A (ST DfuSe). Hosts "
-                      "treat other values as DFU 1.1 or need a quirk (dfu-util "
-                      "QUIRK_FORCE_DFU11, fwupd DfuForceVersion).",
-                      "%s: interface %u's DFU functional descriptor gives bcdDFUVersion "
-                      "0x%04x, which is neither DFU 1.0/1.1 nor DfuSe.",
-                      who(dev).s, ifnum, version);
-}
-
-void dfs__say_desc_layout_invalid(dfs_decoder *d, const struct dfs__device *dev,
-                                  const struct dfs__alt *a)
-{
-    dfs__emit_finding(d, DFS_F_DESC_LAYOUT_INVALID, dev->id, a->name_frame, NULL,
-                      "Fix the string in the device firmware (form "
-                      "\"@Name /0xSTART/COUNT*SIZE[ KM]TYPE,...\"). dfu-util parses the layout "
-                      "before it looks at any modifier and stops with \"Failed to parse memory "
-                      "layout\", so :force does not help; hosts with their own device database "
-                      "(STM32CubeProgrammer) do not depend on the string.",
-                      "%s: the name \"%s\" of interface %u alternate setting %u (string %u, frame "
-                      "%llu) is not a valid DfuSe memory layout: %s.",
-                      who(dev).s, a->name, a->ifnum, a->alt, a->iInterface,
-                      (unsigned long long)a->name_frame, a->why);
-}
-
-void dfs__say_desc_duplicate_alt_layouts(dfs_decoder *d, const struct dfs__device *dev,
-                                         uint64_t frame, const struct dfs__frames *fr,
-                                         uint8_t ifnum, const uint8_t *same, unsigned n_same,
-                                         const char *name, unsigned n, unsigned named,
-                                         bool ob_missing)
-{
-    char alts[96] = "";
-    size_t pos = 0;
-    for (unsigned i = 0; i < n_same; i++)
-        pos = dfs__appendf(alts, sizeof alts, pos, "%s%u", i ? ", " : "", same[i]);
-    dfs__emit_finding(
-        d, DFS_F_DESC_DUPLICATE_ALT_LAYOUTS, dev->id, frame, fr,
-        "This is a defect of the device's descriptors (on the STM32G0 system bootloader it "
-        "is known): the host cannot tell the memories apart. dfu-util checks every address "
-        "against the layout of the alternate setting it uses, so reading or writing option "
-        "bytes or OTP through it needs the :force modifier (dfu-util 0.10+, e.g. "
-        "-s 0x1FFF7800:force:128); take the real addresses from the chip's reference manual "
-        "(RM0444 for STM32G0: option bytes 0x1FFF7800-0x1FFF787F, OTP 0x1FFF7000-0x1FFF73FF).",
-        "%s: alternate settings %s of interface %u %s advertise \"%s\"%s. Distinct "
-        "memories (internal flash, option bytes, OTP) should each have their own layout "
-        "string%s.",
-        who(dev).s, alts, ifnum, n_same == 2 ? "both" : "all", name,
-        n_same == n      ? ""
-        : named == n_same ? (n - named == 1
-                                 ? " (the name of the other alternate setting is not in the "
-                                   "capture)"
-                                 : " (the names of the other alternate settings are not in "
-                                   "the capture)")
-                          : " (other alternate settings advertise other strings)",
-        !ob_missing ? ""
-        : named == n ? "; no alternate setting advertises an option-byte area"
-                     : "; none of those whose name the capture holds advertises an "
-                       "option-byte area");
 }
 
 /* ---- DFU 1.1 ------------------------------------------------------------------------ */

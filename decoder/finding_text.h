@@ -82,32 +82,41 @@ void dfs__say_device_disconnected(dfs_decoder *d, const struct dfs__device *dev,
 /* usb.transfer-cancelled */
 void dfs__say_transfer_cancelled(dfs_decoder *d, const struct dfs_control *ctl);
 
-/* ---- descriptors ------------------------------------------------------------------ */
+/* "device 1.6 (0483:df11)", then ", configuration 2" unless config is 0:
+ * the device a finding is about, in buf (finding_text.c) */
+void dfs__device_words(const struct dfs__device *dev, uint8_t config, char *buf, size_t size);
 
+/* ---- descriptors (finding_text_desc.c) ---------------------------------------------- */
+
+/* The desc.* findings take `config`, the bConfigurationValue of the
+ * configuration they are about, to name it; 0 when the device has one. */
 /* desc.invalid-length: a descriptor of the configuration is malformed
  * (walk_stopped: the rest of it cannot be walked) */
-void dfs__say_desc_invalid_length(dfs_decoder *d, const struct dfs__device *dev, uint64_t frame,
-                                  const char *problem, bool walk_stopped);
-void dfs__say_desc_functional_missing(dfs_decoder *d, const struct dfs__device *dev,
+void dfs__say_desc_invalid_length(dfs_decoder *d, const struct dfs__device *dev, uint8_t config,
+                                  uint64_t frame, const char *problem, bool walk_stopped);
+void dfs__say_desc_functional_missing(dfs_decoder *d, const struct dfs__device *dev, uint8_t config,
                                       uint64_t frame, uint8_t ifnum, size_t config_len);
-void dfs__say_desc_functional_short(dfs_decoder *d, const struct dfs__device *dev,
+void dfs__say_desc_functional_short(dfs_decoder *d, const struct dfs__device *dev, uint8_t config,
                                     uint64_t frame, const char *problem);
 void dfs__say_desc_transfer_size_invalid(dfs_decoder *d, const struct dfs__device *dev,
-                                         uint64_t frame, uint8_t ifnum, uint16_t size);
+                                         uint8_t config, uint64_t frame, uint8_t ifnum,
+                                         uint16_t size);
 void dfs__say_desc_dfu_protocol_invalid(dfs_decoder *d, const struct dfs__device *dev,
-                                        uint64_t frame, const struct dfs_desc_interface *in);
+                                        uint8_t config, uint64_t frame,
+                                        const struct dfs_desc_interface *in);
 void dfs__say_desc_dfu_version_unknown(dfs_decoder *d, const struct dfs__device *dev,
-                                       uint64_t frame, uint8_t ifnum, uint16_t version);
-void dfs__say_desc_layout_invalid(dfs_decoder *d, const struct dfs__device *dev,
+                                       uint8_t config, uint64_t frame, uint8_t ifnum,
+                                       uint16_t version);
+void dfs__say_desc_layout_invalid(dfs_decoder *d, const struct dfs__device *dev, uint8_t config,
                                   const struct dfs__alt *a);
 /* desc.duplicate-alt-layouts: the alternate settings `same` of interface
  * ifnum advertise one layout string; n alternate settings in all, named of
  * them with their name in the capture */
 void dfs__say_desc_duplicate_alt_layouts(dfs_decoder *d, const struct dfs__device *dev,
-                                         uint64_t frame, const struct dfs__frames *fr,
-                                         uint8_t ifnum, const uint8_t *same, unsigned n_same,
-                                         const char *name, unsigned n, unsigned named,
-                                         bool ob_missing);
+                                         uint8_t config, uint64_t frame,
+                                         const struct dfs__frames *fr, uint8_t ifnum,
+                                         const uint8_t *same, unsigned n_same, const char *name,
+                                         unsigned n, unsigned named, bool ob_missing);
 
 /* ---- DFU 1.1 ------------------------------------------------------------------------ */
 

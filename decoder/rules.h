@@ -74,6 +74,9 @@ struct dfs__dfu_event {
     struct dfs__if_rules *rules;  /* what the rules remember about the interface, or NULL */
     const struct dfs_dfu_txn *t;  /* requests: the transaction so far */
     uint64_t frame;               /* the frame it happens at */
+    uint8_t cfg;                  /* descriptor events: the configuration's descriptor index */
+    uint8_t config;               /* ... and its bConfigurationValue for a finding to name, 0
+                                   * when the device has one configuration (set by raise) */
     union {
         /* DESC_PROBLEM: walk_stopped, the rest of the configuration cannot be walked */
         struct {

@@ -19,7 +19,7 @@ DFS__RULE(dfs__rule_enumeration_missing)
     if (!dd || !dd->requested)
         return;
     bool no_device = dev->devdesc_len < DFS_DEVICE_DESC_LEN;
-    bool no_config = !dev->config || dev->config_partial;
+    bool no_config = !dfs__device_config_in_use(dev);
     if (!no_device && !no_config)
         return;
     struct dfs__frames fr = dfs__frame_pair(dev->first_frame, dd->first_request_frame);

@@ -67,8 +67,8 @@ static int back_kind(dfs_decoder *d, const struct dfs__device *old,
 {
     bool same_id = old->identified && back->identified && old->vid == back->vid &&
                    old->pid == back->pid;
-    if (back->config && !back->config_partial) {
-        enum dfs__dfu_config_kind k = dfs__dfu_config_kind(d, back->config, back->config_len);
+    if (dfs__device_config_in_use(back)) {
+        enum dfs__dfu_config_kind k = dfs__dfu_device_kind(d, back);
         return k == DFS__CONFIG_DFU_MODE ? 1 : k == DFS__CONFIG_DFU_RUNTIME ? 2 : 3;
     }
     return same_id ? 1 : 3;
@@ -243,7 +243,7 @@ DFS__RULE(dfs__rule_lost_device)
             on_left(old->dfu, dev->first_frame);
             old->dfu->lost.back_id = dev->id;
             old->dfu->lost.back_frame = ev->frame;
-            if (dev->config && !dev->config_partial)
+            if (dfs__device_config_in_use(dev))
                 lost_report(d, old, old->dfu, dev);
         }
         break;

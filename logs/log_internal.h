@@ -39,6 +39,7 @@ struct dfs_log__lsusb {
     enum { LS_NONE, LS_DEVICE, LS_CONFIG, LS_IFACE, LS_ENDPOINT, LS_DFU, LS_OTHER } sect;
     uint8_t dev[18];
     bool have_dev;
+    bool dev_sent;      /* handed to the decoder (before the first configuration) */
     uint8_t cfg[DFS_LOG__MAX_CONFIG];
     size_t cfg_len;
     size_t cur;       /* offset of the descriptor being filled in cfg */

@@ -82,6 +82,7 @@ static bool parse_bcd(const char *s, size_t len, unsigned long *out)
 }
 
 static void close_block(dfs_log *l);
+static void send_device(dfs_log *l);
 static void flush_config(dfs_log *l);
 
 static void open_block(dfs_log *l, uint16_t bus, uint8_t devnum, uint64_t line)
@@ -266,6 +267,7 @@ static bool lsusb_line(dfs_log *l, const struct dfs_log__line *ln)
         ls->sect = LS_DEVICE;
         ls->line_dev = ln->no;
         ls->have_dev = true;
+        ls->dev_sent = false;
         memset(ls->dev, 0, sizeof ls->dev);
         ls->dev[0] = 18;
         ls->dev[1] = 1;
@@ -432,6 +434,7 @@ static void flush_config(dfs_log *l)
         ls->cfg[2] = (uint8_t)ls->cfg_len;
         ls->cfg[3] = (uint8_t)(ls->cfg_len >> 8);
     }
+    send_device(l);
     get_desc(l, 2, ls->cfg_index, 0, ls->cfg, ls->cfg_len, ls->line_cfg, 0);
     remember_alts(l);
     ls->cfg_index++;
@@ -440,15 +443,24 @@ static void flush_config(dfs_log *l)
     ls->cfg_len = ls->cur = 0;
 }
 
+/* The device descriptor, once, before the configurations: a host reads it
+ * first, and its bNumConfigurations tells the decoder how many to expect. */
+static void send_device(dfs_log *l)
+{
+    struct dfs_log__lsusb *ls = &l->ls;
+    if (!ls->have_dev || ls->dev_sent)
+        return;
+    ls->dev_sent = true;
+    get_desc(l, 1, 0, 0, ls->dev, sizeof ls->dev, ls->line_dev ? ls->line_dev : ls->line_bus, 0);
+}
+
 static void close_block(dfs_log *l)
 {
     struct dfs_log__lsusb *ls = &l->ls;
     if (!ls->open)
         return;
     ls->open = false;
-    if (ls->have_dev)
-        get_desc(l, 1, 0, 0, ls->dev, sizeof ls->dev, ls->line_dev ? ls->line_dev : ls->line_bus,
-                 0);
+    send_device(l);
     flush_config(l);
     if (ls->n_str) {
         static const uint8_t langs[4] = {4, 3, 0x09, 0x04};

@@ -89,11 +89,12 @@ static void write_layout(FILE *o, const struct dfs_dfu_alt_info *al)
 }
 
 static void write_config_tree(struct rp_page *p, const struct dfs_device_info *info,
-                              const struct dfs_dfu_info *dfu)
+                              const struct dfs_dfu_info *dfu, const uint8_t *config,
+                              size_t config_len, bool config_partial)
 {
     FILE *o = p->out;
     struct dfs_desc_walker w;
-    dfs_desc_walk_init(&w, info->config, info->config_len);
+    dfs_desc_walk_init(&w, config, config_len);
     struct dfs_desc_item it;
     struct dfs_desc_problem pr;
     int depth = 0; /* 1 inside the configuration, 2 inside an interface */
@@ -120,7 +121,8 @@ static void write_config_tree(struct rp_page *p, const struct dfs_device_info *i
             kv_str(o, p->dec, info, "iInterface", in->iInterface);
             if (dfu && dfu->present && in->bInterfaceNumber == dfu->interface)
                 for (unsigned a = 0; a < dfu->n_alts; a++)
-                    if (dfu->alts[a].alt == in->bAlternateSetting)
+                    if (dfu->alts[a].alt == in->bAlternateSetting &&
+                        dfu->alts[a].configuration == config[5])
                         write_layout(o, &dfu->alts[a]);
             fputs("</ul></details>", o);
             fputs("<ul>", o);
@@ -189,10 +191,28 @@ static void write_config_tree(struct rp_page *p, const struct dfs_device_info *i
         html_text(o, pr.msg);
         fputs("</li>", o);
     }
-    if (info->config_partial)
+    if (config_partial)
         fputs("<li class=\"prob\">The capture holds only part of the configuration descriptor "
               "set.</li>",
               o);
+}
+
+/* Every configuration the capture holds (a device can have several, up to
+ * bNumConfigurations): did it hold one? */
+static bool write_configs(struct rp_page *p, const struct dfs_device_info *info,
+                          const struct dfs_dfu_info *dfu)
+{
+    bool any = false;
+    for (uint8_t i = 0; i < 8; i++) {
+        const uint8_t *raw;
+        size_t len;
+        bool partial;
+        if (dfs_decoder_device_config(p->dec, info->id, i, &raw, &len, &partial) != DFS_OK)
+            continue;
+        write_config_tree(p, info, dfu, raw, len, partial);
+        any = true;
+    }
+    return any;
 }
 
 void rp_write_descriptors(struct rp_page *p)
@@ -258,9 +278,7 @@ void rp_write_descriptors(struct rp_page *p)
             }
             fputs("</ul></details></li>", o);
         }
-        if (info.config)
-            write_config_tree(p, &info, is_dfu ? dfu : NULL);
-        else
+        if (!write_configs(p, &info, is_dfu ? dfu : NULL))
             fputs("<li class=\"note\">The configuration descriptor is not in the capture.</li>", o);
         if (info.qualifier_stalled)
             fputs("<li>GET_DESCRIPTOR(DEVICE_QUALIFIER) stalled: a full-speed-only device</li>", o);

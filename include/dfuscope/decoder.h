@@ -184,6 +184,16 @@ DFS_API dfs_result dfs_decoder_device_string(const dfs_decoder *d, uint32_t devi
                                              uint8_t index, uint16_t langid,
                                              const uint8_t **raw, size_t *len);
 
+/* Configuration descriptor set `index` (the GET_DESCRIPTOR index: 0 for the
+ * first; dfs_device_info.config is index 0) of device instance `device`:
+ * the longest read the capture holds, *partial when it is shorter than its
+ * wTotalLength. Indexes at or beyond the device's bNumConfigurations, and
+ * beyond 7, are not kept. Returns DFS_OK, DFS_E_INVAL, or DFS_E_NOTFOUND (no
+ * such device, or that configuration is not in the capture). */
+DFS_API dfs_result dfs_decoder_device_config(const dfs_decoder *d, uint32_t device,
+                                             uint8_t index, const uint8_t **raw, size_t *len,
+                                             bool *partial);
+
 /* What the decoder knows of the DFU side of a device instance. */
 #define DFS_DFU_MAX_ALTS 16
 struct dfs_dfu_alt_info {
@@ -194,6 +204,7 @@ struct dfs_dfu_alt_info {
     bool layout_parsed;       /* name is a DfuSe layout that parsed */
     struct dfs_layout layout;
     char layout_error[128];   /* why it did not parse (when it starts with '@') */
+    uint8_t configuration;    /* bConfigurationValue of the configuration it is in */
 };
 
 struct dfs_dfu_info {

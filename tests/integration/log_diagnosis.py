@@ -91,6 +91,7 @@ FIXTURES = {
     "lsusb-dfuse-device.txt": ([], None),
     "lsusb-dfuse-short-functional.txt": (["desc.functional-short"], None),
     "lsusb-dfu11-no-functional.txt": (["desc.functional-missing"], None),
+    "lsusb-dfu11-two-configurations.txt": (["desc.functional-missing"], None),
     "dfu-util-0.11/g0-upload-not-readable.txt": (["dfuse.address-outside-layout"],
                                                  "Page at 0x1fff7870 is not readable"),
     "dfu-util-0.11/g0-ob-write.txt": (["dfuse.option-bytes-reset"],
@@ -406,6 +407,42 @@ def old_lsusb(dfuscope):
           [f["id"] for f in docs[1].get("findings", [])], "and the same findings")
 
 
+def two_configurations(dfuscope):
+    """lsusb -v of a device with two configurations (the emulated dfu11-device
+    -o second-configuration=1: configuration 2 repeats the DFU interface
+    without its functional descriptor). Both are judged: the one finding is
+    about the second, cites its "Configuration Descriptor:" line and names it
+    by the bConfigurationValue lsusb printed there; the alternate settings of
+    both configurations are listed, each with its configuration."""
+    path = os.path.join(DATA, "logs", "lsusb-dfu11-two-configurations.txt")
+    text = open(path).read()
+    starts = lines_with(text, "Configuration Descriptor:")
+    values = [int(ln.split()[1]) for ln in text.split("\n") if "bConfigurationValue" in ln]
+    res = run(dfuscope, ["--json", path])
+    doc = json.loads(res.stdout) if res.returncode in (0, 1) else {"findings": [], "devices": []}
+    found = [f for f in doc["findings"] if f["id"] == "desc.functional-missing"]
+    check(len(starts) == 2 and len(values) == 2 and len(found) == 1,
+          f"two configurations: {len(starts)} in the text, one finding ({len(found)})")
+    if len(found) == 1 and len(starts) == 2:
+        f = found[0]
+        check(f["lines"] == [starts[1]],
+              f"two configurations: the finding cites line {starts[1]} ({f['lines']})")
+        check(f"configuration {values[1]}: DFU interface 0 has no" in f["explanation"],
+              f"two configurations: names configuration {values[1]}: {f['explanation']}")
+    dfu = (doc.get("devices") or [{}])[0].get("dfu") or {}
+    got = [(a.get("configuration"), a["name"]) for a in dfu.get("alts", [])]
+    check(got == [(values[0], "Firmware"), (values[1], "Firmware")] if len(values) == 2 else False,
+          f"two configurations: the alternate settings of both, by configuration ({got})")
+    out = run(dfuscope, [path]).stdout.decode()
+    check(f"alt 0 (configuration {values[1] if values else '?'}): \"Firmware\"" in out,
+          "two configurations: text output says which configuration each alt is in")
+    page = subprocess.run([dfuscope, "report", "-q", path], capture_output=True,
+                          timeout=120).stdout.decode()
+    trees = [f"<summary>Configuration {v}</summary>" in page for v in values]
+    check(len(trees) == 2 and all(trees),
+          f"two configurations: the report's descriptor tree shows both ({trees})")
+
+
 def main():
     dfuscope = sys.argv[1]
     raw = open(SEED, "rb").read()
@@ -426,6 +463,7 @@ def main():
     libusb_transfers(dfuscope)
     device_selected(dfuscope)
     old_lsusb(dfuscope)
+    two_configurations(dfuscope)
 
     res = run(dfuscope, [SEED])
     out = res.stdout.decode()

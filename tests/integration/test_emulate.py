@@ -255,6 +255,43 @@ def cubeprog_usb2(tmp):
     assert ob and "The bus reset at frame" in ob[0]["explanation"], ob
 
 
+def two_configurations(tmp):
+    """dfu11-device -o second-configuration=1: dfu-util, which looks through
+    every configuration, lists the DFU interface of both (cfg=1 and cfg=2) and
+    warns of the missing functional descriptor; from the capture of that run
+    dfuscope judges both configurations (one finding, about configuration 2,
+    at the completion of GET_DESCRIPTOR(CONFIGURATION, 1)) and `descriptors`
+    prints both."""
+    cap = os.path.join(tmp, "two.pcapng")
+    r = emulate("dfu11-device", ["dfu-util", "-l"], options=["second-configuration=1"], pcap=cap)
+    assert r.returncode == 0, r.stderr
+    cfgs = sorted(re.findall(r"Found DFU: \[1209:0001\].* cfg=(\d+), intf=0", r.stdout))
+    assert cfgs == ["1", "2"], r.stdout
+    assert_in("has no DFU functional descriptor", r.stdout + r.stderr, "dfu-util's warning")
+    js = json.loads(subprocess.run([emu.dfuscope(), "diagnose", "--json", cap],
+                                   capture_output=True, text=True).stdout)
+    found = [f for f in js["findings"] if f["id"].startswith("desc.")]
+    assert [f["id"] for f in found] == ["desc.functional-missing"], found
+    assert_in("configuration 2: DFU interface 0", found[0]["explanation"], "names it")
+    rows = [json.loads(l) for l in subprocess.run(
+        [emu.dfuscope(), "decode", "--json", cap], capture_output=True, text=True,
+        check=True).stdout.splitlines() if l.startswith("{")]
+    second = [c for c in rows if c.get("bRequest") == 6 and c.get("wValue") == 0x0201]
+    assert second and found[0]["frame"] in (second[0].get("complete_frame"),
+                                            second[-1].get("complete_frame")), (found, second)
+    text = subprocess.run([emu.dfuscope(), "descriptors", cap], capture_output=True, text=True,
+                          check=True).stdout
+    values = re.findall(r"bConfigurationValue\s+(\d+)", text)
+    assert values == ["1", "2"], values
+    desc = json.loads(subprocess.run([emu.dfuscope(), "descriptors", "--json", cap],
+                                     capture_output=True, text=True, check=True).stdout)
+    dev = [d for d in desc["devices"] if d["device"] == 2][0]
+    other = dev.get("other_configurations", [])
+    assert dev["configuration"]["bConfigurationValue"] == 1 and len(other) == 1, dev
+    assert other[0]["bConfigurationValue"] == 2 and other[0]["wTotalLength"] == 18, other
+    assert [i["descriptors"] for i in other[0]["interfaces"]] == [[]], other  # no functional
+
+
 def trace(tmp):
     r = emulate("dfu11-device", ["dfu-util", "-l"], extra=["--trace"])
     assert r.returncode == 0
@@ -267,7 +304,8 @@ def main():
     emu.run_checks([list_models, usage_errors, exit_status, dfu_util_list, dfu_util_not_readable,
                     dfu_util_force, lsusb_seed_block, dfuse_roundtrip, dfu11_roundtrip,
                     cubeprog_seed, cubeprog_device_returns, cubeprog_rejected,
-                    getstatus_stall_in_capture, record_any_tool, cubeprog_usb2, trace])
+                    getstatus_stall_in_capture, record_any_tool, cubeprog_usb2,
+                    two_configurations, trace])
 
 
 if __name__ == "__main__":
