@@ -3,7 +3,8 @@
  * code's (Packetry's decodes of its test captures; a zero-length data
  * packet's CRC16 is 0x0000), each kind of bad packet as a finding naming
  * its frame with decoding going on after it, and a control transfer
- * rebuilt through NAKs, a retried data packet and a STALL. */
+ * rebuilt through NAKs, a retried data packet and a STALL, with the NAKs
+ * that held its data stage counted and timed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -134,6 +135,49 @@ static void control_with_naks_and_retry(void **state)
     assert_int_equal(f.g.ctl_data[0][8], 0xC9);
     assert_int_equal(c->submit_frame, 1);
     assert_int_equal(c->complete_frame, 14);
+    /* one NAK (the IN of frame 4, 4 us) until the IN of frame 6 brought the
+     * data (6 us): 2 us; the retry's IN is not a NAK */
+    assert_int_equal(c->naks, 1);
+    assert_int_equal(c->nak_us, 2);
+}
+
+/* A GETSTATUS whose data stage the device NAKs three times and then
+ * STALLs: the NAKs held it from the first NAKed IN (frame 4, 4 us) to the
+ * last NAK (frame 9, 9 us); a NAK of the status stage is not counted. */
+static void getstatus_naked_then_stalled(void **state)
+{
+    (void)state;
+    struct feed f;
+    start(&f);
+    P(&f, 0x2D, 0x0B, 0x20);                   /* 1-3: SETUP of a DFU GETSTATUS */
+    P(&f, 0xC3, 0xA1, 0x03, 0x00, 0x00, 0x00, 0x00, 0x06, 0x00, 0x44, 0xE0);
+    P(&f, 0xD2);
+    for (int k = 0; k < 3; k++) {              /* 4-9: IN, NAK three times */
+        P(&f, 0x69, 0x0B, 0x20);
+        P(&f, 0x5A);
+    }
+    P(&f, 0x69, 0x0B, 0x20);                   /* 10-11: IN, STALL */
+    P(&f, 0x1E);
+    P(&f, 0x2D, 0x0B, 0x20);                   /* 12-14: SETUP of a DFU CLRSTATUS */
+    P(&f, 0xC3, 0x21, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x39, 0xE0);
+    P(&f, 0xD2);
+    P(&f, 0x69, 0x0B, 0x20);                   /* 15-16: status stage IN, NAK */
+    P(&f, 0x5A);
+    P(&f, 0x69, 0x0B, 0x20);                   /* 17-19: IN, DATA1 empty, ACK */
+    P(&f, 0x4B, 0x00, 0x00);
+    P(&f, 0xD2);
+    finish(&f);
+    assert_int_equal(f.g.n_findings, 0);
+    assert_int_equal(f.g.n_ctl, 2);
+    const struct dfs_control *c = &f.g.ctl[0];
+    assert_int_equal(c->status, -DFS_LINUX_EPIPE);
+    assert_int_equal(c->complete_frame, 11);
+    assert_int_equal(c->naks, 3);
+    assert_int_equal(c->nak_us, 5);
+    assert_int_equal(f.g.ctl[1].setup.bRequest, 4);
+    assert_int_equal(f.g.ctl[1].status, 0);
+    assert_int_equal(f.g.ctl[1].naks, 0);
+    assert_int_equal(f.g.ctl[1].nak_us, 0);
 }
 
 /* Every kind of bad packet: a finding with its frame; the transfer after
@@ -187,6 +231,7 @@ int main(void)
         cmocka_unit_test(crcs),
         cmocka_unit_test(control_with_naks_and_retry),
         cmocka_unit_test(bad_packets_then_stall),
+        cmocka_unit_test(getstatus_naked_then_stalled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
