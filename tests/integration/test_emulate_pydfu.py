@@ -7,8 +7,11 @@ and leave, on a DfuSe device that holds a GETSTATUS polled while it is busy
 (hold-getstatus=1, as STM32 system bootloaders do). Without the option the
 same host fails as pydfu.py does on such a device. On a packet-level
 (usb2) rendering of the same session, the NAKs that hold each GETSTATUS are
-counted and timed as tshark's USB 2.0 packet dissector (usbll) shows them.
-Fails when pyusb, dfuse-pack or tshark is missing.
+counted and timed as tshark's USB 2.0 packet dissector (usbll) shows them;
+dfu-util, which waits the bwPollTimeout it is told, against a device that
+announces 1 ms and holds the next GETSTATUS by NAKs until its work is done:
+dfu.poll-timeout-too-short on each, from the packet-level capture only.
+Fails when pyusb, dfuse-pack, dfu-util or tshark is missing.
 
 usage: test_emulate_pydfu.py DFUSCOPE"""
 import json
@@ -139,6 +142,51 @@ def naks_on_usb2(tmp):
     assert "NAK" not in text, text
 
 
+def held_past_poll_timeout(tmp):
+    """short-poll-timeout=1 hold-getstatus=1: each dfuDNBUSY reply says 1 ms,
+    dfu-util polls after it and the device NAKs that GETSTATUS for the rest of
+    its 8-32 ms of work"""
+    with open(os.path.join(tmp, "img.bin"), "wb") as f:
+        f.write(emu.pattern(5000, 15))
+    opts = ("hold-getstatus=1", "short-poll-timeout=1")
+    cmd = ["dfu-util", "-a", "0", "-s", "0x08000000", "-D", "img.bin"]
+    pcap = os.path.join(tmp, "h.pcapng")
+    r = emu.emulate("dfuse-device", cmd, options=opts, pcap=pcap, cwd=tmp,
+                    extra=("--link-type", "usb2"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    d = subprocess.run([emu.dfuscope(), "decode", "--dfu", "--json", pcap], capture_output=True,
+                       text=True, timeout=120)
+    txns = [json.loads(line) for line in d.stdout.splitlines()]
+    want = []
+    for i, t in enumerate(txns):
+        if t.get("naks"):
+            busy = txns[i - 1]
+            assert busy["request"] == "GETSTATUS" and busy["state"] == "dfuDNBUSY", busy
+            assert busy["poll_timeout"] == 1 and t["poll_wait_ms"] >= 1.0, (busy, t)
+            assert "naks" not in busy, busy
+            want.append(([busy["frame"], t["frame"]], t["naks"], t["nak_ms"]))
+    assert len(want) == 6, want  # 3 erases, 3 writes
+    j = json.loads(subprocess.run([emu.dfuscope(), "diagnose", "--json", pcap],
+                                  capture_output=True, text=True, timeout=120).stdout)
+    got = [f for f in j["findings"] if f["id"] == "dfu.poll-timeout-too-short"]
+    assert [f["frames"] for f in got] == [w[0] for w in want], (got, want)
+    for f, (_, naks, ms) in zip(got, want):
+        assert f["severity"] == "warning", f
+        emu.assert_in("over 1 poll (frames %d-%d)" % tuple(f["frames"]), f["explanation"],
+                      "finding")
+        emu.assert_in("while announcing at most 1 ms per poll", f["explanation"], "finding")
+        emu.assert_in("held the GETSTATUS polls by %d NAKs for %.1f ms" % (naks, ms),
+                      f["explanation"], "finding")
+    # the usbmon capture of the same session shows one dfuDNBUSY and a slow
+    # completion, which a slow host could cause as well: no finding
+    pm = os.path.join(tmp, "hm.pcapng")
+    r = emu.emulate("dfuse-device", cmd, options=opts, pcap=pm, cwd=tmp)
+    assert r.returncode == 0, r.stdout + r.stderr
+    j = json.loads(subprocess.run([emu.dfuscope(), "diagnose", "--json", pm],
+                                  capture_output=True, text=True, timeout=120).stdout)
+    assert not [f for f in j["findings"] if f["id"] == "dfu.poll-timeout-too-short"], j
+
+
 def without_hold_fails(tmp):
     """pydfu.py expects dfuDNLOAD-IDLE from the GETSTATUS it sends at once"""
     dfuse_file(tmp, emu.pattern(3000, 12))
@@ -174,9 +222,10 @@ def bad_file(tmp):
 
 def main():
     need_pyusb()
-    emu.need("dfuse-pack", "tshark")
+    emu.need("dfuse-pack", "tshark", "dfu-util")
     emu.need_bridge()
-    emu.run_checks([help_text, download_verify_leave, naks_on_usb2, without_hold_fails,
+    emu.run_checks([help_text, download_verify_leave, naks_on_usb2, held_past_poll_timeout,
+                    without_hold_fails,
                     initial_clrstatus, bad_file])
 
 
