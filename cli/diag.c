@@ -151,6 +151,8 @@ void dfu_txn_json(FILE *f, const struct dfs_dfu_txn *t)
     if (t->poll_wait_us >= 0)
         fprintf(f, ",\"poll_wait_ms\":%.3f,\"poll_asked_ms\":%u", (double)t->poll_wait_us / 1000.0,
                 t->poll_asked_ms);
+    if (t->naks)
+        fprintf(f, ",\"naks\":%u,\"nak_ms\":%.3f", t->naks, (double)t->nak_us / 1000.0);
     fputs(",\"data\":", f);
     json_hex(f, t->data, t->data_len > 64 ? 64 : t->data_len);
     fprintf(f, ",\"data_length\":%u}", t->data_len);

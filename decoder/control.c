@@ -52,6 +52,8 @@ void dfs__control_assemble(struct dfs_control *ctl, const struct dfs__urb_slot *
         ctl->status = c->status;
         ctl->linktype = c->linktype;
         ctl->os_status = c->os_status;
+        ctl->naks = c->naks;
+        ctl->nak_us = c->nak_us;
         ctl->actual_length = c->length > c->data_len ? c->length : c->data_len;
     }
     bool in = ctl->has_setup ? (ctl->setup.bmRequestType & DFS_REQTYPE_DIR_IN) != 0

@@ -94,6 +94,10 @@ struct dfs__if_rules {
     struct dfs_time episode_ts;
     uint32_t episode_polls, episode_max_poll;
     bool episode_ignored;
+    /* packet-level captures: the NAKs that held the GETSTATUS polls after
+     * the first dfuDNBUSY reply, and the time they held them */
+    uint32_t episode_naks;
+    int64_t episode_nak_us;
     unsigned ignored_reports;
     /* rules_layout.c: the accesses outside the layout already reported */
     uint32_t outside[DFS__MAX_OUTSIDE];

@@ -507,6 +507,8 @@ static void begin(struct step *s)
     t->wLength = ctl->setup.wLength;
     t->length = ctl->actual_length;
     t->usb_status = ctl->status;
+    t->naks = ctl->naks;
+    t->nak_us = ctl->nak_us;
     t->outcome = outcome_of(ctl);
     t->cmd = -1;
     t->data = ctl->data;

@@ -140,13 +140,8 @@ static size_t status_reply(const struct dfs_dfu_txn *t, char *buf, size_t size)
     return pos;
 }
 
-size_t dfs_dfu_txn_reply_str(const struct dfs_dfu_txn *t, char *buf, size_t size)
+static size_t reply_body(const struct dfs_dfu_txn *t, char *buf, size_t size)
 {
-    if (!buf || !size)
-        return 0;
-    buf[0] = '\0';
-    if (!t)
-        return 0;
     size_t pos = 0;
     const char *after = t->state_after == DFS_STATE_UNKNOWN
                             ? NULL
@@ -172,6 +167,22 @@ size_t dfs_dfu_txn_reply_str(const struct dfs_dfu_txn *t, char *buf, size_t size
     else
         pos = dfs__appendf(buf, size, 0, "ACK");
     return after ? dfs__appendf(buf, size, pos, " -> %s", after) : pos;
+}
+
+/* The reply, and on a packet-level capture the NAKs that held its data
+ * stage: "dfuDNLOAD-IDLE, held 32.0 ms by 250 NAKs" */
+size_t dfs_dfu_txn_reply_str(const struct dfs_dfu_txn *t, char *buf, size_t size)
+{
+    if (!buf || !size)
+        return 0;
+    buf[0] = '\0';
+    if (!t)
+        return 0;
+    size_t pos = reply_body(t, buf, size);
+    if (!t->naks)
+        return pos;
+    return dfs__appendf(buf, size, pos, ", held %.1f ms by %u NAK%s", (double)t->nak_us / 1000.0,
+                        t->naks, t->naks == 1 ? "" : "s");
 }
 
 size_t dfs_dfu_txn_str(const struct dfs_dfu_txn *t, char *buf, size_t size)

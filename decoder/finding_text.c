@@ -399,19 +399,23 @@ void dfs__say_poll_timeout_ignored(dfs_decoder *d, const struct dfs__device *dev
 
 void dfs__say_poll_timeout_too_short(dfs_decoder *d, const struct dfs__device *dev,
                                      const struct dfs__frames *fr, uint64_t frame,
-                                     int64_t busy_us, uint32_t polls, uint64_t first,
-                                     uint32_t max_poll)
+                                     uint64_t first, const struct dfs__busy_time *b)
 {
+    char held[200] = "";
+    if (b->naks)
+        snprintf(held, sizeof held,
+                 " On the wire the device held the GETSTATUS polls by %u NAK%s for %.1f ms: "
+                 "it was still at work after the time it announced.",
+                 b->naks, b->naks == 1 ? "" : "s", (double)b->nak_us / 1000.0);
     dfs__emit_finding(
         d, DFS_F_DFU_POLL_TIMEOUT_TOO_SHORT, dev->id, frame, fr,
         "The device should announce in bwPollTimeout how long the operation really takes, "
         "so hosts wait once instead of polling; hosts that trust it and give up after a few "
         "polls fail here (dfu-util forces 35 s for a mass erase on an STM32F405).",
-        "%s: the device stayed in dfuDNBUSY for %.3f s over %u polls (frames %llu-%llu) "
-        "while announcing at most %u ms per poll.",
-        who(dev).s, (double)busy_us / 1e6, polls, (unsigned long long)first,
-        (unsigned long long)frame,
-        max_poll);
+        "%s: the device stayed in dfuDNBUSY for %.3f s over %u poll%s (frames %llu-%llu) "
+        "while announcing at most %u ms per poll.%s",
+        who(dev).s, (double)b->busy_us / 1e6, b->polls, b->polls == 1 ? "" : "s",
+        (unsigned long long)first, (unsigned long long)frame, b->max_poll, held);
 }
 
 void dfs__say_zero_poll_timeout(dfs_decoder *d, const struct dfs__device *dev,

@@ -157,10 +157,17 @@ void dfs__say_device_lost(dfs_decoder *d, const struct dfs__device *dev,
 void dfs__say_poll_timeout_ignored(dfs_decoder *d, const struct dfs__device *dev,
                                    const struct dfs_dfu_txn *t, const struct dfs__frames *fr,
                                    uint64_t busy_frame, bool last_report);
+/* a busy episode: its time, the dfuDNBUSY replies, the largest bwPollTimeout
+ * they announced, and the NAKs that held its polls (packet-level captures) */
+struct dfs__busy_time {
+    int64_t busy_us;
+    uint32_t polls, max_poll;
+    uint32_t naks;
+    int64_t nak_us;
+};
 void dfs__say_poll_timeout_too_short(dfs_decoder *d, const struct dfs__device *dev,
                                      const struct dfs__frames *fr, uint64_t frame,
-                                     int64_t busy_us, uint32_t polls, uint64_t first,
-                                     uint32_t max_poll);
+                                     uint64_t first, const struct dfs__busy_time *b);
 void dfs__say_zero_poll_timeout(dfs_decoder *d, const struct dfs__device *dev,
                                 const struct dfs__frames *fr, uint64_t frame, uint32_t polls,
                                 uint64_t first);

@@ -33,19 +33,45 @@ DFS__RULE(dfs__rule_poll_early)
                                   r->ignored_reports == MAX_EARLY_REPORTS);
 }
 
-/* The busy episode ended: was the device busy much longer than it said? */
+#define BUSY_MIN_US 100000     /* busy time worth a finding, measured by the host's polls */
+#define HELD_BUSY_MIN_US 10000 /* ... when the device's NAKs on the wire show it */
+#define HELD_NAK_MIN_US 1000   /* NAKs that show more than a reply being prepared */
+
+/* The NAKs that held a GETSTATUS of the busy episode (packet-level
+ * captures): the device was still at work when the host polled, after the
+ * bwPollTimeout it had announced */
+static void add_naks(struct dfs__if_rules *r, const struct dfs_dfu_txn *t)
+{
+    if (!r->episode || !t->naks)
+        return;
+    r->episode_naks = t->naks > UINT32_MAX - r->episode_naks ? UINT32_MAX
+                                                              : r->episode_naks + t->naks;
+    r->episode_nak_us = dfs_sat_add_i64(r->episode_nak_us, t->nak_us);
+}
+
+/* The busy episode ended: was the device busy much longer than it said? A
+ * few dfuDNBUSY replies show it, or one GETSTATUS the device held by NAKs
+ * past the bwPollTimeout it announced (its work time is then on the wire,
+ * not in the host's timing, so a shorter time counts). */
 static void end_episode(dfs_decoder *d, struct dfs__device *dev, struct dfs__if_rules *r,
                         const struct dfs_dfu_txn *t)
 {
     if (!r->episode)
         return;
+    add_naks(r, t);
     r->episode = false;
     int64_t busy_us = dfs__time_diff_us(t->reply_frame ? t->reply_ts : t->ts, r->episode_ts);
-    if (r->episode_polls >= 3 && !r->episode_ignored && r->episode_max_poll > 0 &&
-        busy_us >= 100000 && busy_us > 3 * (int64_t)r->episode_max_poll * 1000) {
+    /* the NAKs alone outlast the time announced: no slow host makes that */
+    int64_t announced_us = (int64_t)r->episode_max_poll * 1000;
+    bool held = r->episode_naks && r->episode_nak_us >= HELD_NAK_MIN_US &&
+                r->episode_nak_us > announced_us;
+    if ((r->episode_polls >= 3 || held) && !r->episode_ignored && r->episode_max_poll > 0 &&
+        busy_us >= (held ? HELD_BUSY_MIN_US : BUSY_MIN_US) &&
+        busy_us > 3 * (int64_t)r->episode_max_poll * 1000) {
         struct dfs__frames fr = dfs__frame_pair(r->episode_frame, t->frame);
-        dfs__say_poll_timeout_too_short(d, dev, &fr, t->frame, busy_us, r->episode_polls,
-                                        r->episode_frame, r->episode_max_poll);
+        struct dfs__busy_time b = {busy_us, r->episode_polls, r->episode_max_poll,
+                                   r->episode_naks, r->episode_nak_us};
+        dfs__say_poll_timeout_too_short(d, dev, &fr, t->frame, r->episode_frame, &b);
     }
 }
 
@@ -60,8 +86,11 @@ DFS__RULE(dfs__rule_busy)
         end_episode(d, ev->dev, r, t);
         return;
     }
+    add_naks(r, t);
     if (!r->episode) {
         r->episode = true;
+        r->episode_naks = 0;
+        r->episode_nak_us = 0;
         r->episode_frame = t->frame;
         r->episode_ts = t->reply_frame ? t->reply_ts : t->ts;
         r->episode_polls = 0;

@@ -86,6 +86,14 @@ struct dfs__usbll_ctl {
     bool had_data;        /* a data-stage transaction went through */
     uint32_t lost_len, lost_first_len;
     uint64_t lost_frame;
+    /* the device NAKed the data stage naks times; nak_us: the time the
+     * NAK runs held it, each from its first NAK to the data packet that
+     * ended it; a run still open started at nak_first, its last NAK at
+     * nak_last */
+    uint32_t naks;
+    bool nak_run;
+    int64_t nak_us;
+    struct dfs_time nak_first, nak_last;
     uint64_t age;
 };
 

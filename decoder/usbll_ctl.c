@@ -94,6 +94,19 @@ static void say_lost(dfs_decoder *d, const struct dfs__usbll_ctl *c,
     dfs__say_record_problem(d, DFS_F_CAPTURE_RECORD_TRUNCATED, t->last_frame, what, false);
 }
 
+/* ---- NAKs ---------------------------------------------------------------------- */
+
+/* A NAK run of the data stage ends at `end` (the data packet, or its own
+ * last NAK) */
+static void end_nak_run(struct dfs__usbll_ctl *c, struct dfs_time end)
+{
+    if (!c->nak_run)
+        return;
+    c->nak_run = false;
+    int64_t us = dfs_time_diff_us(end, c->nak_first);
+    c->nak_us = dfs_sat_add_i64(c->nak_us, us > 0 ? us : 0);
+}
+
 /* ---- URB events -------------------------------------------------------------- */
 
 static uint8_t *slot_data(struct dfs__usbll_state *s, const struct dfs__usbll_ctl *c)
@@ -169,6 +182,9 @@ static void complete(dfs_decoder *d, struct dfs__usbll_state *s, struct dfs__usb
     u.urb_ts_sec = t->last_ts.sec;
     u.urb_ts_usec = (int32_t)(t->last_ts.nsec / 1000);
     u.status = status;
+    end_nak_run(c, c->nak_last);
+    u.naks = c->naks;
+    u.nak_us = c->nak_us;
     u.length = c->len + c->lost_len;
     u.flag_setup = '-';
     bool in_data = dir_in(c) && (c->len || c->lost);
@@ -222,6 +238,24 @@ static struct dfs__usbll_ctl *find(struct dfs__usbll_state *s, uint8_t addr)
         if (s->ctl[i].used && s->ctl[i].addr == addr)
             return &s->ctl[i];
     return NULL;
+}
+
+/* The device NAKed a data-stage transaction (an IN, an OUT or a PING; behind
+ * a hub, the complete-split: a start-split's NAK is the hub's) */
+static void note_nak(struct dfs__usbll_state *s, const struct dfs__usbll_txn *t)
+{
+    if (t->split && !t->split_complete)
+        return;
+    struct dfs__usbll_ctl *c = find(s, t->addr);
+    if (!c || c->in_status || !w_length(c) || (t->token == DFS__PID_IN) != dir_in(c))
+        return;
+    if (c->naks < UINT32_MAX)
+        c->naks++;
+    if (!c->nak_run) {
+        c->nak_run = true;
+        c->nak_first = t->first_ts;
+    }
+    c->nak_last = t->last_ts;
 }
 
 /* A slot for a new transfer: a free one, else the least recently used, whose
@@ -292,6 +326,7 @@ void dfs__usbll_ctl_txn(dfs_decoder *d, struct dfs__usbll_state *s,
             return;
         c->age = ++s->age;
         if (w_length(c) && !c->in_status && (t->token == DFS__PID_IN) == dir_in(c)) {
+            end_nak_run(c, t->first_ts);
             lose_data(c, t);
             return;
         }
@@ -299,8 +334,11 @@ void dfs__usbll_ctl_txn(dfs_decoder *d, struct dfs__usbll_state *s,
         complete(d, s, c, t, 0);
         return;
     }
-    if (o == O_NONE)
+    if (o == O_NONE) {
+        if (t->handshake == DFS__PID_NAK)
+            note_nak(s, t);
         return;
+    }
     if (t->token == DFS__PID_SETUP) {
         if (o == O_OK)
             on_setup(d, s, t, data, len);
@@ -330,6 +368,7 @@ void dfs__usbll_ctl_txn(dfs_decoder *d, struct dfs__usbll_state *s,
         return;
     }
     c->had_data = true;
+    end_nak_run(c, t->first_ts);
     if (pid == (uint8_t)c->last_toggle)
         return; /* the same toggle again: a retry of data already kept */
     c->last_toggle = (int8_t)pid;

@@ -237,6 +237,7 @@ void dfs__usbmon_feed(dfs_decoder *d, void *state, const struct dfs_record *rec)
 {
     (void)state; /* usbmon records stand alone */
     struct dfs_urb u;
+    memset(&u, 0, sizeof u); /* the fields of other formats stay 0 */
     char msg[200];
     enum dfs__parse_status ps =
         dfs__usbmon_parse(rec->data, rec->caplen, rec->linktype, rec->order, &u, msg, sizeof msg);

@@ -123,6 +123,11 @@ struct dfs_urb {
     uint16_t version;
     uint32_t io_len, frame_count, location;
     uint8_t speed, os_xfer_type;
+    /* packet-level captures (link types 288, 293-295), on a control
+     * completion: the NAKs of its data stage and the time they held it (the
+     * first NAK to the data packet, or to the last NAK); 0 elsewhere */
+    uint32_t naks;
+    int64_t nak_us;
 };
 
 struct dfs_setup {
@@ -159,6 +164,10 @@ struct dfs_control {
      * linktype 0 when no completion was seen */
     int linktype;
     uint32_t os_status;
+    /* packet-level captures: the NAKs of the data stage and the time they
+     * held it (struct dfs_urb); 0 on other link types */
+    uint32_t naks;
+    int64_t nak_us;
 };
 
 /* A device instance: one bus/device-number lifetime. */
@@ -231,6 +240,10 @@ struct dfs_dfu_txn {
     uint8_t state_before, state_after; /* tracked; DFS_STATE_UNKNOWN when unknown */
     const uint8_t *data;
     uint32_t data_len;
+    /* packet-level captures: the device NAKed the data stage naks times,
+     * for nak_us (struct dfs_control); 0 on other link types */
+    uint32_t naks;
+    int64_t nak_us;
 };
 
 /* A memory operation the device executed (DfuSe: at a memory address; plain

@@ -5,8 +5,13 @@ python3-usb) through `dfuscope emulate`: download a DfuSe file made by
 dfuse-pack (dfu-util's packer, the oracle of the file format), read it back
 and leave, on a DfuSe device that holds a GETSTATUS polled while it is busy
 (hold-getstatus=1, as STM32 system bootloaders do). Without the option the
-same host fails as pydfu.py does on such a device. Fails when pyusb or
-dfuse-pack is missing.
+same host fails as pydfu.py does on such a device. On a packet-level
+(usb2) rendering of the same session, the NAKs that hold each GETSTATUS are
+counted and timed as tshark's USB 2.0 packet dissector (usbll) shows them;
+dfu-util, which waits the bwPollTimeout it is told, against a device that
+announces 1 ms and holds the next GETSTATUS by NAKs until its work is done:
+dfu.poll-timeout-too-short on each, from the packet-level capture only.
+Fails when pyusb, dfuse-pack, dfu-util or tshark is missing.
 
 usage: test_emulate_pydfu.py DFUSCOPE"""
 import json
@@ -81,6 +86,107 @@ def download_verify_leave(tmp):
     assert open(out, "rb").read() == data
 
 
+def tshark_packets(pcap, first, last):
+    """(frame, PID, time) of each packet in frames first..last, by tshark"""
+    r = subprocess.run(["tshark", "-r", pcap, "-Y", "frame.number >= %d && frame.number <= %d"
+                        % (first, last), "-T", "fields", "-e", "frame.number", "-e",
+                        "usbll.pid", "-e", "frame.time_epoch"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    out = []
+    for line in r.stdout.splitlines():
+        f = line.split("\t")
+        out.append((int(f[0]), int(f[1], 0), float(f[2])))
+    return out
+
+
+def naks_on_usb2(tmp):
+    """the held GETSTATUS: its NAKs and the time from the first NAKed IN to
+    the IN that brought the data, against tshark's packets"""
+    dfuse_file(tmp, emu.pattern(5000, 14))
+    pcap = os.path.join(tmp, "u.pcapng")
+    r = emu.emulate("dfuse-device", [emu.host("dfs-host-pydfu"), "-u", "img.dfu"],
+                    options=("hold-getstatus=1",), pcap=pcap, cwd=tmp,
+                    extra=("--link-type", "usb2"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    d = subprocess.run([emu.dfuscope(), "decode", "--dfu", "--json", pcap], capture_output=True,
+                       text=True, timeout=120)
+    assert d.returncode == 0, d.stderr
+    txns = [json.loads(line) for line in d.stdout.splitlines()]
+    held = [t for t in txns if t.get("naks")]
+    # each erase and each write: the second GETSTATUS is held (3 pages)
+    assert len(held) == 6, [(t["frame"], t["request"]) for t in held]
+    for t in held:
+        assert t["request"] == "GETSTATUS" and t["state"] == "dfuDNLOAD-IDLE", t
+        pk = tshark_packets(pcap, t["frame"], t["reply_frame"])
+        naks = [i for i, p in enumerate(pk) if p[1] == 0x5A]
+        assert len(naks) == t["naks"], (t["frame"], len(naks), t["naks"])
+        start = pk[naks[0] - 1]  # the IN token the first NAK answered
+        data = next(i for i in range(naks[-1], len(pk)) if pk[i][1] in (0xC3, 0x4B))
+        end = pk[data - 1]       # the IN token the data answered
+        assert start[1] == 0x69 and end[1] == 0x69, (start, end)
+        want = (end[2] - start[2]) * 1000.0
+        assert abs(t["nak_ms"] - want) < 0.01, (t["frame"], t["nak_ms"], want)
+    # every other transaction: no NAKs
+    assert all("naks" not in t for t in txns if t not in held)
+    text = subprocess.run([emu.dfuscope(), "decode", "--dfu", pcap], capture_output=True,
+                          text=True, timeout=120).stdout
+    t = held[0]
+    emu.assert_in("held %.1f ms by %d NAKs" % (t["nak_ms"], t["naks"]), text, "decode --dfu")
+    # the usbmon rendering of the same session has no NAKs to tell
+    pm = os.path.join(tmp, "m.pcapng")
+    r = pydfu(tmp, ["-u", "img.dfu"], pcap=pm)
+    assert r.returncode == 0, r.stdout + r.stderr
+    text = subprocess.run([emu.dfuscope(), "decode", "--dfu", pm], capture_output=True,
+                          text=True, timeout=120).stdout
+    assert "NAK" not in text, text
+
+
+def held_past_poll_timeout(tmp):
+    """short-poll-timeout=1 hold-getstatus=1: each dfuDNBUSY reply says 1 ms,
+    dfu-util polls after it and the device NAKs that GETSTATUS for the rest of
+    its 8-32 ms of work"""
+    with open(os.path.join(tmp, "img.bin"), "wb") as f:
+        f.write(emu.pattern(5000, 15))
+    opts = ("hold-getstatus=1", "short-poll-timeout=1")
+    cmd = ["dfu-util", "-a", "0", "-s", "0x08000000", "-D", "img.bin"]
+    pcap = os.path.join(tmp, "h.pcapng")
+    r = emu.emulate("dfuse-device", cmd, options=opts, pcap=pcap, cwd=tmp,
+                    extra=("--link-type", "usb2"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    d = subprocess.run([emu.dfuscope(), "decode", "--dfu", "--json", pcap], capture_output=True,
+                       text=True, timeout=120)
+    txns = [json.loads(line) for line in d.stdout.splitlines()]
+    want = []
+    for i, t in enumerate(txns):
+        if t.get("naks"):
+            busy = txns[i - 1]
+            assert busy["request"] == "GETSTATUS" and busy["state"] == "dfuDNBUSY", busy
+            assert busy["poll_timeout"] == 1 and t["poll_wait_ms"] >= 1.0, (busy, t)
+            assert "naks" not in busy, busy
+            want.append(([busy["frame"], t["frame"]], t["naks"], t["nak_ms"]))
+    assert len(want) == 6, want  # 3 erases, 3 writes
+    j = json.loads(subprocess.run([emu.dfuscope(), "diagnose", "--json", pcap],
+                                  capture_output=True, text=True, timeout=120).stdout)
+    got = [f for f in j["findings"] if f["id"] == "dfu.poll-timeout-too-short"]
+    assert [f["frames"] for f in got] == [w[0] for w in want], (got, want)
+    for f, (_, naks, ms) in zip(got, want):
+        assert f["severity"] == "warning", f
+        emu.assert_in("over 1 poll (frames %d-%d)" % tuple(f["frames"]), f["explanation"],
+                      "finding")
+        emu.assert_in("while announcing at most 1 ms per poll", f["explanation"], "finding")
+        emu.assert_in("held the GETSTATUS polls by %d NAKs for %.1f ms" % (naks, ms),
+                      f["explanation"], "finding")
+    # the usbmon capture of the same session shows one dfuDNBUSY and a slow
+    # completion, which a slow host could cause as well: no finding
+    pm = os.path.join(tmp, "hm.pcapng")
+    r = emu.emulate("dfuse-device", cmd, options=opts, pcap=pm, cwd=tmp)
+    assert r.returncode == 0, r.stdout + r.stderr
+    j = json.loads(subprocess.run([emu.dfuscope(), "diagnose", "--json", pm],
+                                  capture_output=True, text=True, timeout=120).stdout)
+    assert not [f for f in j["findings"] if f["id"] == "dfu.poll-timeout-too-short"], j
+
+
 def without_hold_fails(tmp):
     """pydfu.py expects dfuDNLOAD-IDLE from the GETSTATUS it sends at once"""
     dfuse_file(tmp, emu.pattern(3000, 12))
@@ -116,10 +222,11 @@ def bad_file(tmp):
 
 def main():
     need_pyusb()
-    emu.need("dfuse-pack")
+    emu.need("dfuse-pack", "tshark", "dfu-util")
     emu.need_bridge()
-    emu.run_checks([help_text, download_verify_leave, without_hold_fails, initial_clrstatus,
-                    bad_file])
+    emu.run_checks([help_text, download_verify_leave, naks_on_usb2, held_past_poll_timeout,
+                    without_hold_fails,
+                    initial_clrstatus, bad_file])
 
 
 if __name__ == "__main__":

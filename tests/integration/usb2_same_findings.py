@@ -22,6 +22,10 @@ packets, and:
   bus reset before its new enumeration, which proves it left (the usbmon
   capture cannot); when it did not come back within the capture, there is
   no reset to name and none is named.
+- the packet capture may add dfu.poll-timeout-too-short where the device's
+  NAKs held a GETSTATUS longer than the bwPollTimeout it had announced
+  (its explanation says so); the usbmon capture shows that only as one slow
+  completion, which is no proof.
 
 usage: usb2_same_findings.py DFUSCOPE DFS_USB2_RENDER"""
 import json
@@ -90,6 +94,12 @@ def compare(name, dfuscope, mon, pk, ng):
     fmap = frame_map(name, transfers(dfuscope, mon), transfers(dfuscope, pk))
     fa = json.loads(run_json(dfuscope, "diagnose", "--json", mon))["findings"]
     fb = json.loads(run_json(dfuscope, "diagnose", "--json", pk))["findings"]
+    # a device that under-announces its work time and holds the next
+    # GETSTATUS by NAKs: the packets prove it; a usbmon capture shows one
+    # slow completion, which the rule does not take as proof
+    fb = [f for f in fb if not (f["id"] == "dfu.poll-timeout-too-short" and
+                                "held the GETSTATUS polls by" in f["explanation"] and
+                                f["id"] not in {g["id"] for g in fa})]
     ida = [(f["id"], f["severity"]) for f in fa]
     idb = [(f["id"], f["severity"]) for f in fb]
     if not check(ida == idb, f"{name}: findings {ida} in usbmon, {idb} in packets"):

@@ -3,7 +3,10 @@
  * code's (Packetry's decodes of its test captures; a zero-length data
  * packet's CRC16 is 0x0000), each kind of bad packet as a finding naming
  * its frame with decoding going on after it, and a control transfer
- * rebuilt through NAKs, a retried data packet and a STALL. */
+ * rebuilt through NAKs, a retried data packet and a STALL, with the NAKs
+ * that held its data stage counted and timed; a DFU device that holds a
+ * GETSTATUS by NAKs past the bwPollTimeout it announced
+ * (dfu.poll-timeout-too-short), and a slow host that does not make one. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +21,8 @@
 struct got {
     char findings[16][1200];
     uint64_t finding_frames[16];
+    uint64_t finding_list[16][4]; /* the first frames that prove it */
+    unsigned finding_n[16];
     int n_findings;
     struct dfs_control ctl[8];
     uint8_t ctl_data[8][64];
@@ -30,6 +35,9 @@ static int on_finding(void *u, const struct dfs_finding *f)
     if (g->n_findings < 16) {
         snprintf(g->findings[g->n_findings], sizeof g->findings[0], "%s %s", f->id,
                  f->explanation);
+        for (unsigned k = 0; k < f->n_frames && k < 4; k++)
+            g->finding_list[g->n_findings][k] = f->frames[k];
+        g->finding_n[g->n_findings] = f->n_frames;
         g->finding_frames[g->n_findings++] = f->frame;
     }
     return 0;
@@ -51,7 +59,10 @@ struct feed {
     dfs_decoder *d;
     struct got g;
     uint64_t frame;
+    int64_t waited_ns; /* added to the 1 us per frame by wait_us() */
 };
+
+static void wait_us(struct feed *f, int64_t us) { f->waited_ns += us * 1000; }
 
 static void start(struct feed *f)
 {
@@ -64,7 +75,9 @@ static void start(struct feed *f)
 
 static uint64_t pkt(struct feed *f, const uint8_t *p, uint32_t n, uint32_t origlen)
 {
-    struct dfs_record r = {.frame = ++f->frame, .ts = {1700000000, (uint32_t)f->frame * 1000},
+    int64_t ns = (int64_t)(f->frame + 1) * 1000 + f->waited_ns;
+    struct dfs_record r = {.frame = ++f->frame,
+                           .ts = {1700000000 + ns / 1000000000, (uint32_t)(ns % 1000000000)},
                            .linktype = DFS_LINKTYPE_USB_2_0_FULL_SPEED, .caplen = n,
                            .origlen = origlen ? origlen : n, .data = p};
     assert_int_equal(dfs_decoder_feed(f->d, &r), DFS_OK);
@@ -134,6 +147,49 @@ static void control_with_naks_and_retry(void **state)
     assert_int_equal(f.g.ctl_data[0][8], 0xC9);
     assert_int_equal(c->submit_frame, 1);
     assert_int_equal(c->complete_frame, 14);
+    /* one NAK (the IN of frame 4, 4 us) until the IN of frame 6 brought the
+     * data (6 us): 2 us; the retry's IN is not a NAK */
+    assert_int_equal(c->naks, 1);
+    assert_int_equal(c->nak_us, 2);
+}
+
+/* A GETSTATUS whose data stage the device NAKs three times and then
+ * STALLs: the NAKs held it from the first NAKed IN (frame 4, 4 us) to the
+ * last NAK (frame 9, 9 us); a NAK of the status stage is not counted. */
+static void getstatus_naked_then_stalled(void **state)
+{
+    (void)state;
+    struct feed f;
+    start(&f);
+    P(&f, 0x2D, 0x0B, 0x20);                   /* 1-3: SETUP of a DFU GETSTATUS */
+    P(&f, 0xC3, 0xA1, 0x03, 0x00, 0x00, 0x00, 0x00, 0x06, 0x00, 0x44, 0xE0);
+    P(&f, 0xD2);
+    for (int k = 0; k < 3; k++) {              /* 4-9: IN, NAK three times */
+        P(&f, 0x69, 0x0B, 0x20);
+        P(&f, 0x5A);
+    }
+    P(&f, 0x69, 0x0B, 0x20);                   /* 10-11: IN, STALL */
+    P(&f, 0x1E);
+    P(&f, 0x2D, 0x0B, 0x20);                   /* 12-14: SETUP of a DFU CLRSTATUS */
+    P(&f, 0xC3, 0x21, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x39, 0xE0);
+    P(&f, 0xD2);
+    P(&f, 0x69, 0x0B, 0x20);                   /* 15-16: status stage IN, NAK */
+    P(&f, 0x5A);
+    P(&f, 0x69, 0x0B, 0x20);                   /* 17-19: IN, DATA1 empty, ACK */
+    P(&f, 0x4B, 0x00, 0x00);
+    P(&f, 0xD2);
+    finish(&f);
+    assert_int_equal(f.g.n_findings, 0);
+    assert_int_equal(f.g.n_ctl, 2);
+    const struct dfs_control *c = &f.g.ctl[0];
+    assert_int_equal(c->status, -DFS_LINUX_EPIPE);
+    assert_int_equal(c->complete_frame, 11);
+    assert_int_equal(c->naks, 3);
+    assert_int_equal(c->nak_us, 5);
+    assert_int_equal(f.g.ctl[1].setup.bRequest, 4);
+    assert_int_equal(f.g.ctl[1].status, 0);
+    assert_int_equal(f.g.ctl[1].naks, 0);
+    assert_int_equal(f.g.ctl[1].nak_us, 0);
 }
 
 /* Every kind of bad packet: a finding with its frame; the transfer after
@@ -181,12 +237,95 @@ static void bad_packets_then_stall(void **state)
     assert_int_equal(c->complete_frame, 11);
 }
 
+/* A GETSTATUS on device 11 as on the wire: SETUP, `naks` NAKed INs `gap_us`
+ * apart, the IN with the 6-byte reply (data: the DATA1 packet with its
+ * CRC16), the status stage; 9 + 2 * naks frames. */
+static void getstatus(struct feed *f, int naks, int64_t gap_us, const uint8_t *data)
+{
+    P(f, 0x2D, 0x0B, 0x20);
+    P(f, 0xC3, 0xA1, 0x03, 0x00, 0x00, 0x00, 0x00, 0x06, 0x00, 0x44, 0xE0);
+    P(f, 0xD2);
+    for (int k = 0; k < naks; k++) {
+        P(f, 0x69, 0x0B, 0x20);
+        P(f, 0x5A);
+        wait_us(f, gap_us);
+    }
+    P(f, 0x69, 0x0B, 0x20);
+    pkt(f, data, 9, 0);
+    P(f, 0xD2);
+    P(f, 0xE1, 0x0B, 0x20);
+    P(f, 0x4B, 0x00, 0x00);
+    P(f, 0xD2);
+}
+
+/* dfuDNBUSY, bwPollTimeout 1 ms; dfuDNLOAD-IDLE */
+static const uint8_t busy_1ms[9] = {0x4B, 0x00, 0x01, 0x00, 0x00, 0x04, 0x00, 0xC0, 0xE4};
+static const uint8_t dnload_idle[9] = {0x4B, 0x00, 0x00, 0x00, 0x00, 0x05, 0x00, 0xFC, 0xB4};
+
+static int count_id(const struct got *g, const char *id, int *at)
+{
+    int n = 0;
+    for (int i = 0; i < g->n_findings; i++)
+        if (!strncmp(g->findings[i], id, strlen(id)) && g->findings[i][strlen(id)] == ' ') {
+            *at = i;
+            n++;
+        }
+    return n;
+}
+
+/* A device announces 1 ms in its dfuDNBUSY reply (frames 1-9); the host
+ * polls 1.5 ms later (frame 10) and the device NAKs that GETSTATUS 20 times,
+ * 1 ms apart, before it answers dfuDNLOAD-IDLE: the NAKs held it from frame
+ * 13 (the first NAKed IN) to frame 53 (the IN its data answered), 20 ms
+ * and 40 frames: dfu.poll-timeout-too-short naming frames 1 and 10. */
+static void getstatus_held_past_poll_timeout(void **state)
+{
+    (void)state;
+    struct feed f;
+    start(&f);
+    getstatus(&f, 0, 0, busy_1ms);
+    wait_us(&f, 1500);
+    getstatus(&f, 20, 1000, dnload_idle);
+    finish(&f);
+    int at = -1;
+    assert_int_equal(count_id(&f.g, "dfu.poll-timeout-too-short", &at), 1);
+    assert_int_equal(f.g.finding_frames[at], 10);
+    assert_int_equal(f.g.finding_n[at], 2);
+    assert_int_equal(f.g.finding_list[at][0], 1);
+    assert_int_equal(f.g.finding_list[at][1], 10);
+    assert_non_null(strstr(f.g.findings[at], "over 1 poll (frames 1-10) while announcing at "
+                                             "most 1 ms per poll. On the wire the device held "
+                                             "the GETSTATUS polls by 20 NAKs for 20.0 ms"));
+    assert_int_equal(f.g.ctl[1].naks, 20);
+    assert_int_equal(f.g.ctl[1].nak_us, 20000 + 40); /* 40 frames of 1 us */
+}
+
+/* The same device with a host that sleeps 50 ms before the second poll,
+ * which the device NAKs twice (0.2 ms): the device may have been done long
+ * before; the busy time is the host's, and no finding says otherwise. */
+static void getstatus_slow_host_short_hold(void **state)
+{
+    (void)state;
+    struct feed f;
+    start(&f);
+    getstatus(&f, 0, 0, busy_1ms);
+    wait_us(&f, 50000);
+    getstatus(&f, 2, 100, dnload_idle);
+    finish(&f);
+    int at = -1;
+    assert_int_equal(count_id(&f.g, "dfu.poll-timeout-too-short", &at), 0);
+    assert_int_equal(f.g.ctl[1].naks, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(crcs),
         cmocka_unit_test(control_with_naks_and_retry),
         cmocka_unit_test(bad_packets_then_stall),
+        cmocka_unit_test(getstatus_naked_then_stalled),
+        cmocka_unit_test(getstatus_held_past_poll_timeout),
+        cmocka_unit_test(getstatus_slow_host_short_hold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
