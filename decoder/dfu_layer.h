@@ -177,6 +177,8 @@ struct dfs__lost {
                               * was busy (dfu-quirks.md R2) */
     uint32_t back_id;        /* the device instance that appeared afterwards */
     uint64_t back_frame;
+    uint64_t stall_frame;    /* a later request the device STALLed: its own answer,
+                              * so it was still there */
 };
 
 /* The DFU side of one device instance (struct dfs__device.dfu). */

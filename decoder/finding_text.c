@@ -293,6 +293,14 @@ void dfs__say_transfer_cancelled(dfs_decoder *d, const struct dfs_control *ctl)
 
 /* ---- DFU 1.1 ------------------------------------------------------------------------ */
 
+/* How the frame after a failure shows the device stayed. */
+static const char *stayed_words(const struct dfs__lost *l, uint64_t ok_frame)
+{
+    return ok_frame && ok_frame == l->stall_frame
+               ? "was STALLed: a handshake only a device on the bus can send"
+               : "completed normally";
+}
+
 void dfs__say_getstatus_stall(dfs_decoder *d, const struct dfs__device *dev,
                               const struct dfs__frames *fr, const struct dfs__lost *l,
                               uint64_t ok_frame)
@@ -309,10 +317,9 @@ void dfs__say_getstatus_stall(dfs_decoder *d, const struct dfs__device *dev,
               "CLRSTATUS to return to dfuIDLE; check that the request before it was valid "
               "in the device's state.",
         "%s: the GETSTATUS at frame %llu (in %s, after %s at frame %llu) %s, but the device "
-        "stayed on the bus (frame %llu completed normally): this STALL is a real rejection, "
-        "not a reset%s.",
+        "stayed on the bus (frame %llu %s): this STALL is a real rejection, not a reset%s.",
         who(dev).s, (unsigned long long)l->fail_frame, sname(l->state), rname(l->prev_req),
-        (unsigned long long)l->prev_frame, st, (unsigned long long)ok_frame,
+        (unsigned long long)l->prev_frame, st, (unsigned long long)ok_frame, stayed_words(l, ok_frame),
         l->kind == DFS__LOST_OB ? " of the option-byte write" : "");
 }
 
@@ -329,9 +336,10 @@ void dfs__say_getstatus_failed(dfs_decoder *d, const struct dfs__device *dev,
         "capture again directly on a root port, and check that the device answers every "
         "request while busy.",
         "%s: the GETSTATUS at frame %llu (in %s, after %s at frame %llu) %s, but the device "
-        "stayed on the bus (frame %llu completed normally).",
+        "stayed on the bus (frame %llu %s).",
         who(dev).s, (unsigned long long)l->fail_frame, sname(l->state), rname(l->prev_req),
-        (unsigned long long)l->prev_frame, st, (unsigned long long)ok_frame);
+        (unsigned long long)l->prev_frame, st, (unsigned long long)ok_frame,
+        stayed_words(l, ok_frame));
 }
 
 void dfs__say_getstatus_busy_stall(dfs_decoder *d, const struct dfs__device *dev,

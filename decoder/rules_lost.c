@@ -119,13 +119,24 @@ static void lost_report(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu
 }
 
 /* Any normal completion after the failure shows the device stayed: the
- * failure was a rejection. */
+ * failure was a rejection. So does a later request the device STALLed (a
+ * STALL is a handshake only a device on the bus can send): noted, and the
+ * failure stays pending until normal traffic, a departure or the end. Not
+ * after an option-byte write or a leave: the chip may still answer for a
+ * moment before its reset (the seed stalls twice, then leaves). */
 DFS__RULE(dfs__rule_lost_traffic)
 {
     const struct dfs_control *ctl = ev->u.ctl;
     struct dfs__lost *l = &ev->dd->lost;
     if (l->kind == DFS__LOST_NONE || l->left || ctl->end != DFS_CTL_COMPLETED ||
-        ctl->status != 0 || ctl->complete_frame <= l->fail_frame)
+        ctl->complete_frame <= l->fail_frame)
+        return;
+    if (ctl->status == -DFS_LINUX_EPIPE && l->kind == DFS__LOST_OTHER) {
+        if (!l->stall_frame)
+            l->stall_frame = ctl->complete_frame;
+        return;
+    }
+    if (ctl->status != 0)
         return;
     uint64_t frame = ctl->complete_frame;
     if (l->kind == DFS__LOST_LEAVE) { /* the jump did not happen: nothing to add */
@@ -273,8 +284,23 @@ DFS__RULE(dfs__rule_lost_device)
 DFS__RULE(dfs__rule_lost_end)
 {
     struct dfs__dfu_dev *dd = ev->dd;
-    if (dd->lost.kind == DFS__LOST_NONE)
+    struct dfs__lost *l = &dd->lost;
+    if (l->kind == DFS__LOST_NONE)
         return;
+    if (!l->left && l->stall_frame && l->req == DFS_DFU_GETSTATUS) {
+        /* it kept answering with STALLs to the end: a rejection */
+        struct dfs__frames fr = {0};
+        dfs__frames_add(&fr, l->req_frame);
+        dfs__frames_add(&fr, l->fail_submit_frame);
+        dfs__frames_add(&fr, l->fail_frame);
+        dfs__frames_add(&fr, l->stall_frame);
+        if (l->status != -DFS_LINUX_EPIPE)
+            dfs__say_getstatus_failed(d, ev->dev, &fr, l, l->stall_frame);
+        else
+            dfs__say_getstatus_stall(d, ev->dev, &fr, l, l->stall_frame);
+        l->kind = DFS__LOST_NONE;
+        return;
+    }
     on_left(dd, 0);
     lost_report(d, ev->dev, dd, dd->lost.back_id ? dfs__device_by_id(d, dd->lost.back_id) : NULL);
 }

@@ -211,6 +211,27 @@ static void sc_getstatus_failed(struct sess *s, struct expect *e)
     WANT(e, "dfu.getstatus-failed", DONE(fail), erase, fail, DONE(fail), DONE(ok));
 }
 
+/* A device that announces a poll timeout shorter than its erase and STALLs
+ * every GETSTATUS sent after it, to the end of the capture (the model's
+ * short-poll-timeout fault): each STALL is the device's own handshake, so it
+ * never left the bus; the first failure is a rejection, not a lost device. */
+static void sc_getstatus_stall_streak(struct sess *s, struct expect *e)
+{
+    begin(s, &GOOD_DFUSE, 0);
+    uint64_t erase = sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0x08000000, true);
+    sess_getstatus(s, 0, 1, DFS_STATE_DNBUSY);
+    sess_advance_us(s, 1300);
+    uint64_t fail = sess_getstatus_fail(s, -32);
+    uint64_t again = sess_getstatus_fail(s, -32);
+    sess_getstatus_fail(s, -32);
+    sess_getstatus_fail(s, -32);
+    sess_finish(s);
+    /* the request before, the stalled GETSTATUS, and the next STALL that
+     * shows the device was still there */
+    WANT(e, "dfu.getstatus-stall", DONE(fail), erase, fail, DONE(fail), DONE(again));
+    assert_int_equal(sess_count(s, "dfu.device-lost"), 0);
+}
+
 static void sc_poll_ignored(struct sess *s, struct expect *e)
 {
     begin(s, &GOOD_DFUSE, 0);
@@ -847,6 +868,7 @@ static const struct scenario scenarios[] = {
     {"dfuse.option-bytes-offset-write", sc_seed},
     {"desc.duplicate-alt-layouts", sc_seed},
     {"dfu.getstatus-stall", sc_seed_stays},
+    {"dfu.getstatus-stall", sc_getstatus_stall_streak},
     {"dfuse.option-bytes-rejected", sc_option_bytes_rejected},
     {"dfu.device-lost", sc_device_lost},
     {"dfu.getstatus-failed", sc_getstatus_failed},
