@@ -80,6 +80,14 @@ static bool flip_dnload_allowed(uint8_t req, uint8_t st)
                                      st == DFS_STATE_UPLOAD_IDLE);
 }
 
+/* DfuSe: a zero-length DNLOAD in dfuIDLE is the leave (AN3156); ST's
+ * bootloaders and USB device middleware take it there as in dfuDNLOAD-IDLE
+ * and go to dfuMANIFEST-SYNC, and fwupd sends it so */
+static bool dfuse_leave_allowed(uint8_t req, uint8_t st, uint16_t wLength)
+{
+    return req == DFS_DFU_DNLOAD && st == DFS_STATE_DFU_IDLE && wLength == 0;
+}
+
 static bool reply_allowed(uint8_t before, uint8_t after)
 {
     if (after == DFS_STATE_ERROR)
@@ -549,7 +557,9 @@ void dfs__dfu_request(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_d
     const struct dfs_control *c = ctl;
     struct dfs__dfu_event req = {
         .u.request = {.allowed = request_allowed(s.t.request, s.st, s.t.wLength) ||
-                                 (f->flip && flip_dnload_allowed(s.t.request, s.st)),
+                                 (f->flip && flip_dnload_allowed(s.t.request, s.st)) ||
+                                 (f->dfuse &&
+                                  dfuse_leave_allowed(s.t.request, s.st, s.t.wLength)),
                       .reached = s.reached,
                       .transfer_size = f->has_func ? f->func.wTransferSize : 0,
                       .wait_us = c->submit_frame && c->complete_frame

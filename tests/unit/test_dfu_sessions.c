@@ -279,6 +279,23 @@ static void image_offset_saturates(void **state)
     sess_free(&s);
 }
 
+/* A zero-length DNLOAD in dfuIDLE on a DFU 1.1 interface (on DfuSe it is
+ * the leave, test_dfu.c sc_leave_reset_from_idle): DFU 1.1
+ * allows it only in dfuDNLOAD-IDLE (the end of a download). */
+static void dfu11_zero_dnload_in_idle_is_a_violation(void **state)
+{
+    (void)state;
+    struct sess s;
+    begin(&s, &GOOD_DFU11, 0);
+    sess_getstatus(&s, 0, 0, DFS_STATE_DFU_IDLE);
+    uint64_t zero = sess_dnload(&s, 0, NULL, 0, 0);
+    sess_finish(&s);
+    const struct dfs_finding *f = sess_find(&s, "dfu.state-violation");
+    assert_non_null(f);
+    assert_int_equal(f->frame, zero);
+    sess_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +307,7 @@ int main(void)
         cmocka_unit_test(end_time_device_lost),
         cmocka_unit_test(end_time_api),
         cmocka_unit_test(second_board_is_not_a_reenumeration),
+        cmocka_unit_test(dfu11_zero_dnload_in_idle_is_a_violation),
     };
     return cmocka_run_group_tests_name("dfu_sessions", tests, NULL, NULL);
 }
