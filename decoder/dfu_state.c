@@ -80,9 +80,10 @@ static bool flip_dnload_allowed(uint8_t req, uint8_t st)
                                      st == DFS_STATE_UPLOAD_IDLE);
 }
 
-/* DfuSe: a zero-length DNLOAD in dfuIDLE is the leave (AN3156); ST's
- * bootloaders and USB device middleware take it there as in dfuDNLOAD-IDLE
- * and go to dfuMANIFEST-SYNC, and fwupd sends it so */
+/* DfuSe: a zero-length DNLOAD in dfuIDLE is a leave that ST's USB device
+ * middleware takes as in dfuDNLOAD-IDLE (DFU_Download() in usbd_dfu.c goes
+ * to dfuMANIFEST-SYNC), and fwupd sends it so. AN3156 describes the leave
+ * after a Set Address Pointer; some ROMs need that one (dfu-quirks R23). */
 static bool dfuse_leave_allowed(uint8_t req, uint8_t st, uint16_t wLength)
 {
     return req == DFS_DFU_DNLOAD && st == DFS_STATE_DFU_IDLE && wLength == 0;

@@ -546,7 +546,7 @@ static void sc_leave_reset(struct sess *s, struct expect *e)
     WANT(e, "dfuse.leave-reset", DONE(gs), leave, DONE(leave), gs, DONE(gs), back.first);
 }
 
-/* fwupd's DfuSe leave from dfuIDLE: ST's devices take it (AN3156), no violation */
+/* fwupd's DfuSe leave from dfuIDLE: ST's USB device middleware takes it, no violation */
 static void sc_leave_reset_from_idle(struct sess *s, struct expect *e)
 {
     begin(s, &GOOD_DFUSE, 0);
