@@ -301,6 +301,32 @@ static const char *stayed_words(const struct dfs__lost *l, uint64_t ok_frame)
                : "completed normally";
 }
 
+/* What to do about a GETSTATUS STALL the device stayed after: a refused
+ * option-byte write; a STALL while an erase, a command or a write was
+ * pending, where the device either refused it or was still working after
+ * the bwPollTimeout it announced (dfu-quirks R2); any other rejection. */
+static const char *getstatus_stall_remedy(const struct dfs__lost *l)
+{
+    if (l->kind == DFS__LOST_OB)
+        return "The bootloader refused the option-byte write: read the status with another "
+               "GETSTATUS first (bStatus says why), then CLRSTATUS; write the whole "
+               "option-byte area from its base address, with values valid for the chip.";
+    if (l->busy_op)
+        return "If the device was still erasing or writing (a dfuDNBUSY reply just before, "
+               "and the host waited the bwPollTimeout it announced): in the device firmware, "
+               "announce a bwPollTimeout that covers the whole erase or write, and answer an "
+               "early GETSTATUS with dfuDNBUSY instead of a STALL; in a host, wait at least "
+               "bwPollTimeout before each GETSTATUS and, for such a device, wait longer and "
+               "poll again after a STALL, a bounded number of times (dfu-util reuses the "
+               "last poll timeout for up to three stalls during a DfuSe command, dfu-quirks "
+               "R2). Otherwise the device refused the operation: read the status with "
+               "another GETSTATUS (bStatus says why), send CLRSTATUS, and check the address "
+               "and the request.";
+    return "Read the status with another GETSTATUS first (bStatus says why), then send "
+           "CLRSTATUS to return to dfuIDLE; check that the request before it was valid in "
+           "the device's state.";
+}
+
 void dfs__say_getstatus_stall(dfs_decoder *d, const struct dfs__device *dev,
                               const struct dfs__frames *fr, const struct dfs__lost *l,
                               uint64_t ok_frame)
@@ -308,14 +334,7 @@ void dfs__say_getstatus_stall(dfs_decoder *d, const struct dfs__device *dev,
     char st[400];
     status_words(l, st, sizeof st);
     dfs__emit_finding(
-        d, DFS_F_DFU_GETSTATUS_STALL, dev->id, l->fail_frame, fr,
-        l->kind == DFS__LOST_OB
-            ? "The bootloader refused the option-byte write: read the status with another "
-              "GETSTATUS first (bStatus says why), then CLRSTATUS; write the whole "
-              "option-byte area from its base address, with values valid for the chip."
-            : "Read the status with another GETSTATUS first (bStatus says why), then send "
-              "CLRSTATUS to return to dfuIDLE; check that the request before it was valid "
-              "in the device's state.",
+        d, DFS_F_DFU_GETSTATUS_STALL, dev->id, l->fail_frame, fr, getstatus_stall_remedy(l),
         "%s: the GETSTATUS at frame %llu (in %s, after %s at frame %llu) %s, but the device "
         "stayed on the bus (frame %llu %s): this STALL is a real rejection, not a reset%s.",
         who(dev).s, (unsigned long long)l->fail_frame, sname(l->state), rname(l->prev_req),
