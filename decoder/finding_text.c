@@ -428,12 +428,24 @@ void dfs__say_poll_timeout_too_short(dfs_decoder *d, const struct dfs__device *d
                                      const struct dfs__frames *fr, uint64_t frame,
                                      uint64_t first, const struct dfs__busy_time *b)
 {
-    char held[200] = "";
-    if (b->naks)
+    char held[240] = "";
+    if (b->held && b->wire)
         snprintf(held, sizeof held,
                  " On the wire the device held the GETSTATUS polls by %u NAK%s for %.1f ms: "
                  "it was still at work after the time it announced.",
-                 b->naks, b->naks == 1 ? "" : "s", (double)b->nak_us / 1000.0);
+                 b->naks, b->naks == 1 ? "" : "s", (double)b->held_us / 1000.0);
+    else if (b->held == 1)
+        snprintf(held, sizeof held,
+                 " The device answered the GETSTATUS poll %.1f ms after it was sent (a host "
+                 "controller retries the NAKs of a busy device by itself): it was still at "
+                 "work after the time it announced.",
+                 (double)b->held_us / 1000.0);
+    else if (b->held)
+        snprintf(held, sizeof held,
+                 " The device answered %u GETSTATUS polls %.1f ms in all after they were "
+                 "sent (a host controller retries the NAKs of a busy device by itself): it "
+                 "was still at work after the time it announced.",
+                 b->held, (double)b->held_us / 1000.0);
     dfs__emit_finding(
         d, DFS_F_DFU_POLL_TIMEOUT_TOO_SHORT, dev->id, frame, fr,
         "The device should announce in bwPollTimeout how long the operation really takes, "
