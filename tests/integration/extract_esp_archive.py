@@ -10,7 +10,12 @@ files cpio packed, byte for byte, with the MD5s hashlib computed:
 - dfuinfo0.dat with a wrong MD5 for one file and a file it does not hold:
   both named, the files still written, exit 1;
 - an archive cut in the middle of a file: the damage named with its offset,
-  the files before it written, exit 2.
+  the files before it written, exit 2;
+- an archive laid out as esp-idf's tools/mkdfu.py writes it (not GNU cpio:
+  inode, mtime and nlink 0, flash_params.dat with flags PARAM|NOERASE|
+  IGNORE_MD5, an image split into parts NAME, NAME.1, zeros up to a
+  multiple of 10240 bytes) with a DFU suffix that dfu-suffix adds and
+  dfu-util strips: every file back, the whole padded archive written.
 
 usage: extract_esp_archive.py DFUSCOPE"""
 import hashlib
@@ -115,7 +120,48 @@ def truncated(tmp):
     assert not os.path.exists(os.path.join(out, "app.bin"))
 
 
+def mkdfu_member(name, data, trailer=False):
+    """One member as mkdfu.py writes it: "070701", thirteen 8-digit hex
+    fields (inode, mtime, uid, gid and the device numbers 0; nlink 0 but 1
+    for the trailer; mode 0100644 but 0 for the trailer; no check sum), the
+    name with its NUL, each padded to 4 bytes."""
+    raw = name.encode() + b"\0"
+    fields = (0, 0 if trailer else 0o100644, 0, 0, 1 if trailer else 0, 0, len(data),
+              0, 0, 0, 0, len(raw), 0)
+    head = b"070701" + b"".join(b"%08x" % v for v in fields) + raw
+    return head + b"\0" * (-len(head) % 4) + data + b"\0" * (-len(data) % 4)
+
+
+def mkdfu_layout(tmp):
+    params = struct.pack("<8I", 0, 0, 0, 4 << 20, 64 << 10, 4 << 10, 256, 0xffff)
+    app = emu.pattern(6000, 11)
+    files = [("flash_params.dat", 0, params, 0x1c), ("bootloader.bin", 0x1000, FILES[0][2], 0),
+             ("app.bin", 0x10000, app[:4096], 0), ("app.bin.1", 0x11000, app[4096:], 0)]
+    info = b"".join(struct.pack("<II64s16s", addr, flags, name.encode(), hashlib.md5(data).digest())
+                    for name, addr, data, flags in files)
+    archive = mkdfu_member("dfuinfo0.dat", info)
+    archive += b"".join(mkdfu_member(name, data) for name, _, data, _ in files)
+    archive += mkdfu_member("TRAILER!!!", b"", trailer=True)
+    archive += b"\0" * (-len(archive) % 10240)
+    path = os.path.join(tmp, "dfu.bin")
+    with open(path, "wb") as f:
+        f.write(archive)
+    r = subprocess.run(["dfu-suffix", "-v", "ffff", "-p", "ffff", "-d", "ffff", "-a", path],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and os.path.getsize(path) == len(archive) + 16, r.stdout + r.stderr
+    r, out = download_and_unpack(tmp, path)
+    assert r.returncode == 0, f"exit {r.returncode}: {r.stdout}{r.stderr}"
+    assert f"({len(archive)} bytes)" in r.stdout + r.stderr, r.stdout + r.stderr
+    for name, addr, data, _ in files:
+        with open(os.path.join(out, name), "rb") as f:
+            assert f.read() == data, f"{name} differs from what the archive holds"
+        line = (f"{name}: {len(data)} bytes for flash address 0x{addr:08x}, MD5 "
+                f"{hashlib.md5(data).hexdigest()} as dfuinfo0.dat lists")
+        assert line in r.stdout, f"{line!r} not in {r.stdout}"
+    assert "5 files of the archive in" in r.stdout, r.stdout  # with dfuinfo0.dat
+
+
 if __name__ == "__main__":
-    emu.need("cpio", "dfu-util")
+    emu.need("cpio", "dfu-util", "dfu-suffix")
     emu.need_bridge()
-    emu.run_checks([good, md5_mismatch, truncated])
+    emu.run_checks([good, md5_mismatch, truncated, mkdfu_layout])
