@@ -15,7 +15,11 @@ files cpio packed, byte for byte, with the MD5s hashlib computed:
   inode, mtime and nlink 0, flash_params.dat with flags PARAM|NOERASE|
   IGNORE_MD5, an image split into parts NAME, NAME.1, zeros up to a
   multiple of 10240 bytes) with a DFU suffix that dfu-suffix adds and
-  dfu-util strips: every file back, the whole padded archive written.
+  dfu-util strips: every file back, the whole padded archive written;
+- the outcome of `diagnose`: the same session with the device descriptor's
+  VID:PID made 303a:0002 (the ESP32-S2 ROM's) says that this ROM stays in
+  DFU mode after a download until it is reset (quirk R26); as recorded
+  (1209:0001) it does not.
 
 usage: extract_esp_archive.py DFUSCOPE"""
 import hashlib
@@ -161,7 +165,39 @@ def mkdfu_layout(tmp):
     assert "5 files of the archive in" in r.stdout, r.stdout  # with dfuinfo0.dat
 
 
+def as_esp32s2(pcap, out):
+    """The capture with the VID:PID of its device descriptor (GET_DESCRIPTOR
+    replies: bLength 18, type 1, idVendor at 8) changed to 303a:0002."""
+    with open(pcap, "rb") as f:
+        data = bytearray(f.read())
+    n, i = 0, data.find(b"\x12\x01")
+    while i >= 0:
+        if data[i + 8:i + 12] == struct.pack("<HH", 0x1209, 0x0001):
+            data[i + 8:i + 12] = struct.pack("<HH", 0x303a, 0x0002)
+            n += 1
+        i = data.find(b"\x12\x01", i + 1)
+    assert n, "no device descriptor of 1209:0001 in the capture"
+    with open(out, "wb") as f:
+        f.write(data)
+
+
+def rom_outcome(tmp):
+    names = [n for n, _, _ in FILES]
+    r, _ = download_and_unpack(tmp, make_archive(tmp, good_info(), names))
+    assert r.returncode == 0, f"exit {r.returncode}: {r.stdout}{r.stderr}"
+    pcap, rom = os.path.join(tmp, "esp.pcapng"), os.path.join(tmp, "esp32s2.pcapng")
+    as_esp32s2(pcap, rom)
+    note = ("the Espressif ESP32-S2 ROM stays in DFU mode after every download (known quirk "
+            "R26, `dfuscope quirks 303a:0002`): it runs the new firmware only once reset")
+    for path, want in ((rom, True), (pcap, False)):
+        r = subprocess.run([emu.dfuscope(), "diagnose", path], capture_output=True, text=True,
+                           timeout=60)
+        outcome = next((ln for ln in r.stdout.splitlines() if ": outcome: " in ln), "")
+        assert "every one acknowledged and confirmed" in outcome, r.stdout
+        assert (note in outcome) == want, f"{path}: {outcome}"
+
+
 if __name__ == "__main__":
     emu.need("cpio", "dfu-util", "dfu-suffix")
     emu.need_bridge()
-    emu.run_checks([good, md5_mismatch, truncated, mkdfu_layout])
+    emu.run_checks([good, md5_mismatch, truncated, mkdfu_layout, rom_outcome])
