@@ -317,6 +317,10 @@ void dfs__dfuse_write(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_d
 /* An UPLOAD answered: the memory it read. */
 void dfs__dfu_read(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev *dd,
                    struct dfs__dfu_if *f, const struct dfs_dfu_txn *t);
+/* A DfuSe UPLOAD at a known address that the device STALLed: the read it
+ * refused, checked against the layout. */
+void dfs__dfuse_read_refused(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev *dd,
+                             struct dfs__dfu_if *f, const struct dfs_dfu_txn *t);
 /* The pending operation was executed (GETSTATUS): the address pointer, the
  * memory written or erased. */
 void dfs__dfu_executed(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev *dd,

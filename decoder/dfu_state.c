@@ -311,6 +311,7 @@ static void on_upload(struct step *s)
         dfs__dfu_read(s->d, s->dev, s->dd, f, &s->t);
     } else if (s->stalled) {
         s->st = stalled_request(f, s->t.frame, s->t.request);
+        dfs__dfuse_read_refused(s->d, s->dev, s->dd, f, &s->t);
     }
 }
 

@@ -48,7 +48,7 @@ void dfs__dfuse_upload(const struct dfs__dfu_if *f, struct dfs_dfu_txn *t)
 /* A memory access at a DfuSe address, for the layout rules. */
 static void access(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev *dd,
                    struct dfs__dfu_if *f, const struct dfs_dfu_txn *t, uint8_t need, uint32_t len,
-                   const struct dfs__ob_ref *ob)
+                   const struct dfs__ob_ref *ob, bool refused)
 {
     struct dfs__dfu_event ev = {.kind = DFS__EV_ACCESS,
                                 .dev = dev,
@@ -56,7 +56,8 @@ static void access(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev 
                                 .rules = &f->rules,
                                 .t = t,
                                 .frame = t->frame,
-                                .u.access = {.need = need,
+                                .u.access = {.refused = refused,
+                                             .need = need,
                                              .ifnum = f->ifnum,
                                              .addr = t->address,
                                              .len = len,
@@ -70,7 +71,7 @@ void dfs__dfuse_command(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu
                         struct dfs__dfu_if *f, const struct dfs_dfu_txn *t)
 {
     if (t->cmd == DFS_DFUSE_ERASE && t->has_address)
-        access(d, dev, dd, f, t, DFS_MEM_ERASABLE, 0, NULL);
+        access(d, dev, dd, f, t, DFS_MEM_ERASABLE, 0, NULL, false);
 }
 
 /* The option-byte area a write at addr falls in: a known area of ST's
@@ -98,7 +99,16 @@ void dfs__dfuse_write(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_d
                       struct dfs__dfu_if *f, const struct dfs_dfu_txn *t)
 {
     option_bytes(&f->pend.ob, dfs__dfu_layout_alt(dd, dev, f->ifnum), t->address);
-    access(d, dev, dd, f, t, DFS_MEM_WRITABLE, t->wLength, &f->pend.ob);
+    access(d, dev, dd, f, t, DFS_MEM_WRITABLE, t->wLength, &f->pend.ob, false);
+}
+
+/* A DfuSe UPLOAD at a known address that the device STALLed: the read it
+ * refused, for the layout rules (no data, so no memory operation). */
+void dfs__dfuse_read_refused(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev *dd,
+                             struct dfs__dfu_if *f, const struct dfs_dfu_txn *t)
+{
+    if (f->dfuse && !f->flip && t->has_address && t->wLength)
+        access(d, dev, dd, f, t, DFS_MEM_READABLE, t->wLength, NULL, true);
 }
 
 /* ---- memory operations ---------------------------------------------------------------- */
@@ -133,7 +143,7 @@ void dfs__dfu_read(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev 
         if (t->has_address)
             emit_mem(d, dev, f, &op);
     } else if (f->dfuse && t->has_address) {
-        access(d, dev, dd, f, t, DFS_MEM_READABLE, t->length, NULL);
+        access(d, dev, dd, f, t, DFS_MEM_READABLE, t->length, NULL, false);
         op.address = t->address;
         emit_mem(d, dev, f, &op);
     } else if (!f->dfuse) {

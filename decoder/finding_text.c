@@ -840,9 +840,11 @@ void dfs__say_address_outside_layout(dfs_decoder *d, const struct dfs__device *d
                                      const struct dfs__frames *fr, uint64_t frame,
                                      uint32_t addr, uint32_t len, uint8_t need,
                                      uint8_t ifnum, const struct dfs__alt *a,
-                                     const struct dfs__alt *other, bool in_region)
+                                     const struct dfs__alt *other, bool in_region,
+                                     bool refused)
 {
-    const char *what = need == DFS_MEM_READABLE   ? "reads"
+    const char *what = refused                    ? "asks to read"
+                       : need == DFS_MEM_READABLE ? "reads"
                        : need == DFS_MEM_WRITABLE ? "writes"
                                                   : "erases";
     const char *verb = need == DFS_MEM_READABLE   ? "readable"
@@ -856,7 +858,15 @@ void dfs__say_address_outside_layout(dfs_decoder *d, const struct dfs__device *d
                            "Alternate setting %u advertises this address (\"%s\"): select it "
                            "(dfu-util -a %u). ",
                            other->alt, other->name, other->alt);
-    if (need == DFS_MEM_READABLE)
+    if (refused)
+        dfs__appendf(remedy, sizeof remedy, pos,
+                     "The device refused the read, as a device may for memory its layout does "
+                     "not advertise as readable; the blocks read before it are not affected. "
+                     "Read only what the layout advertises: dfu-util stops before such a read "
+                     "(\"Page at 0x%08x is not readable\"), and a host that reads whole "
+                     "blocks should stop at the layout's end.",
+                     addr);
+    else if (need == DFS_MEM_READABLE)
         dfs__appendf(remedy, sizeof remedy, pos,
                      "dfu-util refuses such a read (\"Page at 0x%08x is not readable\"). If "
                      "the address is right for the chip (check its reference manual), add the "
@@ -879,12 +889,13 @@ void dfs__say_address_outside_layout(dfs_decoder *d, const struct dfs__device *d
                      "the page as erasable, or fix the layout string in the firmware.");
     dfs__emit_finding(d, DFS_F_DFUSE_ADDRESS_OUTSIDE_LAYOUT, dev->id, frame, fr, remedy,
                       "%s: frame %llu %s %u byte%s at 0x%08x, but alternate setting %u of "
-                      "interface %u advertises \"%s\", where that address is %s%s%s.",
+                      "interface %u advertises \"%s\", where that address is %s%s%s%s.",
                       who(dev).s, (unsigned long long)frame, what, len, len == 1 ? "" : "s", addr,
                       a->alt,
                       ifnum, a->name, in_region ? "not " : "not in any region",
                       in_region ? verb : "",
-                      ob ? " (it is in the option-byte area of the chip)" : "");
+                      ob ? " (it is in the option-byte area of the chip)" : "",
+                      refused ? "; the device STALLed the request" : "");
 }
 
 void dfs__say_leave_reset(dfs_decoder *d, const struct dfs__device *dev,

@@ -238,12 +238,14 @@ void dfs__say_option_bytes_offset_write(dfs_decoder *d, const struct dfs__device
 /* dfuse.address-outside-layout: a read, write or erase (need: the access
  * it needs, DFS_MEM_*) at addr; a the alternate setting in use, other one
  * that advertises the address (NULL: none), in_region whether the address
- * is in any region of a's layout at all */
+ * is in any region of a's layout at all, refused whether the device
+ * STALLed the request (len is then the length asked for) */
 void dfs__say_address_outside_layout(dfs_decoder *d, const struct dfs__device *dev,
                                      const struct dfs__frames *fr, uint64_t frame,
                                      uint32_t addr, uint32_t len, uint8_t need,
                                      uint8_t ifnum, const struct dfs__alt *a,
-                                     const struct dfs__alt *other, bool in_region);
+                                     const struct dfs__alt *other, bool in_region,
+                                     bool refused);
 void dfs__say_leave_reset(dfs_decoder *d, const struct dfs__device *dev,
                           const struct dfs__frames *fr, const struct dfs__lost *l,
                           const struct dfs__comeback *cb);

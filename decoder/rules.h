@@ -118,8 +118,10 @@ struct dfs__dfu_event {
         } block;
         /* ACCESS: need, what the access needs (DFS_MEM_READABLE for a read,
          * ..._WRITABLE, ..._ERASABLE); in_use, the alternate setting in use
-         * when its layout parsed; ob, the option-byte area a write falls in */
+         * when its layout parsed; ob, the option-byte area a write falls in;
+         * refused, the device STALLed the request (len is what was asked) */
         struct {
+            bool refused;
             uint8_t need, ifnum;
             uint32_t addr, len;
             const struct dfs__alt *in_use;

@@ -30,7 +30,8 @@ DFS__RULE(dfs__rule_outside_layout)
     struct dfs__frames fr = dfs__frame_pair(a->name_frame, ev->frame);
     dfs__say_address_outside_layout(d, ev->dev, &fr, ev->frame, addr, len, need,
                                     ev->u.access.ifnum, a, other,
-                                    dfs_layout_find(&a->layout, addr) != NULL);
+                                    dfs_layout_find(&a->layout, addr) != NULL,
+                                    ev->u.access.refused);
 }
 
 /* AN3156: option bytes are written from the start of their area. */

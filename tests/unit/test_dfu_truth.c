@@ -1,0 +1,121 @@
+/* Findings that need the device's own answer to be true (issue 15): a read
+ * past the layout the device refused, and the cases where the same request
+ * proves nothing. The frames and values come from the layouts and the DFU
+ * 1.1 / DfuSe rules (dfu-facts.md 1-2), not from the decoder's words. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dfu_rig.h"
+
+#define EPIPE_STALL (-32)
+
+static uint64_t upload_stalled(struct sess *s, uint16_t blk, uint16_t wLength)
+{
+    uint8_t st[8];
+    setup8(st, 0xA1, 2, blk, s->ifnum, wLength);
+    return sess_ctl(s, st, NULL, 0, EPIPE_STALL, NULL, 0);
+}
+
+/* GOOD_DFUSE's alt 0 holds 256 pages of 2 KiB from 0x08000000: its last
+ * page is at 0x0807F800, and block 3 after SET_ADDRESS 0x0807F800 asks for
+ * 0x08080000, the first byte past it. */
+static void last_page_then_past(struct sess *s, struct enum_frames *en, uint64_t *past,
+                                int32_t status)
+{
+    *en = begin(s, &GOOD_DFUSE, 0);
+    sess_dfuse_cmd(s, DFS_DFUSE_SET_ADDRESS, 0x0807F800, true);
+    sess_execute(s, 5);
+    sess_simple(s, DFS_DFU_ABORT, 0);
+    fill_block(7);
+    sess_upload(s, 2, 2048, block, 2048);
+    if (status)
+        *past = upload_stalled(s, 3, 2048);
+    else
+        *past = sess_upload(s, 3, 2048, block, 2048);
+}
+
+/* fwupd's dump: one block past the layout, STALLed by the device */
+static void refused_read_past_layout(void **state)
+{
+    (void)state;
+    struct sess s;
+    struct enum_frames en;
+    uint64_t past;
+    last_page_then_past(&s, &en, &past, EPIPE_STALL);
+    sess_finish(&s); /* the host stops there, as fwupd does */
+    struct expect e = {.n = 0};
+    WANT(&e, "dfuse.address-outside-layout", past, en.alt_name[0], past);
+    check_findings(&s, &e);
+    const struct dfs_finding *f = sess_find(&s, "dfuse.address-outside-layout");
+    assert_non_null(f);
+    assert_non_null(strstr(f->explanation, "2048 bytes at 0x08080000"));
+    assert_non_null(strstr(f->explanation, "STALLed"));
+    /* the device refused it: no advice to force the read through */
+    assert_null(strstr(f->remedy, ":force"));
+    sess_free(&s);
+}
+
+/* the same read answered: the device served memory its layout does not
+ * advertise, the finding of sc_address_outside_layout */
+static void answered_read_past_layout(void **state)
+{
+    (void)state;
+    struct sess s;
+    struct enum_frames en;
+    uint64_t past;
+    last_page_then_past(&s, &en, &past, 0);
+    sess_finish(&s);
+    const struct dfs_finding *f = sess_find(&s, "dfuse.address-outside-layout");
+    assert_non_null(f);
+    assert_int_equal(f->frame, past);
+    assert_null(strstr(f->explanation, "STALLed"));
+    assert_non_null(strstr(f->remedy, ":force"));
+    sess_free(&s);
+}
+
+/* a STALLed read inside the layout says nothing about the layout */
+static void refused_read_inside_layout(void **state)
+{
+    (void)state;
+    struct sess s;
+    begin(&s, &GOOD_DFUSE, 0);
+    sess_dfuse_cmd(&s, DFS_DFUSE_SET_ADDRESS, 0x08000000, true);
+    sess_execute(&s, 5);
+    sess_simple(&s, DFS_DFU_ABORT, 0);
+    upload_stalled(&s, 2, 2048);
+    sess_finish(&s);
+    assert_int_equal(sess_count(&s, "dfuse.address-outside-layout"), 0);
+    sess_free(&s);
+}
+
+/* a read that never completed reached no device: no finding about it */
+static void unanswered_read_past_layout(void **state)
+{
+    (void)state;
+    struct sess s;
+    begin(&s, &GOOD_DFUSE, 0);
+    sess_dfuse_cmd(&s, DFS_DFUSE_SET_ADDRESS, 0x08080000, true);
+    sess_execute(&s, 5);
+    sess_simple(&s, DFS_DFU_ABORT, 0);
+    uint8_t st[8];
+    setup8(st, 0xA1, 2, 2, s.ifnum, 2048);
+    sess_ctl(&s, st, NULL, 0, -19 /* -ENODEV */, NULL, 0);
+    sess_finish(&s);
+    assert_int_equal(sess_count(&s, "dfuse.address-outside-layout"), 0);
+    sess_free(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(refused_read_past_layout),
+        cmocka_unit_test(answered_read_past_layout),
+        cmocka_unit_test(refused_read_inside_layout),
+        cmocka_unit_test(unanswered_read_past_layout),
+    };
+    return cmocka_run_group_tests_name("dfu_truth", tests, NULL, NULL);
+}
