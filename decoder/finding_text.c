@@ -45,6 +45,21 @@ static const char *rname(uint8_t r)
     return n ? n : "?";
 }
 
+/* The request before a GETSTATUS: "after DNLOAD at frame 12"; when the
+ * capture shows none but GETSTATUS and GETSTATE on the interface, its frame
+ * is 0 (no frame has that number) and its code 0 says nothing (DETACH's). */
+struct before { char s[96]; };
+static struct before before_words(uint8_t req, uint64_t frame)
+{
+    struct before b;
+    if (frame)
+        snprintf(b.s, sizeof b.s, "after %s at frame %llu", rname(req),
+                 (unsigned long long)frame);
+    else
+        snprintf(b.s, sizeof b.s, "with no other DFU request before it");
+    return b;
+}
+
 static const char *stname(uint8_t st)
 {
     const char *n = dfs_dfu_status_name(st);
@@ -335,11 +350,11 @@ void dfs__say_getstatus_stall(dfs_decoder *d, const struct dfs__device *dev,
     status_words(l, st, sizeof st);
     dfs__emit_finding(
         d, DFS_F_DFU_GETSTATUS_STALL, dev->id, l->fail_frame, fr, getstatus_stall_remedy(l),
-        "%s: the GETSTATUS at frame %llu (in %s, after %s at frame %llu) %s, but the device "
-        "stayed on the bus (frame %llu %s): this STALL is a real rejection, not a reset%s.",
-        who(dev).s, (unsigned long long)l->fail_frame, sname(l->state), rname(l->prev_req),
-        (unsigned long long)l->prev_frame, st, (unsigned long long)ok_frame, stayed_words(l, ok_frame),
-        l->kind == DFS__LOST_OB ? " of the option-byte write" : "");
+        "%s: the GETSTATUS at frame %llu (in %s, %s) %s, but the device stayed on the bus "
+        "(frame %llu %s): this STALL is a real rejection, not a reset%s.",
+        who(dev).s, (unsigned long long)l->fail_frame, sname(l->state),
+        before_words(l->prev_req, l->prev_frame).s, st, (unsigned long long)ok_frame,
+        stayed_words(l, ok_frame), l->kind == DFS__LOST_OB ? " of the option-byte write" : "");
 }
 
 void dfs__say_getstatus_failed(dfs_decoder *d, const struct dfs__device *dev,
@@ -354,10 +369,10 @@ void dfs__say_getstatus_failed(dfs_decoder *d, const struct dfs__device *dev,
         "hub, supply) or a device that stops answering for a moment while it works; "
         "capture again directly on a root port, and check that the device answers every "
         "request while busy.",
-        "%s: the GETSTATUS at frame %llu (in %s, after %s at frame %llu) %s, but the device "
-        "stayed on the bus (frame %llu %s).",
-        who(dev).s, (unsigned long long)l->fail_frame, sname(l->state), rname(l->prev_req),
-        (unsigned long long)l->prev_frame, st, (unsigned long long)ok_frame,
+        "%s: the GETSTATUS at frame %llu (in %s, %s) %s, but the device stayed on the bus "
+        "(frame %llu %s).",
+        who(dev).s, (unsigned long long)l->fail_frame, sname(l->state),
+        before_words(l->prev_req, l->prev_frame).s, st, (unsigned long long)ok_frame,
         stayed_words(l, ok_frame));
 }
 
@@ -378,14 +393,14 @@ void dfs__say_getstatus_busy_stall(dfs_decoder *d, const struct dfs__device *dev
         "one ends it with \"Error during special command ... get_status\". Firmware of "
         "your own should announce a bwPollTimeout that covers the whole operation and "
         "answer GETSTATUS with dfuDNBUSY while it works.",
-        "%s: the GETSTATUS at frame %llu (after %s at frame %llu) %s while the device was "
+        "%s: the GETSTATUS at frame %llu (%s) %s while the device was "
         "still busy, and the GETSTATUS at frame %llu answered %s with status OK: the "
         "device stayed and carried on. Known quirk R2 of STM32 ROM bootloaders (seen on "
         "STM32L4): GETSTATUS stalls while flash work runs, because the bwPollTimeout the "
         "device announces is shorter than the work.",
-        who(dev).s, (unsigned long long)l->fail_frame, rname(l->prev_req),
-        (unsigned long long)l->prev_frame,
-        st, (unsigned long long)t->frame, sname(t->bState));
+        who(dev).s, (unsigned long long)l->fail_frame,
+        before_words(l->prev_req, l->prev_frame).s, st, (unsigned long long)t->frame,
+        sname(t->bState));
 }
 
 void dfs__say_device_lost(dfs_decoder *d, const struct dfs__device *dev,
@@ -636,13 +651,18 @@ void dfs__say_error_without_stall(dfs_decoder *d, const struct dfs__device *dev,
                                   const struct dfs__frames *fr, uint8_t req, uint64_t req_frame,
                                   const struct dfs_dfu_txn *t)
 {
+    char acked[160]; /* (frame 0: no request but GETSTATUS and GETSTATE seen) */
+    if (req_frame)
+        snprintf(acked, sizeof acked, "the request before it (%s at frame %llu) was "
+                 "acknowledged, not stalled", rname(req), (unsigned long long)req_frame);
+    else
+        snprintf(acked, sizeof acked, "no request before it was stalled (only GETSTATUS "
+                 "and GETSTATE came before it)");
     dfs__emit_finding(d, DFS_F_DFU_STALL_WITHOUT_ERROR_STATE, dev->id, t->frame, fr,
                       "A device that rejects a request must stall it (DFU 1.1), so the "
                       "host sees the rejection when it happens.",
-                      "%s: GETSTATUS at frame %llu reports dfuERROR/errSTALLEDPKT, but the "
-                      "request before it (%s at frame %llu) was acknowledged, not stalled.",
-                      who(dev).s, (unsigned long long)t->frame, rname(req),
-                      (unsigned long long)req_frame);
+                      "%s: GETSTATUS at frame %llu reports dfuERROR/errSTALLEDPKT, but %s.",
+                      who(dev).s, (unsigned long long)t->frame, acked);
 }
 
 void dfs__say_clrstatus_outside_error(dfs_decoder *d, const struct dfs__device *dev,

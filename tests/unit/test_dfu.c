@@ -165,6 +165,39 @@ static void end_time_with_records_after_it(void **state)
     sess_free(&s);
 }
 
+/* ---- a failure before any other DFU request ------------------------------------ */
+
+/* Only GETSTATUS came before: the findings name no request before it and no
+ * frame 0 (a capture's frames count from 1; request code 0 is DETACH's). */
+static void failure_before_any_request(void **state)
+{
+    (void)state;
+    struct sess s;
+    begin(&s, &GOOD_DFU11, 0);
+    uint64_t fail = sess_getstatus_fail(&s, -32);
+    sess_getstatus_fail(&s, -32);
+    sess_getstatus(&s, 0, 0, DFS_STATE_DFU_IDLE);
+    sess_finish(&s);
+    const struct dfs_finding *f = sess_find(&s, "dfu.getstatus-stall");
+    assert_non_null(f);
+    assert_int_equal(f->frame, DONE(fail));
+    assert_non_null(strstr(f->explanation, "(in dfuIDLE, with no other DFU request before it)"));
+    assert_null(strstr(f->explanation, "DETACH"));
+    assert_null(strstr(f->explanation, "frame 0"));
+    sess_free(&s);
+
+    begin(&s, &GOOD_DFU11, 0);
+    uint64_t err = sess_getstatus(&s, DFS_STATUS_ERR_STALLEDPKT, 0, DFS_STATE_ERROR);
+    sess_finish(&s);
+    f = sess_find(&s, "dfu.stall-without-error-state");
+    assert_non_null(f);
+    assert_int_equal(f->frame, err);
+    assert_non_null(strstr(f->explanation, "but no request before it was stalled"));
+    assert_null(strstr(f->explanation, "DETACH"));
+    assert_null(strstr(f->explanation, "frame 0"));
+    sess_free(&s);
+}
+
 /* ---- one scenario per finding ---------------------------------------------------- */
 /* Each scenario records a session and says which findings it proves, with
  * their frames. Frames are named after the records the scenario made. */
@@ -802,6 +835,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(request_unanswered_says_nothing);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(manifest_wait_reset_not_tolerant);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(end_time_with_records_after_it);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(failure_before_any_request);
     for (size_t i = 0; i < n_own; i++) {
         tests[n] = (struct CMUnitTest){.name = scenarios[i].id,
                                        .test_func = run_scenario,

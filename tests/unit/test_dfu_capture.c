@@ -54,19 +54,26 @@ static uint64_t feed_raw(struct sess *s, const struct dfs_urb *u, uint32_t cut)
     return r.frame;
 }
 
+/* A completion (no setup) of URB id on endpoint ep of device 1.6. */
+static struct dfs_urb completion(uint64_t id, uint8_t xfer_type, uint8_t ep)
+{
+    struct dfs_urb c;
+    memset(&c, 0, sizeof c);
+    c.id = id;
+    c.type = 'C';
+    c.xfer_type = xfer_type;
+    c.endpoint = ep;
+    c.devnum = 6;
+    c.bus = 1;
+    c.flag_setup = '-';
+    return c;
+}
+
 static void sc_capture_record_truncated(struct sess *s, struct expect *e)
 {
     sess_init(s, 1, 6);
     uint8_t data[18] = {18, 1};
-    struct dfs_urb c;
-    memset(&c, 0, sizeof c);
-    c.id = 1;
-    c.type = 'C';
-    c.xfer_type = DFS_XFER_CONTROL;
-    c.endpoint = 0x80;
-    c.devnum = 6;
-    c.bus = 1;
-    c.flag_setup = '-';
+    struct dfs_urb c = completion(1, DFS_XFER_CONTROL, 0x80);
     c.length = 18;
     c.data = data;
     c.data_len = c.len_cap = 18;
@@ -134,15 +141,7 @@ static void sc_urb_id_reused(struct sess *s, struct expect *e)
 static void sc_starts_mid_transfer(struct sess *s, struct expect *e)
 {
     sess_init(s, 1, 6);
-    struct dfs_urb c;
-    memset(&c, 0, sizeof c);
-    c.id = 77;
-    c.type = 'C';
-    c.xfer_type = DFS_XFER_BULK;
-    c.endpoint = 0x81;
-    c.devnum = 6;
-    c.bus = 1;
-    c.flag_setup = '-';
+    struct dfs_urb c = completion(77, DFS_XFER_BULK, 0x81);
     c.flag_data = '>';
     uint64_t f = feed_raw(s, &c, 0);
     sess_finish(s);
