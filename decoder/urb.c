@@ -153,8 +153,15 @@ void dfs__urb_remove(dfs_decoder *d, struct dfs__urb_table *t, uint32_t s)
         t->slots[e->newer].older = e->older;
     else
         t->newest = e->older;
-    dfs__free(d, e->payload);
-    *e = (struct dfs__urb_slot){.newer = t->free_head, .older = DFS__NONE};
+    if (e->payload)
+        dfs__free(d, e->payload);
+    /* what a free slot needs (dfs__urb_insert sets the rest again): not the
+     * whole slot, for every URB */
+    e->used = false;
+    e->payload = NULL;
+    e->payload_len = 0;
+    e->newer = t->free_head;
+    e->older = DFS__NONE;
     t->free_head = s;
     t->count--;
 }
