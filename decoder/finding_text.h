@@ -88,6 +88,12 @@ void dfs__device_words(const struct dfs__device *dev, uint8_t config, char *buf,
 
 /* ---- descriptors (finding_text_desc.c) ---------------------------------------------- */
 
+/* desc.string-not-utf16: string descriptor `index` (role: "iSerialNumber",
+ * "iProduct", "iManufacturer" or NULL) holds 8-bit text (raw: the whole
+ * descriptor, len bytes), read at frame */
+void dfs__say_desc_string_not_utf16(dfs_decoder *d, const struct dfs__device *dev, uint64_t frame,
+                                    uint8_t index, const char *role, const uint8_t *raw,
+                                    size_t len);
 /* The desc.* findings take `config`, the bConfigurationValue of the
  * configuration they are about, to name it; 0 when the device has one. */
 /* desc.invalid-length: a descriptor of the configuration is malformed

@@ -77,6 +77,8 @@ enum dfs_group {
       "DfuSe memory layout string does not parse")                                             \
     X(DESC_DUPLICATE_ALT_LAYOUTS, "desc.duplicate-alt-layouts", WARNING, PROTOCOL,             \
       "Several alternate settings advertise the same memory layout")                           \
+    X(DESC_STRING_NOT_UTF16, "desc.string-not-utf16", WARNING, MALFORMED,                      \
+      "String descriptor holds 8-bit text, not UTF-16LE")                                      \
     /* DFU 1.1 */                                                                              \
     X(DFU_GETSTATUS_STALL, "dfu.getstatus-stall", ERROR, RESPONSE_CODE,                        \
       "GETSTATUS stalled while the device stayed on the bus")                                  \

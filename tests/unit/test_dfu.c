@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "dfu_rig.h"
+#include "truth_scenarios.h"
 
 /* ---- the seed: STM32CubeProgrammer writing SEC_SIZE at 0x1FFF7870 ------------- */
 
@@ -895,6 +896,7 @@ static const struct scenario scenarios[] = {
     {"dfu.request-timeout", sc_request_timeout},
     {"dfu.runtime-getstatus-stall", sc_runtime_stall},
     {"dfuse.address-outside-layout", sc_address_outside_layout},
+    {"desc.string-not-utf16", sc_string_not_utf16},
     {"dfuse.leave-reset", sc_leave_reset},
     {"dfuse.leave-reset", sc_leave_reset_from_idle},
     {"dfuse.erase-instant", sc_erase_instant},

@@ -1,6 +1,6 @@
 /* Findings that need the device's own answer to be true (issue 15): a read
- * past the layout the device refused, and the cases where the same request
- * proves nothing. The frames and values come from the layouts and the DFU
+ * past the layout the device refused, a string descriptor in 8-bit text, and
+ * the cases where the same request or bytes prove nothing. The frames and values come from the layouts and the DFU
  * 1.1 / DfuSe rules (dfu-facts.md 1-2), not from the decoder's words. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dfu_rig.h"
+#include "truth_scenarios.h"
 
 #define EPIPE_STALL (-32)
 
@@ -109,6 +109,56 @@ static void unanswered_read_past_layout(void **state)
     sess_free(&s);
 }
 
+/* ---- desc.string-not-utf16 -------------------------------------------------------- */
+
+static void string_not_utf16(void **state)
+{
+    (void)state;
+    struct sess s;
+    struct expect e = {.n = 0};
+    sc_string_not_utf16(&s, &e);
+    check_findings(&s, &e);
+    sess_free(&s);
+}
+
+/* bLength odd: no UTF-16LE string has one */
+static void string_odd_length(void **state)
+{
+    (void)state;
+    struct sess s;
+    begin(&s, &GD32_DEVICE, 0);
+    static const uint8_t serial[] = {7, 3, '3', 'C', 'B', 'J', '5'};
+    uint64_t at = read_raw_string(&s, 3, serial, sizeof serial);
+    sess_finish(&s);
+    const struct dfs_finding *f = sess_find(&s, "desc.string-not-utf16");
+    assert_non_null(f);
+    assert_int_equal(f->frame, DONE(at));
+    assert_non_null(strstr(f->explanation, "\"3CBJ5\""));
+    assert_non_null(strstr(f->explanation, "bLength 7 is odd"));
+    sess_free(&s);
+}
+
+/* UTF-16LE strings stay silent: ASCII with zero high bytes, and Chinese
+ * whose bytes happen to be printable ASCII (U+4E2D U+6587, "-N" "ge") */
+static void string_utf16_silent(void **state)
+{
+    (void)state;
+    struct sess s;
+    struct sess_dev_desc dd = GD32_DEVICE;
+    dd.serial = "3CBJ";
+    begin(&s, &dd, 0);
+    static const uint8_t chinese[] = {6, 3, 0x2d, 0x4e, 0x87, 0x65};
+    static const uint8_t chinese_ascii[] = {6, 3, 0x2d, 0x4e, 0x67, 0x65};
+    read_raw_string(&s, 4, chinese, sizeof chinese);
+    read_raw_string(&s, 5, chinese_ascii, sizeof chinese_ascii);
+    /* a single byte of text proves nothing */
+    static const uint8_t one[] = {3, 3, 'A'};
+    read_raw_string(&s, 9, one, sizeof one);
+    sess_finish(&s);
+    assert_int_equal(sess_count(&s, "desc.string-not-utf16"), 0);
+    sess_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -116,6 +166,9 @@ int main(void)
         cmocka_unit_test(answered_read_past_layout),
         cmocka_unit_test(refused_read_inside_layout),
         cmocka_unit_test(unanswered_read_past_layout),
+        cmocka_unit_test(string_not_utf16),
+        cmocka_unit_test(string_odd_length),
+        cmocka_unit_test(string_utf16_silent),
     };
     return cmocka_run_group_tests_name("dfu_truth", tests, NULL, NULL);
 }
