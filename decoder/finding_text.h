@@ -86,6 +86,21 @@ void dfs__say_transfer_cancelled(dfs_decoder *d, const struct dfs_control *ctl);
  * the device a finding is about, in buf (finding_text.c) */
 void dfs__device_words(const struct dfs__device *dev, uint8_t config, char *buf, size_t size);
 
+/* ---- refused requests (finding_text_fail.c) ------------------------------------------ */
+
+/* The CLRSTATUS a stalled DNLOAD came right after (frame 0: none): the state
+ * before it, and the quirk family that goes to dfuERROR on it (R15), or NULL */
+struct dfs__clr_before {
+    uint64_t frame;
+    uint8_t state;
+    const struct dfs_quirk_family *r15;
+};
+/* dfu.dnload-stall: the DNLOAD t was STALLed; size, the wTransferSize of the
+ * functional descriptor (0: none) */
+void dfs__say_dnload_stall(dfs_decoder *d, const struct dfs__device *dev,
+                           const struct dfs__frames *fr, const struct dfs_dfu_txn *t,
+                           uint16_t size, const struct dfs__clr_before *clr);
+
 /* ---- descriptors (finding_text_desc.c) ---------------------------------------------- */
 
 /* desc.string-not-utf16: string descriptor `index` (role: "iSerialNumber",

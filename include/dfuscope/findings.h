@@ -100,6 +100,8 @@ enum dfs_group {
       "Bootloader started without a valid application (errFIRMWARE); the host cleared it")   \
     X(DFU_OPERATION_FAILED, "dfu.operation-failed", ERROR, RESPONSE_CODE,                      \
       "Device refused a download, erase or command")                                           \
+    X(DFU_DNLOAD_STALL, "dfu.dnload-stall", ERROR, RESPONSE_CODE,                              \
+      "Device stalled a DNLOAD it was expected to take")                                       \
     X(DFU_STATE_VIOLATION, "dfu.state-violation", WARNING, SEQUENCE,                           \
       "Request or reply not allowed by the DFU state diagram")                                 \
     X(DFU_STALL_WITHOUT_ERROR_STATE, "dfu.stall-without-error-state", WARNING, PROTOCOL,       \
