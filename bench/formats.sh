@@ -13,11 +13,11 @@
 #   loop      bench/pcap_loop: a bare libpcap pcap_next_ex() loop
 #   diagnose  dfuscope diagnose FILE > /dev/null
 # RUNS times (default 5) after one warm-up run, under bench/measure, the two
-# interleaved. Reported: median wall and CPU time, the largest peak RSS, and
-# the speed relative to the loop (loop time / diagnose time; >= 0.5 is the
-# goal). Environment: RUNS, BENCH_BUILD (default build-bench, a Release
-# build), BENCH_DIR (default BENCH_BUILD/data; each capture is deleted after
-# use).
+# interleaved (bench/lib/pairs.sh, the loop of bench/ratios.sh). Reported:
+# median wall and CPU time, the largest peak RSS, and the speed relative to
+# the loop (loop time / diagnose time; >= 0.5 is the goal). Environment:
+# RUNS, BENCH_BUILD (default build-bench, a Release build), BENCH_DIR
+# (default BENCH_BUILD/data; each capture is deleted after use).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BENCH_BUILD:-$root/build-bench}
@@ -34,19 +34,9 @@ run_logged "$build.build.log" cmake --build "$build" --parallel 2 --target dfusc
 mkdir -p "$data"
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
-mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-# run NAME CMD...: one timed run, appended to NAME's lists
-declare -A W C R
-run() {
-    local name=$1 wall cpu rss
-    shift
-    "$build/bench/bench_measure" "$data/m.out" "$@" >/dev/null 2>&1 ||
-        { echo "bench/formats.sh: failed: $*" >&2; exit 1; }
-    read -r wall cpu rss <"$data/m.out"
-    W[$name]="${W[$name]:-} $wall" C[$name]="${C[$name]:-} $cpu" R[$name]="${R[$name]:-} $rss"
-}
+bench_name=bench/formats.sh
+rounds=$runs
+source "$root/bench/lib/pairs.sh"
 
 echo "| capture | libpcap loop | diagnose | diagnose vs loop | peak RSS loop / diagnose, MiB |"
 echo "|---|---|---|---|---|"
@@ -59,25 +49,11 @@ for mb in "${sizes[@]}"; do
         # the decode must be real: the DFU transactions are found
         dfu=$("$build/cli/dfuscope" diagnose "$f" | sed -n 's/.*(\([0-9]*\) DFU transactions.*/\1/p')
         [ "${dfu:-0}" -gt 0 ] || { echo "bench/formats.sh: no DFU transaction decoded" >&2; exit 1; }
-        W=() C=() R=()
-        "$build/bench/bench_pcap_loop" "$f" >/dev/null
-        "$build/cli/dfuscope" diagnose "$f" >/dev/null
-        for ((i = 0; i < runs; i++)); do
-            if ((i % 2 == 0)); then
-                run loop "$build/bench/bench_pcap_loop" "$f"
-                run diagnose "$build/cli/dfuscope" diagnose "$f"
-            else
-                run diagnose "$build/cli/dfuscope" diagnose "$f"
-                run loop "$build/bench/bench_pcap_loop" "$f"
-            fi
-        done
-        # shellcheck disable=SC2086
-        {
-            tl=$(median ${W[loop]}) cl=$(median ${C[loop]})
-            td=$(median ${W[diagnose]}) dc=$(median ${C[diagnose]})
-            rl=$(printf '%s\n' ${R[loop]} | sort -n | tail -1)
-            rd=$(printf '%s\n' ${R[diagnose]} | sort -n | tail -1)
-        }
+        pairs_reset
+        pair loop "'$build/bench/bench_pcap_loop' '$f' >/dev/null 2>&1" \
+            diagnose "'$build/cli/dfuscope' diagnose '$f' >/dev/null 2>&1"
+        read -r tl cl _ rl <<<"$(stats loop)"
+        read -r td dc _ rd <<<"$(stats diagnose)"
         printf '| %s, %s MB, %s records, %s DFU transactions | %.3f / %.3f | %.3f / %.3f | %s / %s | %s / %s |\n' \
             "$form" "$(du -m "$f" | cut -f1)" "$records" "$dfu" "$tl" "$cl" "$td" "$dc" \
             "$(ratio "$tl" "$td")" "$(ratio "$cl" "$dc")" "$(mib "$rl")" "$(mib "$rd")"

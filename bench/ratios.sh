@@ -46,41 +46,8 @@ trap 'rm -f "$f"' EXIT
 bytes=$(stat -c %s "$f")
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
-mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-
-# one NAME CMD...: a run under bench/measure, appended to NAME's lists
-declare -A W C R
-one() {
-    local name=$1 wall cpu rss
-    shift
-    "$build/bench/bench_measure" "$data/m.out" "$@" || { echo "bench/ratios.sh: failed: $*" >&2; exit 1; }
-    read -r wall cpu rss <"$data/m.out"
-    W[$name]="${W[$name]:-} $wall"
-    C[$name]="${C[$name]:-} $cpu"
-    R[$name]="${R[$name]:-} $rss"
-}
-# pair A_NAME A_CMD B_NAME B_CMD: one warm-up each, then ROUNDS rounds, the
-# order swapped every round (A_CMD and B_CMD are strings for sh -c)
-pair() {
-    sh -c "$2" >/dev/null 2>&1 || true
-    sh -c "$4" >/dev/null 2>&1 || true
-    for ((i = 0; i < rounds; i++)); do
-        if ((i % 2 == 0)); then
-            one "$1" sh -c "$2"
-            one "$3" sh -c "$4"
-        else
-            one "$3" sh -c "$4"
-            one "$1" sh -c "$2"
-        fi
-    done
-}
-# stats NAME: "wall cpu rss maxrss", medians and the largest peak RSS
-stats() {
-    # shellcheck disable=SC2086
-    echo "$(median ${W[$1]}) $(median ${C[$1]}) $(median ${R[$1]}) $(printf '%s\n' ${R[$1]} | sort -n | tail -1)"
-}
+bench_name=bench/ratios.sh
+source "$root/bench/lib/pairs.sh"
 
 echo "Capture: $(du -m "$f" | cut -f1) MB ($bytes bytes), bench/gen $mb; $rounds rounds, interleaved; load before: $load_before"
 case $what in

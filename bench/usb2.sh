@@ -13,7 +13,8 @@
 #   loop      bench/pcap_loop: a bare libpcap pcap_next_ex() loop
 #   diagnose  dfuscope diagnose FILE > /dev/null (every packet checked, CRCs
 #             computed, transactions and control transfers rebuilt)
-# RUNS times (default 5) after one warm-up run, under bench/measure.
+# RUNS times (default 5) after one warm-up run, under bench/measure, the two
+# interleaved (bench/lib/pairs.sh, the loop of bench/ratios.sh).
 # Reported: median wall and CPU time, the largest peak RSS, and the speed
 # relative to the loop (loop time / diagnose time; >= 0.5 is the goal).
 # Environment: RUNS, BENCH_BUILD (default build-bench, a Release build),
@@ -34,21 +35,9 @@ run_logged "$build.build.log" cmake --build "$build" --parallel 2 --target dfusc
 mkdir -p "$data"
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
-mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-measure() {
-    local n=$1 times=() cpus=() rsss=() i wall cpu maxrss
-    shift
-    "$@" >/dev/null 2>&1 || { echo "bench/usb2.sh: failed: $*" >&2; exit 1; }
-    for ((i = 0; i < n; i++)); do
-        "$build/bench/bench_measure" "$build/time.out" "$@" 2>/dev/null
-        read -r wall cpu maxrss <"$build/time.out"
-        times+=("$wall") cpus+=("$cpu") rsss+=("$maxrss")
-    done
-    t=$(median "${times[@]}") c=$(median "${cpus[@]}")
-    rss=$(printf '%s\n' "${rsss[@]}" | sort -n | tail -1)
-}
+bench_name=bench/usb2.sh
+rounds=$runs
+source "$root/bench/lib/pairs.sh"
 
 echo "| capture | libpcap loop | diagnose | diagnose vs loop | peak RSS loop / diagnose, MiB |"
 echo "|---|---|---|---|---|"
@@ -60,13 +49,16 @@ for mb in "${sizes[@]}"; do
     # the decode must be real: the DFU transactions are found in the packets
     dfu=$("$build/cli/dfuscope" diagnose "$f" | sed -n 's/.*(\([0-9]*\) DFU transactions.*/\1/p')
     [ "${dfu:-0}" -gt 0 ] || { echo "bench/usb2.sh: no DFU transaction decoded" >&2; exit 1; }
-    measure "$runs" "$build/bench/bench_pcap_loop" "$f"
-    t_loop=$t c_loop=$c rss_loop=$rss
-    measure "$runs" "$build/cli/dfuscope" diagnose "$f"
+    pairs_reset
+    pair loop "'$build/bench/bench_pcap_loop' '$f' >/dev/null 2>&1" \
+        diagnose "'$build/cli/dfuscope' diagnose '$f' >/dev/null 2>&1"
+    read -r t_loop c_loop _ rss_loop <<<"$(stats loop)"
+    read -r t c _ rss <<<"$(stats diagnose)"
     printf '| %s MB, %s packets, %s DFU transactions | %.3f / %.3f | %.3f / %.3f | %s / %s | %s / %s |\n' \
         "$(du -m "$f" | cut -f1)" "$records" "$dfu" "$t_loop" "$c_loop" "$t" "$c" \
         "$(ratio "$t_loop" "$t")" "$(ratio "$c_loop" "$c")" "$(mib "$rss_loop")" "$(mib "$rss")"
     rm -f "$f"
 done
 echo
+rm -f "$data/m.out"
 echo "Times: median wall / CPU seconds; ratios wall / CPU. Machine: $(nproc) cores, load average before the run: $load; $(date -u +%Y-%m-%d)."

@@ -209,7 +209,10 @@ enum dfs_capnext dfs_cap__pcap_next(dfs_capreader *r, struct dfs_record *rec)
         }
         rec->frame = frame;
         rec->ts.sec = h.sec;
-        rec->ts.nsec = r->nsec ? h.frac % 1000000000u : (h.frac % 1000000u) * 1000u;
+        /* a fraction out of range was reported by check_record() */
+        uint32_t limit = frac_limit(r);
+        uint32_t frac = h.frac < limit ? h.frac : h.frac % limit;
+        rec->ts.nsec = r->nsec ? frac : frac * 1000u;
         rec->linktype = r->linktype;
         rec->order = r->order;
         rec->origlen = h.len;

@@ -3,7 +3,12 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "dfuscope/quirks.h"
 #include "outcome.h"
+
+/* the quirk of a bootloader that stays in DFU mode after a download until
+ * it is reset (the ESP32-S2/S3 ROM) */
+#define STAYS_QUIRK 26
 
 void outcome_on_dfu(struct outcome *o, const struct dfs_dfu_txn *t)
 {
@@ -105,6 +110,19 @@ static bool find_instance(dfs_decoder *dec, uint32_t id, struct dfs_device_info 
     return false;
 }
 
+/* A family the device belongs to that is known to stay in its bootloader
+ * after a download, or NULL. */
+static const struct dfs_quirk_family *stays_family(const struct dfs_device_info *dev)
+{
+    const struct dfs_quirk_family *fam[8];
+    size_t n = dfs_quirk_match(dev->desc.idVendor, dev->desc.idProduct, dev->desc.bcdDevice,
+                               fam, sizeof fam / sizeof fam[0]);
+    for (size_t i = 0; i < n && i < sizeof fam / sizeof fam[0]; i++)
+        if (dfs_quirk_family_has(fam[i], STAYS_QUIRK))
+            return fam[i];
+    return NULL;
+}
+
 static void where(const struct outcome *o, dfs_decoder *dec, struct outcome_result *r)
 {
     struct dfs_device_info dev, back;
@@ -122,6 +140,12 @@ static void where(const struct outcome *o, dfs_decoder *dec, struct outcome_resu
                  : o->last_failed              ? OUTCOME_SILENT
                  : runtime                       ? OUTCOME_STAYED
                                                  : OUTCOME_STAYED_DFU;
+        r->stays = (r->end == OUTCOME_STAYED_DFU || r->end == OUTCOME_UNSEEN) && o->blocks &&
+                           dev.has_device_desc
+                       ? stays_family(&dev)
+                       : NULL;
+        r->vid = dev.desc.idVendor;
+        r->pid = dev.desc.idProduct;
         return;
     }
     /* the disconnect may be noticed only once the new device has its
@@ -210,6 +234,15 @@ static size_t left_words(const struct outcome_result *r, char *b, size_t size, s
     return put(b, size, n, "the device left the bus (frame %" PRIu64 ")", r->gone_frame);
 }
 
+/* ", as the ... does": a family known to stay in its bootloader */
+static void stays_words(const struct outcome_result *r, char *b, size_t size, size_t n)
+{
+    if (r->stays)
+        put(b, size, n, "; the %s stays in DFU mode after every download (known quirk R%u, "
+            "`dfuscope quirks %04x:%04x`): it runs the new firmware only once reset (RESET "
+            "button)", r->stays->name, STAYS_QUIRK, r->vid, r->pid);
+}
+
 void outcome_finish(const struct outcome *o, dfs_decoder *dec, struct outcome_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -227,7 +260,8 @@ void outcome_finish(const struct outcome *o, dfs_decoder *dec, struct outcome_re
                  o->leave_frame);
     switch (r->end) {
     case OUTCOME_STAYED_DFU:
-        put(b, size, n, "; the device is still in DFU mode at the end of the capture");
+        n = put(b, size, n, "; the device is still in DFU mode at the end of the capture");
+        stays_words(r, b, size, n);
         break;
     case OUTCOME_STAYED:
         put(b, size, n, "; the device is still on the bus at the end of the capture");
@@ -237,8 +271,9 @@ void outcome_finish(const struct outcome *o, dfs_decoder *dec, struct outcome_re
             "was seen from the device", dfs_dfu_request_name(o->last_request), o->last_frame);
         break;
     case OUTCOME_UNSEEN:
-        put(b, size, n, "; after the leave request at frame %" PRIu64 " the capture shows "
-            "neither the device leaving nor anything coming back", o->leave_frame);
+        n = put(b, size, n, "; after the leave request at frame %" PRIu64 " the capture shows "
+                "neither the device leaving nor anything coming back", o->leave_frame);
+        stays_words(r, b, size, n);
         break;
     case OUTCOME_BACK_APP:
         n = put(b, size, n, "; %s", leave);

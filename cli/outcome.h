@@ -56,6 +56,10 @@ struct outcome_result {
     uint16_t back_vid, back_pid;
     bool back_runtime;              /* the device that came back has a DFU run-time interface */
     bool back_other_id;             /* ... and another VID:PID (or the first one is not known) */
+    /* still in DFU mode after a download, on a device of a family known to
+     * stay in its bootloader until it is reset (quirk R26), or NULL */
+    const struct dfs_quirk_family *stays;
+    uint16_t vid, pid;              /* the device's, when `stays` is set */
     char text[768];                 /* one paragraph, in words */
 };
 

@@ -56,6 +56,8 @@ bool dfs__bus_paired_before(dfs_decoder *d, uint16_t bus)
 static void device_destroy(dfs_decoder *d, struct dfs__device *dev, bool retire)
 {
     d->ports.device_dropped(d, dev, retire);
+    if (d->dev_cache[dev->id % DFS__DEV_CACHE] == dev)
+        d->dev_cache[dev->id % DFS__DEV_CACHE] = NULL;
     for (int i = 0; i < DFS__MAX_CONFIGS; i++)
         dfs__free(d, dev->cfg[i].data);
     dfs__free(d, dev->bos);
@@ -136,6 +138,9 @@ static struct dfs__device *device_get(dfs_decoder *d, uint16_t bus, uint8_t devn
 
 struct dfs__device *dfs__device_by_id(dfs_decoder *d, uint32_t id)
 {
+    struct dfs__device **cached = &d->dev_cache[id % DFS__DEV_CACHE];
+    if (*cached && (*cached)->id == id)
+        return *cached;
     /* devices are kept oldest first with increasing ids: binary search */
     uint32_t lo = 0, hi = d->n_devs;
     while (lo < hi) {
@@ -145,7 +150,10 @@ struct dfs__device *dfs__device_by_id(dfs_decoder *d, uint32_t id)
         else
             hi = mid;
     }
-    return lo < d->n_devs && d->devs[lo]->id == id ? d->devs[lo] : NULL;
+    if (lo >= d->n_devs || d->devs[lo]->id != id)
+        return NULL;
+    *cached = d->devs[lo];
+    return *cached;
 }
 
 bool dfs__device_ids(dfs_decoder *d, uint32_t id, uint16_t *vid, uint16_t *pid, int32_t *bcd)
@@ -588,6 +596,7 @@ void dfs__devices_free(dfs_decoder *d)
         device_destroy(d, d->devs[i], false);
     d->n_devs = 0;
     memset(d->buses, 0, sizeof d->buses);
+    memset(d->dev_cache, 0, sizeof d->dev_cache);
 }
 
 /* Can this submit be the first record of a new device? Enumeration starts

@@ -100,10 +100,14 @@ struct dfs__if_rules {
     struct dfs_time episode_ts;
     uint32_t episode_polls, episode_max_poll;
     bool episode_ignored;
-    /* packet-level captures: the NAKs that held the GETSTATUS polls after
-     * the first dfuDNBUSY reply, and the time they held them */
+    /* the GETSTATUS polls after the first dfuDNBUSY reply that the device
+     * held (rules_poll.c), how long beyond what a host adds, and what the
+     * capture shows of it: the NAKs and their time on a packet-level
+     * capture, the time from submit to completion on the others */
+    uint32_t episode_held;
+    int64_t episode_held_us;
     uint32_t episode_naks;
-    int64_t episode_nak_us;
+    int64_t episode_wait_us;
     unsigned ignored_reports;
     /* rules_layout.c: the accesses outside the layout already reported */
     uint32_t outside[DFS__MAX_OUTSIDE];

@@ -45,6 +45,21 @@ static const char *rname(uint8_t r)
     return n ? n : "?";
 }
 
+/* The request before a GETSTATUS: "after DNLOAD at frame 12"; when the
+ * capture shows none but GETSTATUS and GETSTATE on the interface, its frame
+ * is 0 (no frame has that number) and its code 0 says nothing (DETACH's). */
+struct before { char s[96]; };
+static struct before before_words(uint8_t req, uint64_t frame)
+{
+    struct before b;
+    if (frame)
+        snprintf(b.s, sizeof b.s, "after %s at frame %llu", rname(req),
+                 (unsigned long long)frame);
+    else
+        snprintf(b.s, sizeof b.s, "with no other DFU request before it");
+    return b;
+}
+
 static const char *stname(uint8_t st)
 {
     const char *n = dfs_dfu_status_name(st);
@@ -301,6 +316,32 @@ static const char *stayed_words(const struct dfs__lost *l, uint64_t ok_frame)
                : "completed normally";
 }
 
+/* What to do about a GETSTATUS STALL the device stayed after: a refused
+ * option-byte write; a STALL while an erase, a command or a write was
+ * pending, where the device either refused it or was still working after
+ * the bwPollTimeout it announced (dfu-quirks R2); any other rejection. */
+static const char *getstatus_stall_remedy(const struct dfs__lost *l)
+{
+    if (l->kind == DFS__LOST_OB)
+        return "The bootloader refused the option-byte write: read the status with another "
+               "GETSTATUS first (bStatus says why), then CLRSTATUS; write the whole "
+               "option-byte area from its base address, with values valid for the chip.";
+    if (l->busy_op)
+        return "If the device was still erasing or writing (a dfuDNBUSY reply just before, "
+               "and the host waited the bwPollTimeout it announced): in the device firmware, "
+               "announce a bwPollTimeout that covers the whole erase or write, and answer an "
+               "early GETSTATUS with dfuDNBUSY instead of a STALL; in a host, wait at least "
+               "bwPollTimeout before each GETSTATUS and, for such a device, wait longer and "
+               "poll again after a STALL, a bounded number of times (dfu-util reuses the "
+               "last poll timeout for up to three stalls during a DfuSe command, dfu-quirks "
+               "R2). Otherwise the device refused the operation: read the status with "
+               "another GETSTATUS (bStatus says why), send CLRSTATUS, and check the address "
+               "and the request.";
+    return "Read the status with another GETSTATUS first (bStatus says why), then send "
+           "CLRSTATUS to return to dfuIDLE; check that the request before it was valid in "
+           "the device's state.";
+}
+
 void dfs__say_getstatus_stall(dfs_decoder *d, const struct dfs__device *dev,
                               const struct dfs__frames *fr, const struct dfs__lost *l,
                               uint64_t ok_frame)
@@ -308,19 +349,12 @@ void dfs__say_getstatus_stall(dfs_decoder *d, const struct dfs__device *dev,
     char st[400];
     status_words(l, st, sizeof st);
     dfs__emit_finding(
-        d, DFS_F_DFU_GETSTATUS_STALL, dev->id, l->fail_frame, fr,
-        l->kind == DFS__LOST_OB
-            ? "The bootloader refused the option-byte write: read the status with another "
-              "GETSTATUS first (bStatus says why), then CLRSTATUS; write the whole "
-              "option-byte area from its base address, with values valid for the chip."
-            : "Read the status with another GETSTATUS first (bStatus says why), then send "
-              "CLRSTATUS to return to dfuIDLE; check that the request before it was valid "
-              "in the device's state.",
-        "%s: the GETSTATUS at frame %llu (in %s, after %s at frame %llu) %s, but the device "
-        "stayed on the bus (frame %llu %s): this STALL is a real rejection, not a reset%s.",
-        who(dev).s, (unsigned long long)l->fail_frame, sname(l->state), rname(l->prev_req),
-        (unsigned long long)l->prev_frame, st, (unsigned long long)ok_frame, stayed_words(l, ok_frame),
-        l->kind == DFS__LOST_OB ? " of the option-byte write" : "");
+        d, DFS_F_DFU_GETSTATUS_STALL, dev->id, l->fail_frame, fr, getstatus_stall_remedy(l),
+        "%s: the GETSTATUS at frame %llu (in %s, %s) %s, but the device stayed on the bus "
+        "(frame %llu %s): this STALL is a real rejection, not a reset%s.",
+        who(dev).s, (unsigned long long)l->fail_frame, sname(l->state),
+        before_words(l->prev_req, l->prev_frame).s, st, (unsigned long long)ok_frame,
+        stayed_words(l, ok_frame), l->kind == DFS__LOST_OB ? " of the option-byte write" : "");
 }
 
 void dfs__say_getstatus_failed(dfs_decoder *d, const struct dfs__device *dev,
@@ -335,10 +369,10 @@ void dfs__say_getstatus_failed(dfs_decoder *d, const struct dfs__device *dev,
         "hub, supply) or a device that stops answering for a moment while it works; "
         "capture again directly on a root port, and check that the device answers every "
         "request while busy.",
-        "%s: the GETSTATUS at frame %llu (in %s, after %s at frame %llu) %s, but the device "
-        "stayed on the bus (frame %llu %s).",
-        who(dev).s, (unsigned long long)l->fail_frame, sname(l->state), rname(l->prev_req),
-        (unsigned long long)l->prev_frame, st, (unsigned long long)ok_frame,
+        "%s: the GETSTATUS at frame %llu (in %s, %s) %s, but the device stayed on the bus "
+        "(frame %llu %s).",
+        who(dev).s, (unsigned long long)l->fail_frame, sname(l->state),
+        before_words(l->prev_req, l->prev_frame).s, st, (unsigned long long)ok_frame,
         stayed_words(l, ok_frame));
 }
 
@@ -359,14 +393,14 @@ void dfs__say_getstatus_busy_stall(dfs_decoder *d, const struct dfs__device *dev
         "one ends it with \"Error during special command ... get_status\". Firmware of "
         "your own should announce a bwPollTimeout that covers the whole operation and "
         "answer GETSTATUS with dfuDNBUSY while it works.",
-        "%s: the GETSTATUS at frame %llu (after %s at frame %llu) %s while the device was "
+        "%s: the GETSTATUS at frame %llu (%s) %s while the device was "
         "still busy, and the GETSTATUS at frame %llu answered %s with status OK: the "
         "device stayed and carried on. Known quirk R2 of STM32 ROM bootloaders (seen on "
         "STM32L4): GETSTATUS stalls while flash work runs, because the bwPollTimeout the "
         "device announces is shorter than the work.",
-        who(dev).s, (unsigned long long)l->fail_frame, rname(l->prev_req),
-        (unsigned long long)l->prev_frame,
-        st, (unsigned long long)t->frame, sname(t->bState));
+        who(dev).s, (unsigned long long)l->fail_frame,
+        before_words(l->prev_req, l->prev_frame).s, st, (unsigned long long)t->frame,
+        sname(t->bState));
 }
 
 void dfs__say_device_lost(dfs_decoder *d, const struct dfs__device *dev,
@@ -409,12 +443,24 @@ void dfs__say_poll_timeout_too_short(dfs_decoder *d, const struct dfs__device *d
                                      const struct dfs__frames *fr, uint64_t frame,
                                      uint64_t first, const struct dfs__busy_time *b)
 {
-    char held[200] = "";
-    if (b->naks)
+    char held[240] = "";
+    if (b->held && b->wire)
         snprintf(held, sizeof held,
                  " On the wire the device held the GETSTATUS polls by %u NAK%s for %.1f ms: "
                  "it was still at work after the time it announced.",
-                 b->naks, b->naks == 1 ? "" : "s", (double)b->nak_us / 1000.0);
+                 b->naks, b->naks == 1 ? "" : "s", (double)b->held_us / 1000.0);
+    else if (b->held == 1)
+        snprintf(held, sizeof held,
+                 " The device answered the GETSTATUS poll %.1f ms after it was sent (a host "
+                 "controller retries the NAKs of a busy device by itself): it was still at "
+                 "work after the time it announced.",
+                 (double)b->held_us / 1000.0);
+    else if (b->held)
+        snprintf(held, sizeof held,
+                 " The device answered %u GETSTATUS polls %.1f ms in all after they were "
+                 "sent (a host controller retries the NAKs of a busy device by itself): it "
+                 "was still at work after the time it announced.",
+                 b->held, (double)b->held_us / 1000.0);
     dfs__emit_finding(
         d, DFS_F_DFU_POLL_TIMEOUT_TOO_SHORT, dev->id, frame, fr,
         "The device should announce in bwPollTimeout how long the operation really takes, "
@@ -605,13 +651,18 @@ void dfs__say_error_without_stall(dfs_decoder *d, const struct dfs__device *dev,
                                   const struct dfs__frames *fr, uint8_t req, uint64_t req_frame,
                                   const struct dfs_dfu_txn *t)
 {
+    char acked[160]; /* (frame 0: no request but GETSTATUS and GETSTATE seen) */
+    if (req_frame)
+        snprintf(acked, sizeof acked, "the request before it (%s at frame %llu) was "
+                 "acknowledged, not stalled", rname(req), (unsigned long long)req_frame);
+    else
+        snprintf(acked, sizeof acked, "no request before it was stalled (only GETSTATUS "
+                 "and GETSTATE came before it)");
     dfs__emit_finding(d, DFS_F_DFU_STALL_WITHOUT_ERROR_STATE, dev->id, t->frame, fr,
                       "A device that rejects a request must stall it (DFU 1.1), so the "
                       "host sees the rejection when it happens.",
-                      "%s: GETSTATUS at frame %llu reports dfuERROR/errSTALLEDPKT, but the "
-                      "request before it (%s at frame %llu) was acknowledged, not stalled.",
-                      who(dev).s, (unsigned long long)t->frame, rname(req),
-                      (unsigned long long)req_frame);
+                      "%s: GETSTATUS at frame %llu reports dfuERROR/errSTALLEDPKT, but %s.",
+                      who(dev).s, (unsigned long long)t->frame, acked);
 }
 
 void dfs__say_clrstatus_outside_error(dfs_decoder *d, const struct dfs__device *dev,

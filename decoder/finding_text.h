@@ -179,12 +179,16 @@ void dfs__say_poll_timeout_ignored(dfs_decoder *d, const struct dfs__device *dev
                                    const struct dfs_dfu_txn *t, const struct dfs__frames *fr,
                                    uint64_t busy_frame, bool last_report);
 /* a busy episode: its time, the dfuDNBUSY replies, the largest bwPollTimeout
- * they announced, and the NAKs that held its polls (packet-level captures) */
+ * they announced, and when the device held polls past it: how many, and
+ * what shows it (wire: naks NAKs for held_us; else the polls were answered
+ * held_us after they were sent) */
 struct dfs__busy_time {
     int64_t busy_us;
     uint32_t polls, max_poll;
+    uint32_t held;
     uint32_t naks;
-    int64_t nak_us;
+    int64_t held_us;
+    bool wire;
 };
 void dfs__say_poll_timeout_too_short(dfs_decoder *d, const struct dfs__device *dev,
                                      const struct dfs__frames *fr, uint64_t frame,

@@ -84,14 +84,18 @@ void dfs__links_free(dfs_decoder *d)
 
 dfs_result dfs__links_feed(dfs_decoder *d, const struct dfs_record *rec)
 {
-    size_t i;
-    const struct dfs__link *l = dfs__link_find(rec->linktype, &i);
-    if (!l) {
-        d->stats.records_skipped++;
-        return DFS_E_LINKTYPE;
+    /* the row of the last record's link type, without a search: a
+     * capture's records mostly share one */
+    size_t i = d->link_row;
+    if (i >= N_LINKS || links[i].linktype != rec->linktype) {
+        if (!dfs__link_find(rec->linktype, &i)) {
+            d->stats.records_skipped++;
+            return DFS_E_LINKTYPE;
+        }
+        d->link_row = i;
     }
     d->linktype = rec->linktype;
-    l->feed(d, d->link_state[i], rec);
+    links[i].feed(d, d->link_state[i], rec);
     return d->error;
 }
 

@@ -34,43 +34,86 @@ DFS__RULE(dfs__rule_poll_early)
 }
 
 #define BUSY_MIN_US 100000     /* busy time worth a finding, measured by the host's polls */
-#define HELD_BUSY_MIN_US 10000 /* ... when the device's NAKs on the wire show it */
-#define HELD_NAK_MIN_US 1000   /* NAKs that show more than a reply being prepared */
+#define HELD_BUSY_MIN_US 10000 /* ... when the device's hold of a poll shows it */
+#define HELD_NAK_MIN_US 1000   /* a hold that shows more than a reply being prepared */
+/* What a host adds to a control transfer that the device answers at once,
+ * between the submit and the completion of a URB-level capture (usbmon,
+ * USBPcap, USB_DARWIN): its three stages may fall in three 1 ms frames on a
+ * full-speed bus (a hub's split transactions on a high-speed one add a few
+ * microframes), and the completion waits for the controller's interrupt and
+ * the kernel's deferred work, well under a millisecond on an idle machine.
+ * Real captures show GETSTATUS answered in 0.06-0.2 ms and other requests
+ * in at most 3.2 ms (captures-real: stm32_dfu_install.pcap, the bluepill
+ * captures of Linux, Windows and macOS). What lies beyond 5 ms is the
+ * device NAKing the data stage, which the host controller retries by
+ * itself. */
+#define HOST_LATENCY_US 5000
 
-/* The NAKs that held a GETSTATUS of the busy episode (packet-level
- * captures): the device was still at work when the host polled, after the
- * bwPollTimeout it had announced */
-static void add_naks(struct dfs__if_rules *r, const struct dfs_dfu_txn *t)
+/* How long the device held a GETSTATUS: the time its NAKs lasted on a
+ * packet-level capture, else the time from the submit to the completion
+ * beyond what the host adds. 0 for a poll the capture does not see
+ * submitted (or, on the wire, one no NAK held). */
+static int64_t held_us(const dfs_decoder *d, const struct dfs_dfu_txn *t)
 {
-    if (!r->episode || !t->naks)
+    if (dfs__host_of(d->linktype) == DFS__HOST_BUS)
+        return t->naks ? t->nak_us : 0;
+    if (!t->reply_frame || t->reply_frame == t->frame)
+        return 0;
+    int64_t us = dfs__time_diff_us(t->reply_ts, t->ts) - HOST_LATENCY_US;
+    return us > 0 ? us : 0;
+}
+
+/* A GETSTATUS of the busy episode that the device held: it was still at
+ * work when the host polled, after the bwPollTimeout it had announced. On
+ * the wire the NAKs are counted; in a URB-level capture the time from the
+ * submit to the completion is kept whole, for the explanation. */
+static void add_held(const dfs_decoder *d, struct dfs__if_rules *r, const struct dfs_dfu_txn *t)
+{
+    if (!r->episode)
         return;
-    r->episode_naks = t->naks > UINT32_MAX - r->episode_naks ? UINT32_MAX
-                                                              : r->episode_naks + t->naks;
-    r->episode_nak_us = dfs_sat_add_i64(r->episode_nak_us, t->nak_us);
+    int64_t us = held_us(d, t);
+    if (!us)
+        return;
+    r->episode_held = r->episode_held == UINT32_MAX ? UINT32_MAX : r->episode_held + 1;
+    r->episode_held_us = dfs_sat_add_i64(r->episode_held_us, us);
+    if (dfs__host_of(d->linktype) == DFS__HOST_BUS) {
+        r->episode_naks = t->naks > UINT32_MAX - r->episode_naks ? UINT32_MAX
+                                                                  : r->episode_naks + t->naks;
+        r->episode_wait_us = dfs_sat_add_i64(r->episode_wait_us, t->nak_us);
+    } else {
+        r->episode_wait_us =
+            dfs_sat_add_i64(r->episode_wait_us, dfs__time_diff_us(t->reply_ts, t->ts));
+    }
 }
 
 /* The busy episode ended: was the device busy much longer than it said? A
- * few dfuDNBUSY replies show it, or one GETSTATUS the device held by NAKs
- * past the bwPollTimeout it announced (its work time is then on the wire,
- * not in the host's timing, so a shorter time counts). */
+ * few dfuDNBUSY replies show it, or one GETSTATUS the device held past the
+ * bwPollTimeout it announced (its work time is then the device's, not the
+ * host's timing, so a shorter time counts). */
 static void end_episode(dfs_decoder *d, struct dfs__device *dev, struct dfs__if_rules *r,
                         const struct dfs_dfu_txn *t)
 {
     if (!r->episode)
         return;
-    add_naks(r, t);
+    add_held(d, r, t);
     r->episode = false;
     int64_t busy_us = dfs__time_diff_us(t->reply_frame ? t->reply_ts : t->ts, r->episode_ts);
-    /* the NAKs alone outlast the time announced: no slow host makes that */
+    /* the hold alone outlasts the time announced: no slow host makes that */
     int64_t announced_us = (int64_t)r->episode_max_poll * 1000;
-    bool held = r->episode_naks && r->episode_nak_us >= HELD_NAK_MIN_US &&
-                r->episode_nak_us > announced_us;
+    bool held = r->episode_held && r->episode_held_us >= HELD_NAK_MIN_US &&
+                r->episode_held_us > announced_us;
     if ((r->episode_polls >= 3 || held) && !r->episode_ignored && r->episode_max_poll > 0 &&
         busy_us >= (held ? HELD_BUSY_MIN_US : BUSY_MIN_US) &&
         busy_us > 3 * (int64_t)r->episode_max_poll * 1000) {
         struct dfs__frames fr = dfs__frame_pair(r->episode_frame, t->frame);
-        struct dfs__busy_time b = {busy_us, r->episode_polls, r->episode_max_poll,
-                                   r->episode_naks, r->episode_nak_us};
+        struct dfs__busy_time b = {.busy_us = busy_us, .polls = r->episode_polls,
+                                   .max_poll = r->episode_max_poll};
+        if (held) {
+            b.held = r->episode_held;
+            b.naks = r->episode_naks;
+            b.held_us = r->episode_wait_us;
+            b.wire = dfs__host_of(d->linktype) == DFS__HOST_BUS;
+        }
         dfs__say_poll_timeout_too_short(d, dev, &fr, t->frame, r->episode_frame, &b);
     }
 }
@@ -86,11 +129,13 @@ DFS__RULE(dfs__rule_busy)
         end_episode(d, ev->dev, r, t);
         return;
     }
-    add_naks(r, t);
+    add_held(d, r, t);
     if (!r->episode) {
         r->episode = true;
+        r->episode_held = 0;
+        r->episode_held_us = 0;
         r->episode_naks = 0;
-        r->episode_nak_us = 0;
+        r->episode_wait_us = 0;
         r->episode_frame = t->frame;
         r->episode_ts = t->reply_frame ? t->reply_ts : t->ts;
         r->episode_polls = 0;

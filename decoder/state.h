@@ -12,6 +12,7 @@
 #define DFS__MAX_LINKS 10   /* rows of the record-parser table (link.c) */
 #define DFS__RULE_KINDS 32  /* room for the kinds of DFU-layer events (rules.h) */
 #define DFS__RULE_ROWS 64   /* room for the rows of the rule table (rules.c) */
+#define DFS__DEV_CACHE 8    /* device instances remembered by id (device.c) */
 
 struct dfs__limited {
     uint64_t count;      /* occurrences */
@@ -52,6 +53,11 @@ struct dfs_decoder {
     size_t payload_used;
     struct dfs__device **devs; /* oldest first */
     uint32_t n_devs, next_dev_id;
+    /* the instances last looked up by id, at id % DFS__DEV_CACHE: most
+     * records are completions whose submit names its instance by id (a
+     * mouse, a drive and a DFU device take turns); emptied when the
+     * instance is destroyed (device.c) */
+    struct dfs__device *dev_cache[DFS__DEV_CACHE];
     struct dfs__bus buses[DFS__MAX_BUSES];
     uint32_t last_bus;
     struct dfs__limited limited[DFS_F__COUNT];
@@ -61,6 +67,7 @@ struct dfs_decoder {
     uint64_t cur_frame;
     struct dfs_time cur_ts;
     int linktype;            /* of the last record: the system the capture comes from */
+    size_t link_row;         /* its row in the record-parser table (link.c) */
     bool has_end;            /* dfs_decoder_capture_end() was called */
     struct dfs_time end_ts;
     bool retired_pending; /* a re-enumeration was linked: look for instances to forget */

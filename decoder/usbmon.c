@@ -10,6 +10,7 @@
  * USB wire order (little-endian) and never swapped. All swapping happens
  * here, once, right after reading or right before writing.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -75,35 +76,6 @@ static uint32_t swap32(uint32_t v)
     return ((v >> 24) & 0xff) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24);
 }
 
-struct reader {
-    const uint8_t *p;
-    bool swap;
-};
-
-static uint16_t rd16(const struct reader *r, size_t off)
-{
-    uint16_t v;
-    memcpy(&v, r->p + off, 2);
-    return r->swap ? (uint16_t)((v >> 8) | (v << 8)) : v;
-}
-
-static uint32_t rd32(const struct reader *r, size_t off)
-{
-    uint32_t v;
-    memcpy(&v, r->p + off, 4);
-    return r->swap ? swap32(v) : v;
-}
-
-static uint64_t rd64(const struct reader *r, size_t off)
-{
-    if (r->swap) /* foreign order: the first four bytes hold the high half */
-        return ((uint64_t)rd32(r, off) << 32) | rd32(r, off + 4);
-    /* host order: reassemble as stored */
-    uint64_t v;
-    memcpy(&v, r->p + off, 8);
-    return v;
-}
-
 static void wr16(uint8_t *p, uint16_t v, bool swap)
 {
     if (swap)
@@ -137,6 +109,64 @@ static uint32_t iso_desc_count_48(const struct dfs_urb *u)
 
 /* ---- parsing ---------------------------------------------------------------- */
 
+/* The header's fields as stored (the setup bytes and the iso fields share
+ * their place; both are read, as the record's flag_setup decides which one
+ * means something). */
+static void read_header(const uint8_t *buf, bool mmapped, struct dfs_urb *u)
+{
+    memcpy(&u->id, buf + UM_ID, 8);
+    u->type = (char)buf[UM_TYPE];
+    u->xfer_type = buf[UM_XFER_TYPE];
+    u->endpoint = buf[UM_EPNUM];
+    u->devnum = buf[UM_DEVNUM];
+    memcpy(&u->bus, buf + UM_BUSNUM, 2);
+    u->flag_setup = (char)buf[UM_FLAG_SETUP];
+    u->flag_data = (char)buf[UM_FLAG_DATA];
+    memcpy(&u->urb_ts_sec, buf + UM_TS_SEC, 8);
+    memcpy(&u->urb_ts_usec, buf + UM_TS_USEC, 4);
+    memcpy(&u->status, buf + UM_STATUS, 4);
+    memcpy(&u->length, buf + UM_LENGTH, 4);
+    memcpy(&u->len_cap, buf + UM_LEN_CAP, 4);
+    u->has_setup = u->flag_setup == 0;
+    memcpy(u->setup, buf + UM_SETUP, 8);
+    memcpy(&u->iso_error_count, buf + UM_ISO_ERROR_COUNT, 4);
+    memcpy(&u->iso_numdesc, buf + UM_ISO_NUMDESC, 4);
+    u->mmapped = mmapped;
+    if (mmapped) {
+        memcpy(&u->interval, buf + UM_INTERVAL, 4);
+        memcpy(&u->start_frame, buf + UM_START_FRAME, 4);
+        memcpy(&u->xfer_flags, buf + UM_XFER_FLAGS, 4);
+        memcpy(&u->ndesc, buf + UM_NDESC, 4);
+    } else {
+        u->interval = u->start_frame = 0;
+        u->xfer_flags = u->ndesc = 0;
+    }
+}
+
+static uint64_t swap64(uint64_t v)
+{
+    return ((uint64_t)swap32((uint32_t)v) << 32) | swap32((uint32_t)(v >> 32));
+}
+
+/* A header written by a host of the other byte order: its multi-byte fields
+ * into this host's order (the setup bytes are wire order: never swapped). */
+static void swap_header(struct dfs_urb *u)
+{
+    u->id = swap64(u->id);
+    u->bus = (uint16_t)((u->bus >> 8) | (u->bus << 8));
+    u->urb_ts_sec = (int64_t)swap64((uint64_t)u->urb_ts_sec);
+    u->urb_ts_usec = (int32_t)swap32((uint32_t)u->urb_ts_usec);
+    u->status = (int32_t)swap32((uint32_t)u->status);
+    u->length = swap32(u->length);
+    u->len_cap = swap32(u->len_cap);
+    u->iso_error_count = (int32_t)swap32((uint32_t)u->iso_error_count);
+    u->iso_numdesc = (int32_t)swap32((uint32_t)u->iso_numdesc);
+    u->interval = (int32_t)swap32((uint32_t)u->interval);
+    u->start_frame = (int32_t)swap32((uint32_t)u->start_frame);
+    u->xfer_flags = swap32(u->xfer_flags);
+    u->ndesc = swap32(u->ndesc);
+}
+
 enum dfs__parse_status dfs__usbmon_parse(const uint8_t *buf, uint32_t caplen, int linktype,
                                          enum dfs_byte_order order, struct dfs_urb *u,
                                          char *msg, size_t msg_size)
@@ -150,34 +180,9 @@ enum dfs__parse_status dfs__usbmon_parse(const uint8_t *buf, uint32_t caplen, in
                  caplen, hdrlen);
         return DFS__PARSE_SHORT;
     }
-    struct reader r = {.p = buf, .swap = swaps(order)};
-    u->id = rd64(&r, UM_ID);
-    u->type = (char)buf[UM_TYPE];
-    u->xfer_type = buf[UM_XFER_TYPE];
-    u->endpoint = buf[UM_EPNUM];
-    u->devnum = buf[UM_DEVNUM];
-    u->bus = rd16(&r, UM_BUSNUM);
-    u->flag_setup = (char)buf[UM_FLAG_SETUP];
-    u->flag_data = (char)buf[UM_FLAG_DATA];
-    u->urb_ts_sec = (int64_t)rd64(&r, UM_TS_SEC);
-    u->urb_ts_usec = (int32_t)rd32(&r, UM_TS_USEC);
-    u->status = (int32_t)rd32(&r, UM_STATUS);
-    u->length = rd32(&r, UM_LENGTH);
-    u->len_cap = rd32(&r, UM_LEN_CAP);
-    u->has_setup = u->flag_setup == 0;
-    memcpy(u->setup, buf + UM_SETUP, 8);
-    u->iso_error_count = (int32_t)rd32(&r, UM_ISO_ERROR_COUNT);
-    u->iso_numdesc = (int32_t)rd32(&r, UM_ISO_NUMDESC);
-    u->mmapped = hdrlen == DFS_USBMON_MMAPPED_HDR_LEN;
-    if (u->mmapped) {
-        u->interval = (int32_t)rd32(&r, UM_INTERVAL);
-        u->start_frame = (int32_t)rd32(&r, UM_START_FRAME);
-        u->xfer_flags = rd32(&r, UM_XFER_FLAGS);
-        u->ndesc = rd32(&r, UM_NDESC);
-    } else {
-        u->interval = u->start_frame = 0;
-        u->xfer_flags = u->ndesc = 0;
-    }
+    read_header(buf, hdrlen == DFS_USBMON_MMAPPED_HDR_LEN, u);
+    if (swaps(order))
+        swap_header(u);
     u->data = NULL;
     u->data_len = 0;
 
@@ -237,11 +242,14 @@ void dfs__usbmon_feed(dfs_decoder *d, void *state, const struct dfs_record *rec)
 {
     (void)state; /* usbmon records stand alone */
     struct dfs_urb u;
-    memset(&u, 0, sizeof u); /* the fields of other formats stay 0 */
+    /* The parser sets every usbmon field, the hand-off the frame, time and
+     * link, pairing the device: what other formats have (from linktype on)
+     * stays 0. Not the whole struct: this runs for every record. */
+    memset(&u.linktype, 0, sizeof u - offsetof(struct dfs_urb, linktype));
     char msg[200];
     enum dfs__parse_status ps =
         dfs__usbmon_parse(rec->data, rec->caplen, rec->linktype, rec->order, &u, msg, sizeof msg);
-    if (dfs__urb_record_usable(d, rec, ps, msg))
+    if (ps == DFS__PARSE_OK || dfs__urb_record_usable(d, rec, ps, msg))
         dfs__urb_hand_off(d, rec, &u);
 }
 

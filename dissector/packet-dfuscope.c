@@ -45,6 +45,8 @@ static int hf_alt = -1;
 static int hf_mass_erase = -1;
 static int hf_leave = -1;
 static int hf_poll_wait = -1;
+static int hf_naks = -1;
+static int hf_nak_ms = -1;
 static int hf_finding = -1;
 static int hf_finding_severity = -1;
 static int hf_finding_group = -1;
@@ -459,6 +461,12 @@ static void show_txn(proto_tree *tree, tvbuff_t *tvb, const struct dfs__res *r,
             tt, hf_poll_wait, tvb, 0, 0, (guint32)(t->poll_wait_us > UINT32_MAX ? UINT32_MAX : t->poll_wait_us),
             "%.3f ms after a reply that asked for %u ms", t->poll_wait_us / 1000.0,
             t->poll_asked_ms));
+    if (t->naks) { /* packet-level captures: the NAKs that held the data stage */
+        add_generated(proto_tree_add_uint(tt, hf_naks, tvb, 0, 0, t->naks));
+        add_generated(proto_tree_add_double_format_value(tt, hf_nak_ms, tvb, 0, 0,
+                                                         (double)t->nak_us / 1000.0, "%.3f ms",
+                                                         (double)t->nak_us / 1000.0));
+    }
     if (t->reply_frame)
         add_generated(proto_tree_add_string(tt, hf_outcome, tvb, 0, 0, dfs_dfu_outcome_name(t->outcome)));
     if (t->reply_frame)
@@ -733,6 +741,12 @@ void dfs__proto_register(void)
                             0, "bwPollTimeout of a GETSTATUS reply, in ms", HFILL}},
         {&hf_poll_wait, {"Polled after", "dfuscope.poll_wait", FT_UINT32, BASE_DEC, NULL, 0,
                          "Time since the previous busy reply, in microseconds", HFILL}},
+        {&hf_naks, {"NAKs", "dfuscope.naks", FT_UINT32, BASE_DEC, NULL, 0,
+                    "NAK handshakes the device answered the data stage with before it "
+                    "answered (packet-level USB 2.0 captures)", HFILL}},
+        {&hf_nak_ms, {"Held by NAKs", "dfuscope.nak_ms", FT_DOUBLE, BASE_NONE, NULL, 0,
+                      "Time from the first token the device NAKed to the one it answered, "
+                      "in ms (packet-level USB 2.0 captures)", HFILL}},
         {&hf_outcome, {"Outcome", "dfuscope.outcome", FT_STRING, BASE_NONE, NULL, 0,
                        "How the request ended on the bus", HFILL}},
         {&hf_usb_status, {"URB status", "dfuscope.usb_status", FT_INT32, BASE_DEC, NULL, 0,

@@ -14,6 +14,7 @@
 #include "prepass.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,8 @@
 
 #include <wiretap/wtap.h>
 #include <wsutil/buffer.h>
+
+#include "pcap_fast.h"
 
 #define MAX_CANDIDATES 64
 
@@ -327,6 +330,90 @@ static void reader_close(struct reader *rd)
     memset(rd, 0, sizeof *rd);
 }
 
+/* A new decoder whose sink fills `res` (cleared); false when out of memory. */
+static bool decoder_start(struct dfs__res *res, dfs_decoder **dec)
+{
+    struct dfs_options opt;
+    dfs_options_init(&opt);
+    struct dfs_sink sink;
+    dfs__res_clear(res);
+    dfs__res_sink(res, &sink);
+    *dec = NULL;
+    if (dfs_decoder_new(&opt, &sink, dec) != DFS_OK) {
+        *dec = NULL;
+        return false;
+    }
+    dfs__res_bind(res, *dec);
+    return true;
+}
+
+/* The read-ahead pass through the direct pcap reader (pcap_fast.h). */
+struct fast_pass {
+    dfs_decoder *dec;
+    struct dfs__res *res;
+    struct dfs__prepass *out;
+    size_t *cap;
+};
+
+static bool fast_record(void *user, const struct dfs__fast_rec *r)
+{
+    struct fast_pass *f = user;
+    struct dfs_record rec = {
+        .frame = r->frame,
+        .ts = {.sec = r->ts_sec, .nsec = (uint32_t)r->ts_nsec},
+        .linktype = r->linktype,
+        .order = DFS_ORDER_HOST, /* the file is in this machine's byte order */
+        .caplen = r->caplen,
+        .origlen = r->len,
+        .data = r->data,
+    };
+    dfs__res_at(f->res, r->frame);
+    dfs_result rc = dfs_decoder_feed(f->dec, &rec);
+    if (rc != DFS_OK && rc != DFS_E_LINKTYPE)
+        f->out->decoder_result = rc;
+    if (!push_digest(f->out, f->cap,
+                     dfs__frame_digest(r->data, r->caplen, r->len, true, r->ts_sec, r->ts_nsec))) {
+        snprintf(f->out->error, sizeof f->out->error, "out of memory at frame %llu",
+                 (unsigned long long)r->frame);
+        f->out->read_error = true;
+        return false;
+    }
+    return true;
+}
+
+/* Decode a standard pcap file of usbmon records directly: true when it was
+ * read (to its end, or until out of memory); false when it is to be read
+ * through wiretap, with `dec` and `res` made anew. */
+static bool fast_decode(const char *path, wtap *wth, dfs_decoder **dec, struct dfs__res *res,
+                        struct dfs__prepass *out, size_t *cap)
+{
+    int subtype = wtap_file_type_subtype(wth);
+    int encap = wtap_file_encap(wth);
+    if ((subtype != wtap_pcap_file_type_subtype() &&
+         subtype != wtap_pcap_nsec_file_type_subtype()) ||
+        (encap != WTAP_ENCAP_USB_LINUX && encap != WTAP_ENCAP_USB_LINUX_MMAPPED))
+        return false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct fast_pass f = {.dec = *dec, .res = res, .out = out, .cap = cap};
+    enum dfs__fast_result r = dfs__fast_pcap_read(fd, fast_record, &f);
+    close(fd);
+    if (r != DFS__FAST_WIRETAP)
+        return true;
+    /* start again through wiretap */
+    dfs__res_bind(res, NULL);
+    dfs_decoder_free(*dec);
+    out->frames = 0;
+    out->decoder_result = DFS_OK;
+    if (!decoder_start(res, dec)) {
+        snprintf(out->error, sizeof out->error, "out of memory");
+        out->read_error = true;
+        return true;
+    }
+    return false;
+}
+
 /* Read one file: false when it is not the capture whose frame 1 is `first`. */
 static bool decode_file(const char *path, const struct dfs__first_frame *first,
                         struct dfs__res *res, struct dfs__prepass *out)
@@ -336,32 +423,32 @@ static bool decode_file(const char *path, const struct dfs__first_frame *first,
         reader_close(&rd);
         return false;
     }
-    struct dfs_options opt;
-    dfs_options_init(&opt);
-    struct dfs_sink sink;
     dfs_decoder *dec = NULL;
     size_t cap = 0;
-    dfs__res_clear(res);
-    dfs__res_sink(res, &sink);
-    if (dfs_decoder_new(&opt, &sink, &dec) != DFS_OK) {
+    if (!decoder_start(res, &dec)) {
         snprintf(out->error, sizeof out->error, "out of memory");
         out->read_error = true;
         reader_close(&rd);
         return true;
     }
-    dfs__res_bind(res, dec);
     struct dfs_time last = {0, 0};
-    do {
-        const uint8_t *data = ws_buffer_start_ptr(&rd.buf);
-        uint64_t frame = out->frames + 1;
-        rec_feed(dec, res, &rd.rec, data, frame, &out->decoder_result, &last);
-        if (!push_digest(out, &cap, rec_digest(&rd.rec, data))) {
-            snprintf(out->error, sizeof out->error, "out of memory at frame %llu",
-                     (unsigned long long)frame);
-            out->read_error = true;
-            break;
-        }
-    } while (reader_next(&rd));
+    if (!fast_decode(path, rd.wth, &dec, res, out, &cap)) {
+        do {
+            const uint8_t *data = ws_buffer_start_ptr(&rd.buf);
+            uint64_t frame = out->frames + 1;
+            rec_feed(dec, res, &rd.rec, data, frame, &out->decoder_result, &last);
+            if (!push_digest(out, &cap, rec_digest(&rd.rec, data))) {
+                snprintf(out->error, sizeof out->error, "out of memory at frame %llu",
+                         (unsigned long long)frame);
+                out->read_error = true;
+                break;
+            }
+        } while (reader_next(&rd));
+    }
+    if (!dec) {
+        reader_close(&rd);
+        return true;
+    }
 
     if (rd.err != 0 && !out->read_error) {
         snprintf(out->error, sizeof out->error, "%s after frame %llu%s%s",

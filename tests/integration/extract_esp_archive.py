@@ -10,7 +10,16 @@ files cpio packed, byte for byte, with the MD5s hashlib computed:
 - dfuinfo0.dat with a wrong MD5 for one file and a file it does not hold:
   both named, the files still written, exit 1;
 - an archive cut in the middle of a file: the damage named with its offset,
-  the files before it written, exit 2.
+  the files before it written, exit 2;
+- an archive laid out as esp-idf's tools/mkdfu.py writes it (not GNU cpio:
+  inode, mtime and nlink 0, flash_params.dat with flags PARAM|NOERASE|
+  IGNORE_MD5, an image split into parts NAME, NAME.1, zeros up to a
+  multiple of 10240 bytes) with a DFU suffix that dfu-suffix adds and
+  dfu-util strips: every file back, the whole padded archive written;
+- the outcome of `diagnose`: the same session with the device descriptor's
+  VID:PID made 303a:0002 (the ESP32-S2 ROM's) says that this ROM stays in
+  DFU mode after a download until it is reset (quirk R26); as recorded
+  (1209:0001) it does not.
 
 usage: extract_esp_archive.py DFUSCOPE"""
 import hashlib
@@ -115,7 +124,80 @@ def truncated(tmp):
     assert not os.path.exists(os.path.join(out, "app.bin"))
 
 
+def mkdfu_member(name, data, trailer=False):
+    """One member as mkdfu.py writes it: "070701", thirteen 8-digit hex
+    fields (inode, mtime, uid, gid and the device numbers 0; nlink 0 but 1
+    for the trailer; mode 0100644 but 0 for the trailer; no check sum), the
+    name with its NUL, each padded to 4 bytes."""
+    raw = name.encode() + b"\0"
+    fields = (0, 0 if trailer else 0o100644, 0, 0, 1 if trailer else 0, 0, len(data),
+              0, 0, 0, 0, len(raw), 0)
+    head = b"070701" + b"".join(b"%08x" % v for v in fields) + raw
+    return head + b"\0" * (-len(head) % 4) + data + b"\0" * (-len(data) % 4)
+
+
+def mkdfu_layout(tmp):
+    params = struct.pack("<8I", 0, 0, 0, 4 << 20, 64 << 10, 4 << 10, 256, 0xffff)
+    app = emu.pattern(6000, 11)
+    files = [("flash_params.dat", 0, params, 0x1c), ("bootloader.bin", 0x1000, FILES[0][2], 0),
+             ("app.bin", 0x10000, app[:4096], 0), ("app.bin.1", 0x11000, app[4096:], 0)]
+    info = b"".join(struct.pack("<II64s16s", addr, flags, name.encode(), hashlib.md5(data).digest())
+                    for name, addr, data, flags in files)
+    archive = mkdfu_member("dfuinfo0.dat", info)
+    archive += b"".join(mkdfu_member(name, data) for name, _, data, _ in files)
+    archive += mkdfu_member("TRAILER!!!", b"", trailer=True)
+    archive += b"\0" * (-len(archive) % 10240)
+    path = os.path.join(tmp, "dfu.bin")
+    with open(path, "wb") as f:
+        f.write(archive)
+    r = subprocess.run(["dfu-suffix", "-v", "ffff", "-p", "ffff", "-d", "ffff", "-a", path],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and os.path.getsize(path) == len(archive) + 16, r.stdout + r.stderr
+    r, out = download_and_unpack(tmp, path)
+    assert r.returncode == 0, f"exit {r.returncode}: {r.stdout}{r.stderr}"
+    assert f"({len(archive)} bytes)" in r.stdout + r.stderr, r.stdout + r.stderr
+    for name, addr, data, _ in files:
+        with open(os.path.join(out, name), "rb") as f:
+            assert f.read() == data, f"{name} differs from what the archive holds"
+        line = (f"{name}: {len(data)} bytes for flash address 0x{addr:08x}, MD5 "
+                f"{hashlib.md5(data).hexdigest()} as dfuinfo0.dat lists")
+        assert line in r.stdout, f"{line!r} not in {r.stdout}"
+    assert "5 files of the archive in" in r.stdout, r.stdout  # with dfuinfo0.dat
+
+
+def as_esp32s2(pcap, out):
+    """The capture with the VID:PID of its device descriptor (GET_DESCRIPTOR
+    replies: bLength 18, type 1, idVendor at 8) changed to 303a:0002."""
+    with open(pcap, "rb") as f:
+        data = bytearray(f.read())
+    n, i = 0, data.find(b"\x12\x01")
+    while i >= 0:
+        if data[i + 8:i + 12] == struct.pack("<HH", 0x1209, 0x0001):
+            data[i + 8:i + 12] = struct.pack("<HH", 0x303a, 0x0002)
+            n += 1
+        i = data.find(b"\x12\x01", i + 1)
+    assert n, "no device descriptor of 1209:0001 in the capture"
+    with open(out, "wb") as f:
+        f.write(data)
+
+
+def rom_outcome(tmp):
+    names = [n for n, _, _ in FILES]
+    r, _ = download_and_unpack(tmp, make_archive(tmp, good_info(), names))
+    assert r.returncode == 0, f"exit {r.returncode}: {r.stdout}{r.stderr}"
+    pcap, rom = os.path.join(tmp, "esp.pcapng"), os.path.join(tmp, "esp32s2.pcapng")
+    as_esp32s2(pcap, rom)
+    note = ("the Espressif ESP32-S2 ROM stays in DFU mode after every download (known quirk "
+            "R26, `dfuscope quirks 303a:0002`): it runs the new firmware only once reset")
+    for path, want in ((rom, True), (pcap, False)):
+        r = subprocess.run([emu.dfuscope(), "diagnose", path], capture_output=True, text=True,
+                           timeout=60)
+        outcome = next((ln for ln in r.stdout.splitlines() if ": outcome: " in ln), "")
+        assert "every one acknowledged and confirmed" in outcome, r.stdout
+        assert (note in outcome) == want, f"{path}: {outcome}"
+
+
 if __name__ == "__main__":
-    emu.need("cpio", "dfu-util")
+    emu.need("cpio", "dfu-util", "dfu-suffix")
     emu.need_bridge()
-    emu.run_checks([good, md5_mismatch, truncated])
+    emu.run_checks([good, md5_mismatch, truncated, mkdfu_layout, rom_outcome])

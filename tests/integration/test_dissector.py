@@ -11,7 +11,9 @@ TEST is one of:
             hardware analyzer records them): each capture rendered in pcap and
             pcapng by $DFS_USB2_RENDER (tests/tools/usb2_render.c); the fields
             sit on the frames of the SETUP packet and of the handshake that
-            ends each transfer, as `decode` says
+            ends each transfer, as `decode` says; dfuscope.naks and
+            dfuscope.nak_ms of each transfer the device held by NAKs are the
+            CLI's and match the NAK packets tshark's usbll dissector shows
   passes    one pass (tshark) and two passes (tshark -2) give the same fields
             with the pre-pass (the default); without it (frame by frame), one
             pass shows exactly what was known when each frame was read
@@ -39,6 +41,7 @@ TEST is one of:
 See docs/wireshark.md for what is promised."""
 import json
 import os
+from decimal import Decimal
 import subprocess
 import sys
 import tempfile
@@ -223,6 +226,58 @@ def test_cli_usb2(env, dfuscope, captures):
                     fail(f"{out}: link type {lt}, not 288")
                 rendered.append(out)
         test_cli(env, dfuscope, rendered, need_requests=True)
+        held = sum(check_naks(env, dfuscope, cap) for cap in rendered)
+        if not held:
+            fail("no rendered capture has a request held by NAKs: dfuscope.naks and "
+                 "dfuscope.nak_ms were never compared")
+
+
+PID_IN, PID_NAK, PID_DATA = 0x69, 0x5A, (0xC3, 0x4B)
+
+
+def check_naks(env, dfuscope, cap):
+    """dfuscope.naks and dfuscope.nak_ms on the frames of each transfer the
+    device held by NAKs: what `decode --dfu --json` says (naks, nak_ms), and
+    what tshark's own USB 2.0 packet dissector shows between the transfer's
+    SETUP and its last handshake: the NAK packets, and the time from the IN
+    token the first NAK answered to the IN token the data answered. Frames
+    of other transfers carry neither field. Returns how many transfers were
+    held."""
+    rows = env.fields(env.capture(cap), ["dfuscope.naks", "dfuscope.nak_ms", "usbll.pid",
+                                         "frame.time_epoch"])
+    want = {}
+    for t in cli_txns(dfuscope, cap):
+        if not t.get("naks"):
+            continue
+        for fr in (t["frame"], t["reply_frame"]):
+            want[fr] = (t["naks"], t["nak_ms"])
+        pk = [(int(rows[fr]["usbll.pid"][0], 0), Decimal(rows[fr]["frame.time_epoch"][0]))
+              for fr in range(t["frame"], t["reply_frame"] + 1)
+              if fr in rows and rows[fr]["usbll.pid"]]
+        naks = [i for i, p in enumerate(pk) if p[0] == PID_NAK]
+        data = next((i for i in range(naks[-1], len(pk)) if pk[i][0] in PID_DATA), None) \
+            if naks else None
+        if (len(naks) != t["naks"] or data is None or pk[naks[0] - 1][0] != PID_IN or
+                pk[data - 1][0] != PID_IN):
+            fail(f"{name(cap)}: frames {t['frame']}-{t['reply_frame']}: tshark shows "
+                 f"{len(naks)} NAKs, dfuscope {t['naks']}")
+            continue
+        ms = float((pk[data - 1][1] - pk[naks[0] - 1][1]) * 1000)
+        if abs(ms - t["nak_ms"]) > 0.0015:
+            fail(f"{name(cap)}: frames {t['frame']}-{t['reply_frame']}: tshark times the "
+                 f"NAKs {ms:.4f} ms, dfuscope {t['nak_ms']} ms")
+    got = {fr: (int(r["dfuscope.naks"][0]), float(r["dfuscope.nak_ms"][0]))
+           for fr, r in rows.items() if r["dfuscope.naks"] or r["dfuscope.nak_ms"]}
+    bad = [fr for fr in sorted(set(want) | set(got))
+           if fr not in want or fr not in got or got[fr][0] != want[fr][0] or
+           abs(got[fr][1] - want[fr][1]) > 0.0005]
+    if bad:
+        fail(f"{name(cap)}: dfuscope.naks/nak_ms differ from the CLI at frames {bad[:10]}: "
+             f"{[(got.get(fr), want.get(fr)) for fr in bad[:3]]}")
+    else:
+        print(f"ok   {name(cap)}: {len(want) // 2} transfers held by NAKs, dfuscope.naks and "
+              f"dfuscope.nak_ms as the CLI and tshark's packets say")
+    return len(want) // 2
 
 
 LOST_RULES = ("dfuse.option-bytes-reset", "dfuse.leave-reset", "dfu.device-lost")

@@ -10,12 +10,15 @@ same host fails as pydfu.py does on such a device. On a packet-level
 counted and timed as tshark's USB 2.0 packet dissector (usbll) shows them;
 dfu-util, which waits the bwPollTimeout it is told, against a device that
 announces 1 ms and holds the next GETSTATUS by NAKs until its work is done:
-dfu.poll-timeout-too-short on each, from the packet-level capture only.
+dfu.poll-timeout-too-short on each, from the packet-level capture (the
+NAKs) and from the usbmon capture (the time from the submit to the
+completion, timed by tshark) alike.
 Fails when pyusb, dfuse-pack, dfu-util or tshark is missing.
 
 usage: test_emulate_pydfu.py DFUSCOPE"""
 import json
 import os
+import re
 import subprocess
 
 import emu
@@ -177,14 +180,45 @@ def held_past_poll_timeout(tmp):
         emu.assert_in("while announcing at most 1 ms per poll", f["explanation"], "finding")
         emu.assert_in("held the GETSTATUS polls by %d NAKs for %.1f ms" % (naks, ms),
                       f["explanation"], "finding")
-    # the usbmon capture of the same session shows one dfuDNBUSY and a slow
-    # completion, which a slow host could cause as well: no finding
+    # the usbmon capture of the same session: the same findings, from the
+    # time each held GETSTATUS took from its submit to its completion (the
+    # host controller retried the NAKs by itself), as tshark times the frames
     pm = os.path.join(tmp, "hm.pcapng")
     r = emu.emulate("dfuse-device", cmd, options=opts, pcap=pm, cwd=tmp)
     assert r.returncode == 0, r.stdout + r.stderr
+    txns = [json.loads(line) for line in subprocess.run(
+        [emu.dfuscope(), "decode", "--dfu", "--json", pm], capture_output=True, text=True,
+        timeout=120).stdout.splitlines()]
+    times = frame_times(pm)
+    want = []
+    for i, t in enumerate(txns):
+        prev = txns[i - 1] if i else {}
+        if (t["request"] == "GETSTATUS" and t["state"] == "dfuDNLOAD-IDLE" and
+                prev.get("state") == "dfuDNBUSY"):
+            ms = (times[t["reply_frame"]] - times[t["frame"]]) * 1000.0
+            want.append(([prev["frame"], t["frame"]], ms))
+    # the 3 erases and 3 writes: each poll held well past the 1 ms announced
+    # and the few ms a host adds; the SET_ADDRESS commands answered at once
+    want = [w for w in want if w[1] > 1.0]
+    assert len(want) == 6 and all(w[1] > 6.0 for w in want), want
     j = json.loads(subprocess.run([emu.dfuscope(), "diagnose", "--json", pm],
                                   capture_output=True, text=True, timeout=120).stdout)
-    assert not [f for f in j["findings"] if f["id"] == "dfu.poll-timeout-too-short"], j
+    got = [f for f in j["findings"] if f["id"] == "dfu.poll-timeout-too-short"]
+    assert [f["frames"] for f in got] == [w[0] for w in want], (got, want)
+    for f, (_, ms) in zip(got, want):
+        assert f["severity"] == "warning", f
+        m = re.search(r"answered the GETSTATUS poll ([0-9.]+) ms after it was sent",
+                      f["explanation"])
+        assert m and abs(float(m.group(1)) - ms) < 0.06, (f["explanation"], ms)
+        assert "NAKs for" not in f["explanation"], f
+
+
+def frame_times(pcap):
+    """frame number -> time, by tshark"""
+    r = subprocess.run(["tshark", "-r", pcap, "-T", "fields", "-e", "frame.number", "-e",
+                        "frame.time_epoch"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return {int(a): float(b) for a, b in (line.split("\t") for line in r.stdout.splitlines())}
 
 
 def without_hold_fails(tmp):

@@ -1,4 +1,5 @@
-/* The rig of the DFU layer's tests (test_dfu.c, test_dfu_sessions.c), on
+/* The rig of the DFU layer's tests (test_dfu.c, test_dfu_capture.c,
+ * test_dfu_sessions.c), on
  * top of session.h: the frames of an enumeration, what a scenario expects
  * and how the findings are checked against it, the clean sessions and the
  * seed's write. */
@@ -59,6 +60,16 @@ void want_add(struct expect *e, const char *id, uint64_t frame, const uint64_t *
  * (notes of other ids may come along). */
 void check_findings(const struct sess *s, const struct expect *e);
 void assert_no_warnings(const struct sess *s);
+
+/* A scenario that proves the finding `id` (test_dfu.c runs each). */
+struct scenario {
+    const char *id;
+    void (*run)(struct sess *s, struct expect *e);
+};
+
+/* The scenarios of the capture.* and usb.* findings (test_dfu_capture.c). */
+extern const struct scenario capture_scenarios[];
+extern const size_t n_capture_scenarios;
 
 /* ---- clean sessions ------------------------------------------------------------- */
 

@@ -1,6 +1,7 @@
 /* Test helper: script a USB/DFU session as usbmon records (submit and
- * completion of each control transfer, with a virtual clock) and feed them to
- * a decoder that records every event. */
+ * completion of each control transfer, with a virtual clock; or as USBPcap or
+ * USB_DARWIN records when linktype says so) and feed them to a decoder that
+ * records every event. */
 #ifndef DFS_TEST_SESSION_H
 #define DFS_TEST_SESSION_H
 
@@ -40,6 +41,8 @@ struct sess {
     int n_devev;
     bool verbose;
     dfs_capwriter *writer; /* when set, every record is also written here */
+    int64_t reply_us;      /* the next control transfer's completion comes this
+                            * long after its submit (0: 100 us) */
 };
 
 static inline int sess_on_finding(void *u, const struct dfs_finding *f)
@@ -129,7 +132,12 @@ static inline void sess_feed(struct sess *s, const struct dfs_urb *u)
     r.frame = ++s->frame;
     r.ts = s->now;
     r.linktype = s->linktype;
-    r.caplen = (uint32_t)dfs_usbmon_encode(u, s->linktype, DFS_ORDER_HOST, buf, sizeof buf);
+    if (s->linktype == DFS_LINKTYPE_USBPCAP)
+        r.caplen = (uint32_t)dfs_usbpcap_encode(u, buf, sizeof buf);
+    else if (s->linktype == DFS_LINKTYPE_USB_DARWIN)
+        r.caplen = (uint32_t)dfs_darwin_encode(u, buf, sizeof buf);
+    else
+        r.caplen = (uint32_t)dfs_usbmon_encode(u, s->linktype, DFS_ORDER_HOST, buf, sizeof buf);
     r.origlen = r.caplen;
     r.data = buf;
     if (s->writer && dfs_capwriter_write(s->writer, r.ts, buf, r.caplen, r.origlen) != DFS_OK)
@@ -154,6 +162,7 @@ static inline uint64_t sess_ctl_at(struct sess *s, uint8_t dev, const uint8_t se
     u.devnum = dev;
     u.bus = s->bus;
     u.flag_setup = 0;
+    u.has_setup = true;
     u.status = -115;
     u.length = (uint32_t)(setup[6] | (setup[7] << 8));
     memcpy(u.setup, setup, 8);
@@ -166,7 +175,8 @@ static inline uint64_t sess_ctl_at(struct sess *s, uint8_t dev, const uint8_t se
     }
     sess_feed(s, &u);
     uint64_t submit = s->frame;
-    sess_advance_us(s, 100);
+    sess_advance_us(s, s->reply_us ? s->reply_us : 100);
+    s->reply_us = 0;
     struct dfs_urb c;
     memset(&c, 0, sizeof c);
     c.id = u.id;

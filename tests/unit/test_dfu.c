@@ -8,13 +8,15 @@
  * that prove its finding. It then names each finding it expects with the
  * exact frames the finding must cite, as docs/findings/<id>.md describes
  * them ("How dfuscope decides"), and no other warning or error may fire.
- * Only the decoder's public API is used. The rig is dfu_rig.h; the clean
- * sessions in detail, the capture's end time and several devices are in
- * test_dfu_sessions.c. */
+ * Only the decoder's public API is used. The rig is dfu_rig.h; the
+ * scenarios of the capture.* and usb.* findings are in test_dfu_capture.c
+ * (this executable runs them too); the clean sessions in detail, the
+ * capture's end time and several devices are in test_dfu_sessions.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <cmocka.h>
 
 #include "dfu_rig.h"
@@ -161,6 +163,39 @@ static void end_time_with_records_after_it(void **state)
     f = sess_find(&s, "dfuse.option-bytes-reset");
     assert_non_null(strstr(f->explanation, "in DFU mode again"));
     assert_non_null(strstr(f->remedy, "most likely took effect"));
+    sess_free(&s);
+}
+
+/* ---- a failure before any other DFU request ------------------------------------ */
+
+/* Only GETSTATUS came before: the findings name no request before it and no
+ * frame 0 (a capture's frames count from 1; request code 0 is DETACH's). */
+static void failure_before_any_request(void **state)
+{
+    (void)state;
+    struct sess s;
+    begin(&s, &GOOD_DFU11, 0);
+    uint64_t fail = sess_getstatus_fail(&s, -32);
+    sess_getstatus_fail(&s, -32);
+    sess_getstatus(&s, 0, 0, DFS_STATE_DFU_IDLE);
+    sess_finish(&s);
+    const struct dfs_finding *f = sess_find(&s, "dfu.getstatus-stall");
+    assert_non_null(f);
+    assert_int_equal(f->frame, DONE(fail));
+    assert_non_null(strstr(f->explanation, "(in dfuIDLE, with no other DFU request before it)"));
+    assert_null(strstr(f->explanation, "DETACH"));
+    assert_null(strstr(f->explanation, "frame 0"));
+    sess_free(&s);
+
+    begin(&s, &GOOD_DFU11, 0);
+    uint64_t err = sess_getstatus(&s, DFS_STATUS_ERR_STALLEDPKT, 0, DFS_STATE_ERROR);
+    sess_finish(&s);
+    f = sess_find(&s, "dfu.stall-without-error-state");
+    assert_non_null(f);
+    assert_int_equal(f->frame, err);
+    assert_non_null(strstr(f->explanation, "but no request before it was stalled"));
+    assert_null(strstr(f->explanation, "DETACH"));
+    assert_null(strstr(f->explanation, "frame 0"));
     sess_free(&s);
 }
 
@@ -639,179 +674,6 @@ static void sc_invalid_length(struct sess *s, struct expect *e)
     WANT(e, "desc.invalid-length", DONE(get), DONE(get));
 }
 
-static void sc_device_disconnected(struct sess *s, struct expect *e)
-{
-    begin(s, &GOOD_DFUSE, 0);
-    uint8_t st[8];
-    setup8(st, 0x80, 6, 0x0100, 0, 18);
-    uint64_t get = sess_ctl(s, st, NULL, 0, -108, NULL, 0);
-    sess_finish(s);
-    WANT(e, "usb.device-disconnected", DONE(get), DONE(get));
-}
-
-static void sc_transfer_cancelled(struct sess *s, struct expect *e)
-{
-    begin(s, &GOOD_DFUSE, 0);
-    uint8_t st[8];
-    setup8(st, 0x80, 6, 0x0100, 0, 18);
-    uint64_t get = sess_ctl(s, st, NULL, 0, -2, NULL, 0);
-    sess_finish(s);
-    WANT(e, "usb.transfer-cancelled", DONE(get), get, DONE(get));
-}
-
-static void sc_capture_record_short(struct sess *s, struct expect *e)
-{
-    sess_init(s, 1, 6);
-    uint8_t buf[20] = {0};
-    struct dfs_record r = {.frame = 1, .linktype = DFS_LINKTYPE_USB_LINUX, .caplen = 20,
-                           .origlen = 20, .data = buf};
-    assert_int_equal(dfs_decoder_feed(s->d, &r), DFS_OK);
-    sess_finish(s);
-    WANT(e, "capture.record-short", r.frame, r.frame);
-}
-
-/* Feed u as a record cut short by `cut` bytes; returns its frame. */
-static uint64_t feed_raw(struct sess *s, const struct dfs_urb *u, uint32_t cut)
-{
-    uint8_t buf[256];
-    size_t n = dfs_usbmon_encode(u, DFS_LINKTYPE_USB_LINUX, DFS_ORDER_HOST, buf, sizeof buf);
-    struct dfs_record r = {.frame = ++s->frame, .ts = s->now, .linktype = DFS_LINKTYPE_USB_LINUX,
-                           .caplen = (uint32_t)(n - cut), .origlen = (uint32_t)n, .data = buf};
-    assert_int_equal(dfs_decoder_feed(s->d, &r), DFS_OK);
-    return r.frame;
-}
-
-static void sc_capture_record_truncated(struct sess *s, struct expect *e)
-{
-    sess_init(s, 1, 6);
-    uint8_t data[18] = {18, 1};
-    struct dfs_urb c;
-    memset(&c, 0, sizeof c);
-    c.id = 1;
-    c.type = 'C';
-    c.xfer_type = DFS_XFER_CONTROL;
-    c.endpoint = 0x80;
-    c.devnum = 6;
-    c.bus = 1;
-    c.flag_setup = '-';
-    c.length = 18;
-    c.data = data;
-    c.data_len = c.len_cap = 18;
-    uint64_t f = feed_raw(s, &c, 10);
-    sess_finish(s);
-    WANT(e, "capture.record-truncated", f, f);
-}
-
-static void sc_capture_bad_header(struct sess *s, struct expect *e)
-{
-    sess_init(s, 1, 6);
-    struct dfs_urb c;
-    memset(&c, 0, sizeof c);
-    c.type = 'Q';
-    c.xfer_type = DFS_XFER_CONTROL;
-    uint64_t f = feed_raw(s, &c, 0);
-    sess_finish(s);
-    WANT(e, "capture.bad-header", f, f);
-}
-
-/* One packet of a packet-level USB 2.0 capture (link type 288). */
-static uint64_t feed_packet(struct sess *s, const uint8_t *p, uint32_t n)
-{
-    struct dfs_record r = {.frame = ++s->frame, .ts = s->now, .linktype = DFS_LINKTYPE_USB_2_0,
-                           .caplen = n, .origlen = n, .data = p};
-    assert_int_equal(dfs_decoder_feed(s->d, &r), DFS_OK);
-    return r.frame;
-}
-
-/* Frame 4 of Packetry's bad-crcs capture: an IN token to 7.1 whose CRC5 is
- * 0x1B where 0x19 is due (Wireshark: "Wrong CRC [should be 0x0019]"). */
-static void sc_capture_bad_packet(struct sess *s, struct expect *e)
-{
-    sess_init(s, 1, 6);
-    static const uint8_t in_bad_crc[3] = {0x69, 0xB7, 0xDB};
-    uint64_t f = feed_packet(s, in_bad_crc, 3);
-    sess_finish(s);
-    WANT(e, "capture.bad-packet", f, f);
-}
-
-/* An ACK with no token before it, then an IN token nothing answers. */
-static void sc_capture_half_transaction(struct sess *s, struct expect *e)
-{
-    sess_init(s, 1, 6);
-    static const uint8_t ack[1] = {0xD2}, in_7_1[3] = {0x69, 0x87, 0xD8};
-    uint64_t f = feed_packet(s, ack, 1);
-    uint64_t g = feed_packet(s, in_7_1, 3);
-    sess_finish(s);
-    WANT(e, "capture.half-transaction", f, f);
-    WANT(e, "capture.half-transaction", g, g);
-}
-
-static void sc_urb_id_reused(struct sess *s, struct expect *e)
-{
-    sess_init(s, 1, 6);
-    uint8_t st[8];
-    setup8(st, 0x80, 6, 0x0100, 0, 18);
-    uint64_t first = sess_submit_only(s, st);
-    s->next_id -= 0x40; /* the same URB id again */
-    uint64_t again = sess_submit_only(s, st);
-    sess_finish(s);
-    WANT(e, "capture.urb-id-reused", again, first, again);
-}
-
-static void sc_starts_mid_transfer(struct sess *s, struct expect *e)
-{
-    sess_init(s, 1, 6);
-    struct dfs_urb c;
-    memset(&c, 0, sizeof c);
-    c.id = 77;
-    c.type = 'C';
-    c.xfer_type = DFS_XFER_BULK;
-    c.endpoint = 0x81;
-    c.devnum = 6;
-    c.bus = 1;
-    c.flag_setup = '-';
-    c.flag_data = '>';
-    uint64_t f = feed_raw(s, &c, 0);
-    sess_finish(s);
-    WANT(e, "capture.starts-mid-transfer", f, f);
-}
-
-static void sc_urb_never_completed(struct sess *s, struct expect *e)
-{
-    sess_init(s, 1, 6);
-    uint8_t st[8];
-    setup8(st, 0x80, 6, 0x0100, 0, 18);
-    uint64_t sub = sess_submit_only(s, st);
-    sess_finish(s);
-    WANT(e, "capture.urb-never-completed", sub, sub);
-}
-
-static void sc_limit_reached(struct sess *s, struct expect *e)
-{
-    sess_init(s, 1, 6);
-    dfs_decoder_free(s->d);
-    struct dfs_options o;
-    dfs_options_init(&o);
-    o.max_urbs = 4;
-    struct dfs_sink sink = {.user = s, .on_finding = sess_on_finding};
-    assert_int_equal(dfs_decoder_new(&o, &sink, &s->d), DFS_OK);
-    uint8_t st[8];
-    setup8(st, 0x80, 6, 0x0100, 0, 18);
-    uint64_t sub[6];
-    for (int i = 0; i < 6; i++)
-        sub[i] = sess_submit_only(s, st);
-    sess_finish(s);
-    /* 4 outstanding at most: the fifth and the sixth submissions each drop
-     * the oldest */
-    WANT(e, "capture.limit-reached", sub[4], sub[4]);
-    WANT(e, "capture.limit-reached", sub[5], sub[5]);
-}
-
-struct scenario {
-    const char *id;
-    void (*run)(struct sess *s, struct expect *e);
-};
-
 /* A DFU-mode device enumerated, then 2 s of nothing until the capture's end. */
 static void never_opened_session(struct sess *s, int64_t quiet_us, bool used)
 {
@@ -845,16 +707,6 @@ static void never_opened_needs_silence(void **state)
     never_opened_session(&s, 5000000, true);
     assert_int_equal(sess_count(&s, "dfu.never-opened"), 0);
     sess_free(&s);
-}
-
-/* DFU requests to a device whose enumeration the capture does not hold. */
-static void sc_enumeration_missing(struct sess *s, struct expect *e)
-{
-    sess_init(s, 1, 6);
-    uint64_t get = sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
-    sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
-    sess_finish(s);
-    WANT(e, "capture.enumeration-missing", get, get);
 }
 
 static void sc_seed(struct sess *s, struct expect *e)
@@ -910,18 +762,6 @@ static const struct scenario scenarios[] = {
     {"desc.dfu-protocol-invalid", sc_protocol_invalid},
     {"desc.dfu-version-unknown", sc_version_unknown},
     {"desc.invalid-length", sc_invalid_length},
-    {"usb.device-disconnected", sc_device_disconnected},
-    {"usb.transfer-cancelled", sc_transfer_cancelled},
-    {"capture.record-short", sc_capture_record_short},
-    {"capture.record-truncated", sc_capture_record_truncated},
-    {"capture.bad-header", sc_capture_bad_header},
-    {"capture.urb-id-reused", sc_urb_id_reused},
-    {"capture.starts-mid-transfer", sc_starts_mid_transfer},
-    {"capture.urb-never-completed", sc_urb_never_completed},
-    {"capture.limit-reached", sc_limit_reached},
-    {"capture.bad-packet", sc_capture_bad_packet},
-    {"capture.half-transaction", sc_capture_half_transaction},
-    {"capture.enumeration-missing", sc_enumeration_missing},
     {"dfu.never-opened", sc_never_opened},
 };
 
@@ -944,9 +784,10 @@ static void run_scenario(void **state)
     sess_free(&s);
 }
 
-/* Every finding of the table has a scenario above, but the file.* ones:
- * they are about firmware files, and tests/unit/test_firmware.c has a case
- * for each. */
+/* Every finding of the table has a scenario above or in
+ * test_dfu_capture.c, but the file.* ones: they are about firmware files,
+ * and tests/unit/test_firmware.c has a case for each (and the log.* ones,
+ * of the log library). */
 static void every_finding_has_a_scenario(void **state)
 {
     (void)state;
@@ -957,6 +798,8 @@ static void every_finding_has_a_scenario(void **state)
         bool found = false;
         for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
             found |= strcmp(scenarios[i].id, fi->id) == 0;
+        for (size_t i = 0; i < n_capture_scenarios; i++)
+            found |= strcmp(capture_scenarios[i].id, fi->id) == 0;
         if (!found)
             fail_msg("finding %s has no scenario that fires it", fi->id);
     }
@@ -982,7 +825,10 @@ static void clean_sessions_are_silent(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[64 + sizeof scenarios / sizeof scenarios[0]];
+    const size_t n_own = sizeof scenarios / sizeof scenarios[0];
+    struct CMUnitTest *tests = calloc(16 + n_own + n_capture_scenarios, sizeof *tests);
+    if (!tests)
+        return 1;
     size_t n = 0;
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(clean_sessions_are_silent);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(every_finding_has_a_scenario);
@@ -994,11 +840,20 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(request_unanswered_says_nothing);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(manifest_wait_reset_not_tolerant);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(end_time_with_records_after_it);
-    for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(failure_before_any_request);
+    for (size_t i = 0; i < n_own; i++) {
         tests[n] = (struct CMUnitTest){.name = scenarios[i].id,
                                        .test_func = run_scenario,
                                        .initial_state = (void *)&scenarios[i]};
         n++;
     }
-    return _cmocka_run_group_tests("dfu", tests, n, NULL, NULL);
+    for (size_t i = 0; i < n_capture_scenarios; i++) {
+        tests[n] = (struct CMUnitTest){.name = capture_scenarios[i].id,
+                                       .test_func = run_scenario,
+                                       .initial_state = (void *)&capture_scenarios[i]};
+        n++;
+    }
+    int failed = _cmocka_run_group_tests("dfu", tests, n, NULL, NULL);
+    free(tests);
+    return failed;
 }

@@ -8,9 +8,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "dfu_rig.h"
+#include "dfuscope/usb.h"
 
 /* ---- clean sessions ------------------------------------------------------------- */
 
@@ -296,6 +298,81 @@ static void dfu11_zero_dnload_in_idle_is_a_violation(void **state)
     sess_free(&s);
 }
 
+/* ---- a GETSTATUS the device held, in each URB-level format ------------------------ */
+
+/* An erase; the device answers dfuDNBUSY announcing `announced` ms, the host
+ * polls again after `wait_us` and the device answers that poll `hold_us`
+ * after it was sent (its controller retried the NAKs), in a capture of link
+ * type `linktype`. frames[0]: the dfuDNBUSY poll, frames[1]: the held one. */
+static void held_poll(struct sess *s, int linktype, uint32_t announced, int64_t wait_us,
+                      int64_t hold_us, uint64_t frames[2])
+{
+    sess_init(s, 1, 6);
+    s->linktype = linktype;
+    enumerate(s, &GOOD_DFUSE);
+    sess_set_alt(s, 0);
+    sess_getstatus(s, 0, 0, DFS_STATE_DFU_IDLE);
+    sess_dfuse_cmd(s, DFS_DFUSE_ERASE, 0x08000000, true);
+    frames[0] = sess_getstatus(s, 0, announced, DFS_STATE_DNBUSY);
+    sess_advance_us(s, wait_us);
+    s->reply_us = hold_us;
+    frames[1] = sess_getstatus(s, 0, 0, DFS_STATE_DNLOAD_IDLE);
+    sess_finish(s);
+}
+
+/* usbmon, USBPcap and macOS: a poll answered 20 ms after it was sent, past
+ * the 1 ms announced, is the device at work: dfu.poll-timeout-too-short,
+ * naming the dfuDNBUSY poll and the held one, with the time */
+static void held_poll_in_each_format(void **state)
+{
+    (void)state;
+    const int lts[] = {DFS_LINKTYPE_USB_LINUX_MMAPPED, DFS_LINKTYPE_USBPCAP,
+                       DFS_LINKTYPE_USB_DARWIN};
+    for (size_t i = 0; i < sizeof lts / sizeof lts[0]; i++) {
+        struct sess s;
+        uint64_t fr[2];
+        held_poll(&s, lts[i], 1, 1000, 20000, fr);
+        assert_int_equal(sess_count(&s, "dfu.poll-timeout-too-short"), 1);
+        const struct dfs_finding *f = sess_find(&s, "dfu.poll-timeout-too-short");
+        assert_int_equal(f->severity, DFS_SEV_WARNING);
+        assert_int_equal(f->frame, fr[1]);
+        assert_int_equal(f->n_frames, 2);
+        assert_int_equal(f->frames[0], fr[0]);
+        assert_int_equal(f->frames[1], fr[1]);
+        assert_non_null(strstr(f->explanation, "over 1 poll (frames"));
+        assert_non_null(strstr(f->explanation, "The device answered the GETSTATUS poll 20.0 ms "
+                                               "after it was sent"));
+        assert_null(strstr(f->explanation, "NAKs for"));
+        sess_free(&s);
+    }
+}
+
+/* What a host adds is no hold: a poll answered 4 ms after it was sent, past
+ * the 2 ms announced, after a host that slept 30 ms (busy 34 ms, more than
+ * 3 times 2 ms) raises nothing; nor does a poll the device never answered
+ * (-ENODEV: it left; the request proves nothing about its work time). */
+static void held_poll_not_from_jitter_or_failure(void **state)
+{
+    (void)state;
+    struct sess s;
+    uint64_t fr[2];
+    held_poll(&s, DFS_LINKTYPE_USB_LINUX_MMAPPED, 2, 30000, 4000, fr);
+    assert_int_equal(sess_count(&s, "dfu.poll-timeout-too-short"), 0);
+    sess_free(&s);
+    sess_init(&s, 1, 6);
+    enumerate(&s, &GOOD_DFUSE);
+    sess_set_alt(&s, 0);
+    sess_getstatus(&s, 0, 0, DFS_STATE_DFU_IDLE);
+    sess_dfuse_cmd(&s, DFS_DFUSE_ERASE, 0x08000000, true);
+    sess_getstatus(&s, 0, 1, DFS_STATE_DNBUSY);
+    sess_advance_us(&s, 1000);
+    s.reply_us = 50000;
+    sess_getstatus_fail(&s, -19);
+    sess_finish(&s);
+    assert_int_equal(sess_count(&s, "dfu.poll-timeout-too-short"), 0);
+    sess_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -308,6 +385,8 @@ int main(void)
         cmocka_unit_test(end_time_api),
         cmocka_unit_test(second_board_is_not_a_reenumeration),
         cmocka_unit_test(dfu11_zero_dnload_in_idle_is_a_violation),
+        cmocka_unit_test(held_poll_in_each_format),
+        cmocka_unit_test(held_poll_not_from_jitter_or_failure),
     };
     return cmocka_run_group_tests_name("dfu_sessions", tests, NULL, NULL);
 }
