@@ -91,6 +91,16 @@ static void fstr(struct desc_ctx *c, int indent, const char *name, uint8_t index
         snprintf(m, sizeof m, "string %u: %s", index, pr.msg);
         problem(c, indent, m);
     }
+    if (dfs_desc_string_8bit(raw, len)) {
+        /* what the bytes are: ASCII text (dfs_desc_string_8bit checked) */
+        size_t n = raw[0] < len ? raw[0] : len;
+        char m[320];
+        int k = snprintf(m, sizeof m, "string %u: %zu bytes of 8-bit ASCII text \"%.*s\", not "
+                         "UTF-16LE (USB 2.0 9.6.7); shown above as UTF-16LE",
+                         index, n - 2, (int)(n - 2), (const char *)raw + 2);
+        if (k > 0)
+            problem(c, indent, m);
+    }
 }
 
 static const char *dfu_proto_name(uint8_t cls, uint8_t sub, uint8_t proto)

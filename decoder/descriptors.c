@@ -382,6 +382,25 @@ dfs_result dfs_desc_string_utf8(const uint8_t *buf, size_t len, char *out, size_
     return DFS_OK;
 }
 
+bool dfs_desc_string_8bit(const uint8_t *buf, size_t len)
+{
+    if (!buf || len < 4 || buf[1] != DFS_DT_STRING || buf[0] < 4)
+        return false;
+    size_t n = buf[0] < len ? buf[0] : len;
+    for (size_t i = 2; i < n; i++)
+        if (buf[i] < 0x20 || buf[i] > 0x7E)
+            return false;
+    if (buf[0] & 1)
+        return true;
+    for (size_t i = 2; i + 1 < n; i += 2) {
+        uint16_t cu = dfs__le16(buf + i);
+        bool cjk = cu >= 0x4E00 && cu <= 0x9FFF, kana = cu >= 0x3040 && cu <= 0x30FF;
+        if (!cjk && !kana)
+            return true;
+    }
+    return false;
+}
+
 size_t dfs_desc_langids(const uint8_t *buf, size_t len, uint16_t *ids, size_t max)
 {
     if (!buf || len < 2 || buf[1] != DFS_DT_STRING)

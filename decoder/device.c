@@ -291,11 +291,13 @@ static void check_serial_link(dfs_decoder *d, struct dfs__device *dev, uint8_t i
         device_link(d, dev, old, frame);
 }
 
-static void store_string(dfs_decoder *d, struct dfs__device *dev, uint8_t index, uint16_t langid,
-                         const uint8_t *data, uint32_t len)
+/* Keep a string descriptor (the longest read of each index and LANGID);
+ * returns where it is kept, or NULL. */
+static struct dfs__string *store_string(dfs_decoder *d, struct dfs__device *dev, uint8_t index,
+                                        uint16_t langid, const uint8_t *data, uint32_t len)
 {
     if (len < 2)
-        return;
+        return NULL;
     if (len > 255)
         len = 255;
     for (uint16_t i = 0; i < dev->n_strings; i++) {
@@ -305,11 +307,11 @@ static void store_string(dfs_decoder *d, struct dfs__device *dev, uint8_t index,
                 s->len = (uint8_t)len;
                 memcpy(s->bytes, data, len);
             }
-            return;
+            return s;
         }
     }
     if (dev->n_strings >= DFS__MAX_STRINGS)
-        return;
+        return NULL;
     if (dev->n_strings == dev->cap_strings) {
         /* most devices have a handful of strings: grow, do not reserve 64 */
         uint16_t cap = dev->cap_strings ? (uint16_t)(dev->cap_strings * 2) : 4;
@@ -318,7 +320,7 @@ static void store_string(dfs_decoder *d, struct dfs__device *dev, uint8_t index,
         struct dfs__string *n = dfs__realloc(d, dev->strings, cap * sizeof *n);
         if (!n) {
             dfs__nomem(d, "cannot keep a string descriptor");
-            return;
+            return NULL;
         }
         dev->strings = n;
         dev->cap_strings = cap;
@@ -326,8 +328,26 @@ static void store_string(dfs_decoder *d, struct dfs__device *dev, uint8_t index,
     struct dfs__string *s = &dev->strings[dev->n_strings++];
     s->index = index;
     s->langid = langid;
+    s->judged = false;
     s->len = (uint8_t)len;
     memcpy(s->bytes, data, len);
+    return s;
+}
+
+/* USB 2.0 9.6.7: a string descriptor other than 0 is UTF-16LE; once per
+ * string, 8-bit ASCII text in its place (dfs_desc_string_8bit) */
+static void judge_string(dfs_decoder *d, struct dfs__device *dev, struct dfs__string *s,
+                         uint64_t frame)
+{
+    if (!s || s->index == 0 || s->judged || !dfs_desc_string_8bit(s->bytes, s->len))
+        return;
+    s->judged = true;
+    const char *role = dev->devdesc_len < 17           ? NULL
+                       : s->index == dev->devdesc[16] ? "iSerialNumber"
+                       : s->index == dev->devdesc[15] ? "iProduct"
+                       : s->index == dev->devdesc[14] ? "iManufacturer"
+                                                      : NULL;
+    dfs__say_desc_string_not_utf16(d, dev, frame, s->index, role, s->bytes, s->len);
 }
 
 const uint8_t *dfs__device_string(const struct dfs__device *dev, uint8_t index, uint16_t langid,
@@ -537,7 +557,8 @@ void dfs__device_on_control(dfs_decoder *d, const struct dfs_control *ctl)
             dev->qual_len = (uint8_t)n;
             break;
         case DFS_DT_STRING:
-            store_string(d, dev, index, s->wIndex, p, n);
+            judge_string(d, dev, store_string(d, dev, index, s->wIndex, p, n),
+                         ctl->complete_frame);
             check_serial_link(d, dev, index, ctl->complete_frame);
             if (index == 0 && n >= 4 && !dev->langid)
                 dev->langid = dfs__le16(p + 2);

@@ -24,6 +24,7 @@ struct dfs__config {
 struct dfs__string {
     uint8_t index;
     uint16_t langid;
+    bool judged;  /* desc.string-not-utf16 given for it */
     uint8_t len;
     uint8_t bytes[255];
 };

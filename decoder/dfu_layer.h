@@ -80,6 +80,12 @@ struct dfs__if_rules {
     uint8_t proto_reported, dup_reported;        /* rules_desc.c, a bit per configuration */
     bool size_reported, manifest_reported;       /* rules_state.c */
     bool error_reported;                         /* rules_fail.c */
+    /* rules_fail.c: the last request that reached the device was a CLRSTATUS
+     * it acknowledged outside a known dfuERROR (its frame and the state
+     * before it), and no GETSTATUS has told the state since */
+    bool clr_unchecked;
+    uint8_t clr_state;
+    uint64_t clr_frame;
     /* rules_fail.c: the session opened in dfuERROR/errFIRMWARE; a note if the
      * host clears it with CLRSTATUS, dfu.error-state if anything else comes */
     bool fw_pending;

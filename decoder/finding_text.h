@@ -86,8 +86,29 @@ void dfs__say_transfer_cancelled(dfs_decoder *d, const struct dfs_control *ctl);
  * the device a finding is about, in buf (finding_text.c) */
 void dfs__device_words(const struct dfs__device *dev, uint8_t config, char *buf, size_t size);
 
+/* ---- refused requests (finding_text_fail.c) ------------------------------------------ */
+
+/* The CLRSTATUS a stalled DNLOAD came right after (frame 0: none): the state
+ * before it, and the quirk family that goes to dfuERROR on it (R15), or NULL */
+struct dfs__clr_before {
+    uint64_t frame;
+    uint8_t state;
+    const struct dfs_quirk_family *r15;
+};
+/* dfu.dnload-stall: the DNLOAD t was STALLed; size, the wTransferSize of the
+ * functional descriptor (0: none) */
+void dfs__say_dnload_stall(dfs_decoder *d, const struct dfs__device *dev,
+                           const struct dfs__frames *fr, const struct dfs_dfu_txn *t,
+                           uint16_t size, const struct dfs__clr_before *clr);
+
 /* ---- descriptors (finding_text_desc.c) ---------------------------------------------- */
 
+/* desc.string-not-utf16: string descriptor `index` (role: "iSerialNumber",
+ * "iProduct", "iManufacturer" or NULL) holds 8-bit text (raw: the whole
+ * descriptor, len bytes), read at frame */
+void dfs__say_desc_string_not_utf16(dfs_decoder *d, const struct dfs__device *dev, uint64_t frame,
+                                    uint8_t index, const char *role, const uint8_t *raw,
+                                    size_t len);
 /* The desc.* findings take `config`, the bConfigurationValue of the
  * configuration they are about, to name it; 0 when the device has one. */
 /* desc.invalid-length: a descriptor of the configuration is malformed

@@ -135,3 +135,38 @@ void dfs__say_desc_duplicate_alt_layouts(dfs_decoder *d, const struct dfs__devic
                      : "; none of those whose name the capture holds advertises an "
                        "option-byte area");
 }
+
+void dfs__say_desc_string_not_utf16(dfs_decoder *d, const struct dfs__device *dev, uint64_t frame,
+                                    uint8_t index, const char *role, const uint8_t *raw,
+                                    size_t len)
+{
+    size_t n = raw[0] < len ? raw[0] : len;
+    char text[260], units[200];
+    size_t t = 0, u = 0;
+    for (size_t i = 2; i < n && t + 1 < sizeof text; i++)
+        text[t++] = (char)raw[i]; /* printable ASCII: dfs_desc_string_8bit checked */
+    text[t] = '\0';
+    for (size_t i = 2; i + 1 < n; i += 2) {
+        size_t was = u;
+        u = dfs__appendf(units, sizeof units, u, "%sU+%04X", u ? " " : "", dfs__le16(raw + i));
+        if (u == was || u + 8 >= sizeof units) {
+            dfs__appendf(units, sizeof units, u, " ...");
+            break;
+        }
+    }
+    char odd[64] = "";
+    if (raw[0] & 1)
+        dfs__appendf(odd, sizeof odd, 0, ", and its bLength %u is odd, which no UTF-16LE string is",
+                     raw[0]);
+    dfs__emit_finding(
+        d, DFS_F_DESC_STRING_NOT_UTF16, dev->id, frame, NULL,
+        "Hosts that decode the string as USB requires get other characters (the kernel's "
+        "sysfs gives the UTF-8 of those code units; libusb_get_string_descriptor_ascii() a "
+        "'?' for each), not the ASCII text the device meant. If you build the device, "
+        "encode the string in UTF-16LE: each ASCII character followed by a zero byte.",
+        "%s: string descriptor %u%s%s%s holds %zu bytes of ASCII text, \"%s\"; read as "
+        "UTF-16LE, as USB 2.0 9.6.7 requires, they are %s, where ASCII text in UTF-16LE has a "
+        "zero high byte in every character%s.",
+        whoc(dev, 0).s, index, role ? " (" : "", role ? role : "", role ? ")" : "", n - 2,
+        text, units, odd);
+}

@@ -24,6 +24,7 @@ static const struct {
     {DFS__EV_REQUEST, dfs__rule_fw_request},
     {DFS__EV_REQUEST, dfs__rule_request_state},
     {DFS__EV_REQUEST, dfs__rule_transfer_size},
+    {DFS__EV_REQUEST, dfs__rule_dnload_stall},
     {DFS__EV_REQUEST, dfs__rule_request_timeout},
     {DFS__EV_BLOCK, dfs__rule_block_sequence},
     {DFS__EV_ACCESS, dfs__rule_outside_layout},

@@ -1,6 +1,7 @@
 /* Stall and failure rules: a stall and dfuERROR that do not go together,
- * dfuERROR itself, an operation the device refused, a run-time interface
- * that stalls GETSTATUS. */
+ * dfuERROR itself, an operation the device refused, a DNLOAD it stalled, a
+ * run-time interface that stalls GETSTATUS. */
+#include "dfuscope/quirks.h"
 #include "finding_text.h"
 #include "rules.h"
 
@@ -35,6 +36,56 @@ DFS__RULE(dfs__rule_operation_failed)
     else
         dfs__say_operation_failed(d, ev->dev, &fr, pd, ev->t);
     ev->rules->error_reported = true;
+}
+
+/* The first family of the quirk table the device belongs to that shows
+ * quirk `id`, or NULL. */
+static const struct dfs_quirk_family *family_with(const struct dfs__device *dev, unsigned id)
+{
+    if (!dev->identified)
+        return NULL;
+    int32_t bcd = dev->devdesc_len >= 14 ? (int32_t)dfs__le16(dev->devdesc + 12) : -1;
+    const struct dfs_quirk_family *fam[8];
+    size_t n = dfs_quirk_match(dev->vid, dev->pid, bcd, fam, sizeof fam / sizeof fam[0]);
+    for (size_t i = 0; i < n && i < sizeof fam / sizeof fam[0]; i++)
+        if (dfs_quirk_family_has(fam[i], id))
+            return fam[i];
+    return NULL;
+}
+
+/* dfu.dnload-stall: the device STALLed a DNLOAD with data (not longer than
+ * wTransferSize: that is dfu.transfer-size-exceeded) either in a state
+ * where DFU 1.1 allows one, dfuIDLE or dfuDNLOAD-IDLE, or right after a
+ * CLRSTATUS it acknowledged outside a known dfuERROR with no GETSTATUS
+ * since: then the state is unknown, and ST's middleware is in dfuERROR
+ * (dfu-quirks R15). Not for a request that reached no device, nor in a
+ * state no one knows (after a failure), nor on FLIP's own protocol. */
+DFS__RULE(dfs__rule_dnload_stall)
+{
+    const struct dfs_dfu_txn *t = ev->t;
+    struct dfs__if_rules *r = ev->rules;
+    if (!r || !ev->u.request.reached)
+        return;
+    bool after_clr = r->clr_unchecked;
+    uint64_t clr_frame = r->clr_frame;
+    uint8_t clr_state = r->clr_state;
+    r->clr_unchecked = t->request == DFS_DFU_CLRSTATUS && t->outcome == DFS_DFU_ACK &&
+                       t->state_before != DFS_STATE_ERROR;
+    r->clr_frame = t->frame;
+    r->clr_state = t->state_before;
+    if (t->request != DFS_DFU_DNLOAD || t->outcome != DFS_DFU_STALLED || !t->wLength || t->flip)
+        return;
+    uint16_t size = ev->u.request.transfer_size;
+    if (size && size != 0xffff && t->wLength > size)
+        return;
+    if (!after_clr && t->state_before != DFS_STATE_DFU_IDLE &&
+        t->state_before != DFS_STATE_DNLOAD_IDLE)
+        return;
+    struct dfs__frames fr = dfs__frame_pair(after_clr ? clr_frame : 0, t->frame);
+    struct dfs__clr_before clr = {.frame = after_clr ? clr_frame : 0,
+                                  .state = clr_state,
+                                  .r15 = after_clr ? family_with(ev->dev, 15) : NULL};
+    dfs__say_dnload_stall(d, ev->dev, &fr, t, size, &clr);
 }
 
 static void say_error_state(dfs_decoder *d, const struct dfs__device *dev,

@@ -138,6 +138,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(k <= 4 && (k == 0 || size >= 4));
     k = dfs_desc_langids(b, size, NULL, 0);
     FUZZ_CHECK(k == 0);
+    /* 8-bit text needs a string header (type 3) and two bytes of text */
+    if (dfs_desc_string_8bit(b, size))
+        FUZZ_CHECK(size >= 4 && b[1] == 3 && b[0] >= 4);
 
     free(buf);
     return 0;

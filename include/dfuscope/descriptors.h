@@ -194,6 +194,16 @@ DFS_API size_t dfs_desc_find_dfu(const uint8_t *config, size_t len, struct dfs_d
 DFS_API dfs_result dfs_desc_string_utf8(const uint8_t *buf, size_t len, char *out,
                                         size_t out_size, struct dfs_desc_problem *problem);
 
+/* Whether a string descriptor (not descriptor 0) holds 8-bit ASCII text
+ * where USB 2.0 9.6.7 wants UTF-16LE, as the GD32VF103's serial does
+ * (dfu-quirks R21, R31): its text, the bytes after the 2-byte header (up to
+ * bLength and len), is at least 2 bytes, every one printable ASCII (0x20-0x7E;
+ * ASCII text in UTF-16LE has a zero high byte in every character), and
+ * either bLength is odd or a character read as UTF-16LE falls outside the
+ * CJK ideographs (U+4E00-U+9FFF) and kana (U+3040-U+30FF), the scripts a real
+ * string of such code units would be written in. */
+DFS_API bool dfs_desc_string_8bit(const uint8_t *buf, size_t len);
+
 /* The LANGIDs of string descriptor 0; returns how many (up to max). */
 DFS_API size_t dfs_desc_langids(const uint8_t *buf, size_t len, uint16_t *ids, size_t max);
 

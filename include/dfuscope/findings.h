@@ -77,6 +77,8 @@ enum dfs_group {
       "DfuSe memory layout string does not parse")                                             \
     X(DESC_DUPLICATE_ALT_LAYOUTS, "desc.duplicate-alt-layouts", WARNING, PROTOCOL,             \
       "Several alternate settings advertise the same memory layout")                           \
+    X(DESC_STRING_NOT_UTF16, "desc.string-not-utf16", WARNING, MALFORMED,                      \
+      "String descriptor holds 8-bit text, not UTF-16LE")                                      \
     /* DFU 1.1 */                                                                              \
     X(DFU_GETSTATUS_STALL, "dfu.getstatus-stall", ERROR, RESPONSE_CODE,                        \
       "GETSTATUS stalled while the device stayed on the bus")                                  \
@@ -98,6 +100,8 @@ enum dfs_group {
       "Bootloader started without a valid application (errFIRMWARE); the host cleared it")   \
     X(DFU_OPERATION_FAILED, "dfu.operation-failed", ERROR, RESPONSE_CODE,                      \
       "Device refused a download, erase or command")                                           \
+    X(DFU_DNLOAD_STALL, "dfu.dnload-stall", ERROR, RESPONSE_CODE,                              \
+      "Device stalled a DNLOAD it was expected to take")                                       \
     X(DFU_STATE_VIOLATION, "dfu.state-violation", WARNING, SEQUENCE,                           \
       "Request or reply not allowed by the DFU state diagram")                                 \
     X(DFU_STALL_WITHOUT_ERROR_STATE, "dfu.stall-without-error-state", WARNING, PROTOCOL,       \

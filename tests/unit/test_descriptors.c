@@ -743,6 +743,33 @@ static void string_lengths(void **state)
 
 /* The output is cut at a whole character: never a partial UTF-8 sequence,
  * and never a later character after one that did not fit. */
+/* 8-bit ASCII text where USB 2.0 9.6.7 wants UTF-16LE (the GD32VF103's
+ * serial, dfu-quirks R21/R31) */
+static void string_8bit(void **state)
+{
+    (void)state;
+    static const uint8_t gd32[] = {6, 3, '3', 'C', 'B', 'J'};
+    static const uint8_t odd[] = {5, 3, 'a', 'b', 'c'};
+    static const uint8_t utf16[] = {10, 3, '3', 0, 'C', 0, 'B', 0, 'J', 0};
+    static const uint8_t cjk[] = {6, 3, 0x2d, 0x4e, 0x67, 0x65};  /* U+4E2D U+6567 */
+    static const uint8_t kana[] = {4, 3, 0x42, 0x30};              /* U+3042 */
+    static const uint8_t one[] = {3, 3, 'A'};
+    static const uint8_t ctrl[] = {6, 3, '3', 'C', 0x01, 'J'};
+    static const uint8_t cut[] = {8, 3, '3', 'C', 'B', 'J'};      /* bLength past the bytes */
+    static const uint8_t config[] = {6, 2, '3', 'C', 'B', 'J'};
+    assert_true(dfs_desc_string_8bit(gd32, sizeof gd32));
+    assert_true(dfs_desc_string_8bit(odd, sizeof odd));
+    assert_true(dfs_desc_string_8bit(cut, sizeof cut));
+    assert_false(dfs_desc_string_8bit(utf16, sizeof utf16));
+    assert_false(dfs_desc_string_8bit(cjk, sizeof cjk));
+    assert_false(dfs_desc_string_8bit(kana, sizeof kana));
+    assert_false(dfs_desc_string_8bit(one, sizeof one));
+    assert_false(dfs_desc_string_8bit(ctrl, sizeof ctrl));
+    assert_false(dfs_desc_string_8bit(config, sizeof config));
+    assert_false(dfs_desc_string_8bit(gd32, 3));
+    assert_false(dfs_desc_string_8bit(NULL, 6));
+}
+
 static void string_small_buffer(void **state)
 {
     (void)state;
@@ -821,6 +848,7 @@ int main(void)
         cmocka_unit_test(string_bad_utf16),
         cmocka_unit_test(string_lengths),
         cmocka_unit_test(string_small_buffer),
+        cmocka_unit_test(string_8bit),
         cmocka_unit_test(langids),
         cmocka_unit_test(find_dfu_functional_after_last_alt),
         cmocka_unit_test(find_dfu_runtime_in_composite),

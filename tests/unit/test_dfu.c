@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "dfu_rig.h"
+#include "truth_scenarios.h"
 
 /* ---- the seed: STM32CubeProgrammer writing SEC_SIZE at 0x1FFF7870 ------------- */
 
@@ -396,6 +397,7 @@ static void sc_stall_without_error(struct sess *s, struct expect *e)
     sess_finish(s);
     /* the stalled DNLOAD, and the GETSTATUS reporting dfuIDLE */
     WANT(e, "dfu.stall-without-error-state", gs, dn, gs);
+    WANT(e, "dfu.dnload-stall", dn, dn); /* in dfuIDLE, within wTransferSize */
 }
 
 static void sc_clrstatus_outside_error(struct sess *s, struct expect *e)
@@ -747,6 +749,9 @@ static const struct scenario scenarios[] = {
     {"dfu.request-timeout", sc_request_timeout},
     {"dfu.runtime-getstatus-stall", sc_runtime_stall},
     {"dfuse.address-outside-layout", sc_address_outside_layout},
+    {"desc.string-not-utf16", sc_string_not_utf16},
+    {"dfu.dnload-stall", sc_dnload_stall},
+    {"dfu.dnload-stall", sc_dnload_stall_after_clrstatus},
     {"dfuse.leave-reset", sc_leave_reset},
     {"dfuse.leave-reset", sc_leave_reset_from_idle},
     {"dfuse.erase-instant", sc_erase_instant},

@@ -1,6 +1,6 @@
 /* Findings that need the device's own answer to be true (issue 15): a read
- * past the layout the device refused, and the cases where the same request
- * proves nothing. The frames and values come from the layouts and the DFU
+ * past the layout the device refused, a string descriptor in 8-bit text, and
+ * the cases where the same request or bytes prove nothing. The frames and values come from the layouts and the DFU
  * 1.1 / DfuSe rules (dfu-facts.md 1-2), not from the decoder's words. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dfu_rig.h"
+#include "truth_scenarios.h"
 
 #define EPIPE_STALL (-32)
 
@@ -109,6 +109,137 @@ static void unanswered_read_past_layout(void **state)
     sess_free(&s);
 }
 
+/* ---- desc.string-not-utf16 -------------------------------------------------------- */
+
+static void string_not_utf16(void **state)
+{
+    (void)state;
+    struct sess s;
+    struct expect e = {.n = 0};
+    sc_string_not_utf16(&s, &e);
+    check_findings(&s, &e);
+    sess_free(&s);
+}
+
+/* bLength odd: no UTF-16LE string has one */
+static void string_odd_length(void **state)
+{
+    (void)state;
+    struct sess s;
+    begin(&s, &GD32_DEVICE, 0);
+    static const uint8_t serial[] = {7, 3, '3', 'C', 'B', 'J', '5'};
+    uint64_t at = read_raw_string(&s, 3, serial, sizeof serial);
+    sess_finish(&s);
+    const struct dfs_finding *f = sess_find(&s, "desc.string-not-utf16");
+    assert_non_null(f);
+    assert_int_equal(f->frame, DONE(at));
+    assert_non_null(strstr(f->explanation, "\"3CBJ5\""));
+    assert_non_null(strstr(f->explanation, "bLength 7 is odd"));
+    sess_free(&s);
+}
+
+/* UTF-16LE strings stay silent: ASCII with zero high bytes, and Chinese
+ * whose bytes happen to be printable ASCII (U+4E2D U+6587, "-N" "ge") */
+static void string_utf16_silent(void **state)
+{
+    (void)state;
+    struct sess s;
+    struct sess_dev_desc dd = GD32_DEVICE;
+    dd.serial = "3CBJ";
+    begin(&s, &dd, 0);
+    static const uint8_t chinese[] = {6, 3, 0x2d, 0x4e, 0x87, 0x65};
+    static const uint8_t chinese_ascii[] = {6, 3, 0x2d, 0x4e, 0x67, 0x65};
+    read_raw_string(&s, 4, chinese, sizeof chinese);
+    read_raw_string(&s, 5, chinese_ascii, sizeof chinese_ascii);
+    /* a single byte of text proves nothing */
+    static const uint8_t one[] = {3, 3, 'A'};
+    read_raw_string(&s, 9, one, sizeof one);
+    sess_finish(&s);
+    assert_int_equal(sess_count(&s, "desc.string-not-utf16"), 0);
+    sess_free(&s);
+}
+
+/* ---- dfu.dnload-stall -------------------------------------------------------------- */
+
+static void dnload_stall_scenarios(void **state)
+{
+    (void)state;
+    void (*const sc[])(struct sess *, struct expect *) = {sc_dnload_stall,
+                                                          sc_dnload_stall_after_clrstatus};
+    for (size_t i = 0; i < sizeof sc / sizeof sc[0]; i++) {
+        struct sess s;
+        struct expect e = {.n = 0};
+        sc[i](&s, &e);
+        check_findings(&s, &e);
+        sess_free(&s);
+    }
+}
+
+/* a block longer than wTransferSize is dfu.transfer-size-exceeded's; a
+ * STALL that never reached the device, or in a state no one knows, says
+ * nothing about the device */
+static void dnload_stall_silent(void **state)
+{
+    (void)state;
+    struct sess s;
+    begin(&s, &GOOD_DFU11, 0);
+    sess_getstatus(&s, 0, 0, DFS_STATE_DFU_IDLE);
+    fill_block(4);
+    sess_dnload(&s, 0, block, 512, EPIPE_STALL); /* wTransferSize 256 */
+    sess_getstatus(&s, DFS_STATUS_ERR_STALLEDPKT, 0, DFS_STATE_ERROR);
+    sess_simple(&s, DFS_DFU_CLRSTATUS, 0);
+    sess_getstatus(&s, 0, 0, DFS_STATE_DFU_IDLE);
+    sess_dnload(&s, 0, block, 256, -19 /* -ENODEV */);
+    sess_getstatus_fail(&s, -71); /* the state is unknown from here */
+    sess_dnload(&s, 0, block, 256, EPIPE_STALL);
+    sess_finish(&s);
+    assert_int_equal(sess_count(&s, "dfu.dnload-stall"), 0);
+    assert_int_equal(sess_count(&s, "dfu.transfer-size-exceeded"), 1);
+    sess_free(&s);
+}
+
+/* a CLRSTATUS from a dfuERROR the device reported leads to dfuIDLE: a
+ * STALL after it is refused in a known state, and R15 is not named */
+static void dnload_stall_after_checked_clrstatus(void **state)
+{
+    (void)state;
+    struct sess s;
+    begin(&s, &GOOD_DFUSE, 0);
+    sess_getstatus(&s, DFS_STATUS_ERR_ADDRESS, 0, DFS_STATE_ERROR);
+    sess_simple(&s, DFS_DFU_CLRSTATUS, 0);
+    uint64_t erase = erase_stalled(&s, 0x08000000);
+    sess_finish(&s);
+    const struct dfs_finding *f = sess_find(&s, "dfu.dnload-stall");
+    assert_non_null(f);
+    assert_int_equal(f->frame, erase);
+    assert_int_equal(f->n_frames, 1);
+    assert_non_null(strstr(f->explanation, "STALLed in dfuIDLE"));
+    assert_null(strstr(f->explanation, "R15"));
+    sess_free(&s);
+}
+
+/* after an unchecked CLRSTATUS on a VID:PID the quirk table does not know,
+ * R15 is named as what such devices do, not as this device's known quirk */
+static void dnload_stall_after_clrstatus_unknown_family(void **state)
+{
+    (void)state;
+    struct sess s;
+    struct sess_dev_desc other = GOOD_DFUSE;
+    other.vid = 0x1209;
+    other.pid = 0x0002;
+    begin(&s, &other, 0);
+    uint64_t clr = sess_simple(&s, DFS_DFU_CLRSTATUS, 0);
+    uint64_t erase = erase_stalled(&s, 0x08000000);
+    sess_finish(&s);
+    const struct dfs_finding *f = sess_find(&s, "dfu.dnload-stall");
+    assert_non_null(f);
+    assert_int_equal(f->frame, erase);
+    assert_true(finding_has_frame(f, clr));
+    assert_null(strstr(f->explanation, "known quirk R15"));
+    assert_non_null(strstr(f->explanation, "dfu-quirks R15"));
+    sess_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -116,6 +247,13 @@ int main(void)
         cmocka_unit_test(answered_read_past_layout),
         cmocka_unit_test(refused_read_inside_layout),
         cmocka_unit_test(unanswered_read_past_layout),
+        cmocka_unit_test(string_not_utf16),
+        cmocka_unit_test(string_odd_length),
+        cmocka_unit_test(string_utf16_silent),
+        cmocka_unit_test(dnload_stall_scenarios),
+        cmocka_unit_test(dnload_stall_silent),
+        cmocka_unit_test(dnload_stall_after_checked_clrstatus),
+        cmocka_unit_test(dnload_stall_after_clrstatus_unknown_family),
     };
     return cmocka_run_group_tests_name("dfu_truth", tests, NULL, NULL);
 }
