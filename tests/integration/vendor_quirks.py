@@ -57,8 +57,14 @@ def main():
 
     rc, doc = diagnose(dfuscope, "stmw-dfu-util-download-leave.pcapng")
     out = doc["summary"]["outcome"]
-    check(rc == 0 and doc["summary"]["errors"] == 0 and doc["summary"]["warnings"] == 0,
-          "ST middleware download with dfu-util: no error or warning, exit 0")
+    # the middleware erases inside the GETSTATUS that follows the erase
+    # command, holding it about 200 ms after announcing 50 ms
+    # (fixtures/captures/README.md): that poll is the one warning
+    warned = {f["id"] for f in doc["findings"] if f["severity"] == "warning"}
+    check(rc == 0 and doc["summary"]["errors"] == 0 and
+          warned == {"dfu.poll-timeout-too-short"},
+          f"ST middleware download with dfu-util: no error, exit 0, the one warning the "
+          f"held erase poll ({warned})")
     check(out["written_bytes"] == 5000 and out["blocks"] == 5 and
           out["blocks_confirmed"] == 5 and out["erased"] == 1,
           f"ST middleware download: 1 sector erased, 5000 bytes in 5 confirmed blocks ({out})")
