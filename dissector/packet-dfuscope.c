@@ -418,14 +418,21 @@ static void add_related(proto_tree *tree, tvbuff_t *tvb, uint64_t frame, uint64_
         add_generated(proto_tree_add_uint(tree, hf_related_frame, tvb, 0, 0, (guint32)frame));
 }
 
+/* A transaction's subtree; `info` is its summary when already made for the
+ * packet list (NULL: made here if the tree is shown). */
 static void show_txn(proto_tree *tree, tvbuff_t *tvb, const struct dfs__res *r,
-                     const struct dfs__item *it, uint64_t frame)
+                     const struct dfs__item *it, uint64_t frame, const struct dfs__item *first,
+                     const char *info)
 {
     const struct dfs_dfu_txn *t = &dfs__res_txn(r, it)->t;
     char sum[200] = "", nb[24];
     /* the subtree's text is only shown in a visible tree (not to -T fields) */
-    if (tree && PTREE_DATA(tree)->visible)
-        txn_summary(r, it, dfs__res_first(r, frame), sum, sizeof sum);
+    if (tree && PTREE_DATA(tree)->visible) {
+        if (info)
+            snprintf(sum, sizeof sum, "%s", info);
+        else
+            txn_summary(r, it, first, sum, sizeof sum);
+    }
     proto_tree *tt = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_txn, NULL, "%s %s: %s",
                                                    t->dfuse ? "DfuSe" : "DFU",
                                                    it->reply ? "reply" : "request", sum);
@@ -548,8 +555,10 @@ static void show_mem(proto_tree *tree, tvbuff_t *tvb, const struct dfs__res *r,
                      const struct dfs__item *it, uint64_t frame)
 {
     const struct dfs_mem_op *op = &dfs__res_mem(r, it)->op;
-    char sum[120];
-    mem_summary(op, sum, sizeof sum);
+    char sum[120] = "";
+    /* the subtree's text is only shown in a visible tree */
+    if (tree && PTREE_DATA(tree)->visible)
+        mem_summary(op, sum, sizeof sum);
     proto_tree *mt = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_mem, NULL,
                                                    "Memory %s", sum);
     add_generated(proto_tree_add_string(mt, hf_mem_op, tvb, 0, 0, mem_kind_name(op->kind)));
@@ -642,12 +651,16 @@ static void show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
             continue;
         switch (it->kind) {
         case DFS__ITEM_TXN:
-            show_txn(dt, tvb, r, it, frame);
             if (!have_txn) {
-                if (pinfo->cinfo) /* no columns (tshark -T fields): no Info text */
+                /* no columns (tshark -T fields): no Info text; the summary
+                 * is made once for the Info column and the subtree */
+                if (pinfo->cinfo)
                     txn_summary(r, it, first, info, sizeof info);
+                show_txn(dt, tvb, r, it, frame, first, pinfo->cinfo ? info : NULL);
                 dfuse = dfs__res_txn(r, it)->t.dfuse;
                 have_txn = true;
+            } else {
+                show_txn(dt, tvb, r, it, frame, first, NULL);
             }
             break;
         case DFS__ITEM_LAYOUT:
@@ -658,7 +671,8 @@ static void show(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
             break;
         case DFS__ITEM_MEM:
             show_mem(dt, tvb, r, it, frame);
-            if (!mem_info[0] && dfs__res_mem(r, it)->op.exec_frame == frame)
+            /* no columns (tshark -T fields): no Info text */
+            if (pinfo->cinfo && !mem_info[0] && dfs__res_mem(r, it)->op.exec_frame == frame)
                 mem_summary(&dfs__res_mem(r, it)->op, mem_info, sizeof mem_info);
             break;
         case DFS__ITEM_DEVICE:

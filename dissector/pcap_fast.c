@@ -6,6 +6,8 @@
  * the machine's), caplen = incl_len, len = orig_len, the time ts_sec and
  * ts_usec * 1000 (32-bit arithmetic, as wiretap) or ts_nsec, and the data as
  * stored (usbmon headers are swapped only in files of the other byte order).
+ * It reads in 64 KiB (more for a larger record), which stay in the cache
+ * until the decoder and the digest have read them.
  * Records it leaves to wiretap: one larger than wiretap takes (an error
  * there), an isochronous record of link type 220 (wiretap may correct its
  * length), one shorter than its usbmon header, a truncated last record, and
@@ -23,7 +25,7 @@
 #define FILE_HEADER 24u
 #define RECORD_HEADER 16u
 #define MAX_CAPLEN 262144u     /* wiretap's limit for usbmon link types */
-#define BUF_SIZE (1u << 20)    /* > MAX_CAPLEN + RECORD_HEADER */
+#define BUF_SIZE (1u << 16)    /* grown for a larger record (small: it stays in cache) */
 #define USBMON_TRANSFER_TYPE 9 /* offset of the transfer type; 0: isochronous */
 
 static uint32_t host32(const uint8_t *p)
@@ -60,17 +62,27 @@ bool dfs__fast_pcap_header(const uint8_t *hdr, uint32_t n, bool *nsec, int *link
 /* Fill buf from the file so that it holds at least `want` bytes from *pos
  * on (moving what is left to its start). False at the end of the file or on
  * an error (then *err is set). */
-static bool refill(int fd, uint8_t *buf, uint32_t *pos, uint32_t *end, uint64_t *off,
-                   uint32_t want, bool *err)
+static bool refill(int fd, uint8_t **bufp, uint32_t *size, uint32_t *pos, uint32_t *end,
+                   uint64_t *off, uint32_t want, bool *err)
 {
     if (*end - *pos >= want)
         return true;
+    if (want > *size) {
+        uint8_t *b = realloc(*bufp, want);
+        if (!b) {
+            *err = true;
+            return false;
+        }
+        *bufp = b;
+        *size = want;
+    }
+    uint8_t *buf = *bufp;
     uint32_t left = *end - *pos;
     memmove(buf, buf + *pos, left);
     *pos = 0;
     *end = left;
     while (*end < want) {
-        ssize_t n = pread(fd, buf + *end, BUF_SIZE - *end, (off_t)*off);
+        ssize_t n = pread(fd, buf + *end, *size - *end, (off_t)*off);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -90,18 +102,18 @@ enum dfs__fast_result dfs__fast_pcap_read(int fd, dfs__fast_fn fn, void *user)
     uint8_t *buf = malloc(BUF_SIZE);
     if (!buf)
         return DFS__FAST_WIRETAP;
-    uint32_t pos = 0, end = 0;
+    uint32_t pos = 0, end = 0, size = BUF_SIZE;
     uint64_t off = 0;
     bool err = false, nsec;
     int lt;
     enum dfs__fast_result res = DFS__FAST_WIRETAP;
-    if (!refill(fd, buf, &pos, &end, &off, FILE_HEADER, &err) ||
+    if (!refill(fd, &buf, &size, &pos, &end, &off, FILE_HEADER, &err) ||
         !dfs__fast_pcap_header(buf, end, &nsec, &lt))
         goto out;
     pos = FILE_HEADER;
     uint32_t min_len = lt == 220 ? 64u : 48u; /* the usbmon header */
     for (uint64_t frame = 1;; frame++) {
-        if (!refill(fd, buf, &pos, &end, &off, RECORD_HEADER, &err)) {
+        if (!refill(fd, &buf, &size, &pos, &end, &off, RECORD_HEADER, &err)) {
             if (!err && end == pos)
                 res = DFS__FAST_DONE; /* the end of the file, between records */
             goto out;
@@ -111,7 +123,7 @@ enum dfs__fast_result dfs__fast_pcap_read(int fd, dfs__fast_fn fn, void *user)
         uint32_t incl = host32(h + 8), orig = host32(h + 12);
         if (incl > MAX_CAPLEN || incl < min_len)
             goto out;
-        if (!refill(fd, buf, &pos, &end, &off, RECORD_HEADER + incl, &err))
+        if (!refill(fd, &buf, &size, &pos, &end, &off, RECORD_HEADER + incl, &err))
             goto out; /* a truncated record, or an error */
         const uint8_t *data = buf + pos + RECORD_HEADER;
         if (lt == 220 && data[USBMON_TRANSFER_TYPE] == 0)
