@@ -345,6 +345,11 @@ void host_finish(const struct host *h, struct host_result *r)
     for (unsigned m = 0; m < HOST_MARKS; m++) {
         if (!h->mark[m].frame)
             continue;
+        /* a host that waits the bwPollTimeout never polls early, but one
+         * that never waits looks as if it waited whenever it ran slowly (a
+         * loaded machine): one early poll outweighs any number of late ones */
+        if (m == M_POLL_WAITS && h->mark[M_POLL_NO_WAIT].frame)
+            continue;
         excluded |= marks[m].excludes;
         unsigned hosts = 0;
         for (unsigned f = 0; f < HOST__COUNT; f++) {

@@ -34,6 +34,7 @@ capture was really made, not against the recogniser:
 usage: host_recognition.py DFUSCOPE DFS_GENCAP"""
 import json
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -92,6 +93,41 @@ def diagnose(dfuscope, path, *extra):
     if p.returncode not in (0, 1):
         fail("%s: diagnose exited %d: %s" % (path, p.returncode, p.stderr.strip()))
     return p.stdout
+
+
+def delayed_from(src, dst, frame, delay):
+    """Copy a pcapng capture (little-endian, one interface, a decimal
+    if_tsresol or none: microseconds) with the records from `frame` on moved
+    `delay` seconds later: the host process paused before sending that
+    request."""
+    data = bytearray(open(src, "rb").read())
+    pos, n, per_second = 0, 0, 10 ** 6
+    while pos + 12 <= len(data):
+        btype, blen = struct.unpack_from("<II", data, pos)
+        if blen < 12 or pos + blen > len(data):
+            fail("%s: a pcapng block the copy cannot follow at %d" % (src, pos))
+            return
+        if btype == 1 and blen > 20:  # interface: a time resolution option
+            opts = data[pos + 16:pos + blen - 4]
+            o = 0
+            while o + 4 <= len(opts):
+                code, olen = struct.unpack_from("<HH", opts, o)
+                if code == 9:
+                    if opts[o + 4] & 0x80:
+                        fail("%s: a binary if_tsresol the copy does not handle" % src)
+                        return
+                    per_second = 10 ** opts[o + 4]
+                if code == 0:
+                    break
+                o += 4 + (olen + 3) // 4 * 4
+        if btype == 6:
+            n += 1
+            if n >= frame:
+                hi, lo = struct.unpack_from("<II", data, pos + 12)
+                t = (hi << 32 | lo) + int(delay * per_second)
+                struct.pack_into("<II", data, pos + 12, t >> 32, t & 0xFFFFFFFF)
+        pos += blen
+    open(dst, "wb").write(data)
 
 
 def summary_host(dfuscope, path):
@@ -215,6 +251,18 @@ def main():
     if len(text) < 2 or ": outcome: " not in text[0] or \
             ": host: dfu-util before 0.10 (" not in text[1]:
         fail("text: the host line does not follow the outcome line: %s" % text[:2])
+
+    # A host that never waits, slowed down once: pydfu-download-leave's
+    # GETSTATUS at frame 78 sent 15 ms late, after a dfuDNBUSY that asked for
+    # 12 ms. It looks as if the host waited, but the polls at frames 66, 84
+    # ... came at once: still pydfu-like, never "unknown" or dfu-util.
+    with tempfile.TemporaryDirectory() as tmp:
+        slow = os.path.join(tmp, "slow.pcapng")
+        delayed_from(os.path.join(CAPS, "pydfu-download-leave.pcapng"), slow, 78, 0.015)
+        host, _ = summary_host(dfuscope, slow)
+        host = host or {}
+        if host.get("name") != "pydfu-like":
+            fail("pydfu-download-leave with one late poll: not pydfu-like: %s" % host)
 
     if failures:
         print("%d failure(s)" % len(failures))
