@@ -135,12 +135,18 @@ static const struct dfs_quirk_family families[] = {
      "dfu-util src/quirks.c (28e9:0189); fwupd plugins/dfu/dfu.quirk (gd32, "
      "force-dfu-mode, will-disappear)"},
     /* The ROM (entered with GPIO0 low at reset) is a CDC-ACM device with a DFU
-     * run-time interface: interface 2, alternate setting 0, no name, bcdDFUVersion
-     * 0x0110, bcdDevice 0x0723, "Espressif", "ESP32-S2", serial "0"; a DETACH
-     * brings up its DFU-mode descriptors under the same VID:PID (bcdDFUVersion
-     * 0x0110, wTransferSize 64). Its DFU class derives from Zephyr's usb_dfu.c
-     * (the ROM headers' Intel/PHYTEC copyright and function names). Facts and
-     * sources in docs/quirks.md, "Espressif ESP32-S2/S3 ROM". */
+     * run-time interface: interface 2, alternate setting 0, no name, bcdDevice
+     * 0x0723, "Espressif", "ESP32-S2", serial "0"; a DETACH brings up its
+     * DFU-mode descriptors under the same VID:PID, the CDC interfaces still
+     * there, interface 2 with protocol 2. Both functional descriptors (read from
+     * the ROM ELF): bmAttributes 0x0F, wDetachTimeOut 700, wTransferSize 64,
+     * bcdDFUVersion 0x0110. GETSTATUS says bwPollTimeout 256 ms; a DNLOAD is
+     * written inside the request (dfuDNLOAD-IDLE at once, never dfuDNBUSY); the
+     * GETSTATUS after the zero-length DNLOAD says dfuIDLE, or dfuERROR when a
+     * file is missing (errTARGET) or its MD5 is wrong (errFIRMWARE); a USB reset
+     * in DFU mode restarts the ROM, never the application. Its DFU class derives
+     * from Zephyr's usb_dfu.c. Facts and sources in docs/quirks.md, "Espressif
+     * ESP32-S2/S3 ROM". */
     {"Espressif ESP32-S2 ROM", 0x303a, 0x0002, 0x0002, -1,
      "applications keep 303a:0002 too (esp-idf's USB console reuses the ROM's descriptors "
      "with the MAC as serial; Arduino and TinyUSB builds); the ROM has bcdDevice 0x0723 "
@@ -150,14 +156,16 @@ static const struct dfs_quirk_family families[] = {
      "dfu-flash; it retries once after \"Lost device after RESET?\")",
      "esp-idf tools/mkdfu.py, tools/cmake/dfu.cmake and run_dfu_util.cmake, "
      "docs/en/api-guides/dfu.rst (dfu-util -l), components/esp_rom/esp32s2 (usb_dfu.h, "
-     "cpio.h, esp32s2.rom.ld); esp-idf #12771; vroland/epdiy #144 (dfu-util log)"},
+     "cpio.h, esp32s2.rom.ld); the ROM ELF esp32s2_rev0_rom.elf (esp-rs/espflash "
+     "espflash/resources/roms); esp-idf #12771; vroland/epdiy #144 (dfu-util log)"},
     {"Espressif ESP32-S3 ROM", 0x303a, 0x0009, 0x0009, -1,
      "DFU only through the USB-OTG peripheral: an external PHY, or the USB_PHY_SEL eFuse "
      "burned", Q(13, 26),
      "dfu-util -d 303a:0009 -D dfu.bin with an image made by esp-idf's mkdfu.py (idf.py "
      "dfu-flash)",
      "esp-idf tools/mkdfu.py, tools/cmake/dfu.cmake, docs/en/api-guides/dfu.rst, "
-     "components/esp_rom/esp32s3 (usb_dfu.h, cpio.h); esp-idf #12771"},
+     "components/esp_rom/esp32s3 (usb_dfu.h, cpio.h); the ROM ELF esp32s3_rev0_rom.elf "
+     "(esp-rs/espflash espflash/resources/roms); esp-idf #12771"},
     {"NXP LPC43xx ROM DFU", 0x1fc9, 0x000c, 0x000c, -1, NULL, Q(13, 20, 28),
      "an image with the boot header and a DFU suffix; fwupd force-dfu-mode",
      "fwupd plugins/dfu/dfu.quirk (1fc9:000c force-dfu-mode); NXP UM10503"},
