@@ -36,6 +36,61 @@ for f in "$root"/fixtures/captures/*.pcapng; do
     mv "$sdir/seed-from-$n.tmp" "$sdir/seed-from-$n"
 done
 
+# pcap_fast: the classic usbmon pcap captures cut to about 64 KiB at a
+# record boundary, and variants the direct reader must give back to wiretap
+# or read as wiretap does: cut inside a record, link type 189, nanosecond
+# time stamps, a time fraction out of range, an isochronous record, a record
+# too long, the other byte order
+python3 - "$root/fuzz/corpus/pcap_fast" "${captures[@]}" <<'PY'
+import os, struct, sys
+d = sys.argv[1]
+os.makedirs(d, exist_ok=True)
+for f in os.listdir(d):
+    if f.startswith('seed-'):
+        os.remove(os.path.join(d, f))
+
+def put(name, b):
+    with open(os.path.join(d, 'seed-' + name), 'wb') as f:
+        f.write(bytes(b))
+
+for path in sys.argv[2:]:
+    data = open(path, 'rb').read()
+    if len(data) < 24 or data[:4] not in (b'\xd4\xc3\xb2\xa1', b'\xa1\xb2\xc3\xd4'):
+        continue
+    name = os.path.splitext(os.path.basename(path))[0]
+    if data[:4] == b'\xa1\xb2\xc3\xd4':  # big-endian: the reader leaves it to wiretap
+        put(name + '-big-endian', data[:4096])
+        continue
+    offs, off = [], 24
+    while off + 16 <= len(data) and off < 65536:
+        incl = struct.unpack_from('<I', data, off + 8)[0]
+        if off + 16 + incl > len(data):
+            break
+        offs.append(off)
+        off += 16 + incl
+    whole = bytearray(data[:off])
+    put(name, whole)
+    if len(offs) > 2:
+        put(name + '-cut', whole[:offs[-1] + 20])
+    small = whole[:max(o for o in offs + [off] if o <= 8192)]
+    lt189 = bytearray(small)
+    struct.pack_into('<I', lt189, 20, 189)
+    put(name + '-189', lt189)
+    ns = bytearray(small)
+    ns[:4] = b'\x4d\x3c\xb2\xa1'
+    put(name + '-nsec', ns)
+    if len(offs) > 3:
+        bad = bytearray(whole[:offs[3]])
+        struct.pack_into('<I', bad, offs[1] + 4, 0xFFFFFFFF)
+        put(name + '-fraction', bad)
+        iso = bytearray(whole[:offs[3]])
+        iso[offs[2] + 16 + 9] = 0
+        put(name + '-iso', iso)
+        big = bytearray(whole[:offs[3]])
+        struct.pack_into('<I', big, offs[2] + 8, 262145)
+        put(name + '-too-long', big)
+PY
+
 # replies: the header bytes of fuzz_replies.c for each model and program,
 # read-only and with every flag, with the model answering every request
 # (no reply bytes), then faults, Ctrl-C and a few disturbed replies

@@ -85,6 +85,7 @@ cmake --build "$build" --parallel 2 --target "${exes[@]}" -- --no-print-director
 max_len() {
     case $1 in
         decoder | capture) echo 65536 ;;
+        pcap_fast) echo 131072 ;; # (records past the reader's 64 KiB buffer)
         script) echo 16384 ;;
         layout) echo 512 ;;
         firmware) echo 8192 ;;

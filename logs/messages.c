@@ -398,21 +398,30 @@ const struct dfs_log__msg *dfs_log__msg_find(enum dfs_log__tool tool, const char
         }
         (void)k;
     }
+    /* 0.10+ appends the libusb error: "... (LIBUSB_ERROR_PIPE)", and older
+     * ones ": reason": where the message may end before such a tail (the
+     * same places for every pattern, found once) */
+    uint16_t ends[300];
+    size_t n_ends = 0;
+    for (size_t k = 1; k + 1 < len && k < 300; k++)
+        if ((s[k] == ' ' && s[k + 1] == '(') || (s[k] == ':' && s[k + 1] == ' '))
+            ends[n_ends++] = (uint16_t)k;
     for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
         const struct dfs_log__msg *m = &msgs[i];
         if (m->tool != tool)
             continue;
         const char *pat = m->pattern;
-        if (tool == DU && !strncmp(pat, "Error: ", 7))
+        if (tool == DU && pat[0] == 'E' && !strncmp(pat, "Error: ", 7))
             pat += 7;
+        /* a pattern that starts with a character of its own matches only a
+         * line that starts with it (most patterns end here, for most lines) */
+        if (len && *pat != '%' && *pat != s[0])
+            continue;
         if (dfs_log__match(pat, s, len))
             return m;
-        /* 0.10+ appends the libusb error: "... (LIBUSB_ERROR_PIPE)", and
-         * older ones ": reason" */
-        for (size_t k = 1; k + 1 < len && k < 300; k++)
-            if ((s[k] == ' ' && s[k + 1] == '(') || (s[k] == ':' && s[k + 1] == ' '))
-                if (dfs_log__match(pat, s, k))
-                    return m;
+        for (size_t j = 0; j < n_ends; j++)
+            if (dfs_log__match(pat, s, ends[j]))
+                return m;
     }
     return NULL;
 }
