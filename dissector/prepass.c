@@ -24,6 +24,7 @@
 #include <wiretap/wtap.h>
 #include <wsutil/buffer.h>
 
+#include "digest.h"
 #include "pcap_fast.h"
 
 #define MAX_CANDIDATES 64
@@ -61,50 +62,6 @@ bool dfs__packetry_event(uint32_t pen, const uint8_t *data, uint32_t len, uint8_
         return false;
     *code = (uint8_t)word;
     return true;
-}
-
-uint32_t dfs__frame_digest(const uint8_t *data, uint32_t caplen, uint32_t len, bool has_ts,
-                           int64_t ts_sec, int32_t ts_nsec)
-{
-    /* Every frame is digested twice (here and when shown): 32 bytes per
-     * step in four independent lanes (so that the processor multiplies
-     * them at the same time instead of waiting on one chain), each 8-byte
-     * word multiplied into its lane (a multiply-xorshift mix), the lanes
-     * folded together, then the last words and bytes, folded to 32 bits.
-     * Not cryptographic: it tells a changed file. */
-    const uint64_t k = 0x9e3779b97f4a7c15ull;
-    uint64_t h = 0xcbf29ce484222325ull ^ ((uint64_t)caplen << 32 | len);
-    h = (h ^ (has_ts ? (uint64_t)ts_sec : 0)) * k;
-    h = (h ^ (has_ts ? (uint32_t)ts_nsec : 0) ^ (has_ts ? 1ull << 40 : 0)) * k;
-    uint32_t i = 0;
-    if (caplen >= 32) {
-        uint64_t a = h, b = h ^ 1, c = h ^ 2, e = h ^ 3;
-        for (; i + 32 <= caplen; i += 32) {
-            uint64_t w[4];
-            memcpy(w, data + i, 32);
-            a = (a ^ w[0]) * k;
-            b = (b ^ w[1]) * k;
-            c = (c ^ w[2]) * k;
-            e = (e ^ w[3]) * k;
-            a ^= a >> 29;
-            b ^= b >> 29;
-            c ^= c >> 29;
-            e ^= e >> 29;
-        }
-        h = (((a * k ^ b) * k ^ c) * k ^ e) * k;
-    }
-    for (; i + 8 <= caplen; i += 8) {
-        uint64_t w;
-        memcpy(&w, data + i, 8);
-        h = (h ^ w) * k;
-        h ^= h >> 29;
-    }
-    uint64_t tail = 0;
-    for (uint32_t j = 0; i < caplen; i++, j++)
-        tail |= (uint64_t)data[i] << (8 * j);
-    h = (h ^ tail ^ ((uint64_t)(caplen & 7) << 56)) * k;
-    h ^= h >> 32;
-    return (uint32_t)h;
 }
 
 void dfs__prepass_clear(struct dfs__prepass *p)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "digest.h"
 #include "results.h"
 
 /* What Wireshark shows as frame 1, to recognise the file. */
@@ -41,10 +42,6 @@ struct dfs__prepass {
     char error[256];
     int decoder_result;     /* dfs_result of the last decoder call */
 };
-
-/* Identity of a frame as Wireshark hands it to dissectors. */
-uint32_t dfs__frame_digest(const uint8_t *data, uint32_t caplen, uint32_t len, bool has_ts,
-                           int64_t ts_sec, int32_t ts_nsec);
 
 /* Look through the regular files this process has open for the capture file
  * whose first record is `first`, and decode all of it (feed and finish) into
