@@ -326,26 +326,28 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 typedef const char *escape_fn(unsigned char c, bool bad, char tmp[8]);
 
 /* s in a format: valid UTF-8 sequences of two or more bytes as they are,
- * every other byte as esc says. */
+ * every other byte as esc says. What needs no escape is written a run at a
+ * time, not byte by byte. */
 static void put_escaped(FILE *f, const char *s, escape_fn *esc)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s);
+    size_t n = strlen(s), run = 0; /* p[run, i) is written as it is */
     for (size_t i = 0; i < n;) {
         size_t l = utf8_len(p + i, n - i);
         if (l > 1) {
-            fwrite(p + i, 1, l, f);
             i += l;
             continue;
         }
         char tmp[8];
         const char *e = esc(p[i], l == 0, tmp);
-        if (e)
+        if (e) {
+            fwrite(p + run, 1, i - run, f);
             fputs(e, f);
-        else
-            fputc(p[i], f);
+            run = i + 1;
+        }
         i++;
     }
+    fwrite(p + run, 1, n - run, f);
 }
 
 /* Text for a terminal: control characters and bad UTF-8 as \xNN. */
@@ -569,10 +571,15 @@ static void json_check_extra(FILE *f, const struct dfs_check_result *c)
 static void json_hexs(FILE *f, const uint8_t *p, size_t n)
 {
     static const char hx[] = "0123456789abcdef";
+    char buf[512]; /* written 256 bytes at a time */
     fputc('"', f);
-    for (size_t i = 0; i < n; i++) {
-        fputc(hx[p[i] >> 4], f);
-        fputc(hx[p[i] & 15], f);
+    for (size_t i = 0; i < n;) {
+        size_t k = 0;
+        for (; i < n && k < sizeof buf; i++) {
+            buf[k++] = hx[p[i] >> 4];
+            buf[k++] = hx[p[i] & 15];
+        }
+        fwrite(buf, 1, k, f);
     }
     fputc('"', f);
 }
