@@ -113,6 +113,32 @@ static void test_known_quirks(void **state)
     run_suites(&r, 1u << DFS_SUITE_DESCRIPTORS);
     expect_quirk(r.rep, "desc.dfuse.layout-unique", 10, "STM32 system bootloader");
     run_free(&r);
+    /* ST's middleware (0483:df11, like the ROM; its layout protects the flash
+     * its code runs from): CLRSTATUS into dfuERROR is R15, a STALL that
+     * keeps the state R18 */
+    struct device mw = {"st-middleware-dfu", {NULL}, 0};
+    run_setup(&r, &mw, 0);
+    run_suites(&r, 1u << DFS_SUITE_DFU11);
+    expect_quirk(r.rep, "dfu11.clrstatus-idle", 15, "ST USB device middleware");
+    expect_quirk(r.rep, "dfu11.invalid-request-stalls", 18, "ST USB device middleware");
+    assert_int_equal(dfs_report_exit_code(r.rep), 0);
+    run_free(&r);
+    /* without the deviations the checks pass */
+    struct device mw0 = {"st-middleware-dfu", {"clrstatus-error=0", "stall-keeps-state=0", NULL},
+                         0};
+    run_setup(&r, &mw0, 0);
+    run_suites(&r, 1u << DFS_SUITE_DFU11);
+    assert_int_equal(find_check(r.rep, "dfu11.clrstatus-idle")->verdict, DFS_VERDICT_PASS);
+    assert_int_equal(find_check(r.rep, "dfu11.invalid-request-stalls")->verdict,
+                     DFS_VERDICT_PASS);
+    run_free(&r);
+    /* the same CLRSTATUS on a ROM bootloader's 0483:df11 (the whole flash
+     * offered) is no known quirk: it fails */
+    struct device rom = {DFUSE, {"clrstatus-idle-error=1", NULL}, 0};
+    run_setup(&r, &rom, 0);
+    run_suites(&r, 1u << DFS_SUITE_DFU11);
+    expect_failed(r.rep, "dfu11.clrstatus-idle", "dfuse-device clrstatus-idle-error");
+    run_free(&r);
     /* the same deviations on a device no family of the table matches fail */
     struct device d11 = {DFU11, {"short-poll-timeout=1", NULL}, 0};
     run_setup(&r, &d11, DFS_ALLOW_WRITE);
