@@ -84,11 +84,11 @@ static const char *flip_not_for(const struct dfs_run__sess *s, const char *what)
 #define FLIP_NO_DNLOAD                                                                             \
     "a FLIP bootloader (known quirk R25) takes each DNLOAD as a command block: its busy time "    \
     "comes from program and erase commands, which change the device, and a zero-length DNLOAD " \
-    "after a start command runs the application; the suite sends none"
+    "after a start command runs the application; the suite sends neither"
 #define FLIP_NO_UPLOAD                                                                             \
-    "a FLIP bootloader (known quirk R25) answers an UPLOAD in dfuIDLE with the reply to its "     \
-    "last read command, not with firmware; its memory is read through a display command block " \
-    "(a DNLOAD)"
+    "a FLIP bootloader (known quirk R25) has no wTransferSize and answers an UPLOAD in dfuIDLE "  \
+    "with the reply to its last read command; its memory is read after a display command block " \
+    "(dfu11.upload-short-end)"
 
 static bool can_upload(const struct dfs_run__sess *s)
 {
@@ -583,7 +583,7 @@ static enum dfs_run__next upload_short(struct dfs_run__suite_ctx *c,
     uint32_t chunk = state(c)->chunk, got = 0;
     dfs_run__check_begin(s, c->suite, ci, NULL);
     if (flip_not_for(s, FLIP_NO_UPLOAD)) {
-        dfs_run__check_end(s, DFS_VERDICT_SKIP, "%s", FLIP_NO_UPLOAD);
+        dfs_run__flip_upload_short(c, ci);
     } else if (!can_upload(s)) {
         dfs_run__check_end(s, DFS_VERDICT_SKIP, "bitCanUpload is 0");
     } else if (s->facts.dfuse != 1) {
@@ -623,9 +623,18 @@ static enum dfs_run__next abort_upload(struct dfs_run__suite_ctx *c,
     uint8_t b[8];
     uint32_t got = 0;
     dfs_run__check_begin(s, c->suite, ci, NULL);
-    if (flip_not_for(s, FLIP_NO_UPLOAD) || !can_upload(s)) {
-        dfs_run__check_end(s, DFS_VERDICT_SKIP, "%s",
-                           flip_not_for(s, FLIP_NO_UPLOAD) ? FLIP_NO_UPLOAD : "bitCanUpload is 0");
+    struct dfs_run__getstatus gs;
+    if (flip_not_for(s, FLIP_NO_UPLOAD)) {
+        /* FLIP: dfuUPLOAD-IDLE is what a display command leads to */
+        if (dfs_run__flip_display(c, ci, 64, &gs))
+            abort_to_idle(c, ci, "dfuUPLOAD-IDLE");
+        else
+            dfs_run__check_end(s, DFS_VERDICT_SKIP,
+                               "the FLIP display command did not reach dfuUPLOAD-IDLE");
+        return next(c, true);
+    }
+    if (!can_upload(s)) {
+        dfs_run__check_end(s, DFS_VERDICT_SKIP, "bitCanUpload is 0");
         return next(c, true);
     }
     bool ready = true;
