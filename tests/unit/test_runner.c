@@ -188,6 +188,8 @@ static void test_flip(void **state)
         }
         assert_int_equal(find_check(r.rep, "dfuse.commands")->verdict, DFS_VERDICT_SKIP);
         assert_int_equal(r.watch.seen.dfu[DFS_DFU_DNLOAD], 2); /* the display commands */
+        /* the set-up step names what the device was taken for */
+        assert_non_null(strstr(dfs_report_step(r.rep, 0)->reply, "Atmel FLIP (known quirk R25)"));
         assert_true(r.watch.seen.dfu[DFS_DFU_GETSTATUS] > 0);
         assert_non_null(strstr(find_check(r.rep, "dfu11.upload-short-end")->msg,
                                "FLIP display of 64 bytes, then UPLOAD: 64 bytes"));
