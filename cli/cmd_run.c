@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dfuscope/quirks.h"
 #include "dfuscope/runner.h"
 #include "progress.h"
 
@@ -441,20 +442,43 @@ static bool load_script(const char *path, dfs_script **script)
     return true;
 }
 
+/* What --device VID:PID says before any device is opened: a family of the
+ * quirk table whose DNLOADs are FLIP command blocks (R25) has them
+ * classified as such. NULL when nothing is known. */
+static const struct dfs_device_facts *facts_of_device(const struct dfs_device_sel *sel,
+                                                      struct dfs_device_facts *f)
+{
+    if (!sel->by_id)
+        return NULL;
+    const struct dfs_quirk_family *fam[8];
+    size_t n = dfs_quirk_match(sel->vid, sel->pid, -1, fam, sizeof fam / sizeof fam[0]);
+    for (size_t i = 0; i < n && i < sizeof fam / sizeof fam[0]; i++)
+        if (dfs_quirk_family_has(fam[i], 25)) {
+            dfs_device_facts_init(f);
+            f->dfuse = 0;
+            f->flip = true;
+            return f;
+        }
+    return NULL;
+}
+
 /* --dry-run: what would be sent (the script's plan, or the suites' checks). */
-static int dry_run(dfs_script *script, unsigned suites, unsigned allow)
+static int dry_run(dfs_script *script, unsigned suites, const struct dfs_run_options *o)
 {
     int rc = 0;
+    unsigned allow = o->allow;
+    struct dfs_device_facts fbuf;
+    const struct dfs_device_facts *facts = facts_of_device(&o->device, &fbuf);
     if (!script) {
         printf("dry run of the suites: nothing is sent. Their requests depend on the "
                "device's replies (its descriptors, layouts and states); these checks run:\n");
         list_suites(suites, stdout);
         return rc;
     }
-    if (dfs_script_print_plan(script, NULL, stdout) != DFS_OK)
+    if (dfs_script_print_plan(script, facts, stdout) != DFS_OK)
         rc = EXIT_USAGE;
     char why[1200];
-    unsigned miss = dfs_script_needs(script, NULL, allow, why, sizeof why);
+    unsigned miss = dfs_script_needs(script, facts, allow, why, sizeof why);
     if (miss) {
         char safe[1300];
         text_safe(safe, sizeof safe, why);
@@ -599,7 +623,7 @@ int cmd_run(int argc, char **argv)
     if (a.script_path && !load_script(a.script_path, &script))
         return EXIT_USAGE;
     if (a.dry) {
-        rc = dry_run(script, a.suites, a.o.allow);
+        rc = dry_run(script, a.suites, &a.o);
         dfs_script_free(script);
         return rc;
     }

@@ -190,9 +190,10 @@ void dfs_run__identify(struct dfs_run__sess *s)
     }
     facts_from_layouts(s);
     dfs_run__step_reply(s, "%s; %u alternate setting%s, %u name%s read%s",
-                        s->have_dfu ? (s->facts.dfuse == 1   ? "DfuSe"
-                                       : s->facts.dfuse == 0 ? "DFU 1.1"
-                                                             : "DFU")
+                        s->have_dfu ? (s->facts.flip             ? "Atmel FLIP (known quirk R25)"
+                                       : s->facts.dfuse == 1   ? "DfuSe"
+                                       : s->facts.dfuse == 0   ? "DFU 1.1"
+                                                               : "DFU")
                                     : "no DFU interface",
                         s->n_alts, s->n_alts == 1 ? "" : "s", names, names == 1 ? "" : "s",
                         s->has_func ? "" : ", no DFU functional descriptor");

@@ -126,4 +126,14 @@ enum dfs_xfer_status dfs_run__set_address(struct dfs_run__suite_ctx *c,
                                           const struct dfs_check_info *ci, uint32_t addr,
                                           uint32_t floor_ms, struct dfs_run__getstatus *gs);
 
+/* ---- Atmel FLIP reads (dfu-quirks R25), the dfu11 suite's (suite_common.c) ---- */
+
+/* The FLIP display-data command for the first len bytes of flash, then
+ * GETSTATUS: true when the device is in dfuUPLOAD-IDLE. */
+bool dfs_run__flip_display(struct dfs_run__suite_ctx *c, const struct dfs_check_info *ci,
+                           uint16_t len, struct dfs_run__getstatus *gs);
+/* dfu11.upload-short-end on a FLIP bootloader: a display of 64 bytes, an
+ * UPLOAD of 128 must return the 64 (a short packet) and leave dfuIDLE. */
+void dfs_run__flip_upload_short(struct dfs_run__suite_ctx *c, const struct dfs_check_info *ci);
+
 #endif

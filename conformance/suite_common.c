@@ -1,6 +1,7 @@
 /* What the suites share: the walk through a suite's table of checks, checks
  * recorded without steps, the steps of checks (requests with their replies
- * in short), and the DfuSe steps the dfu11 and dfuse suites both take. */
+ * in short), the DfuSe steps the dfu11 and dfuse suites both take, and the
+ * FLIP reads the dfu11 suite makes on an Atmel FLIP bootloader. */
 #include <stdio.h>
 #include <string.h>
 
@@ -241,4 +242,60 @@ enum dfs_xfer_status dfs_run__set_address(struct dfs_run__suite_ctx *c,
     }
     dfs_run__step_end(c->s, DFS_VERDICT_NONE, NULL);
     return st;
+}
+
+/* ---- Atmel FLIP reads (dfu-quirks R25) ---- */
+
+/* The display-data command block for flash 0..len-1 (doc7618; dfu-programmer's
+ * atmel.c sends 03 00 start end before every read): a read, which the safety
+ * rule lets through without a flag. */
+bool dfs_run__flip_display(struct dfs_run__suite_ctx *c, const struct dfs_check_info *ci,
+                           uint16_t len, struct dfs_run__getstatus *gs)
+{
+    uint16_t end = (uint16_t)(len - 1);
+    const uint8_t block[6] = {0x03, 0x00, 0x00, 0x00, (uint8_t)(end >> 8), (uint8_t)end};
+    char t[80];
+    dfs_run__fmt(t, sizeof t, "dnload 0 hex:03000000%04x (FLIP display data, flash 0x0000-0x%04x)",
+                 (unsigned)end, (unsigned)end);
+    if (dfs_run__out_step(c, ci, DFS_DFU_DNLOAD, 0, block, sizeof block, t) != DFS_XFER_OK)
+        return false;
+    return dfs_run__gs_step(c, ci, false, gs) == DFS_XFER_OK &&
+           gs->bState == DFS_STATE_UPLOAD_IDLE;
+}
+
+void dfs_run__flip_upload_short(struct dfs_run__suite_ctx *c, const struct dfs_check_info *ci)
+{
+    struct dfs_run__sess *s = c->s;
+    struct dfs_run__getstatus gs;
+    enum { RANGE = 64, ASKED = 2 * RANGE };
+    if (!dfs_run__flip_display(c, ci, RANGE, &gs)) {
+        char g[120] = "no reply";
+        if (!s->gone)
+            dfs_run__gs_text(g, sizeof g, &gs);
+        dfs_run__check_end(s, DFS_VERDICT_SKIP,
+                           "the FLIP display command did not reach dfuUPLOAD-IDLE (%s)", g);
+        return;
+    }
+    uint8_t buf[ASKED];
+    uint32_t got = 0;
+    enum dfs_xfer_status st =
+        dfs_run__in_step(c, ci, DFS_DFU_UPLOAD, 0, buf, ASKED, &got, "upload 0 128");
+    enum dfs_xfer_status st2 = st == DFS_XFER_OK ? dfs_run__gs_step(c, ci, false, &gs) : st;
+    if (st != DFS_XFER_OK)
+        dfs_run__check_end(s, DFS_VERDICT_FAIL, "UPLOAD after a FLIP display of %u bytes: %s",
+                           (unsigned)RANGE, dfs_xfer_status_name(st));
+    else if (got != RANGE)
+        dfs_run__check_end(s, DFS_VERDICT_FAIL,
+                           "UPLOAD of %u bytes after a FLIP display of %u returned %u: %s",
+                           (unsigned)ASKED, (unsigned)RANGE, (unsigned)got,
+                           got > RANGE ? "past the range asked for, no short packet ends it"
+                                       : "less than the range asked for");
+    else if (st2 != DFS_XFER_OK || gs.bState != DFS_STATE_DFU_IDLE)
+        dfs_run__check_end(s, DFS_VERDICT_FAIL, "after the UPLOAD: %s, state %s",
+                           dfs_xfer_status_name(st2),
+                           st2 == DFS_XFER_OK ? dfs_run__state_text(gs.bState) : "?");
+    else
+        dfs_run__check_end(s, DFS_VERDICT_PASS,
+                           "a FLIP display of %u bytes, then UPLOAD: %u bytes, then dfuIDLE",
+                           (unsigned)RANGE, (unsigned)got);
 }

@@ -36,6 +36,7 @@ import xml.etree.ElementTree as ET
 DFUSCOPE, FAKE = sys.argv[1], sys.argv[2]
 DATA = os.environ.get("DFS_TEST_DATA", os.path.join(os.path.dirname(__file__), "..", "data"))
 STM32 = os.path.join(DATA, "real", "stm32_dfu_install.pcap")
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "captures")
 failures = []
 
 
@@ -247,6 +248,17 @@ def dry_run_and_interrupt(tmp, script):
           in r.stdout, "dry run prints the set-address request:\n" + r.stdout)
     check("needs --allow-write --allow-option-bytes" in r.stdout, "dry run names the flags")
     check("a real run would be refused" in r.stderr, "dry run warns about the flags")
+    # a FLIP bootloader (--device of a family with R25 in the quirk table):
+    # its chip erase is an erase, and the dry run says so
+    flip = os.path.join(tmp, "flip.dfu")
+    r = fake(["script-from", os.path.join(FIXTURES, "flip-dfu-programmer-erase-flash-start.pcapng"),
+              "-o", flip])
+    check(r.returncode == 0 and "--device 03eb:2ff4 --allow-write --allow-erase\n"
+          in open(flip).read(), "script-from on the FLIP capture: %s" % r.stderr)
+    r = fake(["run", "--dry-run", "--device", "03eb:2ff4", "--allow-write", flip], model="none")
+    check(r.returncode == 0 and "needs --allow-erase: is a FLIP erase command" in r.stdout and
+          "a real run would be refused" in r.stderr and "needs --allow-erase" in r.stderr,
+          "dry run of a FLIP session: %s" % r.stderr)
 
     slow = os.path.join(tmp, "slow.dfu")
     write(slow, "set-address 0x08000000\nabort\nupload 2 16\n" + "wait 1s\ngetstatus\n" * 8)

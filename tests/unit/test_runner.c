@@ -113,6 +113,32 @@ static void test_known_quirks(void **state)
     run_suites(&r, 1u << DFS_SUITE_DESCRIPTORS);
     expect_quirk(r.rep, "desc.dfuse.layout-unique", 10, "STM32 system bootloader");
     run_free(&r);
+    /* ST's middleware (0483:df11, like the ROM; its layout protects the flash
+     * its code runs from): CLRSTATUS into dfuERROR is R15, a STALL that
+     * keeps the state R18 */
+    struct device mw = {"st-middleware-dfu", {NULL}, 0};
+    run_setup(&r, &mw, 0);
+    run_suites(&r, 1u << DFS_SUITE_DFU11);
+    expect_quirk(r.rep, "dfu11.clrstatus-idle", 15, "ST USB device middleware");
+    expect_quirk(r.rep, "dfu11.invalid-request-stalls", 18, "ST USB device middleware");
+    assert_int_equal(dfs_report_exit_code(r.rep), 0);
+    run_free(&r);
+    /* without the deviations the checks pass */
+    struct device mw0 = {"st-middleware-dfu", {"clrstatus-error=0", "stall-keeps-state=0", NULL},
+                         0};
+    run_setup(&r, &mw0, 0);
+    run_suites(&r, 1u << DFS_SUITE_DFU11);
+    assert_int_equal(find_check(r.rep, "dfu11.clrstatus-idle")->verdict, DFS_VERDICT_PASS);
+    assert_int_equal(find_check(r.rep, "dfu11.invalid-request-stalls")->verdict,
+                     DFS_VERDICT_PASS);
+    run_free(&r);
+    /* the same CLRSTATUS on a ROM bootloader's 0483:df11 (the whole flash
+     * offered) is no known quirk: it fails */
+    struct device rom = {DFUSE, {"clrstatus-idle-error=1", NULL}, 0};
+    run_setup(&r, &rom, 0);
+    run_suites(&r, 1u << DFS_SUITE_DFU11);
+    expect_failed(r.rep, "dfu11.clrstatus-idle", "dfuse-device clrstatus-idle-error");
+    run_free(&r);
     /* the same deviations on a device no family of the table matches fail */
     struct device d11 = {DFU11, {"short-poll-timeout=1", NULL}, 0};
     run_setup(&r, &d11, DFS_ALLOW_WRITE);
@@ -123,9 +149,9 @@ static void test_known_quirks(void **state)
 
 /* An Atmel FLIP bootloader (dfu-quirks R25): the runner finds its class
  * 0/0/0 interface through the quirk table, names the deviations its family
- * is known for as known quirks, runs the requests FLIP answers, and sends
- * no DNLOAD at all, whatever the flags: its DNLOADs are command blocks
- * (program, erase), which no suite check needs. */
+ * is known for as known quirks, runs the requests FLIP answers, reads
+ * through two display-data command blocks, and sends no other DNLOAD,
+ * whatever the flags: program and erase blocks change the device. */
 static void test_flip(void **state)
 {
     (void)state;
@@ -144,13 +170,14 @@ static void test_flip(void **state)
         dfs_report_counts(r.rep, n);
         assert_int_equal(n[DFS_VERDICT_QUIRK], 2);
         assert_int_equal(dfs_report_exit_code(r.rep), 0);
-        static const char *const ran[] = {"dfu11.getstatus-idle", "dfu11.getstate-idle",
-                                          "dfu11.abort-idle", "desc.string.lengths"};
+        static const char *const ran[] = {"dfu11.getstatus-idle",   "dfu11.getstate-idle",
+                                          "dfu11.abort-idle",       "desc.string.lengths",
+                                          "dfu11.upload-short-end", "dfu11.abort-upload-idle"};
         for (size_t k = 0; k < sizeof ran / sizeof ran[0]; k++)
             assert_int_equal(find_check(r.rep, ran[k])->verdict, DFS_VERDICT_PASS);
         /* what FLIP does not answer as DFU 1.1 says why it was not run */
         static const char *const skipped[] = {"dfu11.invalid-request-stalls",
-                                              "dfu11.upload-short-end",
+                                              "dfu11.upload-transfer-size",
                                               "dfu11.poll-timeout-sufficient",
                                               "dfu11.busy-poll-timeout",
                                               "dfu11.abort-dnload-idle"};
@@ -160,8 +187,12 @@ static void test_flip(void **state)
             assert_non_null(strstr(c->msg, "FLIP bootloader (known quirk R25)"));
         }
         assert_int_equal(find_check(r.rep, "dfuse.commands")->verdict, DFS_VERDICT_SKIP);
-        assert_int_equal(r.watch.seen.dfu[DFS_DFU_DNLOAD], 0);
+        assert_int_equal(r.watch.seen.dfu[DFS_DFU_DNLOAD], 2); /* the display commands */
+        /* the set-up step names what the device was taken for */
+        assert_non_null(strstr(dfs_report_step(r.rep, 0)->reply, "Atmel FLIP (known quirk R25)"));
         assert_true(r.watch.seen.dfu[DFS_DFU_GETSTATUS] > 0);
+        assert_non_null(strstr(find_check(r.rep, "dfu11.upload-short-end")->msg,
+                               "FLIP display of 64 bytes, then UPLOAD: 64 bytes"));
         run_free(&r);
     }
     /* a script's chip erase is an erase: refused with --allow-write alone,
