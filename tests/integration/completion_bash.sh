@@ -83,7 +83,7 @@ expect_has() {
 }
 
 commands="capture check-file decode descriptors diagnose emulate extract follow quirks report run script-from wireshark-install"
-models="atmel-flip dfu11-device dfuse-device gd32vf103-bootloader st-middleware-dfu stm32g0c1-bootloader stm32l4-bootloader tinyusb-dfu zephyr-mcuboot"
+models="atmel-flip dfu11-device dfuse-device esp32s2-rom gd32vf103-bootloader st-middleware-dfu stm32g0c1-bootloader stm32l4-bootloader tinyusb-dfu zephyr-mcuboot"
 
 # commands and the program's own options
 expect "$commands" dfuscope ""

@@ -797,7 +797,7 @@ static void options(void **state)
     assert_null(dfs_emu_model_find("nosuch"));
     size_t n;
     dfs_emu_models(&n);
-    assert_int_equal(n, 9);
+    assert_int_equal(n, 10);
     char text[8192];
     dfs_emu_model_describe(m, text, sizeof text);
     assert_non_null(strstr(text, "after-ob-reset=gone|dfu|boot-config"));
