@@ -86,10 +86,10 @@ struct dfs__if_rules {
      * before it (a bState no DFU state when the GETSTATUS reply just before
      * reported one: the device did not say dfuERROR); shown_undefined, the
      * last request was a GETSTATUS whose reply reported no DFU state,
-     * shown_state */
+     * shown_state; shown_frame, the last GETSTATUS answered */
     bool clr_last, clr_before, shown_undefined;
     uint8_t clr_state, shown_state;
-    uint64_t clr_frame;
+    uint64_t clr_frame, shown_frame;
     /* rules_state.c: the last request that reached the device was STALLed
      * (the dfuERROR assumed after it is not confirmed by a GETSTATUS yet) */
     bool stall_unchecked;

@@ -649,18 +649,13 @@ void dfs__say_error_without_stall(dfs_decoder *d, const struct dfs__device *dev,
                                   const struct dfs__frames *fr, uint8_t req, uint64_t req_frame,
                                   const struct dfs_dfu_txn *t)
 {
-    char acked[160]; /* (frame 0: no request but GETSTATUS and GETSTATE seen) */
-    if (req_frame)
-        snprintf(acked, sizeof acked, "the request before it (%s at frame %llu) was "
-                 "acknowledged, not stalled", rname(req), (unsigned long long)req_frame);
-    else
-        snprintf(acked, sizeof acked, "no request before it was stalled (only GETSTATUS "
-                 "and GETSTATE came before it)");
     dfs__emit_finding(d, DFS_F_DFU_STALL_WITHOUT_ERROR_STATE, dev->id, t->frame, fr,
                       "A device that rejects a request must stall it (DFU 1.1), so the "
                       "host sees the rejection when it happens.",
-                      "%s: GETSTATUS at frame %llu reports dfuERROR/errSTALLEDPKT, but %s.",
-                      dfs__who(dev, 0).s, (unsigned long long)t->frame, acked);
+                      "%s: GETSTATUS at frame %llu reports dfuERROR/errSTALLEDPKT, but the "
+                      "request before it (%s at frame %llu) was acknowledged, not stalled.",
+                      dfs__who(dev, 0).s, (unsigned long long)t->frame, rname(req),
+                      (unsigned long long)req_frame);
 }
 
 void dfs__say_clrstatus_outside_error(dfs_decoder *d, const struct dfs__device *dev,

@@ -6,7 +6,14 @@
 #include "rules.h"
 
 /* DFU 1.1 pairs a stalled request with dfuERROR/errSTALLEDPKT at the next
- * GETSTATUS, both ways. */
+ * GETSTATUS, both ways. dfuERROR/errSTALLEDPKT without a STALL is proven
+ * only when a DFU request (not GETSTATUS or GETSTATE) reached the device
+ * since the last GETSTATUS reply and was acknowledged: with nothing but
+ * GETSTATUS since the device last told a state other than dfuERROR, the
+ * request it stalled is one this rule does not see (a standard or vendor
+ * request, or another interface's: DFU 1.1's errSTALLEDPKT is "device
+ * stalled an unexpected request", any request), so no deviation is shown;
+ * dfu.error-state reports the dfuERROR. */
 DFS__RULE(dfs__rule_stall_pairing)
 {
     const struct dfs_dfu_txn *t = ev->t;
@@ -16,7 +23,8 @@ DFS__RULE(dfs__rule_stall_pairing)
                                      ev->u.status.stall_frame, t);
     } else if (!ev->u.status.stall_pending && t->bState == DFS_STATE_ERROR &&
                t->bStatus == DFS_STATUS_ERR_STALLEDPKT && t->state_before != DFS_STATE_ERROR &&
-               t->state_before != DFS_STATE_UNKNOWN && ev->u.status.last_req != DFS_DFU_GETSTATUS) {
+               t->state_before != DFS_STATE_UNKNOWN &&
+               ev->u.status.last_req_frame > ev->rules->shown_frame) {
         struct dfs__frames fr = dfs__frame_pair(ev->u.status.last_req_frame, t->frame);
         dfs__say_error_without_stall(d, ev->dev, &fr, ev->u.status.last_req,
                                      ev->u.status.last_req_frame, t);
@@ -137,6 +145,7 @@ DFS__RULE(dfs__rule_error_state)
     struct dfs__if_rules *r = ev->rules;
     r->shown_state = t->bState;
     r->shown_undefined = t->bState > DFS_STATE_ERROR;
+    r->shown_frame = t->frame;
     if (t->bState != DFS_STATE_ERROR) {
         r->error_reported = false;
         return;
