@@ -81,11 +81,18 @@ struct dfs__if_rules {
     bool size_reported, manifest_reported;       /* rules_state.c */
     bool error_reported;                         /* rules_fail.c */
     /* rules_fail.c: the last request that reached the device was a CLRSTATUS
-     * it acknowledged outside a known dfuERROR (its frame and the state
-     * before it), and no GETSTATUS has told the state since */
-    bool clr_unchecked;
-    uint8_t clr_state;
-    uint64_t clr_frame;
+     * it acknowledged outside a known dfuERROR (clr_last), and so was the
+     * one before the current request (clr_before): its frame and the state
+     * before it (a bState no DFU state when the GETSTATUS reply just before
+     * reported one: the device did not say dfuERROR); shown_undefined, the
+     * last request was a GETSTATUS whose reply reported no DFU state,
+     * shown_state; shown_frame, the last GETSTATUS answered */
+    bool clr_last, clr_before, shown_undefined;
+    uint8_t clr_state, shown_state;
+    uint64_t clr_frame, shown_frame;
+    /* rules_state.c: the last request that reached the device was STALLed
+     * (the dfuERROR assumed after it is not confirmed by a GETSTATUS yet) */
+    bool stall_unchecked;
     /* rules_fail.c: the session opened in dfuERROR/errFIRMWARE; a note if the
      * host clears it with CLRSTATUS, dfu.error-state if anything else comes */
     bool fw_pending;
@@ -100,6 +107,7 @@ struct dfs__if_rules {
     struct dfs_time episode_ts;
     uint32_t episode_polls, episode_max_poll;
     bool episode_ignored;
+    bool episode_erase;  /* the episode began with a DfuSe erase pending */
     /* the GETSTATUS polls after the first dfuDNBUSY reply that the device
      * held (rules_poll.c), how long beyond what a host adds, and what the
      * capture shows of it: the NAKs and their time on a packet-level

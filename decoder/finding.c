@@ -54,8 +54,9 @@ static void append(char *buf, size_t size, const char *text)
 }
 
 /* A finding on a device of a family the quirk table knows, and a quirk of
- * that family that explains it: say so, with what hosts do about it. */
-static void quirk_note(dfs_decoder *d, struct dfs_finding *f)
+ * that family that explains it (in the context the rule saw): say so, with
+ * what hosts do about it. */
+static void quirk_note(dfs_decoder *d, struct dfs_finding *f, uint32_t context)
 {
     uint16_t vid, pid;
     int32_t bcd;
@@ -64,7 +65,8 @@ static void quirk_note(dfs_decoder *d, struct dfs_finding *f)
     const struct dfs_quirk_family *fam[8];
     size_t n = dfs_quirk_match(vid, pid, bcd, fam, sizeof fam / sizeof fam[0]);
     for (size_t i = 0; i < n && i < sizeof fam / sizeof fam[0]; i++) {
-        const struct dfs_quirk_info *q = dfs_quirk_info(dfs_quirk_for_finding(fam[i], f->code));
+        const struct dfs_quirk_info *q =
+            dfs_quirk_info(dfs__quirk_for_finding(fam[i], f->code, context));
         if (!q)
             continue;
         char text[DFS_FINDING_TEXT_SIZE];
@@ -85,9 +87,12 @@ static void quirk_note(dfs_decoder *d, struct dfs_finding *f)
     }
 }
 
-int dfs__emit_finding(dfs_decoder *d, enum dfs_finding_code code, uint32_t device,
-                      uint64_t frame, const struct dfs__frames *frames, const char *remedy,
-                      const char *fmt, ...)
+static int emit(dfs_decoder *d, enum dfs_finding_code code, uint32_t context, uint32_t device,
+                uint64_t frame, const struct dfs__frames *frames, const char *remedy,
+                const char *fmt, va_list ap) __attribute__((format(printf, 8, 0)));
+static int emit(dfs_decoder *d, enum dfs_finding_code code, uint32_t context, uint32_t device,
+                uint64_t frame, const struct dfs__frames *frames, const char *remedy,
+                const char *fmt, va_list ap)
 {
     const struct dfs_finding_info *info = dfs_finding_info(code);
     if (!info)
@@ -109,13 +114,32 @@ int dfs__emit_finding(dfs_decoder *d, enum dfs_finding_code code, uint32_t devic
             f.frames[f.n_frames++] = frames->v[i];
     if (!f.n_frames && frame)
         f.frames[f.n_frames++] = frame;
+    vsnprintf(f.explanation, sizeof f.explanation, fmt, ap);
+    snprintf(f.remedy, sizeof f.remedy, "%s", remedy ? remedy : "");
+    quirk_note(d, &f, context);
+    return dfs__stop(d, d->sink.on_finding(d->sink.user, &f));
+}
+
+int dfs__emit_finding(dfs_decoder *d, enum dfs_finding_code code, uint32_t device,
+                      uint64_t frame, const struct dfs__frames *frames, const char *remedy,
+                      const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(f.explanation, sizeof f.explanation, fmt, ap);
+    int rc = emit(d, code, 0, device, frame, frames, remedy, fmt, ap);
     va_end(ap);
-    snprintf(f.remedy, sizeof f.remedy, "%s", remedy ? remedy : "");
-    quirk_note(d, &f);
-    return dfs__stop(d, d->sink.on_finding(d->sink.user, &f));
+    return rc;
+}
+
+int dfs__emit_finding_in(dfs_decoder *d, enum dfs_finding_code code, uint32_t context,
+                         uint32_t device, uint64_t frame, const struct dfs__frames *frames,
+                         const char *remedy, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = emit(d, code, context, device, frame, frames, remedy, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 bool dfs__limited(dfs_decoder *d, enum dfs_finding_code code, uint64_t frame)

@@ -401,14 +401,13 @@ void dfs__say_getstatus_busy_stall(dfs_decoder *d, const struct dfs__device *dev
 
 void dfs__say_device_lost(dfs_decoder *d, const struct dfs__device *dev,
                           const struct dfs__frames *fr, const struct dfs__lost *l,
-                          const struct dfs__comeback *cb)
+                          const struct dfs__comeback *cb, uint32_t quirks)
 {
     char st[400], gone[96], comeback[400];
     status_words(l, st, sizeof st);
     gone_words(l, gone, sizeof gone);
     comeback_words(cb, comeback, sizeof comeback);
-    dfs__emit_finding(
-        d, DFS_F_DFU_DEVICE_LOST, dev->id, l->fail_frame, fr,
+    dfs__emit_finding_in(d, DFS_F_DFU_DEVICE_LOST, quirks, dev->id, l->fail_frame, fr,
         "Find out why the device reset (brown-out, watchdog during a long erase, a "
         "firmware fault): capture again with the device's own logs, and check that the "
         "device answers every GETSTATUS within the host's timeout.",
@@ -438,7 +437,8 @@ void dfs__say_poll_timeout_ignored(dfs_decoder *d, const struct dfs__device *dev
 
 void dfs__say_poll_timeout_too_short(dfs_decoder *d, const struct dfs__device *dev,
                                      const struct dfs__frames *fr, uint64_t frame,
-                                     uint64_t first, const struct dfs__busy_time *b)
+                                     uint64_t first, const struct dfs__busy_time *b,
+                                     uint32_t quirks)
 {
     char held[240] = "";
     if (b->held && b->wire)
@@ -458,8 +458,7 @@ void dfs__say_poll_timeout_too_short(dfs_decoder *d, const struct dfs__device *d
                  "sent (a host controller retries the NAKs of a busy device by itself): it "
                  "was still at work after the time it announced.",
                  b->held, (double)b->held_us / 1000.0);
-    dfs__emit_finding(
-        d, DFS_F_DFU_POLL_TIMEOUT_TOO_SHORT, dev->id, frame, fr,
+    dfs__emit_finding_in(d, DFS_F_DFU_POLL_TIMEOUT_TOO_SHORT, quirks, dev->id, frame, fr,
         "The device should announce in bwPollTimeout how long the operation really takes, "
         "so hosts wait once instead of polling; hosts that trust it and give up after a few "
         "polls fail here (dfu-util forces 35 s for a mass erase on an STM32F405).",
@@ -484,7 +483,8 @@ void dfs__say_zero_poll_timeout(dfs_decoder *d, const struct dfs__device *dev,
 }
 
 void dfs__say_error_state(dfs_decoder *d, const struct dfs__device *dev,
-                          const struct dfs_dfu_txn *t, const uint8_t *raw, size_t len)
+                          const struct dfs_dfu_txn *t, const uint8_t *raw, size_t len,
+                          uint32_t quirks)
 {
     char istr[200] = "";
     if (t->iString) {
@@ -495,7 +495,7 @@ void dfs__say_error_state(dfs_decoder *d, const struct dfs__device *dev,
             snprintf(istr, sizeof istr, ", status string %u (not in the capture)", t->iString);
     }
     bool at_start = t->state_before == DFS_STATE_UNKNOWN;
-    dfs__emit_finding(d, DFS_F_DFU_ERROR_STATE, dev->id, t->frame, NULL,
+    dfs__emit_finding_in(d, DFS_F_DFU_ERROR_STATE, quirks, dev->id, t->frame, NULL,
                       at_start ? "The device was already in dfuERROR when this session (or the "
                                  "capture) began. A host clears it with CLRSTATUS and goes on; "
                                  "dfu-util does. ST bootloaders report errFIRMWARE this way when "
@@ -563,7 +563,7 @@ static const char *failure_remedy(uint8_t status, bool write)
 
 void dfs__say_operation_failed(dfs_decoder *d, const struct dfs__device *dev,
                                const struct dfs__frames *fr, const struct dfs__pending *pd,
-                               const struct dfs_dfu_txn *t)
+                               const struct dfs_dfu_txn *t, uint32_t quirks)
 {
     const char *what = pd->kind == DFS__PEND_WRITE ? "the DNLOAD of"
                        : pd->cmd == DFS_DFUSE_ERASE
@@ -578,7 +578,7 @@ void dfs__say_operation_failed(dfs_decoder *d, const struct dfs__device *dev,
         snprintf(target, sizeof target, " 0x%08x", pd->addr);
     else if (pd->kind == DFS__PEND_CMD)
         snprintf(target, sizeof target, " 0x%02x", pd->cmd);
-    dfs__emit_finding(d, DFS_F_DFU_OPERATION_FAILED, dev->id, t->frame, fr,
+    dfs__emit_finding_in(d, DFS_F_DFU_OPERATION_FAILED, quirks, dev->id, t->frame, fr,
                       failure_remedy(t->bStatus, pd->kind == DFS__PEND_WRITE),
                       "%s: %s%s (frame %llu) failed: the GETSTATUS at frame %llu reports %s "
                       "with status %s (%s)%s.",
@@ -589,9 +589,9 @@ void dfs__say_operation_failed(dfs_decoder *d, const struct dfs__device *dev,
 }
 
 void dfs__say_request_not_allowed(dfs_decoder *d, const struct dfs__device *dev,
-                                  const struct dfs_dfu_txn *t)
+                                  const struct dfs_dfu_txn *t, uint32_t quirks)
 {
-    dfs__emit_finding(d, DFS_F_DFU_STATE_VIOLATION, dev->id, t->frame, NULL,
+    dfs__emit_finding_in(d, DFS_F_DFU_STATE_VIOLATION, quirks, dev->id, t->frame, NULL,
                       "Bring the device to a state that allows the request first (ABORT "
                       "returns to dfuIDLE from the idle and sync states, CLRSTATUS from "
                       "dfuERROR).",
@@ -649,18 +649,13 @@ void dfs__say_error_without_stall(dfs_decoder *d, const struct dfs__device *dev,
                                   const struct dfs__frames *fr, uint8_t req, uint64_t req_frame,
                                   const struct dfs_dfu_txn *t)
 {
-    char acked[160]; /* (frame 0: no request but GETSTATUS and GETSTATE seen) */
-    if (req_frame)
-        snprintf(acked, sizeof acked, "the request before it (%s at frame %llu) was "
-                 "acknowledged, not stalled", rname(req), (unsigned long long)req_frame);
-    else
-        snprintf(acked, sizeof acked, "no request before it was stalled (only GETSTATUS "
-                 "and GETSTATE came before it)");
     dfs__emit_finding(d, DFS_F_DFU_STALL_WITHOUT_ERROR_STATE, dev->id, t->frame, fr,
                       "A device that rejects a request must stall it (DFU 1.1), so the "
                       "host sees the rejection when it happens.",
-                      "%s: GETSTATUS at frame %llu reports dfuERROR/errSTALLEDPKT, but %s.",
-                      dfs__who(dev, 0).s, (unsigned long long)t->frame, acked);
+                      "%s: GETSTATUS at frame %llu reports dfuERROR/errSTALLEDPKT, but the "
+                      "request before it (%s at frame %llu) was acknowledged, not stalled.",
+                      dfs__who(dev, 0).s, (unsigned long long)t->frame, rname(req),
+                      (unsigned long long)req_frame);
 }
 
 void dfs__say_clrstatus_outside_error(dfs_decoder *d, const struct dfs__device *dev,
@@ -676,9 +671,9 @@ void dfs__say_clrstatus_outside_error(dfs_decoder *d, const struct dfs__device *
 }
 
 void dfs__say_bad_status_values(dfs_decoder *d, const struct dfs__device *dev,
-                                const struct dfs_dfu_txn *t)
+                                const struct dfs_dfu_txn *t, uint32_t quirks)
 {
-    dfs__emit_finding(d, DFS_F_DFU_BAD_STATE_VALUE, dev->id, t->frame, NULL,
+    dfs__emit_finding_in(d, DFS_F_DFU_BAD_STATE_VALUE, quirks, dev->id, t->frame, NULL,
                       "Report one of the DFU 1.1 states (0-10) in bState and a status "
                       "(0-15) in bStatus; ST's USB device middleware is known to put the "
                       "status errSTALLEDPKT (15) into bState after an UPLOAD of block 1.",
@@ -945,9 +940,9 @@ void dfs__say_leave_reset(dfs_decoder *d, const struct dfs__device *dev,
 
 void dfs__say_erase_instant(dfs_decoder *d, const struct dfs__device *dev,
                             const struct dfs__frames *fr, const struct dfs__pending *pd,
-                            const struct dfs_dfu_txn *t)
+                            const struct dfs_dfu_txn *t, uint32_t quirks)
 {
-    dfs__emit_finding(d, DFS_F_DFUSE_ERASE_INSTANT, dev->id, t->frame, fr,
+    dfs__emit_finding_in(d, DFS_F_DFUSE_ERASE_INSTANT, quirks, dev->id, t->frame, fr,
                       "Read the memory back to check it was erased. ST's USB device "
                       "middleware acknowledges a 1-byte mass erase (0x41) without doing it.",
                       "%s: the %s at frame %llu was reported done by the first GETSTATUS "

@@ -3,7 +3,10 @@
  * passes the values it saw; the function here owns the explanation and the
  * remedy, and emits the finding (finding.c). Each takes the device instance
  * the finding is about (NULL: none), the frame it is reported on and the
- * frames that prove it (NULL: that frame alone). Internal. */
+ * frames that prove it (NULL: that frame alone). Those that take `quirks`
+ * take the quirks whose context the rule saw (a DFS__QUIRK_BIT each; the
+ * table in quirks.c says which quirks need one): a known quirk is named on
+ * the finding only when it is true of this occurrence. Internal. */
 #ifndef DFS_DECODER_FINDING_TEXT_H
 #define DFS_DECODER_FINDING_TEXT_H
 
@@ -94,7 +97,9 @@ struct dfs__who dfs__who(const struct dfs__device *dev, uint8_t config);
 /* ---- refused requests (finding_text_fail.c) ------------------------------------------ */
 
 /* The CLRSTATUS a stalled DNLOAD came right after (frame 0: none): the state
- * before it, and the quirk family that goes to dfuERROR on it (R15), or NULL */
+ * before it (above dfuERROR: the undefined bState the GETSTATUS reply before
+ * it reported), and the quirk family that goes to dfuERROR on it (R15), or
+ * NULL */
 struct dfs__clr_before {
     uint64_t frame;
     uint8_t state;
@@ -179,7 +184,7 @@ struct dfs__comeback {
 };
 void dfs__say_device_lost(dfs_decoder *d, const struct dfs__device *dev,
                           const struct dfs__frames *fr, const struct dfs__lost *l,
-                          const struct dfs__comeback *cb);
+                          const struct dfs__comeback *cb, uint32_t quirks);
 void dfs__say_poll_timeout_ignored(dfs_decoder *d, const struct dfs__device *dev,
                                    const struct dfs_dfu_txn *t, const struct dfs__frames *fr,
                                    uint64_t busy_frame, bool last_report);
@@ -197,25 +202,27 @@ struct dfs__busy_time {
 };
 void dfs__say_poll_timeout_too_short(dfs_decoder *d, const struct dfs__device *dev,
                                      const struct dfs__frames *fr, uint64_t frame,
-                                     uint64_t first, const struct dfs__busy_time *b);
+                                     uint64_t first, const struct dfs__busy_time *b,
+                                     uint32_t quirks);
 void dfs__say_zero_poll_timeout(dfs_decoder *d, const struct dfs__device *dev,
                                 const struct dfs__frames *fr, uint64_t frame, uint32_t polls,
                                 uint64_t first);
 /* dfu.error-state: raw, len the status string t->iString (NULL: not in the
  * capture) */
 void dfs__say_error_state(dfs_decoder *d, const struct dfs__device *dev,
-                          const struct dfs_dfu_txn *t, const uint8_t *raw, size_t len);
+                          const struct dfs_dfu_txn *t, const uint8_t *raw, size_t len,
+                          uint32_t quirks);
 /* dfu.no-valid-application: the opening GETSTATUS t said errFIRMWARE, the
  * CLRSTATUS at clr_frame cleared it */
 void dfs__say_no_valid_application(dfs_decoder *d, const struct dfs__device *dev,
                                    const struct dfs_dfu_txn *t, uint64_t clr_frame);
 void dfs__say_operation_failed(dfs_decoder *d, const struct dfs__device *dev,
                                const struct dfs__frames *fr, const struct dfs__pending *pd,
-                               const struct dfs_dfu_txn *t);
+                               const struct dfs_dfu_txn *t, uint32_t quirks);
 /* dfu.state-violation: a request the state does not allow; a reply state
  * the state diagram does not lead to */
 void dfs__say_request_not_allowed(dfs_decoder *d, const struct dfs__device *dev,
-                                  const struct dfs_dfu_txn *t);
+                                  const struct dfs_dfu_txn *t, uint32_t quirks);
 void dfs__say_manifest_wait_reset(dfs_decoder *d, const struct dfs__device *dev,
                                   const struct dfs_dfu_txn *t, uint8_t attributes);
 void dfs__say_reply_not_allowed(dfs_decoder *d, const struct dfs__device *dev,
@@ -232,7 +239,7 @@ void dfs__say_clrstatus_outside_error(dfs_decoder *d, const struct dfs__device *
                                       const struct dfs_dfu_txn *t);
 /* dfu.bad-state-value: in a GETSTATUS reply; in a GETSTATE reply */
 void dfs__say_bad_status_values(dfs_decoder *d, const struct dfs__device *dev,
-                                const struct dfs_dfu_txn *t);
+                                const struct dfs_dfu_txn *t, uint32_t quirks);
 void dfs__say_bad_getstate_value(dfs_decoder *d, const struct dfs__device *dev,
                                  const struct dfs_dfu_txn *t);
 void dfs__say_transfer_size_exceeded(dfs_decoder *d, const struct dfs__device *dev,
@@ -277,6 +284,6 @@ void dfs__say_leave_reset(dfs_decoder *d, const struct dfs__device *dev,
                           const struct dfs__comeback *cb);
 void dfs__say_erase_instant(dfs_decoder *d, const struct dfs__device *dev,
                             const struct dfs__frames *fr, const struct dfs__pending *pd,
-                            const struct dfs_dfu_txn *t);
+                            const struct dfs_dfu_txn *t, uint32_t quirks);
 
 #endif

@@ -23,6 +23,10 @@ static void say_after_clrstatus(dfs_decoder *d, const struct dfs__device *dev,
     char before[96], why[400];
     if (clr->state == DFS_STATE_UNKNOWN)
         dfs__appendf(before, sizeof before, 0, "before any GETSTATUS had told the state");
+    else if (clr->state > DFS_STATE_ERROR)
+        dfs__appendf(before, sizeof before, 0,
+                     "after a GETSTATUS reply with bState %u, which is no DFU state",
+                     clr->state);
     else
         dfs__appendf(before, sizeof before, 0, "in %s", dfs_dfu_state_name(clr->state));
     if (clr->r15)

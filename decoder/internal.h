@@ -85,6 +85,23 @@ struct dfs__frames dfs__frame_pair(uint64_t a, uint64_t b);
 int dfs__emit_finding(dfs_decoder *d, enum dfs_finding_code code, uint32_t device,
                       uint64_t frame, const struct dfs__frames *frames, const char *remedy,
                       const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/* The same, for a finding whose rule saw what some quirks need to explain it:
+ * `context`, a DFS__QUIRK_BIT per quirk (quirks.c names the quirks that
+ * explain a finding only so). */
+int dfs__emit_finding_in(dfs_decoder *d, enum dfs_finding_code code, uint32_t context,
+                         uint32_t device, uint64_t frame, const struct dfs__frames *frames,
+                         const char *remedy, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
+
+/* ---- known quirks (quirks.c) ---------------------------------------------- */
+/* quirk `id` (1..DFS_QUIRK_MAX) in a set of quirks */
+#define DFS__QUIRK_BIT(id) (UINT32_C(1) << ((id) - 1))
+struct dfs_quirk_family;
+/* The quirk that explains a finding on a device of family `f`, or 0: the
+ * first the family shows among those that can explain the finding, when it
+ * needs no context or is in `context` (what the rule saw). */
+unsigned dfs__quirk_for_finding(const struct dfs_quirk_family *f, enum dfs_finding_code code,
+                                uint32_t context);
 /* Record a callback's stop request. Returns the same value. */
 int dfs__stop(dfs_decoder *d, int rc);
 /* Count a rate-limited finding; true when it should be reported now. */

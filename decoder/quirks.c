@@ -212,36 +212,46 @@ static const struct dfs_quirk_family families[] = {
      "the 8-byte prefix (dfu-prefix)", "dfu-util src/lmdfu.c, dfu-prefix"},
 };
 
-/* Which quirks can explain which finding. */
+#define C(id) DFS__QUIRK_BIT(id)
+
+/* Which quirks can explain which finding. A quirk in `context` explains it
+ * only when the rule that found it saw what the quirk is about (the request
+ * before, the value, the operation, the alternate setting) and says so: a
+ * dfuERROR on a device of ST's middleware is R15 only right after a
+ * CLRSTATUS outside dfuERROR, not after any failure. The others explain the
+ * finding on any device of a family that shows them. */
 static const struct {
     enum dfs_finding_code code;
     unsigned char quirks[4];
+    uint32_t context;
 } explains[] = {
-    {DFS_F_DFUSE_OPTION_BYTES_RESET, {1}},
-    {DFS_F_DFU_GETSTATUS_BUSY_STALL, {2}},
-    {DFS_F_DFU_POLL_TIMEOUT_TOO_SHORT, {3, 5}},
-    {DFS_F_DFU_ZERO_POLL_TIMEOUT, {4}},
-    {DFS_F_DFU_POLL_TIMEOUT_IGNORED, {5}},
-    {DFS_F_DFU_REQUEST_TIMEOUT, {6}},
-    {DFS_F_DESC_FUNCTIONAL_SHORT, {7, 32}},
-    {DFS_F_DESC_DFU_VERSION_UNKNOWN, {8}},
-    {DFS_F_DESC_TRANSFER_SIZE_INVALID, {9}},
-    {DFS_F_DFU_TRANSFER_SIZE_EXCEEDED, {9}},
-    {DFS_F_DESC_LAYOUT_INVALID, {10, 31}},
-    {DFS_F_DESC_DUPLICATE_ALT_LAYOUTS, {10}},
-    {DFS_F_DESC_STRING_NOT_UTF16, {31, 21}},
-    {DFS_F_DFU_RUNTIME_GETSTATUS_STALL, {11, 30}},
-    {DFS_F_DESC_DFU_PROTOCOL_INVALID, {13, 25}},
-    {DFS_F_DFUSE_LEAVE_RESET, {14, 31}},
-    {DFS_F_DFU_DEVICE_LOST, {14}},
-    {DFS_F_DFU_MANIFEST_WAIT_RESET, {14}},
-    {DFS_F_DFU_CLRSTATUS_OUTSIDE_ERROR, {15}},
-    {DFS_F_DFU_BAD_STATE_VALUE, {16}},
-    {DFS_F_DFUSE_ERASE_INSTANT, {17}},
-    {DFS_F_DFU_STALL_WITHOUT_ERROR_STATE, {18}},
-    {DFS_F_DFU_STATE_VIOLATION, {19, 18}},
-    {DFS_F_DFU_OPERATION_FAILED, {29}},
-    {DFS_F_DFU_ERROR_STATE, {29, 15}},
+    {DFS_F_DFUSE_OPTION_BYTES_RESET, {1}, 0},
+    {DFS_F_DFU_GETSTATUS_BUSY_STALL, {2}, 0},
+    {DFS_F_DFU_POLL_TIMEOUT_TOO_SHORT, {3, 5}, C(3)},   /* R3: an erase */
+    {DFS_F_DFU_ZERO_POLL_TIMEOUT, {4}, 0},
+    {DFS_F_DFU_POLL_TIMEOUT_IGNORED, {5}, 0},
+    {DFS_F_DFU_REQUEST_TIMEOUT, {6}, 0},
+    {DFS_F_DESC_FUNCTIONAL_SHORT, {7, 32}, 0},
+    {DFS_F_DESC_DFU_VERSION_UNKNOWN, {8}, 0},
+    {DFS_F_DESC_TRANSFER_SIZE_INVALID, {9}, 0},
+    {DFS_F_DFU_TRANSFER_SIZE_EXCEEDED, {9}, 0},
+    {DFS_F_DESC_LAYOUT_INVALID, {10, 31}, 0},
+    {DFS_F_DESC_DUPLICATE_ALT_LAYOUTS, {10}, 0},
+    {DFS_F_DESC_STRING_NOT_UTF16, {31, 21}, 0},
+    {DFS_F_DFU_RUNTIME_GETSTATUS_STALL, {11, 30}, 0},
+    {DFS_F_DESC_DFU_PROTOCOL_INVALID, {13, 25}, 0},
+    {DFS_F_DFUSE_LEAVE_RESET, {14, 31}, 0},
+    {DFS_F_DFU_DEVICE_LOST, {14}, C(14)},               /* R14: in manifestation */
+    {DFS_F_DFU_MANIFEST_WAIT_RESET, {14}, 0},
+    {DFS_F_DFU_CLRSTATUS_OUTSIDE_ERROR, {15}, 0},
+    {DFS_F_DFU_BAD_STATE_VALUE, {16}, C(16)},           /* R16: bState 0x0f after UPLOAD */
+    {DFS_F_DFUSE_ERASE_INSTANT, {17}, C(17)},           /* R17: a mass erase */
+    {DFS_F_DFU_STALL_WITHOUT_ERROR_STATE, {18}, 0},
+    /* R19: a DNLOAD in dfuDNLOAD-SYNC; R18: a state kept after a STALL */
+    {DFS_F_DFU_STATE_VIOLATION, {19, 18}, C(19) | C(18)},
+    {DFS_F_DFU_OPERATION_FAILED, {29}, C(29)},          /* R29: errWRITE on alt 0 */
+    /* R29 as above; R15: right after an acknowledged CLRSTATUS outside dfuERROR */
+    {DFS_F_DFU_ERROR_STATE, {29, 15}, C(29) | C(15)},
 };
 
 const struct dfs_quirk_info *dfs_quirk_info(unsigned id)
@@ -286,16 +296,26 @@ size_t dfs_quirk_match(uint16_t vid, uint16_t pid, int32_t bcd_device,
     return n;
 }
 
-unsigned dfs_quirk_for_finding(const struct dfs_quirk_family *f, enum dfs_finding_code code)
+unsigned dfs__quirk_for_finding(const struct dfs_quirk_family *f, enum dfs_finding_code code,
+                                uint32_t context)
 {
     for (size_t i = 0; f && i < sizeof explains / sizeof explains[0]; i++) {
         if (explains[i].code != code)
             continue;
-        for (size_t k = 0; k < sizeof explains[i].quirks && explains[i].quirks[k]; k++)
-            if (dfs_quirk_family_has(f, explains[i].quirks[k]))
-                return explains[i].quirks[k];
+        for (size_t k = 0; k < sizeof explains[i].quirks && explains[i].quirks[k]; k++) {
+            unsigned id = explains[i].quirks[k];
+            if ((explains[i].context & C(id)) && !(context & C(id)))
+                continue;
+            if (dfs_quirk_family_has(f, id))
+                return id;
+        }
     }
     return 0;
+}
+
+unsigned dfs_quirk_for_finding(const struct dfs_quirk_family *f, enum dfs_finding_code code)
+{
+    return dfs__quirk_for_finding(f, code, 0);
 }
 
 /* R25: the first interface of the first configuration, every alternate

@@ -21,6 +21,7 @@ static const struct {
     {DFS__EV_ALTS_FINAL, dfs__rule_duplicate_layouts_final},
     {DFS__EV_ALTS_FINAL, dfs__rule_fw_end},
     /* requests and replies */
+    {DFS__EV_REQUEST, dfs__rule_clrstatus_seen},
     {DFS__EV_REQUEST, dfs__rule_fw_request},
     {DFS__EV_REQUEST, dfs__rule_request_state},
     {DFS__EV_REQUEST, dfs__rule_transfer_size},

@@ -187,6 +187,7 @@ DFS__RULE(dfs__rule_erase_instant);
 /* rules_fail.c */
 DFS__RULE(dfs__rule_stall_pairing);
 DFS__RULE(dfs__rule_operation_failed);
+DFS__RULE(dfs__rule_clrstatus_seen);
 DFS__RULE(dfs__rule_dnload_stall);
 DFS__RULE(dfs__rule_error_state);
 DFS__RULE(dfs__rule_error_cleared);

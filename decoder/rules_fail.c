@@ -6,7 +6,14 @@
 #include "rules.h"
 
 /* DFU 1.1 pairs a stalled request with dfuERROR/errSTALLEDPKT at the next
- * GETSTATUS, both ways. */
+ * GETSTATUS, both ways. dfuERROR/errSTALLEDPKT without a STALL is proven
+ * only when a DFU request (not GETSTATUS or GETSTATE) reached the device
+ * since the last GETSTATUS reply and was acknowledged: with nothing but
+ * GETSTATUS since the device last told a state other than dfuERROR, the
+ * request it stalled is one this rule does not see (a standard or vendor
+ * request, or another interface's: DFU 1.1's errSTALLEDPKT is "device
+ * stalled an unexpected request", any request), so no deviation is shown;
+ * dfu.error-state reports the dfuERROR. */
 DFS__RULE(dfs__rule_stall_pairing)
 {
     const struct dfs_dfu_txn *t = ev->t;
@@ -16,11 +23,19 @@ DFS__RULE(dfs__rule_stall_pairing)
                                      ev->u.status.stall_frame, t);
     } else if (!ev->u.status.stall_pending && t->bState == DFS_STATE_ERROR &&
                t->bStatus == DFS_STATUS_ERR_STALLEDPKT && t->state_before != DFS_STATE_ERROR &&
-               t->state_before != DFS_STATE_UNKNOWN && ev->u.status.last_req != DFS_DFU_GETSTATUS) {
+               t->state_before != DFS_STATE_UNKNOWN &&
+               ev->u.status.last_req_frame > ev->rules->shown_frame) {
         struct dfs__frames fr = dfs__frame_pair(ev->u.status.last_req_frame, t->frame);
         dfs__say_error_without_stall(d, ev->dev, &fr, ev->u.status.last_req,
                                      ev->u.status.last_req_frame, t);
     }
+}
+
+/* Zephyr with MCUboot takes downloads on alt 1 only: on alt 0 the write
+ * ends in dfuERROR/errWRITE (dfu-quirks R29). */
+static uint32_t write_alt0(const struct dfs_dfu_txn *t)
+{
+    return t->alt == 0 && t->bStatus == DFS_STATUS_ERR_WRITE ? DFS__QUIRK_BIT(29) : 0;
 }
 
 /* The pending write, erase or command was refused (dfuERROR, or a status
@@ -34,7 +49,7 @@ DFS__RULE(dfs__rule_operation_failed)
     if (pd->ob.is)
         dfs__say_option_bytes_rejected(d, ev->dev, &fr, pd, ev->t);
     else
-        dfs__say_operation_failed(d, ev->dev, &fr, pd, ev->t);
+        dfs__say_operation_failed(d, ev->dev, &fr, pd, ev->t, write_alt0(ev->t));
     ev->rules->error_reported = true;
 }
 
@@ -53,6 +68,29 @@ static const struct dfs_quirk_family *family_with(const struct dfs__device *dev,
     return NULL;
 }
 
+/* The CLRSTATUS before a request: was the request that reached the device
+ * before it a CLRSTATUS the device acknowledged outside a known dfuERROR?
+ * Outside: in a state other than dfuERROR, or one no one knows, or right
+ * after a GETSTATUS reply with no DFU state (the decoder kept the dfuERROR
+ * of a STALL, but the device did not say so). Runs before the rules of the
+ * request that read it. */
+DFS__RULE(dfs__rule_clrstatus_seen)
+{
+    (void)d;
+    const struct dfs_dfu_txn *t = ev->t;
+    struct dfs__if_rules *r = ev->rules;
+    if (!r || !ev->u.request.reached)
+        return;
+    r->clr_before = r->clr_last;
+    r->clr_last = t->request == DFS_DFU_CLRSTATUS && t->outcome == DFS_DFU_ACK &&
+                  (t->state_before != DFS_STATE_ERROR || r->shown_undefined);
+    if (r->clr_last) {
+        r->clr_frame = t->frame;
+        r->clr_state = r->shown_undefined ? r->shown_state : t->state_before;
+    }
+    r->shown_undefined = false;
+}
+
 /* dfu.dnload-stall: the device STALLed a DNLOAD with data (not longer than
  * wTransferSize: that is dfu.transfer-size-exceeded) either in a state
  * where DFU 1.1 allows one, dfuIDLE or dfuDNLOAD-IDLE, or right after a
@@ -66,13 +104,7 @@ DFS__RULE(dfs__rule_dnload_stall)
     struct dfs__if_rules *r = ev->rules;
     if (!r || !ev->u.request.reached)
         return;
-    bool after_clr = r->clr_unchecked;
-    uint64_t clr_frame = r->clr_frame;
-    uint8_t clr_state = r->clr_state;
-    r->clr_unchecked = t->request == DFS_DFU_CLRSTATUS && t->outcome == DFS_DFU_ACK &&
-                       t->state_before != DFS_STATE_ERROR;
-    r->clr_frame = t->frame;
-    r->clr_state = t->state_before;
+    bool after_clr = r->clr_before;
     if (t->request != DFS_DFU_DNLOAD || t->outcome != DFS_DFU_STALLED || !t->wLength || t->flip)
         return;
     uint16_t size = ev->u.request.transfer_size;
@@ -81,20 +113,27 @@ DFS__RULE(dfs__rule_dnload_stall)
     if (!after_clr && t->state_before != DFS_STATE_DFU_IDLE &&
         t->state_before != DFS_STATE_DNLOAD_IDLE)
         return;
-    struct dfs__frames fr = dfs__frame_pair(after_clr ? clr_frame : 0, t->frame);
-    struct dfs__clr_before clr = {.frame = after_clr ? clr_frame : 0,
-                                  .state = clr_state,
+    struct dfs__frames fr = dfs__frame_pair(after_clr ? r->clr_frame : 0, t->frame);
+    struct dfs__clr_before clr = {.frame = after_clr ? r->clr_frame : 0,
+                                  .state = r->clr_state,
                                   .r15 = after_clr ? family_with(ev->dev, 15) : NULL};
     dfs__say_dnload_stall(d, ev->dev, &fr, t, size, &clr);
 }
 
+/* dfu.error-state, with the quirks its context shows: R15 when the request
+ * just before the GETSTATUS was a CLRSTATUS the device acknowledged outside
+ * dfuERROR and the status is errUNKNOWN (what ST's middleware sets); R29
+ * for errWRITE on alt 0. */
 static void say_error_state(dfs_decoder *d, const struct dfs__device *dev,
-                            const struct dfs_dfu_txn *t)
+                            const struct dfs_dfu_txn *t, bool after_clr)
 {
     size_t len = 0;
     const uint8_t *raw = t->iString ? dfs__device_string(dev, t->iString, dev->langid, &len)
                                     : NULL;
-    dfs__say_error_state(d, dev, t, raw, len);
+    uint32_t quirks = write_alt0(t);
+    if (after_clr && t->bStatus == DFS_STATUS_ERR_UNKNOWN)
+        quirks |= DFS__QUIRK_BIT(15);
+    dfs__say_error_state(d, dev, t, raw, len, quirks);
 }
 
 /* dfuERROR, once until the interface leaves it. A session that opens in
@@ -104,6 +143,9 @@ DFS__RULE(dfs__rule_error_state)
 {
     const struct dfs_dfu_txn *t = ev->t;
     struct dfs__if_rules *r = ev->rules;
+    r->shown_state = t->bState;
+    r->shown_undefined = t->bState > DFS_STATE_ERROR;
+    r->shown_frame = t->frame;
     if (t->bState != DFS_STATE_ERROR) {
         r->error_reported = false;
         return;
@@ -118,7 +160,7 @@ DFS__RULE(dfs__rule_error_state)
         r->fw_t.data_len = 0;
         return;
     }
-    say_error_state(d, ev->dev, t);
+    say_error_state(d, ev->dev, t, r->clr_before);
 }
 
 /* After a session opened in errFIRMWARE: GETSTATUS and CLRSTATUS are what a
@@ -130,7 +172,7 @@ DFS__RULE(dfs__rule_fw_request)
         ev->t->request == DFS_DFU_CLRSTATUS)
         return;
     r->fw_pending = false;
-    say_error_state(d, ev->dev, &r->fw_t);
+    say_error_state(d, ev->dev, &r->fw_t, false);
 }
 
 DFS__RULE(dfs__rule_error_cleared)
@@ -142,7 +184,7 @@ DFS__RULE(dfs__rule_error_cleared)
         if (ev->t->request == DFS_DFU_CLRSTATUS)
             dfs__say_no_valid_application(d, ev->dev, &r->fw_t, ev->t->frame);
         else
-            say_error_state(d, ev->dev, &r->fw_t);
+            say_error_state(d, ev->dev, &r->fw_t, false);
     }
 }
 
@@ -154,7 +196,7 @@ DFS__RULE(dfs__rule_fw_end)
     if (!r || !r->fw_pending)
         return;
     r->fw_pending = false;
-    say_error_state(d, ev->dev, &r->fw_t);
+    say_error_state(d, ev->dev, &r->fw_t, false);
 }
 
 DFS__RULE(dfs__rule_runtime_stall)

@@ -74,6 +74,15 @@ static int back_kind(dfs_decoder *d, const struct dfs__device *old,
     return same_id ? 1 : 3;
 }
 
+/* Was the device in manifestation when it failed (after the zero-length
+ * DNLOAD that ends a download)? Devices with manifestation bugs reset there
+ * (dfu-quirks R14). */
+static bool in_manifestation(const struct dfs__lost *l)
+{
+    return l->state == DFS_STATE_MANIFEST_SYNC || l->state == DFS_STATE_MANIFEST ||
+           l->state == DFS_STATE_MANIFEST_WAIT_RESET;
+}
+
 /* The device left: report what the failure was. back: the device that
  * appeared afterwards, or NULL (never came back within the capture). */
 static void lost_report(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu_dev *dd,
@@ -114,7 +123,7 @@ static void lost_report(dfs_decoder *d, struct dfs__device *dev, struct dfs__dfu
     else if (l->kind == DFS__LOST_LEAVE)
         dfs__say_leave_reset(d, dev, &fr, l, &cb);
     else
-        dfs__say_device_lost(d, dev, &fr, l, &cb);
+        dfs__say_device_lost(d, dev, &fr, l, &cb, in_manifestation(l) ? DFS__QUIRK_BIT(14) : 0);
     l->kind = DFS__LOST_NONE;
 }
 

@@ -114,8 +114,20 @@ static void end_episode(dfs_decoder *d, struct dfs__device *dev, struct dfs__if_
             b.held_us = r->episode_wait_us;
             b.wire = dfs__host_of(d->linktype) == DFS__HOST_BUS;
         }
-        dfs__say_poll_timeout_too_short(d, dev, &fr, t->frame, r->episode_frame, &b);
+        /* R3 is about erases: the time a write takes is not what it says */
+        dfs__say_poll_timeout_too_short(d, dev, &fr, t->frame, r->episode_frame, &b,
+                                        r->episode_erase ? DFS__QUIRK_BIT(3) : 0);
     }
+}
+
+/* Is the operation the interface is busy with a DfuSe erase? */
+static bool erase_pending(const struct dfs__dfu_dev *dd, uint8_t ifnum)
+{
+    for (unsigned i = 0; dd && i < DFS__MAX_DFU_IFS; i++)
+        if (dd->ifs[i].used && dd->ifs[i].ifnum == ifnum)
+            return dd->ifs[i].pend.kind == DFS__PEND_CMD &&
+                   dd->ifs[i].pend.cmd == DFS_DFUSE_ERASE;
+    return false;
 }
 
 /* Each GETSTATUS reply: dfuDNBUSY with bwPollTimeout 0 again and again, and
@@ -138,6 +150,7 @@ DFS__RULE(dfs__rule_busy)
         r->episode_wait_us = 0;
         r->episode_frame = t->frame;
         r->episode_ts = t->reply_frame ? t->reply_ts : t->ts;
+        r->episode_erase = erase_pending(ev->dd, t->interface);
         r->episode_polls = 0;
         r->episode_max_poll = 0;
         r->episode_ignored = false;
@@ -166,5 +179,6 @@ DFS__RULE(dfs__rule_erase_instant)
     if (ev->u.exec.failed || pd->busy_seen)
         return;
     struct dfs__frames fr = dfs__frame_pair(pd->frame, ev->t->frame);
-    dfs__say_erase_instant(d, ev->dev, &fr, pd, ev->t);
+    /* ST's middleware acknowledges a mass erase it does not do (R17) */
+    dfs__say_erase_instant(d, ev->dev, &fr, pd, ev->t, pd->mass ? DFS__QUIRK_BIT(17) : 0);
 }

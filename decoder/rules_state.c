@@ -5,17 +5,33 @@
 
 /* dfu.state-violation or dfu.clrstatus-outside-error: a request the state
  * does not allow (GETSTATUS is allowed everywhere). Not for a request that
- * reached no device, nor in a state no one knows (after a failure). */
+ * reached no device, nor in a state no one knows (after a failure). Known
+ * quirks that explain it: R18 when the state was the dfuERROR assumed after
+ * a STALL no GETSTATUS has confirmed (a device that keeps its state after a
+ * STALL was not in it); R19 for a DNLOAD in dfuDNLOAD-SYNC (a device that
+ * goes to dfuDNLOAD-IDLE by itself takes it). */
 DFS__RULE(dfs__rule_request_state)
 {
     const struct dfs_dfu_txn *t = ev->t;
-    if (!ev->u.request.reached || t->state_before == DFS_STATE_UNKNOWN ||
-        ev->u.request.allowed || t->request == DFS_DFU_GETSTATUS)
+    struct dfs__if_rules *r = ev->rules;
+    if (!ev->u.request.reached)
         return;
-    if (t->request == DFS_DFU_CLRSTATUS)
+    bool after_stall = r && r->stall_unchecked;
+    if (r)
+        r->stall_unchecked = t->outcome == DFS_DFU_STALLED && t->request != DFS_DFU_GETSTATUS;
+    if (t->state_before == DFS_STATE_UNKNOWN || ev->u.request.allowed ||
+        t->request == DFS_DFU_GETSTATUS)
+        return;
+    if (t->request == DFS_DFU_CLRSTATUS) {
         dfs__say_clrstatus_outside_error(d, ev->dev, t);
-    else
-        dfs__say_request_not_allowed(d, ev->dev, t);
+        return;
+    }
+    uint32_t quirks = 0;
+    if (after_stall && t->state_before == DFS_STATE_ERROR)
+        quirks |= DFS__QUIRK_BIT(18);
+    if (t->request == DFS_DFU_DNLOAD && t->state_before == DFS_STATE_DNLOAD_SYNC)
+        quirks |= DFS__QUIRK_BIT(19);
+    dfs__say_request_not_allowed(d, ev->dev, t, quirks);
 }
 
 /* once per interface */
@@ -44,8 +60,11 @@ DFS__RULE(dfs__rule_block_sequence)
 DFS__RULE(dfs__rule_status_values)
 {
     const struct dfs_dfu_txn *t = ev->t;
-    if (t->bState > DFS_STATE_ERROR || t->bStatus > DFS_STATUS_ERR_STALLEDPKT)
-        dfs__say_bad_status_values(d, ev->dev, t);
+    if (t->bState <= DFS_STATE_ERROR && t->bStatus <= DFS_STATUS_ERR_STALLEDPKT)
+        return;
+    /* ST's middleware puts errSTALLEDPKT into bState after an UPLOAD (R16) */
+    bool r16 = t->bState == DFS_STATUS_ERR_STALLEDPKT && ev->u.status.last_req == DFS_DFU_UPLOAD;
+    dfs__say_bad_status_values(d, ev->dev, t, r16 ? DFS__QUIRK_BIT(16) : 0);
 }
 
 /* A reply state the diagram does not lead to (after a stall, dfuERROR is

@@ -65,7 +65,10 @@ DFS_API int dfs_quirk_family_has(const struct dfs_quirk_family *f, unsigned id);
 DFS_API size_t dfs_quirk_match(uint16_t vid, uint16_t pid, int32_t bcd_device,
                                const struct dfs_quirk_family **out, size_t max);
 /* The quirk that explains a finding on a device of family `f`, or 0: the
- * first quirk the family lists among those the finding can be. */
+ * first quirk the family lists among those the finding can be. Quirks that
+ * explain a finding only in a context its rule sees (R15 for a dfuERROR,
+ * right after a CLRSTATUS outside dfuERROR) are not returned: the decoder
+ * names them on a finding when its rule saw that context. */
 DFS_API unsigned dfs_quirk_for_finding(const struct dfs_quirk_family *f,
                                        enum dfs_finding_code code);
 

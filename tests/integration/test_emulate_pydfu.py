@@ -10,9 +10,11 @@ same host fails as pydfu.py does on such a device. On a packet-level
 counted and timed as tshark's USB 2.0 packet dissector (usbll) shows them;
 dfu-util, which waits the bwPollTimeout it is told, against a device that
 announces 1 ms and holds the next GETSTATUS by NAKs until its work is done:
-dfu.poll-timeout-too-short on each, from the packet-level capture (the
-NAKs) and from the usbmon capture (the time from the submit to the
-completion, timed by tshark) alike.
+dfu.poll-timeout-too-short on each poll the device held, from the
+packet-level capture (the NAKs) and from the usbmon capture (the time from
+the submit to the completion, timed by tshark) alike. How many polls come
+while the device is still at work depends on how fast the host runs: at
+least one must, and each is checked against tshark's packets.
 Fails when pyusb, dfuse-pack, dfu-util or tshark is missing.
 
 usage: test_emulate_pydfu.py DFUSCOPE"""
@@ -103,6 +105,36 @@ def tshark_packets(pcap, first, last):
     return out
 
 
+def check_naks(pcap, t):
+    """a held GETSTATUS t of `decode --dfu --json`: its NAKs and the time from
+    the first NAKed IN to the IN that brought the data, as tshark's packets
+    show them"""
+    pk = tshark_packets(pcap, t["frame"], t["reply_frame"])
+    naks = [i for i, p in enumerate(pk) if p[1] == 0x5A]
+    assert len(naks) == t["naks"], (t["frame"], len(naks), t["naks"])
+    start = pk[naks[0] - 1]  # the IN token the first NAK answered
+    data = next(i for i in range(naks[-1], len(pk)) if pk[i][1] in (0xC3, 0x4B))
+    end = pk[data - 1]       # the IN token the data answered
+    assert start[1] == 0x69 and end[1] == 0x69, (start, end)
+    want = (end[2] - start[2]) * 1000.0
+    assert abs(t["nak_ms"] - want) < 0.01, (t["frame"], t["nak_ms"], want)
+
+
+def match_found(got, polls, clear):
+    """the dfu.poll-timeout-too-short findings `got` against the polls after
+    a dfuDNBUSY reply (frames [busy, poll] -> what tshark shows of it): each
+    finding is one of them, at least one is found, and so is every poll
+    `clear` says was held well past the 1 ms announced. A host slowed down
+    by a loaded machine polls some after the work ended, unheld: those give
+    nothing, and how many depends on the machine, not on the code."""
+    frames = [tuple(f["frames"]) for f in got]
+    assert frames and len(frames) <= 6, (frames, polls)  # 3 erases, 3 writes at most
+    assert all(f in polls for f in frames), (frames, polls)
+    missed = [p for p, v in polls.items() if clear(v) and p not in frames]
+    assert not missed, (missed, frames, polls)
+    return [(f, polls[tuple(f["frames"])]) for f in got]
+
+
 def naks_on_usb2(tmp):
     """the held GETSTATUS: its NAKs and the time from the first NAKed IN to
     the IN that brought the data, against tshark's packets"""
@@ -124,15 +156,7 @@ def naks_on_usb2(tmp):
     assert 1 <= len(held) <= 6, [(t["frame"], t["request"]) for t in held]
     for t in held:
         assert t["request"] == "GETSTATUS" and t["state"] == "dfuDNLOAD-IDLE", t
-        pk = tshark_packets(pcap, t["frame"], t["reply_frame"])
-        naks = [i for i, p in enumerate(pk) if p[1] == 0x5A]
-        assert len(naks) == t["naks"], (t["frame"], len(naks), t["naks"])
-        start = pk[naks[0] - 1]  # the IN token the first NAK answered
-        data = next(i for i in range(naks[-1], len(pk)) if pk[i][1] in (0xC3, 0x4B))
-        end = pk[data - 1]       # the IN token the data answered
-        assert start[1] == 0x69 and end[1] == 0x69, (start, end)
-        want = (end[2] - start[2]) * 1000.0
-        assert abs(t["nak_ms"] - want) < 0.01, (t["frame"], t["nak_ms"], want)
+        check_naks(pcap, t)
     # every other transaction: no NAKs
     assert all("naks" not in t for t in txns if t not in held)
     text = subprocess.run([emu.dfuscope(), "decode", "--dfu", pcap], capture_output=True,
@@ -163,26 +187,29 @@ def held_past_poll_timeout(tmp):
     d = subprocess.run([emu.dfuscope(), "decode", "--dfu", "--json", pcap], capture_output=True,
                        text=True, timeout=120)
     txns = [json.loads(line) for line in d.stdout.splitlines()]
-    want = []
+    times = frame_times(pcap)
+    polls = {}
     for i, t in enumerate(txns):
         if t.get("naks"):
             busy = txns[i - 1]
             assert busy["request"] == "GETSTATUS" and busy["state"] == "dfuDNBUSY", busy
             assert busy["poll_timeout"] == 1 and t["poll_wait_ms"] >= 1.0, (busy, t)
             assert "naks" not in busy, busy
-            want.append(([busy["frame"], t["frame"]], t["naks"], t["nak_ms"]))
-    assert len(want) == 6, want  # 3 erases, 3 writes
+            check_naks(pcap, t)
+            t["busy_ms"] = (times[t["reply_frame"]] - times[busy["reply_frame"]]) * 1000.0
+            polls[(busy["frame"], t["frame"])] = t
     j = json.loads(subprocess.run([emu.dfuscope(), "diagnose", "--json", pcap],
                                   capture_output=True, text=True, timeout=120).stdout)
     got = [f for f in j["findings"] if f["id"] == "dfu.poll-timeout-too-short"]
-    assert [f["frames"] for f in got] == [w[0] for w in want], (got, want)
-    for f, (_, naks, ms) in zip(got, want):
+    # held by NAKs for 2 ms or more after the 1 ms announced, 12 ms or more
+    # after the dfuDNBUSY reply: surely too short
+    for f, t in match_found(got, polls, lambda t: t["nak_ms"] >= 2.0 and t["busy_ms"] >= 12.0):
         assert f["severity"] == "warning", f
         emu.assert_in("over 1 poll (frames %d-%d)" % tuple(f["frames"]), f["explanation"],
                       "finding")
         emu.assert_in("while announcing at most 1 ms per poll", f["explanation"], "finding")
-        emu.assert_in("held the GETSTATUS polls by %d NAKs for %.1f ms" % (naks, ms),
-                      f["explanation"], "finding")
+        emu.assert_in("held the GETSTATUS polls by %d NAKs for %.1f ms"
+                      % (t["naks"], t["nak_ms"]), f["explanation"], "finding")
     # the usbmon capture of the same session: the same findings, from the
     # time each held GETSTATUS took from its submit to its completion (the
     # host controller retried the NAKs by itself), as tshark times the frames
@@ -193,22 +220,21 @@ def held_past_poll_timeout(tmp):
         [emu.dfuscope(), "decode", "--dfu", "--json", pm], capture_output=True, text=True,
         timeout=120).stdout.splitlines()]
     times = frame_times(pm)
-    want = []
+    polls = {}
     for i, t in enumerate(txns):
         prev = txns[i - 1] if i else {}
         if (t["request"] == "GETSTATUS" and t["state"] == "dfuDNLOAD-IDLE" and
                 prev.get("state") == "dfuDNBUSY"):
             ms = (times[t["reply_frame"]] - times[t["frame"]]) * 1000.0
-            want.append(([prev["frame"], t["frame"]], ms))
-    # the 3 erases and 3 writes: each poll held well past the 1 ms announced
-    # and the few ms a host adds; the SET_ADDRESS commands answered at once
-    want = [w for w in want if w[1] > 1.0]
-    assert len(want) == 6 and all(w[1] > 6.0 for w in want), want
+            busy = (times[t["reply_frame"]] - times[prev["reply_frame"]]) * 1000.0
+            polls[(prev["frame"], t["frame"])] = (ms, busy)
     j = json.loads(subprocess.run([emu.dfuscope(), "diagnose", "--json", pm],
                                   capture_output=True, text=True, timeout=120).stdout)
     got = [f for f in j["findings"] if f["id"] == "dfu.poll-timeout-too-short"]
-    assert [f["frames"] for f in got] == [w[0] for w in want], (got, want)
-    for f, (_, ms) in zip(got, want):
+    # answered 8 ms or more after it was sent, 12 ms or more after the
+    # dfuDNBUSY reply: held well past the 1 ms announced and the few ms a host
+    # adds (the SET_ADDRESS commands are answered at once)
+    for f, (ms, _) in match_found(got, polls, lambda v: v[0] >= 8.0 and v[1] >= 12.0):
         assert f["severity"] == "warning", f
         m = re.search(r"answered the GETSTATUS poll ([0-9.]+) ms after it was sent",
                       f["explanation"])
@@ -221,7 +247,12 @@ def frame_times(pcap):
     r = subprocess.run(["tshark", "-r", pcap, "-T", "fields", "-e", "frame.number", "-e",
                         "frame.time_epoch"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    return {int(a): float(b) for a, b in (line.split("\t") for line in r.stdout.splitlines())}
+    out = {}
+    for line in r.stdout.splitlines():
+        a, b = line.split("\t")
+        if b:  # (a frame with no time of its own is not one asked about)
+            out[int(a)] = float(b)
+    return out
 
 
 def without_hold_fails(tmp):

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "dfu_rig.h"
+#include "records.h"
 
 static void sc_device_disconnected(struct sess *s, struct expect *e)
 {
@@ -54,29 +55,11 @@ static uint64_t feed_raw(struct sess *s, const struct dfs_urb *u, uint32_t cut)
     return r.frame;
 }
 
-/* A completion (no setup) of URB id on endpoint ep of device 1.6. */
-static struct dfs_urb completion(uint64_t id, uint8_t xfer_type, uint8_t ep)
-{
-    struct dfs_urb c;
-    memset(&c, 0, sizeof c);
-    c.id = id;
-    c.type = 'C';
-    c.xfer_type = xfer_type;
-    c.endpoint = ep;
-    c.devnum = 6;
-    c.bus = 1;
-    c.flag_setup = '-';
-    return c;
-}
-
 static void sc_capture_record_truncated(struct sess *s, struct expect *e)
 {
     sess_init(s, 1, 6);
     uint8_t data[18] = {18, 1};
-    struct dfs_urb c = completion(1, DFS_XFER_CONTROL, 0x80);
-    c.length = 18;
-    c.data = data;
-    c.data_len = c.len_cap = 18;
+    struct dfs_urb c = urb_ctl_complete(1, 1, 6, 0x80, 0, data, 18, 18);
     uint64_t f = feed_raw(s, &c, 10);
     sess_finish(s);
     WANT(e, "capture.record-truncated", f, f);
@@ -141,8 +124,10 @@ static void sc_urb_id_reused(struct sess *s, struct expect *e)
 static void sc_starts_mid_transfer(struct sess *s, struct expect *e)
 {
     sess_init(s, 1, 6);
-    struct dfs_urb c = completion(77, DFS_XFER_BULK, 0x81);
-    c.flag_data = '>';
+    /* a bulk IN completion with no data (flag '>') whose submit came before
+     * the capture began */
+    struct dfs_urb c = urb_ctl_complete(77, 1, 6, 0x81, 0, NULL, 0, 0);
+    c.xfer_type = DFS_XFER_BULK;
     uint64_t f = feed_raw(s, &c, 0);
     sess_finish(s);
     WANT(e, "capture.starts-mid-transfer", f, f);

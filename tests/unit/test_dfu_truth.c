@@ -240,6 +240,140 @@ static void dnload_stall_after_clrstatus_unknown_family(void **state)
     sess_free(&s);
 }
 
+/* ---- known quirks named only in their context ---------------------------------------- */
+
+/* The explanation of the one finding `id` of a session. */
+static const char *only(const struct sess *s, const char *id)
+{
+    assert_int_equal(sess_count(s, id), 1);
+    return sess_find(s, id)->explanation;
+}
+
+/* R15 (ST's middleware: CLRSTATUS outside dfuERROR leads to dfuERROR/
+ * errUNKNOWN) explains a dfuERROR right after a CLRSTATUS the device took in
+ * dfuIDLE (0483:df11 is a VID:PID ST's middleware keeps) */
+static void error_state_r15_after_clrstatus(void **state)
+{
+    (void)state;
+    struct sess s;
+    begin(&s, &GOOD_DFUSE, 0);
+    sess_getstatus(&s, 0, 0, DFS_STATE_DFU_IDLE);
+    sess_simple(&s, DFS_DFU_CLRSTATUS, 0);
+    uint64_t err = sess_getstatus(&s, DFS_STATUS_ERR_UNKNOWN, 0, DFS_STATE_ERROR);
+    sess_finish(&s);
+    assert_int_equal(sess_find(&s, "dfu.error-state")->frame, err);
+    assert_non_null(strstr(only(&s, "dfu.error-state"), "known quirk R15"));
+    sess_free(&s);
+}
+
+/* the same dfuERROR/errUNKNOWN after a STALLed erase, or after a CLRSTATUS
+ * from a dfuERROR the device reported: R15 has nothing to do with it */
+static void error_state_not_r15(void **state)
+{
+    (void)state;
+    for (int c = 0; c < 2; c++) {
+        struct sess s;
+        begin(&s, &GOOD_DFUSE, 0);
+        if (c == 0) {
+            sess_getstatus(&s, 0, 0, DFS_STATE_DFU_IDLE);
+            erase_stalled(&s, 0x08000000);
+        } else {
+            sess_getstatus(&s, DFS_STATUS_ERR_ADDRESS, 0, DFS_STATE_ERROR);
+            sess_simple(&s, DFS_DFU_CLRSTATUS, 0);
+        }
+        sess_getstatus(&s, DFS_STATUS_ERR_UNKNOWN, 0, DFS_STATE_ERROR);
+        sess_finish(&s);
+        for (int i = 0; i < s.n_findings; i++)
+            if (!strcmp(s.findings[i].id, "dfu.error-state"))
+                assert_null(strstr(s.findings[i].explanation, "R15"));
+        assert_true(sess_count(&s, "dfu.error-state") >= 1);
+        sess_free(&s);
+    }
+}
+
+/* R16 is errSTALLEDPKT (15) put into bState after an UPLOAD; another
+ * undefined state after a DNLOAD is not it */
+static void bad_state_r16_only_after_upload(void **state)
+{
+    (void)state;
+    for (int c = 0; c < 2; c++) {
+        struct sess s;
+        begin(&s, &GOOD_DFUSE, 0);
+        sess_getstatus(&s, 0, 0, DFS_STATE_DFU_IDLE);
+        if (c == 0) {
+            sess_dfuse_cmd(&s, DFS_DFUSE_SET_ADDRESS, 0x08000000, true);
+            sess_execute(&s, 5);
+            sess_simple(&s, DFS_DFU_ABORT, 0);
+            fill_block(1);
+            sess_upload(&s, 2, 2048, block, 2048);
+            sess_getstatus(&s, DFS_STATUS_ERR_STALLEDPKT, 0, 15);
+        } else {
+            sess_dfuse_cmd(&s, DFS_DFUSE_SET_ADDRESS, 0x08000000, true);
+            sess_getstatus(&s, 0, 0, 0x42);
+        }
+        sess_finish(&s);
+        const char *ex = only(&s, "dfu.bad-state-value");
+        if (c == 0)
+            assert_non_null(strstr(ex, "known quirk R16"));
+        else
+            assert_null(strstr(ex, "R16"));
+        sess_free(&s);
+    }
+}
+
+/* R17 is a mass erase ST's middleware acknowledges without doing it; an
+ * instant page erase is not it */
+static void erase_instant_r17_only_mass(void **state)
+{
+    (void)state;
+    for (int mass = 0; mass < 2; mass++) {
+        struct sess s;
+        begin(&s, &GOOD_DFUSE, 0);
+        sess_getstatus(&s, 0, 0, DFS_STATE_DFU_IDLE);
+        sess_dfuse_cmd(&s, DFS_DFUSE_ERASE, 0x08000000, !mass);
+        sess_getstatus(&s, 0, 0, DFS_STATE_DNLOAD_IDLE);
+        sess_finish(&s);
+        const char *ex = only(&s, "dfuse.erase-instant");
+        if (mass)
+            assert_non_null(strstr(ex, "known quirk R17"));
+        else
+            assert_null(strstr(ex, "R17"));
+        sess_free(&s);
+    }
+}
+
+/* R18 (a STALL that keeps the state) explains a request "sent in dfuERROR"
+ * when that dfuERROR was only assumed after a STALL; a DNLOAD the host
+ * sent in dfuUPLOAD-IDLE is the host's own violation */
+static void state_violation_r18_only_after_stall(void **state)
+{
+    (void)state;
+    for (int c = 0; c < 2; c++) {
+        struct sess s;
+        struct sess_dev_desc stm = GOOD_DFUSE;
+        stm.xfer = 1024;
+        begin(&s, &stm, 0);
+        sess_getstatus(&s, 0, 0, DFS_STATE_DFU_IDLE);
+        fill_block(2);
+        if (c == 0) {
+            sess_dfuse_cmd(&s, DFS_DFUSE_SET_ADDRESS, 0x08000000, true);
+            sess_execute(&s, 5);
+            sess_dnload(&s, 2, block, 16, EPIPE_STALL);
+            sess_dnload(&s, 3, block, 16, 0);
+        } else {
+            sess_upload(&s, 2, 1024, block, 1024);
+            sess_dnload(&s, 2, block, 16, EPIPE_STALL);
+        }
+        sess_finish(&s);
+        const char *ex = only(&s, "dfu.state-violation");
+        if (c == 0)
+            assert_non_null(strstr(ex, "known quirk R18"));
+        else
+            assert_null(strstr(ex, "R18"));
+        sess_free(&s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +388,11 @@ int main(void)
         cmocka_unit_test(dnload_stall_silent),
         cmocka_unit_test(dnload_stall_after_checked_clrstatus),
         cmocka_unit_test(dnload_stall_after_clrstatus_unknown_family),
+        cmocka_unit_test(error_state_r15_after_clrstatus),
+        cmocka_unit_test(error_state_not_r15),
+        cmocka_unit_test(bad_state_r16_only_after_upload),
+        cmocka_unit_test(erase_instant_r17_only_mass),
+        cmocka_unit_test(state_violation_r18_only_after_stall),
     };
     return cmocka_run_group_tests_name("dfu_truth", tests, NULL, NULL);
 }
