@@ -30,7 +30,8 @@ files cpio packed, byte for byte, with the MD5s hashlib computed:
   `diagnose` finds no error or warning and says the chip stays in the ROM;
 - the same archive with a wrong MD5 for app.bin: dfu-util reports
   dfuERROR with errFIRMWARE after the zero-length DNLOAD, and `diagnose`
-  gives the error dfu.operation-failed naming errFIRMWARE;
+  gives the error dfu.operation-failed naming errFIRMWARE, and its outcome
+  says the device refused the download (not that it runs it once reset);
 - dfu-util -R: its DETACH in DFU mode STALLs, the USB reset after it
   restarts the ROM, which comes back as the run-time device (interface 2
   with protocol 1), not as an application (quirk R26).
@@ -257,7 +258,11 @@ def rom_model_bad_md5(tmp):
     r = diagnose(pcap)
     assert r.returncode == 1, r.stdout + r.stderr
     emu.assert_in("dfu.operation-failed", r.stdout, "diagnose")
-    emu.assert_in("errFIRMWARE", r.stdout, "diagnose")
+    outcome = next((ln for ln in r.stdout.splitlines() if ": outcome: " in ln), "")
+    # the outcome: the download was refused, not "stays in the ROM until reset"
+    emu.assert_in("says dfuERROR with errFIRMWARE: the device refused the download at its "
+                  "end", outcome, "the outcome")
+    assert "runs the new firmware only once reset" not in outcome, outcome
 
 
 def rom_model_reset(tmp):
