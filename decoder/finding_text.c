@@ -10,18 +10,14 @@
 
 /* ---- values in words ------------------------------------------------------------- */
 
-struct label {
-    char s[64];
-};
-
-static struct label who(const struct dfs__device *dev)
+struct dfs__who dfs__who(const struct dfs__device *dev, uint8_t config)
 {
-    struct label l;
-    dfs__device_words(dev, 0, l.s, sizeof l.s);
-    return l;
+    struct dfs__who w;
+    dfs__device_words(dev, config, w.s, sizeof w.s);
+    return w;
 }
 
-/* "device 1.6 (0483:df11)": the device a DFU finding is about (who(dev).s) */
+/* "device 1.6 (0483:df11)": the device a DFU finding is about (dfs__who(dev, 0).s) */
 void dfs__device_words(const struct dfs__device *dev, uint8_t config, char *buf, size_t size)
 {
     if (dev->identified)
@@ -352,7 +348,7 @@ void dfs__say_getstatus_stall(dfs_decoder *d, const struct dfs__device *dev,
         d, DFS_F_DFU_GETSTATUS_STALL, dev->id, l->fail_frame, fr, getstatus_stall_remedy(l),
         "%s: the GETSTATUS at frame %llu (in %s, %s) %s, but the device stayed on the bus "
         "(frame %llu %s): this STALL is a real rejection, not a reset%s.",
-        who(dev).s, (unsigned long long)l->fail_frame, sname(l->state),
+        dfs__who(dev, 0).s, (unsigned long long)l->fail_frame, sname(l->state),
         before_words(l->prev_req, l->prev_frame).s, st, (unsigned long long)ok_frame,
         stayed_words(l, ok_frame), l->kind == DFS__LOST_OB ? " of the option-byte write" : "");
 }
@@ -371,7 +367,7 @@ void dfs__say_getstatus_failed(dfs_decoder *d, const struct dfs__device *dev,
         "request while busy.",
         "%s: the GETSTATUS at frame %llu (in %s, %s) %s, but the device stayed on the bus "
         "(frame %llu %s).",
-        who(dev).s, (unsigned long long)l->fail_frame, sname(l->state),
+        dfs__who(dev, 0).s, (unsigned long long)l->fail_frame, sname(l->state),
         before_words(l->prev_req, l->prev_frame).s, st, (unsigned long long)ok_frame,
         stayed_words(l, ok_frame));
 }
@@ -398,7 +394,7 @@ void dfs__say_getstatus_busy_stall(dfs_decoder *d, const struct dfs__device *dev
         "device stayed and carried on. Known quirk R2 of STM32 ROM bootloaders (seen on "
         "STM32L4): GETSTATUS stalls while flash work runs, because the bwPollTimeout the "
         "device announces is shorter than the work.",
-        who(dev).s, (unsigned long long)l->fail_frame,
+        dfs__who(dev, 0).s, (unsigned long long)l->fail_frame,
         before_words(l->prev_req, l->prev_frame).s, st, (unsigned long long)t->frame,
         sname(t->bState));
 }
@@ -418,8 +414,8 @@ void dfs__say_device_lost(dfs_decoder *d, const struct dfs__device *dev,
         "device answers every GETSTATUS within the host's timeout.",
         "%s: the %s at frame %llu (in %s) %s, and %s, in the middle of the DFU "
         "session. %s.",
-        who(dev).s, rname(l->req), (unsigned long long)l->fail_frame, sname(l->state), st, gone,
-        comeback);
+        dfs__who(dev, 0).s, rname(l->req), (unsigned long long)l->fail_frame, sname(l->state), st,
+        gone, comeback);
 }
 
 void dfs__say_poll_timeout_ignored(dfs_decoder *d, const struct dfs__device *dev,
@@ -433,7 +429,8 @@ void dfs__say_poll_timeout_ignored(dfs_decoder *d, const struct dfs__device *dev
                       "a failure.",
                       "%s: GETSTATUS at frame %llu came %.3f ms after the dfuDNBUSY reply at "
                       "frame %llu, which asked for %u ms.%s",
-                      who(dev).s, (unsigned long long)t->frame, (double)t->poll_wait_us / 1000.0,
+                      dfs__who(dev, 0).s, (unsigned long long)t->frame,
+                      (double)t->poll_wait_us / 1000.0,
                       (unsigned long long)busy_frame, t->poll_asked_ms,
                       last_report ? " (Further early polls on this interface are not reported.)"
                                   : "");
@@ -468,7 +465,7 @@ void dfs__say_poll_timeout_too_short(dfs_decoder *d, const struct dfs__device *d
         "polls fail here (dfu-util forces 35 s for a mass erase on an STM32F405).",
         "%s: the device stayed in dfuDNBUSY for %.3f s over %u poll%s (frames %llu-%llu) "
         "while announcing at most %u ms per poll.%s",
-        who(dev).s, (double)b->busy_us / 1e6, b->polls, b->polls == 1 ? "" : "s",
+        dfs__who(dev, 0).s, (double)b->busy_us / 1e6, b->polls, b->polls == 1 ? "" : "s",
         (unsigned long long)first, (unsigned long long)frame, b->max_poll, held);
 }
 
@@ -483,7 +480,7 @@ void dfs__say_zero_poll_timeout(dfs_decoder *d, const struct dfs__device *dev,
         "(dfu-util stops after 100; fwupd needs the allow-zero-polltimeout quirk).",
         "%s: %u GETSTATUS replies in a row (frames %llu-%llu) report dfuDNBUSY "
         "with bwPollTimeout 0 ms.",
-        who(dev).s, polls, (unsigned long long)first, (unsigned long long)frame);
+        dfs__who(dev, 0).s, polls, (unsigned long long)first, (unsigned long long)frame);
 }
 
 void dfs__say_error_state(dfs_decoder *d, const struct dfs__device *dev,
@@ -506,7 +503,7 @@ void dfs__say_error_state(dfs_decoder *d, const struct dfs__device *dev,
                                : "A host clears it with CLRSTATUS. Find what set it in the "
                                  "requests just before this frame.",
                       "%s: GETSTATUS at frame %llu reports dfuERROR with status %s (%s)%s%s.",
-                      who(dev).s,
+                      dfs__who(dev, 0).s,
                       (unsigned long long)t->frame, stname(t->bStatus), meaning(t->bStatus), istr,
                       at_start ? ", the first state seen on this interface" : "");
 }
@@ -525,7 +522,8 @@ void dfs__say_no_valid_application(dfs_decoder *d, const struct dfs__device *dev
                       "how a bootloader starts when the flash holds no valid application (an "
                       "empty or erased chip): ST's system bootloader, among others, enters DFU "
                       "mode this way, not a failure of this session.",
-                      who(dev).s, (unsigned long long)t->frame, (unsigned long long)clr_frame);
+                      dfs__who(dev, 0).s, (unsigned long long)t->frame,
+                      (unsigned long long)clr_frame);
 }
 
 /* What to do about a DNLOAD, erase or command the device refused. */
@@ -584,7 +582,7 @@ void dfs__say_operation_failed(dfs_decoder *d, const struct dfs__device *dev,
                       failure_remedy(t->bStatus, pd->kind == DFS__PEND_WRITE),
                       "%s: %s%s (frame %llu) failed: the GETSTATUS at frame %llu reports %s "
                       "with status %s (%s)%s.",
-                      who(dev).s, what, target, (unsigned long long)pd->frame,
+                      dfs__who(dev, 0).s, what, target, (unsigned long long)pd->frame,
                       (unsigned long long)t->frame,
                       sname(t->bState), stname(t->bStatus), meaning(t->bStatus),
                       t->iString ? " and a status string" : "");
@@ -599,7 +597,7 @@ void dfs__say_request_not_allowed(dfs_decoder *d, const struct dfs__device *dev,
                       "dfuERROR).",
                       "%s: %s%s at frame %llu was sent in %s, where DFU 1.1 does not "
                       "allow it%s.",
-                      who(dev).s, rname(t->request),
+                      dfs__who(dev, 0).s, rname(t->request),
                       t->request == DFS_DFU_DNLOAD && t->wLength == 0 ? " (zero length)" : "",
                       (unsigned long long)t->frame, sname(t->state_before),
                       t->outcome == DFS_DFU_STALLED ? "; the device stalled it" : "");
@@ -619,7 +617,7 @@ void dfs__say_manifest_wait_reset(dfs_decoder *d, const struct dfs__device *dev,
                       "functional descriptor sets bitManifestationTolerant (bmAttributes "
                       "0x%02x): a tolerant device goes back to dfuIDLE after manifestation; "
                       "only one that is not waits there for a USB reset.",
-                      who(dev).s, (unsigned long long)t->frame, attributes);
+                      dfs__who(dev, 0).s, (unsigned long long)t->frame, attributes);
 }
 
 void dfs__say_reply_not_allowed(dfs_decoder *d, const struct dfs__device *dev,
@@ -629,7 +627,7 @@ void dfs__say_reply_not_allowed(dfs_decoder *d, const struct dfs__device *dev,
                       "Follow the DFU 1.1 state diagram (section 6 and appendix A).",
                       "%s: GETSTATUS at frame %llu reports %s, but from %s the state "
                       "diagram does not lead there.",
-                      who(dev).s, (unsigned long long)t->frame, sname(t->bState),
+                      dfs__who(dev, 0).s, (unsigned long long)t->frame, sname(t->bState),
                       sname(t->state_before));
 }
 
@@ -642,7 +640,7 @@ void dfs__say_stall_without_error(dfs_decoder *d, const struct dfs__device *dev,
                       "dfuERROR with errSTALLEDPKT until CLRSTATUS.",
                       "%s: %s was stalled at frame %llu, but the next GETSTATUS (frame %llu) "
                       "reports %s, not dfuERROR.",
-                      who(dev).s, rname(req), (unsigned long long)stall_frame,
+                      dfs__who(dev, 0).s, rname(req), (unsigned long long)stall_frame,
                       (unsigned long long)t->frame,
                       sname(t->bState));
 }
@@ -662,7 +660,7 @@ void dfs__say_error_without_stall(dfs_decoder *d, const struct dfs__device *dev,
                       "A device that rejects a request must stall it (DFU 1.1), so the "
                       "host sees the rejection when it happens.",
                       "%s: GETSTATUS at frame %llu reports dfuERROR/errSTALLEDPKT, but %s.",
-                      who(dev).s, (unsigned long long)t->frame, acked);
+                      dfs__who(dev, 0).s, (unsigned long long)t->frame, acked);
 }
 
 void dfs__say_clrstatus_outside_error(dfs_decoder *d, const struct dfs__device *dev,
@@ -673,7 +671,7 @@ void dfs__say_clrstatus_outside_error(dfs_decoder *d, const struct dfs__device *
                       "CLRSTATUS in another state by entering dfuERROR (errUNKNOWN); "
                       "removing such a CLRSTATUS fixed flashing STM32 parts with other "
                       "hosts.",
-                      "%s: CLRSTATUS at frame %llu was sent in %s.", who(dev).s,
+                      "%s: CLRSTATUS at frame %llu was sent in %s.", dfs__who(dev, 0).s,
                       (unsigned long long)t->frame, sname(t->state_before));
 }
 
@@ -686,7 +684,7 @@ void dfs__say_bad_status_values(dfs_decoder *d, const struct dfs__device *dev,
                       "status errSTALLEDPKT (15) into bState after an UPLOAD of block 1.",
                       "%s: the GETSTATUS reply at frame %llu has bStatus %u and bState %u; "
                       "%s is not defined by DFU 1.1.",
-                      who(dev).s, (unsigned long long)t->frame, t->bStatus, t->bState,
+                      dfs__who(dev, 0).s, (unsigned long long)t->frame, t->bStatus, t->bState,
                       t->bState > DFS_STATE_ERROR ? "that state" : "that status");
 }
 
@@ -695,7 +693,8 @@ void dfs__say_bad_getstate_value(dfs_decoder *d, const struct dfs__device *dev,
 {
     dfs__emit_finding(d, DFS_F_DFU_BAD_STATE_VALUE, dev->id, t->frame, NULL,
                       "Report one of the DFU 1.1 states (0-10).",
-                      "%s: GETSTATE at frame %llu returns %u, which is no DFU state.", who(dev).s,
+                      "%s: GETSTATE at frame %llu returns %u, which is no DFU state.",
+                      dfs__who(dev, 0).s,
                       (unsigned long long)t->frame, t->bState);
 }
 
@@ -707,7 +706,8 @@ void dfs__say_transfer_size_exceeded(dfs_decoder *d, const struct dfs__device *d
                       "middleware) silently truncate longer blocks.",
                       "%s: %s at frame %llu asks for %u bytes; the DFU functional descriptor "
                       "allows %u.",
-                      who(dev).s, rname(t->request), (unsigned long long)t->frame, t->wLength,
+                      dfs__who(dev, 0).s, rname(t->request), (unsigned long long)t->frame,
+                      t->wLength,
                       allowed);
 }
 
@@ -720,7 +720,7 @@ void dfs__say_block_sequence(dfs_decoder *d, const struct dfs__device *dev, bool
     dfs__emit_finding(d, DFS_F_DFU_BLOCK_SEQUENCE, dev->id, frame, NULL,
                       "Number blocks consecutively (DFU 1.1 section 6.1.1: wValue is "
                       "incremented for each block, wrapping at 65535).",
-                      "%s: %s block %u at frame %llu follows block %u: %s.", who(dev).s,
+                      "%s: %s block %u at frame %llu follows block %u: %s.", dfs__who(dev, 0).s,
                       upload ? "UPLOAD" : "DNLOAD", block, (unsigned long long)frame, last, kind);
 }
 
@@ -730,7 +730,8 @@ void dfs__say_dfuse_block_number(dfs_decoder *d, const struct dfs__device *dev,
     dfs__emit_finding(d, DFS_F_DFU_BLOCK_SEQUENCE, dev->id, t->frame, NULL,
                       "DfuSe data blocks are numbered from 2; block 0 carries "
                       "commands and block 1 is not used (AN3156).",
-                      "%s: DNLOAD at frame %llu sends %u bytes of data as block %u.", who(dev).s,
+                      "%s: DNLOAD at frame %llu sends %u bytes of data as block %u.",
+                      dfs__who(dev, 0).s,
                       (unsigned long long)t->frame, t->wLength, t->wValue);
 }
 
@@ -746,7 +747,7 @@ void dfs__say_request_timeout(dfs_decoder *d, const struct dfs__device *dev,
         "A DFU device must answer every request promptly and do long flash work between "
         "requests, announcing it with bwPollTimeout; a device that blocks inside the "
         "control transfer makes the host time out (typically after 5 s).",
-        "%s: %s at frame %llu (in %s) %s%s.", who(dev).s, rname(t->request),
+        "%s: %s at frame %llu (in %s) %s%s.", dfs__who(dev, 0).s, rname(t->request),
         (unsigned long long)t->frame,
         sname(t->state_before),
         t->outcome == DFS_DFU_NO_REPLY ? "got no answer in the capture"
@@ -767,7 +768,7 @@ void dfs__say_runtime_getstatus_stall(dfs_decoder *d, const struct dfs__device *
                       "%llu. DFU 1.1 makes GETSTATUS optional in run-time mode; "
                       "hosts then assume appIDLE (dfu-util: \"Device does not "
                       "implement get_status, assuming appIDLE\").",
-                      who(dev).s, t->interface, (unsigned long long)t->frame);
+                      dfs__who(dev, 0).s, t->interface, (unsigned long long)t->frame);
 }
 
 /* ---- DfuSe ---------------------------------------------------------------------------- */
@@ -817,7 +818,8 @@ void dfs__say_option_bytes_reset(dfs_decoder *d, const struct dfs__device *dev,
         "what an option-byte write does: the bootloader reloads the option bytes and the "
         "chip resets before it can answer (AN3156, RM0444). The %s is the reset, not a "
         "protocol error. %s.",
-        who(dev).s, (unsigned long long)l->req_frame, l->len, l->len == 1 ? "" : "s", l->addr,
+        dfs__who(dev, 0).s, (unsigned long long)l->req_frame, l->len, l->len == 1 ? "" : "s",
+        l->addr,
         l->ob.start,
         (uint32_t)(l->ob.end - 1), what, (unsigned long long)l->fail_frame, st, gone,
         l->status == -DFS_LINUX_EPIPE ? "STALL" : "failure", comeback);
@@ -834,7 +836,7 @@ void dfs__say_option_bytes_rejected(dfs_decoder *d, const struct dfs__device *de
                       "%s: the option-byte write at frame %llu (%u bytes at 0x%08x) was "
                       "answered at frame %llu with dfuERROR, status %s (%s); the device "
                       "stayed on the bus.",
-                      who(dev).s, (unsigned long long)pd->frame, pd->len, pd->addr,
+                      dfs__who(dev, 0).s, (unsigned long long)pd->frame, pd->len, pd->addr,
                       (unsigned long long)t->frame, stname(t->bStatus), meaning(t->bStatus));
 }
 
@@ -852,7 +854,8 @@ void dfs__say_option_bytes_offset_write(dfs_decoder *d, const struct dfs__device
                       "0x%x bytes into the option-byte area that begins at 0x%08x "
                       "(%s); AN3156 requires the address pointer at the start of "
                       "the option bytes.",
-                      who(dev).s, (unsigned long long)frame, addr, addr - ob->start, ob->start,
+                      dfs__who(dev, 0).s, (unsigned long long)frame, addr, addr - ob->start,
+                      ob->start,
                       what);
 }
 
@@ -910,7 +913,8 @@ void dfs__say_address_outside_layout(dfs_decoder *d, const struct dfs__device *d
     dfs__emit_finding(d, DFS_F_DFUSE_ADDRESS_OUTSIDE_LAYOUT, dev->id, frame, fr, remedy,
                       "%s: frame %llu %s %u byte%s at 0x%08x, but alternate setting %u of "
                       "interface %u advertises \"%s\", where that address is %s%s%s%s.",
-                      who(dev).s, (unsigned long long)frame, what, len, len == 1 ? "" : "s", addr,
+                      dfs__who(dev, 0).s, (unsigned long long)frame, what, len,
+                      len == 1 ? "" : "s", addr,
                       a->alt,
                       ifnum, a->name, in_region ? "not " : "not in any region",
                       in_region ? verb : "",
@@ -935,7 +939,7 @@ void dfs__say_leave_reset(dfs_decoder *d, const struct dfs__device *dev,
         "frame %llu %s and %s, as a DfuSe leave intends: the bootloader jumps to the "
         "address pointer. An error a host prints here is harmless when every block before "
         "was acknowledged. %s.",
-        who(dev).s, (unsigned long long)l->req_frame, (unsigned long long)l->fail_frame,
+        dfs__who(dev, 0).s, (unsigned long long)l->req_frame, (unsigned long long)l->fail_frame,
         l->answered ? "answered" : st, gone, comeback);
 }
 
@@ -948,6 +952,7 @@ void dfs__say_erase_instant(dfs_decoder *d, const struct dfs__device *dev,
                       "middleware acknowledges a 1-byte mass erase (0x41) without doing it.",
                       "%s: the %s at frame %llu was reported done by the first GETSTATUS "
                       "(frame %llu, %s) without any dfuDNBUSY: a real flash erase takes time.",
-                      who(dev).s, pd->mass ? "mass erase" : "erase", (unsigned long long)pd->frame,
+                      dfs__who(dev, 0).s, pd->mass ? "mass erase" : "erase",
+                      (unsigned long long)pd->frame,
                       (unsigned long long)t->frame, sname(t->bState));
 }

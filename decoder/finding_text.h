@@ -85,6 +85,11 @@ void dfs__say_transfer_cancelled(dfs_decoder *d, const struct dfs_control *ctl);
 /* "device 1.6 (0483:df11)", then ", configuration 2" unless config is 0:
  * the device a finding is about, in buf (finding_text.c) */
 void dfs__device_words(const struct dfs__device *dev, uint8_t config, char *buf, size_t size);
+/* the same as a value, for a finding's format arguments: dfs__who(dev, 0).s */
+struct dfs__who {
+    char s[64];
+};
+struct dfs__who dfs__who(const struct dfs__device *dev, uint8_t config);
 
 /* ---- refused requests (finding_text_fail.c) ------------------------------------------ */
 

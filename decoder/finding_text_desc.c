@@ -2,19 +2,6 @@
  * holds them, a configuration at a time (see finding_text.c). */
 #include "finding_text.h"
 
-struct label {
-    char s[64];
-};
-
-/* "device 1.6 (0483:df11), configuration 2": the device and, unless config
- * is 0, the bConfigurationValue of the configuration a finding is about */
-static struct label whoc(const struct dfs__device *dev, uint8_t config)
-{
-    struct label l;
-    dfs__device_words(dev, config, l.s, sizeof l.s);
-    return l;
-}
-
 void dfs__say_desc_invalid_length(dfs_decoder *d, const struct dfs__device *dev, uint8_t config,
                                   uint64_t frame, const char *problem, bool walk_stopped)
 {
@@ -22,7 +9,7 @@ void dfs__say_desc_invalid_length(dfs_decoder *d, const struct dfs__device *dev,
                       walk_stopped ? "Fix the descriptor lengths in the device firmware."
                                    : "Fix the descriptor in the device firmware; hosts may "
                                      "ignore the rest of the configuration.",
-                      "%s: configuration descriptor: %s", whoc(dev, config).s, problem);
+                      "%s: configuration descriptor: %s", dfs__who(dev, config).s, problem);
 }
 
 void dfs__say_desc_functional_missing(dfs_decoder *d, const struct dfs__device *dev, uint8_t config,
@@ -34,7 +21,7 @@ void dfs__say_desc_functional_missing(dfs_decoder *d, const struct dfs__device *
         "descriptor(s); without it hosts guess wTransferSize and the DFU version.",
         "%s: DFU interface %u has no DFU functional descriptor in its configuration "
         "(wTotalLength %zu): wTransferSize, the attributes and bcdDFUVersion are unknown.",
-        whoc(dev, config).s, ifnum, config_len);
+        dfs__who(dev, config).s, ifnum, config_len);
 }
 
 void dfs__say_desc_functional_short(dfs_decoder *d, const struct dfs__device *dev, uint8_t config,
@@ -44,7 +31,7 @@ void dfs__say_desc_functional_short(dfs_decoder *d, const struct dfs__device *de
                       "DFU 1.1 hosts read bcdDFUVersion from bytes 7-8; a 7-byte "
                       "descriptor is the DFU 1.0 layout. Make the descriptor 9 bytes "
                       "with bcdDFUVersion 0x0110 (or 0x011A for DfuSe).",
-                      "%s: %s", whoc(dev, config).s, problem);
+                      "%s: %s", dfs__who(dev, config).s, problem);
 }
 
 void dfs__say_desc_transfer_size_invalid(dfs_decoder *d, const struct dfs__device *dev,
@@ -56,7 +43,7 @@ void dfs__say_desc_transfer_size_invalid(dfs_decoder *d, const struct dfs__devic
                       "full-speed device typically 64 to 2048).",
                       "%s: interface %u's DFU functional descriptor gives wTransferSize %u: "
                       "hosts cannot size their DNLOAD/UPLOAD blocks from it.",
-                      whoc(dev, config).s, ifnum, size);
+                      dfs__who(dev, config).s, ifnum, size);
 }
 
 void dfs__say_desc_dfu_protocol_invalid(dfs_decoder *d, const struct dfs__device *dev,
@@ -69,7 +56,7 @@ void dfs__say_desc_dfu_protocol_invalid(dfs_decoder *d, const struct dfs__device
                       "recognise the interface.",
                       "%s: DFU interface %u alternate setting %u has bInterfaceProtocol %u; DFU "
                       "1.1 defines 1 (run-time) and 2 (DFU mode).",
-                      whoc(dev, config).s, in->bInterfaceNumber, in->bAlternateSetting,
+                      dfs__who(dev, config).s, in->bInterfaceNumber, in->bAlternateSetting,
                       in->bInterfaceProtocol);
 }
 
@@ -83,7 +70,7 @@ void dfs__say_desc_dfu_version_unknown(dfs_decoder *d, const struct dfs__device 
                       "QUIRK_FORCE_DFU11, fwupd DfuForceVersion).",
                       "%s: interface %u's DFU functional descriptor gives bcdDFUVersion "
                       "0x%04x, which is neither DFU 1.0/1.1 nor DfuSe.",
-                      whoc(dev, config).s, ifnum, version);
+                      dfs__who(dev, config).s, ifnum, version);
 }
 
 void dfs__say_desc_layout_invalid(dfs_decoder *d, const struct dfs__device *dev, uint8_t config,
@@ -97,7 +84,7 @@ void dfs__say_desc_layout_invalid(dfs_decoder *d, const struct dfs__device *dev,
                       "(STM32CubeProgrammer) do not depend on the string.",
                       "%s: the name \"%s\" of interface %u alternate setting %u (string %u, frame "
                       "%llu) is not a valid DfuSe memory layout: %s.",
-                      whoc(dev, config).s, a->name, a->ifnum, a->alt, a->iInterface,
+                      dfs__who(dev, config).s, a->name, a->ifnum, a->alt, a->iInterface,
                       (unsigned long long)a->name_frame, a->why);
 }
 
@@ -122,7 +109,7 @@ void dfs__say_desc_duplicate_alt_layouts(dfs_decoder *d, const struct dfs__devic
         "%s: alternate settings %s of interface %u %s advertise \"%s\"%s. Distinct "
         "memories (internal flash, option bytes, OTP) should each have their own layout "
         "string%s.",
-        whoc(dev, config).s, alts, ifnum, n_same == 2 ? "both" : "all", name,
+        dfs__who(dev, config).s, alts, ifnum, n_same == 2 ? "both" : "all", name,
         n_same == n      ? ""
         : named == n_same ? (n - named == 1
                                  ? " (the name of the other alternate setting is not in the "
@@ -167,6 +154,6 @@ void dfs__say_desc_string_not_utf16(dfs_decoder *d, const struct dfs__device *de
         "%s: string descriptor %u%s%s%s holds %zu bytes of ASCII text, \"%s\"; read as "
         "UTF-16LE, as USB 2.0 9.6.7 requires, they are %s, where ASCII text in UTF-16LE has a "
         "zero high byte in every character%s.",
-        whoc(dev, 0).s, index, role ? " (" : "", role ? role : "", role ? ")" : "", n - 2,
+        dfs__who(dev, 0).s, index, role ? " (" : "", role ? role : "", role ? ")" : "", n - 2,
         text, units, odd);
 }

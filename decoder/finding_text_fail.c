@@ -3,18 +3,6 @@
 #include "dfuscope/quirks.h"
 #include "finding_text.h"
 
-struct label {
-    char s[64];
-};
-
-/* "device 1.6 (0483:df11)" */
-static struct label who(const struct dfs__device *dev)
-{
-    struct label l;
-    dfs__device_words(dev, 0, l.s, sizeof l.s);
-    return l;
-}
-
 /* "block 3, 2048 bytes" or "DfuSe command ERASE 0x08000000" */
 static void dnload_words(const struct dfs_dfu_txn *t, char *buf, size_t size)
 {
@@ -57,7 +45,7 @@ static void say_after_clrstatus(dfs_decoder *d, const struct dfs__device *dev,
         "%llu, which the device acknowledged %s, and no GETSTATUS came between: the "
         "state the DNLOAD met is not known. DFU 1.1 accepts CLRSTATUS in dfuERROR only, "
         "and leads it to dfuIDLE, where a DNLOAD is allowed; but %s.",
-        who(dev).s, (unsigned long long)t->frame, what, (unsigned long long)clr->frame,
+        dfs__who(dev, 0).s, (unsigned long long)t->frame, what, (unsigned long long)clr->frame,
         before, why);
 }
 
@@ -93,6 +81,6 @@ void dfs__say_dnload_stall(dfs_decoder *d, const struct dfs__device *dev,
                       "%s: the DNLOAD at frame %llu (%s) was STALLed in %s, where DFU 1.1 "
                       "allows a DNLOAD%s: the device refused it, and the download stops "
                       "there unless the host recovers.",
-                      who(dev).s, (unsigned long long)t->frame, what,
+                      dfs__who(dev, 0).s, (unsigned long long)t->frame, what,
                       dfs_dfu_state_name(t->state_before), within);
 }

@@ -297,3 +297,61 @@ unsigned dfs_quirk_for_finding(const struct dfs_quirk_family *f, enum dfs_findin
     }
     return 0;
 }
+
+/* R25: the first interface of the first configuration, every alternate
+ * setting of it (dfu-programmer's dfu_find_interface without
+ * honor_interfaceclass; fwupd's use-any-interface). */
+static size_t any_interface(const uint8_t *config, size_t len, struct dfs_dfu_interface *out,
+                            size_t max)
+{
+    struct dfs_desc_walker w;
+    struct dfs_desc_item it;
+    dfs_desc_walk_init(&w, config, len);
+    size_t count = 0;
+    int first = -1;
+    uint8_t config_value = 0;
+    while (dfs_desc_walk_next(&w, &it, NULL) == 1) {
+        if (it.kind == DFS_DK_CONFIG) {
+            if (first >= 0)
+                break; /* the first configuration only */
+            config_value = it.u.config.bConfigurationValue;
+        } else if (it.kind == DFS_DK_INTERFACE) {
+            if (first < 0)
+                first = it.u.interface.bInterfaceNumber;
+            if (it.u.interface.bInterfaceNumber != first)
+                continue;
+            if (count < max) {
+                struct dfs_dfu_interface *e = &out[count];
+                memset(e, 0, sizeof *e);
+                e->bConfigurationValue = config_value;
+                e->iface = it.u.interface;
+                e->offset = it.offset;
+            }
+            count++;
+        }
+    }
+    return count;
+}
+
+size_t dfs_quirk_find_dfu(uint16_t vid, uint16_t pid, int32_t bcd_device, const uint8_t *config,
+                          size_t len, struct dfs_dfu_interface *out, size_t max, unsigned *quirk)
+{
+    if (quirk)
+        *quirk = 0;
+    if (!config || (!out && max))
+        return 0;
+    size_t n = dfs_desc_find_dfu(config, len, out, max);
+    if (n)
+        return n;
+    const struct dfs_quirk_family *fam[8];
+    size_t nf = dfs_quirk_match(vid, pid, bcd_device, fam, sizeof fam / sizeof fam[0]);
+    for (size_t i = 0; i < nf && i < sizeof fam / sizeof fam[0]; i++) {
+        if (!dfs_quirk_family_has(fam[i], 25))
+            continue;
+        n = any_interface(config, len, out, max);
+        if (n && quirk)
+            *quirk = 25;
+        return n;
+    }
+    return 0;
+}
