@@ -19,6 +19,13 @@ void outcome_on_dfu(struct outcome *o, const struct dfs_dfu_txn *t)
     o->last_request = t->request;
     if (o->leave && t->frame > o->leave_frame && t->request != DFS_DFU_GETSTATUS)
         o->after_leave = true;
+    if (o->leave && t->frame > o->leave_frame && !o->after_leave && !o->leave_refused &&
+        t->request == DFS_DFU_GETSTATUS && t->outcome == DFS_DFU_ACK && t->has_state &&
+        t->bState == DFS_STATE_ERROR) {
+        o->leave_refused = true;
+        o->refused_frame = t->frame;
+        o->refused_status = t->has_status ? t->bStatus : 0xff;
+    }
     if (t->request != DFS_DFU_DNLOAD)
         return;
     if (t->flip && t->wLength == 0 && !t->leave)
@@ -28,6 +35,7 @@ void outcome_on_dfu(struct outcome *o, const struct dfs_dfu_txn *t)
             o->leave = true;
             o->leave_frame = t->frame;
             o->after_leave = false;
+            o->leave_refused = false;
         }
         return;
     }
@@ -234,10 +242,18 @@ static size_t left_words(const struct outcome_result *r, char *b, size_t size, s
     return put(b, size, n, "the device left the bus (frame %" PRIu64 ")", r->gone_frame);
 }
 
-/* ", as the ... does": a family known to stay in its bootloader */
-static void stays_words(const struct outcome_result *r, char *b, size_t size, size_t n)
+/* the device refused the download at its end; else ", as the ... does":
+ * a family known to stay in its bootloader */
+static void stays_words(const struct outcome *o, const struct outcome_result *r, char *b,
+                        size_t size, size_t n)
 {
-    if (r->stays)
+    if (o->leave_refused) {
+        const char *status = o->refused_status == 0xff ? NULL
+                                                       : dfs_dfu_status_name(o->refused_status);
+        put(b, size, n, "; the GETSTATUS after it (frame %" PRIu64 ") says dfuERROR%s%s: the "
+            "device refused the download at its end, so the new firmware is not in place",
+            o->refused_frame, status ? " with " : "", status ? status : "");
+    } else if (r->stays)
         put(b, size, n, "; the %s stays in DFU mode after every download (known quirk R%u, "
             "`dfuscope quirks %04x:%04x`): it runs the new firmware only once reset (RESET "
             "button)", r->stays->name, STAYS_QUIRK, r->vid, r->pid);
@@ -261,7 +277,7 @@ void outcome_finish(const struct outcome *o, dfs_decoder *dec, struct outcome_re
     switch (r->end) {
     case OUTCOME_STAYED_DFU:
         n = put(b, size, n, "; the device is still in DFU mode at the end of the capture");
-        stays_words(r, b, size, n);
+        stays_words(o, r, b, size, n);
         break;
     case OUTCOME_STAYED:
         put(b, size, n, "; the device is still on the bus at the end of the capture");
@@ -273,7 +289,7 @@ void outcome_finish(const struct outcome *o, dfs_decoder *dec, struct outcome_re
     case OUTCOME_UNSEEN:
         n = put(b, size, n, "; after the leave request at frame %" PRIu64 " the capture shows "
                 "neither the device leaving nor anything coming back", o->leave_frame);
-        stays_words(r, b, size, n);
+        stays_words(o, r, b, size, n);
         break;
     case OUTCOME_BACK_APP:
         n = put(b, size, n, "; %s", leave);

@@ -22,6 +22,12 @@ struct outcome {
     bool leave;                     /* a DfuSe leave or a DFU 1.1 manifestation was asked */
     uint64_t leave_frame;
     bool after_leave;               /* a DFU request other than GETSTATUS after the leave */
+    /* a GETSTATUS after the leave said dfuERROR: the device refused the
+     * download at its end (the ESP32-S2 ROM for an archive that fails its
+     * MD5 check) */
+    bool leave_refused;
+    uint64_t refused_frame;
+    uint8_t refused_status;         /* its bStatus, 0xff if not decoded */
     uint32_t last_dev;              /* the instance of the last DFU transaction */
     uint64_t last_frame;
     bool any_dfu;

@@ -19,10 +19,26 @@ files cpio packed, byte for byte, with the MD5s hashlib computed:
 - the outcome of `diagnose`: the same session with the device descriptor's
   VID:PID made 303a:0002 (the ESP32-S2 ROM's) says that this ROM stays in
   DFU mode after a download until it is reset (quirk R26); as recorded
-  (1209:0001) it does not.
+  (1209:0001) it does not;
+- the esp32s2-rom model (the ESP32-S2 ROM's download mode, as its ROM code
+  and data say: docs/quirks.md) under dfu-util 0.11 the way idf.py
+  dfu-flash runs it, with the mkdfu.py-style archive and its suffix for
+  303a:0002: dfu-util detaches the run-time device, downloads in 64-byte
+  blocks and ends with dfuIDLE, status OK (what the ROM writes where is
+  tested in unit.test_model_vendor: an upload here reads all 4 MiB);
+  `extract --unpack` gives the files back from the capture and
+  `diagnose` finds no error or warning and says the chip stays in the ROM;
+- the same archive with a wrong MD5 for app.bin: dfu-util reports
+  dfuERROR with errFIRMWARE after the zero-length DNLOAD, and `diagnose`
+  gives the error dfu.operation-failed naming errFIRMWARE, and its outcome
+  says the device refused the download (not that it runs it once reset);
+- dfu-util -R: its DETACH in DFU mode STALLs, the USB reset after it
+  restarts the ROM, which comes back as the run-time device (interface 2
+  with protocol 1), not as an application (quirk R26).
 
 usage: extract_esp_archive.py DFUSCOPE"""
 import hashlib
+import json
 import os
 import struct
 import subprocess
@@ -136,12 +152,18 @@ def mkdfu_member(name, data, trailer=False):
     return head + b"\0" * (-len(head) % 4) + data + b"\0" * (-len(data) % 4)
 
 
-def mkdfu_layout(tmp):
+def mkdfu_files():
     params = struct.pack("<8I", 0, 0, 0, 4 << 20, 64 << 10, 4 << 10, 256, 0xffff)
     app = emu.pattern(6000, 11)
-    files = [("flash_params.dat", 0, params, 0x1c), ("bootloader.bin", 0x1000, FILES[0][2], 0),
-             ("app.bin", 0x10000, app[:4096], 0), ("app.bin.1", 0x11000, app[4096:], 0)]
-    info = b"".join(struct.pack("<II64s16s", addr, flags, name.encode(), hashlib.md5(data).digest())
+    return [("flash_params.dat", 0, params, 0x1c), ("bootloader.bin", 0x1000, FILES[0][2], 0),
+            ("app.bin", 0x10000, app[:4096], 0), ("app.bin.1", 0x11000, app[4096:], 0)]
+
+
+def mkdfu_archive(tmp, files, vid_pid=("ffff", "ffff"), wrong_md5=None):
+    """The archive as mkdfu.py writes it, with a DFU suffix (dfu-suffix);
+    returns its path and the archive's length without the suffix."""
+    info = b"".join(struct.pack("<II64s16s", addr, flags, name.encode(),
+                                hashlib.md5(b"not this" if name == wrong_md5 else data).digest())
                     for name, addr, data, flags in files)
     archive = mkdfu_member("dfuinfo0.dat", info)
     archive += b"".join(mkdfu_member(name, data) for name, _, data, _ in files)
@@ -150,12 +172,18 @@ def mkdfu_layout(tmp):
     path = os.path.join(tmp, "dfu.bin")
     with open(path, "wb") as f:
         f.write(archive)
-    r = subprocess.run(["dfu-suffix", "-v", "ffff", "-p", "ffff", "-d", "ffff", "-a", path],
-                       capture_output=True, text=True)
+    r = subprocess.run(["dfu-suffix", "-v", vid_pid[0], "-p", vid_pid[1], "-d", "ffff", "-a",
+                        path], capture_output=True, text=True)
     assert r.returncode == 0 and os.path.getsize(path) == len(archive) + 16, r.stdout + r.stderr
+    return path, len(archive)
+
+
+def mkdfu_layout(tmp):
+    files = mkdfu_files()
+    path, size = mkdfu_archive(tmp, files)
     r, out = download_and_unpack(tmp, path)
     assert r.returncode == 0, f"exit {r.returncode}: {r.stdout}{r.stderr}"
-    assert f"({len(archive)} bytes)" in r.stdout + r.stderr, r.stdout + r.stderr
+    assert f"({size} bytes)" in r.stdout + r.stderr, r.stdout + r.stderr
     for name, addr, data, _ in files:
         with open(os.path.join(out, name), "rb") as f:
             assert f.read() == data, f"{name} differs from what the archive holds"
@@ -197,7 +225,66 @@ def rom_outcome(tmp):
         assert (note in outcome) == want, f"{path}: {outcome}"
 
 
+def diagnose(pcap):
+    return subprocess.run([emu.dfuscope(), "diagnose", pcap], capture_output=True, text=True,
+                          timeout=60)
+
+
+def rom_model(tmp):
+    files = mkdfu_files()
+    path, _ = mkdfu_archive(tmp, files, ("303a", "0002"))
+    pcap = os.path.join(tmp, "rom.pcapng")
+    r = emu.emulate("esp32s2-rom", ["dfu-util", "-d", "303a:0002", "-D", "dfu.bin"], pcap=pcap,
+                    cwd=tmp, timeout=300)
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out
+    for want in ("Run-Time device DFU version 0110", "Device returned transfer size 64",
+                 "DFU state(2) = dfuIDLE, status(0)"):
+        emu.assert_in(want, out, "dfu-util's output")
+    r = subprocess.run([emu.dfuscope(), "extract", "--unpack", os.path.join(tmp, "out"), pcap],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "every MD5 as dfuinfo0.dat lists" in r.stdout, r.stdout + r.stderr
+    r = diagnose(pcap)
+    emu.assert_in("0 errors, 0 warnings", r.stdout, "diagnose")
+    emu.assert_in("stays in DFU mode after every download (known quirk R26", r.stdout, "diagnose")
+
+
+def rom_model_bad_md5(tmp):
+    path, _ = mkdfu_archive(tmp, mkdfu_files(), ("303a", "0002"), wrong_md5="app.bin")
+    pcap = os.path.join(tmp, "rom.pcapng")
+    r = emu.emulate("esp32s2-rom", ["dfu-util", "-d", "303a:0002", "-D", "dfu.bin"], pcap=pcap,
+                    cwd=tmp, timeout=300)
+    emu.assert_in("DFU state(10) = dfuERROR, status(10)", r.stdout + r.stderr, "dfu-util")
+    r = diagnose(pcap)
+    assert r.returncode == 1, r.stdout + r.stderr
+    emu.assert_in("dfu.operation-failed", r.stdout, "diagnose")
+    outcome = next((ln for ln in r.stdout.splitlines() if ": outcome: " in ln), "")
+    # the outcome: the download was refused, not "stays in the ROM until reset"
+    emu.assert_in("says dfuERROR with errFIRMWARE: the device refused the download at its "
+                  "end", outcome, "the outcome")
+    assert "runs the new firmware only once reset" not in outcome, outcome
+
+
+def rom_model_reset(tmp):
+    path, _ = mkdfu_archive(tmp, mkdfu_files(), ("303a", "0002"))
+    pcap = os.path.join(tmp, "rom.pcapng")
+    r = emu.emulate("esp32s2-rom", ["dfu-util", "-d", "303a:0002", "-R", "-D", "dfu.bin"],
+                    pcap=pcap, cwd=tmp, timeout=300)
+    # DETACH in DFU mode STALLs ("can't detach"); the USB reset restarts the
+    # ROM, which leaves the bus, and dfu-util 0.11 exits with libusb's
+    # LIBUSB_ERROR_NOT_FOUND (-5) as its status
+    assert r.returncode == 251, f"exit {r.returncode}: {r.stdout}{r.stderr}"
+    emu.assert_in("can't detach", r.stdout + r.stderr, "dfu-util")
+    r = subprocess.run([emu.dfuscope(), "descriptors", "--json", pcap], capture_output=True,
+                       text=True, timeout=60, check=True)
+    devices = [d for d in json.loads(r.stdout)["devices"] if d["configuration"]]
+    protocols = [i["bInterfaceProtocol"] for d in devices for i in d["configuration"]["interfaces"]
+                 if i["bInterfaceNumber"] == 2]
+    assert protocols == [1, 2, 1], f"interface 2 protocols of the devices: {protocols}"
+
+
 if __name__ == "__main__":
     emu.need("cpio", "dfu-util", "dfu-suffix")
     emu.need_bridge()
-    emu.run_checks([good, md5_mismatch, truncated, mkdfu_layout, rom_outcome])
+    emu.run_checks([good, md5_mismatch, truncated, mkdfu_layout, rom_outcome, rom_model,
+                    rom_model_bad_md5, rom_model_reset])

@@ -380,19 +380,20 @@ static void esp_detach(void **state)
     rig_free(&r);
 }
 
-/* start=dfu: a good archive (dfuIDLE after the zero-length DNLOAD, status
- * OK, the file in the flash: UPLOAD reads it back), a wrong MD5
+/* start=dfu, over an older firmware: a good archive (dfuIDLE after the
+ * zero-length DNLOAD, status OK, the file in the flash with the rest of its
+ * 4 KiB sector erased: UPLOAD reads it back), a wrong MD5
  * (errFIRMWARE), a listed file that never came (errTARGET), a download that
  * is no archive (written raw from address 0); CLRSTATUS clears the error,
  * ABORT does not. */
 static void esp_archives(void **state)
 {
     (void)state;
-    static const char *const o[] = {"start=dfu"};
+    static const char *const o[] = {"start=dfu", "flash=firmware"};
     uint8_t a[1024], bad[16];
     memset(bad, 0x11, sizeof bad);
     struct rig r;
-    rig_new(&r, "esp32s2-rom", o, 1);
+    rig_new(&r, "esp32s2-rom", o, 2);
     esp_status(&r, DFS_STATE_DFU_IDLE, DFS_STATUS_OK);
     esp_download(&r, a, esp_archive(a, md5_abc, true));
     esp_status(&r, DFS_STATE_DFU_IDLE, DFS_STATUS_OK);
