@@ -28,14 +28,19 @@ enum mark {
 };
 
 /* per mark: the points it gives each family, the families it rules out
- * (bit per family), and its words */
+ * (bit per family), its words, and the marks that cancel it (bit per mark):
+ * a weak mark, which a stronger sign of the opposite habit outweighs, gives
+ * no points and rules nothing out when one of them was seen too */
 struct mark_info {
     unsigned char points[HOST__COUNT];
     unsigned excludes;
     const char *words;
+    uint32_t cancelled_by;
 };
 
 #define BIT(f) (1u << (f))
+#define MARK(m) (UINT32_C(1) << (m))
+_Static_assert(HOST_MARKS <= 32, "cancelled_by has a bit per mark");
 
 static const struct mark_info marks[HOST_MARKS] = {
     [M_SETIF_THEN_GETSTATUS] = {{[HOST_DFU_UTIL] = 1}, 0,
@@ -46,8 +51,12 @@ static const struct mark_info marks[HOST_MARKS] = {
     [M_ERROR_CLEARED] = {{[HOST_DFU_UTIL] = 1, [HOST_PYDFU] = 1}, 0,
                          "a dfuERROR found by the first GETSTATUS cleared by CLRSTATUS and "
                          "checked by GETSTATUS"},
+    /* weak: a host that waits the bwPollTimeout never polls early, but one
+     * that never waits looks as if it waited whenever it ran slowly (a
+     * loaded machine): one early poll outweighs any number of late ones */
     [M_POLL_WAITS] = {{[HOST_DFU_UTIL] = 1, [HOST_FWUPD] = 1}, BIT(HOST_PYDFU),
-                      "waits the bwPollTimeout of a dfuDNBUSY reply before polling again"},
+                      "waits the bwPollTimeout of a dfuDNBUSY reply before polling again",
+                      MARK(M_POLL_NO_WAIT)},
     [M_POLL_NO_WAIT] = {{[HOST_PYDFU] = 1}, BIT(HOST_DFU_UTIL) | BIT(HOST_FWUPD),
                         "polls again at once although the device asked it to wait"},
     [M_EXTRA_STATUS_IDLE] = {{[HOST_FWUPD] = 2}, 0,
@@ -333,6 +342,15 @@ static void add_text(char *buf, size_t size, size_t *len, const char *s)
     buf[*len] = '\0';
 }
 
+/* Was mark m seen with a mark that cancels it (marks[m].cancelled_by)? */
+static bool cancelled(const struct host *h, unsigned m)
+{
+    for (unsigned c = 0; c < HOST_MARKS; c++)
+        if ((marks[m].cancelled_by & MARK(c)) && h->mark[c].frame)
+            return true;
+    return false;
+}
+
 void host_finish(const struct host *h, struct host_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -343,12 +361,7 @@ void host_finish(const struct host *h, struct host_result *r)
     unsigned own[HOST__COUNT] = {0};   /* marks of this host alone */
     bool signature[HOST__COUNT] = {0}; /* a mark worth two points to it */
     for (unsigned m = 0; m < HOST_MARKS; m++) {
-        if (!h->mark[m].frame)
-            continue;
-        /* a host that waits the bwPollTimeout never polls early, but one
-         * that never waits looks as if it waited whenever it ran slowly (a
-         * loaded machine): one early poll outweighs any number of late ones */
-        if (m == M_POLL_WAITS && h->mark[M_POLL_NO_WAIT].frame)
+        if (!h->mark[m].frame || cancelled(h, m))
             continue;
         excluded |= marks[m].excludes;
         unsigned hosts = 0;

@@ -374,6 +374,64 @@ static void state_violation_r18_only_after_stall(void **state)
     }
 }
 
+/* R3 (a bwPollTimeout much shorter than the erase takes) is about erases:
+ * a write busy for longer than announced on the same device is not it */
+static void poll_timeout_r3_only_erase(void **state)
+{
+    (void)state;
+    for (int erase = 0; erase < 2; erase++) {
+        struct sess s;
+        begin(&s, &GOOD_DFUSE, 0);
+        sess_getstatus(&s, 0, 0, DFS_STATE_DFU_IDLE);
+        sess_dfuse_cmd(&s, DFS_DFUSE_SET_ADDRESS, 0x08000000, true);
+        sess_execute(&s, 5);
+        if (erase) {
+            sess_dfuse_cmd(&s, DFS_DFUSE_ERASE, 0x08000000, true);
+        } else {
+            fill_block(6);
+            sess_dnload(&s, 2, block, 64, 0);
+        }
+        for (int i = 0; i < 4; i++) { /* 4 polls 50 ms apart, each announcing 10 ms */
+            sess_getstatus(&s, 0, 10, DFS_STATE_DNBUSY);
+            sess_advance_us(&s, 50000);
+        }
+        sess_getstatus(&s, 0, 0, DFS_STATE_DNLOAD_IDLE);
+        sess_finish(&s);
+        const char *ex = only(&s, "dfu.poll-timeout-too-short");
+        if (erase)
+            assert_non_null(strstr(ex, "known quirk R3"));
+        else
+            assert_null(strstr(ex, "R3"));
+        sess_free(&s);
+    }
+}
+
+/* R29 (Zephyr with MCUboot: downloads only to alt 1, errWRITE on alt 0):
+ * the same errWRITE on alt 1 is not it */
+static void operation_failed_r29_only_alt0(void **state)
+{
+    (void)state;
+    static const struct sess_dev_desc zephyr = {
+        .vid = 0x2fe3, .pid = 0x0100, .bcd_dfu = 0x0110, .xfer = 64, .attrs = 0x07,
+        .proto = 2, .alt_names = {"image-0", "image-1", NULL},
+    };
+    for (uint8_t alt = 0; alt < 2; alt++) {
+        struct sess s;
+        begin(&s, &zephyr, alt);
+        sess_getstatus(&s, 0, 0, DFS_STATE_DFU_IDLE);
+        fill_block(7);
+        sess_dnload(&s, 0, block, 64, 0);
+        sess_getstatus(&s, DFS_STATUS_ERR_WRITE, 0, DFS_STATE_ERROR);
+        sess_finish(&s);
+        const char *ex = only(&s, "dfu.operation-failed");
+        if (alt == 0)
+            assert_non_null(strstr(ex, "known quirk R29"));
+        else
+            assert_null(strstr(ex, "R29"));
+        sess_free(&s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -393,6 +451,8 @@ int main(void)
         cmocka_unit_test(bad_state_r16_only_after_upload),
         cmocka_unit_test(erase_instant_r17_only_mass),
         cmocka_unit_test(state_violation_r18_only_after_stall),
+        cmocka_unit_test(poll_timeout_r3_only_erase),
+        cmocka_unit_test(operation_failed_r29_only_alt0),
     };
     return cmocka_run_group_tests_name("dfu_truth", tests, NULL, NULL);
 }
