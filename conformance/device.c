@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dfuscope/descriptors.h"
+#include "dfuscope/quirks.h"
 #include "session.h"
 
 /* ---- opening and identifying the device ------------------------------------------------------- */
@@ -26,7 +27,10 @@ static void parse_cached(struct dfs_run__sess *s)
     if (s->cfg_len > sizeof s->cfg)
         s->cfg_len = sizeof s->cfg;
     struct dfs_dfu_interface dfu[MAX_DFU_ALTS];
-    size_t n = dfs_desc_find_dfu(s->cfg, s->cfg_len, dfu, MAX_DFU_ALTS);
+    /* through the quirk table: a FLIP bootloader's DFU is on a class 0/0/0
+     * interface (R25) */
+    size_t n = dfs_quirk_find_dfu(s->dev.idVendor, s->dev.idProduct, s->dev.bcdDevice, s->cfg,
+                                  s->cfg_len, dfu, MAX_DFU_ALTS, &s->dfu_quirk);
     if (n > MAX_DFU_ALTS)
         n = MAX_DFU_ALTS;
     int found_iface = -1;
@@ -54,8 +58,17 @@ static void parse_cached(struct dfs_run__sess *s)
         s->protocol = i->bInterfaceProtocol;
     }
     s->have_dfu = found_iface >= 0;
+    if (s->have_dfu && s->dfu_quirk == 25) {
+        /* a FLIP bootloader (R25) has no run-time mode: its class 0/0/0
+         * interface is the DFU-mode one, and it is not DfuSe */
+        s->protocol = DFS_DFU_PROTO_DFU;
+    }
     s->iface = found_iface >= 0 ? (uint8_t)found_iface : 0;
     dfs_device_facts_init(&s->facts);
+    if (s->dfu_quirk == 25) {
+        s->facts.dfuse = 0;
+        s->facts.flip = true; /* DNLOADs are command blocks: safety.c reads them */
+    }
     if (s->has_func) {
         s->facts.transfer_size = s->func.wTransferSize;
         if (s->func.has_version)

@@ -202,6 +202,51 @@ static unsigned erase_needs(const struct dfs_device_facts *f, uint32_t addr, cha
     return need;
 }
 
+/* An Atmel FLIP command block (doc7618; the groups dfu-programmer's
+ * atmel.c sends to the AVR, XMEGA and UC3 bootloaders alike): what it
+ * needs. */
+static unsigned flip_needs(const uint8_t *d, uint32_t len, char *why, size_t why_size)
+{
+    uint8_t sub = len > 1 ? d[1] : 0xff;
+    switch (d[0]) {
+    case 0x01:
+        dfs_run__fmt(why, why_size, "is a FLIP program command (writes %s)",
+                     sub == 0x01 ? "the EEPROM" : "memory");
+        return DFS_ALLOW_WRITE;
+    case 0x03:
+        if (sub > 0x02)
+            break;
+        dfs_run__fmt(why, why_size, "is a FLIP %s command (reads)",
+                     sub == 0x01 ? "blank check" : "display data");
+        return 0;
+    case 0x04:
+        if (sub == 0x00) {
+            dfs_run__fmt(why, why_size, "is a FLIP erase command (erases the flash)");
+            return DFS_ALLOW_ERASE;
+        }
+        if (sub == 0x03) {
+            dfs_run__fmt(why, why_size, "is a FLIP start-application command");
+            return 0;
+        }
+        dfs_run__fmt(why, why_size,
+                     "is a FLIP write command (configuration or fuse bits, like option bytes)");
+        return DFS_ALLOW_WRITE | DFS_ALLOW_OPTION_BYTES;
+    case 0x05:
+        dfs_run__fmt(why, why_size, "is a FLIP read command (bootloader and chip IDs)");
+        return 0;
+    case 0x06:
+        if (sub != 0x03)
+            break;
+        dfs_run__fmt(why, why_size, "is a FLIP select command (page or memory)");
+        return 0;
+    default:
+        break;
+    }
+    dfs_run__fmt(why, why_size, "is a FLIP command 0x%02x 0x%02x dfuscope does not know", d[0],
+                 sub);
+    return DFS_ALLOW_WRITE;
+}
+
 unsigned dfs_run__dnload_needs(const struct dfs_device_facts *f, int dfuse,
                                struct dfs_run__ptr_state *ps, uint16_t block, const uint8_t *data,
                                uint32_t len, char *why, size_t why_size)
@@ -209,9 +254,13 @@ unsigned dfs_run__dnload_needs(const struct dfs_device_facts *f, int dfuse,
     if (why && why_size)
         why[0] = '\0';
     if (len == 0) {
-        dfs_run__fmt(why, why_size, "zero-length DNLOAD (ends a download; DfuSe: leave)");
+        dfs_run__fmt(why, why_size,
+                     "zero-length DNLOAD (ends a download; DfuSe: leave; FLIP: runs the "
+                     "application after a start command)");
         return 0;
     }
+    if (f && f->flip && data)
+        return flip_needs(data, len, why, why_size);
     if (dfuse == 0) {
         dfs_run__fmt(why, why_size, "downloads %u bytes of firmware (block %u)", (unsigned)len,
                      (unsigned)block);

@@ -48,6 +48,7 @@ struct dfs_scriptgen {
     uint32_t dfu_lane;
     uint8_t dfu_iface;
     int dfuse; /* -1 unknown */
+    bool flip; /* the decoder read DNLOADs as FLIP command blocks (R25) */
     bool nomem;
     size_t bytes;
 };
@@ -158,6 +159,8 @@ static int on_dfu(void *user, const struct dfs_dfu_txn *t)
         g->dfu_lane = t->lane;
         g->dfu_iface = t->interface;
     }
+    if (t->flip)
+        g->flip = true;
     if (t->dfuse)
         g->dfuse = 1;
     else if (g->dfuse < 0)
@@ -545,6 +548,7 @@ dfs_result dfs_scriptgen_finish(dfs_scriptgen *g, FILE *out, char *msg, size_t m
         struct dfs_device_facts facts;
         dfs_device_facts_init(&facts);
         facts.dfuse = g->dfuse;
+        facts.flip = g->flip;
         unsigned need = dfs_script_needs(sc, &facts, 0, why, sizeof why);
         dfs_allow_str(need, flags, sizeof flags);
         dfs_script_free(sc);

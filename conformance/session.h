@@ -39,6 +39,7 @@ struct dfs_run__sess {
     size_t cfg_len;
     struct dfs_desc_device dev;
     bool have_dfu;                /* a DFU interface was found */
+    unsigned dfu_quirk;           /* ... by this quirk of the family (R25: FLIP), or 0 */
     uint8_t iface;
     uint8_t protocol;             /* 1 run-time, 2 DFU mode */
     bool has_func;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dfuscope/quirks.h"
 #include "suite.h"
 
 /* bmAttributes bit 7 of a configuration descriptor: reserved, one (USB 2.0 9.6.3) */
@@ -91,8 +92,9 @@ struct desc_state {
      * interface */
     bool dfu_found, func_found, func_short, func_bad;
     struct dfs_desc_dfu_functional func;
-    uint8_t dfu_class_proto, dfu_endpoints;
+    uint8_t dfu_class, dfu_subclass, dfu_class_proto, dfu_endpoints;
     int dfu_iface;
+    unsigned dfu_quirk; /* the interface is taken for DFU by this quirk (R25), or 0 */
 };
 
 static struct desc_state *state(struct dfs_run__suite_ctx *c) { return c->state; }
@@ -321,13 +323,16 @@ static void walk_functional(struct desc_state *d, const struct dfs_desc_item *it
     }
 }
 
-/* The first DFU interface of the set: the protocol of its last alternate
+/* The first DFU interface of the set (through the quirk table: a FLIP
+ * bootloader's is of class 0/0/0, R25): the protocol of its last alternate
  * setting, the most endpoints any of them has. */
-static void dfu_interface_facts(struct desc_state *d)
+static void dfu_interface_facts(const struct dfs_run__sess *s, struct desc_state *d)
 {
     struct dfs_dfu_interface dfu[DFS_RUN__CFG_MAX / DFS_INTERFACE_DESC_LEN + 1];
     size_t max = sizeof dfu / sizeof dfu[0];
-    size_t n = dfs_desc_find_dfu(d->cfg, d->cfg_len, dfu, max);
+    const struct dfs_desc_device *id = d->dev_len >= DFS_DEVICE_DESC_LEN ? &d->devf : &s->dev;
+    size_t n = dfs_quirk_find_dfu(id->idVendor, id->idProduct, id->bcdDevice, d->cfg, d->cfg_len,
+                                  dfu, max, &d->dfu_quirk);
     if (n > max)
         n = max;
     for (size_t k = 0; k < n; k++) {
@@ -337,6 +342,8 @@ static void dfu_interface_facts(struct desc_state *d)
         d->dfu_found = true;
         d->dfu_iface = i->bInterfaceNumber;
         d->dfu_class_proto = i->bInterfaceProtocol;
+        d->dfu_class = i->bInterfaceClass;
+        d->dfu_subclass = i->bInterfaceSubClass;
         if (i->bNumEndpoints > d->dfu_endpoints)
             d->dfu_endpoints = i->bNumEndpoints;
     }
@@ -412,7 +419,7 @@ static enum dfs_run__next config_structure(struct dfs_run__suite_ctx *c,
     struct walk w;
     memset(&w, 0, sizeof w);
     walk_config(d, &w);
-    dfu_interface_facts(d);
+    dfu_interface_facts(s, d);
     if (w.problem[0])
         dfs_run__check_end(s, DFS_VERDICT_FAIL, "%s", w.problem);
     else
@@ -615,6 +622,19 @@ static enum dfs_run__next dfu_interface(struct dfs_run__suite_ctx *c,
         dfs_run__check_end(s, DFS_VERDICT_SKIP, "no configuration set was read");
     else if (!d->dfu_found)
         dfs_run__check_end(s, DFS_VERDICT_FAIL, "no interface of class 0xFE subclass 0x01");
+    else if (d->dfu_quirk && !d->dfu_endpoints)
+        /* the family is known for it (R25): named, not failed */
+        dfs_run__check_end_quirk(s, d->dfu_quirk,
+                                 "no interface of class 0xFE subclass 0x01; interface %d (class "
+                                 "%u, subclass %u, protocol %u, no endpoints) is taken for DFU, "
+                                 "as dfu-programmer does",
+                                 d->dfu_iface, d->dfu_class, d->dfu_subclass, d->dfu_class_proto);
+    else if (d->dfu_quirk)
+        dfs_run__check_end(s, DFS_VERDICT_FAIL,
+                           "no interface of class 0xFE subclass 0x01; interface %d, taken for "
+                           "DFU instead (dfu-quirks R25), has %u endpoint%s; DFU uses the "
+                           "default control pipe only",
+                           d->dfu_iface, d->dfu_endpoints, d->dfu_endpoints == 1 ? "" : "s");
     else if (d->dfu_class_proto != DFS_DFU_PROTO_DFU &&
              d->dfu_class_proto != DFS_DFU_PROTO_RUNTIME)
         dfs_run__check_end(s, DFS_VERDICT_FAIL,
@@ -640,6 +660,11 @@ static enum dfs_run__next dfu_func_present(struct dfs_run__suite_ctx *c,
     dfs_run__check_begin(s, c->suite, ci, NULL);
     if (!d->dfu_found)
         dfs_run__check_end(s, DFS_VERDICT_SKIP, "no DFU interface");
+    else if (!d->func_found && d->dfu_quirk)
+        dfs_run__check_end_quirk(s, d->dfu_quirk,
+                                 "no DFU functional descriptor: wTransferSize and the attributes "
+                                 "are not announced (hosts take the version as 0xff01 and speak "
+                                 "the family's own protocol)");
     else if (!d->func_found)
         dfs_run__check_end(s, DFS_VERDICT_FAIL,
                            "no descriptor of type 0x21 follows the DFU "

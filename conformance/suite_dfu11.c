@@ -70,6 +70,26 @@ struct dfu11_state {
 
 static struct dfu11_state *state(struct dfs_run__suite_ctx *c) { return c->state; }
 
+/* A FLIP bootloader (dfu-quirks R25, found through the quirk table) reads
+ * every DNLOAD as a command block (program, erase, start the application,
+ * and the read commands) and answers an UPLOAD from dfuIDLE with what its
+ * last read command prepared. The checks that need a DFU 1.1 download, an
+ * invalid DNLOAD or a DFU 1.1 upload do not apply to it: why, or NULL when
+ * the device is not one. */
+static const char *flip_not_for(const struct dfs_run__sess *s, const char *what)
+{
+    return s->dfu_quirk == 25 ? what : NULL;
+}
+
+#define FLIP_NO_DNLOAD                                                                             \
+    "a FLIP bootloader (known quirk R25) takes each DNLOAD as a command block: its busy time "    \
+    "comes from program and erase commands, which change the device, and a zero-length DNLOAD " \
+    "after a start command runs the application; the suite sends none"
+#define FLIP_NO_UPLOAD                                                                             \
+    "a FLIP bootloader (known quirk R25) answers an UPLOAD in dfuIDLE with the reply to its "     \
+    "last read command, not with firmware; its memory is read through a display command block " \
+    "(a DNLOAD)"
+
 static bool can_upload(const struct dfs_run__sess *s)
 {
     return !s->has_func || (s->func.bmAttributes & DFS_DFU_ATTR_CAN_UPLOAD);
@@ -168,6 +188,11 @@ static bool start_busy(struct dfs_run__suite_ctx *c, const struct dfs_check_info
     struct dfs_run__sess *s = c->s;
     const struct dfu11_state *d = state(c);
     *needs = 0;
+    const char *flip = flip_not_for(s, FLIP_NO_DNLOAD);
+    if (flip) {
+        dfs_run__fmt(why, why_size, "%s", flip);
+        return false;
+    }
     if (s->facts.dfuse == 1 && real_work && !(s->o->allow & DFS_ALLOW_ERASE))
         *needs = DFS_ALLOW_ERASE;
     if (s->facts.dfuse == 1 && real_work && (s->o->allow & DFS_ALLOW_ERASE)) {
@@ -320,6 +345,11 @@ static enum dfs_run__next invalid_stalls(struct dfs_run__suite_ctx *c,
     uint32_t got = 0;
     dfs_run__check_begin(s, c->suite, ci, NULL);
     d->in_error = false;
+    const char *flip = flip_not_for(s, FLIP_NO_DNLOAD);
+    if (flip) {
+        dfs_run__check_end(s, DFS_VERDICT_SKIP, "%s", flip);
+        return next(c, false);
+    }
     const char *what;
     bool sent = true;
     if (s->facts.dfuse == 1) {
@@ -443,7 +473,9 @@ static enum dfs_run__next upload_xfer(struct dfs_run__suite_ctx *c,
     struct dfs_run__sess *s = c->s;
     struct dfu11_state *d = state(c);
     dfs_run__check_begin(s, c->suite, ci, NULL);
-    if (!can_upload(s)) {
+    if (flip_not_for(s, FLIP_NO_UPLOAD)) {
+        dfs_run__check_end(s, DFS_VERDICT_SKIP, "%s", FLIP_NO_UPLOAD);
+    } else if (!can_upload(s)) {
         dfs_run__check_end(s, DFS_VERDICT_SKIP, "bitCanUpload is 0");
     } else if (!d->xfer) {
         dfs_run__check_end(s, DFS_VERDICT_SKIP,
@@ -518,7 +550,9 @@ static enum dfs_run__next upload_short(struct dfs_run__suite_ctx *c,
     struct dfs_run__sess *s = c->s;
     uint32_t chunk = state(c)->chunk, got = 0;
     dfs_run__check_begin(s, c->suite, ci, NULL);
-    if (!can_upload(s)) {
+    if (flip_not_for(s, FLIP_NO_UPLOAD)) {
+        dfs_run__check_end(s, DFS_VERDICT_SKIP, "%s", FLIP_NO_UPLOAD);
+    } else if (!can_upload(s)) {
         dfs_run__check_end(s, DFS_VERDICT_SKIP, "bitCanUpload is 0");
     } else if (s->facts.dfuse != 1) {
         upload_until_short(c, ci);
@@ -557,8 +591,9 @@ static enum dfs_run__next abort_upload(struct dfs_run__suite_ctx *c,
     uint8_t b[8];
     uint32_t got = 0;
     dfs_run__check_begin(s, c->suite, ci, NULL);
-    if (!can_upload(s)) {
-        dfs_run__check_end(s, DFS_VERDICT_SKIP, "bitCanUpload is 0");
+    if (flip_not_for(s, FLIP_NO_UPLOAD) || !can_upload(s)) {
+        dfs_run__check_end(s, DFS_VERDICT_SKIP, "%s",
+                           flip_not_for(s, FLIP_NO_UPLOAD) ? FLIP_NO_UPLOAD : "bitCanUpload is 0");
         return next(c, true);
     }
     bool ready = true;

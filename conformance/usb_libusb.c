@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dfuscope/quirks.h"
 #include "session.h"
 
 struct usbt {
@@ -102,9 +103,10 @@ static size_t config_bytes(const struct libusb_config_descriptor *c, uint8_t *cf
     return pos;
 }
 
-/* Does the device have a DFU interface (dfs_desc_find_dfu), by what the
- * kernel read at enumeration? */
-static bool has_dfu_interface(libusb_device *d)
+/* Does the device have a DFU interface (dfs_quirk_find_dfu: class 0xFE/1,
+ * or the interface its family is known to use instead), by what the kernel
+ * read at enumeration? */
+static bool has_dfu_interface(libusb_device *d, const struct libusb_device_descriptor *dd)
 {
     struct libusb_config_descriptor *c = NULL;
     if (libusb_get_active_config_descriptor(d, &c) != 0 &&
@@ -113,7 +115,8 @@ static bool has_dfu_interface(libusb_device *d)
     uint8_t cfg[DFS_RUN__CFG_MAX];
     size_t n = config_bytes(c, cfg, sizeof cfg);
     libusb_free_config_descriptor(c);
-    return dfs_desc_find_dfu(cfg, n < sizeof cfg ? n : sizeof cfg, NULL, 0) > 0;
+    return dfs_quirk_find_dfu(dd->idVendor, dd->idProduct, dd->bcdDevice, cfg,
+                              n < sizeof cfg ? n : sizeof cfg, NULL, 0, NULL) > 0;
 }
 
 static void permission_msg(libusb_device *d, const struct libusb_device_descriptor *dd, char *msg,
@@ -183,7 +186,7 @@ static dfs_result find_open(struct usbt *t, const struct dfs_device_sel *sel, ui
             continue;
         if (sel->path[0] && strcmp(path, sel->path) != 0)
             continue;
-        if (any && !has_dfu_interface(d))
+        if (any && !has_dfu_interface(d, &dd))
             continue;
         libusb_device_handle *h = NULL;
         char serial[128] = "";

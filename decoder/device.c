@@ -12,18 +12,20 @@ static void emit_device(dfs_decoder *d, enum dfs_device_change change, struct df
     d->ports.device_changed(d, dev, change, frame);
 }
 
+/* A bus is allocated when its first record comes (2 KiB each: a decoder of
+ * one bus neither allocates nor clears room for DFS__MAX_BUSES of them). */
 static struct dfs__bus *bus_get(dfs_decoder *d, uint16_t bus, bool create)
 {
-    if (d->last_bus < DFS__MAX_BUSES && d->buses[d->last_bus].used &&
-        d->buses[d->last_bus].bus == bus)
-        return &d->buses[d->last_bus];
+    if (d->last_bus < DFS__MAX_BUSES && d->buses[d->last_bus] &&
+        d->buses[d->last_bus]->bus == bus)
+        return d->buses[d->last_bus];
     uint32_t free_slot = DFS__NONE;
     for (uint32_t i = 0; i < DFS__MAX_BUSES; i++) {
-        if (d->buses[i].used && d->buses[i].bus == bus) {
+        if (d->buses[i] && d->buses[i]->bus == bus) {
             d->last_bus = i;
-            return &d->buses[i];
+            return d->buses[i];
         }
-        if (!d->buses[i].used && free_slot == DFS__NONE)
+        if (!d->buses[i] && free_slot == DFS__NONE)
             free_slot = i;
     }
     if (!create)
@@ -33,9 +35,15 @@ static struct dfs__bus *bus_get(dfs_decoder *d, uint16_t bus, bool create)
             dfs__say_limit_buses(d, d->cur_frame, DFS__MAX_BUSES, bus);
         return NULL;
     }
-    d->buses[free_slot] = (struct dfs__bus){.bus = bus, .used = true};
+    struct dfs__bus *b = dfs__calloc(d, 1, sizeof *b);
+    if (!b) {
+        dfs__nomem(d, "cannot keep the devices of a bus");
+        return NULL;
+    }
+    b->bus = bus;
+    d->buses[free_slot] = b;
     d->last_bus = free_slot;
-    return &d->buses[free_slot];
+    return b;
 }
 
 void dfs__bus_note_paired(dfs_decoder *d, uint16_t bus, uint64_t frame)
@@ -595,7 +603,10 @@ void dfs__devices_free(dfs_decoder *d)
     for (uint32_t i = 0; i < d->n_devs; i++)
         device_destroy(d, d->devs[i], false);
     d->n_devs = 0;
-    memset(d->buses, 0, sizeof d->buses);
+    for (uint32_t i = 0; i < DFS__MAX_BUSES; i++) {
+        dfs__free(d, d->buses[i]);
+        d->buses[i] = NULL;
+    }
     memset(d->dev_cache, 0, sizeof d->dev_cache);
 }
 

@@ -71,7 +71,6 @@ struct dfs__device {
 
 struct dfs__bus {
     uint16_t bus;
-    bool used;
     struct dfs__device *by_addr[256];
     uint64_t first_paired_frame; /* 0 until a submit/complete pair was seen */
 };

@@ -58,7 +58,11 @@ static void keep_payload(dfs_decoder *d, struct dfs__urb_slot *s, const struct d
 
 void dfs__pair_submit(dfs_decoder *d, const struct dfs_urb *u)
 {
-    uint32_t s = dfs__urb_insert(&d->urbs, u->bus, u->id);
+    uint32_t s = dfs__urb_insert(d, &d->urbs, u->bus, u->id);
+    if (s == DFS__NONE) {
+        dfs__nomem(d, "cannot keep an outstanding URB");
+        return;
+    }
     struct dfs__urb_slot *e = &d->urbs.slots[s];
     e->xfer_type = u->xfer_type;
     e->endpoint = u->endpoint;

@@ -135,12 +135,18 @@ static const struct dfs_quirk_family families[] = {
      "dfu-util src/quirks.c (28e9:0189); fwupd plugins/dfu/dfu.quirk (gd32, "
      "force-dfu-mode, will-disappear)"},
     /* The ROM (entered with GPIO0 low at reset) is a CDC-ACM device with a DFU
-     * run-time interface: interface 2, alternate setting 0, no name, bcdDFUVersion
-     * 0x0110, bcdDevice 0x0723, "Espressif", "ESP32-S2", serial "0"; a DETACH
-     * brings up its DFU-mode descriptors under the same VID:PID (bcdDFUVersion
-     * 0x0110, wTransferSize 64). Its DFU class derives from Zephyr's usb_dfu.c
-     * (the ROM headers' Intel/PHYTEC copyright and function names). Facts and
-     * sources in docs/quirks.md, "Espressif ESP32-S2/S3 ROM". */
+     * run-time interface: interface 2, alternate setting 0, no name, bcdDevice
+     * 0x0723, "Espressif", "ESP32-S2", serial "0"; a DETACH brings up its
+     * DFU-mode descriptors under the same VID:PID, the CDC interfaces still
+     * there, interface 2 with protocol 2. Both functional descriptors (read from
+     * the ROM ELF): bmAttributes 0x0F, wDetachTimeOut 700, wTransferSize 64,
+     * bcdDFUVersion 0x0110. GETSTATUS says bwPollTimeout 256 ms; a DNLOAD is
+     * written inside the request (dfuDNLOAD-IDLE at once, never dfuDNBUSY); the
+     * GETSTATUS after the zero-length DNLOAD says dfuIDLE, or dfuERROR when a
+     * file is missing (errTARGET) or its MD5 is wrong (errFIRMWARE); a USB reset
+     * in DFU mode restarts the ROM, never the application. Its DFU class derives
+     * from Zephyr's usb_dfu.c. Facts and sources in docs/quirks.md, "Espressif
+     * ESP32-S2/S3 ROM". */
     {"Espressif ESP32-S2 ROM", 0x303a, 0x0002, 0x0002, -1,
      "applications keep 303a:0002 too (esp-idf's USB console reuses the ROM's descriptors "
      "with the MAC as serial; Arduino and TinyUSB builds); the ROM has bcdDevice 0x0723 "
@@ -150,14 +156,16 @@ static const struct dfs_quirk_family families[] = {
      "dfu-flash; it retries once after \"Lost device after RESET?\")",
      "esp-idf tools/mkdfu.py, tools/cmake/dfu.cmake and run_dfu_util.cmake, "
      "docs/en/api-guides/dfu.rst (dfu-util -l), components/esp_rom/esp32s2 (usb_dfu.h, "
-     "cpio.h, esp32s2.rom.ld); esp-idf #12771; vroland/epdiy #144 (dfu-util log)"},
+     "cpio.h, esp32s2.rom.ld); the ROM ELF esp32s2_rev0_rom.elf (esp-rs/espflash "
+     "espflash/resources/roms); esp-idf #12771; vroland/epdiy #144 (dfu-util log)"},
     {"Espressif ESP32-S3 ROM", 0x303a, 0x0009, 0x0009, -1,
      "DFU only through the USB-OTG peripheral: an external PHY, or the USB_PHY_SEL eFuse "
      "burned", Q(13, 26),
      "dfu-util -d 303a:0009 -D dfu.bin with an image made by esp-idf's mkdfu.py (idf.py "
      "dfu-flash)",
      "esp-idf tools/mkdfu.py, tools/cmake/dfu.cmake, docs/en/api-guides/dfu.rst, "
-     "components/esp_rom/esp32s3 (usb_dfu.h, cpio.h); esp-idf #12771"},
+     "components/esp_rom/esp32s3 (usb_dfu.h, cpio.h); the ROM ELF esp32s3_rev0_rom.elf "
+     "(esp-rs/espflash espflash/resources/roms); esp-idf #12771"},
     {"NXP LPC43xx ROM DFU", 0x1fc9, 0x000c, 0x000c, -1, NULL, Q(13, 20, 28),
      "an image with the boot header and a DFU suffix; fwupd force-dfu-mode",
      "fwupd plugins/dfu/dfu.quirk (1fc9:000c force-dfu-mode); NXP UM10503"},
@@ -308,4 +316,62 @@ unsigned dfs__quirk_for_finding(const struct dfs_quirk_family *f, enum dfs_findi
 unsigned dfs_quirk_for_finding(const struct dfs_quirk_family *f, enum dfs_finding_code code)
 {
     return dfs__quirk_for_finding(f, code, 0);
+}
+
+/* R25: the first interface of the first configuration, every alternate
+ * setting of it (dfu-programmer's dfu_find_interface without
+ * honor_interfaceclass; fwupd's use-any-interface). */
+static size_t any_interface(const uint8_t *config, size_t len, struct dfs_dfu_interface *out,
+                            size_t max)
+{
+    struct dfs_desc_walker w;
+    struct dfs_desc_item it;
+    dfs_desc_walk_init(&w, config, len);
+    size_t count = 0;
+    int first = -1;
+    uint8_t config_value = 0;
+    while (dfs_desc_walk_next(&w, &it, NULL) == 1) {
+        if (it.kind == DFS_DK_CONFIG) {
+            if (first >= 0)
+                break; /* the first configuration only */
+            config_value = it.u.config.bConfigurationValue;
+        } else if (it.kind == DFS_DK_INTERFACE) {
+            if (first < 0)
+                first = it.u.interface.bInterfaceNumber;
+            if (it.u.interface.bInterfaceNumber != first)
+                continue;
+            if (count < max) {
+                struct dfs_dfu_interface *e = &out[count];
+                memset(e, 0, sizeof *e);
+                e->bConfigurationValue = config_value;
+                e->iface = it.u.interface;
+                e->offset = it.offset;
+            }
+            count++;
+        }
+    }
+    return count;
+}
+
+size_t dfs_quirk_find_dfu(uint16_t vid, uint16_t pid, int32_t bcd_device, const uint8_t *config,
+                          size_t len, struct dfs_dfu_interface *out, size_t max, unsigned *quirk)
+{
+    if (quirk)
+        *quirk = 0;
+    if (!config || (!out && max))
+        return 0;
+    size_t n = dfs_desc_find_dfu(config, len, out, max);
+    if (n)
+        return n;
+    const struct dfs_quirk_family *fam[8];
+    size_t nf = dfs_quirk_match(vid, pid, bcd_device, fam, sizeof fam / sizeof fam[0]);
+    for (size_t i = 0; i < nf && i < sizeof fam / sizeof fam[0]; i++) {
+        if (!dfs_quirk_family_has(fam[i], 25))
+            continue;
+        n = any_interface(config, len, out, max);
+        if (n && quirk)
+            *quirk = 25;
+        return n;
+    }
+    return 0;
 }

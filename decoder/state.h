@@ -58,7 +58,7 @@ struct dfs_decoder {
      * mouse, a drive and a DFU device take turns); emptied when the
      * instance is destroyed (device.c) */
     struct dfs__device *dev_cache[DFS__DEV_CACHE];
-    struct dfs__bus buses[DFS__MAX_BUSES];
+    struct dfs__bus *buses[DFS__MAX_BUSES]; /* NULL until a record of the bus came */
     uint32_t last_bus;
     struct dfs__limited limited[DFS_F__COUNT];
     /* completions without submit, for capture.starts-mid-transfer */

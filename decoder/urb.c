@@ -17,6 +17,7 @@ static uint32_t hash_key(uint16_t bus, uint64_t id)
 }
 
 #define INDEX_START 64u /* entries of the index in use at first */
+#define SLOTS_START 32u /* slots allocated at first (as many as INDEX_START holds) */
 
 /* Put slot s into the index part in use. */
 static void index_put(struct dfs__urb_table *t, uint32_t s)
@@ -27,7 +28,8 @@ static void index_put(struct dfs__urb_table *t, uint32_t s)
     t->index[h] = s;
 }
 
-/* Use twice as much of the index: clear it and place the URBs held again. */
+/* Use twice as much of the index (allocated already): clear it and place
+ * the URBs held again. */
 static void index_grow(struct dfs__urb_table *t)
 {
     t->index_mask = t->index_mask * 2 + 1;
@@ -44,8 +46,11 @@ dfs_result dfs__urb_table_init(dfs_decoder *d, struct dfs__urb_table *t, uint32_
     uint32_t isize = 1;
     while (isize < cap * 2)
         isize <<= 1;
-    t->slots = dfs__calloc(d, cap, sizeof *t->slots);
-    t->index = dfs__malloc(d, (size_t)isize * sizeof *t->index);
+    uint32_t nslots = cap < SLOTS_START ? cap : SLOTS_START;
+    uint32_t nindex = isize < INDEX_START ? isize : INDEX_START;
+    /* (never read before written: no need to clear) */
+    t->slots = dfs__malloc(d, (size_t)nslots * sizeof *t->slots);
+    t->index = dfs__malloc(d, (size_t)nindex * sizeof *t->index);
     if (!t->slots || !t->index) {
         dfs__free(d, t->slots);
         dfs__free(d, t->index);
@@ -53,9 +58,37 @@ dfs_result dfs__urb_table_init(dfs_decoder *d, struct dfs__urb_table *t, uint32_
         return DFS_E_NOMEM;
     }
     t->cap = cap;
+    t->slots_alloc = nslots;
     t->index_max = isize;
+    t->index_alloc = nindex;
     dfs__urb_table_clear(d, t);
     return DFS_OK;
+}
+
+/* Room for one more URB: a fresh slot when the free list is empty, and the
+ * index part in use doubled when the URB makes it more than half full
+ * (index_max is at least twice cap). Only allocates; false when out of
+ * memory, with the table as it was. */
+static bool make_room(dfs_decoder *d, struct dfs__urb_table *t, bool *grow_index)
+{
+    if (t->free_head == DFS__NONE && t->fresh == t->slots_alloc) {
+        uint32_t n = t->slots_alloc > t->cap / 2 ? t->cap : t->slots_alloc * 2;
+        struct dfs__urb_slot *p = dfs__realloc(d, t->slots, (size_t)n * sizeof *p);
+        if (!p)
+            return false;
+        t->slots = p;
+        t->slots_alloc = n;
+    }
+    uint32_t used = t->index_mask + 1;
+    *grow_index = (uint64_t)(t->count + 1) * 2 > used && used < t->index_max;
+    if (*grow_index && used * 2 > t->index_alloc) {
+        uint32_t *p = dfs__realloc(d, t->index, (size_t)used * 2 * sizeof *p);
+        if (!p)
+            return false;
+        t->index = p;
+        t->index_alloc = used * 2;
+    }
+    return true;
 }
 
 void dfs__urb_table_clear(dfs_decoder *d, struct dfs__urb_table *t)
@@ -99,8 +132,11 @@ uint32_t dfs__urb_find(const struct dfs__urb_table *t, uint16_t bus, uint64_t id
     }
 }
 
-uint32_t dfs__urb_insert(struct dfs__urb_table *t, uint16_t bus, uint64_t id)
+uint32_t dfs__urb_insert(dfs_decoder *d, struct dfs__urb_table *t, uint16_t bus, uint64_t id)
 {
+    bool grow_index;
+    if (!make_room(d, t, &grow_index))
+        return DFS__NONE;
     uint32_t s = t->free_head;
     if (s != DFS__NONE)
         t->free_head = t->slots[s].newer;
@@ -116,8 +152,8 @@ uint32_t dfs__urb_insert(struct dfs__urb_table *t, uint16_t bus, uint64_t id)
     if (t->oldest == DFS__NONE)
         t->oldest = s;
     t->count++;
-    /* at most half full (index_max is at least twice cap) */
-    if ((uint64_t)t->count * 2 > (uint64_t)t->index_mask + 1 && t->index_mask + 1 < t->index_max)
+    /* at most half full */
+    if (grow_index)
         index_grow(t); /* places s too */
     else
         index_put(t, s);

@@ -1,9 +1,12 @@
 /* The URB stage: the table of outstanding URBs (urb.c) and URB pairing
  * (pair.c). Internal.
  *
- * Fixed-capacity table of outstanding URBs, keyed by (bus, URB id).
- * O(1) insert, lookup and removal; the oldest entry can be evicted when the
- * table is full, so memory is bounded by capacity, never by capture size. */
+ * Bounded table of outstanding URBs, keyed by (bus, URB id). O(1) insert,
+ * lookup and removal; the oldest entry can be evicted when the table holds
+ * cap URBs, so memory is bounded by capacity, never by capture size. The
+ * table starts small and grows (doubling) as more URBs are outstanding at
+ * once, up to cap: a decoder that sees few URBs in flight, as most do,
+ * neither allocates nor clears room for cap of them. */
 #ifndef DFS_DECODER_URB_H
 #define DFS_DECODER_URB_H
 
@@ -30,18 +33,19 @@ struct dfs__urb_slot {
 };
 
 struct dfs__urb_table {
-    struct dfs__urb_slot *slots;
-    uint32_t cap, count;
+    struct dfs__urb_slot *slots; /* slots_alloc of them, at most cap */
+    uint32_t cap, count, slots_alloc;
     uint32_t *index;   /* hash -> slot, DFS__NONE when empty */
     /* the part of index in use: index_mask + 1 entries, doubled (and the
      * URBs held placed again) when half full, up to index_max; a small
      * index stays in the processor's nearest cache when few URBs are
-     * outstanding, as they mostly are */
-    uint32_t index_mask, index_max;
+     * outstanding, as they mostly are. index_alloc entries are allocated. */
+    uint32_t index_mask, index_max, index_alloc;
     uint32_t free_head, oldest, newest;
     /* slots [fresh, cap) were never used: they are taken in order once the
-     * free list of used and removed slots is empty, so that the memory a
-     * table touches follows the most URBs outstanding, not cap */
+     * free list of used and removed slots is empty (the slots array grows
+     * when fresh reaches slots_alloc), so that the memory a table takes
+     * follows the most URBs outstanding, not cap */
     uint32_t fresh;
 };
 
@@ -49,8 +53,10 @@ dfs_result dfs__urb_table_init(dfs_decoder *d, struct dfs__urb_table *t, uint32_
 void dfs__urb_table_free(dfs_decoder *d, struct dfs__urb_table *t);
 void dfs__urb_table_clear(dfs_decoder *d, struct dfs__urb_table *t);
 uint32_t dfs__urb_find(const struct dfs__urb_table *t, uint16_t bus, uint64_t id);
-/* Caller ensures there is room (count < cap) and the key is not present. */
-uint32_t dfs__urb_insert(struct dfs__urb_table *t, uint16_t bus, uint64_t id);
+/* Caller ensures there is room (count < cap) and the key is not present.
+ * DFS__NONE, the table unchanged, when the table had to grow and could not
+ * (out of memory; the caller reports it). */
+uint32_t dfs__urb_insert(dfs_decoder *d, struct dfs__urb_table *t, uint16_t bus, uint64_t id);
 /* Frees the payload too. */
 void dfs__urb_remove(dfs_decoder *d, struct dfs__urb_table *t, uint32_t slot);
 

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "descriptors.h"
 #include "findings.h"
 #include "result.h"
 
@@ -70,6 +71,18 @@ DFS_API size_t dfs_quirk_match(uint16_t vid, uint16_t pid, int32_t bcd_device,
  * names them on a finding when its rule saw that context. */
 DFS_API unsigned dfs_quirk_for_finding(const struct dfs_quirk_family *f,
                                        enum dfs_finding_code code);
+
+/* The DFU interfaces of a device's configuration set, as its family is
+ * known to present them. Those of class 0xFE, subclass 0x01
+ * (dfs_desc_find_dfu) when there are any; otherwise, for a family whose
+ * DFU is on an interface of another class (R25, the Atmel FLIP
+ * bootloaders: class 0/0/0, no functional descriptor), the alternate
+ * settings of the first interface, as dfu-programmer takes them. Writes up
+ * to max into out and returns how many there are; *quirk (when given) gets
+ * the quirk by which they were taken (25), or 0. */
+DFS_API size_t dfs_quirk_find_dfu(uint16_t vid, uint16_t pid, int32_t bcd_device,
+                                  const uint8_t *config, size_t len,
+                                  struct dfs_dfu_interface *out, size_t max, unsigned *quirk);
 
 #ifdef __cplusplus
 }

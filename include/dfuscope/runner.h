@@ -118,6 +118,9 @@ struct dfs_device_facts {
     uint32_t transfer_size; /* wTransferSize, 0 when unknown */
     unsigned n_layouts;
     struct dfs_layout layouts[DFS_FACTS_MAX_LAYOUTS]; /* parsed alt-setting layouts */
+    /* each DNLOAD is an Atmel FLIP command block (a family with dfu-quirks
+     * R25 in the quirk table, dfs_quirk_find_dfu) */
+    bool flip;
 };
 DFS_API void dfs_device_facts_init(struct dfs_device_facts *f);
 
@@ -135,6 +138,11 @@ DFS_API void dfs_device_facts_init(struct dfs_device_facts *f);
  *   - a data block at an address the script never set needs WRITE,
  *     OPTION_BYTES and OTP (it could be anywhere);
  *   - a plain DFU 1.1 DNLOAD with data needs WRITE (it programs firmware);
+ *   - on a FLIP bootloader (facts->flip) the command block decides: program
+ *     (01) WRITE, chip erase (04 00) ERASE, configuration and fuse bits (04
+ *     01, 04 02) WRITE and OPTION_BYTES, an unknown command WRITE; reads
+ *     (03, 05), page or memory selection (06 03) and start application (04
+ *     03) nothing;
  *   - an unknown DfuSe command byte, and any vendor or class OUT request
  *     that is not a known DFU request, needs WRITE;
  *   - reads, GETSTATUS, set-address, ABORT, DETACH and the other requests

@@ -27,9 +27,16 @@ usb_libusb.c) to an emulated device behind umockdev:
    vanishes when no step expects it ends the run with exit status 2.
 4. script-from on each reference capture of fixtures/captures, replayed
    against the model (and options) that made it, passes; replayed against
-   a device that behaves otherwise, it fails. The Atmel FLIP capture is the
-   exception: the runner does not take its class 0/0/0 interface for DFU
-   yet, and must say "no DFU device is connected".
+   a device that behaves otherwise, it fails. The Atmel FLIP capture
+   (dfu-programmer: chip erase, program, start) replays with the flags
+   script-from names, --allow-write --allow-erase; with --allow-write alone
+   its chip erase is refused before anything is sent.
+5. An Atmel FLIP bootloader (R25), found through the quirk table: the
+   suites against the atmel-flip model and against the twin of its
+   reference capture (emulate --from-capture) pass, name the class 0/0/0
+   interface and the missing functional descriptor as known quirk R25, and
+   send no DNLOAD (as tshark reads the run's capture), even with every
+   --allow flag.
 
 Registered with --no-bridge in a build without the emulation bridge
 (umockdev): it is then skipped (exit 77), saying so. In a build with it,
@@ -79,6 +86,7 @@ QUIRKS = {
                            {"dfu11.poll-timeout-sufficient": "R2",
                             "dfu11.getstatus-early": "R2"}),
     "tinyusb-dfu": ([], {"desc.dfu.functional-values": "R8"}),
+    "atmel-flip": ([], {"desc.dfu.interface": "R25", "desc.dfu.functional-present": "R25"}),
 }
 # read only, what a model cannot check: check -> the flag it needs
 NOT_CHECKED = {
@@ -297,14 +305,15 @@ def reference_captures(tmp):
         flags = [w for w in head.split("\n")[0].split() if w.startswith("--allow")]
         r = emulate(emu, ["run", out] + flags)
         if emu[0] == "atmel-flip":
-            # the runner looks for a DFU interface in the descriptors, and
-            # a FLIP bootloader's has class 0/0/0 (dfu-quirks R25): it
-            # cannot replay this session yet, and says so
-            check(r.returncode == 2 and "no DFU device is connected" in r.stderr,
-                  "replay of %s: the runner should refuse the class 0/0/0 interface "
-                  "(if it can replay it now, drop this exception): %d\n%s%s"
-                  % (base, r.returncode, r.stdout[-3000:], r.stderr))
-            continue
+            # its DNLOADs are FLIP command blocks: the chip erase is an erase
+            check(flags == ["--allow-write", "--allow-erase"],
+                  "script-from %s: flags %s" % (base, flags))
+            pcap = os.path.join(tmp, base + "-refused.pcap")
+            w = emulate(emu, ["run", out, "--allow-write", "--pcap", pcap])
+            check(w.returncode == 2 and "FLIP erase command" in w.stderr and
+                  "needs --allow-erase" in w.stderr and tshark_dnloads(pcap) == [],
+                  "replay of %s with --allow-write alone: %d\n%s"
+                  % (base, w.returncode, w.stderr))
         check(r.returncode == 0, "replay of %s under %s: %d\n%s%s"
               % (base, emu, r.returncode, r.stdout[-3000:], r.stderr))
     # the seed's session against a bootloader that rejects the write instead
@@ -314,6 +323,30 @@ def reference_captures(tmp):
                     ["run", seed, "--allow-write", "--allow-option-bytes"])
         check(r.returncode == 1 and "expected stall, got ok" in r.stdout,
               "a replay against another behaviour fails: %d" % r.returncode)
+
+
+def flip_bootloader(tmp):
+    """The suites against a FLIP bootloader, the model and the twin of its
+    reference capture: known quirk R25, no failure, no DNLOAD sent."""
+    everything = ["--allow-write", "--allow-erase", "--allow-timing-abuse",
+                  "--allow-vendor-request"]
+    capture = os.path.join(CAPTURES, "flip-dfu-programmer-erase-flash-start.pcapng")
+    for emu in (["atmel-flip"], ["--from-capture", capture]):
+        for flags in ([], everything):
+            pcap = os.path.join(tmp, "flip-suites.pcap")
+            r = emulate(emu, ["run", "--suite", "all", "--json", "--pcap", pcap] + flags)
+            what = "%s %s" % (" ".join(emu), " ".join(flags) or "(read only)")
+            got, doc = failed_checks(r)
+            check(got == [] and r.returncode == 0,
+                  "FLIP %s: failed %s, exit %d\n%s" % (what, got, r.returncode, r.stderr))
+            quirks = {c["id"]: (c["quirk"] or {}).get("id")
+                      for c in (doc or {}).get("checks", []) if c["verdict"] == "known-quirk"}
+            check(quirks == {"desc.dfu.interface": "R25", "desc.dfu.functional-present": "R25"},
+                  "FLIP %s: known quirks %s" % (what, quirks))
+            ran = {c["id"] for c in (doc or {}).get("checks", []) if c["verdict"] == "pass"}
+            check({"dfu11.getstatus-idle", "dfu11.getstate-idle", "dfu11.abort-idle"} <= ran,
+                  "FLIP %s: the DFU requests FLIP answers were checked: %s" % (what, ran))
+            check(tshark_dnloads(pcap) == [], "FLIP %s: a DNLOAD was sent" % what)
 
 
 def main():
@@ -332,6 +365,7 @@ def main():
         manifest_wait_reset(tmp)
         option_byte_write(tmp)
         reference_captures(tmp)
+        flip_bootloader(tmp)
     finally:
         shutil.rmtree(tmp)
     if failures:

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "dfuscope/dfuscope.h"
+#include "dfuscope/quirks.h"
 
 /* Copies the bytes into an allocation of exactly their size, so that
  * AddressSanitizer catches a read one byte past the end. */
@@ -830,6 +831,39 @@ static void langids(void **state)
     assert_int_equal(dfs_desc_langids(NULL, 4, ids, 4), 0);
 }
 
+/* The quirk table's view of the DFU interface (dfs_quirk_find_dfu): a FLIP
+ * bootloader's class 0/0/0 interface (dfu-quirks R25, as dfu-programmer
+ * takes it) for a family that shows R25 only; class 0xFE/1 first. */
+static void quirk_find_dfu_flip(void **state)
+{
+    (void)state;
+    /* ATmega32U4's DFU bootloader: one interface of class 0/0/0, two alternate
+     * settings here to see both taken, then a second interface */
+    static const uint8_t flip[] = {
+        9, 2, 36, 0, 2, 1, 0, 0x80, 50,
+        9, 4, 0, 0, 0, 0, 0, 0, 0,
+        9, 4, 0, 1, 0, 0, 0, 0, 0,
+        9, 4, 1, 0, 0, 0xff, 0, 0, 0,
+    };
+    struct dfs_dfu_interface f[4];
+    unsigned q = 99;
+    assert_int_equal(dfs_quirk_find_dfu(0x03eb, 0x2ff4, 0, flip, sizeof flip, f, 4, &q), 2);
+    assert_int_equal(q, 25);
+    assert_int_equal(f[0].iface.bInterfaceNumber, 0);
+    assert_int_equal(f[1].iface.bAlternateSetting, 1);
+    assert_false(f[0].has_functional);
+    assert_int_equal(dfs_quirk_find_dfu(0x03eb, 0x2ff4, 0, flip, sizeof flip, NULL, 0, NULL), 2);
+    /* the same bytes from a device of no such family: no DFU interface */
+    assert_int_equal(dfs_quirk_find_dfu(0x1209, 0x0001, 0, flip, sizeof flip, f, 4, &q), 0);
+    assert_int_equal(q, 0);
+    /* a real DFU interface wins, and no quirk is needed to find it */
+    uint8_t b[sizeof dfu_config];
+    memcpy(b, dfu_config, sizeof b);
+    assert_int_equal(dfs_quirk_find_dfu(0x03eb, 0x2ff4, 0, b, sizeof b, f, 4, &q), 2);
+    assert_int_equal(q, 0);
+    assert_int_equal(f[0].iface.bInterfaceClass, 0xfe);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -853,6 +887,7 @@ int main(void)
         cmocka_unit_test(find_dfu_functional_after_last_alt),
         cmocka_unit_test(find_dfu_runtime_in_composite),
         cmocka_unit_test(find_dfu_missing_functional_and_damage),
+        cmocka_unit_test(quirk_find_dfu_flip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

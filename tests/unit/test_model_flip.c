@@ -216,13 +216,34 @@ static void start_app(void **state)
     rig_free(&r);
 }
 
+/* CLRSTATUS in dfuIDLE: ignored (the model's FLIP answer); with the faulty
+ * variant clrstatus-idle-error it drives the device to dfuERROR/errUNKNOWN,
+ * as ST's middleware does (R15), and CLRSTATUS then clears it */
+static void clrstatus_idle(void **state)
+{
+    (void)state;
+    static const char *const o[] = {"clrstatus-idle-error=1"};
+    for (int f = 0; f < 2; f++) {
+        struct rig r;
+        rig_new(&r, "atmel-flip", f ? o : NULL, f ? 1 : 0);
+        assert_int_equal(req(&r, 0x21, DFS_DFU_CLRSTATUS, 0, 0, 0, NULL), DFS_EMU_ACK);
+        if (f)
+            expect_status(&r, DFS_STATUS_ERR_UNKNOWN, DFS_STATE_ERROR);
+        else
+            expect_status(&r, DFS_STATUS_OK, DFS_STATE_DFU_IDLE);
+        assert_int_equal(req(&r, 0x21, DFS_DFU_CLRSTATUS, 0, 0, 0, NULL), DFS_EMU_ACK);
+        expect_status(&r, DFS_STATUS_OK, DFS_STATE_DFU_IDLE);
+        rig_free(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(descriptors), cmocka_unit_test(erase_program_read),
         cmocka_unit_test(signature),   cmocka_unit_test(select_page),
         cmocka_unit_test(bad_blocks),  cmocka_unit_test(secure),
-        cmocka_unit_test(start_app),
+        cmocka_unit_test(start_app),   cmocka_unit_test(clrstatus_idle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -121,6 +121,60 @@ static void test_known_quirks(void **state)
     run_free(&r);
 }
 
+/* An Atmel FLIP bootloader (dfu-quirks R25): the runner finds its class
+ * 0/0/0 interface through the quirk table, names the deviations its family
+ * is known for as known quirks, runs the requests FLIP answers, and sends
+ * no DNLOAD at all, whatever the flags: its DNLOADs are command blocks
+ * (program, erase), which no suite check needs. */
+static void test_flip(void **state)
+{
+    (void)state;
+    static const unsigned allows[] = {0, DFS_ALLOW_WRITE | DFS_ALLOW_ERASE |
+                                             DFS_ALLOW_TIMING_ABUSE | DFS_ALLOW_VENDOR_REQUEST};
+    for (size_t i = 0; i < sizeof allows / sizeof allows[0]; i++) {
+        struct device dv = {"atmel-flip", {NULL}, 0};
+        struct run r;
+        run_setup(&r, &dv, allows[i]);
+        run_suites(&r, ALL_SUITES);
+        assert_int_equal(dfs_report_outcome(r.rep), DFS_RUN_COMPLETE);
+        expect_failed(r.rep, "", "atmel-flip");
+        expect_quirk(r.rep, "desc.dfu.interface", 25, "FLIP");
+        expect_quirk(r.rep, "desc.dfu.functional-present", 25, "FLIP");
+        unsigned n[DFS_VERDICT__COUNT];
+        dfs_report_counts(r.rep, n);
+        assert_int_equal(n[DFS_VERDICT_QUIRK], 2);
+        assert_int_equal(dfs_report_exit_code(r.rep), 0);
+        static const char *const ran[] = {"dfu11.getstatus-idle", "dfu11.getstate-idle",
+                                          "dfu11.abort-idle", "desc.string.lengths"};
+        for (size_t k = 0; k < sizeof ran / sizeof ran[0]; k++)
+            assert_int_equal(find_check(r.rep, ran[k])->verdict, DFS_VERDICT_PASS);
+        /* what FLIP does not answer as DFU 1.1 says why it was not run */
+        static const char *const skipped[] = {"dfu11.invalid-request-stalls",
+                                              "dfu11.upload-short-end",
+                                              "dfu11.poll-timeout-sufficient",
+                                              "dfu11.busy-poll-timeout",
+                                              "dfu11.abort-dnload-idle"};
+        for (size_t k = 0; k < sizeof skipped / sizeof skipped[0]; k++) {
+            const struct dfs_check_result *c = find_check(r.rep, skipped[k]);
+            assert_int_equal(c->verdict, DFS_VERDICT_SKIP);
+            assert_non_null(strstr(c->msg, "FLIP bootloader (known quirk R25)"));
+        }
+        assert_int_equal(find_check(r.rep, "dfuse.commands")->verdict, DFS_VERDICT_SKIP);
+        assert_int_equal(r.watch.seen.dfu[DFS_DFU_DNLOAD], 0);
+        assert_true(r.watch.seen.dfu[DFS_DFU_GETSTATUS] > 0);
+        run_free(&r);
+    }
+    /* a script's chip erase is an erase: refused with --allow-write alone,
+     * before anything is sent */
+    struct device dv = {"atmel-flip", {"flash=app", NULL}, 0};
+    struct run r;
+    run_setup(&r, &dv, DFS_ALLOW_WRITE);
+    run_script(&r, "getstatus\ndnload 0 hex:0400ff\n");
+    assert_int_not_equal(dfs_report_exit_code(r.rep), 0);
+    assert_int_equal(r.watch.seen.dfu[DFS_DFU_DNLOAD], 0);
+    run_free(&r);
+}
+
 static void test_plain_dfu_skips_without_write(void **state)
 {
     (void)state;
@@ -592,6 +646,7 @@ int main(void)
         cmocka_unit_test(test_clean_models),
         cmocka_unit_test(test_plain_dfu_skips_without_write),
         cmocka_unit_test(test_known_quirks),
+        cmocka_unit_test(test_flip),
         cmocka_unit_test(test_faults),
         cmocka_unit_test(test_early_getstatus_warns),
         cmocka_unit_test(test_ob_write_allowed),

@@ -366,6 +366,7 @@ struct need_case {
 #define OB DFS_ALLOW_OPTION_BYTES
 #define UP DFS_ALLOW_UNPROTECT
 #define OTP DFS_ALLOW_OTP
+#define FLIP 2 /* the facts of a FLIP bootloader: plain DFU, DNLOADs are command blocks */
 
 static const struct need_case needs[] = {
     {"reads need nothing",
@@ -414,6 +415,18 @@ static const struct need_case needs[] = {
     {"raw DNLOAD through control",
      "set-address 0x1FFF7800\ncontrol 0x21 1 2 0 hex:aa\n", 1, NULL, W, OB, NULL},
     {"standard SET_DESCRIPTOR", "control 0x00 7 0x0100 0 hex:00\n", 1, NULL, 0, W, NULL},
+    /* a FLIP bootloader: the command block decides (dfu-programmer's
+     * atmel.c: 04 00 FF chip erase, 01 program, 03/05 reads, 06 03 select,
+     * 04 03 start, 04 01 configuration and fuse bits) */
+    {"FLIP chip erase needs --allow-erase, not only --allow-write", "dnload 0 hex:0400ff\n",
+     FLIP, NULL, W, E, "FLIP erase command"},
+    {"FLIP program", "dnload 0 hex:0100000003ff\n", FLIP, NULL, E, W, "FLIP program command"},
+    {"FLIP reads, selects and start need nothing",
+     "dnload 0 hex:050000\nupload 0 1\ndnload 0 hex:030000001fff\nupload 0 64\n"
+     "dnload 0 hex:030100001fff\ndnload 0 hex:06030001\ndnload 0 hex:040300\ndnload 0\n",
+     FLIP, NULL, 0, 0, NULL},
+    {"FLIP configuration or fuse bits", "dnload 0 hex:04010000\n", FLIP, NULL, W, OB, "fuse"},
+    {"FLIP unknown command", "dnload 0 hex:990000\n", FLIP, NULL, 0, W, "does not know"},
 };
 
 static void test_needs(void **state)
@@ -424,7 +437,8 @@ static void test_needs(void **state)
         dfs_script *s = parse_ok(c->text);
         struct dfs_device_facts f;
         dfs_device_facts_init(&f);
-        f.dfuse = c->dfuse == -2 ? -1 : c->dfuse;
+        f.dfuse = c->dfuse == -2 ? -1 : c->dfuse == FLIP ? 0 : c->dfuse;
+        f.flip = c->dfuse == FLIP;
         f.transfer_size = 2048;
         if (c->layout) {
             assert_int_equal(dfs_layout_parse(c->layout, strlen(c->layout), &f.layouts[0], NULL,
