@@ -44,13 +44,13 @@ _Static_assert(HOST_MARKS <= 32, "cancelled_by has a bit per mark");
 
 static const struct mark_info marks[HOST_MARKS] = {
     [M_SETIF_THEN_GETSTATUS] = {{[HOST_DFU_UTIL] = 1}, 0,
-                                "SET_INTERFACE just before the first GETSTATUS"},
+                                "SET_INTERFACE just before the first GETSTATUS", 0},
     [M_STRINGS_BEFORE_SETIF] = {{[HOST_DFU_UTIL] = 1}, 0,
                                 "the language ids (255 bytes) and a string read again just "
-                                "before SET_INTERFACE"},
+                                "before SET_INTERFACE", 0},
     [M_ERROR_CLEARED] = {{[HOST_DFU_UTIL] = 1, [HOST_PYDFU] = 1}, 0,
                          "a dfuERROR found by the first GETSTATUS cleared by CLRSTATUS and "
-                         "checked by GETSTATUS"},
+                         "checked by GETSTATUS", 0},
     /* weak: a host that waits the bwPollTimeout never polls early, but one
      * that never waits looks as if it waited whenever it ran slowly (a
      * loaded machine): one early poll outweighs any number of late ones */
@@ -58,41 +58,41 @@ static const struct mark_info marks[HOST_MARKS] = {
                       "waits the bwPollTimeout of a dfuDNBUSY reply before polling again",
                       MARK(M_POLL_NO_WAIT)},
     [M_POLL_NO_WAIT] = {{[HOST_PYDFU] = 1}, BIT(HOST_DFU_UTIL) | BIT(HOST_FWUPD),
-                        "polls again at once although the device asked it to wait"},
+                        "polls again at once although the device asked it to wait", 0},
     [M_EXTRA_STATUS_IDLE] = {{[HOST_FWUPD] = 2}, 0,
-                             "one more GETSTATUS after the device reported dfuDNLOAD-IDLE"},
+                             "one more GETSTATUS after the device reported dfuDNLOAD-IDLE", 0},
     [M_GET_CONFIGURATION] = {{[HOST_FWUPD] = 2}, BIT(HOST_DFU_UTIL),
-                             "GET_CONFIGURATION between DFU requests"},
+                             "GET_CONFIGURATION between DFU requests", 0},
     [M_LEAVE_SETADDR_W2] = {{[HOST_DFU_UTIL] = 1}, BIT(HOST_PYDFU) | BIT(HOST_FWUPD),
-                            "SET_ADDRESS before the zero-length DNLOAD (block 2) that leaves"},
+                            "SET_ADDRESS before the zero-length DNLOAD (block 2) that leaves", 0},
     [M_LEAVE_SETADDR_W0] = {{[HOST_PYDFU] = 2}, BIT(HOST_DFU_UTIL) | BIT(HOST_FWUPD),
-                            "SET_ADDRESS before a zero-length DNLOAD of block 0 that leaves"},
+                            "SET_ADDRESS before a zero-length DNLOAD of block 0 that leaves", 0},
     [M_LEAVE_NO_SETADDR] = {{[HOST_FWUPD] = 1}, BIT(HOST_DFU_UTIL) | BIT(HOST_PYDFU),
-                            "a DfuSe leave with no SET_ADDRESS before it"},
+                            "a DfuSe leave with no SET_ADDRESS before it", 0},
     [M_SETADDR_EACH_BLOCK] = {{[HOST_DFU_UTIL] = 1, [HOST_PYDFU] = 1}, BIT(HOST_FWUPD),
-                              "SET_ADDRESS before every data block, each sent as block 2"},
+                              "SET_ADDRESS before every data block, each sent as block 2", 0},
     [M_BLOCKS_COUNT_UP] = {{[HOST_FWUPD] = 1}, BIT(HOST_DFU_UTIL) | BIT(HOST_PYDFU),
-                           "data blocks numbered on from 2 after one SET_ADDRESS"},
+                           "data blocks numbered on from 2 after one SET_ADDRESS", 0},
     [M_FIRST_SETADDR] = {{[HOST_CUBEPROG] = 2}, BIT(HOST_DFU_UTIL) | BIT(HOST_FWUPD) |
                                                   BIT(HOST_PYDFU),
-                         "a SET_ADDRESS as its first DFU request, with no GETSTATUS before"},
+                         "a SET_ADDRESS as its first DFU request, with no GETSTATUS before", 0},
     [M_UPLOAD_AFTER_ABORT] = {{[HOST_CUBEPROG] = 1, [HOST_FWUPD] = 1}, BIT(HOST_DFU_UTIL),
-                              "UPLOAD straight after ABORT"},
+                              "UPLOAD straight after ABORT", 0},
     [M_ABORT_STATUS_UPLOAD] = {{[HOST_DFU_UTIL] = 1}, 0,
-                               "ABORT and a GETSTATUS that checks dfuIDLE before an UPLOAD"},
+                               "ABORT and a GETSTATUS that checks dfuIDLE before an UPLOAD", 0},
     [M_INITIAL_CLRSTATUS] = {{[HOST_PYDFU] = 1}, BIT(HOST_DFU_UTIL) | BIT(HOST_FWUPD),
-                             "CLRSTATUS as its first DFU request"},
+                             "CLRSTATUS as its first DFU request", 0},
     [M_FLIP_COMMANDS] = {{[HOST_DFU_PROGRAMMER] = 2}, BIT(HOST_DFU_UTIL) | BIT(HOST_PYDFU),
-                         "Atmel FLIP command blocks in DNLOAD"},
+                         "Atmel FLIP command blocks in DNLOAD", 0},
     [M_ERASE_INTERLEAVED] = {{0}, 0,
                              "erases each page just before writing it, after the block "
-                             "before was written (dfu-util before 0.10)"},
+                             "before was written (dfu-util before 0.10)", 0},
     [M_ERASE_FIRST] = {{0}, 0,
                        "erases every page of the download before its first write (dfu-util "
-                       "0.10 or later)"},
+                       "0.10 or later)", 0},
     [M_SETCONFIG_AGAIN] = {{[HOST_PYDFU] = 1}, 0,
                            "SET_CONFIGURATION again after the kernel had configured the "
-                           "device (pyusb's set_configuration)"},
+                           "device (pyusb's set_configuration)", 0},
 };
 
 static const char *const family_names[HOST__COUNT] = {
